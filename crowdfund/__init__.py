@@ -1,0 +1,141 @@
+"""crowdfund: reward and equity crowdfunding, all-or-nothing, done correctly with money."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from crowdfund.config import ConfigError, config_for
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application: config, extensions, blueprints, error pages, commands."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    env_name = (test_config or {}).get("ENV_NAME") or os.environ.get("CROWDFUND_ENV")
+    config_cls = config_for(env_name)
+    app.config.from_object(config_cls)
+    app.config.update(config_cls.from_environment())
+    if test_config:
+        app.config.update(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _finish_config(app)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_commands(app)
+    register_security_headers(app)
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    """Defaults that depend on the instance folder, and the fail-fast checks."""
+    if not app.config.get("SECRET_KEY"):
+        if app.config["ENV_NAME"] != "development":
+            raise ConfigError(
+                "SECRET_KEY is not set. Set the SECRET_KEY environment variable "
+                "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+            )
+        key_file = Path(app.instance_path) / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+        app.config["SECRET_KEY"] = key_file.read_text().strip()
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        if app.config["ENV_NAME"] == "production":
+            raise ConfigError("DATABASE_URL is not set.")
+        db_path = Path(app.instance_path) / "crowdfund.sqlite3"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_path}"
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.setdefault("connect_args", {}).setdefault("timeout", 30)
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+
+def register_extensions(app: Flask) -> None:
+    from crowdfund.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    # Models are imported here so that metadata is complete for Alembic.
+    from crowdfund import models  # noqa: F401
+
+
+def register_blueprints(app: Flask) -> None:
+    from crowdfund.auth import bp as auth_bp
+    from crowdfund.campaigns import bp as campaigns_bp
+    from crowdfund.campaigns import studio_bp
+    from crowdfund.demo import bp as demo_bp
+    from crowdfund.main import bp as main_bp
+    from crowdfund.operators import bp as operators_bp
+
+    for blueprint in (main_bp, auth_bp, campaigns_bp, studio_bp, operators_bp, demo_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from flask import render_template
+    from flask_wtf.csrf import CSRFError
+    from werkzeug.exceptions import HTTPException
+
+    from crowdfund.extensions import db
+
+    def render_error(error: HTTPException):
+        code = error.code or 500
+        if code >= 500:
+            db.session.rollback()
+        template = f"errors/{code}.html" if code in (403, 404, 500) else "errors/generic.html"
+        return render_template(template, error=error), code
+
+    for code in (400, 403, 404, 405, 413, 429, 500):
+        app.register_error_handler(code, render_error)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return render_template("errors/generic.html", error=error,
+                               message="The form expired or was sent from elsewhere. "
+                                       "Go back, reload the page and try again."), 400
+
+
+def register_template_helpers(app: Flask) -> None:
+    from crowdfund import filters
+
+    filters.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    """Commands live on their blueprints (``flask users``, ``flask campaigns``, ``flask demo``)."""
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' https: data:; style-src 'self'; "
+            "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+        )
+        return response

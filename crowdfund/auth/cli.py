@@ -1,0 +1,37 @@
+"""``flask users ...``: account administration from the command line."""
+
+from __future__ import annotations
+
+import click
+
+from crowdfund.auth import bp, services
+from crowdfund.errors import DomainError
+from crowdfund.extensions import db
+
+
+@bp.cli.command("create-operator")
+@click.argument("email")
+@click.option("--name", "display_name", default=None, help="Display name for a new account.")
+@click.option(
+    "--password",
+    envvar="OPERATOR_PASSWORD",
+    default=None,
+    help="Password for a new account (or OPERATOR_PASSWORD); prompted when needed.",
+)
+def create_operator(email: str, display_name: str | None, password: str | None) -> None:
+    """Make EMAIL an operator, creating the account if it does not exist."""
+    try:
+        normalised = services.normalise_email(email)
+        exists = db.session.scalar(
+            db.select(services.User.id).where(services.User.email == normalised)
+        )
+        if exists is None and not password:
+            password = click.prompt("Password for the new account", hide_input=True,
+                                    confirmation_prompt=True)
+        user, created = services.make_operator(email, password, display_name)
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from None
+    db.session.commit()
+    verb = "Created" if created else "Promoted"
+    click.echo(f"{verb} operator {user.email} (id {user.id}).")

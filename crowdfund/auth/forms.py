@@ -1,0 +1,63 @@
+"""Forms for accounts and founder profiles."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, FieldList, HiddenField, PasswordField, StringField, TextAreaField
+from wtforms.validators import URL, DataRequired, EqualTo, Length, Optional
+
+from crowdfund.auth.passwords import MAX_LENGTH, MIN_LENGTH
+
+
+class RegisterForm(FlaskForm):
+    display_name = StringField("Your name", validators=[DataRequired(), Length(max=80)])
+    email = StringField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(
+        "Password",
+        validators=[DataRequired(), Length(min=MIN_LENGTH, max=MAX_LENGTH)],
+        description=f"At least {MIN_LENGTH} characters.",
+    )
+    confirm = PasswordField(
+        "Repeat password",
+        validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
+    )
+
+
+class LoginForm(FlaskForm):
+    email = StringField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    remember = BooleanField("Keep me signed in")
+    next = HiddenField()
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired()])
+    password = PasswordField(
+        "New password", validators=[DataRequired(), Length(min=MIN_LENGTH, max=MAX_LENGTH)]
+    )
+    confirm = PasswordField(
+        "Repeat new password",
+        validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
+    )
+
+
+class ProfileForm(FlaskForm):
+    display_name = StringField("Display name", validators=[DataRequired(), Length(max=80)])
+    bio = TextAreaField("About you", validators=[Optional(), Length(max=2000)])
+    location = StringField("Location", validators=[Optional(), Length(max=120)])
+    links = FieldList(
+        StringField(
+            "Link",
+            validators=[
+                Optional(),
+                Length(max=300),
+                URL(require_tld=True, message="Enter a full web address (https://…)."),
+            ],
+        ),
+        min_entries=4,
+        max_entries=4,
+    )
+
+    def validate_links(self, field):
+        for entry in field.entries:
+            if entry.data and not entry.data.lower().startswith(("http://", "https://")):
+                entry.errors = [*entry.errors, "Links must start with http:// or https://."]
+                raise ValueError("Only web links are allowed.")

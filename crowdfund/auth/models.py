@@ -1,0 +1,99 @@
+"""User accounts, founder identity verification and sign-in attempts."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crowdfund.db import TimestampMixin, UTCDateTime, str_enum, utcnow
+from crowdfund.extensions import db
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    """A person with an account. Everyone can back; founders are users with campaigns."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Normalised (lower case, IDNA domain); unique across the platform.
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    #: Argon2id PHC string.
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    display_name: Mapped[str] = mapped_column(sa.String(80))
+    bio: Mapped[str] = mapped_column(sa.Text, default="")
+    location: Mapped[str] = mapped_column(sa.String(120), default="")
+    #: Up to four public links (website, social profiles), http(s) only.
+    links: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    #: Operators review campaigns and run settlement; made with the CLI only.
+    is_operator: Mapped[bool] = mapped_column(default=False)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    verification: Mapped[IdentityVerification | None] = relationship(
+        back_populates="user", foreign_keys="IdentityVerification.user_id", uselist=False,
+        lazy="selectin",
+    )
+
+    @property
+    def is_verified(self) -> bool:
+        """An operator (or a KYC provider) has confirmed who this founder is."""
+        return (
+            self.verification is not None
+            and self.verification.status is VerificationStatus.VERIFIED
+        )
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email}>"
+
+
+class VerificationStatus(enum.Enum):
+    """Where a founder's identity check stands."""
+
+    UNVERIFIED = "unverified"
+    PENDING = "pending"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+
+class IdentityVerification(TimestampMixin, db.Model):
+    """The identity check of one founder: done by an operator now, by a KYC provider later."""
+
+    __tablename__ = "identity_verifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), unique=True)
+    status: Mapped[VerificationStatus] = mapped_column(
+        str_enum(VerificationStatus), default=VerificationStatus.UNVERIFIED
+    )
+    #: Name on the identity document, as checked.
+    legal_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: "manual" for an operator's check; a provider's name otherwise.
+    method: Mapped[str] = mapped_column(sa.String(40), default="manual")
+    #: The provider's id of the check (room for a KYC integration).
+    provider_reference: Mapped[str | None] = mapped_column(sa.String(200))
+    checked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+
+    user: Mapped[User] = relationship(back_populates="verification", foreign_keys=[user_id])
+    checked_by: Mapped[User | None] = relationship(foreign_keys=[checked_by_id])
+
+
+class LoginAttempt(db.Model):
+    """One sign-in attempt, kept for a day to limit guessing per account and per address."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        sa.Index("ix_login_attempts_email_created", "email", "created_at"),
+        sa.Index("ix_login_attempts_ip_created", "ip", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The normalised email typed, whether or not an account has it.
+    email: Mapped[str] = mapped_column(sa.String(254))
+    ip: Mapped[str] = mapped_column(sa.String(45))
+    succeeded: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,128 @@
+"""Account pages: register, sign in and out, password, profile, public founder page."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from crowdfund.auth import bp, services
+from crowdfund.auth.forms import ChangePasswordForm, LoginForm, ProfileForm, RegisterForm
+from crowdfund.auth.models import User
+from crowdfund.campaigns.queries import public_campaigns_of
+from crowdfund.errors import DomainError
+from crowdfund.extensions import db, login_manager
+from crowdfund.web import client_ip, form_error, is_safe_next, redirect_next
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    return db.session.get(User, int(user_id))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register_user(form.email.data, form.password.data,
+                                          form.display_name.data)
+        except DomainError as exc:
+            db.session.rollback()
+            form_error(form, exc)
+        else:
+            db.session.commit()
+            login_user(user)
+            flash("Welcome! Your account is ready.", "success")
+            return redirect_next("main.index")
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/register.html", form=form), status
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.email.data, form.password.data, client_ip())
+        except DomainError as exc:
+            db.session.commit()  # keep the failed attempt: it is what the limit counts
+            form.form_errors.append(exc.message)
+            status = exc.status_code
+        else:
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            flash(f"Signed in as {user.display_name}.", "success")
+            target = form.next.data
+            return redirect(target if is_safe_next(target) else url_for("main.index"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    logout_user()
+    flash("You are signed out.", "info")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.password.data)
+        except DomainError as exc:
+            db.session.rollback()
+            form_error(form, exc)
+        else:
+            db.session.commit()
+            flash("Your password has been changed.", "success")
+            return redirect(url_for("auth.profile"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/password.html", form=form), status
+
+
+@bp.route("/account/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(obj=current_user if request.method == "GET" else None)
+    if request.method == "GET":
+        for entry, link in zip(form.links.entries, current_user.links or [], strict=False):
+            entry.data = link
+    if form.validate_on_submit():
+        services.update_profile(
+            current_user,
+            display_name=form.display_name.data,
+            bio=form.bio.data or "",
+            location=form.location.data or "",
+            links=[e.data for e in form.links.entries],
+        )
+        db.session.commit()
+        flash("Your profile is saved.", "success")
+        return redirect(url_for("auth.profile"))
+    status = 400 if form.is_submitted() else 200
+    return render_template("auth/profile.html", form=form), status
+
+
+@bp.route("/founders/<int:user_id>")
+def founder(user_id: int):
+    person = db.session.get(User, user_id)
+    if person is None:
+        abort(404)
+    campaigns = public_campaigns_of(person)
+    if not campaigns and not (current_user.is_authenticated and current_user.id == person.id):
+        abort(404)  # people who have launched nothing have no public page
+    return render_template("auth/founder.html", person=person, campaigns=campaigns)
+

@@ -1,0 +1,196 @@
+"""Account services: registration, authentication with throttling, passwords, profiles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from crowdfund.auth import passwords
+from crowdfund.auth.models import IdentityVerification, LoginAttempt, User, VerificationStatus
+from crowdfund.db import utcnow
+from crowdfund.errors import DomainError, NotAllowed
+from crowdfund.extensions import db
+
+
+class EmailInvalid(DomainError):
+    """Not an email address."""
+
+
+class EmailTaken(DomainError):
+    """Another account has this email."""
+
+
+class InvalidCredentials(DomainError):
+    """Wrong email or password (never says which)."""
+
+    status_code = 401
+
+
+class LoginThrottled(DomainError):
+    """Too many failed attempts for this account or address."""
+
+    status_code = 429
+
+
+class WeakPassword(DomainError):
+    """A password that does not meet the policy."""
+
+
+def normalise_email(raw: str) -> str:
+    """Canonical form of an email: syntax checked, domain IDNA-normalised, lower case."""
+    try:
+        result = validate_email((raw or "").strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise EmailInvalid(str(exc), field="email") from None
+    return result.normalized.lower()
+
+
+def check_password_policy(password: str, email: str | None = None) -> None:
+    if len(password) < passwords.MIN_LENGTH:
+        raise WeakPassword(
+            f"Use at least {passwords.MIN_LENGTH} characters.", field="password"
+        )
+    if len(password) > passwords.MAX_LENGTH:
+        raise WeakPassword(f"Use at most {passwords.MAX_LENGTH} characters.", field="password")
+    if email and password.strip().lower() == email.lower():
+        raise WeakPassword("Your password cannot be your email address.", field="password")
+
+
+def register_user(email: str, password: str, display_name: str) -> User:
+    """Create an account; the email must be free."""
+    email = normalise_email(email)
+    check_password_policy(password, email)
+    if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+        raise EmailTaken("An account with this email already exists.", field="email")
+    user = User(
+        email=email,
+        password_hash=passwords.hash_password(password),
+        display_name=display_name.strip(),
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(user)
+    except IntegrityError:  # lost a race with an identical registration
+        raise EmailTaken("An account with this email already exists.", field="email") from None
+    return user
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """Failures counted in the window, per account and per address."""
+
+    account_failures: int
+    ip_failures: int
+
+
+def _failures_since_last_success(column, value: str, since) -> int:
+    last_ok = db.session.scalar(
+        sa.select(sa.func.max(LoginAttempt.created_at)).where(
+            column == value, LoginAttempt.succeeded.is_(True), LoginAttempt.created_at >= since
+        )
+    )
+    start = max(since, last_ok) if last_ok else since
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(
+            column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.created_at >= start
+        )
+    ) or 0
+
+
+def throttle_state(email: str, ip: str) -> Throttle:
+    since = utcnow() - current_app.config["LOGIN_WINDOW"]
+    return Throttle(
+        account_failures=_failures_since_last_success(LoginAttempt.email, email, since),
+        ip_failures=_failures_since_last_success(LoginAttempt.ip, ip, since),
+    )
+
+
+def authenticate(raw_email: str, password: str, ip: str) -> User:
+    """Check a sign-in and record the attempt; the caller commits either way.
+
+    Refuses while the account or the address has too many recent failures, with
+    the same message whether or not the account exists.
+    """
+    cfg = current_app.config
+    try:
+        email = normalise_email(raw_email)
+    except EmailInvalid:
+        email = (raw_email or "").strip().lower()[:254]
+    state = throttle_state(email, ip)
+    minutes = int(cfg["LOGIN_WINDOW"].total_seconds() // 60)
+    if (
+        state.account_failures >= cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+        or state.ip_failures >= cfg["LOGIN_MAX_FAILURES_PER_IP"]
+    ):
+        raise LoginThrottled(
+            f"Too many failed sign-in attempts. Please wait {minutes} minutes and try again."
+        )
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    if user is None:
+        passwords.burn_time(password)
+        ok = False
+    else:
+        ok = passwords.verify_password(user.password_hash, password)
+    db.session.add(LoginAttempt(email=email, ip=ip, succeeded=ok))
+    _prune_attempts()
+    if not ok or user is None:
+        raise InvalidCredentials("Email or password is incorrect.")
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    user.last_login_at = utcnow()
+    return user
+
+
+def _prune_attempts() -> None:
+    cutoff = utcnow() - max(timedelta(days=1), current_app.config["LOGIN_WINDOW"])
+    db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.created_at < cutoff))
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not passwords.verify_password(user.password_hash, current):
+        raise InvalidCredentials("Your current password is incorrect.", field="current_password")
+    check_password_policy(new, user.email)
+    user.password_hash = passwords.hash_password(new)
+
+
+def update_profile(user: User, *, display_name: str, bio: str, location: str,
+                   links: list[str]) -> None:
+    user.display_name = display_name.strip()
+    user.bio = bio.strip()
+    user.location = location.strip()
+    user.links = [link.strip() for link in links if link and link.strip()][:4]
+
+
+def make_operator(email: str, password: str | None, display_name: str | None) -> tuple[User, bool]:
+    """Promote an account to operator, creating it when a password is given."""
+    email = normalise_email(email)
+    user = db.session.scalar(sa.select(User).where(User.email == email))
+    created = False
+    if user is None:
+        if not password:
+            raise DomainError(f"No account has {email}; give a password to create one.")
+        user = register_user(email, password, display_name or email.split("@")[0])
+        created = True
+    user.is_operator = True
+    return user, created
+
+
+def set_verification(founder: User, operator: User, *, status: VerificationStatus,
+                     legal_name: str, note: str) -> IdentityVerification:
+    """An operator records the outcome of checking a founder's identity."""
+    if not operator.is_operator:
+        raise NotAllowed("Only operators verify founders.")
+    record = founder.verification or IdentityVerification(user=founder)
+    record.status = status
+    record.legal_name = legal_name.strip()
+    record.note = note.strip()
+    record.method = "manual"
+    record.checked_by = operator
+    record.checked_at = utcnow()
+    db.session.add(record)
+    return record

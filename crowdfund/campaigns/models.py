@@ -1,0 +1,248 @@
+"""Campaigns, their reward tiers and shipping rates, budget lines and status history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crowdfund.auth.models import User
+from crowdfund.campaigns.categories import category_label
+from crowdfund.campaigns.states import (
+    EDITABLE_STATUSES,
+    ENDED_STATUSES,
+    LABELS,
+    PUBLIC_STATUSES,
+    CampaignKind,
+    CampaignStatus,
+)
+from crowdfund.db import TimestampMixin, UTCDateTime, str_enum, utcnow
+from crowdfund.extensions import db
+from crowdfund.money import Money
+
+#: Shipping destination code meaning "every country without its own rate".
+REST_OF_WORLD = "ROW"
+
+
+class Campaign(TimestampMixin, db.Model):
+    """A founder's fundraising campaign, from draft to settlement."""
+
+    __tablename__ = "campaigns"
+    __table_args__ = (
+        sa.CheckConstraint("goal_minor > 0", name="goal_positive"),
+        sa.CheckConstraint("duration_days >= 1 AND duration_days <= 60", name="duration_range"),
+        sa.Index("ix_campaigns_status_deadline", "status", "deadline"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Public address: /campaigns/<slug>; unique, changeable until launch.
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    founder_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    kind: Mapped[CampaignKind] = mapped_column(str_enum(CampaignKind), default=CampaignKind.REWARD)
+    status: Mapped[CampaignStatus] = mapped_column(
+        str_enum(CampaignStatus), default=CampaignStatus.DRAFT, index=True
+    )
+    title: Mapped[str] = mapped_column(sa.String(80))
+    #: One or two sentences shown on cards and in search results.
+    blurb: Mapped[str] = mapped_column(sa.String(160), default="")
+    category: Mapped[str] = mapped_column(sa.String(32), index=True)
+    #: Path under the upload folder, e.g. covers/ab12….jpg.
+    cover_path: Mapped[str | None] = mapped_column(sa.String(200))
+    #: Markdown; rendered and sanitised when shown.
+    description_md: Mapped[str] = mapped_column(sa.Text, default="")
+    risks_md: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Funding goal in minor units of ``currency``; locked at launch.
+    goal_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    #: Campaign length; the deadline is fixed from it at launch.
+    duration_days: Mapped[int] = mapped_column(default=30)
+    #: When set on an approved campaign, the launch job launches it at this time.
+    scheduled_launch_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    launched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The operator's reason when the latest review asked for changes.
+    rejection_reason: Mapped[str | None] = mapped_column(sa.Text)
+    #: Operators' pick, shown as a badge.
+    staff_pick: Mapped[bool] = mapped_column(default=False)
+
+    founder: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    tiers: Mapped[list[RewardTier]] = relationship(
+        back_populates="campaign", order_by="RewardTier.position, RewardTier.id",
+        cascade="all, delete-orphan",
+    )
+    budget_lines: Mapped[list[BudgetLine]] = relationship(
+        back_populates="campaign", order_by="BudgetLine.position, BudgetLine.id",
+        cascade="all, delete-orphan",
+    )
+    transitions: Mapped[list[CampaignTransition]] = relationship(
+        back_populates="campaign", order_by="CampaignTransition.id",
+        cascade="all, delete-orphan",
+    )
+
+    @property
+    def goal(self) -> Money:
+        return Money(self.goal_minor, self.currency)
+
+    @property
+    def category_label(self) -> str:
+        return category_label(self.category)
+
+    @property
+    def status_label(self) -> str:
+        return LABELS[self.status]
+
+    @property
+    def is_public(self) -> bool:
+        return self.status in PUBLIC_STATUSES
+
+    @property
+    def is_live(self) -> bool:
+        return self.status is CampaignStatus.LIVE
+
+    @property
+    def is_editable(self) -> bool:
+        """Every field can change (draft, or changes requested)."""
+        return self.status in EDITABLE_STATUSES
+
+    @property
+    def is_locked(self) -> bool:
+        """Goal, currency, length and backed tiers no longer change (live or later)."""
+        return self.launched_at is not None
+
+    @property
+    def can_edit_story(self) -> bool:
+        """Story, blurb, cover, risks and budget may still be improved."""
+        return self.is_editable or self.is_live
+
+    @property
+    def has_ended(self) -> bool:
+        return self.status in ENDED_STATUSES
+
+    @property
+    def budget_total(self) -> Money:
+        return Money(sum(line.amount_minor for line in self.budget_lines), self.currency)
+
+    def __repr__(self) -> str:
+        return f"<Campaign {self.id} {self.slug} {self.status.value}>"
+
+
+class RewardTier(TimestampMixin, db.Model):
+    """A reward level: what a backer gets for pledging at least its minimum."""
+
+    __tablename__ = "reward_tiers"
+    __table_args__ = (
+        sa.CheckConstraint("minimum_minor > 0", name="minimum_positive"),
+        sa.CheckConstraint("quantity_limit IS NULL OR quantity_limit > 0", name="limit_positive"),
+        sa.CheckConstraint(
+            "claimed >= 0 AND (quantity_limit IS NULL OR claimed <= quantity_limit)",
+            name="claimed_within_limit",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    title: Mapped[str] = mapped_column(sa.String(80))
+    #: Markdown.
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Least a backer pledges for this reward (shipping is added on top).
+    minimum_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    #: Units available; None is unlimited.
+    quantity_limit: Mapped[int | None] = mapped_column()
+    #: Units taken by active pledges; changed only by a conditional UPDATE.
+    claimed: Mapped[int] = mapped_column(default=0)
+    #: First day of the estimated delivery month.
+    estimated_delivery: Mapped[date | None] = mapped_column(sa.Date)
+    #: False: digital or no shipping; True: a fee per destination (shipping_rates).
+    ships: Mapped[bool] = mapped_column(default=False)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="tiers")
+    shipping_rates: Mapped[list[ShippingRate]] = relationship(
+        back_populates="tier", cascade="all, delete-orphan",
+        order_by="ShippingRate.destination", lazy="selectin",
+    )
+
+    @property
+    def rates_for_display(self) -> list[ShippingRate]:
+        """Countries first, alphabetically, then rest of world."""
+        return sorted(self.shipping_rates, key=lambda r: (r.destination == REST_OF_WORLD,
+                                                          r.destination))
+
+    @property
+    def minimum(self) -> Money:
+        return Money(self.minimum_minor, self.campaign.currency)
+
+    @property
+    def remaining(self) -> int | None:
+        if self.quantity_limit is None:
+            return None
+        return max(self.quantity_limit - self.claimed, 0)
+
+    @property
+    def sold_out(self) -> bool:
+        return self.quantity_limit is not None and self.claimed >= self.quantity_limit
+
+    def shipping_fee(self, destination: str) -> Money | None:
+        """Fee to ``destination`` (country code), falling back to rest of world."""
+        if not self.ships:
+            return Money.zero(self.campaign.currency)
+        rates = {r.destination: r.fee_minor for r in self.shipping_rates}
+        fee = rates.get(destination, rates.get(REST_OF_WORLD))
+        return None if fee is None else Money(fee, self.campaign.currency)
+
+
+class ShippingRate(db.Model):
+    """A flat shipping fee from one tier to one destination (or rest of world)."""
+
+    __tablename__ = "shipping_rates"
+    __table_args__ = (
+        sa.UniqueConstraint("tier_id", "destination", name="uq_shipping_rates_tier_destination"),
+        sa.CheckConstraint("fee_minor >= 0", name="fee_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tier_id: Mapped[int] = mapped_column(sa.ForeignKey("reward_tiers.id"), index=True)
+    #: ISO 3166 alpha-2 country code, or "ROW" for rest of world.
+    destination: Mapped[str] = mapped_column(sa.String(3))
+    fee_minor: Mapped[int] = mapped_column(sa.BigInteger)
+
+    tier: Mapped[RewardTier] = relationship(back_populates="shipping_rates")
+
+
+class BudgetLine(db.Model):
+    """One line of what the money is for."""
+
+    __tablename__ = "budget_lines"
+    __table_args__ = (sa.CheckConstraint("amount_minor > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    label: Mapped[str] = mapped_column(sa.String(120))
+    amount_minor: Mapped[int] = mapped_column(sa.BigInteger)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="budget_lines")
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.amount_minor, self.campaign.currency)
+
+
+class CampaignTransition(db.Model):
+    """Audit trail: one row per status change (who, when, from, to, why)."""
+
+    __tablename__ = "campaign_transitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id"), index=True)
+    from_status: Mapped[CampaignStatus] = mapped_column(str_enum(CampaignStatus))
+    to_status: Mapped[CampaignStatus] = mapped_column(str_enum(CampaignStatus))
+    #: None when the platform itself acted (scheduled launch, deadline).
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="transitions")
+    actor: Mapped[User | None] = relationship()

@@ -1,0 +1,150 @@
+"""Read-side queries: pledged totals, discovery listings, visibility."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+
+from crowdfund.auth.models import User
+from crowdfund.campaigns.models import Campaign, RewardTier
+from crowdfund.campaigns.states import PUBLIC_STATUSES, CampaignStatus
+from crowdfund.db import utcnow
+from crowdfund.extensions import db
+from crowdfund.money import Money
+from crowdfund.pledges.models import COUNTED_STATUSES, Pledge
+
+
+@dataclass(frozen=True)
+class Totals:
+    """What a campaign has raised: the sum over its counted pledges, and their backers."""
+
+    pledged: Money
+    backers: int
+
+    def percent_of(self, goal: Money) -> int:
+        return self.pledged.percent_of(goal)
+
+
+def totals_subquery() -> sa.Subquery:
+    """Per campaign: pledged total (minor units) and backer count over counted pledges."""
+    return (
+        sa.select(
+            Pledge.campaign_id.label("campaign_id"),
+            sa.func.coalesce(sa.func.sum(Pledge.amount_minor), 0).label("pledged_minor"),
+            sa.func.count(sa.distinct(Pledge.backer_id)).label("backers"),
+        )
+        .where(Pledge.status.in_(COUNTED_STATUSES))
+        .group_by(Pledge.campaign_id)
+        .subquery("totals")
+    )
+
+
+def totals_for(campaigns: list[Campaign]) -> dict[int, Totals]:
+    """Totals for several campaigns in one query (campaigns without pledges read 0)."""
+    ids = [c.id for c in campaigns]
+    found: dict[int, tuple[int, int]] = {}
+    if ids:
+        sub = totals_subquery()
+        rows = db.session.execute(
+            sa.select(sub.c.campaign_id, sub.c.pledged_minor, sub.c.backers).where(
+                sub.c.campaign_id.in_(ids)
+            )
+        )
+        found = {row.campaign_id: (int(row.pledged_minor), int(row.backers)) for row in rows}
+    return {
+        c.id: Totals(Money(found.get(c.id, (0, 0))[0], c.currency), found.get(c.id, (0, 0))[1])
+        for c in campaigns
+    }
+
+
+def totals_of(campaign: Campaign) -> Totals:
+    return totals_for([campaign])[campaign.id]
+
+
+def tiers_with_backers(campaign: Campaign) -> set[int]:
+    """Ids of the campaign's tiers that counted pledges (or claimed units) point at."""
+    rows = db.session.scalars(
+        sa.select(Pledge.tier_id).where(
+            Pledge.campaign_id == campaign.id,
+            Pledge.tier_id.is_not(None),
+            Pledge.status.in_(COUNTED_STATUSES),
+        ).distinct()
+    )
+    ids = set(rows)
+    ids.update(t.id for t in campaign.tiers if t.claimed > 0)
+    return ids
+
+
+def tier_has_backers(tier: RewardTier) -> bool:
+    return tier.id in tiers_with_backers(tier.campaign)
+
+
+SORTS = {
+    "newest": "Newest",
+    "ending": "Ending soon",
+    "funded": "Most funded",
+}
+
+
+def discover(*, q: str | None = None, category: str | None = None, sort: str = "newest",
+             page: int = 1, per_page: int | None = None, now: datetime | None = None):
+    """A page of live campaigns, filtered and sorted; returns a Flask-SQLAlchemy Pagination."""
+    now = now or utcnow()
+    per_page = per_page or current_app.config["CAMPAIGNS_PER_PAGE"]
+    sub = totals_subquery()
+    pledged = sa.func.coalesce(sub.c.pledged_minor, 0)
+    stmt = (
+        sa.select(Campaign)
+        .join(User, Campaign.founder_id == User.id)
+        .outerjoin(sub, sub.c.campaign_id == Campaign.id)
+        .where(Campaign.status == CampaignStatus.LIVE, Campaign.deadline > now)
+    )
+    if category:
+        stmt = stmt.where(Campaign.category == category)
+    if q:
+        words = [w for w in q.split() if w][:6]
+        for word in words:
+            like = f"%{_escape_like(word.lower())}%"
+            stmt = stmt.where(
+                sa.or_(
+                    sa.func.lower(Campaign.title).like(like, escape="\\"),
+                    sa.func.lower(Campaign.blurb).like(like, escape="\\"),
+                    sa.func.lower(User.display_name).like(like, escape="\\"),
+                )
+            )
+    if sort == "ending":
+        stmt = stmt.order_by(Campaign.deadline.asc(), Campaign.id)
+    elif sort == "funded":
+        # Percentage of goal, so that currencies and sizes compare fairly.
+        stmt = stmt.order_by((pledged * 10000 / Campaign.goal_minor).desc(),
+                             Campaign.launched_at.desc(), Campaign.id)
+    else:
+        stmt = stmt.order_by(Campaign.launched_at.desc(), Campaign.id.desc())
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def public_campaigns_of(person: User) -> list[Campaign]:
+    return list(
+        db.session.scalars(
+            sa.select(Campaign)
+            .where(Campaign.founder_id == person.id, Campaign.status.in_(PUBLIC_STATUSES))
+            .order_by(Campaign.launched_at.desc())
+        )
+    )
+
+
+def category_counts(now: datetime | None = None) -> dict[str, int]:
+    now = now or utcnow()
+    rows = db.session.execute(
+        sa.select(Campaign.category, sa.func.count())
+        .where(Campaign.status == CampaignStatus.LIVE, Campaign.deadline > now)
+        .group_by(Campaign.category)
+    )
+    return {category: count for category, count in rows}

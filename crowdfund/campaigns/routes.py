@@ -1,0 +1,34 @@
+"""The public campaign page."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, render_template
+from flask_login import current_user
+
+from crowdfund.campaigns import bp
+from crowdfund.campaigns.models import Campaign
+from crowdfund.campaigns.queries import totals_of
+from crowdfund.extensions import db
+
+
+def can_view(campaign: Campaign) -> bool:
+    """Public once live; before that only its founder and operators see it."""
+    if campaign.is_public:
+        return True
+    if not current_user.is_authenticated:
+        return False
+    return current_user.is_operator or current_user.id == campaign.founder_id
+
+
+def render_campaign_page(campaign: Campaign, *, preview: bool = False):
+    return render_template("campaigns/show.html", campaign=campaign, totals=totals_of(campaign),
+                           preview=preview)
+
+
+@bp.get("/campaigns/<slug>")
+def show(slug: str):
+    campaign = db.session.scalar(sa.select(Campaign).where(Campaign.slug == slug))
+    if campaign is None or not can_view(campaign):
+        abort(404)
+    return render_campaign_page(campaign, preview=not campaign.is_public)

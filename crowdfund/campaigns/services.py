@@ -1,0 +1,472 @@
+"""Campaign services: the studio (drafts, tiers, budget), review, launch, cancel, suspend.
+
+Services check who may act, change rows and record transitions; they never commit.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from crowdfund.auth.models import User
+from crowdfund.campaigns.categories import CATEGORIES
+from crowdfund.campaigns.models import (
+    BudgetLine,
+    Campaign,
+    CampaignTransition,
+    RewardTier,
+    ShippingRate,
+)
+from crowdfund.campaigns.queries import tier_has_backers
+from crowdfund.campaigns.states import CAMPAIGN_TRANSITIONS, CampaignKind, CampaignStatus
+from crowdfund.db import utcnow
+from crowdfund.errors import DomainError, NotAllowed
+from crowdfund.extensions import db
+from crowdfund.money import Money
+from crowdfund.pledges.services import release_open_pledges
+from crowdfund.statemachine import TransitionTable
+
+S = CampaignStatus
+
+
+def _record(campaign: Campaign, from_status, to_status, actor, reason) -> None:
+    campaign.transitions.append(
+        CampaignTransition(
+            from_status=from_status,
+            to_status=to_status,
+            actor_id=getattr(actor, "id", None),
+            reason=reason,
+        )
+    )
+
+
+campaign_states = TransitionTable("campaign", CAMPAIGN_TRANSITIONS, _record)
+
+
+class CampaignLocked(DomainError):
+    """The field or tier can no longer change (the campaign is live or past review)."""
+
+    status_code = 409
+
+
+class NotReady(DomainError):
+    """The draft misses something required before review."""
+
+
+# --- guards -----------------------------------------------------------------------------
+
+
+def require_founder(campaign: Campaign, user: User) -> None:
+    if campaign.founder_id != user.id:
+        raise NotAllowed("This is not your campaign.")
+
+
+def require_operator(user: User) -> None:
+    if not user.is_operator:
+        raise NotAllowed("Only operators can do this.")
+
+
+def _require_editable(campaign: Campaign) -> None:
+    if not campaign.is_editable:
+        raise CampaignLocked(
+            f"This campaign is {campaign.status_label.lower()}; "
+            + ("withdraw it from review to make changes."
+               if campaign.status in (S.SUBMITTED, S.APPROVED)
+               else "it can no longer be changed this way.")
+        )
+
+
+# --- validation helpers ---------------------------------------------------------------
+
+
+def _max_goal(currency: str) -> Money:
+    return Money.from_decimal(str(current_app.config["MAX_GOAL_MAJOR"]), currency)
+
+
+def check_currency(currency: str) -> None:
+    if currency not in current_app.config["SUPPORTED_CURRENCIES"]:
+        raise DomainError(f"{currency} is not a currency we accept.", field="currency")
+
+
+def check_goal(goal: Money) -> None:
+    check_currency(goal.currency)
+    if goal.amount <= 0:
+        raise DomainError("The goal must be more than zero.", field="goal")
+    if goal > _max_goal(goal.currency):
+        raise DomainError(f"The goal can be at most {_max_goal(goal.currency).format()}.",
+                          field="goal")
+
+
+def check_duration(days: int) -> None:
+    lo, hi = current_app.config["CAMPAIGN_MIN_DAYS"], current_app.config["CAMPAIGN_MAX_DAYS"]
+    if not lo <= days <= hi:
+        raise DomainError(f"A campaign runs for {lo} to {hi} days.", field="duration_days")
+
+
+def check_category(category: str) -> None:
+    if category not in CATEGORIES:
+        raise DomainError("Choose a category from the list.", field="category")
+
+
+_SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+RESERVED_SLUGS = frozenset({"new", "edit", "studio", "search", "discover", "operators"})
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:60].strip("-") or "campaign"
+
+
+def _slug_taken(slug: str, exclude_id: int | None) -> bool:
+    stmt = sa.select(Campaign.id).where(Campaign.slug == slug)
+    if exclude_id is not None:
+        stmt = stmt.where(Campaign.id != exclude_id)
+    return db.session.scalar(stmt) is not None
+
+
+def unique_slug(base: str, exclude_id: int | None = None) -> str:
+    base = slugify(base)
+    if base in RESERVED_SLUGS:
+        base = f"{base}-campaign"
+    slug, n = base, 2
+    while _slug_taken(slug, exclude_id):
+        slug = f"{base}-{n}"
+        n += 1
+    return slug
+
+
+def check_slug(slug: str, campaign: Campaign) -> None:
+    if not _SLUG_RE.fullmatch(slug) or len(slug) > 80:
+        raise DomainError("Use lower-case letters, digits and single hyphens.", field="slug")
+    if slug in RESERVED_SLUGS:
+        raise DomainError("That address is reserved; choose another.", field="slug")
+    if _slug_taken(slug, campaign.id):
+        raise DomainError("Another campaign already uses this address.", field="slug")
+
+
+# --- drafts ----------------------------------------------------------------------------
+
+
+def create_campaign(founder: User, *, title: str, kind: CampaignKind, category: str,
+                    goal: Money, duration_days: int) -> Campaign:
+    """Start a draft; whoever creates a campaign becomes its founder."""
+    check_category(category)
+    check_goal(goal)
+    check_duration(duration_days)
+    campaign = Campaign(
+        founder=founder,
+        title=title.strip(),
+        slug=unique_slug(title),
+        kind=kind,
+        category=category,
+        goal_minor=goal.amount,
+        currency=goal.currency,
+        duration_days=duration_days,
+        status=S.DRAFT,
+    )
+    db.session.add(campaign)
+    return campaign
+
+
+@dataclass
+class Story:
+    """What can change while live: the words, the picture and the scheduling."""
+
+    title: str
+    blurb: str
+    category: str
+    description_md: str
+    risks_md: str
+
+
+def update_campaign(campaign: Campaign, actor: User, story: Story, *, slug: str | None = None,
+                    goal: Money | None = None, duration_days: int | None = None,
+                    scheduled_launch_at: datetime | None = None) -> None:
+    """Save the founder's edits. Locked fields (goal, currency, length) refuse to change."""
+    require_founder(campaign, actor)
+    if not campaign.can_edit_story:
+        _require_editable(campaign)
+    check_category(story.category)
+    locked_change = (
+        (goal is not None and (goal.amount, goal.currency)
+         != (campaign.goal_minor, campaign.currency))
+        or (duration_days is not None and duration_days != campaign.duration_days)
+        or (slug is not None and slug != campaign.slug)
+    )
+    if campaign.is_locked and locked_change:
+        raise CampaignLocked("Goal, currency, length and address are fixed once a campaign is "
+                             "live.")
+    if not campaign.is_locked:
+        if goal is not None:
+            check_goal(goal)
+            campaign.goal_minor, campaign.currency = goal.amount, goal.currency
+        if duration_days is not None:
+            check_duration(duration_days)
+            campaign.duration_days = duration_days
+        if slug is not None and slug != campaign.slug:
+            check_slug(slug, campaign)
+            campaign.slug = slug
+        if scheduled_launch_at is not None and scheduled_launch_at <= utcnow():
+            raise DomainError("Pick a launch time in the future.", field="scheduled_launch_at")
+        campaign.scheduled_launch_at = scheduled_launch_at
+    campaign.title = story.title.strip()
+    campaign.blurb = story.blurb.strip()
+    campaign.category = story.category
+    campaign.description_md = story.description_md
+    campaign.risks_md = story.risks_md
+
+
+def set_cover(campaign: Campaign, actor: User, cover_path: str) -> str | None:
+    """Use a stored image as the cover; returns the old path to delete after commit."""
+    require_founder(campaign, actor)
+    if not campaign.can_edit_story:
+        _require_editable(campaign)
+    old, campaign.cover_path = campaign.cover_path, cover_path
+    return old
+
+
+# --- reward tiers ----------------------------------------------------------------------
+
+
+@dataclass
+class TierInput:
+    """A reward tier as the founder typed it (money already in minor units)."""
+
+    title: str
+    description: str
+    minimum: Money
+    quantity_limit: int | None
+    estimated_delivery: date | None
+    ships: bool
+    shipping: list[tuple[str, Money]]
+
+
+def _check_tier(campaign: Campaign, data: TierInput, today: date) -> None:
+    if data.minimum.currency != campaign.currency:
+        raise DomainError("Use the campaign's currency.", field="minimum")
+    if data.minimum.amount <= 0:
+        raise DomainError("The minimum pledge must be more than zero.", field="minimum")
+    max_pledge = Money.from_decimal(str(current_app.config["MAX_PLEDGE_MAJOR"]), campaign.currency)
+    if data.minimum > max_pledge:
+        raise DomainError(f"The minimum pledge can be at most {max_pledge.format()}.",
+                          field="minimum")
+    if data.quantity_limit is not None and data.quantity_limit < 1:
+        raise DomainError("A limited reward has at least 1 unit.", field="quantity_limit")
+    if data.estimated_delivery is not None and data.estimated_delivery < today.replace(day=1):
+        raise DomainError("The estimated delivery cannot be in the past.",
+                          field="estimated_delivery")
+    if data.ships:
+        if not data.shipping:
+            raise DomainError("Add at least one destination with its shipping fee.",
+                              field="shipping")
+        seen = set()
+        for destination, fee in data.shipping:
+            if destination in seen:
+                raise DomainError(f"{destination} is listed twice.", field="shipping")
+            seen.add(destination)
+            if fee.amount < 0:
+                raise DomainError("Shipping fees cannot be negative.", field="shipping")
+
+
+def _apply_tier(tier: RewardTier, data: TierInput) -> None:
+    tier.title = data.title.strip()
+    tier.description = data.description
+    tier.minimum_minor = data.minimum.amount
+    tier.quantity_limit = data.quantity_limit
+    tier.estimated_delivery = data.estimated_delivery
+    tier.ships = data.ships
+    wanted = dict(data.shipping) if data.ships else {}
+    for rate in list(tier.shipping_rates):
+        if rate.destination not in wanted:
+            tier.shipping_rates.remove(rate)
+    existing = {r.destination: r for r in tier.shipping_rates}
+    for destination, fee in wanted.items():
+        if destination in existing:
+            existing[destination].fee_minor = fee.amount
+        else:
+            tier.shipping_rates.append(ShippingRate(destination=destination, fee_minor=fee.amount))
+
+
+def _require_tiers_editable(campaign: Campaign) -> None:
+    if not (campaign.is_editable or campaign.is_live):
+        _require_editable(campaign)
+
+
+def add_tier(campaign: Campaign, actor: User, data: TierInput) -> RewardTier:
+    """New tiers can be added to drafts and to live campaigns."""
+    require_founder(campaign, actor)
+    _require_tiers_editable(campaign)
+    _check_tier(campaign, data, utcnow().date())
+    tier = RewardTier(campaign=campaign, position=len(campaign.tiers))
+    _apply_tier(tier, data)
+    db.session.add(tier)
+    return tier
+
+
+def update_tier(tier: RewardTier, actor: User, data: TierInput) -> None:
+    """A tier with backers is read-only once the campaign is live."""
+    campaign = tier.campaign
+    require_founder(campaign, actor)
+    _require_tiers_editable(campaign)
+    if campaign.is_locked and tier_has_backers(tier):
+        raise CampaignLocked("This reward has backers, so it can no longer change.")
+    _check_tier(campaign, data, utcnow().date())
+    _apply_tier(tier, data)
+
+
+def delete_tier(tier: RewardTier, actor: User) -> None:
+    campaign = tier.campaign
+    require_founder(campaign, actor)
+    _require_tiers_editable(campaign)
+    if tier_has_backers(tier):
+        raise CampaignLocked("This reward has backers, so it cannot be removed.")
+    campaign.tiers.remove(tier)
+
+
+# --- budget ----------------------------------------------------------------------------
+
+
+def add_budget_line(campaign: Campaign, actor: User, label: str, amount: Money) -> BudgetLine:
+    require_founder(campaign, actor)
+    if not campaign.can_edit_story:
+        _require_editable(campaign)
+    if amount.currency != campaign.currency:
+        raise DomainError("Use the campaign's currency.", field="amount")
+    if amount.amount <= 0:
+        raise DomainError("An amount must be more than zero.", field="amount")
+    if amount > campaign.goal:
+        raise DomainError("One line cannot be more than the whole goal.", field="amount")
+    line = BudgetLine(campaign=campaign, label=label.strip(), amount_minor=amount.amount,
+                      position=len(campaign.budget_lines))
+    db.session.add(line)
+    return line
+
+
+def delete_budget_line(line: BudgetLine, actor: User) -> None:
+    campaign = line.campaign
+    require_founder(campaign, actor)
+    if not campaign.can_edit_story:
+        _require_editable(campaign)
+    campaign.budget_lines.remove(line)
+
+
+# --- review and launch -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckItem:
+    """One line of the "ready for review" checklist."""
+
+    label: str
+    done: bool
+    hint: str = ""
+
+
+def readiness(campaign: Campaign) -> list[CheckItem]:
+    """What review needs, item by item; submission requires every item done."""
+    budget = campaign.budget_total
+    items = [
+        CheckItem("Title and blurb", bool(campaign.title.strip() and campaign.blurb.strip()),
+                  "A short blurb appears on every card."),
+        CheckItem("Cover image", campaign.cover_path is not None),
+        CheckItem("Story", len(campaign.description_md.strip()) >= 50,
+                  "Tell backers what you are making (at least 50 characters)."),
+        CheckItem("Risks and challenges", len(campaign.risks_md.strip()) >= 20,
+                  "Say what could go wrong and how you will handle it."),
+        CheckItem("Use of funds", bool(campaign.budget_lines) and budget <= campaign.goal,
+                  "Add budget lines; together they cannot exceed the goal."),
+    ]
+    if campaign.kind is CampaignKind.REWARD:
+        items.append(CheckItem("At least one reward", bool(campaign.tiers)))
+    else:
+        items.append(CheckItem(
+            "Offering terms", False,
+            "Equity offering terms (security, price, target and maximum, disclosures) are not "
+            "available yet, so equity campaigns cannot be submitted for review."))
+    return items
+
+
+def submit(campaign: Campaign, actor: User) -> None:
+    """Founder sends a draft (or a campaign with requested changes) for review."""
+    require_founder(campaign, actor)
+    missing = [item.label for item in readiness(campaign) if not item.done]
+    if missing:
+        raise NotReady("Before review, complete: " + ", ".join(missing) + ".")
+    campaign_states.apply(campaign, S.SUBMITTED, actor=actor)
+    campaign.submitted_at = utcnow()
+
+
+def withdraw(campaign: Campaign, actor: User) -> None:
+    """Founder takes a campaign back from review (or from approval) to change it."""
+    require_founder(campaign, actor)
+    campaign_states.apply(campaign, S.DRAFT, actor=actor, reason="Withdrawn by the founder")
+
+
+def approve(campaign: Campaign, operator: User, note: str | None = None) -> None:
+    require_operator(operator)
+    if campaign.founder_id == operator.id:
+        raise NotAllowed("Operators cannot review their own campaigns.")
+    campaign_states.apply(campaign, S.APPROVED, actor=operator, reason=note or None)
+    campaign.rejection_reason = None
+
+
+def reject(campaign: Campaign, operator: User, reason: str) -> None:
+    require_operator(operator)
+    if campaign.founder_id == operator.id:
+        raise NotAllowed("Operators cannot review their own campaigns.")
+    if not reason or not reason.strip():
+        raise DomainError("Tell the founder what to change.", field="reason")
+    campaign_states.apply(campaign, S.REJECTED, actor=operator, reason=reason.strip())
+    campaign.rejection_reason = reason.strip()
+
+
+def launch(campaign: Campaign, actor: User | None, now: datetime | None = None) -> None:
+    """Go live: the deadline is fixed now, and goal, currency and length lock."""
+    if actor is not None:
+        require_founder(campaign, actor)
+    now = now or utcnow()
+    reason = None if actor is not None else "Scheduled launch"
+    campaign_states.apply(campaign, S.LIVE, actor=actor, reason=reason)
+    campaign.launched_at = now
+    campaign.deadline = now + timedelta(days=campaign.duration_days)
+    campaign.scheduled_launch_at = None
+
+
+def due_for_scheduled_launch(now: datetime | None = None) -> list[Campaign]:
+    now = now or utcnow()
+    return list(db.session.scalars(
+        sa.select(Campaign)
+        .where(Campaign.status == S.APPROVED, Campaign.scheduled_launch_at <= now)
+        .order_by(Campaign.scheduled_launch_at)
+        .with_for_update(skip_locked=True)
+    ))
+
+
+def cancel(campaign: Campaign, actor: User, reason: str) -> int:
+    """Founder stops a live campaign; every open pledge is released. Returns that count."""
+    require_founder(campaign, actor)
+    if not reason or not reason.strip():
+        raise DomainError("Tell your backers why you are cancelling.", field="reason")
+    campaign_states.apply(campaign, S.CANCELLED, actor=actor, reason=reason.strip())
+    return release_open_pledges(campaign, actor=actor, reason="Campaign cancelled")
+
+
+def suspend(campaign: Campaign, operator: User, reason: str) -> int:
+    """Operator stops a live campaign (abuse, fraud); every open pledge is released."""
+    require_operator(operator)
+    if not reason or not reason.strip():
+        raise DomainError("Record why the campaign is suspended.", field="reason")
+    campaign_states.apply(campaign, S.SUSPENDED, actor=operator, reason=reason.strip())
+    return release_open_pledges(campaign, actor=operator, reason="Campaign suspended")
+
+
+def set_staff_pick(campaign: Campaign, operator: User, picked: bool) -> None:
+    require_operator(operator)
+    campaign.staff_pick = picked
+

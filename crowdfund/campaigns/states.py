@@ -1,0 +1,70 @@
+"""Campaign statuses and the one table of allowed transitions between them."""
+
+from __future__ import annotations
+
+import enum
+
+
+class CampaignKind(enum.Enum):
+    """What backers get: rewards, or securities (equity terms come with the offering)."""
+
+    REWARD = "reward"
+    EQUITY = "equity"
+
+
+class CampaignStatus(enum.Enum):
+    """Where a campaign is in its life (DOMAIN.md)."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    REJECTED = "rejected"
+    APPROVED = "approved"
+    LIVE = "live"
+    CANCELLED = "cancelled"
+    SUSPENDED = "suspended"
+    FUNDED = "funded"
+    FAILED = "failed"
+    COLLECTING = "collecting"
+    SETTLED = "settled"
+
+
+S = CampaignStatus
+
+#: Every allowed move. Who may make it is checked by the service that makes it.
+CAMPAIGN_TRANSITIONS: dict[CampaignStatus, set[CampaignStatus]] = {
+    S.DRAFT: {S.SUBMITTED},
+    S.SUBMITTED: {S.APPROVED, S.REJECTED, S.DRAFT},  # DRAFT: founder withdraws
+    S.REJECTED: {S.SUBMITTED},  # edited and resubmitted
+    S.APPROVED: {S.LIVE, S.DRAFT},  # DRAFT: founder withdraws to make changes
+    S.LIVE: {S.FUNDED, S.FAILED, S.CANCELLED, S.SUSPENDED},
+    S.FUNDED: {S.COLLECTING, S.CANCELLED},
+    S.COLLECTING: {S.SETTLED, S.CANCELLED},
+    S.FAILED: set(),
+    S.CANCELLED: set(),
+    S.SUSPENDED: set(),
+    S.SETTLED: set(),
+}
+
+#: Statuses whose page anyone can see (the rest only the founder and operators).
+PUBLIC_STATUSES = frozenset(
+    {S.LIVE, S.FUNDED, S.FAILED, S.COLLECTING, S.SETTLED, S.CANCELLED, S.SUSPENDED}
+)
+#: The founder may change everything.
+EDITABLE_STATUSES = frozenset({S.DRAFT, S.REJECTED})
+#: Past the deadline (or stopped): nothing changes any more.
+ENDED_STATUSES = frozenset({S.FUNDED, S.FAILED, S.COLLECTING, S.SETTLED, S.CANCELLED,
+                            S.SUSPENDED})
+
+LABELS = {
+    S.DRAFT: "Draft",
+    S.SUBMITTED: "In review",
+    S.REJECTED: "Changes requested",
+    S.APPROVED: "Approved",
+    S.LIVE: "Live",
+    S.CANCELLED: "Cancelled",
+    S.SUSPENDED: "Suspended",
+    S.FUNDED: "Funded",
+    S.FAILED: "Unsuccessful",
+    S.COLLECTING: "Funded – collecting",
+    S.SETTLED: "Funded",
+}

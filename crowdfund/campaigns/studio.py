@@ -1,0 +1,335 @@
+"""The founder's studio: drafts, rewards, budget, preview, submit, launch, cancel."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from crowdfund.campaigns import services, studio_bp
+from crowdfund.campaigns.forms import (
+    BudgetLineForm,
+    CampaignDraftForm,
+    CampaignStoryForm,
+    NewCampaignForm,
+    ReasonForm,
+    TierForm,
+)
+from crowdfund.campaigns.models import BudgetLine, Campaign, RewardTier
+from crowdfund.campaigns.queries import tiers_with_backers, totals_for, totals_of
+from crowdfund.campaigns.states import CampaignKind
+from crowdfund.errors import DomainError
+from crowdfund.extensions import db
+from crowdfund.forms import ConfirmForm
+from crowdfund.money import Money
+from crowdfund.uploads import UploadError, delete_upload, save_image
+from crowdfund.web import flash_error, form_error
+
+
+@studio_bp.before_request
+@login_required
+def _signed_in():
+    """Every studio page needs a signed-in user."""
+
+
+def own_campaign(campaign_id: int) -> Campaign:
+    """The signed-in founder's campaign, or 404 (other people's drafts do not exist)."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None or campaign.founder_id != current_user.id:
+        abort(404)
+    return campaign
+
+
+def own_tier(campaign: Campaign, tier_id: int) -> RewardTier:
+    tier = db.session.get(RewardTier, tier_id)
+    if tier is None or tier.campaign_id != campaign.id:
+        abort(404)
+    return tier
+
+
+def _status(form) -> int:
+    return 400 if form.is_submitted() else 200
+
+
+@studio_bp.get("/")
+def index():
+    campaigns = list(db.session.scalars(
+        sa.select(Campaign).where(Campaign.founder_id == current_user.id)
+        .order_by(Campaign.updated_at.desc())
+    ))
+    return render_template("studio/index.html", campaigns=campaigns,
+                           totals=totals_for(campaigns))
+
+
+@studio_bp.route("/new", methods=["GET", "POST"])
+def new():
+    form = NewCampaignForm()
+    if form.validate_on_submit():
+        goal = form.goal.money_in(form.currency.data)
+        if goal is not None:
+            try:
+                campaign = services.create_campaign(
+                    current_user,
+                    title=form.title.data,
+                    kind=CampaignKind(form.kind.data),
+                    category=form.category.data,
+                    goal=goal,
+                    duration_days=form.duration_days.data,
+                )
+            except DomainError as exc:
+                db.session.rollback()
+                form_error(form, exc)
+            else:
+                db.session.commit()
+                flash("Your draft is saved. Tell its story next.", "success")
+                return redirect(url_for("studio.edit", campaign_id=campaign.id))
+    return render_template("studio/new.html", form=form), _status(form)
+
+
+@studio_bp.route("/<int:campaign_id>/edit", methods=["GET", "POST"])
+def edit(campaign_id: int):
+    campaign = own_campaign(campaign_id)
+    if not campaign.can_edit_story:
+        flash(f"This campaign is {campaign.status_label.lower()} and cannot be edited now.",
+              "info")
+        return redirect(url_for("studio.overview", campaign_id=campaign.id))
+    form_cls = CampaignStoryForm if campaign.is_locked else CampaignDraftForm
+    form = form_cls(obj=campaign)
+    if request.method == "GET" and not campaign.is_locked:
+        form.goal.data = campaign.goal.to_decimal()
+        if campaign.scheduled_launch_at:
+            form.scheduled_launch_at.data = campaign.scheduled_launch_at.replace(tzinfo=None)
+    if form.validate_on_submit():
+        story = services.Story(
+            title=form.title.data, blurb=form.blurb.data or "", category=form.category.data,
+            description_md=form.description_md.data or "", risks_md=form.risks_md.data or "",
+        )
+        extra: dict = {}
+        ok = True
+        if not campaign.is_locked:
+            goal = form.goal.money_in(form.currency.data)
+            ok = goal is not None
+            launch_at = form.scheduled_launch_at.data
+            extra = dict(
+                slug=form.slug.data.strip(), goal=goal, duration_days=form.duration_days.data,
+                scheduled_launch_at=launch_at.replace(tzinfo=UTC) if launch_at else None,
+            )
+        new_cover = None
+        if ok and form.cover.data:
+            try:
+                new_cover = save_image(
+                    form.cover.data, "covers",
+                    max_bytes=current_app.config["COVER_MAX_BYTES"],
+                    max_size=current_app.config["COVER_MAX_SIZE"],
+                )
+            except UploadError as exc:
+                form.cover.errors = [*form.cover.errors, str(exc)]
+                ok = False
+        if ok:
+            try:
+                services.update_campaign(campaign, current_user, story, **extra)
+                old_cover = (services.set_cover(campaign, current_user, new_cover)
+                             if new_cover else None)
+            except DomainError as exc:
+                db.session.rollback()
+                delete_upload(new_cover)
+                form_error(form, exc)
+            else:
+                db.session.commit()
+                delete_upload(old_cover)
+                flash("Saved.", "success")
+                return redirect(url_for("studio.edit", campaign_id=campaign.id))
+        else:
+            delete_upload(new_cover)
+    return render_template("studio/edit.html", form=form, campaign=campaign), _status(form)
+
+
+@studio_bp.get("/<int:campaign_id>")
+def overview(campaign_id: int):
+    campaign = own_campaign(campaign_id)
+    return render_template(
+        "studio/overview.html", campaign=campaign, checklist=services.readiness(campaign),
+        totals=totals_of(campaign), confirm=ConfirmForm(), cancel_form=ReasonForm(),
+    )
+
+
+# --- rewards ---------------------------------------------------------------------------
+
+
+def _tier_input(form: TierForm, campaign: Campaign) -> services.TierInput | None:
+    minimum = form.minimum.money_in(campaign.currency)
+    shipping = []
+    ok = minimum is not None
+    if form.ships.data == "yes":
+        for entry in form.shipping.entries:
+            destination, fee_field = entry.form.destination.data, entry.form.fee
+            if not destination and fee_field.data is None:
+                continue
+            if not destination or fee_field.data is None:
+                form.shipping.errors.append("Each shipping row needs a destination and a fee.")
+                ok = False
+                continue
+            fee = fee_field.money_in(campaign.currency)
+            if fee is None:
+                ok = False
+                continue
+            shipping.append((destination, fee))
+    if not ok:
+        return None
+    return services.TierInput(
+        title=form.title.data, description=form.description.data or "", minimum=minimum,
+        quantity_limit=form.quantity_limit.data, estimated_delivery=form.estimated_delivery.data,
+        ships=form.ships.data == "yes", shipping=shipping,
+    )
+
+
+@studio_bp.get("/<int:campaign_id>/rewards")
+def rewards(campaign_id: int):
+    campaign = own_campaign(campaign_id)
+    return render_template("studio/rewards.html", campaign=campaign,
+                           backed=tiers_with_backers(campaign), confirm=ConfirmForm())
+
+
+@studio_bp.route("/<int:campaign_id>/rewards/new", methods=["GET", "POST"])
+@studio_bp.route("/<int:campaign_id>/rewards/<int:tier_id>", methods=["GET", "POST"])
+def tier(campaign_id: int, tier_id: int | None = None):
+    campaign = own_campaign(campaign_id)
+    tier = own_tier(campaign, tier_id) if tier_id is not None else None
+    form = TierForm()
+    if request.method == "GET" and tier is not None:
+        form = TierForm(obj=tier)
+        form.minimum.data = tier.minimum.to_decimal()
+        form.ships.data = "yes" if tier.ships else "no"
+        for entry, rate in zip(form.shipping.entries, tier.rates_for_display, strict=False):
+            entry.form.destination.data = rate.destination
+            entry.form.fee.data = Money(rate.fee_minor, campaign.currency).to_decimal()
+    if form.validate_on_submit():
+        data = _tier_input(form, campaign)
+        if data is not None:
+            try:
+                if tier is None:
+                    services.add_tier(campaign, current_user, data)
+                else:
+                    services.update_tier(tier, current_user, data)
+            except DomainError as exc:
+                db.session.rollback()
+                form_error(form, exc)
+            else:
+                db.session.commit()
+                flash("Reward saved.", "success")
+                return redirect(url_for("studio.rewards", campaign_id=campaign.id))
+    return render_template("studio/tier.html", form=form, campaign=campaign,
+                           tier=tier), _status(form)
+
+
+@studio_bp.post("/<int:campaign_id>/rewards/<int:tier_id>/delete")
+def delete_tier(campaign_id: int, tier_id: int):
+    campaign = own_campaign(campaign_id)
+    tier = own_tier(campaign, tier_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.delete_tier(tier, current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash_error(exc)
+    else:
+        db.session.commit()
+        flash("Reward removed.", "success")
+    return redirect(url_for("studio.rewards", campaign_id=campaign.id))
+
+
+# --- budget ----------------------------------------------------------------------------
+
+
+@studio_bp.route("/<int:campaign_id>/budget", methods=["GET", "POST"])
+def budget(campaign_id: int):
+    campaign = own_campaign(campaign_id)
+    form = BudgetLineForm()
+    if form.validate_on_submit():
+        amount = form.amount.money_in(campaign.currency)
+        if amount is not None:
+            try:
+                services.add_budget_line(campaign, current_user, form.label.data, amount)
+            except DomainError as exc:
+                db.session.rollback()
+                form_error(form, exc)
+            else:
+                db.session.commit()
+                flash("Budget line added.", "success")
+                return redirect(url_for("studio.budget", campaign_id=campaign.id))
+    return render_template("studio/budget.html", form=form, campaign=campaign,
+                           confirm=ConfirmForm()), _status(form)
+
+
+@studio_bp.post("/<int:campaign_id>/budget/<int:line_id>/delete")
+def delete_budget_line(campaign_id: int, line_id: int):
+    campaign = own_campaign(campaign_id)
+    line = db.session.get(BudgetLine, line_id)
+    if line is None or line.campaign_id != campaign.id:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.delete_budget_line(line, current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash_error(exc)
+    else:
+        db.session.commit()
+        flash("Budget line removed.", "success")
+    return redirect(url_for("studio.budget", campaign_id=campaign.id))
+
+
+# --- preview and state changes ---------------------------------------------------------
+
+
+@studio_bp.get("/<int:campaign_id>/preview")
+def preview(campaign_id: int):
+    from crowdfund.campaigns.routes import render_campaign_page
+
+    return render_campaign_page(own_campaign(campaign_id), preview=True)
+
+
+_ACTIONS = {
+    "submit": (services.submit, "Submitted for review. An operator will look at it soon."),
+    "withdraw": (services.withdraw, "Withdrawn from review: you can edit it again."),
+    "launch": (services.launch, "Your campaign is live!"),
+}
+
+
+@studio_bp.post("/<int:campaign_id>/<any(submit, withdraw, launch):action>")
+def change_state(campaign_id: int, action: str):
+    campaign = own_campaign(campaign_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    service, message = _ACTIONS[action]
+    try:
+        service(campaign, current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash_error(exc)
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for("studio.overview", campaign_id=campaign.id))
+
+
+@studio_bp.post("/<int:campaign_id>/cancel")
+def cancel(campaign_id: int):
+    campaign = own_campaign(campaign_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash("Give a reason (at least 5 characters) to cancel.", "error")
+        return redirect(url_for("studio.overview", campaign_id=campaign.id))
+    try:
+        released = services.cancel(campaign, current_user, form.reason.data)
+    except DomainError as exc:
+        db.session.rollback()
+        flash_error(exc)
+    else:
+        db.session.commit()
+        flash(f"Campaign cancelled; {released} pledges released, nobody was charged.", "info")
+    return redirect(url_for("studio.overview", campaign_id=campaign.id))

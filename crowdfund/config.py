@@ -1,0 +1,143 @@
+"""Configuration: one class per environment, values from the environment.
+
+The environment is chosen with ``CROWDFUND_ENV`` (``development``, ``testing`` or
+``production``; default ``production`` so that a forgotten variable fails safe).
+Outside development and testing a ``SECRET_KEY`` is required: the factory refuses
+to start without one.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run the application."""
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Point ``postgres://`` and ``postgresql://`` URLs at the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+class BaseConfig:
+    """Settings shared by every environment; policy numbers live here."""
+
+    ENV_NAME = "production"
+    SECRET_KEY: str | None = None
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+
+    # Cookies: HttpOnly and SameSite=Lax always, Secure outside development.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_DURATION = timedelta(days=14)
+    PERMANENT_SESSION_LIFETIME = timedelta(days=14)
+
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # tied to the session instead of a clock
+
+    # Uploads: the request as a whole, and cover images on their own.
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+    COVER_MAX_BYTES = 8 * 1024 * 1024
+    COVER_MAX_SIZE = (1600, 900)
+    UPLOAD_FOLDER: str | None = None  # default: <instance>/uploads
+
+    # Passwords: Argon2id with argon2-cffi's RFC 9106 "low memory" profile.
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536  # KiB
+    ARGON2_PARALLELISM = 4
+
+    # Failed logins: per account and per client address, in a sliding window.
+    LOGIN_WINDOW = timedelta(minutes=15)
+    LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
+    LOGIN_MAX_FAILURES_PER_IP = 30
+
+    # Campaign policy (DOMAIN.md).
+    CAMPAIGN_MIN_DAYS = 1
+    CAMPAIGN_MAX_DAYS = 60
+    SUPPORTED_CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "CHF", "SEK", "JPY")
+    MAX_GOAL_MAJOR = 100_000_000  # a goal above this (in major units) is refused
+    MAX_PLEDGE_MAJOR = 100_000  # one pledge (and a tier minimum) at most this
+    LAST_DAY_LOCK = timedelta(hours=24)
+
+    CAMPAIGNS_PER_PAGE = 12
+    BABEL_LOCALE = "en_US"
+    #: Trust X-Forwarded-For from this many proxies (0: use the socket address).
+    PROXY_COUNT = 0
+
+    @classmethod
+    def from_environment(cls) -> dict:
+        """Values read from the environment at start-up."""
+        values: dict = {}
+        if secret := os.environ.get("SECRET_KEY"):
+            values["SECRET_KEY"] = secret
+        if url := os.environ.get("DATABASE_URL"):
+            values["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
+        if folder := os.environ.get("UPLOAD_FOLDER"):
+            values["UPLOAD_FOLDER"] = folder
+        if proxies := os.environ.get("PROXY_COUNT"):
+            values["PROXY_COUNT"] = int(proxies)
+        values["SESSION_COOKIE_SECURE"] = _bool("SESSION_COOKIE_SECURE", cls.SESSION_COOKIE_SECURE)
+        values["REMEMBER_COOKIE_SECURE"] = values["SESSION_COOKIE_SECURE"]
+        return values
+
+
+class DevelopmentConfig(BaseConfig):
+    """Local development: cookies over plain HTTP, a generated secret key."""
+
+    ENV_NAME = "development"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+
+
+class TestingConfig(BaseConfig):
+    """The test suite: cheap password hashing, plain-HTTP cookies."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-only-secret-key"  # noqa: S105 - tests only
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 8
+    ARGON2_PARALLELISM = 1
+
+
+class ProductionConfig(BaseConfig):
+    """Production: every secret must come from the environment."""
+
+    ENV_NAME = "production"
+
+
+CONFIGS: dict[str, type[BaseConfig]] = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_for(env_name: str | None) -> type[BaseConfig]:
+    """The config class for ``env_name``; unknown names are an error, not a default."""
+    name = (env_name or "production").strip().lower()
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise ConfigError(
+            f"CROWDFUND_ENV={env_name!r} is not one of {', '.join(sorted(CONFIGS))}"
+        ) from None

@@ -1,0 +1,105 @@
+"""Form fields shared across blueprints: money amounts, months, countries, confirmations."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from babel import Locale
+from flask_wtf import FlaskForm
+from wtforms import Field, StringField
+from wtforms.validators import ValidationError
+from wtforms.widgets import Input
+
+from crowdfund.money import Money, MoneyError
+
+_AMOUNT_RE = re.compile(r"^\s*(-)?\s*(\d{1,3}(?:,\d{3})+|\d+)?(?:\.(\d+))?\s*$")
+
+
+class AmountField(StringField):
+    """A money amount typed in major units ("25", "1,250.50"); ``data`` is a Decimal.
+
+    Only plain decimal notation is accepted: no exponent, no NaN or infinity, no
+    float ever. Turning it into :class:`Money` needs the currency (see ``money_in``).
+    """
+
+    def __init__(self, label=None, validators=None, *, allow_zero: bool = False, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.allow_zero = allow_zero
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        if isinstance(self.data, Decimal):
+            return format(self.data, "f")
+        return self.data or ""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist or not (valuelist[0] or "").strip():
+            return
+        raw = valuelist[0].strip()
+        match = _AMOUNT_RE.match(raw)
+        if not match or (match.group(2) is None and match.group(3) is None):
+            raise ValueError("Enter an amount such as 25 or 25.50.")
+        try:
+            value = Decimal(raw.replace(",", "").replace(" ", ""))
+        except InvalidOperation:
+            raise ValueError("Enter an amount such as 25 or 25.50.") from None
+        if value < 0:
+            raise ValueError("The amount cannot be negative.")
+        if value == 0 and not self.allow_zero:
+            raise ValueError("The amount must be more than zero.")
+        if value >= Decimal("1e13"):
+            raise ValueError("That amount is too large.")
+        self.data = value
+
+    def money_in(self, currency: str) -> Money | None:
+        """The amount in ``currency``; adds a field error and returns None if it cannot be."""
+        if self.data is None:
+            return None
+        try:
+            return Money.from_decimal(self.data, currency)
+        except MoneyError as exc:
+            self.errors = [*self.errors, str(exc)]
+            return None
+
+
+class MonthField(Field):
+    """An ``<input type=month>``: "2027-03" -> date(2027, 3, 1)."""
+
+    widget = Input(input_type="month")
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.strftime("%Y-%m") if self.data else ""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist or not (valuelist[0] or "").strip():
+            return
+        match = re.fullmatch(r"(\d{4})-(\d{2})", valuelist[0].strip())
+        if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
+            raise ValueError("Enter a month as YYYY-MM.")
+        self.data = date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def country_choices(locale: str = "en_US") -> list[tuple[str, str]]:
+    """ISO 3166 alpha-2 countries by name (Babel's territory list, regions left out)."""
+    names = Locale.parse(locale).territories
+    countries = [(code, name) for code, name in names.items()
+                 if len(code) == 2 and code.isalpha() and code not in {"ZZ", "EU", "EZ", "UN",
+                                                                        "QO", "XA", "XB", "XK"}]
+    return sorted(countries, key=lambda item: item[1])
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes state: CSRF and nothing else."""
+
+
+def no_markup(form, field):
+    """Refuse angle brackets in one-line text (titles, names) rather than store markup."""
+    if field.data and re.search(r"[<>]", field.data):
+        raise ValidationError("Angle brackets (< >) are not allowed here.")

@@ -1,0 +1,52 @@
+"""Home, discover (category, search, sort, pages) and uploaded images."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, render_template, request, send_from_directory
+
+from crowdfund.campaigns.categories import CATEGORIES
+from crowdfund.campaigns.models import Campaign
+from crowdfund.campaigns.queries import SORTS, category_counts, discover, totals_for
+from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.extensions import db
+from crowdfund.main import bp
+from crowdfund.uploads import upload_root
+
+
+@bp.get("/")
+def index():
+    sections = {
+        key: discover(sort=key, per_page=4).items for key in ("newest", "ending", "funded")
+    }
+    picks = list(db.session.scalars(
+        sa.select(Campaign).where(Campaign.status == CampaignStatus.LIVE,
+                                  Campaign.staff_pick.is_(True)).limit(4)
+    ))
+    shown = {c.id: c for items in [*sections.values(), picks] for c in items}
+    return render_template("main/index.html", sections=sections, sort_labels=SORTS,
+                           picks=picks, totals=totals_for(list(shown.values())),
+                           categories=CATEGORIES, counts=category_counts())
+
+
+@bp.get("/discover")
+@bp.get("/discover/<category>")
+def discover_page(category: str | None = None):
+    if category is not None and category not in CATEGORIES:
+        abort(404)
+    q = (request.args.get("q") or "").strip()[:100]
+    sort = request.args.get("sort", "newest")
+    if sort not in SORTS:
+        sort = "newest"
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    results = discover(q=q or None, category=category, sort=sort, page=page)
+    return render_template(
+        "main/discover.html", results=results, totals=totals_for(results.items), q=q,
+        sort=sort, sorts=SORTS, category=category, categories=CATEGORIES,
+        counts=category_counts(),
+    )
+
+
+@bp.get("/uploads/<path:filename>")
+def uploads(filename: str):
+    return send_from_directory(upload_root(), filename, max_age=86400)

@@ -1,0 +1,11 @@
+"""Import every model module so that the metadata (and Alembic) sees all tables."""
+
+from crowdfund.auth.models import IdentityVerification, LoginAttempt, User  # noqa: F401
+from crowdfund.campaigns.models import (  # noqa: F401
+    BudgetLine,
+    Campaign,
+    CampaignTransition,
+    RewardTier,
+    ShippingRate,
+)
+from crowdfund.pledges.models import Pledge, PledgeTransition  # noqa: F401

@@ -1,0 +1,7 @@
+"""The operators' console: review queue, audit trail, founder verification, suspension."""
+
+from flask import Blueprint
+
+bp = Blueprint("operators", __name__, url_prefix="/operators")
+
+from crowdfund.operators import routes  # noqa: E402,F401

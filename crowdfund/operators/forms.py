@@ -1,0 +1,21 @@
+"""Operator forms."""
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from crowdfund.auth.models import VerificationStatus
+
+
+class VerificationForm(FlaskForm):
+    status = SelectField(
+        "Identity", choices=[(s.value, s.value.title()) for s in VerificationStatus],
+        validators=[DataRequired()],
+    )
+    legal_name = StringField("Legal name as on the document",
+                             validators=[Optional(), Length(max=200)])
+    note = TextAreaField("How it was checked", validators=[Optional(), Length(max=2000)])
+
+    def validate_legal_name(self, field):
+        if self.status.data == VerificationStatus.VERIFIED.value and not (field.data or "").strip():
+            raise ValueError("Record the legal name you checked.")

@@ -1,0 +1,146 @@
+"""Operator pages. Every route here is for operators only."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from crowdfund.auth.models import User, VerificationStatus
+from crowdfund.auth.services import set_verification
+from crowdfund.campaigns import services
+from crowdfund.campaigns.forms import ApproveForm, ReasonForm, StaffPickForm
+from crowdfund.campaigns.models import Campaign, CampaignTransition
+from crowdfund.campaigns.queries import totals_of
+from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.errors import DomainError
+from crowdfund.extensions import db
+from crowdfund.operators import bp
+from crowdfund.operators.forms import VerificationForm
+from crowdfund.web import flash_error, operator_required
+
+
+@bp.before_request
+@operator_required
+def _operators_only():
+    """Every operator page: signed in, and an operator (403 otherwise)."""
+
+
+def _campaign(campaign_id: int) -> Campaign:
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+@bp.get("/")
+def index():
+    queue = list(db.session.scalars(
+        sa.select(Campaign).where(Campaign.status == CampaignStatus.SUBMITTED)
+        .order_by(Campaign.submitted_at)
+    ))
+    counts = dict(db.session.execute(
+        sa.select(Campaign.status, sa.func.count()).group_by(Campaign.status)
+    ).all())
+    live = list(db.session.scalars(
+        sa.select(Campaign).where(Campaign.status == CampaignStatus.LIVE)
+        .order_by(Campaign.deadline)
+    ))
+    return render_template("operators/index.html", queue=queue, counts=counts, live=live,
+                           statuses=list(CampaignStatus))
+
+
+@bp.get("/campaigns/<int:campaign_id>")
+def review(campaign_id: int):
+    campaign = _campaign(campaign_id)
+    return render_template(
+        "operators/review.html", campaign=campaign, totals=totals_of(campaign),
+        checklist=services.readiness(campaign), approve_form=ApproveForm(),
+        reject_form=ReasonForm(), suspend_form=ReasonForm(),
+        pick_form=StaffPickForm(picked=campaign.staff_pick),
+    )
+
+
+@bp.post("/campaigns/<int:campaign_id>/<any(approve, reject, suspend):action>")
+def decide(campaign_id: int, action: str):
+    campaign = _campaign(campaign_id)
+    form = ApproveForm() if action == "approve" else ReasonForm()
+    if not form.validate_on_submit():
+        flash("Give a reason (at least 5 characters).", "error")
+        return redirect(url_for("operators.review", campaign_id=campaign.id))
+    try:
+        if action == "approve":
+            services.approve(campaign, current_user, form.note.data)
+            message = "Approved: the founder can launch it now."
+        elif action == "reject":
+            services.reject(campaign, current_user, form.reason.data)
+            message = "Sent back to the founder with your reason."
+        else:
+            released = services.suspend(campaign, current_user, form.reason.data)
+            message = f"Suspended; {released} pledges released."
+    except DomainError as exc:
+        db.session.rollback()
+        flash_error(exc)
+    else:
+        db.session.commit()
+        flash(message, "success")
+    if action == "suspend":
+        return redirect(url_for("operators.review", campaign_id=campaign.id))
+    return redirect(url_for("operators.index"))
+
+
+@bp.post("/campaigns/<int:campaign_id>/staff-pick")
+def staff_pick(campaign_id: int):
+    campaign = _campaign(campaign_id)
+    form = StaffPickForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.set_staff_pick(campaign, current_user, form.picked.data)
+    db.session.commit()
+    flash("Staff pick updated.", "success")
+    return redirect(url_for("operators.review", campaign_id=campaign.id))
+
+
+@bp.get("/audit")
+def audit():
+    page = request.args.get("page", 1, type=int)
+    stmt = sa.select(CampaignTransition).order_by(CampaignTransition.id.desc())
+    campaign_id = request.args.get("campaign", type=int)
+    if campaign_id:
+        stmt = stmt.where(CampaignTransition.campaign_id == campaign_id)
+    rows = db.paginate(stmt, page=page, per_page=50, error_out=False)
+    return render_template("operators/audit.html", rows=rows, campaign_id=campaign_id)
+
+
+@bp.get("/founders")
+def founders():
+    people = list(db.session.scalars(
+        sa.select(User).where(User.id.in_(sa.select(Campaign.founder_id)))
+        .order_by(User.display_name)
+    ))
+    return render_template("operators/founders.html", people=people)
+
+
+@bp.route("/founders/<int:user_id>", methods=["GET", "POST"])
+def founder(user_id: int):
+    person = db.session.get(User, user_id)
+    if person is None:
+        abort(404)
+    record = person.verification
+    form = VerificationForm(
+        status=record.status.value if record else VerificationStatus.UNVERIFIED.value,
+        legal_name=record.legal_name if record else "",
+        note=record.note if record else "",
+    ) if request.method == "GET" else VerificationForm()
+    if form.validate_on_submit():
+        set_verification(person, current_user, status=VerificationStatus(form.status.data),
+                         legal_name=form.legal_name.data or "", note=form.note.data or "")
+        db.session.commit()
+        flash(f"Identity status of {person.display_name} saved.", "success")
+        return redirect(url_for("operators.founders"))
+    campaigns = list(db.session.scalars(
+        sa.select(Campaign).where(Campaign.founder_id == person.id)
+    ))
+    status = 400 if form.is_submitted() else 200
+    return render_template("operators/founder.html", person=person, form=form,
+                           campaigns=campaigns), status

@@ -1,0 +1,37 @@
+"""Pledge statuses: the one table of allowed transitions, and its audit record."""
+
+from __future__ import annotations
+
+from crowdfund.extensions import db
+from crowdfund.pledges.models import PledgeStatus, PledgeTransition
+from crowdfund.statemachine import TransitionTable
+
+P = PledgeStatus
+
+PLEDGE_TRANSITIONS: dict[PledgeStatus, set[PledgeStatus]] = {
+    P.PENDING: {P.ACTIVE, P.CANCELLED, P.RELEASED},
+    P.ACTIVE: {P.CANCELLED, P.RELEASED, P.COLLECTED, P.ERRORED, P.AUTHENTICATION_REQUIRED},
+    P.ERRORED: {P.COLLECTED, P.AUTHENTICATION_REQUIRED, P.DROPPED},
+    P.AUTHENTICATION_REQUIRED: {P.COLLECTED, P.ERRORED, P.DROPPED},
+    P.COLLECTED: {P.REFUNDED, P.DISPUTED},
+    P.DISPUTED: {P.COLLECTED, P.REFUNDED},
+    P.CANCELLED: set(),
+    P.RELEASED: set(),
+    P.DROPPED: set(),
+    P.REFUNDED: set(),
+}
+
+
+def _record(pledge, from_status, to_status, actor, reason) -> None:
+    db.session.add(
+        PledgeTransition(
+            pledge_id=pledge.id,
+            from_status=from_status,
+            to_status=to_status,
+            actor_id=getattr(actor, "id", None),
+            reason=reason,
+        )
+    )
+
+
+pledge_states = TransitionTable("pledge", PLEDGE_TRANSITIONS, _record)

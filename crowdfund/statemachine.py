@@ -1,0 +1,56 @@
+"""Allowed status transitions as data, enforced in one place.
+
+Each model with a status declares one :class:`TransitionTable`; a service changes
+the status only through :meth:`TransitionTable.apply`, which refuses what the
+table does not allow and records who, when, from, to and why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from enum import Enum
+from typing import Any, Generic, TypeVar
+
+S = TypeVar("S", bound=Enum)
+
+
+class InvalidTransition(Exception):  # noqa: N818 - domain name reads better
+    """A status change the transition table does not allow."""
+
+    def __init__(self, model: str, obj_id: Any, from_status: Enum, to_status: Enum) -> None:
+        self.model = model
+        self.obj_id = obj_id
+        self.from_status = from_status
+        self.to_status = to_status
+        super().__init__(
+            f"{model} {obj_id}: cannot go from {from_status.value} to {to_status.value}"
+        )
+
+
+class TransitionTable(Generic[S]):
+    """``{status: {next statuses}}`` for one model, plus the audit hook."""
+
+    def __init__(
+        self,
+        model: str,
+        table: Mapping[S, Iterable[S]],
+        record: Callable[[Any, S, S, Any, str | None], None],
+    ) -> None:
+        self.model = model
+        self.table: dict[S, frozenset[S]] = {k: frozenset(v) for k, v in table.items()}
+        self._record = record
+
+    def allowed(self, from_status: S) -> frozenset[S]:
+        return self.table.get(from_status, frozenset())
+
+    def can(self, from_status: S, to_status: S) -> bool:
+        return to_status in self.allowed(from_status)
+
+    def apply(self, obj: Any, to_status: S, *, actor: Any = None, reason: str | None = None) -> S:
+        """Move ``obj.status`` to ``to_status`` and record it; raise if not allowed."""
+        from_status = obj.status
+        if not self.can(from_status, to_status):
+            raise InvalidTransition(self.model, getattr(obj, "id", None), from_status, to_status)
+        obj.status = to_status
+        self._record(obj, from_status, to_status, actor, reason)
+        return from_status

@@ -1,0 +1,60 @@
+"""Small helpers shared by the views: safe redirects, roles, domain errors on forms."""
+
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from crowdfund.errors import DomainError
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only a path on this site: no scheme, no host, no protocol-relative tricks."""
+    if not target:
+        return False
+    target = target.strip()
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and not any(ord(c) < 32 for c in target)
+
+
+def redirect_next(default_endpoint: str, **values):
+    target = request.values.get("next")
+    if is_safe_next(target):
+        return redirect(target)
+    return redirect(url_for(default_endpoint, **values))
+
+
+def client_ip() -> str:
+    return (request.remote_addr or "unknown")[:45]
+
+
+def operator_required(view):
+    """Signed-in operators only: others get 403, anonymous users the sign-in page."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_operator:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def form_error(form: FlaskForm, error: DomainError) -> None:
+    """Show a domain error next to its field, or as a message at the top of the form."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def flash_error(error: DomainError) -> None:
+    flash(error.message, "error")

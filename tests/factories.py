@@ -1,0 +1,106 @@
+"""Builders for test data, written straight to the database (no HTTP, no services)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+from crowdfund.auth import passwords
+from crowdfund.auth.models import IdentityVerification, User, VerificationStatus
+from crowdfund.campaigns.models import BudgetLine, Campaign, RewardTier, ShippingRate
+from crowdfund.campaigns.states import CampaignKind, CampaignStatus
+from crowdfund.db import utcnow
+from crowdfund.extensions import db
+from crowdfund.pledges.models import Pledge, PledgeStatus
+
+PASSWORD = "correct horse battery"
+_seq = itertools.count(1)
+
+
+def make_user(email: str | None = None, *, name: str | None = None, operator: bool = False,
+              verified: bool = False, password: str = PASSWORD) -> User:
+    n = next(_seq)
+    user = User(
+        email=email or f"user{n}@example.com",
+        password_hash=passwords.hash_password(password),
+        display_name=name or f"User {n}",
+        is_operator=operator,
+    )
+    db.session.add(user)
+    if verified:
+        db.session.add(IdentityVerification(user=user, status=VerificationStatus.VERIFIED,
+                                            legal_name=user.display_name))
+    db.session.flush()
+    return user
+
+
+def make_campaign(founder: User | None = None, *, status: CampaignStatus = CampaignStatus.DRAFT,
+                  title: str | None = None, goal_minor: int = 100_000, currency: str = "USD",
+                  category: str = "technology", kind: CampaignKind = CampaignKind.REWARD,
+                  ready: bool = True, tiers: int = 1, days_left: int = 20,
+                  blurb: str | None = None) -> Campaign:
+    """A campaign in ``status``; ``ready`` fills in what review needs."""
+    n = next(_seq)
+    founder = founder or make_user()
+    campaign = Campaign(
+        founder=founder, slug=f"campaign-{n}", title=title or f"Campaign {n}",
+        blurb=blurb if blurb is not None else f"Blurb of campaign {n}", category=category,
+        kind=kind, status=status, goal_minor=goal_minor, currency=currency, duration_days=30,
+    )
+    if ready:
+        campaign.cover_path = "covers/test.png"
+        campaign.description_md = "A long enough story about what we are making. " * 3
+        campaign.risks_md = "Things may go wrong; we will tell you."
+        campaign.budget_lines.append(BudgetLine(label="Making it", amount_minor=goal_minor // 2))
+        for i in range(tiers):
+            campaign.tiers.append(RewardTier(title=f"Tier {i + 1}", minimum_minor=1000 * (i + 1),
+                                             position=i))
+    if status in {CampaignStatus.LIVE, CampaignStatus.FUNDED, CampaignStatus.FAILED,
+                  CampaignStatus.CANCELLED, CampaignStatus.SUSPENDED,
+                  CampaignStatus.COLLECTING, CampaignStatus.SETTLED}:
+        campaign.launched_at = utcnow() - timedelta(days=30 - days_left)
+        campaign.deadline = utcnow() + timedelta(days=days_left)
+    if status is CampaignStatus.SUBMITTED:
+        campaign.submitted_at = utcnow()
+    db.session.add(campaign)
+    db.session.flush()
+    return campaign
+
+
+def make_tier(campaign: Campaign, *, minimum_minor: int = 2500, limit: int | None = None,
+              claimed: int = 0, ships: bool = False) -> RewardTier:
+    tier = RewardTier(campaign=campaign, title="Limited", minimum_minor=minimum_minor,
+                      quantity_limit=limit, claimed=claimed, ships=ships)
+    if ships:
+        tier.shipping_rates.append(ShippingRate(destination="ROW", fee_minor=1500))
+    db.session.add(tier)
+    db.session.flush()
+    return tier
+
+
+def make_pledge(campaign: Campaign, backer: User | None = None, *, amount_minor: int = 5000,
+                status: PledgeStatus = PledgeStatus.ACTIVE,
+                tier: RewardTier | None = None) -> Pledge:
+    pledge = Pledge(campaign_id=campaign.id, backer=backer or make_user(), tier_id=tier and tier.id,
+                    status=status, amount_minor=amount_minor, currency=campaign.currency)
+    db.session.add(pledge)
+    db.session.flush()
+    return pledge
+
+
+class AuthActions:
+    """Sign in and out through the real pages."""
+
+    def __init__(self, client) -> None:
+        self.client = client
+
+    def login(self, email: str, password: str = PASSWORD, **extra):
+        return self.client.post("/login", data={"email": email, "password": password, **extra})
+
+    def login_as(self, user: User):
+        response = self.login(user.email)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return response
+
+    def logout(self):
+        return self.client.post("/logout")

@@ -1,0 +1,72 @@
+"""The factory refuses to start without the secrets it needs; cookies are safe by default."""
+
+import pytest
+
+from crowdfund import create_app
+from crowdfund.config import ConfigError, normalise_database_url
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path):
+    for name in ("SECRET_KEY", "DATABASE_URL", "CROWDFUND_ENV", "SESSION_COOKIE_SECURE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return monkeypatch
+
+
+def test_production_refuses_to_start_without_secret_key(clean_env):
+    clean_env.setenv("CROWDFUND_ENV", "production")
+    clean_env.setenv("DATABASE_URL", "sqlite://")
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app()
+
+
+def test_unset_environment_means_production(clean_env):
+    clean_env.setenv("DATABASE_URL", "sqlite://")
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app()
+
+
+def test_production_refuses_to_start_without_database(clean_env):
+    clean_env.setenv("CROWDFUND_ENV", "production")
+    clean_env.setenv("SECRET_KEY", "x" * 40)
+    with pytest.raises(ConfigError, match="DATABASE_URL"):
+        create_app()
+
+
+def test_unknown_environment_is_an_error(clean_env):
+    clean_env.setenv("CROWDFUND_ENV", "staging-ish")
+    with pytest.raises(ConfigError, match="CROWDFUND_ENV"):
+        create_app()
+
+
+def test_production_with_secrets_has_secure_cookies(clean_env):
+    clean_env.setenv("CROWDFUND_ENV", "production")
+    clean_env.setenv("SECRET_KEY", "x" * 40)
+    clean_env.setenv("DATABASE_URL", "postgresql://u@localhost/db")
+    app = create_app()
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@localhost/db"
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert app.config["WTF_CSRF_ENABLED"] is True
+
+
+def test_development_makes_and_keeps_a_secret_key(clean_env, tmp_path):
+    clean_env.setenv("CROWDFUND_ENV", "development")
+    first = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    second = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert first.config["SECRET_KEY"] and first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+    assert first.config["SESSION_COOKIE_SECURE"] is False
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [("postgres://a@b/c", "postgresql+psycopg://a@b/c"),
+     ("postgresql://a@b/c", "postgresql+psycopg://a@b/c"),
+     ("postgresql+psycopg://a@b/c", "postgresql+psycopg://a@b/c"),
+     ("sqlite:///x.db", "sqlite:///x.db")],
+)
+def test_database_url_normalised(url, expected):
+    assert normalise_database_url(url) == expected
