@@ -9,8 +9,9 @@ from decimal import Decimal, InvalidOperation
 from babel import Locale
 from flask_wtf import FlaskForm
 from wtforms import Field, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
-from wtforms.widgets import Input
+from wtforms.widgets import MonthInput
 
 from crowdfund.money import Money, MoneyError
 
@@ -69,7 +70,7 @@ class AmountField(StringField):
 class MonthField(Field):
     """An ``<input type=month>``: "2027-03" -> date(2027, 3, 1)."""
 
-    widget = Input(input_type="month")
+    widget = MonthInput()
 
     def _value(self) -> str:
         if self.raw_data:
@@ -84,6 +85,11 @@ class MonthField(Field):
         if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
             raise ValueError("Enter a month as YYYY-MM.")
         self.data = date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """``[(value, label), ...]`` as WTForms select choices."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def country_choices(locale: str = "en_US") -> list[tuple[str, str]]:

@@ -11,11 +11,15 @@ from collections.abc import Callable, Iterable, Mapping
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
+from crowdfund.errors import DomainError
+
 S = TypeVar("S", bound=Enum)
 
 
-class InvalidTransition(Exception):  # noqa: N818 - domain name reads better
-    """A status change the transition table does not allow."""
+class InvalidTransition(DomainError):  # noqa: N818 - domain name reads better
+    """A status change the transition table does not allow (a conflict: 409)."""
+
+    status_code = 409
 
     def __init__(self, model: str, obj_id: Any, from_status: Enum, to_status: Enum) -> None:
         self.model = model
@@ -23,8 +27,13 @@ class InvalidTransition(Exception):  # noqa: N818 - domain name reads better
         self.from_status = from_status
         self.to_status = to_status
         super().__init__(
-            f"{model} {obj_id}: cannot go from {from_status.value} to {to_status.value}"
+            f"This {model} is {_words(from_status)} and cannot become {_words(to_status)}."
         )
+        self.detail = f"{model} {obj_id}: {from_status.value} -> {to_status.value} not allowed"
+
+
+def _words(status: Enum) -> str:
+    return status.value.replace("_", " ")
 
 
 class TransitionTable(Generic[S]):

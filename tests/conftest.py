@@ -16,6 +16,7 @@ import os
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from crowdfund import create_app
@@ -43,6 +44,26 @@ def _reset_database(url: str) -> None:
     engine.dispose()
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in its own app context (its own DB session),
+    as in production. Whatever the test itself wrote is committed first, so that the
+    request sees it and no open test transaction holds a lock the request waits for."""
+
+    def open(self, *args, **kwargs):
+        from flask import has_app_context
+
+        if has_app_context() and db.session().in_transaction():
+            db.session.commit()
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _push_request_context():
+    """Replaces pytest-flask's fixture of that name: no request context is pushed around
+    each test, so that requests never share the test's app context and session."""
+
+
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
     _reset_database(database_url)
@@ -52,6 +73,7 @@ def app(database_url, tmp_path_factory):
         "UPLOAD_FOLDER": str(tmp_path_factory.mktemp("uploads")),
         "WTF_CSRF_ENABLED": False,
     })
+    app.test_client_class = IsolatedClient
     with app.app_context():
         upgrade()
     return app
@@ -84,6 +106,13 @@ def session(app):
     with app.app_context():
         yield db.session
         db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    """Replaces pytest-flask's client, which preserves request contexts between requests;
+    ours gives each request a fresh app context instead (see IsolatedClient)."""
+    return app.test_client()
 
 
 @pytest.fixture

@@ -2,9 +2,20 @@
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, HiddenField, PasswordField, StringField, TextAreaField
-from wtforms.validators import URL, DataRequired, EqualTo, Length, Optional
+from wtforms.validators import URL, DataRequired, EqualTo, Length, Optional, ValidationError
 
 from crowdfund.auth.passwords import MAX_LENGTH, MIN_LENGTH
+
+_PASSWORD_LENGTH = Length(
+    min=MIN_LENGTH, max=MAX_LENGTH,
+    message=f"Use at least {MIN_LENGTH} characters (at most {MAX_LENGTH}).",
+)
+
+
+def web_link(form, field):
+    """Only http(s) links: no javascript:, data: or other schemes."""
+    if field.data and not field.data.lower().startswith(("http://", "https://")):
+        raise ValidationError("Links must start with http:// or https://.")
 
 
 class RegisterForm(FlaskForm):
@@ -12,7 +23,7 @@ class RegisterForm(FlaskForm):
     email = StringField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField(
         "Password",
-        validators=[DataRequired(), Length(min=MIN_LENGTH, max=MAX_LENGTH)],
+        validators=[DataRequired(), _PASSWORD_LENGTH],
         description=f"At least {MIN_LENGTH} characters.",
     )
     confirm = PasswordField(
@@ -31,7 +42,7 @@ class LoginForm(FlaskForm):
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField("Current password", validators=[DataRequired()])
     password = PasswordField(
-        "New password", validators=[DataRequired(), Length(min=MIN_LENGTH, max=MAX_LENGTH)]
+        "New password", validators=[DataRequired(), _PASSWORD_LENGTH]
     )
     confirm = PasswordField(
         "Repeat new password",
@@ -50,14 +61,10 @@ class ProfileForm(FlaskForm):
                 Optional(),
                 Length(max=300),
                 URL(require_tld=True, message="Enter a full web address (https://…)."),
+                web_link,
             ],
         ),
         min_entries=4,
         max_entries=4,
     )
 
-    def validate_links(self, field):
-        for entry in field.entries:
-            if entry.data and not entry.data.lower().startswith(("http://", "https://")):
-                entry.errors = [*entry.errors, "Links must start with http:// or https://."]
-                raise ValueError("Only web links are allowed.")

@@ -17,23 +17,30 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from crowdfund.campaigns.categories import CATEGORIES
 from crowdfund.campaigns.models import REST_OF_WORLD
 from crowdfund.campaigns.states import CampaignKind
-from crowdfund.forms import AmountField, MonthField, country_choices, no_markup
+from crowdfund.forms import AmountField, MonthField, choices, country_choices, no_markup
 from crowdfund.money import currency_label
 
 IMAGE_TYPES = ["jpg", "jpeg", "png", "webp", "gif"]
 
 
 def _category_choices():
-    return [("", "Choose a category")] + list(CATEGORIES.items())
+    return choices([("", "Choose a category"), *CATEGORIES.items()])
 
 
 def _currency_choices():
-    return [(c, currency_label(c)) for c in current_app.config["SUPPORTED_CURRENCIES"]]
+    return choices((c, currency_label(c)) for c in current_app.config["SUPPORTED_CURRENCIES"])
 
 
 class _DurationMixin:
@@ -41,7 +48,7 @@ class _DurationMixin:
         lo = current_app.config["CAMPAIGN_MIN_DAYS"]
         hi = current_app.config["CAMPAIGN_MAX_DAYS"]
         if field.data is not None and not lo <= field.data <= hi:
-            raise ValueError(f"A campaign runs for {lo} to {hi} days.")
+            raise ValidationError(f"A campaign runs for {lo} to {hi} days.")
 
 
 class NewCampaignForm(_DurationMixin, FlaskForm):
@@ -50,8 +57,8 @@ class NewCampaignForm(_DurationMixin, FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=80), no_markup])
     kind = RadioField(
         "Kind of campaign",
-        choices=[(CampaignKind.REWARD.value, "Rewards: backers get products or perks"),
-                 (CampaignKind.EQUITY.value, "Equity: investors get securities")],
+        choices=choices([(CampaignKind.REWARD.value, "Rewards: backers get products or perks"),
+                         (CampaignKind.EQUITY.value, "Equity: investors get securities")]),
         default=CampaignKind.REWARD.value,
         validators=[InputRequired()],
     )
@@ -128,16 +135,17 @@ class TierForm(FlaskForm):
     )
     estimated_delivery = MonthField("Estimated delivery", validators=[Optional()])
     ships = RadioField("Shipping",
-                       choices=[("no", "No shipping (digital or collected in person)"),
-                                ("yes", "Ships: a flat fee per destination")],
+                       choices=choices([("no", "No shipping (digital or collected in person)"),
+                                        ("yes", "Ships: a flat fee per destination")]),
                        default="no", validators=[InputRequired()])
     shipping = FieldList(FormField(ShippingRateForm), min_entries=6, max_entries=30)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = [("", "—"), (REST_OF_WORLD, "Rest of world")] + country_choices()
+        destinations = choices([("", "—"), (REST_OF_WORLD, "Rest of world"),
+                                *country_choices()])
         for entry in self.shipping.entries:
-            entry.form.destination.choices = choices
+            entry.form.destination.choices = destinations
 
 
 class BudgetLineForm(FlaskForm):

@@ -2,14 +2,16 @@
 
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from crowdfund.forms import choices
 
 from crowdfund.auth.models import VerificationStatus
 
 
 class VerificationForm(FlaskForm):
     status = SelectField(
-        "Identity", choices=[(s.value, s.value.title()) for s in VerificationStatus],
+        "Identity", choices=choices((s.value, s.value.title()) for s in VerificationStatus),
         validators=[DataRequired()],
     )
     legal_name = StringField("Legal name as on the document",
@@ -18,4 +20,4 @@ class VerificationForm(FlaskForm):
 
     def validate_legal_name(self, field):
         if self.status.data == VerificationStatus.VERIFIED.value and not (field.data or "").strip():
-            raise ValueError("Record the legal name you checked.")
+            raise ValidationError("Record the legal name you checked.")
