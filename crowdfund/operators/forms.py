@@ -4,9 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from crowdfund.forms import choices
-
 from crowdfund.auth.models import VerificationStatus
+from crowdfund.forms import choices
 
 
 class VerificationForm(FlaskForm):

@@ -68,7 +68,8 @@ def test_full_review_and_launch_path_is_recorded(session, people):
     services.submit(campaign, founder)
     services.reject(campaign, operator, "Show the prototype working.")
     assert campaign.status is S.REJECTED and campaign.rejection_reason.startswith("Show")
-    services.update_campaign(campaign, founder, _story(campaign, description_md="Now with video. " * 5))
+    services.update_campaign(campaign, founder,
+                             _story(campaign, description_md="Now with video. " * 5))
     services.submit(campaign, founder)
     services.approve(campaign, operator, "Looks good")
     before = utcnow()
@@ -258,7 +259,8 @@ def test_scheduled_launch_job_launches_only_due_approved_campaigns(session, peop
     session.commit()
     assert launch_due() == [due.slug]
     session.expire_all()
-    assert due.status is S.LIVE and due.deadline is not None and due.transitions[-1].actor_id is None
+    assert due.status is S.LIVE and due.deadline is not None
+    assert due.transitions[-1].actor_id is None
     assert later.status is S.APPROVED and draft.status is S.DRAFT
     assert launch_due() == []
 
