@@ -14,7 +14,7 @@ class VerificationForm(FlaskForm):
         validators=[DataRequired()],
     )
     legal_name = StringField("Legal name as on the document",
-                             validators=[Optional(), Length(max=200)])
+                             validators=[Length(max=200)])
     note = TextAreaField("How it was checked", validators=[Optional(), Length(max=2000)])
 
     def validate_legal_name(self, field):

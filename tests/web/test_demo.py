@@ -1,0 +1,31 @@
+"""`flask demo seed` (what `make run` calls) seeds an empty database once."""
+
+import sqlalchemy as sa
+
+from crowdfund.auth.models import User
+from crowdfund.campaigns.models import Campaign
+from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.extensions import db
+
+
+def test_seed_only_into_an_empty_database(app, client, auth):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    assert "founder@example.com" in result.output and "operator-demo-pass" in result.output
+    with app.app_context():
+        statuses = db.session.scalars(sa.select(Campaign.status)).all()
+        categories = set(db.session.scalars(
+            sa.select(Campaign.category).where(Campaign.status == CampaignStatus.LIVE)))
+        users = db.session.scalar(sa.select(sa.func.count()).select_from(User))
+    assert statuses.count(CampaignStatus.LIVE) == 4 and len(categories) == 4
+    assert CampaignStatus.SUBMITTED in statuses and CampaignStatus.DRAFT in statuses
+    again = runner.invoke(args=["demo", "seed"])
+    assert again.exit_code == 0 and "not seeding" in again.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == users
+    # The printed accounts work, and the operator sees the campaign waiting for review.
+    assert auth.login("operator@example.com", "operator-demo-pass").status_code == 302
+    assert b"Loom &amp; Larch" in client.get("/operators/").data
+    home = client.get("/").get_data(as_text=True)
+    assert "Tidewater" in home and "Untitled documentary" not in home

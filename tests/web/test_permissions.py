@@ -1,0 +1,153 @@
+"""Every studio and operator route, for every kind of visitor: nobody reaches what is not theirs.
+
+Routes are read from the app's URL map, so a new route is covered without editing this file.
+"""
+
+import pytest
+import sqlalchemy as sa
+
+from crowdfund.campaigns.models import BudgetLine, Campaign
+from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.extensions import db
+from tests.factories import make_campaign, make_user
+
+S = CampaignStatus
+ACTIONS = {"studio.change_state": ["submit", "withdraw", "launch"],
+           "operators.decide": ["approve", "reject", "suspend"]}
+
+
+@pytest.fixture
+def world(session):
+    founder = make_user(name="Founder")
+    campaign = make_campaign(founder, status=S.SUBMITTED)
+    line = campaign.budget_lines[0]
+    tier = campaign.tiers[0]
+    people = {"founder": founder, "other": make_user(name="Other"),
+              "backer": make_user(name="Backer"), "operator": make_user(operator=True)}
+    session.commit()
+    return {"campaign": campaign, "tier": tier, "line": line, **people}
+
+
+def _urls(app, blueprint, world):
+    out = []
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith(blueprint + "."):
+            continue
+        values = {"campaign_id": world["campaign"].id, "tier_id": world["tier"].id,
+                  "line_id": world["line"].id, "user_id": world["founder"].id}
+        for action in ACTIONS.get(rule.endpoint, [None]):
+            args = {k: v for k, v in values.items() if k in rule.arguments}
+            if action:
+                args["action"] = action
+            with app.test_request_context():
+                url = app.url_for(rule.endpoint, **args)
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                out.append((rule.endpoint, method, url))
+    assert out, blueprint
+    return out
+
+
+def _state(app, world):
+    with app.app_context():
+        campaign = db.session.get(Campaign, world["campaign"].id)
+        lines = db.session.scalar(sa.select(sa.func.count()).select_from(BudgetLine))
+        return campaign.status, campaign.title, len(campaign.tiers), lines
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(app, client, world):
+    for blueprint in ("studio", "operators"):
+        for endpoint, method, url in _urls(app, blueprint, world):
+            response = client.open(url, method=method)
+            assert response.status_code == 302, (endpoint, method, url)
+            assert response.headers["Location"].startswith("/login"), (endpoint, url)
+
+
+def test_backers_get_403_on_every_operator_route(app, client, auth, world):
+    auth.login_as(world["backer"])
+    before = _state(app, world)
+    for endpoint, method, url in _urls(app, "operators", world):
+        response = client.open(url, method=method, data={"reason": "Because I can", "picked": "y",
+                                                         "status": "verified"})
+        assert response.status_code == 403, (endpoint, method, url)
+    assert _state(app, world) == before
+
+
+def test_founders_get_403_on_operator_routes_too(app, client, auth, world):
+    auth.login_as(world["founder"])
+    for endpoint, method, url in _urls(app, "operators", world):
+        assert client.open(url, method=method).status_code == 403, (endpoint, url)
+
+
+def test_another_founder_cannot_see_or_change_a_draft(app, client, auth, world):
+    auth.login_as(world["other"])
+    before = _state(app, world)
+    studio_urls = [u for u in _urls(app, "studio", world)
+                   if u[0] not in ("studio.index", "studio.new")]
+    assert len(studio_urls) >= 14
+    for endpoint, method, url in studio_urls:
+        response = client.open(url, method=method, data={"title": "Hijacked", "reason": "Mine now",
+                                                         "label": "x", "amount": "1"})
+        assert response.status_code == 404, (endpoint, method, url)
+    assert _state(app, world) == before
+    slug = world["campaign"].slug
+    assert client.get(f"/campaigns/{slug}").status_code == 404
+
+
+def test_the_founder_reaches_every_studio_page(app, client, auth, world):
+    auth.login_as(world["founder"])
+    for endpoint, method, url in _urls(app, "studio", world):
+        if method != "GET":
+            continue
+        response = client.get(url)
+        if endpoint == "studio.edit":  # in review: nothing to edit, back to the overview
+            assert response.status_code == 302, url
+            assert response.headers["Location"] == f"/studio/{world['campaign'].id}"
+        else:
+            assert response.status_code == 200, (endpoint, url)
+
+
+def test_operators_reach_every_operator_page(app, client, auth, world):
+    auth.login_as(world["operator"])
+    for endpoint, method, url in _urls(app, "operators", world):
+        if method == "GET":
+            assert client.get(url).status_code == 200, (endpoint, url)
+
+
+@pytest.mark.parametrize("status", [S.DRAFT, S.SUBMITTED, S.REJECTED, S.APPROVED])
+def test_unlaunched_campaign_pages_are_private(app, client, auth, session, status, world):
+    campaign = make_campaign(world["founder"], status=status)
+    session.commit()
+    url = f"/campaigns/{campaign.slug}"
+    assert client.get(url).status_code == 404
+    auth.login_as(world["backer"])
+    assert client.get(url).status_code == 404
+    auth.logout()
+    auth.login_as(world["founder"])
+    assert b"Preview" in client.get(url).data
+    auth.logout()
+    auth.login_as(world["operator"])
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("status", [S.LIVE, S.FUNDED, S.FAILED, S.CANCELLED, S.SUSPENDED])
+def test_public_campaign_pages(client, session, status, world):
+    campaign = make_campaign(world["founder"], status=status)
+    session.commit()
+    response = client.get(f"/campaigns/{campaign.slug}")
+    assert response.status_code == 200 and b"Preview" not in response.data
+
+
+def test_every_post_route_needs_a_csrf_token(app, client, auth, world):
+    auth.login_as(world["operator"])
+    app.config["WTF_CSRF_ENABLED"] = True
+    before = _state(app, world)
+    posts = [u for bp in ("studio", "operators", "auth") for u in _urls(app, bp, world)
+             if u[1] == "POST"]
+    assert len(posts) >= 20
+    for endpoint, method, url in posts:
+        response = client.post(url, data={"reason": "No token here", "title": "x"})
+        assert response.status_code == 400, (endpoint, url)
+        assert b"The form expired or was sent from elsewhere" in response.data
+    assert _state(app, world) == before
+    page = client.get("/studio/new").get_data(as_text=True)
+    assert 'name="csrf_token"' in page
