@@ -144,7 +144,7 @@ def test_every_post_route_needs_a_csrf_token(app, client, auth, world):
     posts = [u for bp in ("studio", "operators", "auth") for u in _urls(app, bp, world)
              if u[1] == "POST"]
     assert len(posts) >= 20
-    for endpoint, method, url in posts:
+    for endpoint, _method, url in posts:
         response = client.post(url, data={"reason": "No token here", "title": "x"})
         assert response.status_code == 400, (endpoint, url)
         assert b"The form expired or was sent from elsewhere" in response.data
