@@ -189,3 +189,13 @@ def test_operator_cli_creates_and_promotes(app, grace):
     with app.app_context():
         operators = db.session.scalars(sa.select(User.email).where(User.is_operator)).all()
     assert sorted(operators) == ["grace@example.com", "ops@example.com"]
+
+
+@pytest.mark.parametrize("data", [{}, {"email": "", "password": ""}, {"email": "a@b.co"},
+                                  {"email": "x" * 300, "password": "p"}])
+def test_login_bad_input_is_a_400_with_field_errors(app, client, data):
+    response = client.post("/login", data=data)
+    assert response.status_code == 400
+    assert b"This field is required." in response.data or b"Field cannot be longer" in response.data
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginAttempt)) == 0
