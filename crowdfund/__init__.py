@@ -77,6 +77,9 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
+    from crowdfund import payments
+
+    payments.init_app(app)
     # Models are imported here so that metadata is complete for Alembic.
     from crowdfund import models  # noqa: F401
 
@@ -127,15 +130,35 @@ def register_commands(app: Flask) -> None:
     """Commands live on their blueprints (``flask users``, ``flask campaigns``, ``flask demo``)."""
 
 
+def content_security_policy(config) -> str:
+    """Our own origin, plus Stripe.js and the API it calls (Stripe's, or the sandbox's)."""
+    from urllib.parse import urlsplit
+
+    def origin(url: str | None) -> str | None:
+        if not url or not url.startswith("http"):
+            return None
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    js = origin(config.get("STRIPE_JS_URL"))
+    api = origin(config.get("STRIPE_API_BASE")) or (
+        "https://api.stripe.com" if js == "https://js.stripe.com" else None)
+    scripts = " ".join(filter(None, ["'self'", js]))
+    connect = " ".join(filter(None, ["'self'", api, js]))
+    frames = " ".join(filter(None, [js, "https://hooks.stripe.com" if api and "stripe.com" in api
+                                    else None])) or "'none'"
+    return (f"default-src 'self'; img-src 'self' https: data:; style-src 'self'; "
+            f"script-src {scripts}; connect-src {connect}; frame-src {frames}; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'")
+
+
 def register_security_headers(app: Flask) -> None:
+    policy = content_security_policy(app.config)
+
     @app.after_request
     def headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' https: data:; style-src 'self'; "
-            "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
-        )
+        response.headers.setdefault("Content-Security-Policy", policy)
         return response

@@ -76,6 +76,19 @@ class BaseConfig:
     MAX_PLEDGE_MAJOR = 100_000  # one pledge (and a tier minimum) at most this
     LAST_DAY_LOCK = timedelta(hours=24)
 
+    #: A pledge whose card is not confirmed within this time gives back its reward unit.
+    PLEDGE_PENDING_TTL = timedelta(minutes=30)
+
+    # Payments. "stripe" talks to Stripe, or to the local sandbox when STRIPE_API_BASE
+    # points at it; "fake" is the in-process gateway of the unit tests.
+    PAYMENT_GATEWAY = "stripe"
+    STRIPE_SECRET_KEY: str | None = None
+    STRIPE_PUBLISHABLE_KEY: str | None = None
+    STRIPE_WEBHOOK_SECRET: str | None = None
+    STRIPE_API_BASE: str | None = None
+    STRIPE_JS_URL = "https://js.stripe.com/v3/"
+    STRIPE_MAX_NETWORK_RETRIES = 2
+
     CAMPAIGNS_PER_PAGE = 12
     BABEL_LOCALE = "en_US"
     #: Trust X-Forwarded-For from this many proxies (0: use the socket address).
@@ -93,17 +106,36 @@ class BaseConfig:
             values["UPLOAD_FOLDER"] = folder
         if proxies := os.environ.get("PROXY_COUNT"):
             values["PROXY_COUNT"] = int(proxies)
+        for name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET",
+                     "STRIPE_API_BASE", "STRIPE_JS_URL", "PAYMENT_GATEWAY"):
+            if os.environ.get(name):
+                values[name] = os.environ[name]
+        if values.get("STRIPE_SECRET_KEY") and not values.get("STRIPE_API_BASE"):
+            # Real Stripe keys and no sandbox address: talk to Stripe itself.
+            values.update(STRIPE_API_BASE=None, STRIPE_MAX_NETWORK_RETRIES=2)
+            values.setdefault("STRIPE_JS_URL", "https://js.stripe.com/v3/")
+        if values.get("STRIPE_API_BASE"):
+            # The sandbox: no retries (PAYMENTS.md), Stripe.js served by the sandbox itself.
+            values["STRIPE_MAX_NETWORK_RETRIES"] = 0
+            values.setdefault("STRIPE_JS_URL",
+                              values["STRIPE_API_BASE"].rstrip("/") + "/js.stripe.com/v3/")
         values["SESSION_COOKIE_SECURE"] = _bool("SESSION_COOKIE_SECURE", cls.SESSION_COOKIE_SECURE)
         values["REMEMBER_COOKIE_SECURE"] = values["SESSION_COOKIE_SECURE"]
         return values
 
 
 class DevelopmentConfig(BaseConfig):
-    """Local development: cookies over plain HTTP, a generated secret key."""
+    """Local development: cookies over plain HTTP, a generated secret key, and the local
+    Stripe sandbox (started by ``make run``) unless Stripe keys are set."""
 
     ENV_NAME = "development"
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
+    STRIPE_SECRET_KEY = "sk_test_sandbox"  # noqa: S105 - the sandbox accepts any sk_test_
+    STRIPE_PUBLISHABLE_KEY = "pk_test_sandbox"
+    STRIPE_API_BASE = "http://127.0.0.1:8420"
+    STRIPE_JS_URL = "http://127.0.0.1:8420/js.stripe.com/v3/"
+    STRIPE_MAX_NETWORK_RETRIES = 0
 
 
 class TestingConfig(BaseConfig):
@@ -117,6 +149,8 @@ class TestingConfig(BaseConfig):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 8
     ARGON2_PARALLELISM = 1
+    PAYMENT_GATEWAY = "fake"
+    STRIPE_WEBHOOK_SECRET = "whsec_testing"  # noqa: S105 - tests only
 
 
 class ProductionConfig(BaseConfig):

@@ -2,13 +2,15 @@
 
 import pytest
 
-from crowdfund import create_app
+from crowdfund import content_security_policy, create_app
 from crowdfund.config import ConfigError, normalise_database_url
 
 
 @pytest.fixture
 def clean_env(monkeypatch, tmp_path):
-    for name in ("SECRET_KEY", "DATABASE_URL", "CROWDFUND_ENV", "SESSION_COOKIE_SECURE"):
+    for name in ("SECRET_KEY", "DATABASE_URL", "CROWDFUND_ENV", "SESSION_COOKIE_SECURE",
+                 "STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET",
+                 "STRIPE_API_BASE", "STRIPE_JS_URL", "PAYMENT_GATEWAY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     return monkeypatch
@@ -44,7 +46,19 @@ def test_production_with_secrets_has_secure_cookies(clean_env):
     clean_env.setenv("CROWDFUND_ENV", "production")
     clean_env.setenv("SECRET_KEY", "x" * 40)
     clean_env.setenv("DATABASE_URL", "postgresql://u@localhost/db")
+    with pytest.raises(ConfigError, match="STRIPE_SECRET_KEY"):
+        create_app()
+    clean_env.setenv("STRIPE_SECRET_KEY", "sk_live_x")
+    clean_env.setenv("STRIPE_PUBLISHABLE_KEY", "pk_live_x")
+    with pytest.raises(ConfigError, match="STRIPE_WEBHOOK_SECRET"):
+        create_app()
+    clean_env.setenv("STRIPE_WEBHOOK_SECRET", "whsec_x")
     app = create_app()
+    assert app.config["STRIPE_API_BASE"] is None
+    assert app.config["STRIPE_JS_URL"] == "https://js.stripe.com/v3/"
+    policy = content_security_policy(app.config)
+    assert "script-src 'self' https://js.stripe.com;" in policy
+    assert "connect-src 'self' https://api.stripe.com https://js.stripe.com;" in policy
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@localhost/db"
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
@@ -70,3 +84,14 @@ def test_development_makes_and_keeps_a_secret_key(clean_env, tmp_path):
 )
 def test_database_url_normalised(url, expected):
     assert normalise_database_url(url) == expected
+
+
+def test_sandbox_policy_allows_only_the_sandbox(clean_env):
+    clean_env.setenv("CROWDFUND_ENV", "development")
+    clean_env.setenv("STRIPE_API_BASE", "http://127.0.0.1:9999")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["STRIPE_JS_URL"] == "http://127.0.0.1:9999/js.stripe.com/v3/"
+    assert app.config["STRIPE_MAX_NETWORK_RETRIES"] == 0
+    policy = content_security_policy(app.config)
+    assert "script-src 'self' http://127.0.0.1:9999;" in policy
+    assert "stripe.com" not in policy

@@ -1,0 +1,148 @@
+"""An in-process PaymentGateway for unit tests: same contract, no network.
+
+Tests play the browser's part with :meth:`FakeGateway.confirm_setup` (Stripe's test card
+numbers behave as on Stripe) and sign webhook payloads with :meth:`FakeGateway.sign`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import time
+
+from crowdfund.payments.gateway import (
+    CardInfo,
+    InvalidRequest,
+    SetupIntentInfo,
+    WebhookEvent,
+    WebhookSignatureInvalid,
+)
+
+DECLINED_AT_SETUP = {"4000000000000002"}
+NEEDS_3DS = {"4000002500003155"}
+
+
+class FakeGateway:
+    """Customers, SetupIntents and cards kept in dictionaries."""
+
+    publishable_key = "pk_test_fake"
+    js_url = "/static/js/fake-stripe.js"
+
+    def __init__(self, webhook_secret: str = "whsec_fake") -> None:
+        self.webhook_secret = webhook_secret
+        self._ids = itertools.count(1)
+        self.customers: dict[str, dict] = {}
+        self.setup_intents: dict[str, dict] = {}
+        self.cards: dict[str, dict] = {}
+        self.idempotent: dict[str, object] = {}
+        self.calls: list[str] = []
+
+    def _id(self, prefix: str) -> str:
+        return f"{prefix}_fake{next(self._ids)}"
+
+    def _replay(self, key: str, make):
+        if key not in self.idempotent:
+            self.idempotent[key] = make()
+        return self.idempotent[key]
+
+    def create_customer(self, *, email: str, name: str, idempotency_key: str) -> str:
+        self.calls.append("create_customer")
+
+        def make():
+            cid = self._id("cus")
+            self.customers[cid] = {"email": email, "name": name}
+            return cid
+
+        return self._replay(idempotency_key, make)
+
+    def create_setup_intent(self, *, customer_id: str, metadata: dict[str, str],
+                            idempotency_key: str) -> SetupIntentInfo:
+        self.calls.append("create_setup_intent")
+        if customer_id not in self.customers:
+            raise InvalidRequest(f"No such customer: {customer_id}")
+
+        def make():
+            sid = self._id("seti")
+            self.setup_intents[sid] = {"status": "requires_payment_method", "customer":
+                                       customer_id, "payment_method": None,
+                                       "metadata": dict(metadata), "error": None}
+            return sid
+
+        return self.retrieve_setup_intent(self._replay(idempotency_key, make))
+
+    def retrieve_setup_intent(self, setup_intent_id: str) -> SetupIntentInfo:
+        try:
+            si = self.setup_intents[setup_intent_id]
+        except KeyError:
+            raise InvalidRequest(f"No such setup intent: {setup_intent_id}") from None
+        return SetupIntentInfo(
+            id=setup_intent_id, status=si["status"],
+            client_secret=f"{setup_intent_id}_secret_x", customer_id=si["customer"],
+            payment_method_id=si["payment_method"], metadata=dict(si["metadata"]),
+            error_message=si["error"],
+        )
+
+    # --- the browser's part, for tests ---------------------------------------------------
+
+    def confirm_setup(self, setup_intent_id: str, number: str = "4242424242424242", *,
+                      exp_month: int = 12, exp_year: int = 2034,
+                      authenticate: bool = True) -> str:
+        """What Stripe.js's confirmCardSetup does; returns the resulting status."""
+        si = self.setup_intents[setup_intent_id]
+        if number in DECLINED_AT_SETUP:
+            si.update(status="requires_payment_method", error="Your card was declined.")
+            return si["status"]
+        if number in NEEDS_3DS and not authenticate:
+            si.update(status="requires_action", error=None)
+            return si["status"]
+        pm = self._id("pm")
+        self.cards[pm] = {"customer": None, "brand": "visa", "last4": number[-4:],
+                          "exp_month": exp_month, "exp_year": exp_year}
+        si.update(status="succeeded", payment_method=pm, error=None)
+        return si["status"]
+
+    # --- cards ---------------------------------------------------------------------------
+
+    def card(self, payment_method_id: str) -> CardInfo:
+        try:
+            c = self.cards[payment_method_id]
+        except KeyError:
+            raise InvalidRequest(f"No such payment method: {payment_method_id}") from None
+        return CardInfo(payment_method_id, c["customer"], c["brand"], c["last4"],
+                        c["exp_month"], c["exp_year"])
+
+    def attach_payment_method(self, payment_method_id: str, customer_id: str) -> CardInfo:
+        self.calls.append("attach_payment_method")
+        self.cards[payment_method_id]["customer"] = customer_id
+        return self.card(payment_method_id)
+
+    def detach_payment_method(self, payment_method_id: str) -> None:
+        self.calls.append("detach_payment_method")
+        self.cards[payment_method_id]["customer"] = None
+
+    # --- webhooks --------------------------------------------------------------------------
+
+    def sign(self, payload: bytes, timestamp: int | None = None) -> str:
+        timestamp = int(time.time()) if timestamp is None else timestamp
+        mac = hmac.new(self.webhook_secret.encode(), f"{timestamp}.".encode() + payload,
+                       hashlib.sha256).hexdigest()
+        return f"t={timestamp},v1={mac}"
+
+    def construct_event(self, payload: bytes, signature: str | None) -> WebhookEvent:
+        if not signature:
+            raise WebhookSignatureInvalid("No signature.")
+        parts = dict(p.split("=", 1) for p in signature.split(",") if "=" in p)
+        try:
+            timestamp = int(parts["t"])
+        except (KeyError, ValueError):
+            raise WebhookSignatureInvalid("Malformed signature.") from None
+        expected = self.sign(payload, timestamp).split("v1=")[1]
+        if not hmac.compare_digest(expected, parts.get("v1", "")):
+            raise WebhookSignatureInvalid("Bad signature.")
+        if abs(time.time() - timestamp) > 300:
+            raise WebhookSignatureInvalid("Too old.")
+        data = json.loads(payload)
+        return WebhookEvent(data["id"], data["type"], data["data"]["object"],
+                            int(data.get("created", 0)))

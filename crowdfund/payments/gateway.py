@@ -1,0 +1,123 @@
+"""The payment gateway contract: typed results, typed errors, one Protocol.
+
+Everything outside ``stripe_gateway.py`` talks to a :class:`PaymentGateway`; amounts cross
+this boundary as :class:`~crowdfund.money.Money` only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+
+class PaymentError(Exception):
+    """A gateway call failed; ``user_message`` is safe to show to the person paying."""
+
+    user_message = "The payment service could not complete this. Please try again."
+
+    def __init__(self, message: str = "", *, code: str | None = None,
+                 user_message: str | None = None) -> None:
+        super().__init__(message or self.user_message)
+        self.code = code
+        if user_message:
+            self.user_message = user_message
+
+
+class CardDeclined(PaymentError):
+    """The card was refused (declined, expired, wrong CVC...)."""
+
+    user_message = "Your card was declined."
+
+
+class AuthenticationRequired(PaymentError):
+    """The bank wants the cardholder to authenticate (3-D Secure) on-session."""
+
+    user_message = "Your bank needs you to confirm this payment."
+
+
+class RateLimited(PaymentError):
+    """Too many requests: back off and retry."""
+
+
+class GatewayUnavailable(PaymentError):
+    """Network error or a 5xx from the gateway: safe to retry with the same idempotency key."""
+
+
+class InvalidRequest(PaymentError):
+    """The gateway refused our parameters (a bug on our side, or a stale id)."""
+
+
+class WebhookSignatureInvalid(PaymentError):
+    """The payload was not signed with our secret, or is too old."""
+
+
+@dataclass(frozen=True)
+class SetupIntentInfo:
+    """A SetupIntent as the gateway reports it (we never trust the browser's word)."""
+
+    id: str
+    status: str
+    client_secret: str
+    customer_id: str | None
+    payment_method_id: str | None
+    metadata: dict[str, str] = field(default_factory=dict)
+    #: The gateway's message when the last attempt failed.
+    error_message: str | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "succeeded"
+
+
+@dataclass(frozen=True)
+class CardInfo:
+    """What we keep of a card: never its number."""
+
+    payment_method_id: str
+    customer_id: str | None
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    """A verified webhook event."""
+
+    id: str
+    type: str
+    object: dict[str, Any]
+    created: int
+
+
+@runtime_checkable
+class PaymentGateway(Protocol):
+    """What the platform needs from a payment service."""
+
+    #: Shown to the browser: publishable key and the Stripe.js URL.
+    publishable_key: str
+    js_url: str
+
+    def create_customer(self, *, email: str, name: str, idempotency_key: str) -> str:
+        """A customer to save cards on; returns its id."""
+        ...
+
+    def create_setup_intent(self, *, customer_id: str, metadata: dict[str, str],
+                            idempotency_key: str) -> SetupIntentInfo:
+        """A SetupIntent for saving a card for later off-session charges."""
+        ...
+
+    def retrieve_setup_intent(self, setup_intent_id: str) -> SetupIntentInfo: ...
+
+    def card(self, payment_method_id: str) -> CardInfo:
+        """Brand, last 4 and expiry of a saved card."""
+        ...
+
+    def attach_payment_method(self, payment_method_id: str, customer_id: str) -> CardInfo: ...
+
+    def detach_payment_method(self, payment_method_id: str) -> None: ...
+
+    def construct_event(self, payload: bytes, signature: str | None) -> WebhookEvent:
+        """Verify and parse a webhook delivery; raises WebhookSignatureInvalid."""
+        ...

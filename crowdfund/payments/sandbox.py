@@ -1,0 +1,185 @@
+"""The local Stripe sandbox: localstripe on 127.0.0.1, made to behave like Stripe where we rely on it.
+
+    python -m crowdfund.payments.sandbox --port 8420 [--webhook-url URL --webhook-secret S]
+
+What this launcher adds to localstripe (see PAYMENTS.md):
+
+- no pickle of the whole store to a shared file in /tmp on every write;
+- binds 127.0.0.1 only;
+- ``Idempotency-Key`` replay: a repeated key gets the first response again (Stripe keeps
+  them 24 h), and the same key with other parameters is refused, as Stripe does;
+- with ``--faults`` (tests only): ``POST /_faults`` queues injected failures (429 with
+  ``Stripe-Rate-Limited-Reason``, 500, delays) for matching requests;
+- ``DELETE /_config/data`` also forgets the remembered idempotent responses.
+
+Ready when ``GET /js.stripe.com/v3/`` answers 200.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+log = logging.getLogger("crowdfund.sandbox")
+
+
+@dataclass
+class _Stored:
+    fingerprint: str
+    status: int
+    body: bytes
+    content_type: str
+
+
+@dataclass
+class FaultRule:
+    """Answer matching requests with ``status`` (or only delay them), ``count`` times."""
+
+    method: str = "POST"
+    path_prefix: str = "/v1/"
+    status: int | None = None
+    delay: float = 0.0
+    count: int = 1
+
+
+@dataclass
+class SandboxState:
+    responses: dict[str, _Stored] = field(default_factory=dict)
+    locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    faults: list[FaultRule] = field(default_factory=list)
+    #: Requests seen per (method, path prefix) — lets tests see retries happen.
+    seen: dict[str, int] = field(default_factory=dict)
+
+
+def _error_body(status: int) -> dict:
+    if status == 429:
+        return {"error": {"type": "invalid_request_error", "code": "rate_limit",
+                          "message": "Too many requests hit the API too quickly."}}
+    return {"error": {"type": "api_error", "message": "Injected server error."}}
+
+
+def build_app(*, faults: bool = False) -> web.Application:
+    """localstripe's aiohttp app with our middlewares and routes added."""
+    import localstripe.resources as resources
+
+    # Never pickle the store to /tmp/localstripe.pickle (slow, shared between instances).
+    resources.Store.dump_to_disk = lambda self: None
+    from localstripe import server
+
+    app = server.app
+    state = SandboxState()
+    app["sandbox_state"] = state
+
+    @web.middleware
+    async def fault_middleware(request: web.Request, handler):
+        key = f"{request.method} {request.path}"
+        state.seen[key] = state.seen.get(key, 0) + 1
+        for rule in state.faults:
+            if rule.count > 0 and request.method == rule.method and request.path.startswith(
+                rule.path_prefix
+            ):
+                rule.count -= 1
+                if rule.delay:
+                    await asyncio.sleep(rule.delay)
+                if rule.status is not None:
+                    headers = {}
+                    if rule.status == 429:
+                        headers["Stripe-Rate-Limited-Reason"] = "global-rate"
+                    return web.json_response(_error_body(rule.status), status=rule.status,
+                                             headers=headers)
+                break
+        return await handler(request)
+
+    @web.middleware
+    async def idempotency_middleware(request: web.Request, handler):
+        key = request.headers.get("Idempotency-Key")
+        if request.method != "POST" or not key:
+            return await handler(request)
+        body = await request.read()
+        fingerprint = hashlib.sha256(
+            request.method.encode() + request.path.encode() + b"\0" + body
+        ).hexdigest()
+        lock = state.locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            stored = state.responses.get(key)
+            if stored is not None:
+                if stored.fingerprint != fingerprint:
+                    return web.json_response({"error": {
+                        "type": "idempotency_error",
+                        "message": "Keys for idempotent requests can only be used with the "
+                                   "same parameters they were first used with."}}, status=400)
+                return web.Response(body=stored.body, status=stored.status,
+                                    content_type=stored.content_type,
+                                    headers={"Idempotent-Replayed": "true"})
+            response = await handler(request)
+            if response.status < 500 and response.status != 429 and isinstance(
+                response, web.Response
+            ):
+                state.responses[key] = _Stored(fingerprint, response.status, response.body,
+                                               response.content_type)
+            return response
+
+    async def set_faults(request: web.Request) -> web.Response:
+        rules = (await request.json()).get("rules", [])
+        state.faults[:] = [FaultRule(**rule) for rule in rules]
+        return web.json_response({"rules": len(state.faults)})
+
+    async def get_seen(request: web.Request) -> web.Response:
+        return web.json_response(state.seen)
+
+    async def clear(request: web.Request) -> web.Response:
+        resources.store.clear()
+        state.responses.clear()
+        state.locks.clear()
+        state.faults.clear()
+        state.seen.clear()
+        return web.Response()
+
+    # localstripe's own middlewares first (errors, auth), then ours around the handlers.
+    app.middlewares.append(fault_middleware)
+    app.middlewares.append(idempotency_middleware)
+    # Replace localstripe's DELETE /_config/data by ours (it also forgets idempotency keys).
+    for resource in app.router.resources():
+        if resource.canonical == "/_config/data":
+            for route in resource:
+                if route.method == "DELETE":
+                    route._handler = clear
+    if faults:
+        app.router.add_post("/_faults", set_faults)
+        app.router.add_get("/_faults/seen", get_seen)
+    return app
+
+
+def register_webhook(url: str, secret: str) -> None:
+    """Deliver events to ``url``, signed with ``secret`` (Stripe's scheme)."""
+    from localstripe.webhooks import register_webhook as _register
+
+    _register("crowdfund", url, secret, None)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8420)
+    parser.add_argument("--webhook-url")
+    parser.add_argument("--webhook-secret")
+    parser.add_argument("--faults", action="store_true", help="enable POST /_faults (tests)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    app = build_app(faults=args.faults)
+    if args.webhook_url:
+        if not args.webhook_secret:
+            parser.error("--webhook-url needs --webhook-secret")
+        register_webhook(args.webhook_url, args.webhook_secret)
+    print(f"Stripe sandbox (localstripe) on http://{args.host}:{args.port}", flush=True)
+    web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
+
+
+if __name__ == "__main__":
+    main()

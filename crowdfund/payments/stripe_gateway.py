@@ -1,0 +1,135 @@
+"""The Stripe adapter: the only module that imports ``stripe``.
+
+It maps Stripe's objects to our dataclasses and Stripe's errors to our exception
+hierarchy; every call that creates something takes an idempotency key built by the caller
+from our own rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import stripe
+
+from crowdfund.payments.gateway import (
+    AuthenticationRequired,
+    CardDeclined,
+    CardInfo,
+    GatewayUnavailable,
+    InvalidRequest,
+    PaymentError,
+    RateLimited,
+    SetupIntentInfo,
+    WebhookEvent,
+    WebhookSignatureInvalid,
+)
+
+#: Stripe's default signature tolerance (seconds).
+WEBHOOK_TOLERANCE = 300
+
+
+def _translate(error: stripe.StripeError) -> PaymentError:
+    """A stripe error as one of ours."""
+    code = getattr(error, "code", None)
+    message = getattr(error, "user_message", None) or str(error)
+    if isinstance(error, stripe.CardError):
+        if code == "authentication_required":
+            return AuthenticationRequired(message, code=code)
+        return CardDeclined(message, code=code or "card_declined", user_message=message)
+    if isinstance(error, stripe.RateLimitError):
+        return RateLimited(message, code=code)
+    if isinstance(error, stripe.APIConnectionError):
+        return GatewayUnavailable(message, code=code)
+    if isinstance(error, stripe.InvalidRequestError):
+        if getattr(error, "http_status", None) == 429 or code == "rate_limit":
+            return RateLimited(message, code=code)
+        return InvalidRequest(message, code=code)
+    if isinstance(error, stripe.APIError) or (getattr(error, "http_status", 0) or 0) >= 500:
+        return GatewayUnavailable(message, code=code)
+    return PaymentError(message, code=code)
+
+
+def _setup_intent(data: dict[str, Any]) -> SetupIntentInfo:
+    error = data.get("last_setup_error") or {}
+    payment_method = data.get("payment_method")
+    if isinstance(payment_method, dict):
+        payment_method = payment_method.get("id")
+    return SetupIntentInfo(
+        id=data["id"], status=data["status"], client_secret=data.get("client_secret") or "",
+        customer_id=data.get("customer"), payment_method_id=payment_method,
+        metadata=dict(data.get("metadata") or {}), error_message=error.get("message"),
+    )
+
+
+def _card(data: dict[str, Any]) -> CardInfo:
+    card = data.get("card") or {}
+    return CardInfo(
+        payment_method_id=data["id"], customer_id=data.get("customer"),
+        brand=str(card.get("brand") or "card"), last4=str(card.get("last4") or "????"),
+        exp_month=int(card.get("exp_month") or 0), exp_year=int(card.get("exp_year") or 0),
+    )
+
+
+class StripeGateway:
+    """PaymentGateway over Stripe's API (or the local sandbox, given its base URL)."""
+
+    def __init__(self, *, secret_key: str, publishable_key: str, webhook_secret: str | None,
+                 api_base: str | None = None, js_url: str = "https://js.stripe.com/v3/",
+                 max_network_retries: int = 2) -> None:
+        options: dict[str, Any] = {"max_network_retries": max_network_retries}
+        if api_base:
+            options["base_addresses"] = {"api": api_base}
+        self._client = stripe.StripeClient(secret_key, **options)
+        self._webhook_secret = webhook_secret
+        self.publishable_key = publishable_key
+        self.js_url = js_url
+
+    def _call(self, fn, *args, **kwargs) -> dict[str, Any]:
+        try:
+            return fn(*args, **kwargs).to_dict()
+        except stripe.StripeError as error:
+            raise _translate(error) from error
+
+    def create_customer(self, *, email: str, name: str, idempotency_key: str) -> str:
+        data = self._call(self._client.v1.customers.create,
+                          params={"email": email, "name": name},
+                          options={"idempotency_key": idempotency_key})
+        return data["id"]
+
+    def create_setup_intent(self, *, customer_id: str, metadata: dict[str, str],
+                            idempotency_key: str) -> SetupIntentInfo:
+        data = self._call(
+            self._client.v1.setup_intents.create,
+            params={"customer": customer_id, "usage": "off_session",
+                    "payment_method_types": ["card"], "metadata": metadata},
+            options={"idempotency_key": idempotency_key},
+        )
+        return _setup_intent(data)
+
+    def retrieve_setup_intent(self, setup_intent_id: str) -> SetupIntentInfo:
+        return _setup_intent(self._call(self._client.v1.setup_intents.retrieve, setup_intent_id))
+
+    def card(self, payment_method_id: str) -> CardInfo:
+        return _card(self._call(self._client.v1.payment_methods.retrieve, payment_method_id))
+
+    def attach_payment_method(self, payment_method_id: str, customer_id: str) -> CardInfo:
+        return _card(self._call(self._client.v1.payment_methods.attach, payment_method_id,
+                                params={"customer": customer_id}))
+
+    def detach_payment_method(self, payment_method_id: str) -> None:
+        self._call(self._client.v1.payment_methods.detach, payment_method_id)
+
+    def construct_event(self, payload: bytes, signature: str | None) -> WebhookEvent:
+        if not self._webhook_secret:
+            raise WebhookSignatureInvalid("No webhook secret is configured.")
+        if not signature:
+            raise WebhookSignatureInvalid("No Stripe-Signature header.")
+        try:
+            event = stripe.Webhook.construct_event(payload, signature, self._webhook_secret,
+                                                   tolerance=WEBHOOK_TOLERANCE)
+        except (stripe.SignatureVerificationError, ValueError) as error:
+            raise WebhookSignatureInvalid(str(error)) from error
+        data = event.to_dict()
+        return WebhookEvent(id=data["id"], type=data["type"],
+                            object=(data.get("data") or {}).get("object") or {},
+                            created=int(data.get("created") or 0))
