@@ -30,7 +30,7 @@ class FakeGateway:
     publishable_key = "pk_test_fake"
     js_url = "/static/js/fake-stripe.js"
 
-    def __init__(self, webhook_secret: str = "whsec_fake") -> None:
+    def __init__(self, webhook_secret: str = "whsec_fake") -> None:  # noqa: S107
         self.webhook_secret = webhook_secret
         self._ids = itertools.count(1)
         self.customers: dict[str, dict] = {}

@@ -1,4 +1,4 @@
-"""The local Stripe sandbox: localstripe on 127.0.0.1, made to behave like Stripe where we rely on it.
+"""The local Stripe sandbox: localstripe on 127.0.0.1, behaving like Stripe where we rely on it.
 
     python -m crowdfund.payments.sandbox --port 8420 [--webhook-url URL --webhook-secret S]
 
@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
-import json
 import logging
 from dataclasses import dataclass, field
 
