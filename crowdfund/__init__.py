@@ -91,8 +91,12 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.demo import bp as demo_bp
     from crowdfund.main import bp as main_bp
     from crowdfund.operators import bp as operators_bp
+    from crowdfund.payments.webhooks import bp as webhooks_bp
+    from crowdfund.pledges import cli as _pledges_cli  # noqa: F401 (commands)
+    from crowdfund.pledges.routes import bp as pledges_bp
 
-    for blueprint in (main_bp, auth_bp, campaigns_bp, studio_bp, operators_bp, demo_bp):
+    for blueprint in (main_bp, auth_bp, campaigns_bp, studio_bp, operators_bp, pledges_bp,
+                      webhooks_bp, demo_bp):
         app.register_blueprint(blueprint)
 
 

@@ -31,6 +31,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     #: Operators review campaigns and run settlement; made with the CLI only.
     is_operator: Mapped[bool] = mapped_column(default=False)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The payment gateway's customer (cards are saved on it); created on the first pledge.
+    payment_customer_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     verification: Mapped[IdentityVerification | None] = relationship(
         back_populates="user", foreign_keys="IdentityVerification.user_id", uselist=False,

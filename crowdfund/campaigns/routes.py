@@ -22,8 +22,14 @@ def can_view(campaign: Campaign) -> bool:
 
 
 def render_campaign_page(campaign: Campaign, *, preview: bool = False):
+    from crowdfund.pledges.services import open_pledge_of
+
+    my_pledge = None
+    if current_user.is_authenticated:
+        pledge = open_pledge_of(current_user, campaign)
+        my_pledge = pledge if pledge is not None and pledge.status.value == "active" else None
     return render_template("campaigns/show.html", campaign=campaign, totals=totals_of(campaign),
-                           preview=preview)
+                           preview=preview, my_pledge=my_pledge)
 
 
 @bp.get("/campaigns/<slug>")

@@ -333,3 +333,45 @@ def cancel(campaign_id: int):
         db.session.commit()
         flash(f"Campaign cancelled; {released} pledges released, nobody was charged.", "info")
     return redirect(url_for("studio.overview", campaign_id=campaign.id))
+
+
+# --- backers ---------------------------------------------------------------------------
+
+
+@studio_bp.get("/<int:campaign_id>/backers")
+def backers(campaign_id: int):
+    from crowdfund.pledges.services import backers_of
+
+    campaign = own_campaign(campaign_id)
+    return render_template("studio/backers.html", campaign=campaign,
+                           pledges=backers_of(campaign), totals=totals_of(campaign))
+
+
+def _csv_cell(value) -> str:
+    """Neutralise spreadsheet formulas in user-written text (CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@studio_bp.get("/<int:campaign_id>/backers.csv")
+def backers_csv(campaign_id: int):
+    import csv
+    import io
+
+    from flask import Response
+
+    from crowdfund.pledges.services import backers_of
+
+    campaign = own_campaign(campaign_id)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["pledge_id", "backer", "email", "reward", "amount", "shipping",
+                     "currency", "destination", "status", "pledged_at"])
+    for p in backers_of(campaign):
+        writer.writerow([p.id, _csv_cell(p.backer.display_name), p.backer.email,
+                         _csv_cell(p.tier.title if p.tier else "No reward"),
+                         p.amount.to_decimal(), p.shipping.to_decimal(), p.currency,
+                         p.destination or "", p.status.value, p.created_at.isoformat()])
+    filename = f"{campaign.slug}-backers.csv"
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -28,7 +28,7 @@ class FakeGateway:
     """Customers, SetupIntents and cards kept in dictionaries."""
 
     publishable_key = "pk_test_fake"
-    js_url = "/static/js/fake-stripe.js"
+    js_url = ""  # no browser script: tests play the browser with confirm_setup()
 
     def __init__(self, webhook_secret: str = "whsec_fake") -> None:  # noqa: S107
         self.webhook_secret = webhook_secret

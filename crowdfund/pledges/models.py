@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crowdfund.auth.models import User
+from crowdfund.campaigns.models import Campaign, RewardTier
 from crowdfund.db import TimestampMixin, UTCDateTime, str_enum, utcnow
 from crowdfund.extensions import db
 from crowdfund.money import Money
@@ -39,6 +40,20 @@ COUNTED_STATUSES = frozenset(
 )
 
 
+STATUS_LABELS = {
+    P.PENDING: "Waiting for card",
+    P.ACTIVE: "Active",
+    P.CANCELLED: "Cancelled",
+    P.RELEASED: "Released",
+    P.COLLECTED: "Collected",
+    P.ERRORED: "Payment failed",
+    P.AUTHENTICATION_REQUIRED: "Authentication required",
+    P.DROPPED: "Dropped",
+    P.DISPUTED: "Disputed",
+    P.REFUNDED: "Refunded",
+}
+
+
 class Pledge(TimestampMixin, db.Model):
     """A backer's pledge to one campaign, optionally for one reward tier."""
 
@@ -46,7 +61,14 @@ class Pledge(TimestampMixin, db.Model):
     __table_args__ = (
         sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
         sa.CheckConstraint("shipping_minor >= 0", name="shipping_not_negative"),
+        sa.CheckConstraint("shipping_minor <= amount_minor", name="shipping_within_amount"),
         sa.Index("ix_pledges_campaign_status", "campaign_id", "status"),
+        # One open pledge per backer and campaign: changing a pledge edits that row.
+        sa.Index(
+            "uq_pledges_one_open_per_backer", "campaign_id", "backer_id", unique=True,
+            sqlite_where=sa.text("status IN ('pending', 'active')"),
+            postgresql_where=sa.text("status IN ('pending', 'active')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,12 +81,45 @@ class Pledge(TimestampMixin, db.Model):
     #: The part of ``amount_minor`` that pays for shipping.
     shipping_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     currency: Mapped[str] = mapped_column(sa.String(3))
+    #: Shipping destination (ISO country code) when the reward ships.
+    destination: Mapped[str | None] = mapped_column(sa.String(2))
+    #: The latest SetupIntent made for this pledge (to confirm, or confirmed).
+    setup_intent_id: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    #: How many SetupIntents were made for it: part of their idempotency keys.
+    setup_attempts: Mapped[int] = mapped_column(default=0)
+    #: The saved card that will be charged if the campaign succeeds.
+    payment_method_id: Mapped[str | None] = mapped_column(sa.String(64))
+    card_brand: Mapped[str | None] = mapped_column(sa.String(20))
+    card_last4: Mapped[str | None] = mapped_column(sa.String(4))
+    card_exp_month: Mapped[int | None] = mapped_column()
+    card_exp_year: Mapped[int | None] = mapped_column()
+    #: A pending pledge whose card is not confirmed by then gives back its reward unit.
+    pending_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     backer: Mapped[User] = relationship()
+    campaign: Mapped[Campaign] = relationship()
+    tier: Mapped[RewardTier | None] = relationship()
 
     @property
     def amount(self) -> Money:
         return Money(self.amount_minor, self.currency)
+
+    @property
+    def shipping(self) -> Money:
+        return Money(self.shipping_minor, self.currency)
+
+    @property
+    def reward_amount(self) -> Money:
+        """What the backer pledges for the reward (everything but shipping)."""
+        return Money(self.amount_minor - self.shipping_minor, self.currency)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (PledgeStatus.PENDING, PledgeStatus.ACTIVE)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
 
 
 class PledgeTransition(db.Model):

@@ -1,38 +1,361 @@
-"""Pledge services used by campaigns: releasing every open pledge of a stopped campaign."""
+"""Pledge services: start, confirm the card, change, cancel, release.
+
+The all-or-nothing pattern (PAYMENTS.md): a pledge saves a card through a SetupIntent and
+becomes active only when the server itself reads the SetupIntent as ``succeeded``. Reward
+units are claimed with a conditional UPDATE inside the pledge's transaction, so a limited
+tier is never oversold. Services never commit.
+"""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
+from dataclasses import dataclass
+from datetime import datetime
 
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign, RewardTier
+from crowdfund.campaigns.queries import totals_of
+from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.db import utcnow
+from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
+from crowdfund.money import Money
+from crowdfund.payments.gateway import PaymentGateway, SetupIntentInfo
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.pledges.states import pledge_states
 
+P = PledgeStatus
 #: Pledges that still hold a promise (and maybe a reward unit).
-OPEN_STATUSES = (PledgeStatus.PENDING, PledgeStatus.ACTIVE)
+OPEN_STATUSES = (P.PENDING, P.ACTIVE)
+
+
+class TierSoldOut(DomainError):
+    """Every unit of a limited reward is taken."""
+
+    status_code = 409
+
+
+class CampaignClosed(DomainError):
+    """The campaign is not taking pledges (not live, or past its deadline)."""
+
+    status_code = 409
+
+
+class AlreadyBacking(DomainError):
+    """The backer has an open pledge on this campaign already: change that one."""
+
+    status_code = 409
+
+    def __init__(self, message: str, pledge_id: int) -> None:
+        super().__init__(message)
+        self.pledge_id = pledge_id
+
+
+class LastDayRule(DomainError):
+    """In the last 24 hours a pledge cannot drop the campaign below its goal."""
+
+    status_code = 409
+
+
+class CardSetupFailed(DomainError):
+    """The gateway did not confirm the card."""
+
+    status_code = 402
+
+
+# --- reward units ----------------------------------------------------------------------
+
+
+def claim_unit(tier_id: int) -> bool:
+    """Take one unit of a tier if one is left; one conditional UPDATE, never oversold."""
+    result = db.session.execute(
+        sa.update(RewardTier)
+        .where(RewardTier.id == tier_id,
+               sa.or_(RewardTier.quantity_limit.is_(None),
+                      RewardTier.claimed < RewardTier.quantity_limit))
+        .values(claimed=RewardTier.claimed + 1)
+        .execution_options(synchronize_session=False)
+    )
+    _forget_claimed(tier_id)
+    return result.rowcount == 1
+
+
+def release_units(tier_id: int, count: int = 1) -> None:
+    """Give back ``count`` units (never below zero)."""
+    db.session.execute(
+        sa.update(RewardTier)
+        .where(RewardTier.id == tier_id)
+        .values(claimed=sa.case((RewardTier.claimed > count, RewardTier.claimed - count),
+                                else_=0))
+        .execution_options(synchronize_session=False)
+    )
+    _forget_claimed(tier_id)
+
+
+def _forget_claimed(tier_id: int) -> None:
+    """The database changed ``claimed``: reload it the next time it is read."""
+    tier = db.session.identity_map.get(db.session.identity_key(RewardTier, tier_id))
+    if tier is not None:
+        db.session.expire(tier, ["claimed"])
+
+
+def _end(pledge: Pledge, to: PledgeStatus, *, actor=None, reason: str) -> None:
+    """Close an open pledge and give back its reward unit."""
+    pledge_states.apply(pledge, to, actor=actor, reason=reason)
+    pledge.pending_expires_at = None
+    if pledge.tier_id is not None:
+        release_units(pledge.tier_id)
+
+
+# --- quoting ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What a backer will be charged if the campaign succeeds."""
+
+    reward: Money
+    shipping: Money
+
+    @property
+    def total(self) -> Money:
+        return self.reward + self.shipping
+
+
+def require_open_for_pledges(campaign: Campaign, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    if campaign.status is not CampaignStatus.LIVE or campaign.deadline is None:
+        raise CampaignClosed("This campaign is not taking pledges.")
+    if campaign.deadline <= now:
+        raise CampaignClosed("This campaign has ended; pledges are closed.")
+
+
+def quote(campaign: Campaign, tier: RewardTier | None, amount: Money,
+          destination: str | None) -> Quote:
+    """Split the amount a backer typed (shipping included) and check it against the tier."""
+    if tier is not None and tier.campaign_id != campaign.id:
+        raise DomainError("That reward belongs to another campaign.", field="tier")
+    if amount.currency != campaign.currency:
+        raise DomainError(f"Pledge in {campaign.currency}.", field="amount")
+    shipping = Money.zero(campaign.currency)
+    if tier is not None and tier.ships:
+        if not destination:
+            raise DomainError("Choose where to ship your reward.", field="destination")
+        fee = tier.shipping_fee(destination)
+        if fee is None:
+            raise DomainError("This reward does not ship there.", field="destination")
+        shipping = fee
+    minimum = tier.minimum if tier is not None else Money.from_decimal("1", campaign.currency)
+    if amount < minimum + shipping:
+        detail = (f" ({minimum.format()} for the reward plus {shipping.format()} shipping)"
+                  if shipping.amount else (" for this reward" if tier else ""))
+        raise DomainError(f"Pledge at least {(minimum + shipping).format()}{detail}.",
+                          field="amount")
+    limit = Money.from_decimal(str(current_app.config["MAX_PLEDGE_MAJOR"]), campaign.currency)
+    if amount > limit:
+        raise DomainError(f"A pledge can be at most {limit.format()}.", field="amount")
+    return Quote(amount - shipping, shipping)
+
+
+# --- starting and confirming -----------------------------------------------------------
+
+
+def open_pledge_of(backer: User, campaign: Campaign) -> Pledge | None:
+    return db.session.scalar(sa.select(Pledge).where(
+        Pledge.campaign_id == campaign.id, Pledge.backer_id == backer.id,
+        Pledge.status.in_(OPEN_STATUSES)))
+
+
+def start_pledge(backer: User, campaign: Campaign, tier: RewardTier | None, amount: Money,
+                 destination: str | None, now: datetime | None = None) -> Pledge:
+    """A pending pledge holding its reward unit until the card is confirmed."""
+    now = now or utcnow()
+    require_open_for_pledges(campaign, now)
+    if campaign.founder_id == backer.id:
+        raise NotAllowed("You cannot back your own campaign.")
+    result = quote(campaign, tier, amount, destination)
+    existing = open_pledge_of(backer, campaign)
+    if existing is not None:
+        if existing.status is P.ACTIVE:
+            raise AlreadyBacking("You already back this campaign: change your pledge instead.",
+                                 existing.id)
+        _end(existing, P.CANCELLED, actor=backer, reason="Replaced by a new pledge")
+        db.session.flush()
+    release_abandoned(now, campaign_id=campaign.id)
+    if tier is not None and not claim_unit(tier.id):
+        raise TierSoldOut(f"“{tier.title}” is sold out.", field="tier")
+    pledge = Pledge(
+        campaign_id=campaign.id, backer_id=backer.id, tier_id=tier.id if tier else None,
+        status=P.PENDING, amount_minor=result.total.amount,
+        shipping_minor=result.shipping.amount, currency=campaign.currency,
+        destination=destination if tier is not None and tier.ships else None,
+        pending_expires_at=now + current_app.config["PLEDGE_PENDING_TTL"],
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(pledge)
+    except IntegrityError:  # the same backer, twice at once
+        raise DomainError("You already have a pledge in progress for this campaign.") from None
+    return pledge
+
+
+def ensure_customer(backer: User, gateway: PaymentGateway) -> str:
+    """The backer's gateway customer, created once (idempotency key from the user's id)."""
+    if backer.payment_customer_id is None:
+        backer.payment_customer_id = gateway.create_customer(
+            email=backer.email, name=backer.display_name,
+            idempotency_key=f"user-{backer.id}-customer")
+    return backer.payment_customer_id
+
+
+def ensure_setup_intent(pledge: Pledge, backer: User, gateway: PaymentGateway,
+                        *, fresh: bool = False) -> SetupIntentInfo:
+    """A SetupIntent for the browser to confirm: the current one if still usable."""
+    require_owner(pledge, backer)
+    if not pledge.is_open:
+        raise DomainError("This pledge is closed.")
+    require_open_for_pledges(pledge.campaign)
+    customer = ensure_customer(backer, gateway)
+    if pledge.setup_intent_id and not fresh:
+        current = gateway.retrieve_setup_intent(pledge.setup_intent_id)
+        if current.status in ("requires_payment_method", "requires_confirmation",
+                              "requires_action"):
+            return current
+    pledge.setup_attempts += 1
+    info = gateway.create_setup_intent(
+        customer_id=customer,
+        metadata={"pledge_id": str(pledge.id), "campaign_id": str(pledge.campaign_id)},
+        idempotency_key=f"pledge-{pledge.id}-setup-{pledge.setup_attempts}",
+    )
+    pledge.setup_intent_id = info.id
+    return info
+
+
+def confirm_card(pledge: Pledge, gateway: PaymentGateway, *, actor=None,
+                 now: datetime | None = None) -> bool:
+    """Read the SetupIntent from the gateway; save the card and activate the pledge.
+
+    Returns True when this call changed the pledge. Never trusts the browser: the status,
+    customer and pledge id all come from the gateway.
+    """
+    if pledge.setup_intent_id is None:
+        raise CardSetupFailed("No card was set up for this pledge yet.")
+    info = gateway.retrieve_setup_intent(pledge.setup_intent_id)
+    if info.metadata.get("pledge_id") != str(pledge.id) or (
+        info.customer_id != pledge.backer.payment_customer_id
+    ):
+        raise CardSetupFailed("That card setup does not belong to this pledge.")
+    if not info.succeeded or not info.payment_method_id:
+        raise CardSetupFailed(info.error_message or
+                              "Your card has not been confirmed yet. Please try again.")
+    if pledge.payment_method_id == info.payment_method_id and pledge.status is P.ACTIVE:
+        return False  # already done (a webhook and the browser both got here)
+    card = gateway.card(info.payment_method_id)
+    if card.customer_id is None:  # the sandbox does not attach it; harmless on Stripe
+        card = gateway.attach_payment_method(info.payment_method_id, info.customer_id)
+    pledge.payment_method_id = card.payment_method_id
+    pledge.card_brand, pledge.card_last4 = card.brand, card.last4
+    pledge.card_exp_month, pledge.card_exp_year = card.exp_month, card.exp_year
+    if pledge.status is P.PENDING:
+        require_open_for_pledges(pledge.campaign, now)
+        if pledge.tier_id is not None and pledge.pending_expires_at is None:
+            raise CardSetupFailed("This pledge expired; please pledge again.")
+        pledge_states.apply(pledge, P.ACTIVE, actor=actor, reason="Card confirmed")
+        pledge.pending_expires_at = None
+    return True
+
+
+# --- managing --------------------------------------------------------------------------
+
+
+def require_owner(pledge: Pledge, user: User) -> None:
+    if pledge.backer_id != user.id:
+        raise NotAllowed("This is not your pledge.")
+
+
+def _check_last_day(pledge: Pledge, reduction: Money, now: datetime) -> None:
+    campaign = pledge.campaign
+    if reduction.amount <= 0 or pledge.status is not P.ACTIVE:
+        return
+    if now < campaign.deadline - current_app.config["LAST_DAY_LOCK"]:
+        return
+    after = totals_of(campaign).pledged - reduction
+    if after < campaign.goal:
+        raise LastDayRule(
+            "In the last 24 hours you cannot cancel or lower your pledge if that would take "
+            f"the campaign below its goal ({campaign.goal.format()}). It would drop to "
+            f"{after.format()}.")
+
+
+def change_pledge(pledge: Pledge, backer: User, tier: RewardTier | None, amount: Money,
+                  destination: str | None, now: datetime | None = None) -> None:
+    """Change reward, amount or destination of an open pledge while the campaign is live."""
+    now = now or utcnow()
+    require_owner(pledge, backer)
+    if not pledge.is_open:
+        raise DomainError("This pledge can no longer be changed.")
+    campaign = pledge.campaign
+    require_open_for_pledges(campaign, now)
+    result = quote(campaign, tier, amount, destination)
+    _check_last_day(pledge, pledge.amount - result.total, now)
+    new_tier_id = tier.id if tier else None
+    if new_tier_id != pledge.tier_id:
+        if new_tier_id is not None and not claim_unit(new_tier_id):
+            raise TierSoldOut(f"“{tier.title}” is sold out.", field="tier")
+        if pledge.tier_id is not None:
+            release_units(pledge.tier_id)
+        pledge.tier_id = new_tier_id
+    pledge.amount_minor = result.total.amount
+    pledge.shipping_minor = result.shipping.amount
+    pledge.destination = destination if tier is not None and tier.ships else None
+
+
+def cancel_pledge(pledge: Pledge, backer: User, now: datetime | None = None) -> None:
+    """The backer withdraws while the campaign is live (last-24-hours rule applies)."""
+    now = now or utcnow()
+    require_owner(pledge, backer)
+    if not pledge.is_open:
+        raise DomainError("This pledge is already closed.")
+    require_open_for_pledges(pledge.campaign, now)
+    _check_last_day(pledge, pledge.amount, now)
+    _end(pledge, P.CANCELLED, actor=backer, reason="Cancelled by the backer")
+
+
+def release_abandoned(now: datetime | None = None, *, campaign_id: int | None = None) -> int:
+    """Cancel pending pledges whose card was never confirmed, freeing their units."""
+    now = now or utcnow()
+    stmt = sa.select(Pledge).where(Pledge.status == P.PENDING, Pledge.pending_expires_at < now)
+    if campaign_id is not None:
+        stmt = stmt.where(Pledge.campaign_id == campaign_id)
+    pledges = db.session.scalars(stmt).all()
+    for pledge in pledges:
+        _end(pledge, P.CANCELLED, reason="Card not confirmed in time")
+    return len(pledges)
 
 
 def release_open_pledges(campaign: Campaign, *, actor=None, reason: str) -> int:
-    """Release every pending or active pledge of ``campaign`` and free their reward units.
-
-    Nothing is charged. Returns how many pledges were released.
-    """
+    """Release every pending or active pledge of a stopped campaign; nothing is charged."""
     pledges = db.session.scalars(
         sa.select(Pledge)
         .where(Pledge.campaign_id == campaign.id, Pledge.status.in_(OPEN_STATUSES))
         .with_for_update()
     ).all()
-    freed: dict[int, int] = {}
     for pledge in pledges:
-        pledge_states.apply(pledge, PledgeStatus.RELEASED, actor=actor, reason=reason)
-        if pledge.tier_id is not None:
-            freed[pledge.tier_id] = freed.get(pledge.tier_id, 0) + 1
-    for tier_id, count in freed.items():
-        db.session.execute(
-            sa.update(RewardTier)
-            .where(RewardTier.id == tier_id)
-            .values(claimed=sa.case((RewardTier.claimed > count, RewardTier.claimed - count),
-                                    else_=0))
-        )
+        _end(pledge, P.RELEASED, actor=actor, reason=reason)
     return len(pledges)
+
+
+def pledges_of(backer: User) -> list[Pledge]:
+    return list(db.session.scalars(
+        sa.select(Pledge).where(Pledge.backer_id == backer.id)
+        .order_by(Pledge.created_at.desc())))
+
+
+def backers_of(campaign: Campaign) -> list[Pledge]:
+    """Every pledge of a campaign that is or was more than an abandoned attempt."""
+    return list(db.session.scalars(
+        sa.select(Pledge).where(Pledge.campaign_id == campaign.id, Pledge.status != P.PENDING)
+        .order_by(Pledge.created_at)))

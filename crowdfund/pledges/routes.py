@@ -1,0 +1,176 @@
+"""Backing a campaign: choose, save a card, manage the pledge."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from crowdfund.campaigns.models import Campaign
+from crowdfund.campaigns.queries import totals_of
+from crowdfund.errors import DomainError
+from crowdfund.extensions import db
+from crowdfund.forms import ConfirmForm
+from crowdfund.payments import gateway
+from crowdfund.payments.gateway import PaymentError
+from crowdfund.pledges import services
+from crowdfund.pledges.forms import NO_REWARD, ConfirmCardForm, PledgeForm
+from crowdfund.pledges.models import Pledge
+from crowdfund.web import flash_error, form_error
+
+bp = Blueprint("pledges", __name__, cli_group="pledges")
+
+
+def _campaign(slug: str) -> Campaign:
+    campaign = db.session.scalar(sa.select(Campaign).where(Campaign.slug == slug))
+    if campaign is None or not campaign.is_public:
+        abort(404)
+    return campaign
+
+
+def own_pledge(pledge_id: int) -> Pledge:
+    """The signed-in backer's pledge, or 404 (other people's pledges do not exist)."""
+    pledge = db.session.get(Pledge, pledge_id)
+    if pledge is None or pledge.backer_id != current_user.id:
+        abort(404)
+    return pledge
+
+
+def _choice(form: PledgeForm, campaign: Campaign):
+    """(tier, amount with shipping, destination) from a valid form; None after a field error."""
+    amount = form.amount.money_in(campaign.currency)
+    if amount is None:
+        return None
+    return form.chosen_tier(), amount, (form.destination.data or None)
+
+
+@bp.route("/campaigns/<slug>/pledge", methods=["GET", "POST"])
+@login_required
+def new(slug: str):
+    campaign = _campaign(slug)
+    existing = services.open_pledge_of(current_user, campaign)
+    if existing is not None and existing.status.value == "active":
+        flash("You already back this campaign; you can change your pledge here.", "info")
+        return redirect(url_for("pledges.edit", pledge_id=existing.id))
+    form = PledgeForm(campaign)
+    if request.method == "GET":
+        chosen = request.args.get("tier", NO_REWARD)
+        tier = next((t for t in campaign.tiers if str(t.id) == chosen), None)
+        form.tier.data = str(tier.id) if tier else NO_REWARD
+    status = 200
+    if form.validate_on_submit():
+        choice = _choice(form, campaign)
+        if choice is not None:
+            try:
+                pledge = services.start_pledge(current_user, campaign, *choice)
+            except services.AlreadyBacking as exc:
+                db.session.rollback()
+                return redirect(url_for("pledges.edit", pledge_id=exc.pledge_id))
+            except DomainError as exc:
+                db.session.rollback()
+                form_error(form, exc)
+                status = exc.status_code
+            else:
+                db.session.commit()
+                return redirect(url_for("pledges.card", pledge_id=pledge.id))
+    if form.is_submitted() and status == 200:
+        status = 400
+    return render_template("pledges/new.html", form=form, campaign=campaign,
+                           totals=totals_of(campaign)), status
+
+
+@bp.get("/pledges/<int:pledge_id>/card")
+@login_required
+def card(pledge_id: int):
+    """Save a card: for a new pledge, or to replace the card of an active one."""
+    pledge = own_pledge(pledge_id)
+    try:
+        intent = services.ensure_setup_intent(pledge, current_user, gateway(),
+                                              fresh=request.args.get("retry") == "1")
+    except (DomainError, PaymentError) as exc:
+        db.session.rollback()
+        flash(getattr(exc, "message", None) or exc.user_message, "error")
+        return redirect(url_for("pledges.show", pledge_id=pledge.id))
+    db.session.commit()
+    return render_template("pledges/card.html", pledge=pledge, intent=intent,
+                           gateway=gateway(), form=ConfirmCardForm(setup_intent=intent.id))
+
+
+@bp.post("/pledges/<int:pledge_id>/card")
+@login_required
+def confirm_card(pledge_id: int):
+    pledge = own_pledge(pledge_id)
+    form = ConfirmCardForm()
+    if not form.validate_on_submit():
+        abort(400)
+    was_pending = pledge.status.value == "pending"
+    try:
+        services.confirm_card(pledge, gateway(), actor=current_user)
+    except (DomainError, PaymentError) as exc:
+        db.session.rollback()
+        flash(getattr(exc, "message", None) or exc.user_message, "error")
+        return redirect(url_for("pledges.card", pledge_id=pledge.id, retry=1))
+    db.session.commit()
+    flash("Thank you! Your pledge is active." if was_pending else "Your card is updated.",
+          "success")
+    return redirect(url_for("pledges.show", pledge_id=pledge.id))
+
+
+@bp.get("/pledges/<int:pledge_id>")
+@login_required
+def show(pledge_id: int):
+    pledge = own_pledge(pledge_id)
+    return render_template("pledges/show.html", pledge=pledge, confirm=ConfirmForm())
+
+
+@bp.route("/pledges/<int:pledge_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(pledge_id: int):
+    pledge = own_pledge(pledge_id)
+    campaign = pledge.campaign
+    form = PledgeForm(campaign)
+    if request.method == "GET":
+        form.tier.data = str(pledge.tier_id) if pledge.tier_id else NO_REWARD
+        form.amount.data = pledge.amount.to_decimal()
+        form.destination.data = pledge.destination or ""
+    status = 200
+    if form.validate_on_submit():
+        choice = _choice(form, campaign)
+        if choice is not None:
+            try:
+                services.change_pledge(pledge, current_user, *choice)
+            except DomainError as exc:
+                db.session.rollback()
+                form_error(form, exc)
+                status = exc.status_code
+            else:
+                db.session.commit()
+                flash("Your pledge is updated.", "success")
+                return redirect(url_for("pledges.show", pledge_id=pledge.id))
+    if form.is_submitted() and status == 200:
+        status = 400
+    return render_template("pledges/new.html", form=form, campaign=campaign, pledge=pledge,
+                           totals=totals_of(campaign)), status
+
+
+@bp.post("/pledges/<int:pledge_id>/cancel")
+@login_required
+def cancel(pledge_id: int):
+    pledge = own_pledge(pledge_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.cancel_pledge(pledge, current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash_error(exc)
+    else:
+        db.session.commit()
+        flash("Your pledge is cancelled. You will not be charged.", "info")
+    return redirect(url_for("pledges.show", pledge_id=pledge.id))
+
+
+@bp.get("/pledges")
+@login_required
+def mine():
+    return render_template("pledges/mine.html", pledges=services.pledges_of(current_user))
