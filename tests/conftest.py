@@ -80,6 +80,17 @@ def app(database_url, tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_fake_gateway(request):
+    """Each test gets a new in-process gateway (ids restart with the emptied tables)."""
+    if "app" in request.fixturenames:
+        from crowdfund.payments.fake import FakeGateway
+
+        app = request.getfixturevalue("app")
+        if app.config["PAYMENT_GATEWAY"] == "fake":
+            app.extensions["payment_gateway"] = FakeGateway(app.config["STRIPE_WEBHOOK_SECRET"])
+
+
+@pytest.fixture(autouse=True)
 def _clean_database(request):
     """Empty every table after each test that used the app."""
     yield

@@ -282,8 +282,9 @@ def _check_last_day(pledge: Pledge, reduction: Money, now: datetime) -> None:
         return
     if now < campaign.deadline - current_app.config["LAST_DAY_LOCK"]:
         return
-    after = totals_of(campaign).pledged - reduction
-    if after < campaign.goal:
+    current = totals_of(campaign).pledged
+    after = current - reduction
+    if current >= campaign.goal and after < campaign.goal:
         raise LastDayRule(
             "In the last 24 hours you cannot cancel or lower your pledge if that would take "
             f"the campaign below its goal ({campaign.goal.format()}). It would drop to "
