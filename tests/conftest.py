@@ -129,3 +129,106 @@ def client(app):
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+# --- the local Stripe sandbox ----------------------------------------------------------
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Sandbox:
+    """A running sandbox process; ``reset()`` wipes its data, ``faults()`` injects errors."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    def reset(self) -> None:
+        import requests
+
+        requests.delete(f"{self.base}/_config/data", timeout=10).raise_for_status()
+
+    def faults(self, *rules: dict) -> None:
+        import requests
+
+        requests.post(f"{self.base}/_config/faults", json={"rules": list(rules)},
+                      timeout=10).raise_for_status()
+
+    def get(self, path: str) -> dict:
+        """Read an object back from the sandbox with the secret key."""
+        import requests
+
+        response = requests.get(f"{self.base}{path}", timeout=10,
+                                headers={"Authorization": "Bearer sk_test_suite"})
+        response.raise_for_status()
+        return response.json()
+
+    def confirm_setup(self, client_secret: str, number: str | None = None) -> dict:
+        """What Stripe.js's confirmCardSetup sends from the browser (publishable key only).
+
+        Without ``number``: the second call after a 3-D Secure challenge ("Complete
+        authentication").
+        """
+        import json
+
+        import requests
+
+        seti = client_secret.split("_secret_")[0]
+        body = {"key": "pk_test_suite", "use_stripe_sdk": True, "client_secret": client_secret}
+        if number:
+            body["payment_method_data"] = {"type": "card", "card": {
+                "number": number, "exp_month": "12", "exp_year": "2034", "cvc": "123"}}
+        response = requests.post(f"{self.base}/v1/setup_intents/{seti}/confirm",
+                                 data=json.dumps(body), timeout=10)
+        return response.json()
+
+
+@pytest.fixture(scope="session")
+def sandbox():
+    """One sandbox process for the whole session, on a free port of 127.0.0.1."""
+    import subprocess
+    import sys
+    import time
+
+    import requests
+
+    port = _free_port()
+    proc = subprocess.Popen(  # noqa: S603 - our own module
+        [sys.executable, "-m", "crowdfund.payments.sandbox", "--port", str(port), "--faults"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if requests.get(f"{base}/js.stripe.com/v3/", timeout=1).status_code == 200:
+                break
+        except requests.ConnectionError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError("the sandbox did not start: " + proc.stderr.read().decode())
+        time.sleep(0.1)
+    yield Sandbox(base)
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.fixture
+def stripe_sandbox(app, sandbox):
+    """The app talks to the sandbox through the real Stripe adapter for this test."""
+    from crowdfund.payments.stripe_gateway import StripeGateway
+
+    sandbox.reset()
+    gateway = StripeGateway(secret_key="sk_test_suite", publishable_key="pk_test_suite",
+                            webhook_secret=app.config["STRIPE_WEBHOOK_SECRET"],
+                            api_base=sandbox.base, js_url=f"{sandbox.base}/js.stripe.com/v3/",
+                            max_network_retries=0)
+    app.extensions["payment_gateway"] = gateway
+    yield sandbox
+    sandbox.faults()  # nothing left queued for the next test

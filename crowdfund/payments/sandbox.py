@@ -8,7 +8,7 @@ What this launcher adds to localstripe (see PAYMENTS.md):
 - binds 127.0.0.1 only;
 - ``Idempotency-Key`` replay: a repeated key gets the first response again (Stripe keeps
   them 24 h), and the same key with other parameters is refused, as Stripe does;
-- with ``--faults`` (tests only): ``POST /_faults`` queues injected failures (429 with
+- with ``--faults`` (tests only): ``POST /_config/faults`` queues injected failures (429 with
   ``Stripe-Rate-Limited-Reason``, 500, delays) for matching requests;
 - ``DELETE /_config/data`` also forgets the remembered idempotent responses.
 
@@ -150,8 +150,8 @@ def build_app(*, faults: bool = False) -> web.Application:
                 if route.method == "DELETE":
                     route._handler = clear
     if faults:
-        app.router.add_post("/_faults", set_faults)
-        app.router.add_get("/_faults/seen", get_seen)
+        app.router.add_post("/_config/faults", set_faults)
+        app.router.add_get("/_config/faults/seen", get_seen)
     return app
 
 
@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=8420)
     parser.add_argument("--webhook-url")
     parser.add_argument("--webhook-secret")
-    parser.add_argument("--faults", action="store_true", help="enable POST /_faults (tests)")
+    parser.add_argument("--faults", action="store_true", help="enable POST /_config/faults (tests)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     app = build_app(faults=args.faults)

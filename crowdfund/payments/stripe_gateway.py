@@ -40,6 +40,8 @@ def _translate(error: stripe.StripeError) -> PaymentError:
         return RateLimited(message, code=code)
     if isinstance(error, stripe.APIConnectionError):
         return GatewayUnavailable(message, code=code)
+    if isinstance(error, stripe.IdempotencyError):  # same key, other parameters: our bug
+        return InvalidRequest(message, code=code or "idempotency_error")
     if isinstance(error, stripe.InvalidRequestError):
         if getattr(error, "http_status", None) == 429 or code == "rate_limit":
             return RateLimited(message, code=code)

@@ -85,8 +85,7 @@ def card(pledge_id: int):
     """Save a card: for a new pledge, or to replace the card of an active one."""
     pledge = own_pledge(pledge_id)
     try:
-        intent = services.ensure_setup_intent(pledge, current_user, gateway(),
-                                              fresh=request.args.get("retry") == "1")
+        intent = services.ensure_setup_intent(pledge, current_user, gateway())
     except (DomainError, PaymentError) as exc:
         db.session.rollback()
         flash(getattr(exc, "message", None) or exc.user_message, "error")
@@ -109,7 +108,7 @@ def confirm_card(pledge_id: int):
     except (DomainError, PaymentError) as exc:
         db.session.rollback()
         flash(getattr(exc, "message", None) or exc.user_message, "error")
-        return redirect(url_for("pledges.card", pledge_id=pledge.id, retry=1))
+        return redirect(url_for("pledges.card", pledge_id=pledge.id))
     db.session.commit()
     flash("Thank you! Your pledge is active." if was_pending else "Your card is updated.",
           "success")

@@ -211,15 +211,16 @@ def ensure_customer(backer: User, gateway: PaymentGateway) -> str:
     return backer.payment_customer_id
 
 
-def ensure_setup_intent(pledge: Pledge, backer: User, gateway: PaymentGateway,
-                        *, fresh: bool = False) -> SetupIntentInfo:
-    """A SetupIntent for the browser to confirm: the current one if still usable."""
+def ensure_setup_intent(pledge: Pledge, backer: User, gateway: PaymentGateway) -> SetupIntentInfo:
+    """A SetupIntent for the browser to confirm: the current one while it can still be
+    confirmed (declined, or waiting for 3-D Secure), a new one otherwise (after success, to
+    replace the card, or once cancelled)."""
     require_owner(pledge, backer)
     if not pledge.is_open:
         raise DomainError("This pledge is closed.")
     require_open_for_pledges(pledge.campaign)
     customer = ensure_customer(backer, gateway)
-    if pledge.setup_intent_id and not fresh:
+    if pledge.setup_intent_id:
         current = gateway.retrieve_setup_intent(pledge.setup_intent_id)
         if current.status in ("requires_payment_method", "requires_confirmation",
                               "requires_action"):
