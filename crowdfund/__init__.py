@@ -134,7 +134,7 @@ def register_commands(app: Flask) -> None:
     """Commands live on their blueprints (``flask users``, ``flask campaigns``, ``flask demo``)."""
 
 
-def content_security_policy(config) -> str:
+def content_security_policy(js_url: str | None, api_base: str | None) -> str:
     """Our own origin, plus Stripe.js and the API it calls (Stripe's, or the sandbox's)."""
     from urllib.parse import urlsplit
 
@@ -144,8 +144,8 @@ def content_security_policy(config) -> str:
         parts = urlsplit(url)
         return f"{parts.scheme}://{parts.netloc}"
 
-    js = origin(config.get("STRIPE_JS_URL"))
-    api = origin(config.get("STRIPE_API_BASE")) or (
+    js = origin(js_url)
+    api = origin(api_base) or (
         "https://api.stripe.com" if js == "https://js.stripe.com" else None)
     scripts = " ".join(filter(None, ["'self'", js]))
     connect = " ".join(filter(None, ["'self'", api, js]))
@@ -157,10 +157,14 @@ def content_security_policy(config) -> str:
 
 
 def register_security_headers(app: Flask) -> None:
-    policy = content_security_policy(app.config)
+    from functools import lru_cache
+
+    policy_for = lru_cache(maxsize=8)(content_security_policy)
 
     @app.after_request
     def headers(response):
+        gateway = app.extensions["payment_gateway"]
+        policy = policy_for(gateway.js_url or None, gateway.api_base)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")

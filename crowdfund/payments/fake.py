@@ -29,6 +29,7 @@ class FakeGateway:
 
     publishable_key = "pk_test_fake"
     js_url = ""  # no browser script: tests play the browser with confirm_setup()
+    api_base = None
 
     def __init__(self, webhook_secret: str = "whsec_fake") -> None:  # noqa: S107
         self.webhook_secret = webhook_secret

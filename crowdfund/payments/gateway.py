@@ -98,6 +98,8 @@ class PaymentGateway(Protocol):
     #: Shown to the browser: publishable key and the Stripe.js URL.
     publishable_key: str
     js_url: str
+    #: Where the API is when it is not Stripe's (the sandbox): the page may call it.
+    api_base: str | None
 
     def create_customer(self, *, email: str, name: str, idempotency_key: str) -> str:
         """A customer to save cards on; returns its id."""

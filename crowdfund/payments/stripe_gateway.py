@@ -85,6 +85,8 @@ class StripeGateway:
         self._webhook_secret = webhook_secret
         self.publishable_key = publishable_key
         self.js_url = js_url
+        #: None for Stripe itself; the sandbox's address otherwise.
+        self.api_base = api_base
 
     def _call(self, fn, *args, **kwargs) -> dict[str, Any]:
         try:

@@ -57,6 +57,8 @@ def new(slug: str):
         chosen = request.args.get("tier", NO_REWARD)
         tier = next((t for t in campaign.tiers if str(t.id) == chosen), None)
         form.tier.data = str(tier.id) if tier else NO_REWARD
+        if tier is not None:
+            form.amount.data = tier.minimum.to_decimal()
     status = 200
     if form.validate_on_submit():
         choice = _choice(form, campaign)

@@ -56,7 +56,7 @@ def test_production_with_secrets_has_secure_cookies(clean_env):
     app = create_app()
     assert app.config["STRIPE_API_BASE"] is None
     assert app.config["STRIPE_JS_URL"] == "https://js.stripe.com/v3/"
-    policy = content_security_policy(app.config)
+    policy = content_security_policy(app.config["STRIPE_JS_URL"], app.config["STRIPE_API_BASE"])
     assert "script-src 'self' https://js.stripe.com;" in policy
     assert "connect-src 'self' https://api.stripe.com https://js.stripe.com;" in policy
     assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@localhost/db"
@@ -92,6 +92,6 @@ def test_sandbox_policy_allows_only_the_sandbox(clean_env):
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
     assert app.config["STRIPE_JS_URL"] == "http://127.0.0.1:9999/js.stripe.com/v3/"
     assert app.config["STRIPE_MAX_NETWORK_RETRIES"] == 0
-    policy = content_security_policy(app.config)
+    policy = content_security_policy(app.config["STRIPE_JS_URL"], app.config["STRIPE_API_BASE"])
     assert "script-src 'self' http://127.0.0.1:9999;" in policy
     assert "stripe.com" not in policy
