@@ -89,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.campaigns import bp as campaigns_bp
     from crowdfund.campaigns import studio_bp
     from crowdfund.demo import bp as demo_bp
+    from crowdfund.jobs import bp as jobs_bp
     from crowdfund.main import bp as main_bp
     from crowdfund.operators import bp as operators_bp
     from crowdfund.payments.webhooks import bp as webhooks_bp
@@ -96,7 +97,7 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.pledges.routes import bp as pledges_bp
 
     for blueprint in (main_bp, auth_bp, campaigns_bp, studio_bp, operators_bp, pledges_bp,
-                      webhooks_bp, demo_bp):
+                      webhooks_bp, demo_bp, jobs_bp):
         app.register_blueprint(blueprint)
 
 

@@ -122,11 +122,14 @@ def seed() -> list[DemoAccount]:
     accounts.set_verification(founder, operator, status=VerificationStatus.VERIFIED,
                               legal_name="Ada N. Okafor", note="Passport checked on video call")
     now = utcnow()
+    campaign_rows = []
     for (title, category, currency, goal, days, ago, colours, tiers) in CAMPAIGNS:
         campaign = _draft(founder, title, category, currency, goal, days, colours, tiers)
         campaigns.submit(campaign, founder)
         campaigns.approve(campaign, operator, "Demo")
         campaigns.launch(campaign, founder, now=now - timedelta(days=ago, hours=2))
+        campaign_rows.append(campaign)
+    _seed_pledges(campaign_rows, founder)
     waiting = _draft(founder, "Loom & Larch: small-batch wool blankets", "crafts", "USD", "12000",
                      30, ((90, 70, 50), (200, 170, 120)), [("Blanket", "120", 80, True)])
     campaigns.submit(waiting, founder)
@@ -163,6 +166,42 @@ def _draft(founder: User, title, category, currency, goal, days, colours, tiers)
     return campaign
 
 
+#: (campaign index, tier index or None, amount typed with shipping, destination)
+DEMO_PLEDGES = [
+    (0, 1, "157", "US"), (0, 0, "40", "FR"), (0, 2, "5", None), (0, None, "250", None),
+    (1, None, "1400", None), (1, 1, "48", "US"), (1, None, "2500", None), (1, None, "2200", None),
+    (1, 0, "12", None), (1, None, "1900", None), (2, 1, "50", "DE"), (2, 0, "26", "US"),
+    (3, 1, "53", "US"),
+]
+
+
+def _seed_pledges(rows, founder: User) -> int:
+    """Active pledges made the real way through the local sandbox (skipped with real keys)."""
+    from crowdfund.payments import gateway
+    from crowdfund.payments.sandbox import confirm_setup_as_browser
+    from crowdfund.pledges import services as pledges
+
+    gw = gateway()
+    if not gw.api_base:
+        return 0  # real Stripe keys: no made-up pledges
+    backers = [accounts.register_user(f"demo.backer{n}@example.com", f"demo-backer-{n}-pass",
+                                      name) for n, name in enumerate(
+        ["Mira Chen", "Tomás Díaz", "Ines Kovač", "Joe Park", "Léa Martin", "Sam Osei"])]
+    db.session.flush()
+    for n, (index, tier_index, amount, destination) in enumerate(DEMO_PLEDGES):
+        campaign = rows[index]
+        tier = campaign.tiers[tier_index] if tier_index is not None else None
+        backer = backers[n % len(backers)]
+        pledge = pledges.start_pledge(backer, campaign, tier,
+                                      Money.from_decimal(amount, campaign.currency), destination)
+        db.session.flush()
+        intent = pledges.ensure_setup_intent(pledge, backer, gw)
+        confirm_setup_as_browser(gw.api_base, intent.client_secret, "4242424242424242",
+                                 publishable_key=gw.publishable_key)
+        pledges.confirm_card(pledge, gw, actor=backer)
+    return len(DEMO_PLEDGES)
+
+
 def print_accounts(accounts_: list[DemoAccount] | tuple[DemoAccount, ...]) -> None:
     click.echo("Demo accounts (email / password):")
     for account in accounts_:
@@ -180,5 +219,6 @@ def seed_command() -> None:
         return
     created = seed()
     db.session.commit()
-    click.echo("Seeded the demo: 4 live campaigns, 1 in review, 1 draft.")
+    click.echo("Seeded the demo: 4 live campaigns (with pledges when the sandbox is in use), "
+               "1 in review, 1 draft.")
     print_accounts(created)

@@ -1,21 +1,45 @@
 #!/usr/bin/env bash
-# `make run`: migrate, seed the demo when the database is empty, start the background
-# jobs and the web app on 127.0.0.1:5000; Ctrl-C stops everything.
+# `make run`: start the local Stripe sandbox (unless Stripe keys are set), migrate, seed the
+# demo when the database is empty, start the periodic jobs and the web app on
+# 127.0.0.1:5000. Ctrl-C stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CROWDFUND_ENV="${CROWDFUND_ENV:-development}"
 export FLASK_APP=wsgi
 BIN=.venv/bin
 PORT="${PORT:-5000}"
-
-"$BIN/flask" db upgrade
-"$BIN/flask" demo seed
+SANDBOX_PORT="${SANDBOX_PORT:-8420}"
 
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
 trap cleanup EXIT INT TERM
 
-"$BIN/flask" campaigns launch-scheduled --watch --interval 30 &
+if [ -z "${STRIPE_SECRET_KEY:-}" ]; then
+  mkdir -p instance
+  [ -f instance/sandbox_webhook_secret ] || \
+    "$BIN/python" -c 'import secrets; print("whsec_" + secrets.token_hex(24))' \
+      > instance/sandbox_webhook_secret
+  export STRIPE_WEBHOOK_SECRET="$(cat instance/sandbox_webhook_secret)"
+  export STRIPE_API_BASE="http://127.0.0.1:${SANDBOX_PORT}"
+  export STRIPE_JS_URL="${STRIPE_API_BASE}/js.stripe.com/v3/"
+  "$BIN/python" -m crowdfund.payments.sandbox --port "$SANDBOX_PORT" \
+    --webhook-url "http://127.0.0.1:${PORT}/webhooks/stripe" \
+    --webhook-secret "$STRIPE_WEBHOOK_SECRET" &
+  pids+=($!)
+  for _ in $(seq 1 100); do
+    "$BIN/python" -c "import urllib.request as u; u.urlopen('${STRIPE_JS_URL}', timeout=1)" \
+      2>/dev/null && break
+    sleep 0.2
+  done
+  echo "No Stripe keys set: using the local Stripe sandbox at ${STRIPE_API_BASE}"
+  echo "  test cards: 4242 4242 4242 4242 (works), 4000 0025 0000 3155 (3-D Secure),"
+  echo "              4000 0000 0000 0002 (declined); any future expiry, any CVC"
+fi
+
+"$BIN/flask" db upgrade
+"$BIN/flask" demo seed
+
+"$BIN/flask" jobs run --watch --interval 30 &
 pids+=($!)
 
 echo

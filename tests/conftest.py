@@ -169,23 +169,12 @@ class Sandbox:
         return response.json()
 
     def confirm_setup(self, client_secret: str, number: str | None = None) -> dict:
-        """What Stripe.js's confirmCardSetup sends from the browser (publishable key only).
+        """What Stripe.js's confirmCardSetup sends from the browser (publishable key only);
+        without ``number``, "Complete authentication" after a 3-D Secure challenge."""
+        from crowdfund.payments.sandbox import confirm_setup_as_browser
 
-        Without ``number``: the second call after a 3-D Secure challenge ("Complete
-        authentication").
-        """
-        import json
-
-        import requests
-
-        seti = client_secret.split("_secret_")[0]
-        body = {"key": "pk_test_suite", "use_stripe_sdk": True, "client_secret": client_secret}
-        if number:
-            body["payment_method_data"] = {"type": "card", "card": {
-                "number": number, "exp_month": "12", "exp_year": "2034", "cvc": "123"}}
-        response = requests.post(f"{self.base}/v1/setup_intents/{seti}/confirm",
-                                 data=json.dumps(body), timeout=10)
-        return response.json()
+        return confirm_setup_as_browser(self.base, client_secret, number,
+                                        publishable_key="pk_test_suite")
 
 
 @pytest.fixture(scope="session")

@@ -29,3 +29,20 @@ def test_seed_only_into_an_empty_database(app, client, auth):
     assert b"Loom &amp; Larch" in client.get("/operators/").data
     home = client.get("/").get_data(as_text=True)
     assert "Tidewater" in home and "Untitled documentary" not in home
+
+
+def test_seed_with_the_sandbox_makes_real_pledges(app, stripe_sandbox):
+    from crowdfund.campaigns.queries import totals_of
+    from crowdfund.pledges.models import Pledge, PledgeStatus
+
+    result = app.test_cli_runner().invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        pledges = db.session.scalars(sa.select(Pledge)).all()
+        assert len(pledges) == 13 and {p.status for p in pledges} == {PledgeStatus.ACTIVE}
+        assert all(p.card_last4 == "4242" for p in pledges)
+        salt = db.session.scalar(sa.select(Campaign).where(Campaign.slug.like("the-salt-road%")))
+        assert totals_of(salt).percent_of(salt.goal) >= 100
+    # The cards are really saved in the sandbox, on the backers' customers.
+    method = stripe_sandbox.get(f"/v1/payment_methods/{pledges[0].payment_method_id}")
+    assert method["customer"] and method["card"]["last4"] == "4242"
