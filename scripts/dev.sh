@@ -11,8 +11,10 @@ PORT="${PORT:-5000}"
 SANDBOX_PORT="${SANDBOX_PORT:-8420}"
 
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
-trap cleanup EXIT INT TERM
+# Background helpers ignore Ctrl-C (bash does that for `&` jobs in scripts): stop them here.
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 if [ -z "${STRIPE_SECRET_KEY:-}" ]; then
   mkdir -p instance
@@ -45,6 +47,5 @@ pids+=($!)
 echo
 echo "crowdfund is running at http://127.0.0.1:${PORT}  (Ctrl-C to stop)"
 echo
-"$BIN/flask" run --host 127.0.0.1 --port "$PORT" &
-pids+=($!)
-wait "${pids[-1]}"
+# In the foreground, so that Ctrl-C reaches it; the EXIT trap then stops the rest.
+"$BIN/flask" run --host 127.0.0.1 --port "$PORT"

@@ -5,6 +5,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from crowdfund.auth.models import User
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.extensions import db
 from crowdfund.pledges.models import Pledge, PledgeStatus
@@ -63,16 +64,11 @@ def test_4242_makes_an_active_pledge(app, client, scene, stripe_sandbox):
     # Read back from the sandbox: the card is saved on the backer's customer.
     pm = stripe_sandbox.get(f"/v1/payment_methods/{pledge.payment_method_id}")
     with app.app_context():
-        customer = db.session.scalar(sa.select(services_user_customer(scene["backer"].id)))
-    assert pm["customer"] == customer
+        customer = db.session.scalar(sa.select(User.payment_customer_id).where(
+            User.id == scene["backer"].id))
+    assert pm["customer"] == customer and customer.startswith("cus_")
     seti = stripe_sandbox.get(f"/v1/setup_intents/{intent}")
     assert seti["usage"] == "off_session" and seti["metadata"]["pledge_id"] == str(pledge_id)
-
-
-def services_user_customer(user_id):
-    from crowdfund.auth.models import User
-
-    return sa.select(User.payment_customer_id).where(User.id == user_id).scalar_subquery()
 
 
 def test_declined_card_is_refused_with_a_message(app, client, scene, stripe_sandbox):
@@ -136,3 +132,42 @@ def test_cancel_through_the_page(app, client, scene, stripe_sandbox):
     response = client.post(f"/pledges/{pledge_id}/cancel", follow_redirects=True)
     assert "You will not be charged" in response.get_data(as_text=True)
     assert _pledge_row(app, pledge_id).status is P.CANCELLED
+
+
+def test_one_pledge_per_backer_and_no_self_backing(app, client, auth, scene, stripe_sandbox):
+    pledge_id = _pledge(app, client, scene)
+    _, secret, intent = _card_page(client, pledge_id)
+    stripe_sandbox.confirm_setup(secret, "4242424242424242")
+    client.post(f"/pledges/{pledge_id}/card", data={"setup_intent": intent})
+    again = client.post(f"/campaigns/{scene['campaign'].slug}/pledge",
+                        data={"tier": "none", "amount": "5"})
+    assert again.headers["Location"] == f"/pledges/{pledge_id}/edit"
+    auth.logout()
+    auth.login_as(scene["founder"])
+    own = client.post(f"/campaigns/{scene['campaign'].slug}/pledge",
+                      data={"tier": "none", "amount": "5"})
+    assert own.status_code == 403
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Pledge)) == 1
+        assert db.session.scalar(sa.select(User.payment_customer_id).where(
+            User.id == scene["founder"].id)) is None
+
+
+def test_last_day_rule_with_saved_cards(app, client, scene, stripe_sandbox):
+    from datetime import timedelta
+
+    from crowdfund.campaigns.models import Campaign
+    from crowdfund.db import utcnow
+
+    pledge_id = _pledge(app, client, scene, amount="600")  # goal is $500
+    _, secret, intent = _card_page(client, pledge_id)
+    stripe_sandbox.confirm_setup(secret, "4242424242424242")
+    client.post(f"/pledges/{pledge_id}/card", data={"setup_intent": intent})
+    with app.app_context():
+        db.session.get(Campaign, scene["campaign"].id).deadline = utcnow() + timedelta(hours=3)
+        db.session.commit()
+    refused = client.post(f"/pledges/{pledge_id}/cancel", follow_redirects=True)
+    assert "In the last 24 hours you cannot cancel" in refused.get_data(as_text=True)
+    assert client.post(f"/pledges/{pledge_id}/edit", data={
+        "tier": str(scene["tier"].id), "amount": "520"}).status_code == 302  # still >= goal
+    assert _pledge_row(app, pledge_id).amount_minor == 52_000

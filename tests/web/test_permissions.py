@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from crowdfund.campaigns.models import BudgetLine, Campaign
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.extensions import db
-from tests.factories import make_campaign, make_user
+from tests.factories import make_campaign, make_pledge, make_user
 
 S = CampaignStatus
 ACTIONS = {"studio.change_state": ["submit", "withdraw", "launch"],
@@ -22,10 +22,13 @@ def world(session):
     campaign = make_campaign(founder, status=S.SUBMITTED)
     line = campaign.budget_lines[0]
     tier = campaign.tiers[0]
+    live = make_campaign(founder, status=S.LIVE)
+    pledge = make_pledge(live)
     people = {"founder": founder, "other": make_user(name="Other"),
               "backer": make_user(name="Backer"), "operator": make_user(operator=True)}
     session.commit()
-    return {"campaign": campaign, "tier": tier, "line": line, **people}
+    return {"campaign": campaign, "tier": tier, "line": line, "live": live, "pledge": pledge,
+            **people}
 
 
 def _urls(app, blueprint, world):
@@ -34,7 +37,8 @@ def _urls(app, blueprint, world):
         if not rule.endpoint.startswith(blueprint + "."):
             continue
         values = {"campaign_id": world["campaign"].id, "tier_id": world["tier"].id,
-                  "line_id": world["line"].id, "user_id": world["founder"].id}
+                  "line_id": world["line"].id, "user_id": world["founder"].id,
+                  "pledge_id": world["pledge"].id, "slug": world["live"].slug}
         for action in ACTIONS.get(rule.endpoint, [None]):
             args = {k: v for k, v in values.items() if k in rule.arguments}
             if action:
@@ -55,7 +59,7 @@ def _state(app, world):
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(app, client, world):
-    for blueprint in ("studio", "operators"):
+    for blueprint in ("studio", "operators", "pledges"):
         for endpoint, method, url in _urls(app, blueprint, world):
             response = client.open(url, method=method)
             assert response.status_code == 302, (endpoint, method, url)
@@ -141,9 +145,9 @@ def test_every_post_route_needs_a_csrf_token(app, client, auth, world):
     auth.login_as(world["operator"])
     app.config["WTF_CSRF_ENABLED"] = True
     before = _state(app, world)
-    posts = [u for bp in ("studio", "operators", "auth") for u in _urls(app, bp, world)
+    posts = [u for bp in ("studio", "operators", "auth", "pledges") for u in _urls(app, bp, world)
              if u[1] == "POST"]
-    assert len(posts) >= 20
+    assert len(posts) >= 24
     for endpoint, _method, url in posts:
         response = client.post(url, data={"reason": "No token here", "title": "x"})
         assert response.status_code == 400, (endpoint, url)
