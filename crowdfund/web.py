@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -10,6 +11,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from crowdfund.errors import DomainError
+from crowdfund.extensions import db
 
 
 def is_safe_next(target: str | None) -> bool:
@@ -58,3 +60,19 @@ def form_error(form: FlaskForm, error: DomainError) -> None:
 
 def flash_error(error: DomainError) -> None:
     flash(error.message, "error")
+
+
+def run_action(action: Callable[[], object], success: str | Callable[[object], str],
+               category: str = "success") -> bool:
+    """A button's view in one call: run the service, then commit and flash ``success``, or
+    roll back and flash the domain error. ``success`` may be built from the service's result.
+    """
+    try:
+        result = action()
+    except DomainError as exc:
+        db.session.rollback()
+        flash_error(exc)
+        return False
+    db.session.commit()
+    flash(success(result) if callable(success) else success, category)
+    return True

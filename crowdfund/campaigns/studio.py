@@ -25,7 +25,7 @@ from crowdfund.extensions import db
 from crowdfund.forms import ConfirmForm
 from crowdfund.money import Money
 from crowdfund.uploads import UploadError, delete_upload, save_image
-from crowdfund.web import flash_error, form_error
+from crowdfund.web import form_error, run_action
 
 
 @studio_bp.before_request
@@ -230,14 +230,7 @@ def delete_tier(campaign_id: int, tier_id: int):
     tier = own_tier(campaign, tier_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        services.delete_tier(tier, current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash_error(exc)
-    else:
-        db.session.commit()
-        flash("Reward removed.", "success")
+    run_action(lambda: services.delete_tier(tier, current_user), "Reward removed.")
     return redirect(url_for("studio.rewards", campaign_id=campaign.id))
 
 
@@ -272,14 +265,7 @@ def delete_budget_line(campaign_id: int, line_id: int):
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        services.delete_budget_line(line, current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash_error(exc)
-    else:
-        db.session.commit()
-        flash("Budget line removed.", "success")
+    run_action(lambda: services.delete_budget_line(line, current_user), "Budget line removed.")
     return redirect(url_for("studio.budget", campaign_id=campaign.id))
 
 
@@ -306,14 +292,7 @@ def change_state(campaign_id: int, action: str):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     service, message = _ACTIONS[action]
-    try:
-        service(campaign, current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash_error(exc)
-    else:
-        db.session.commit()
-        flash(message, "success")
+    run_action(lambda: service(campaign, current_user), message)
     return redirect(url_for("studio.overview", campaign_id=campaign.id))
 
 
@@ -324,14 +303,9 @@ def cancel(campaign_id: int):
     if not form.validate_on_submit():
         flash("Give a reason (at least 5 characters) to cancel.", "error")
         return redirect(url_for("studio.overview", campaign_id=campaign.id))
-    try:
-        released = services.cancel(campaign, current_user, form.reason.data)
-    except DomainError as exc:
-        db.session.rollback()
-        flash_error(exc)
-    else:
-        db.session.commit()
-        flash(f"Campaign cancelled; {released} pledges released, nobody was charged.", "info")
+    run_action(lambda: services.cancel(campaign, current_user, form.reason.data),
+               lambda released: f"Campaign cancelled; {released} pledges released, nobody was "
+                                "charged.", "info")
     return redirect(url_for("studio.overview", campaign_id=campaign.id))
 
 

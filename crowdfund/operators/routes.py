@@ -13,11 +13,10 @@ from crowdfund.campaigns.forms import ApproveForm, ReasonForm, StaffPickForm
 from crowdfund.campaigns.models import Campaign, CampaignTransition
 from crowdfund.campaigns.queries import totals_of
 from crowdfund.campaigns.states import CampaignStatus
-from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.operators import bp
 from crowdfund.operators.forms import VerificationForm
-from crowdfund.web import flash_error, operator_required
+from crowdfund.web import operator_required, run_action
 
 
 @bp.before_request
@@ -68,22 +67,15 @@ def decide(campaign_id: int, action: str):
     if not form.validate_on_submit():
         flash("Give a reason (at least 5 characters).", "error")
         return redirect(url_for("operators.review", campaign_id=campaign.id))
-    try:
-        if action == "approve":
-            services.approve(campaign, current_user, form.note.data)
-            message = "Approved: the founder can launch it now."
-        elif action == "reject":
-            services.reject(campaign, current_user, form.reason.data)
-            message = "Sent back to the founder with your reason."
-        else:
-            released = services.suspend(campaign, current_user, form.reason.data)
-            message = f"Suspended; {released} pledges released."
-    except DomainError as exc:
-        db.session.rollback()
-        flash_error(exc)
+    if action == "approve":
+        run_action(lambda: services.approve(campaign, current_user, form.note.data),
+                   "Approved: the founder can launch it now.")
+    elif action == "reject":
+        run_action(lambda: services.reject(campaign, current_user, form.reason.data),
+                   "Sent back to the founder with your reason.")
     else:
-        db.session.commit()
-        flash(message, "success")
+        run_action(lambda: services.suspend(campaign, current_user, form.reason.data),
+                   lambda released: f"Suspended; {released} pledges released.")
     if action == "suspend":
         return redirect(url_for("operators.review", campaign_id=campaign.id))
     return redirect(url_for("operators.index"))

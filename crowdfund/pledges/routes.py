@@ -16,7 +16,7 @@ from crowdfund.payments.gateway import PaymentError
 from crowdfund.pledges import services
 from crowdfund.pledges.forms import NO_REWARD, ConfirmCardForm, PledgeForm
 from crowdfund.pledges.models import Pledge
-from crowdfund.web import flash_error, form_error
+from crowdfund.web import form_error, run_action
 
 bp = Blueprint("pledges", __name__, cli_group="pledges")
 
@@ -160,14 +160,8 @@ def cancel(pledge_id: int):
     pledge = own_pledge(pledge_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        services.cancel_pledge(pledge, current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash_error(exc)
-    else:
-        db.session.commit()
-        flash("Your pledge is cancelled. You will not be charged.", "info")
+    run_action(lambda: services.cancel_pledge(pledge, current_user),
+               "Your pledge is cancelled. You will not be charged.", "info")
     return redirect(url_for("pledges.show", pledge_id=pledge.id))
 
 
