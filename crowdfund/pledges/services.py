@@ -242,6 +242,9 @@ def confirm_card(pledge: Pledge, gateway: PaymentGateway, *, actor=None,
     Returns True when this call changed the pledge. Never trusts the browser: the status,
     customer and pledge id all come from the gateway.
     """
+    if not pledge.is_open:
+        raise CardSetupFailed("This pledge is no longer open (it expired or was cancelled). "
+                              "Please pledge again.")
     if pledge.setup_intent_id is None:
         raise CardSetupFailed("No card was set up for this pledge yet.")
     info = gateway.retrieve_setup_intent(pledge.setup_intent_id)
@@ -262,8 +265,6 @@ def confirm_card(pledge: Pledge, gateway: PaymentGateway, *, actor=None,
     pledge.card_exp_month, pledge.card_exp_year = card.exp_month, card.exp_year
     if pledge.status is P.PENDING:
         require_open_for_pledges(pledge.campaign, now)
-        if pledge.tier_id is not None and pledge.pending_expires_at is None:
-            raise CardSetupFailed("This pledge expired; please pledge again.")
         pledge_states.apply(pledge, P.ACTIVE, actor=actor, reason="Card confirmed")
         pledge.pending_expires_at = None
     return True

@@ -335,3 +335,17 @@ def test_totals_invariant_over_random_operations(session, live, gw):
         active_on_tier = session.scalar(sa.select(sa.func.count()).select_from(Pledge).where(
             Pledge.tier_id == tier.id, Pledge.status.in_([P.ACTIVE, P.PENDING])))
         assert session.get(RewardTier, tier.id).claimed == active_on_tier <= 3
+
+
+def test_card_confirmed_after_the_pledge_expired_is_refused(session, live, gw):
+    campaign, tier, _ = live
+    backer = make_user()
+    now = utcnow()
+    pledge = services.start_pledge(backer, campaign, tier, usd("25"), None, now=now)
+    intent = services.ensure_setup_intent(pledge, backer, gw)
+    assert services.release_abandoned(now + timedelta(minutes=31)) == 1
+    gw.confirm_setup(intent.id)
+    with pytest.raises(services.CardSetupFailed, match="no longer open"):
+        services.confirm_card(pledge, gw)
+    assert pledge.status is P.CANCELLED and pledge.payment_method_id is None
+    assert session.get(RewardTier, tier.id).claimed == 0
