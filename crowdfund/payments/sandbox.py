@@ -66,6 +66,7 @@ def _error_body(status: int) -> dict:
 def build_app(*, faults: bool = False) -> web.Application:
     """localstripe's aiohttp app with our middlewares and routes added."""
     import localstripe.resources as resources
+    from localstripe.errors import UserError
 
     # Never pickle the store to /tmp/localstripe.pickle (slow, shared between instances).
     resources.Store.dump_to_disk = lambda self: None
@@ -116,7 +117,10 @@ def build_app(*, faults: bool = False) -> web.Application:
                 return web.Response(body=stored.body, status=stored.status,
                                     content_type=stored.content_type,
                                     headers={"Idempotent-Replayed": "true"})
-            response = await handler(request)
+            try:
+                response = await handler(request)
+            except UserError as error:  # localstripe's 4xx (card declined...): Stripe stores
+                response = error.to_response()  # those under the key too
             if response.status < 500 and response.status != 429 and isinstance(
                 response, web.Response
             ):

@@ -72,3 +72,18 @@ def test_unreachable_gateway_is_unavailable(app):
                          api_base="http://127.0.0.1:9", max_network_retries=0)
     with pytest.raises(GatewayUnavailable):
         dead.create_customer(email="a@example.com", name="A", idempotency_key="x")
+
+
+def test_declined_answer_is_replayed_for_the_same_key(gw, stripe_sandbox):
+    """A 4xx is stored under its key too: retrying a declined charge does not charge again."""
+    import requests
+
+    body = {"amount": "100", "currency": "usd", "customer": "cus_missing"}
+    headers = {"Authorization": "Bearer sk_test_suite", "Idempotency-Key": "same-key"}
+    first = requests.post(f"{stripe_sandbox.base}/v1/payment_intents", data=body,
+                          headers=headers, timeout=10)
+    again = requests.post(f"{stripe_sandbox.base}/v1/payment_intents", data=body,
+                          headers=headers, timeout=10)
+    assert 400 <= first.status_code < 500
+    assert again.status_code == first.status_code and again.json() == first.json()
+    assert again.headers.get("Idempotent-Replayed") == "true"
