@@ -95,9 +95,10 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.payments.webhooks import bp as webhooks_bp
     from crowdfund.pledges import cli as _pledges_cli  # noqa: F401 (commands)
     from crowdfund.pledges.routes import bp as pledges_bp
+    from crowdfund.settlement.cli import bp as settlement_bp
 
     for blueprint in (main_bp, auth_bp, campaigns_bp, studio_bp, operators_bp, pledges_bp,
-                      webhooks_bp, demo_bp, jobs_bp):
+                      webhooks_bp, demo_bp, jobs_bp, settlement_bp):
         app.register_blueprint(blueprint)
 
 

@@ -89,6 +89,17 @@ class BaseConfig:
     STRIPE_JS_URL = "https://js.stripe.com/v3/"
     STRIPE_MAX_NETWORK_RETRIES = 2
 
+    # Settlement (PAYMENTS.md). Stripe allows 25 requests/s in test mode: stay well under.
+    SETTLE_REQUESTS_PER_SECOND = 10.0
+    SETTLE_CONCURRENCY = 4
+    SETTLE_BATCH = 200
+    SETTLE_MAX_TRIES = 6  # per charge, on 429 and connection errors, with jittered backoff
+    SETTLE_BACKOFF_BASE = 0.5  # seconds, doubled per try
+    SETTLE_CLAIM_LEASE = timedelta(minutes=5)
+    #: Stripe replays an idempotent request for 24 h; older started attempts are reconciled.
+    IDEMPOTENCY_WINDOW = timedelta(hours=23)
+    COLLECTION_WINDOW = timedelta(days=7)
+
     CAMPAIGNS_PER_PAGE = 12
     BABEL_LOCALE = "en_US"
     #: Trust X-Forwarded-For from this many proxies (0: use the socket address).

@@ -66,6 +66,14 @@ class Campaign(TimestampMixin, db.Model):
     rejection_reason: Mapped[str | None] = mapped_column(sa.Text)
     #: Operators' pick, shown as a badge.
     staff_pick: Mapped[bool] = mapped_column(default=False)
+    #: The public totals, frozen when the deadline passed (collection does not change them).
+    pledged_at_deadline_minor: Mapped[int | None] = mapped_column(sa.BigInteger)
+    backers_at_deadline: Mapped[int | None] = mapped_column()
+    #: Which settlement process works this campaign, and until when its claim holds.
+    settlement_claimed_by: Mapped[str | None] = mapped_column(sa.String(64))
+    settlement_claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: End of the window in which errored pledges can still be paid (funded campaigns).
+    collection_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     founder: Mapped[User] = relationship(lazy="joined", innerjoin=True)
     tiers: Mapped[list[RewardTier]] = relationship(

@@ -12,9 +12,12 @@ import itertools
 import json
 import time
 
+from crowdfund.money import Money
 from crowdfund.payments.gateway import (
+    CardDeclined,
     CardInfo,
     InvalidRequest,
+    PaymentIntentInfo,
     SetupIntentInfo,
     WebhookEvent,
     WebhookSignatureInvalid,
@@ -38,6 +41,7 @@ class FakeGateway:
         self.setup_intents: dict[str, dict] = {}
         self.cards: dict[str, dict] = {}
         self.idempotent: dict[str, object] = {}
+        self.payment_intents: dict[str, dict] = {}
         self.calls: list[str] = []
 
     def _id(self, prefix: str) -> str:
@@ -122,6 +126,39 @@ class FakeGateway:
     def detach_payment_method(self, payment_method_id: str) -> None:
         self.calls.append("detach_payment_method")
         self.cards[payment_method_id]["customer"] = None
+
+    # --- charges ---------------------------------------------------------------------------
+
+    def charge_off_session(self, *, amount: Money, customer_id: str, payment_method_id: str,
+                           metadata: dict[str, str], idempotency_key: str) -> PaymentIntentInfo:
+        self.calls.append("charge_off_session")
+
+        def make():
+            card = self.cards.get(payment_method_id)
+            if card is None or card["customer"] != customer_id:
+                return InvalidRequest(f"No such payment method: {payment_method_id}")
+            pid = self._id("pi")
+            status = "succeeded"
+            if card["last4"] == "0341":
+                status = "declined"
+            elif card["last4"] == "3155":
+                status = "requires_action"
+            self.payment_intents[pid] = {"amount": amount, "status": status,
+                                         "metadata": dict(metadata)}
+            if status == "declined":
+                return CardDeclined("Your card was declined.", code="card_declined")
+            return pid
+
+        outcome = self._replay(idempotency_key, make)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return self.retrieve_payment_intent(outcome)
+
+    def retrieve_payment_intent(self, payment_intent_id: str) -> PaymentIntentInfo:
+        pi = self.payment_intents[payment_intent_id]
+        status = "requires_payment_method" if pi["status"] == "declined" else pi["status"]
+        return PaymentIntentInfo(payment_intent_id, status, pi["amount"],
+                                 f"{payment_intent_id}_secret_x", dict(pi["metadata"]))
 
     # --- webhooks --------------------------------------------------------------------------
 

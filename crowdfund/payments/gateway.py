@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from crowdfund.money import Money
+
 
 class PaymentError(Exception):
     """A gateway call failed; ``user_message`` is safe to show to the person paying."""
@@ -33,6 +35,11 @@ class AuthenticationRequired(PaymentError):
     """The bank wants the cardholder to authenticate (3-D Secure) on-session."""
 
     user_message = "Your bank needs you to confirm this payment."
+
+    def __init__(self, *args, payment_intent_id: str | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        #: The PaymentIntent to complete on-session, when the gateway made one.
+        self.payment_intent_id = payment_intent_id
 
 
 class RateLimited(PaymentError):
@@ -82,6 +89,27 @@ class CardInfo:
 
 
 @dataclass(frozen=True)
+class PaymentIntentInfo:
+    """A charge as the gateway reports it."""
+
+    id: str
+    status: str
+    amount: Money
+    client_secret: str
+    metadata: dict[str, str] = field(default_factory=dict)
+    error_code: str | None = None
+    error_message: str | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "succeeded"
+
+    @property
+    def needs_authentication(self) -> bool:
+        return self.status == "requires_action"
+
+
+@dataclass(frozen=True)
 class WebhookEvent:
     """A verified webhook event."""
 
@@ -119,6 +147,15 @@ class PaymentGateway(Protocol):
     def attach_payment_method(self, payment_method_id: str, customer_id: str) -> CardInfo: ...
 
     def detach_payment_method(self, payment_method_id: str) -> None: ...
+
+    def charge_off_session(self, *, amount: Money, customer_id: str, payment_method_id: str,
+                           metadata: dict[str, str], idempotency_key: str) -> PaymentIntentInfo:
+        """Charge a saved card now, without the cardholder (a PaymentIntent confirmed
+        off-session). Raises CardDeclined, AuthenticationRequired, RateLimited,
+        GatewayUnavailable."""
+        ...
+
+    def retrieve_payment_intent(self, payment_intent_id: str) -> PaymentIntentInfo: ...
 
     def construct_event(self, payload: bytes, signature: str | None) -> WebhookEvent:
         """Verify and parse a webhook delivery; raises WebhookSignatureInvalid."""

@@ -11,6 +11,7 @@ from typing import Any
 
 import stripe
 
+from crowdfund.money import Money
 from crowdfund.payments.gateway import (
     AuthenticationRequired,
     CardDeclined,
@@ -18,6 +19,7 @@ from crowdfund.payments.gateway import (
     GatewayUnavailable,
     InvalidRequest,
     PaymentError,
+    PaymentIntentInfo,
     RateLimited,
     SetupIntentInfo,
     WebhookEvent,
@@ -34,7 +36,9 @@ def _translate(error: stripe.StripeError) -> PaymentError:
     message = getattr(error, "user_message", None) or str(error)
     if isinstance(error, stripe.CardError):
         if code == "authentication_required":
-            return AuthenticationRequired(message, code=code)
+            body = (getattr(error, "json_body", None) or {}).get("error") or {}
+            intent = (body.get("payment_intent") or {}).get("id")
+            return AuthenticationRequired(message, code=code, payment_intent_id=intent)
         return CardDeclined(message, code=code or "card_declined", user_message=message)
     if isinstance(error, stripe.RateLimitError):
         return RateLimited(message, code=code)
@@ -60,6 +64,16 @@ def _setup_intent(data: dict[str, Any]) -> SetupIntentInfo:
         id=data["id"], status=data["status"], client_secret=data.get("client_secret") or "",
         customer_id=data.get("customer"), payment_method_id=payment_method,
         metadata=dict(data.get("metadata") or {}), error_message=error.get("message"),
+    )
+
+
+def _payment_intent(data: dict[str, Any]) -> PaymentIntentInfo:
+    error = data.get("last_payment_error") or {}
+    currency = str(data["currency"]).upper()
+    return PaymentIntentInfo(
+        id=data["id"], status=data["status"], amount=Money(int(data["amount"]), currency),
+        client_secret=data.get("client_secret") or "", metadata=dict(data.get("metadata") or {}),
+        error_code=error.get("code"), error_message=error.get("message"),
     )
 
 
@@ -122,6 +136,22 @@ class StripeGateway:
 
     def detach_payment_method(self, payment_method_id: str) -> None:
         self._call(self._client.v1.payment_methods.detach, payment_method_id)
+
+    def charge_off_session(self, *, amount: Money, customer_id: str, payment_method_id: str,
+                           metadata: dict[str, str], idempotency_key: str) -> PaymentIntentInfo:
+        # Our minor units are Stripe's "smallest currency unit" for every currency we accept.
+        data = self._call(
+            self._client.v1.payment_intents.create,
+            params={"amount": amount.amount, "currency": amount.currency.lower(),
+                    "customer": customer_id, "payment_method": payment_method_id,
+                    "off_session": True, "confirm": True, "metadata": metadata},
+            options={"idempotency_key": idempotency_key},
+        )
+        return _payment_intent(data)
+
+    def retrieve_payment_intent(self, payment_intent_id: str) -> PaymentIntentInfo:
+        return _payment_intent(self._call(self._client.v1.payment_intents.retrieve,
+                                          payment_intent_id))
 
     def construct_event(self, payload: bytes, signature: str | None) -> WebhookEvent:
         if not self._webhook_secret:

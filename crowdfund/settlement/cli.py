@@ -1,0 +1,50 @@
+"""``flask settle``: settle every campaign that is due, safe from cron and in parallel."""
+
+from __future__ import annotations
+
+import time
+
+import click
+import sqlalchemy as sa
+from flask import Blueprint, current_app
+
+from crowdfund.campaigns.models import Campaign
+from crowdfund.extensions import db
+from crowdfund.payments import gateway
+from crowdfund.settlement import services
+from crowdfund.settlement.runner import Settler
+
+bp = Blueprint("settlement", __name__, cli_group=None)
+
+
+@bp.cli.command("settle")
+@click.option("--campaign", "slug", help="Only this campaign (its slug).")
+@click.option("--dry-run", is_flag=True, help="Print what would happen; write nothing.")
+@click.option("--watch", is_flag=True, help="Keep settling, every --interval seconds.")
+@click.option("--interval", default=60, show_default=True, type=click.IntRange(1, 3600))
+def settle(slug: str | None, dry_run: bool, watch: bool, interval: int) -> None:
+    """Settle campaigns past their deadline: funded ones charge each pledge once, failed
+    ones charge nobody. Safe to run every minute and from several processes at once."""
+    app = current_app._get_current_object()
+    if slug:
+        campaign = db.session.scalar(sa.select(Campaign).where(Campaign.slug == slug))
+        if campaign is None:
+            raise click.ClickException(f"No campaign {slug!r}.")
+        ids = [campaign.id]
+    if dry_run:
+        for campaign_id in ids if slug else services.due_campaign_ids():
+            click.echo(services.plan(db.session.get(Campaign, campaign_id)).describe())
+        db.session.rollback()
+        return
+    # End this session's read transaction: the settler works in sessions of its own, and
+    # on SQLite an open transaction here would hold the write lock they need.
+    db.session.commit()
+    settler = Settler(app, gateway())
+    while True:
+        reports = [settler.settle(ids[0])] if slug else settler.settle_due()
+        for report in reports:
+            click.echo(report.describe())
+        db.session.remove()
+        if not watch:
+            return
+        time.sleep(interval)

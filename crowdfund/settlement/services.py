@@ -1,0 +1,232 @@
+"""Settlement services: close a campaign at its deadline, plan, begin and record charges.
+
+These change rows and never commit; the runner (``runner.py``) owns the transactions,
+because the crash-safe protocol (PAYMENTS.md) commits between its steps:
+
+1. ``begin_attempt``: a charge-attempt row with its idempotency key, status ``started``;
+2. the gateway call with that key (no transaction open);
+3. ``record_outcome``: the result on the attempt and the pledge.
+
+A run killed anywhere resumes by sending the same request with the same key again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+
+from crowdfund.campaigns.models import Campaign
+from crowdfund.campaigns.queries import totals_of
+from crowdfund.campaigns.services import campaign_states
+from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.db import utcnow
+from crowdfund.extensions import db
+from crowdfund.money import Money
+from crowdfund.payments.gateway import (
+    AuthenticationRequired,
+    PaymentError,
+    PaymentIntentInfo,
+)
+from crowdfund.pledges.models import Pledge, PledgeStatus
+from crowdfund.pledges.services import release_abandoned, release_open_pledges
+from crowdfund.pledges.states import pledge_states
+from crowdfund.settlement.models import ChargeAttempt, ChargeStatus
+from crowdfund.settlement.states import charge_states
+
+S, P, C = CampaignStatus, PledgeStatus, ChargeStatus
+
+
+def due_campaign_ids(now: datetime | None = None) -> list[int]:
+    """Live campaigns past their deadline, and funded ones still charging."""
+    now = now or utcnow()
+    return list(db.session.scalars(
+        sa.select(Campaign.id).where(sa.or_(
+            sa.and_(Campaign.status == S.LIVE, Campaign.deadline <= now),
+            Campaign.status == S.FUNDED,
+        )).order_by(Campaign.deadline, Campaign.id)
+    ))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What settling a campaign now would do (``flask settle --dry-run``)."""
+
+    slug: str
+    status: str
+    outcome: str  # "funded", "failed" or "not due"
+    pledged: Money
+    goal: Money
+    to_charge: int
+    amount_to_charge: Money
+    already_charged: int
+
+    def describe(self) -> str:
+        if self.outcome == "not due":
+            return f"{self.slug}: {self.status}, not due"
+        head = (f"{self.slug}: {self.outcome} ({self.pledged.format()} of "
+                f"{self.goal.format()})")
+        if self.outcome == "failed":
+            return f"{head}: release {self.to_charge} pledges, charge nobody"
+        return (f"{head}: charge {self.to_charge} pledges, {self.amount_to_charge.format()}"
+                + (f"; {self.already_charged} already charged" if self.already_charged else ""))
+
+
+def plan(campaign: Campaign, now: datetime | None = None) -> Plan:
+    """Read-only: the outcome and the charges settlement would make now."""
+    now = now or utcnow()
+    totals = totals_of(campaign)
+    pledged = (Money(campaign.pledged_at_deadline_minor, campaign.currency)
+               if campaign.pledged_at_deadline_minor is not None else totals.pledged)
+    due = (campaign.status is S.LIVE and campaign.deadline is not None
+           and campaign.deadline <= now) or campaign.status is S.FUNDED
+    if not due:
+        outcome = "not due"
+    elif campaign.status is S.FUNDED or pledged >= campaign.goal:
+        outcome = "funded"
+    else:
+        outcome = "failed"
+    row = db.session.execute(
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Pledge.amount_minor), 0))
+        .where(Pledge.campaign_id == campaign.id, Pledge.status == P.ACTIVE)).one()
+    charged = db.session.scalar(sa.select(sa.func.count()).select_from(ChargeAttempt).where(
+        ChargeAttempt.campaign_id == campaign.id, ChargeAttempt.status == C.SUCCEEDED)) or 0
+    return Plan(campaign.slug, campaign.status.value, outcome, pledged, campaign.goal,
+                int(row[0]), Money(int(row[1]), campaign.currency), charged)
+
+
+def close_at_deadline(campaign: Campaign, now: datetime | None = None) -> None:
+    """Live and past the deadline: freeze the totals, then funded or failed.
+
+    A failed campaign releases every open pledge: nothing is ever charged.
+    """
+    now = now or utcnow()
+    if campaign.status is not S.LIVE or campaign.deadline is None or campaign.deadline > now:
+        return
+    release_abandoned(now, campaign_id=campaign.id)
+    db.session.flush()
+    totals = totals_of(campaign)
+    campaign.pledged_at_deadline_minor = totals.pledged.amount
+    campaign.backers_at_deadline = totals.backers
+    if totals.pledged >= campaign.goal:
+        campaign_states.apply(campaign, S.FUNDED, reason=(
+            f"Reached {totals.pledged.format()} of {campaign.goal.format()} by the deadline"))
+    else:
+        campaign_states.apply(campaign, S.FAILED, reason=(
+            f"{totals.pledged.format()} of {campaign.goal.format()} at the deadline"))
+        release_open_pledges(campaign, reason="Campaign did not reach its goal")
+
+
+def pledge_ids_to_charge(campaign_id: int, after_id: int, limit: int) -> list[int]:
+    """Active pledges (not charged yet), in id order from ``after_id``: constant memory."""
+    return list(db.session.scalars(
+        sa.select(Pledge.id).where(Pledge.campaign_id == campaign_id, Pledge.status == P.ACTIVE,
+                                   Pledge.id > after_id)
+        .order_by(Pledge.id).limit(limit)))
+
+
+def begin_attempt(pledge: Pledge, now: datetime | None = None) -> ChargeAttempt | None:
+    """Step 1: the attempt row (or the unfinished one to resume), before any gateway call.
+
+    Returns None when there is nothing to send: the pledge is no longer active, or an
+    unfinished attempt is too old for the gateway to replay (it becomes ``unknown`` and is
+    left to reconciliation, never retried blindly).
+    """
+    now = now or utcnow()
+    if pledge.status is not P.ACTIVE:
+        return None
+    attempts = db.session.scalars(sa.select(ChargeAttempt).where(
+        ChargeAttempt.pledge_id == pledge.id).order_by(ChargeAttempt.attempt_no)).all()
+    unfinished = [a for a in attempts if a.status is C.STARTED]
+    if unfinished:
+        attempt = unfinished[-1]
+        if now - attempt.created_at > current_app.config["IDEMPOTENCY_WINDOW"]:
+            charge_states.apply(attempt, C.UNKNOWN,
+                                reason="Started too long ago to replay; reconcile by hand")
+            return None
+        return attempt
+    if any(a.status in (C.SUCCEEDED, C.UNKNOWN) for a in attempts):
+        return None  # never a second charge for a pledge
+    number = (attempts[-1].attempt_no + 1) if attempts else 1
+    attempt = ChargeAttempt(
+        pledge_id=pledge.id, campaign_id=pledge.campaign_id, attempt_no=number,
+        idempotency_key=f"pledge-{pledge.id}-charge-{number}",
+        amount_minor=pledge.amount_minor, currency=pledge.currency, status=C.STARTED,
+    )
+    db.session.add(attempt)
+    db.session.flush()
+    return attempt
+
+
+def record_outcome(attempt: ChargeAttempt, result: PaymentIntentInfo | PaymentError,
+                   now: datetime | None = None) -> str:
+    """Step 3: what the gateway answered, on the attempt and on the pledge. Idempotent."""
+    now = now or utcnow()
+    if attempt.status is not C.STARTED:
+        return attempt.status.value  # a racing process recorded it already
+    pledge = attempt.pledge
+    if isinstance(result, PaymentIntentInfo):
+        attempt.payment_intent_id = result.id
+        if result.succeeded:
+            to_charge, to_pledge = C.SUCCEEDED, P.COLLECTED
+        elif result.needs_authentication:
+            to_charge, to_pledge = C.REQUIRES_ACTION, P.AUTHENTICATION_REQUIRED
+        else:
+            to_charge, to_pledge = C.FAILED, P.ERRORED
+            attempt.error_code = result.error_code or result.status
+            attempt.error_message = result.error_message
+    elif isinstance(result, AuthenticationRequired):
+        attempt.payment_intent_id = result.payment_intent_id
+        to_charge, to_pledge = C.REQUIRES_ACTION, P.AUTHENTICATION_REQUIRED
+        attempt.error_code = result.code
+    else:
+        to_charge, to_pledge = C.FAILED, P.ERRORED
+        attempt.error_code = result.code or type(result).__name__
+        attempt.error_message = str(result)
+    charge_states.apply(attempt, to_charge)
+    attempt.finished_at = now
+    if pledge.status is P.ACTIVE:
+        pledge_states.apply(pledge, to_pledge, reason=f"Charge attempt {attempt.attempt_no}: "
+                                                      f"{to_charge.value}")
+    return to_charge.value
+
+
+def finish_charging(campaign: Campaign, now: datetime | None = None) -> bool:
+    """Funded and every pledge charged once: collecting (errored pledges may still pay)."""
+    now = now or utcnow()
+    if campaign.status is not S.FUNDED:
+        return False
+    open_work = db.session.scalar(sa.select(sa.func.count()).select_from(Pledge).where(
+        Pledge.campaign_id == campaign.id, Pledge.status == P.ACTIVE))
+    unfinished = db.session.scalar(sa.select(sa.func.count()).select_from(ChargeAttempt).where(
+        ChargeAttempt.campaign_id == campaign.id, ChargeAttempt.status == C.STARTED))
+    if open_work or unfinished:
+        return False
+    campaign_states.apply(campaign, S.COLLECTING, reason="Every active pledge was charged once")
+    campaign.collection_ends_at = now + current_app.config["COLLECTION_WINDOW"]
+    return True
+
+
+def claim(campaign_id: int, worker: str, now: datetime | None = None) -> bool:
+    """Take (or renew) the right to settle a campaign: one process at a time."""
+    now = now or utcnow()
+    until = now + current_app.config["SETTLE_CLAIM_LEASE"]
+    result = db.session.execute(
+        sa.update(Campaign)
+        .where(Campaign.id == campaign_id, sa.or_(
+            Campaign.settlement_claimed_by.is_(None),
+            Campaign.settlement_claimed_by == worker,
+            Campaign.settlement_claimed_until < now))
+        .values(settlement_claimed_by=worker, settlement_claimed_until=until)
+        .execution_options(synchronize_session=False))
+    return result.rowcount == 1
+
+
+def release_claim(campaign_id: int, worker: str) -> None:
+    db.session.execute(
+        sa.update(Campaign)
+        .where(Campaign.id == campaign_id, Campaign.settlement_claimed_by == worker)
+        .values(settlement_claimed_by=None, settlement_claimed_until=None)
+        .execution_options(synchronize_session=False))

@@ -1,0 +1,242 @@
+"""Settlement with the in-process gateway: outcomes, frozen totals, resume, retries, dry run."""
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from crowdfund.campaigns.models import Campaign
+from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.db import utcnow
+from crowdfund.extensions import db
+from crowdfund.money import Money
+from crowdfund.payments import gateway as current_gateway
+from crowdfund.payments.gateway import RateLimited
+from crowdfund.pledges import services as pledges
+from crowdfund.pledges.models import Pledge, PledgeStatus
+from crowdfund.settlement import services
+from crowdfund.settlement.models import ChargeAttempt, ChargeStatus, ChargeTransition
+from crowdfund.settlement.runner import Settler
+from tests.factories import make_campaign, make_user
+
+S, P, C = CampaignStatus, PledgeStatus, ChargeStatus
+CARDS = {"ok": "4242424242424242", "declines": "4000000000000341", "3ds": "4000002500003155"}
+
+
+@pytest.fixture
+def gw(app):
+    return current_gateway()
+
+
+def back(campaign, gw, card="ok", amount="100"):
+    backer = make_user()
+    pledge = pledges.start_pledge(backer, campaign, None, Money.from_decimal(amount, "USD"), None)
+    intent = pledges.ensure_setup_intent(pledge, backer, gw)
+    gw.confirm_setup(intent.id, CARDS[card])
+    pledges.confirm_card(pledge, gw)
+    return pledge
+
+
+def ended(campaign):
+    campaign.deadline = utcnow() - timedelta(minutes=1)
+
+
+@pytest.fixture
+def settler(app, gw):
+    return Settler(app, gw, worker="test-worker", sleep=lambda s: None)
+
+
+def _statuses(app, campaign_id):
+    with app.app_context():
+        return sorted(p.status.value for p in db.session.scalars(
+            sa.select(Pledge).where(Pledge.campaign_id == campaign_id)))
+
+
+def test_funded_campaign_charges_each_active_pledge_once(app, session, gw, settler):
+    campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=25_000)
+    for card in ("ok", "ok", "declines", "3ds"):
+        back(campaign, gw, card)
+    cancelled = back(campaign, gw, "ok")
+    pledges.cancel_pledge(cancelled, cancelled.backer)
+    ended(campaign)
+    session.commit()
+    report = settler.settle(campaign.id)
+    assert report.outcome == "funded: charged"
+    assert report.counts == {"succeeded": 2, "failed": 1, "requires_action": 1}
+    assert _statuses(app, campaign.id) == ["authentication_required", "cancelled", "collected",
+                                          "collected", "errored"]
+    with app.app_context():
+        camp = db.session.get(Campaign, campaign.id)
+        assert camp.status is S.COLLECTING and camp.collection_ends_at is not None
+        assert camp.pledged_at_deadline_minor == 40_000 and camp.backers_at_deadline == 4
+        keys = db.session.scalars(sa.select(ChargeAttempt.idempotency_key)).all()
+        assert sorted(keys) == sorted(f"pledge-{i}-charge-1" for i in (1, 2, 3, 4))
+    assert gw.calls.count("charge_off_session") == 4
+    assert sum(pi["amount"].amount for pi in gw.payment_intents.values()
+               if pi["status"] == "succeeded") == 20_000
+    again = settler.settle(campaign.id)  # nothing left: no second charge
+    assert again.outcome == "collecting: nothing to do"
+    assert gw.calls.count("charge_off_session") == 4
+
+
+def test_failed_campaign_charges_nobody_and_detaches_cards(app, session, gw, settler):
+    campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=1_000_000)
+    made = [back(campaign, gw) for _ in range(3)]
+    ended(campaign)
+    session.commit()
+    report = settler.settle(campaign.id)
+    assert report.outcome == "failed: nobody charged" and report.counts == {"card detached": 3}
+    assert _statuses(app, campaign.id) == ["released"] * 3
+    assert "charge_off_session" not in gw.calls and not gw.payment_intents
+    assert all(gw.cards[p.payment_method_id]["customer"] is None for p in made)
+    with app.app_context():
+        assert db.session.get(Campaign, campaign.id).status is S.FAILED
+
+
+def test_not_due_is_left_alone(app, session, gw, settler):
+    campaign = make_campaign(status=S.LIVE, tiers=0)
+    back(campaign, gw)
+    session.commit()
+    assert settler.settle(campaign.id).outcome == "live: nothing to do"
+    assert "charge_off_session" not in gw.calls
+
+
+def test_goal_reached_exactly_is_funded(app, session, gw, settler):
+    campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=10_000)
+    back(campaign, gw, amount="100")
+    ended(campaign)
+    session.commit()
+    assert settler.settle(campaign.id).outcome == "funded: charged"
+
+
+def test_resume_after_a_crash_between_steps_sends_the_same_key(app, session, gw, settler):
+    campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=10_000)
+    pledge = back(campaign, gw)
+    ended(campaign)
+    session.commit()
+    # A run that wrote the attempt and called the gateway, then died before step 3:
+    with app.app_context():
+        camp = db.session.get(Campaign, campaign.id)
+        services.close_at_deadline(camp)
+        attempt = services.begin_attempt(db.session.get(Pledge, pledge.id))
+        db.session.commit()
+        key = attempt.idempotency_key
+    p = pledge
+    gw.charge_off_session(amount=p.amount, customer_id=p.backer.payment_customer_id,
+                          payment_method_id=p.payment_method_id, metadata={},
+                          idempotency_key=key)
+    report = settler.settle(campaign.id)
+    assert report.counts == {"succeeded": 1}
+    assert len(gw.payment_intents) == 1  # the resumed call was replayed, not a new charge
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ChargeAttempt)) == 1
+
+
+def test_stale_started_attempt_is_not_retried(app, session, gw, settler):
+    campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=10_000)
+    pledge = back(campaign, gw)
+    ended(campaign)
+    session.commit()
+    with app.app_context():
+        services.close_at_deadline(db.session.get(Campaign, campaign.id))
+        attempt = services.begin_attempt(db.session.get(Pledge, pledge.id))
+        attempt.created_at = utcnow() - timedelta(hours=25)
+        db.session.commit()
+    report = settler.settle(campaign.id)
+    assert report.counts == {"skipped": 1} and report.outcome == "funded: charging continues"
+    assert "charge_off_session" not in gw.calls
+    with app.app_context():
+        assert db.session.scalar(sa.select(ChargeAttempt.status)) is C.UNKNOWN
+
+
+def test_rate_limits_are_retried_with_the_same_key(app, session, gw, monkeypatch):
+    campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=10_000)
+    back(campaign, gw)
+    ended(campaign)
+    session.commit()
+    real, keys, sleeps = gw.charge_off_session, [], []
+
+    def flaky(**kwargs):
+        keys.append(kwargs["idempotency_key"])
+        if len(keys) <= 3:
+            raise RateLimited("slow down")
+        return real(**kwargs)
+
+    monkeypatch.setattr(gw, "charge_off_session", flaky)
+    settler = Settler(app, gw, worker="w", sleep=sleeps.append)
+    assert settler.settle(campaign.id).counts == {"succeeded": 1}
+    assert len(set(keys)) == 1 and len(keys) == 4
+    assert len(sleeps) == 3 and sleeps[0] < sleeps[2]  # backing off
+
+
+def test_giving_up_leaves_the_attempt_to_resume(app, session, gw, monkeypatch):
+    campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=10_000)
+    back(campaign, gw)
+    ended(campaign)
+    session.commit()
+    monkeypatch.setattr(gw, "charge_off_session",
+                        lambda **kw: (_ for _ in ()).throw(RateLimited("no")))
+    settler = Settler(app, gw, worker="w", sleep=lambda s: None)
+    report = settler.settle(campaign.id)
+    assert report.counts == {"retry later": 1} and report.outcome == "funded: charging continues"
+    monkeypatch.undo()
+    assert Settler(app, gw, worker="w", sleep=lambda s: None).settle(campaign.id).counts == {
+        "succeeded": 1}
+
+
+def test_claim_keeps_a_second_process_out(app, session, gw):
+    campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=10_000)
+    back(campaign, gw)
+    ended(campaign)
+    session.commit()
+    with app.app_context():
+        assert services.claim(campaign.id, "other-process")
+        db.session.commit()
+    report = Settler(app, gw, worker="me", sleep=lambda s: None).settle(campaign.id)
+    assert report.outcome.startswith("skipped") and "charge_off_session" not in gw.calls
+
+
+def test_dry_run_writes_nothing(app, session, gw):
+    campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=10_000, title="Dry")
+    back(campaign, gw, amount="70")
+    back(campaign, gw, amount="50")
+    ended(campaign)
+    failing = make_campaign(status=S.LIVE, tiers=0, goal_minor=10**7)
+    back(failing, gw)
+    ended(failing)
+    session.commit()
+    funded_slug, failing_slug, campaign_id = campaign.slug, failing.slug, campaign.id
+    result = app.test_cli_runner().invoke(args=["settle", "--dry-run"])
+    session.rollback()  # the command shared this test's session
+    assert result.exit_code == 0, result.output
+    assert f"{funded_slug}: funded ($120.00 of $100.00): charge 2 pledges, $120.00" in result.output
+    assert f"{failing_slug}: failed" in result.output and "charge nobody" in result.output
+    assert _statuses(app, campaign_id) == ["active", "active"]
+    with app.app_context():
+        assert db.session.get(Campaign, campaign_id).status is S.LIVE
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ChargeTransition)) == 0
+    assert "charge_off_session" not in gw.calls
+
+
+def test_settle_command_for_one_campaign(app, session, gw):
+    campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=10_000)
+    back(campaign, gw)
+    ended(campaign)
+    session.commit()
+    result = app.test_cli_runner().invoke(args=["settle", "--campaign", campaign.slug])
+    session.rollback()
+    assert result.exit_code == 0, result.output
+    assert "funded: charged (succeeded: 1)" in result.output
+    missing = app.test_cli_runner().invoke(args=["settle", "--campaign", "nope"])
+    assert missing.exit_code != 0 and "No campaign" in missing.output
+
+
+def test_public_total_stays_frozen_at_the_deadline(app, client, session, gw, settler):
+    campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=10_000)
+    back(campaign, gw, amount="80")
+    back(campaign, gw, card="declines", amount="40")
+    ended(campaign)
+    session.commit()
+    settler.settle(campaign.id)
+    html = client.get(f"/campaigns/{campaign.slug}").get_data(as_text=True)
+    assert "$120.00" in html  # the errored pledge still counts in "pledged at the deadline"
