@@ -117,6 +117,10 @@ class BaseConfig:
             values["UPLOAD_FOLDER"] = folder
         if proxies := os.environ.get("PROXY_COUNT"):
             values["PROXY_COUNT"] = int(proxies)
+        for name, kind in (("SETTLE_REQUESTS_PER_SECOND", float), ("SETTLE_CONCURRENCY", int),
+                           ("SETTLE_BATCH", int)):
+            if os.environ.get(name):
+                values[name] = kind(os.environ[name])
         for name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET",
                      "STRIPE_API_BASE", "STRIPE_JS_URL", "PAYMENT_GATEWAY"):
             if os.environ.get(name):

@@ -1,0 +1,133 @@
+"""Settlement against the sandbox over HTTP: what is charged is read back from the sandbox."""
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from crowdfund.campaigns.models import Campaign
+from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.db import utcnow
+from crowdfund.extensions import db
+from crowdfund.money import Money
+from crowdfund.payments import gateway as current_gateway
+from crowdfund.payments.sandbox import confirm_setup_as_browser
+from crowdfund.pledges import services as pledges
+from crowdfund.pledges.models import Pledge, PledgeStatus
+from crowdfund.settlement.runner import Settler
+from tests.factories import make_campaign, make_user
+
+P = PledgeStatus
+OK, DECLINES_AT_CHARGE, THREE_DS = "4242424242424242", "4000000000000341", "4000002500003155"
+
+
+def new_campaign(app, goal_minor: int) -> int:
+    with app.app_context():
+        campaign = make_campaign(status=CampaignStatus.LIVE, tiers=0, goal_minor=goal_minor)
+        db.session.commit()
+        return campaign.id
+
+
+def back(app, sandbox, campaign_id: int, card: str, amount: str) -> int:
+    """A backer pledges and saves ``card`` the way the browser does."""
+    with app.app_context():
+        gw = current_gateway()
+        backer = make_user()
+        campaign = db.session.get(Campaign, campaign_id)
+        pledge = pledges.start_pledge(backer, campaign, None, Money.from_decimal(amount, "USD"),
+                                      None)
+        db.session.flush()
+        intent = pledges.ensure_setup_intent(pledge, backer, gw)
+        db.session.commit()
+        answer = confirm_setup_as_browser(sandbox.base, intent.client_secret, card,
+                                          publishable_key="pk_test_suite")
+        if answer.get("status") == "requires_action":
+            confirm_setup_as_browser(sandbox.base, intent.client_secret,
+                                     publishable_key="pk_test_suite")
+        pledges.confirm_card(pledge, gw)
+        db.session.commit()
+        return pledge.id
+
+
+def end(app, campaign_id: int) -> None:
+    with app.app_context():
+        db.session.get(Campaign, campaign_id).deadline = utcnow() - timedelta(minutes=1)
+        db.session.commit()
+
+
+def sandbox_charges(sandbox, campaign_id: int) -> list[dict]:
+    """Every PaymentIntent the sandbox holds for the campaign."""
+    found = sandbox.get("/v1/payment_intents?limit=100")
+    assert not found["has_more"]
+    return [pi for pi in found["data"] if pi["metadata"].get("campaign_id") == str(campaign_id)]
+
+
+def pledge_rows(app, campaign_id: int) -> dict[int, Pledge]:
+    with app.app_context():
+        rows = db.session.scalars(sa.select(Pledge).where(Pledge.campaign_id == campaign_id))
+        return {p.id: p for p in rows}
+
+
+def settler(app) -> Settler:
+    with app.app_context():
+        return Settler(app, current_gateway(), worker="test", sleep=lambda s: None)
+
+
+def test_funded_campaign_with_good_declining_and_3ds_cards(app, stripe_sandbox):
+    campaign_id = new_campaign(app, goal_minor=20_000)
+    good = [back(app, stripe_sandbox, campaign_id, OK, amount) for amount in ("75", "125.50")]
+    declining = back(app, stripe_sandbox, campaign_id, DECLINES_AT_CHARGE, "60")
+    needs_3ds = back(app, stripe_sandbox, campaign_id, THREE_DS, "40")
+    cancelled = back(app, stripe_sandbox, campaign_id, OK, "500")
+    with app.app_context():
+        pledge = db.session.get(Pledge, cancelled)
+        pledges.cancel_pledge(pledge, pledge.backer)
+        db.session.commit()
+    end(app, campaign_id)
+    report = settler(app).settle(campaign_id)
+    assert report.counts == {"succeeded": 2, "failed": 1, "requires_action": 1}, report
+    rows = pledge_rows(app, campaign_id)
+    assert {rows[i].status for i in good} == {P.COLLECTED}
+    assert rows[declining].status is P.ERRORED
+    assert rows[needs_3ds].status is P.AUTHENTICATION_REQUIRED
+    assert rows[cancelled].status is P.CANCELLED
+    charges = sandbox_charges(stripe_sandbox, campaign_id)
+    succeeded = [pi for pi in charges if pi["status"] == "succeeded"]
+    assert sorted(int(pi["metadata"]["pledge_id"]) for pi in succeeded) == sorted(good)
+    assert sum(pi["amount"] for pi in succeeded) == 7500 + 12550
+    assert all(pi["currency"] == "usd" for pi in charges)
+    assert str(cancelled) not in {pi["metadata"]["pledge_id"] for pi in charges}
+    assert {pi["status"] for pi in charges if pi["metadata"]["pledge_id"] == str(needs_3ds)} == {
+        "requires_action"}
+    # A second run charges nothing more.
+    settler(app).settle(campaign_id)
+    assert len(sandbox_charges(stripe_sandbox, campaign_id)) == len(charges)
+
+
+def test_failed_campaign_makes_no_payment_intent(app, stripe_sandbox):
+    campaign_id = new_campaign(app, goal_minor=10**7)
+    made = [back(app, stripe_sandbox, campaign_id, OK, "100") for _ in range(3)]
+    end(app, campaign_id)
+    report = settler(app).settle(campaign_id)
+    assert report.outcome == "failed: nobody charged"
+    assert stripe_sandbox.get("/v1/payment_intents?limit=100")["data"] == []
+    rows = pledge_rows(app, campaign_id)
+    assert {rows[i].status for i in made} == {P.RELEASED}
+    for pledge_id in made:
+        method = stripe_sandbox.get(f"/v1/payment_methods/{rows[pledge_id].payment_method_id}")
+        assert method["customer"] is None  # the saved card was detached
+
+
+@pytest.mark.parametrize("status", [429, 500])
+def test_injected_failures_still_charge_everyone_exactly_once(app, stripe_sandbox, status):
+    campaign_id = new_campaign(app, goal_minor=10_000)
+    made = [back(app, stripe_sandbox, campaign_id, OK, "50") for _ in range(6)]
+    end(app, campaign_id)
+    stripe_sandbox.faults({"path_prefix": "/v1/payment_intents", "status": status, "count": 7})
+    report = settler(app).settle(campaign_id)
+    assert report.counts == {"succeeded": 6}, report
+    seen = stripe_sandbox.get("/_config/faults/seen")
+    assert seen["POST /v1/payment_intents"] >= 6 + 7  # the failures were really hit
+    charges = sandbox_charges(stripe_sandbox, campaign_id)
+    assert sorted(int(pi["metadata"]["pledge_id"]) for pi in charges) == sorted(made)
+    assert {pi["status"] for pi in charges} == {"succeeded"}
