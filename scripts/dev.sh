@@ -43,6 +43,8 @@ fi
 
 "$BIN/flask" jobs run --watch --interval 30 &
 pids+=($!)
+"$BIN/flask" settle --watch --interval 30 &
+pids+=($!)
 
 echo
 echo "crowdfund is running at http://127.0.0.1:${PORT}  (Ctrl-C to stop)"

@@ -61,7 +61,21 @@ def totals_for(campaigns: list[Campaign]) -> dict[int, Totals]:
 
 
 def totals_of(campaign: Campaign) -> Totals:
+    """Live totals; once the deadline has passed, the totals frozen at the deadline."""
+    if campaign.pledged_at_deadline_minor is not None:
+        return Totals(Money(campaign.pledged_at_deadline_minor, campaign.currency),
+                      campaign.backers_at_deadline or 0)
     return totals_for([campaign])[campaign.id]
+
+
+def collected_of(campaign: Campaign) -> Money:
+    """What was really charged: the sum of succeeded charge attempts."""
+    from crowdfund.settlement.models import ChargeAttempt, ChargeStatus
+
+    amount = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(
+        ChargeAttempt.amount_minor), 0)).where(ChargeAttempt.campaign_id == campaign.id,
+                                               ChargeAttempt.status == ChargeStatus.SUCCEEDED))
+    return Money(int(amount or 0), campaign.currency)
 
 
 def tiers_with_backers(campaign: Campaign) -> set[int]:

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from crowdfund.campaigns import bp
 from crowdfund.campaigns.models import Campaign
-from crowdfund.campaigns.queries import totals_of
+from crowdfund.campaigns.queries import collected_of, totals_of
 from crowdfund.extensions import db
 
 
@@ -28,8 +28,9 @@ def render_campaign_page(campaign: Campaign, *, preview: bool = False):
     if current_user.is_authenticated:
         pledge = open_pledge_of(current_user, campaign)
         my_pledge = pledge if pledge is not None and pledge.status.value == "active" else None
+    collected = collected_of(campaign) if campaign.pledged_at_deadline_minor is not None else None
     return render_template("campaigns/show.html", campaign=campaign, totals=totals_of(campaign),
-                           preview=preview, my_pledge=my_pledge)
+                           preview=preview, my_pledge=my_pledge, collected=collected)
 
 
 @bp.get("/campaigns/<slug>")

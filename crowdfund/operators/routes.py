@@ -52,8 +52,12 @@ def index():
 @bp.get("/campaigns/<int:campaign_id>")
 def review(campaign_id: int):
     campaign = _campaign(campaign_id)
+    from crowdfund.forms import ConfirmForm
+    from crowdfund.settlement.services import plan
+
     return render_template(
         "operators/review.html", campaign=campaign, totals=totals_of(campaign),
+        plan=plan(campaign), confirm=ConfirmForm(),
         checklist=services.readiness(campaign), approve_form=ApproveForm(),
         reject_form=ReasonForm(), suspend_form=ReasonForm(),
         pick_form=StaffPickForm(picked=campaign.staff_pick),
@@ -79,6 +83,24 @@ def decide(campaign_id: int, action: str):
     if action == "suspend":
         return redirect(url_for("operators.review", campaign_id=campaign.id))
     return redirect(url_for("operators.index"))
+
+
+@bp.post("/campaigns/<int:campaign_id>/settle")
+def settle(campaign_id: int):
+    """Settle one campaign now, in this request (the same job as ``flask settle``)."""
+    from flask import current_app
+
+    from crowdfund.forms import ConfirmForm
+    from crowdfund.payments import gateway
+    from crowdfund.settlement.runner import Settler
+
+    campaign = _campaign(campaign_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    db.session.commit()  # the settler works in sessions of its own
+    report = Settler(current_app._get_current_object(), gateway()).settle(campaign.id)
+    flash(f"Settlement: {report.describe()}", "info")
+    return redirect(url_for("operators.review", campaign_id=campaign.id))
 
 
 @bp.post("/campaigns/<int:campaign_id>/staff-pick")

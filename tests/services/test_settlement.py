@@ -240,3 +240,20 @@ def test_public_total_stays_frozen_at_the_deadline(app, client, session, gw, set
     settler.settle(campaign.id)
     html = client.get(f"/campaigns/{campaign.slug}").get_data(as_text=True)
     assert "$120.00" in html  # the errored pledge still counts in "pledged at the deadline"
+
+
+def test_operator_settles_one_campaign_from_the_console(app, client, auth, session, gw):
+    campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=10_000)
+    back(campaign, gw, amount="150")
+    back(campaign, gw, card="declines", amount="20")
+    ended(campaign)
+    operator = make_user(operator=True)
+    session.commit()
+    auth.login_as(operator)
+    page = client.get(f"/operators/campaigns/{campaign.id}").get_data(as_text=True)
+    assert "If settled now" in page and "charge 2 pledges, $170.00" in page
+    response = client.post(f"/operators/campaigns/{campaign.id}/settle", follow_redirects=True)
+    assert "funded: charged (failed: 1, succeeded: 1)" in response.get_data(as_text=True)
+    public = client.get(f"/campaigns/{campaign.slug}").get_data(as_text=True)
+    assert "$170.00" in public and "pledged by the deadline" in public
+    assert "$150.00" in public and "collected so far" in public
