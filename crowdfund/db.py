@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -62,6 +63,20 @@ class TimestampMixin:
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+def audit_row(status_enum) -> type:
+    """Mixin for an audit-trail table of ``status_enum`` changes: who, when, from, to, why."""
+
+    class AuditRow:
+        from_status: Mapped[Any] = mapped_column(str_enum(status_enum))
+        to_status: Mapped[Any] = mapped_column(str_enum(status_enum))
+        #: None when the platform itself acted (a scheduled launch, the deadline, a job).
+        actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+        reason: Mapped[str | None] = mapped_column(sa.Text)
+        created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    return AuditRow
 
 
 def str_enum(enum_cls, length: int = 32) -> sa.Enum:

@@ -22,7 +22,7 @@ class AmountField(StringField):
     """A money amount typed in major units ("25", "1,250.50"); ``data`` is a Decimal.
 
     Only plain decimal notation is accepted: no exponent, no NaN or infinity, no
-    float ever. Turning it into :class:`Money` needs the currency (see ``money_in``).
+    floating point ever. Turning it into :class:`Money` needs the currency (see ``money_in``).
     """
 
     def __init__(self, label=None, validators=None, *, allow_zero: bool = False, **kwargs):

@@ -1,4 +1,4 @@
-"""Money: integer minor units plus an ISO 4217 currency. Never a float."""
+"""Money: integer minor units plus an ISO 4217 currency. Never floating point."""
 
 from __future__ import annotations
 

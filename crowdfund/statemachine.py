@@ -63,3 +63,23 @@ class TransitionTable(Generic[S]):
         obj.status = to_status
         self._record(obj, from_status, to_status, actor, reason)
         return from_status
+
+
+def audit_recorder(row_cls: type, owner_fk: str, collection: str | None = None):
+    """The ``record`` hook of a TransitionTable: one ``row_cls`` row per change.
+
+    With ``collection`` the row is appended to that relationship of the object (so pages
+    showing its history see it at once); otherwise it is added with ``owner_fk`` set.
+    """
+    from crowdfund.extensions import db
+
+    def record(obj, from_status, to_status, actor, reason) -> None:
+        row = row_cls(from_status=from_status, to_status=to_status,
+                      actor_id=getattr(actor, "id", None), reason=reason)
+        if collection:
+            getattr(obj, collection).append(row)
+        else:
+            setattr(row, owner_fk, obj.id)
+            db.session.add(row)
+
+    return record

@@ -17,7 +17,7 @@ from crowdfund.campaigns.states import (
     CampaignKind,
     CampaignStatus,
 )
-from crowdfund.db import TimestampMixin, UTCDateTime, str_enum, utcnow
+from crowdfund.db import TimestampMixin, UTCDateTime, audit_row, str_enum
 from crowdfund.extensions import db
 from crowdfund.money import Money
 
@@ -238,19 +238,13 @@ class BudgetLine(db.Model):
         return Money(self.amount_minor, self.campaign.currency)
 
 
-class CampaignTransition(db.Model):
+class CampaignTransition(audit_row(CampaignStatus), db.Model):
     """Audit trail: one row per status change (who, when, from, to, why)."""
 
     __tablename__ = "campaign_transitions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id"), index=True)
-    from_status: Mapped[CampaignStatus] = mapped_column(str_enum(CampaignStatus))
-    to_status: Mapped[CampaignStatus] = mapped_column(str_enum(CampaignStatus))
-    #: None when the platform itself acted (scheduled launch, deadline).
-    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    reason: Mapped[str | None] = mapped_column(sa.Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     campaign: Mapped[Campaign] = relationship(back_populates="transitions")
     actor: Mapped[User | None] = relationship()

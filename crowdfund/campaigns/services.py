@@ -29,23 +29,15 @@ from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
 from crowdfund.money import Money
 from crowdfund.pledges.services import release_open_pledges
-from crowdfund.statemachine import TransitionTable
+from crowdfund.statemachine import TransitionTable, audit_recorder
 
 S = CampaignStatus
 
 
-def _record(campaign: Campaign, from_status, to_status, actor, reason) -> None:
-    campaign.transitions.append(
-        CampaignTransition(
-            from_status=from_status,
-            to_status=to_status,
-            actor_id=getattr(actor, "id", None),
-            reason=reason,
-        )
-    )
-
-
-campaign_states = TransitionTable("campaign", CAMPAIGN_TRANSITIONS, _record)
+campaign_states = TransitionTable(
+    "campaign", CAMPAIGN_TRANSITIONS,
+    audit_recorder(CampaignTransition, "campaign_id", collection="transitions"),
+)
 
 
 class CampaignLocked(DomainError):

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign, RewardTier
-from crowdfund.db import TimestampMixin, UTCDateTime, str_enum, utcnow
+from crowdfund.db import TimestampMixin, UTCDateTime, audit_row, str_enum
 from crowdfund.extensions import db
 from crowdfund.money import Money
 
@@ -122,15 +122,10 @@ class Pledge(TimestampMixin, db.Model):
         return STATUS_LABELS[self.status]
 
 
-class PledgeTransition(db.Model):
+class PledgeTransition(audit_row(PledgeStatus), db.Model):
     """Audit trail: one row per pledge status change."""
 
     __tablename__ = "pledge_transitions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pledge_id: Mapped[int] = mapped_column(sa.ForeignKey("pledges.id"), index=True)
-    from_status: Mapped[PledgeStatus] = mapped_column(str_enum(PledgeStatus))
-    to_status: Mapped[PledgeStatus] = mapped_column(str_enum(PledgeStatus))
-    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    reason: Mapped[str | None] = mapped_column(sa.Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from crowdfund.extensions import db
 from crowdfund.pledges.models import PledgeStatus, PledgeTransition
-from crowdfund.statemachine import TransitionTable
+from crowdfund.statemachine import TransitionTable, audit_recorder
 
 P = PledgeStatus
 
@@ -22,16 +21,5 @@ PLEDGE_TRANSITIONS: dict[PledgeStatus, set[PledgeStatus]] = {
 }
 
 
-def _record(pledge, from_status, to_status, actor, reason) -> None:
-    db.session.add(
-        PledgeTransition(
-            pledge_id=pledge.id,
-            from_status=from_status,
-            to_status=to_status,
-            actor_id=getattr(actor, "id", None),
-            reason=reason,
-        )
-    )
-
-
-pledge_states = TransitionTable("pledge", PLEDGE_TRANSITIONS, _record)
+pledge_states = TransitionTable("pledge", PLEDGE_TRANSITIONS,
+                                audit_recorder(PledgeTransition, "pledge_id"))

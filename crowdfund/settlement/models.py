@@ -8,7 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crowdfund.db import UTCDateTime, str_enum, utcnow
+from crowdfund.db import UTCDateTime, audit_row, str_enum, utcnow
 from crowdfund.extensions import db
 from crowdfund.money import Money
 from crowdfund.pledges.models import Pledge
@@ -58,15 +58,10 @@ class ChargeAttempt(db.Model):
         return Money(self.amount_minor, self.currency)
 
 
-class ChargeTransition(db.Model):
+class ChargeTransition(audit_row(ChargeStatus), db.Model):
     """Audit trail: one row per charge attempt status change."""
 
     __tablename__ = "charge_transitions"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     attempt_id: Mapped[int] = mapped_column(sa.ForeignKey("charge_attempts.id"), index=True)
-    from_status: Mapped[ChargeStatus] = mapped_column(str_enum(ChargeStatus))
-    to_status: Mapped[ChargeStatus] = mapped_column(str_enum(ChargeStatus))
-    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    reason: Mapped[str | None] = mapped_column(sa.Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from crowdfund.extensions import db
 from crowdfund.settlement.models import ChargeStatus, ChargeTransition
-from crowdfund.statemachine import TransitionTable
+from crowdfund.statemachine import TransitionTable, audit_recorder
 
 C = ChargeStatus
 
@@ -16,11 +15,5 @@ CHARGE_TRANSITIONS: dict[ChargeStatus, set[ChargeStatus]] = {
     C.FAILED: set(),
 }
 
-
-def _record(attempt, from_status, to_status, actor, reason) -> None:
-    db.session.add(ChargeTransition(attempt_id=attempt.id, from_status=from_status,
-                                    to_status=to_status, actor_id=getattr(actor, "id", None),
-                                    reason=reason))
-
-
-charge_states = TransitionTable("charge", CHARGE_TRANSITIONS, _record)
+charge_states = TransitionTable("charge", CHARGE_TRANSITIONS,
+                                audit_recorder(ChargeTransition, "attempt_id"))
