@@ -90,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.campaigns import studio_bp
     from crowdfund.demo import bp as demo_bp
     from crowdfund.jobs import bp as jobs_bp
+    from crowdfund.ledger.cli import bp as ledger_bp
     from crowdfund.main import bp as main_bp
     from crowdfund.operators import bp as operators_bp
     from crowdfund.payments.webhooks import bp as webhooks_bp
@@ -98,7 +99,7 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.settlement.cli import bp as settlement_bp
 
     for blueprint in (main_bp, auth_bp, campaigns_bp, studio_bp, operators_bp, pledges_bp,
-                      webhooks_bp, demo_bp, jobs_bp, settlement_bp):
+                      webhooks_bp, demo_bp, jobs_bp, settlement_bp, ledger_bp):
         app.register_blueprint(blueprint)
 
 

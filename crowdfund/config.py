@@ -100,6 +100,15 @@ class BaseConfig:
     IDEMPOTENCY_WINDOW = timedelta(hours=23)
     COLLECTION_WINDOW = timedelta(days=7)
 
+    # Fees (DOMAIN.md), in basis points of the charge, plus a fixed part in minor units.
+    PLATFORM_FEE_BPS = 500
+    PROCESSING_FEE_BPS = 300
+    PROCESSING_FEE_FIXED_MINOR = 20
+    #: Charges under this (minor units) use the small-charge processing fee.
+    SMALL_CHARGE_BELOW_MINOR = 1000
+    SMALL_PROCESSING_FEE_BPS = 500
+    SMALL_PROCESSING_FEE_FIXED_MINOR = 5
+
     CAMPAIGNS_PER_PAGE = 12
     BABEL_LOCALE = "en_US"
     #: Trust X-Forwarded-For from this many proxies (0: use the socket address).

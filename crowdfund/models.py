@@ -8,6 +8,7 @@ from crowdfund.campaigns.models import (  # noqa: F401
     RewardTier,
     ShippingRate,
 )
+from crowdfund.ledger.models import LedgerEntry, LedgerTransaction  # noqa: F401
 from crowdfund.payments.models import WebhookEvent  # noqa: F401
 from crowdfund.pledges.models import Pledge, PledgeTransition  # noqa: F401
 from crowdfund.settlement.models import ChargeAttempt, ChargeTransition  # noqa: F401

@@ -24,6 +24,7 @@ from crowdfund.campaigns.services import campaign_states
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.db import utcnow
 from crowdfund.extensions import db
+from crowdfund.ledger.services import post_charge
 from crowdfund.money import Money
 from crowdfund.payments.gateway import (
     AuthenticationRequired,
@@ -187,6 +188,9 @@ def record_outcome(attempt: ChargeAttempt, result: PaymentIntentInfo | PaymentEr
         attempt.error_message = str(result)
     charge_states.apply(attempt, to_charge)
     attempt.finished_at = now
+    if to_charge is C.SUCCEEDED:
+        db.session.flush()
+        post_charge(attempt)
     if pledge.status is P.ACTIVE:
         pledge_states.apply(pledge, to_pledge, reason=f"Charge attempt {attempt.attempt_no}: "
                                                       f"{to_charge.value}")

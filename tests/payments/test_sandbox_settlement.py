@@ -9,6 +9,9 @@ from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.db import utcnow
 from crowdfund.extensions import db
+from crowdfund.ledger.models import Account
+from crowdfund.ledger.services import balance as ledger_balance
+from crowdfund.ledger.services import check as check_ledger
 from crowdfund.money import Money
 from crowdfund.payments import gateway as current_gateway
 from crowdfund.payments.sandbox import confirm_setup_as_browser
@@ -102,6 +105,10 @@ def test_funded_campaign_with_good_declining_and_3ds_cards(app, stripe_sandbox):
     # A second run charges nothing more.
     settler(app).settle(campaign_id)
     assert len(sandbox_charges(stripe_sandbox, campaign_id)) == len(charges)
+    with app.app_context():
+        assert check_ledger() == []
+        cash = ledger_balance(Account.PROCESSOR_BALANCE, "USD", campaign_id)
+    assert cash.amount == sum(pi["amount"] for pi in succeeded)  # the ledger = the sandbox
 
 
 def test_failed_campaign_makes_no_payment_intent(app, stripe_sandbox):

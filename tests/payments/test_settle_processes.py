@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.extensions import db
+from crowdfund.ledger.services import check as check_ledger
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.settlement.models import ChargeAttempt
 from tests.payments.test_sandbox_settlement import (
@@ -113,3 +114,5 @@ def test_killed_at_many_points_never_charges_twice(app, stripe_sandbox):
     assert len(collected) == 14 and len(made) == 16
     # One attempt per pledge: every resume reused the attempt and its key.
     assert Counter(a.pledge_id for a in attempts) == Counter({i: 1 for i in made})
+    with app.app_context():
+        assert check_ledger() == []  # balanced, and it agrees with pledges and charges

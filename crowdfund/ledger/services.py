@@ -1,0 +1,153 @@
+"""Posting money events to the ledger, and checking it.
+
+Posting happens in the same transaction as the event's status change, keyed by the event
+(``source_key`` is unique), so a charge is booked exactly once whatever retries happen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+
+from crowdfund.extensions import db
+from crowdfund.ledger.models import Account, LedgerEntry, LedgerTransaction
+from crowdfund.money import Money
+from crowdfund.pledges.models import Pledge, PledgeStatus
+
+
+class LedgerImbalance(ValueError):
+    """A transaction whose debits and credits differ."""
+
+
+def _round_div(numerator: int, denominator: int) -> int:
+    """Integer division rounding half up (amounts are never negative here)."""
+    return (numerator * 2 + denominator) // (denominator * 2)
+
+
+@dataclass(frozen=True)
+class Fees:
+    """The split of one collected charge."""
+
+    platform: Money
+    processing: Money
+
+    @property
+    def total(self) -> Money:
+        return self.platform + self.processing
+
+
+def fees_for(amount: Money) -> Fees:
+    """Platform fee and the processor's estimated fee for a charge (settings, in bps)."""
+    cfg = current_app.config
+    small = amount.amount < cfg["SMALL_CHARGE_BELOW_MINOR"]
+    bps = cfg["SMALL_PROCESSING_FEE_BPS"] if small else cfg["PROCESSING_FEE_BPS"]
+    fixed = cfg["SMALL_PROCESSING_FEE_FIXED_MINOR"] if small else cfg["PROCESSING_FEE_FIXED_MINOR"]
+    platform = _round_div(amount.amount * cfg["PLATFORM_FEE_BPS"], 10_000)
+    processing = min(_round_div(amount.amount * bps, 10_000) + fixed, amount.amount - platform)
+    return Fees(Money(platform, amount.currency), Money(processing, amount.currency))
+
+
+def post(kind: str, source_key: str, campaign_id: int, pledge_id: int | None,
+         lines: list[tuple[Account, Money, Money]], memo: str = "") -> LedgerTransaction | None:
+    """Book one balanced transaction; ``lines`` are (account, debit, credit).
+
+    Returns None when ``source_key`` was booked already (nothing is booked twice).
+    """
+    exists = db.session.scalar(sa.select(LedgerTransaction.id).where(
+        LedgerTransaction.source_key == source_key))
+    if exists is not None:
+        return None
+    by_currency: dict[str, int] = {}
+    entries = []
+    for account, debit, credit in lines:
+        if debit.amount == 0 and credit.amount == 0:
+            continue
+        by_currency[debit.currency] = by_currency.get(debit.currency, 0) + debit.amount
+        by_currency[credit.currency] = by_currency.get(credit.currency, 0) - credit.amount
+        entries.append(LedgerEntry(account=account, currency=debit.currency,
+                                   debit_minor=debit.amount, credit_minor=credit.amount))
+    if any(by_currency.values()):
+        raise LedgerImbalance(f"{source_key}: debits and credits differ {by_currency}")
+    transaction = LedgerTransaction(kind=kind, source_key=source_key, campaign_id=campaign_id,
+                                    pledge_id=pledge_id, memo=memo[:200], entries=entries)
+    db.session.add(transaction)
+    return transaction
+
+
+def post_charge(attempt) -> LedgerTransaction | None:
+    """A collected charge: cash at the processor, owed to the founder less the fees."""
+    amount = attempt.amount
+    fees = fees_for(amount)
+    zero = Money.zero(amount.currency)
+    return post("charge", f"charge-attempt-{attempt.id}", attempt.campaign_id, attempt.pledge_id, [
+        (Account.PROCESSOR_BALANCE, amount, zero),
+        (Account.FOUNDER_PAYABLE, zero, amount - fees.total),
+        (Account.PLATFORM_FEES, zero, fees.platform),
+        (Account.PROCESSING_FEES, zero, fees.processing),
+    ], memo=f"Pledge {attempt.pledge_id} collected ({attempt.payment_intent_id})")
+
+
+def balance(account: Account, currency: str, campaign_id: int | None = None) -> Money:
+    """Credits minus debits for liabilities and revenue, debits minus credits for assets."""
+    net_sum = sa.func.sum(LedgerEntry.debit_minor - LedgerEntry.credit_minor)
+    stmt = sa.select(sa.func.coalesce(net_sum, 0)).where(LedgerEntry.account == account,
+                                                         LedgerEntry.currency == currency)
+    if campaign_id is not None:
+        stmt = stmt.join(LedgerTransaction).where(LedgerTransaction.campaign_id == campaign_id)
+    net = int(db.session.scalar(stmt) or 0)
+    assets = {Account.PROCESSOR_BALANCE, Account.REFUNDS, Account.PAYOUTS}
+    return Money(net if account in assets else -net, currency)
+
+
+def check() -> list[str]:
+    """Everything that is wrong with the ledger (an empty list: it is right).
+
+    - every transaction balances, per currency, and so does the whole ledger;
+    - each succeeded charge attempt is booked exactly once, for its amount;
+    - each collected pledge has a booked charge, and nothing else has one.
+    """
+    from crowdfund.settlement.models import ChargeAttempt, ChargeStatus
+
+    problems: list[str] = []
+    rows = db.session.execute(
+        sa.select(LedgerEntry.transaction_id, LedgerEntry.currency,
+                  sa.func.sum(LedgerEntry.debit_minor), sa.func.sum(LedgerEntry.credit_minor))
+        .group_by(LedgerEntry.transaction_id, LedgerEntry.currency)).all()
+    totals: dict[str, list[int]] = {}
+    for transaction_id, currency, debit, credit in rows:
+        if debit != credit:
+            problems.append(f"transaction {transaction_id} ({currency}): debits {debit} != "
+                            f"credits {credit}")
+        pair = totals.setdefault(currency, [0, 0])
+        pair[0] += int(debit)
+        pair[1] += int(credit)
+    for currency, (debit, credit) in totals.items():
+        if debit != credit:
+            problems.append(f"ledger ({currency}): debits {debit} != credits {credit}")
+    booked = {key: amount for key, amount in db.session.execute(
+        sa.select(LedgerTransaction.source_key, sa.func.sum(LedgerEntry.debit_minor))
+        .join(LedgerEntry).where(LedgerTransaction.kind == "charge",
+                                 LedgerEntry.account == Account.PROCESSOR_BALANCE)
+        .group_by(LedgerTransaction.source_key))}
+    succeeded = db.session.execute(sa.select(ChargeAttempt.id, ChargeAttempt.amount_minor,
+                                             ChargeAttempt.pledge_id).where(
+        ChargeAttempt.status == ChargeStatus.SUCCEEDED)).all()
+    for attempt_id, amount, _pledge_id in succeeded:
+        got = booked.pop(f"charge-attempt-{attempt_id}", None)
+        if got is None:
+            problems.append(f"charge attempt {attempt_id} succeeded but is not booked")
+        elif int(got) != amount:
+            problems.append(f"charge attempt {attempt_id}: booked {got}, charged {amount}")
+    for key in booked:
+        problems.append(f"{key} is booked but the attempt did not succeed")
+    charged_pledges = {pledge_id for _, _, pledge_id in succeeded}
+    collected = set(db.session.scalars(sa.select(Pledge.id).where(
+        Pledge.status.in_([PledgeStatus.COLLECTED, PledgeStatus.REFUNDED,
+                           PledgeStatus.DISPUTED]))))
+    for pledge_id in sorted(collected - charged_pledges):
+        problems.append(f"pledge {pledge_id} is collected without a succeeded charge")
+    for pledge_id in sorted(charged_pledges - collected):
+        problems.append(f"pledge {pledge_id} was charged but is not collected")
+    return problems
