@@ -59,6 +59,8 @@ def _finish_config(app: Flask) -> None:
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.setdefault("connect_args", {}).setdefault("timeout", 30)
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    if app.config["SMTP_SECURITY"] not in ("none", "starttls", "ssl"):
+        raise ConfigError("SMTP_SECURITY must be none, starttls or ssl.")
     if app.config.get("PROXY_COUNT"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -92,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.jobs import bp as jobs_bp
     from crowdfund.ledger.cli import bp as ledger_bp
     from crowdfund.main import bp as main_bp
+    from crowdfund.notifications.cli import bp as outbox_bp
     from crowdfund.operators import bp as operators_bp
     from crowdfund.payments.webhooks import bp as webhooks_bp
     from crowdfund.pledges import cli as _pledges_cli  # noqa: F401 (commands)
@@ -99,7 +102,7 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.settlement.cli import bp as settlement_bp
 
     for blueprint in (main_bp, auth_bp, campaigns_bp, studio_bp, operators_bp, pledges_bp,
-                      webhooks_bp, demo_bp, jobs_bp, settlement_bp, ledger_bp):
+                      webhooks_bp, demo_bp, jobs_bp, settlement_bp, ledger_bp, outbox_bp):
         app.register_blueprint(blueprint)
 
 

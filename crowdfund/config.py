@@ -98,7 +98,18 @@ class BaseConfig:
     SETTLE_CLAIM_LEASE = timedelta(minutes=5)
     #: Stripe replays an idempotent request for 24 h; older started attempts are reconciled.
     IDEMPOTENCY_WINDOW = timedelta(hours=23)
+    #: After charging, backers whose payment failed have this long to fix it (DOMAIN.md);
+    #: they are reminded every RECOVERY_REMINDER_EVERY, then one final automatic retry is
+    #: made and an unpaid pledge is dropped.
     COLLECTION_WINDOW = timedelta(days=7)
+    RECOVERY_REMINDER_EVERY = timedelta(hours=48)
+    RECOVERY_MAX_ATTEMPTS = 10  # charges per pledge, the backer's tries included
+    #: The founder's payout is due this long after the deadline (and never before the
+    #: collection window closes).
+    PAYOUT_DELAY = timedelta(days=14)
+    #: Pay founders by Stripe Connect transfers (Express accounts). Off: operators pay by
+    #: hand and mark the payout paid. The sandbox has no Connect.
+    STRIPE_CONNECT_ENABLED = False
 
     # Fees (DOMAIN.md), in basis points of the charge, plus a fixed part in minor units.
     PLATFORM_FEE_BPS = 500
@@ -108,6 +119,21 @@ class BaseConfig:
     SMALL_CHARGE_BELOW_MINOR = 1000
     SMALL_PROCESSING_FEE_BPS = 500
     SMALL_PROCESSING_FEE_FIXED_MINOR = 5
+
+    # Email. Messages go to the outbox table in the transaction of what they report and are
+    # delivered after commit (``flask outbox send``, and the settle loop). Without SMTP_HOST
+    # nothing is sent: the outbox keeps them (operators see it at /operators/outbox).
+    PUBLIC_URL = "http://127.0.0.1:5000"  # links in emails
+    MAIL_FROM = "crowdfund <no-reply@crowdfund.invalid>"
+    SMTP_HOST: str | None = None
+    SMTP_PORT = 25
+    SMTP_SECURITY = "none"  # "none", "starttls" or "ssl"
+    SMTP_USERNAME: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_TIMEOUT = 10.0
+    OUTBOX_BATCH = 100
+    OUTBOX_MAX_ATTEMPTS = 8  # then the message is marked failed for an operator
+    OUTBOX_RETRY_BASE = timedelta(minutes=1)  # doubled per failed try
 
     CAMPAIGNS_PER_PAGE = 12
     BABEL_LOCALE = "en_US"
@@ -127,11 +153,14 @@ class BaseConfig:
         if proxies := os.environ.get("PROXY_COUNT"):
             values["PROXY_COUNT"] = int(proxies)
         for name, kind in (("SETTLE_REQUESTS_PER_SECOND", float), ("SETTLE_CONCURRENCY", int),
-                           ("SETTLE_BATCH", int)):
+                           ("SETTLE_BATCH", int), ("SMTP_PORT", int), ("PLATFORM_FEE_BPS", int),
+                           ("PROCESSING_FEE_BPS", int), ("PROCESSING_FEE_FIXED_MINOR", int)):
             if os.environ.get(name):
                 values[name] = kind(os.environ[name])
         for name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET",
-                     "STRIPE_API_BASE", "STRIPE_JS_URL", "PAYMENT_GATEWAY"):
+                     "STRIPE_API_BASE", "STRIPE_JS_URL", "PAYMENT_GATEWAY", "PUBLIC_URL",
+                     "MAIL_FROM", "SMTP_HOST", "SMTP_SECURITY", "SMTP_USERNAME",
+                     "SMTP_PASSWORD"):
             if os.environ.get(name):
                 values[name] = os.environ[name]
         if values.get("STRIPE_SECRET_KEY") and not values.get("STRIPE_API_BASE"):
@@ -143,6 +172,8 @@ class BaseConfig:
             values["STRIPE_MAX_NETWORK_RETRIES"] = 0
             values.setdefault("STRIPE_JS_URL",
                               values["STRIPE_API_BASE"].rstrip("/") + "/js.stripe.com/v3/")
+        if os.environ.get("STRIPE_CONNECT_ENABLED"):
+            values["STRIPE_CONNECT_ENABLED"] = _bool("STRIPE_CONNECT_ENABLED", False)
         values["SESSION_COOKIE_SECURE"] = _bool("SESSION_COOKIE_SECURE", cls.SESSION_COOKIE_SECURE)
         values["REMEMBER_COOKIE_SECURE"] = values["SESSION_COOKIE_SECURE"]
         return values

@@ -9,6 +9,15 @@ from crowdfund.campaigns.models import (  # noqa: F401
     ShippingRate,
 )
 from crowdfund.ledger.models import LedgerEntry, LedgerTransaction  # noqa: F401
+from crowdfund.notifications.models import OutboxMessage  # noqa: F401
 from crowdfund.payments.models import WebhookEvent  # noqa: F401
 from crowdfund.pledges.models import Pledge, PledgeTransition  # noqa: F401
-from crowdfund.settlement.models import ChargeAttempt, ChargeTransition  # noqa: F401
+from crowdfund.settlement.models import (  # noqa: F401
+    ChargeAttempt,
+    ChargeTransition,
+    Dispute,
+    Payout,
+    PayoutTransition,
+    Refund,
+    RefundTransition,
+)

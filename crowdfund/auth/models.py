@@ -33,6 +33,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The payment gateway's customer (cards are saved on it); created on the first pledge.
     payment_customer_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    #: The founder's Stripe Connect account (Express) that receives payouts, when connected.
+    payout_account_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     verification: Mapped[IdentityVerification | None] = relationship(
         back_populates="user", foreign_keys="IdentityVerification.user_id", uselist=False,

@@ -17,15 +17,17 @@ class Account(enum.Enum):
 
     #: Money held for us at the payment processor (an asset).
     PROCESSOR_BALANCE = "processor_balance"
-    #: What founders are owed from collected pledges, less fees and refunds.
+    #: What founders are owed from collected pledges, less fees, refunds and disputes;
+    #: a payout brings a campaign's balance to zero.
     FOUNDER_PAYABLE = "founder_payable"
     #: The platform's fee (revenue).
     PLATFORM_FEES = "platform_fees"
     #: The processor's fee, estimated at charge time (a cost passed to the founder).
     PROCESSING_FEES = "processing_fees"
-    #: Money returned to backers.
+    #: Money given back to backers (refunds) or taken back by their banks (disputes), and
+    #: money sent to founders: what left the processor balance, by reason.
     REFUNDS = "refunds"
-    #: Money paid out to founders.
+    DISPUTES = "disputes"
     PAYOUTS = "payouts"
 
 

@@ -97,8 +97,50 @@ def balance(account: Account, currency: str, campaign_id: int | None = None) -> 
     if campaign_id is not None:
         stmt = stmt.join(LedgerTransaction).where(LedgerTransaction.campaign_id == campaign_id)
     net = int(db.session.scalar(stmt) or 0)
-    assets = {Account.PROCESSOR_BALANCE, Account.REFUNDS, Account.PAYOUTS}
-    return Money(net if account in assets else -net, currency)
+    return Money(net if account in DEBIT_NORMAL else -net, currency)
+
+
+#: Accounts whose balance is debits minus credits (the rest: credits minus debits).
+DEBIT_NORMAL = frozenset({Account.PROCESSOR_BALANCE, Account.REFUNDS, Account.DISPUTES,
+                          Account.PAYOUTS})
+
+
+def founder_owed(campaign_id: int, currency: str) -> Money:
+    """What the founder is still owed: their share of collections less refunds, disputes
+    and what was paid out already (may be negative after a late refund)."""
+    return (balance(Account.FOUNDER_PAYABLE, currency, campaign_id)
+            - balance(Account.REFUNDS, currency, campaign_id)
+            - balance(Account.DISPUTES, currency, campaign_id)
+            - balance(Account.PAYOUTS, currency, campaign_id))
+
+
+def post_refund(refund) -> LedgerTransaction | None:
+    """Money given back to a backer leaves the processor balance (the fees stay booked:
+    neither the processor nor the platform returns them)."""
+    zero = Money.zero(refund.currency)
+    return post("refund", f"refund-{refund.id}", refund.campaign_id, refund.pledge_id, [
+        (Account.REFUNDS, refund.amount, zero),
+        (Account.PROCESSOR_BALANCE, zero, refund.amount),
+    ], memo=f"Refund to pledge {refund.pledge_id} ({refund.gateway_refund_id})")
+
+
+def post_dispute(dispute) -> LedgerTransaction | None:
+    """The backer's bank took the money back, pending the dispute."""
+    zero = Money.zero(dispute.currency)
+    return post("dispute", f"dispute-{dispute.gateway_dispute_id}", dispute.campaign_id,
+                dispute.pledge_id, [
+        (Account.DISPUTES, dispute.amount, zero),
+        (Account.PROCESSOR_BALANCE, zero, dispute.amount),
+    ], memo=f"Dispute on pledge {dispute.pledge_id} ({dispute.reason})")
+
+
+def post_payout(payout) -> LedgerTransaction | None:
+    zero = Money.zero(payout.currency)
+    return post("payout", f"payout-{payout.id}", payout.campaign_id, None, [
+        (Account.PAYOUTS, payout.amount, zero),
+        (Account.PROCESSOR_BALANCE, zero, payout.amount),
+    ], memo=f"Payout for campaign {payout.campaign_id} "
+            f"({payout.transfer_id or payout.reference or payout.method})")
 
 
 def check() -> list[str]:
@@ -106,9 +148,19 @@ def check() -> list[str]:
 
     - every transaction balances, per currency, and so does the whole ledger;
     - each succeeded charge attempt is booked exactly once, for its amount;
-    - each collected pledge has a booked charge, and nothing else has one.
+    - each collected pledge has a booked charge, and nothing else has one;
+    - each succeeded refund, dispute and paid payout is booked once, for its amount, and a
+      pledge's refunded amount equals its booked refunds.
     """
-    from crowdfund.settlement.models import ChargeAttempt, ChargeStatus
+    from crowdfund.settlement.models import (
+        ChargeAttempt,
+        ChargeStatus,
+        Dispute,
+        Payout,
+        PayoutStatus,
+        Refund,
+        RefundStatus,
+    )
 
     problems: list[str] = []
     rows = db.session.execute(
@@ -150,4 +202,42 @@ def check() -> list[str]:
         problems.append(f"pledge {pledge_id} is collected without a succeeded charge")
     for pledge_id in sorted(charged_pledges - collected):
         problems.append(f"pledge {pledge_id} was charged but is not collected")
+
+    def booked_of(kind: str, account: Account) -> dict[str, int]:
+        return {key: int(amount) for key, amount in db.session.execute(
+            sa.select(LedgerTransaction.source_key, sa.func.sum(LedgerEntry.debit_minor))
+            .join(LedgerEntry).where(LedgerTransaction.kind == kind,
+                                     LedgerEntry.account == account)
+            .group_by(LedgerTransaction.source_key))}
+
+    expected = {
+        "refund": (Account.REFUNDS, {f"refund-{i}": a for i, a in db.session.execute(
+            sa.select(Refund.id, Refund.amount_minor).where(
+                Refund.status == RefundStatus.SUCCEEDED))}),
+        "dispute": (Account.DISPUTES, {f"dispute-{i}": a for i, a in db.session.execute(
+            sa.select(Dispute.gateway_dispute_id, Dispute.amount_minor))}),
+        "payout": (Account.PAYOUTS, {f"payout-{i}": a for i, a in db.session.execute(
+            sa.select(Payout.id, Payout.amount_minor).where(
+                Payout.status == PayoutStatus.PAID))}),
+    }
+    for kind, (account, wanted) in expected.items():
+        booked_kind = booked_of(kind, account)
+        for key, amount in wanted.items():
+            got = booked_kind.pop(key, None)
+            if got is None:
+                problems.append(f"{key} happened but is not booked")
+            elif got != amount:
+                problems.append(f"{key}: booked {got}, happened {amount}")
+        for key in booked_kind:
+            problems.append(f"{key} is booked but did not happen")
+    refunded = dict(db.session.execute(
+        sa.select(Refund.pledge_id, sa.func.sum(Refund.amount_minor))
+        .where(Refund.status == RefundStatus.SUCCEEDED).group_by(Refund.pledge_id)).all())
+    for pledge_id, amount in db.session.execute(
+            sa.select(Pledge.id, Pledge.refunded_minor).where(Pledge.refunded_minor > 0)):
+        said = int(refunded.pop(pledge_id, 0))
+        if said != amount:
+            problems.append(f"pledge {pledge_id}: refunded {amount} but refunds say {said}")
+    for pledge_id in refunded:
+        problems.append(f"pledge {pledge_id} has refunds but no refunded amount")
     return problems

@@ -60,3 +60,33 @@ def _setup_intent_succeeded(event: WebhookEvent, gateway: PaymentGateway) -> str
     except (DomainError, PaymentError) as exc:
         return f"pledge {pledge.id}: {getattr(exc, 'message', None) or exc}"
     return f"pledge {pledge.id} confirmed" if changed else f"pledge {pledge.id} already done"
+
+
+@handles("payment_intent.succeeded")
+def _payment_intent_succeeded(event: WebhookEvent, gateway: PaymentGateway) -> str:
+    """A backer completed authentication but did not get back to our page: record it."""
+    from crowdfund.settlement.models import ChargeAttempt, ChargeStatus
+    from crowdfund.settlement.services import record_outcome
+
+    attempt = db.session.scalar(sa.select(ChargeAttempt).where(
+        ChargeAttempt.payment_intent_id == event.object.get("id")))
+    if attempt is None:
+        return "no charge attempt for this payment intent"
+    if attempt.status is not ChargeStatus.REQUIRES_ACTION:
+        return f"attempt {attempt.id} is {attempt.status.value}"
+    try:
+        info = gateway.retrieve_payment_intent(attempt.payment_intent_id)
+    except PaymentError as exc:
+        return f"attempt {attempt.id}: {exc}"
+    return f"attempt {attempt.id}: {record_outcome(attempt, info)}"
+
+
+@handles("charge.dispute.created")
+def _dispute_created(event: WebhookEvent, gateway: PaymentGateway) -> str:
+    """A bank disputed a charge: the pledge is disputed, the ledger books the withdrawal."""
+    from crowdfund.settlement.refunds import record_dispute
+
+    dispute = record_dispute(event.object)
+    if dispute is None:
+        return "no collected pledge for this dispute (or already recorded)"
+    return f"pledge {dispute.pledge_id} disputed"

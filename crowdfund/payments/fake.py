@@ -16,8 +16,11 @@ from crowdfund.money import Money
 from crowdfund.payments.gateway import (
     CardDeclined,
     CardInfo,
+    ConnectedAccount,
+    ConnectUnsupported,
     InvalidRequest,
     PaymentIntentInfo,
+    RefundInfo,
     SetupIntentInfo,
     WebhookEvent,
     WebhookSignatureInvalid,
@@ -43,6 +46,11 @@ class FakeGateway:
         self.idempotent: dict[str, object] = {}
         self.payment_intents: dict[str, dict] = {}
         self.calls: list[str] = []
+        self.refunds: dict[str, dict] = {}
+        #: Connect: off unless a test turns it on (the sandbox has none either).
+        self.connect = False
+        self.accounts: dict[str, dict] = {}
+        self.transfers: dict[str, dict] = {}
 
     def _id(self, prefix: str) -> str:
         return f"{prefix}_fake{next(self._ids)}"
@@ -159,6 +167,83 @@ class FakeGateway:
         status = "requires_payment_method" if pi["status"] == "declined" else pi["status"]
         return PaymentIntentInfo(payment_intent_id, status, pi["amount"],
                                  f"{payment_intent_id}_secret_x", dict(pi["metadata"]))
+
+    def complete_authentication(self, payment_intent_id: str, success: bool = True) -> None:
+        """The browser's part of confirmCardPayment (3-D Secure completed or failed)."""
+        pi = self.payment_intents[payment_intent_id]
+        if pi["status"] == "requires_action":
+            pi["status"] = "succeeded" if success else "declined"
+
+    def cancel_payment_intent(self, payment_intent_id: str) -> PaymentIntentInfo:
+        self.calls.append("cancel_payment_intent")
+        pi = self.payment_intents[payment_intent_id]
+        if pi["status"] == "succeeded":
+            raise InvalidRequest("You cannot cancel a succeeded PaymentIntent.")
+        pi["status"] = "canceled"
+        return self.retrieve_payment_intent(payment_intent_id)
+
+    def refund(self, *, payment_intent_id: str, amount: Money, metadata: dict[str, str],
+               idempotency_key: str) -> RefundInfo:
+        self.calls.append("refund")
+
+        def make():
+            pi = self.payment_intents.get(payment_intent_id)
+            if pi is None or pi["status"] != "succeeded":
+                return InvalidRequest("Cannot refund a payment that did not succeed.")
+            rid = self._id("re")
+            self.refunds[rid] = {"payment_intent": payment_intent_id, "amount": amount,
+                                 "metadata": dict(metadata)}
+            return rid
+
+        outcome = self._replay(idempotency_key, make)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return RefundInfo(outcome, "succeeded", self.refunds[outcome]["amount"])
+
+    def refunded_total(self, payment_intent_id: str) -> int:
+        return sum(r["amount"].amount for r in self.refunds.values()
+                   if r["payment_intent"] == payment_intent_id)
+
+    # --- Connect ---------------------------------------------------------------------------
+
+    def _require_connect(self) -> None:
+        if not self.connect:
+            raise ConnectUnsupported("This gateway has no Connect.")
+
+    def create_connected_account(self, *, email: str, country: str | None,
+                                 idempotency_key: str) -> str:
+        self._require_connect()
+
+        def make():
+            aid = self._id("acct")
+            self.accounts[aid] = {"email": email, "payouts_enabled": False}
+            return aid
+
+        return self._replay(idempotency_key, make)
+
+    def account_onboarding_link(self, account_id: str, *, refresh_url: str,
+                                return_url: str) -> str:
+        self._require_connect()
+        return f"https://connect.invalid/onboard/{account_id}?return={return_url}"
+
+    def retrieve_connected_account(self, account_id: str) -> ConnectedAccount:
+        self._require_connect()
+        account = self.accounts[account_id]
+        return ConnectedAccount(account_id, account["payouts_enabled"],
+                                account["payouts_enabled"])
+
+    def transfer(self, *, amount: Money, destination: str, metadata: dict[str, str],
+                 idempotency_key: str) -> str:
+        self._require_connect()
+        self.calls.append("transfer")
+
+        def make():
+            tid = self._id("tr")
+            self.transfers[tid] = {"amount": amount, "destination": destination,
+                                   "metadata": dict(metadata)}
+            return tid
+
+        return self._replay(idempotency_key, make)
 
     # --- webhooks --------------------------------------------------------------------------
 

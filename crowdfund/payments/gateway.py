@@ -110,6 +110,32 @@ class PaymentIntentInfo:
 
 
 @dataclass(frozen=True)
+class RefundInfo:
+    """A refund at the gateway."""
+
+    id: str
+    status: str  # "succeeded", "pending", "failed", ...
+    amount: Money
+
+    @property
+    def failed(self) -> bool:
+        return self.status in ("failed", "canceled")
+
+
+@dataclass(frozen=True)
+class ConnectedAccount:
+    """A founder's Connect account, as far as payouts are concerned."""
+
+    id: str
+    payouts_enabled: bool
+    details_submitted: bool
+
+
+class ConnectUnsupported(PaymentError):
+    """This gateway cannot pay founders (no Connect): payouts are made by hand."""
+
+
+@dataclass(frozen=True)
 class WebhookEvent:
     """A verified webhook event."""
 
@@ -156,6 +182,34 @@ class PaymentGateway(Protocol):
         ...
 
     def retrieve_payment_intent(self, payment_intent_id: str) -> PaymentIntentInfo: ...
+
+    def cancel_payment_intent(self, payment_intent_id: str) -> PaymentIntentInfo:
+        """Cancel an unfinished PaymentIntent (so that it can never be completed later)."""
+        ...
+
+    def refund(self, *, payment_intent_id: str, amount: Money, metadata: dict[str, str],
+               idempotency_key: str) -> RefundInfo:
+        """Give back ``amount`` of a succeeded PaymentIntent."""
+        ...
+
+    # Connect (founders' payouts). Gateways without it raise ConnectUnsupported.
+
+    def create_connected_account(self, *, email: str, country: str | None,
+                                 idempotency_key: str) -> str:
+        """An Express account for a founder; returns its id."""
+        ...
+
+    def account_onboarding_link(self, account_id: str, *, refresh_url: str,
+                                return_url: str) -> str:
+        """A one-time URL where the founder completes onboarding at the gateway."""
+        ...
+
+    def retrieve_connected_account(self, account_id: str) -> ConnectedAccount: ...
+
+    def transfer(self, *, amount: Money, destination: str, metadata: dict[str, str],
+                 idempotency_key: str) -> str:
+        """Move ``amount`` from the platform's balance to a connected account; its id."""
+        ...
 
     def construct_event(self, payload: bytes, signature: str | None) -> WebhookEvent:
         """Verify and parse a webhook delivery; raises WebhookSignatureInvalid."""

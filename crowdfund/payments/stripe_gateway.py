@@ -16,11 +16,13 @@ from crowdfund.payments.gateway import (
     AuthenticationRequired,
     CardDeclined,
     CardInfo,
+    ConnectedAccount,
     GatewayUnavailable,
     InvalidRequest,
     PaymentError,
     PaymentIntentInfo,
     RateLimited,
+    RefundInfo,
     SetupIntentInfo,
     WebhookEvent,
     WebhookSignatureInvalid,
@@ -152,6 +154,51 @@ class StripeGateway:
     def retrieve_payment_intent(self, payment_intent_id: str) -> PaymentIntentInfo:
         return _payment_intent(self._call(self._client.v1.payment_intents.retrieve,
                                           payment_intent_id))
+
+    def cancel_payment_intent(self, payment_intent_id: str) -> PaymentIntentInfo:
+        return _payment_intent(self._call(self._client.v1.payment_intents.cancel,
+                                          payment_intent_id))
+
+    def refund(self, *, payment_intent_id: str, amount: Money, metadata: dict[str, str],
+               idempotency_key: str) -> RefundInfo:
+        data = self._call(self._client.v1.refunds.create,
+                          params={"payment_intent": payment_intent_id, "amount": amount.amount,
+                                  "metadata": metadata},
+                          options={"idempotency_key": idempotency_key})
+        return RefundInfo(id=data["id"], status=data.get("status") or "succeeded",
+                          amount=Money(int(data["amount"]), str(data["currency"]).upper()))
+
+    # --- Connect ---------------------------------------------------------------------------
+
+    def create_connected_account(self, *, email: str, country: str | None,
+                                 idempotency_key: str) -> str:
+        params: dict[str, Any] = {"type": "express", "email": email,
+                                  "capabilities": {"transfers": {"requested": True}}}
+        if country:
+            params["country"] = country
+        data = self._call(self._client.v1.accounts.create, params=params,
+                          options={"idempotency_key": idempotency_key})
+        return data["id"]
+
+    def account_onboarding_link(self, account_id: str, *, refresh_url: str,
+                                return_url: str) -> str:
+        data = self._call(self._client.v1.account_links.create,
+                          params={"account": account_id, "refresh_url": refresh_url,
+                                  "return_url": return_url, "type": "account_onboarding"})
+        return data["url"]
+
+    def retrieve_connected_account(self, account_id: str) -> ConnectedAccount:
+        data = self._call(self._client.v1.accounts.retrieve, account_id)
+        return ConnectedAccount(id=data["id"], payouts_enabled=bool(data.get("payouts_enabled")),
+                                details_submitted=bool(data.get("details_submitted")))
+
+    def transfer(self, *, amount: Money, destination: str, metadata: dict[str, str],
+                 idempotency_key: str) -> str:
+        data = self._call(self._client.v1.transfers.create,
+                          params={"amount": amount.amount, "currency": amount.currency.lower(),
+                                  "destination": destination, "metadata": metadata},
+                          options={"idempotency_key": idempotency_key})
+        return data["id"]
 
     def construct_event(self, payload: bytes, signature: str | None) -> WebhookEvent:
         if not self._webhook_secret:

@@ -62,6 +62,8 @@ class Pledge(TimestampMixin, db.Model):
         sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
         sa.CheckConstraint("shipping_minor >= 0", name="shipping_not_negative"),
         sa.CheckConstraint("shipping_minor <= amount_minor", name="shipping_within_amount"),
+        sa.CheckConstraint("refunded_minor >= 0 AND refunded_minor <= amount_minor",
+                           name="refunded_within_amount"),
         sa.Index("ix_pledges_campaign_status", "campaign_id", "status"),
         # One open pledge per backer and campaign: changing a pledge edits that row.
         sa.Index(
@@ -95,6 +97,14 @@ class Pledge(TimestampMixin, db.Model):
     card_exp_year: Mapped[int | None] = mapped_column()
     #: A pending pledge whose card is not confirmed by then gives back its reward unit.
     pending_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the charge at the deadline failed (errored or authentication required): the
+    #: backer's window to fix it runs from here (RECOVERY_WINDOW).
+    payment_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Reminders sent while the payment is failing, and when the last one went out.
+    reminders_sent: Mapped[int] = mapped_column(default=0)
+    last_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: What has been given back of a collected pledge (refunds that succeeded).
+    refunded_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
 
     backer: Mapped[User] = relationship()
     campaign: Mapped[Campaign] = relationship()
@@ -112,6 +122,15 @@ class Pledge(TimestampMixin, db.Model):
     def reward_amount(self) -> Money:
         """What the backer pledges for the reward (everything but shipping)."""
         return Money(self.amount_minor - self.shipping_minor, self.currency)
+
+    @property
+    def refunded(self) -> Money:
+        return Money(self.refunded_minor, self.currency)
+
+    @property
+    def needs_payment(self) -> bool:
+        """The charge failed and the backer can still fix it."""
+        return self.status in (PledgeStatus.ERRORED, PledgeStatus.AUTHENTICATION_REQUIRED)
 
     @property
     def is_open(self) -> bool:

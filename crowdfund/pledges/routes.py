@@ -165,6 +165,132 @@ def cancel(pledge_id: int):
     return redirect(url_for("pledges.show", pledge_id=pledge.id))
 
 
+# --- paying a failed charge (the fix page) ---------------------------------------------
+
+
+def _settler():
+    from flask import current_app
+
+    from crowdfund.settlement.runner import Settler
+
+    db.session.commit()  # the settler works in sessions of its own
+    return Settler(current_app._get_current_object(), gateway())
+
+
+def _fixable(pledge_id: int) -> Pledge | None:
+    """The backer's pledge if it can be paid now; otherwise flash why and return None."""
+    from crowdfund.settlement.recovery import require_fixable
+
+    pledge = own_pledge(pledge_id)
+    try:
+        require_fixable(pledge)
+    except DomainError as exc:
+        flash(exc.message, "info")
+        return None
+    return pledge
+
+
+def _after_payment(pledge_id: int, outcome: str):
+    messages = {
+        "succeeded": ("Thank you! Your payment went through.", "success"),
+        "requires_action": ("Your bank asks you to confirm this payment.", "info"),
+        "failed": ("The payment did not go through. Try another card.", "error"),
+    }
+    message, category = messages.get(outcome, ("Please try again in a minute.", "info"))
+    flash(message, category)
+    if outcome == "succeeded":
+        return redirect(url_for("pledges.show", pledge_id=pledge_id))
+    return redirect(url_for("pledges.pay", pledge_id=pledge_id))
+
+
+@bp.get("/pledges/<int:pledge_id>/pay")
+@login_required
+def pay(pledge_id: int):
+    """The fix page: complete 3-D Secure, retry the saved card, or pay with another."""
+    from crowdfund.settlement.recovery import fix_deadline, waiting_authentication
+
+    pledge = _fixable(pledge_id)
+    if pledge is None:
+        return redirect(url_for("pledges.show", pledge_id=pledge_id))
+    waiting = waiting_authentication(pledge)
+    client_secret = None
+    try:
+        if waiting is not None:
+            client_secret = gateway().retrieve_payment_intent(waiting.payment_intent_id)\
+                .client_secret
+        intent = services.ensure_setup_intent(pledge, current_user, gateway())
+    except PaymentError as exc:
+        db.session.rollback()
+        flash(exc.user_message, "error")
+        return redirect(url_for("pledges.show", pledge_id=pledge.id))
+    db.session.commit()
+    return render_template("pledges/pay.html", pledge=pledge, intent=intent,
+                           gateway=gateway(), client_secret=client_secret, waiting=waiting,
+                           deadline=fix_deadline(pledge), confirm=ConfirmForm(),
+                           form=ConfirmCardForm(setup_intent=intent.id))
+
+
+@bp.post("/pledges/<int:pledge_id>/pay/authenticated")
+@login_required
+def authenticated(pledge_id: int):
+    """The browser says 3-D Secure is done: read the PaymentIntent and record it."""
+    from crowdfund.settlement.recovery import complete_authentication
+
+    pledge = _fixable(pledge_id)
+    if pledge is None:
+        return redirect(url_for("pledges.show", pledge_id=pledge_id))
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        outcome = complete_authentication(pledge, gateway())
+    except PaymentError as exc:
+        db.session.rollback()
+        flash(exc.user_message, "error")
+        return redirect(url_for("pledges.pay", pledge_id=pledge.id))
+    db.session.commit()
+    return _after_payment(pledge.id, outcome)
+
+
+@bp.post("/pledges/<int:pledge_id>/pay/card")
+@login_required
+def pay_with_card(pledge_id: int):
+    """A new card was saved in the browser: check it, then charge it (once)."""
+    pledge = _fixable(pledge_id)
+    if pledge is None:
+        return redirect(url_for("pledges.show", pledge_id=pledge_id))
+    if not ConfirmCardForm().validate_on_submit():
+        abort(400)
+    try:
+        services.confirm_card(pledge, gateway(), actor=current_user)
+    except (DomainError, PaymentError) as exc:
+        db.session.rollback()
+        flash(getattr(exc, "message", None) or exc.user_message, "error")
+        return redirect(url_for("pledges.pay", pledge_id=pledge.id))
+    try:
+        outcome = _settler().retry(pledge.id)
+    except PaymentError as exc:
+        flash(exc.user_message, "error")
+        return redirect(url_for("pledges.pay", pledge_id=pledge.id))
+    return _after_payment(pledge.id, outcome)
+
+
+@bp.post("/pledges/<int:pledge_id>/pay/retry")
+@login_required
+def pay_again(pledge_id: int):
+    """Try the saved card again (the backer may have sorted it out with their bank)."""
+    pledge = _fixable(pledge_id)
+    if pledge is None:
+        return redirect(url_for("pledges.show", pledge_id=pledge_id))
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        outcome = _settler().retry(pledge.id)
+    except PaymentError as exc:
+        flash(exc.user_message, "error")
+        return redirect(url_for("pledges.pay", pledge_id=pledge.id))
+    return _after_payment(pledge.id, outcome)
+
+
 @bp.get("/pledges")
 @login_required
 def mine():

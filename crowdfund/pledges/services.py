@@ -216,9 +216,12 @@ def ensure_setup_intent(pledge: Pledge, backer: User, gateway: PaymentGateway) -
     confirmed (declined, or waiting for 3-D Secure), a new one otherwise (after success, to
     replace the card, or once cancelled)."""
     require_owner(pledge, backer)
-    if not pledge.is_open:
+    if pledge.needs_payment:
+        pass  # a new card to pay a failed charge with (the fix page checks the window)
+    elif not pledge.is_open:
         raise DomainError("This pledge is closed.")
-    require_open_for_pledges(pledge.campaign)
+    else:
+        require_open_for_pledges(pledge.campaign)
     customer = ensure_customer(backer, gateway)
     if pledge.setup_intent_id:
         current = gateway.retrieve_setup_intent(pledge.setup_intent_id)
@@ -242,7 +245,7 @@ def confirm_card(pledge: Pledge, gateway: PaymentGateway, *, actor=None,
     Returns True when this call changed the pledge. Never trusts the browser: the status,
     customer and pledge id all come from the gateway.
     """
-    if not pledge.is_open:
+    if not pledge.is_open and not pledge.needs_payment:
         raise CardSetupFailed("This pledge is no longer open (it expired or was cancelled). "
                               "Please pledge again.")
     if pledge.setup_intent_id is None:
@@ -267,6 +270,9 @@ def confirm_card(pledge: Pledge, gateway: PaymentGateway, *, actor=None,
         require_open_for_pledges(pledge.campaign, now)
         pledge_states.apply(pledge, P.ACTIVE, actor=actor, reason="Card confirmed")
         pledge.pending_expires_at = None
+        from crowdfund.notifications import emails
+
+        emails.pledge_confirmed(pledge)
     return True
 
 

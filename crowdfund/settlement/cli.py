@@ -24,7 +24,10 @@ bp = Blueprint("settlement", __name__, cli_group=None)
 @click.option("--interval", default=60, show_default=True, type=click.IntRange(1, 3600))
 def settle(slug: str | None, dry_run: bool, watch: bool, interval: int) -> None:
     """Settle campaigns past their deadline: funded ones charge each pledge once, failed
-    ones charge nobody. Safe to run every minute and from several processes at once."""
+    ones charge nobody. Then (without --campaign) send pending refunds, remind backers whose
+    payment failed, make final retries and drop unpaid pledges, settle campaigns whose
+    collection window closed, pay due payouts by Connect, and send the outbox.
+    Safe to run every minute and from several processes at once."""
     app = current_app._get_current_object()
     if slug:
         campaign = db.session.scalar(sa.select(Campaign).where(Campaign.slug == slug))
@@ -41,9 +44,14 @@ def settle(slug: str | None, dry_run: bool, watch: bool, interval: int) -> None:
     db.session.commit()
     settler = Settler(app, gateway())
     while True:
-        reports = [settler.settle(ids[0])] if slug else settler.settle_due()
+        if slug:
+            reports, done = [settler.settle(ids[0])], {}
+        else:
+            reports, done = settler.run_once()
         for report in reports:
             click.echo(report.describe())
+        if any(done.values()):
+            click.echo(", ".join(f"{k}: {v}" for k, v in done.items() if v))
         db.session.remove()
         if not watch:
             return

@@ -65,3 +65,125 @@ class ChargeTransition(audit_row(ChargeStatus), db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     attempt_id: Mapped[int] = mapped_column(sa.ForeignKey("charge_attempts.id"), index=True)
+
+
+class RefundStatus(enum.Enum):
+    """Where one refund stands (the same crash-safe protocol as charges)."""
+
+    STARTED = "started"  # row committed with its key; the gateway call may have happened
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class Refund(db.Model):
+    """Money given back to a backer for a collected pledge, in full or in part."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (
+        sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
+        sa.Index("ix_refunds_campaign_status", "campaign_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pledge_id: Mapped[int] = mapped_column(sa.ForeignKey("pledges.id"), index=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id"))
+    #: The charge that collected the money being given back.
+    attempt_id: Mapped[int] = mapped_column(sa.ForeignKey("charge_attempts.id"))
+    #: ``pledge-<id>-refund-<n>``: built from our rows, stored before the call.
+    idempotency_key: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    amount_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    status: Mapped[RefundStatus] = mapped_column(str_enum(RefundStatus),
+                                                 default=RefundStatus.STARTED)
+    reason: Mapped[str] = mapped_column(sa.String(300), default="")
+    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    gateway_refund_id: Mapped[str | None] = mapped_column(sa.String(64))
+    error_message: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    pledge: Mapped[Pledge] = relationship()
+    attempt: Mapped[ChargeAttempt] = relationship()
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.amount_minor, self.currency)
+
+
+class RefundTransition(audit_row(RefundStatus), db.Model):
+    """Audit trail: one row per refund status change."""
+
+    __tablename__ = "refund_transitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    refund_id: Mapped[int] = mapped_column(sa.ForeignKey("refunds.id"), index=True)
+
+
+class Dispute(db.Model):
+    """A backer's bank disputed a charge (``charge.dispute.created``)."""
+
+    __tablename__ = "disputes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    gateway_dispute_id: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    pledge_id: Mapped[int] = mapped_column(sa.ForeignKey("pledges.id"), index=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id"))
+    amount_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    reason: Mapped[str] = mapped_column(sa.String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    pledge: Mapped[Pledge] = relationship()
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.amount_minor, self.currency)
+
+
+class PayoutStatus(enum.Enum):
+    """A founder's payout: scheduled until it is due, then paid (by transfer or by hand)."""
+
+    SCHEDULED = "scheduled"
+    DUE = "due"
+    STARTED = "started"  # a transfer was sent with its key; the outcome is being recorded
+    PAID = "paid"
+    FAILED = "failed"
+
+
+class Payout(db.Model):
+    """What a settled campaign's founder receives: collected minus fees, refunds, disputes."""
+
+    __tablename__ = "payouts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id"), unique=True)
+    amount_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    status: Mapped[PayoutStatus] = mapped_column(str_enum(PayoutStatus),
+                                                 default=PayoutStatus.SCHEDULED)
+    #: "connect" (a transfer to the founder's connected account) or "manual".
+    method: Mapped[str] = mapped_column(sa.String(10), default="manual")
+    #: ``campaign-<id>-payout``: the transfer's idempotency key.
+    idempotency_key: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    destination_account: Mapped[str | None] = mapped_column(sa.String(64))
+    transfer_id: Mapped[str | None] = mapped_column(sa.String(64))
+    #: For manual payouts, what the operator entered (bank reference).
+    reference: Mapped[str] = mapped_column(sa.String(200), default="")
+    error_message: Mapped[str | None] = mapped_column(sa.Text)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paid_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.amount_minor, self.currency)
+
+
+class PayoutTransition(audit_row(PayoutStatus), db.Model):
+    """Audit trail: one row per payout status change."""
+
+    __tablename__ = "payout_transitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payout_id: Mapped[int] = mapped_column(sa.ForeignKey("payouts.id"), index=True)

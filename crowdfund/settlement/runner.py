@@ -23,6 +23,7 @@ from flask import Flask
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.extensions import db
+from crowdfund.notifications.outbox import deliver_due
 from crowdfund.payments.gateway import (
     GatewayUnavailable,
     InvalidRequest,
@@ -31,7 +32,8 @@ from crowdfund.payments.gateway import (
     RateLimited,
 )
 from crowdfund.pledges.models import Pledge, PledgeStatus
-from crowdfund.settlement import services
+from crowdfund.settlement import payouts, recovery, refunds, services
+from crowdfund.settlement.models import ChargeAttempt, ChargeStatus, Payout, Refund
 
 log = logging.getLogger("crowdfund.settlement")
 
@@ -141,11 +143,11 @@ class Settler:
                     raise RuntimeError("lost the settlement claim")
                 db.session.commit()
 
-    def _charge_one(self, pledge_id: int) -> str:
+    def _charge_one(self, pledge_id: int, retry: bool = False) -> str:
         """Steps 1 to 3 for one pledge, each step's transaction committed before the next."""
         with self.app.app_context():
-            pledge = db.session.get(Pledge, pledge_id)
-            attempt = services.begin_attempt(pledge)
+            pledge = db.session.get(Pledge, pledge_id, with_for_update=True)
+            attempt = services.begin_attempt(pledge, retry=retry)
             if attempt is None:
                 db.session.commit()
                 return "skipped"
@@ -167,6 +169,157 @@ class Settler:
             outcome = services.record_outcome(attempt, result)
             db.session.commit()
             return outcome
+
+    # --- after charging: fixing, final retries, drops -------------------------------------
+
+    def complete_or_cancel_waiting(self, pledge_id: int) -> str | None:
+        """A PaymentIntent waiting for authentication: record it if the backer completed it,
+        otherwise cancel it so that it can never be completed after another charge.
+        Returns "succeeded" when it turned out paid, None otherwise."""
+        with self.app.app_context():
+            attempt = recovery.waiting_authentication(db.session.get(Pledge, pledge_id))
+            if attempt is None:
+                db.session.commit()
+                return None
+            attempt_id, intent_id = attempt.id, attempt.payment_intent_id
+            db.session.commit()
+            try:
+                self.bucket.acquire()
+                info = self.gateway.retrieve_payment_intent(intent_id)
+                if not info.succeeded and info.status != "canceled":
+                    info = self.gateway.cancel_payment_intent(intent_id)
+            except PaymentError as error:
+                log.warning("payment intent %s: %s", intent_id, error)
+                raise
+            attempt = db.session.get(ChargeAttempt, attempt_id)
+            if info.succeeded:
+                outcome = services.record_outcome(attempt, info)
+            else:
+                if attempt.status is ChargeStatus.REQUIRES_ACTION:
+                    recovery.supersede(attempt, "Authentication not completed; cancelled")
+                outcome = None
+            db.session.commit()
+            return outcome
+
+    def retry(self, pledge_id: int) -> str:
+        """Charge a pledge whose payment failed once more (its saved card, maybe a new one).
+
+        Used by the fix page (the backer is present) and for the final automatic retry.
+        """
+        if self.complete_or_cancel_waiting(pledge_id) == "succeeded":
+            return "succeeded"
+        return self._charge_one(pledge_id, retry=True)
+
+    def process_recovery(self) -> dict[str, int]:
+        """Reminders, the final retry and drops, settling campaigns whose window closed,
+        payouts: each step commits its own work."""
+        done = {"reminded": 0, "final retries": 0, "dropped": 0, "settled": 0,
+                "payouts due": 0, "payouts sent": 0}
+        with self.app.app_context():
+            done["reminded"] = recovery.send_reminders()
+            db.session.commit()
+            closed = recovery.window_closed_ids()
+            db.session.commit()
+        for pledge_id in closed:
+            with self.app.app_context():
+                made = recovery.final_retry_made(db.session.get(Pledge, pledge_id))
+                db.session.commit()
+            if not made:
+                done["final retries"] += 1
+                try:
+                    if self.retry(pledge_id) == "succeeded":
+                        continue
+                except PaymentError as error:
+                    log.warning("final retry of pledge %s: %s", pledge_id, error)
+                    continue
+            try:
+                if self.complete_or_cancel_waiting(pledge_id) == "succeeded":
+                    continue
+            except PaymentError:
+                continue  # the PaymentIntent could not be cancelled: try again next pass
+            with self.app.app_context():
+                pledge = db.session.get(Pledge, pledge_id, with_for_update=True)
+                if pledge.needs_payment:
+                    recovery.drop(pledge)
+                    done["dropped"] += 1
+                db.session.commit()
+        with self.app.app_context():
+            for campaign_id in recovery.campaigns_to_settle():
+                recovery.settle_campaign(db.session.get(Campaign, campaign_id))
+                done["settled"] += 1
+            done["payouts due"] = payouts.make_due()
+            db.session.commit()
+        done["payouts sent"] = self.send_transfers()
+        return done
+
+    # --- refunds and payouts ---------------------------------------------------------------
+
+    def refund(self, refund_id: int) -> str:
+        """Send one refund (its row is committed already) and record the answer."""
+        with self.app.app_context():
+            row = db.session.get(Refund, refund_id)
+            if row is None or row.status.value != "started":
+                db.session.commit()
+                return row.status.value if row else "missing"
+            request = dict(payment_intent_id=row.attempt.payment_intent_id, amount=row.amount,
+                           metadata={"pledge_id": str(row.pledge_id),
+                                     "refund_id": str(row.id)},
+                           idempotency_key=row.idempotency_key)
+            db.session.commit()
+            result = None
+            for attempt in range(self.max_tries):
+                self.bucket.acquire()
+                try:
+                    result = self.gateway.refund(**request)
+                    break
+                except (RateLimited, GatewayUnavailable):
+                    self.sleep(self.backoff * (2 ** attempt) * (0.5 + random.random()))  # noqa: S311
+                except PaymentError as error:
+                    result = error
+                    break
+            if result is None:
+                return "retry later"
+            outcome = refunds.record_refund(db.session.get(Refund, refund_id), result)
+            db.session.commit()
+            return outcome
+
+    def process_refunds(self, campaign_id: int | None = None) -> int:
+        with self.app.app_context():
+            ids = refunds.started_refund_ids(campaign_id)
+            db.session.commit()
+        return sum(self.refund(refund_id) == "succeeded" for refund_id in ids)
+
+    def send_transfers(self) -> int:
+        """Pay due payouts by Connect transfer (crash-safe: key stored before the call)."""
+        sent = 0
+        with self.app.app_context():
+            ids = payouts.transferable_ids()
+            db.session.commit()
+        for payout_id in ids:
+            with self.app.app_context():
+                payout = db.session.get(Payout, payout_id, with_for_update=True)
+                destination = payouts.connect_destination(
+                    db.session.get(Campaign, payout.campaign_id))
+                if destination is None or not payouts.begin_transfer(payout, destination):
+                    db.session.commit()
+                    continue
+                request = dict(amount=payout.amount, destination=payout.destination_account,
+                               metadata={"campaign_id": str(payout.campaign_id),
+                                         "payout_id": str(payout.id)},
+                               idempotency_key=payout.idempotency_key)
+                db.session.commit()
+                try:
+                    self.bucket.acquire()
+                    transfer_id, error = self.gateway.transfer(**request), None
+                except (RateLimited, GatewayUnavailable) as exc:
+                    log.warning("payout %s: %s; next pass", payout_id, exc)
+                    continue  # stays started: resent with the same key
+                except PaymentError as exc:
+                    transfer_id, error = None, str(exc)
+                payouts.record_transfer(db.session.get(Payout, payout_id), transfer_id, error)
+                db.session.commit()
+                sent += transfer_id is not None
+        return sent
 
     def _call(self, request: dict):
         """The gateway call, retried with the same key on 429 and connection errors."""
@@ -208,3 +361,14 @@ class Settler:
             ids = services.due_campaign_ids()
             db.session.commit()
         return [self.settle(campaign_id) for campaign_id in ids]
+
+    def run_once(self) -> tuple[list[Report], dict[str, int]]:
+        """One pass of the settle loop: due campaigns, refunds, recovery, payouts, email."""
+        reports = self.settle_due()
+        done = {"refunds": self.process_refunds()}
+        done.update(self.process_recovery())
+        with self.app.app_context():
+            mail = deliver_due()
+            db.session.remove()
+        done["emails sent"] = mail.sent
+        return reports, done

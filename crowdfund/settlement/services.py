@@ -103,6 +103,8 @@ def close_at_deadline(campaign: Campaign, now: datetime | None = None) -> None:
 
     A failed campaign releases every open pledge: nothing is ever charged.
     """
+    from crowdfund.notifications import emails
+
     now = now or utcnow()
     if campaign.status is not S.LIVE or campaign.deadline is None or campaign.deadline > now:
         return
@@ -111,13 +113,22 @@ def close_at_deadline(campaign: Campaign, now: datetime | None = None) -> None:
     totals = totals_of(campaign)
     campaign.pledged_at_deadline_minor = totals.pledged.amount
     campaign.backers_at_deadline = totals.backers
-    if totals.pledged >= campaign.goal:
+    funded = totals.pledged >= campaign.goal
+    if funded:
         campaign_states.apply(campaign, S.FUNDED, reason=(
             f"Reached {totals.pledged.format()} of {campaign.goal.format()} by the deadline"))
+        told = sa.select(Pledge).where(Pledge.campaign_id == campaign.id,
+                                       Pledge.status == P.ACTIVE)
     else:
         campaign_states.apply(campaign, S.FAILED, reason=(
             f"{totals.pledged.format()} of {campaign.goal.format()} at the deadline"))
+        told = sa.select(Pledge).where(Pledge.campaign_id == campaign.id,
+                                       Pledge.status == P.RELEASED)
         release_open_pledges(campaign, reason="Campaign did not reach its goal")
+        db.session.flush()
+    emails.campaign_outcome_founder(campaign, totals.pledged, totals.backers)
+    for pledge in db.session.scalars(told.order_by(Pledge.id)).all():
+        emails.campaign_outcome_backer(pledge, funded)
 
 
 def pledge_ids_to_charge(campaign_id: int, after_id: int, limit: int) -> list[int]:
@@ -128,15 +139,19 @@ def pledge_ids_to_charge(campaign_id: int, after_id: int, limit: int) -> list[in
         .order_by(Pledge.id).limit(limit)))
 
 
-def begin_attempt(pledge: Pledge, now: datetime | None = None) -> ChargeAttempt | None:
+def begin_attempt(pledge: Pledge, now: datetime | None = None, *,
+                  retry: bool = False) -> ChargeAttempt | None:
     """Step 1: the attempt row (or the unfinished one to resume), before any gateway call.
 
-    Returns None when there is nothing to send: the pledge is no longer active, or an
-    unfinished attempt is too old for the gateway to replay (it becomes ``unknown`` and is
-    left to reconciliation, never retried blindly).
+    The charge at the deadline (``retry=False``) is for active pledges; a retry (the
+    backer fixing their payment, or the final automatic retry) is for pledges whose charge
+    failed, and needs the previous attempt finished. Returns None when there is nothing to
+    send: the pledge is not in that state, it was charged already, or an unfinished attempt
+    is too old for the gateway to replay (it becomes ``unknown`` and is left to
+    reconciliation, never retried blindly).
     """
     now = now or utcnow()
-    if pledge.status is not P.ACTIVE:
+    if (pledge.status is not P.ACTIVE) if not retry else not pledge.needs_payment:
         return None
     attempts = db.session.scalars(sa.select(ChargeAttempt).where(
         ChargeAttempt.pledge_id == pledge.id).order_by(ChargeAttempt.attempt_no)).all()
@@ -148,8 +163,10 @@ def begin_attempt(pledge: Pledge, now: datetime | None = None) -> ChargeAttempt 
                                 reason="Started too long ago to replay; reconcile by hand")
             return None
         return attempt
-    if any(a.status in (C.SUCCEEDED, C.UNKNOWN) for a in attempts):
-        return None  # never a second charge for a pledge
+    if any(a.status in (C.SUCCEEDED, C.UNKNOWN, C.REQUIRES_ACTION) for a in attempts):
+        # Never a second charge for a pledge; a PaymentIntent waiting for authentication
+        # must be completed or cancelled (``supersede``) before another is made.
+        return None
     number = (attempts[-1].attempt_no + 1) if attempts else 1
     attempt = ChargeAttempt(
         pledge_id=pledge.id, campaign_id=pledge.campaign_id, attempt_no=number,
@@ -161,39 +178,61 @@ def begin_attempt(pledge: Pledge, now: datetime | None = None) -> ChargeAttempt 
     return attempt
 
 
-def record_outcome(attempt: ChargeAttempt, result: PaymentIntentInfo | PaymentError,
-                   now: datetime | None = None) -> str:
-    """Step 3: what the gateway answered, on the attempt and on the pledge. Idempotent."""
-    now = now or utcnow()
-    if attempt.status is not C.STARTED:
-        return attempt.status.value  # a racing process recorded it already
-    pledge = attempt.pledge
+def latest_attempt(pledge_id: int) -> ChargeAttempt | None:
+    return db.session.scalar(sa.select(ChargeAttempt).where(ChargeAttempt.pledge_id == pledge_id)
+                             .order_by(ChargeAttempt.attempt_no.desc()).limit(1))
+
+
+def _outcome_of(attempt: ChargeAttempt, result: PaymentIntentInfo | PaymentError):
+    """(charge status, pledge status) for a gateway answer; notes the error on the attempt."""
     if isinstance(result, PaymentIntentInfo):
         attempt.payment_intent_id = result.id
         if result.succeeded:
-            to_charge, to_pledge = C.SUCCEEDED, P.COLLECTED
-        elif result.needs_authentication:
-            to_charge, to_pledge = C.REQUIRES_ACTION, P.AUTHENTICATION_REQUIRED
-        else:
-            to_charge, to_pledge = C.FAILED, P.ERRORED
-            attempt.error_code = result.error_code or result.status
-            attempt.error_message = result.error_message
-    elif isinstance(result, AuthenticationRequired):
-        attempt.payment_intent_id = result.payment_intent_id
-        to_charge, to_pledge = C.REQUIRES_ACTION, P.AUTHENTICATION_REQUIRED
+            return C.SUCCEEDED, P.COLLECTED
+        if result.needs_authentication:
+            return C.REQUIRES_ACTION, P.AUTHENTICATION_REQUIRED
+        attempt.error_code = result.error_code or result.status
+        attempt.error_message = result.error_message
+        return C.FAILED, P.ERRORED
+    if isinstance(result, AuthenticationRequired):
+        attempt.payment_intent_id = result.payment_intent_id or attempt.payment_intent_id
         attempt.error_code = result.code
-    else:
-        to_charge, to_pledge = C.FAILED, P.ERRORED
-        attempt.error_code = result.code or type(result).__name__
-        attempt.error_message = str(result)
+        return C.REQUIRES_ACTION, P.AUTHENTICATION_REQUIRED
+    attempt.error_code = result.code or type(result).__name__
+    attempt.error_message = str(result)
+    return C.FAILED, P.ERRORED
+
+
+def record_outcome(attempt: ChargeAttempt, result: PaymentIntentInfo | PaymentError,
+                   now: datetime | None = None) -> str:
+    """Step 3: what the gateway answered, on the attempt and on the pledge. Idempotent.
+
+    Also completes an attempt that was waiting for the backer's authentication (the
+    PaymentIntent read back after ``confirmCardPayment``).
+    """
+    from crowdfund.notifications import emails
+
+    now = now or utcnow()
+    if attempt.status not in (C.STARTED, C.REQUIRES_ACTION):
+        return attempt.status.value  # a racing process recorded it already
+    to_charge, to_pledge = _outcome_of(attempt, result)
+    if to_charge is attempt.status:
+        return to_charge.value  # still waiting for authentication
+    pledge = attempt.pledge
     charge_states.apply(attempt, to_charge)
     attempt.finished_at = now
     if to_charge is C.SUCCEEDED:
         db.session.flush()
         post_charge(attempt)
-    if pledge.status is P.ACTIVE:
+    if pledge.status is not to_pledge and pledge_states.can(pledge.status, to_pledge):
+        was_active = pledge.status is P.ACTIVE
         pledge_states.apply(pledge, to_pledge, reason=f"Charge attempt {attempt.attempt_no}: "
                                                       f"{to_charge.value}")
+        if to_pledge is P.COLLECTED:
+            emails.receipt(pledge, attempt.amount, attempt.payment_intent_id)
+        elif was_active:
+            pledge.payment_failed_at = now
+            emails.payment_failed(pledge, now + current_app.config["COLLECTION_WINDOW"])
     return to_charge.value
 
 

@@ -1,34 +1,57 @@
-// The card page: Stripe's Card Element, then confirmCardSetup (3-D Secure runs here, while
-// the backer is present). On success the form posts to our server, which reads the
-// SetupIntent from Stripe itself before activating the pledge.
+// Card pages. The card form: Stripe's Card Element, then confirmCardSetup (3-D Secure runs
+// here, while the backer is present); on success the form posts to our server, which reads
+// the SetupIntent from Stripe itself. The authentication form (fix page): confirmCardPayment
+// on the PaymentIntent that needs 3-D Secure, then our server reads the PaymentIntent.
 (function () {
   "use strict";
-  var form = document.getElementById("card-form");
-  if (!form || typeof window.Stripe !== "function") {
-    if (form) {
-      document.getElementById("card-errors").textContent =
-        "The payment form could not load. Check your connection and reload the page.";
-    }
+  var cardForm = document.getElementById("card-form");
+  var authForm = document.getElementById("auth-form");
+  if (!cardForm && !authForm) {
     return;
   }
-  var stripe = window.Stripe(form.dataset.publishableKey);
-  var card = stripe.elements().create("card");
-  card.mount("#card-element");
-  var button = document.getElementById("card-submit");
-  var errors = document.getElementById("card-errors");
-
-  form.addEventListener("submit", async function (event) {
-    event.preventDefault();
-    button.disabled = true;
-    errors.textContent = "";
-    var result = await stripe.confirmCardSetup(form.dataset.clientSecret, {
-      payment_method: { card: card, billing_details: { name: form.dataset.name } },
+  if (typeof window.Stripe !== "function") {
+    ["card-errors", "auth-errors"].forEach(function (id) {
+      var el = document.getElementById(id);
+      if (el) {
+        el.textContent =
+          "The payment form could not load. Check your connection and reload the page.";
+      }
     });
-    if (result.error) {
-      errors.textContent = result.error.message || "Your card could not be saved.";
-      button.disabled = false;
-      return;
-    }
-    form.submit();
-  });
+    return;
+  }
+  var stripe = window.Stripe((cardForm || authForm).dataset.publishableKey);
+
+  if (cardForm) {
+    var card = stripe.elements().create("card");
+    card.mount("#card-element");
+    var button = document.getElementById("card-submit");
+    var errors = document.getElementById("card-errors");
+    cardForm.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      button.disabled = true;
+      errors.textContent = "";
+      var result = await stripe.confirmCardSetup(cardForm.dataset.clientSecret, {
+        payment_method: { card: card, billing_details: { name: cardForm.dataset.name } },
+      });
+      if (result.error) {
+        errors.textContent = result.error.message || "Your card could not be saved.";
+        button.disabled = false;
+        return;
+      }
+      cardForm.submit();
+    });
+  }
+
+  if (authForm) {
+    var authButton = document.getElementById("auth-submit");
+    var authErrors = document.getElementById("auth-errors");
+    authForm.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      authButton.disabled = true;
+      authErrors.textContent = "";
+      // Whatever the browser hears, the server reads the PaymentIntent itself.
+      await stripe.confirmCardPayment(authForm.dataset.clientSecret);
+      authForm.submit();
+    });
+  }
 })();

@@ -131,7 +131,9 @@ def test_injected_failures_still_charge_everyone_exactly_once(app, stripe_sandbo
     made = [back(app, stripe_sandbox, campaign_id, OK, "50") for _ in range(6)]
     end(app, campaign_id)
     stripe_sandbox.faults({"path_prefix": "/v1/payment_intents", "status": status, "count": 7})
-    report = settler(app).settle(campaign_id)
+    run = settler(app)
+    run.max_tries = 8  # more than the faults: even one unlucky pledge meeting all 7 gets through
+    report = run.settle(campaign_id)
     assert report.counts == {"succeeded": 6}, report
     seen = stripe_sandbox.get("/_config/faults/seen")
     assert seen["POST /v1/payment_intents"] >= 6 + 7  # the failures were really hit

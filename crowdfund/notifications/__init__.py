@@ -1,0 +1,1 @@
+"""Notifications: emails written to an outbox in the event's transaction, sent after commit."""

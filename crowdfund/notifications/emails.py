@@ -1,0 +1,183 @@
+"""What each notification says. Every function queues one message (no commit).
+
+Links are absolute (PUBLIC_URL), so they work from a background job as from a request.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app
+
+from crowdfund.auth.models import User
+from crowdfund.campaigns.models import Campaign
+from crowdfund.filters import datetime_filter
+from crowdfund.money import Money
+from crowdfund.notifications.outbox import Email, queue
+from crowdfund.pledges.models import Pledge
+
+
+def link(endpoint: str, **values) -> str:
+    """An absolute URL on PUBLIC_URL, with or without a request."""
+    public = urlsplit(current_app.config["PUBLIC_URL"])
+    adapter = current_app.url_map.bind(public.netloc, script_name=public.path or "/",
+                                       url_scheme=public.scheme or "https")
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def _send(kind: str, key: str, to: User, email: Email) -> bool:
+    return queue(kind, key, to.email, to.display_name, email)
+
+
+def _hello(user: User) -> str:
+    return f"Hello {user.display_name},"
+
+
+def _pledge_facts(pledge: Pledge) -> list[tuple[str, str]]:
+    facts = [("Campaign", pledge.campaign.title), ("Pledge", pledge.amount.format())]
+    if pledge.tier is not None:
+        facts.append(("Reward", pledge.tier.title))
+    if pledge.shipping_minor:
+        facts.append(("Shipping included", pledge.shipping.format()))
+    if pledge.card_last4:
+        brand = (pledge.card_brand or "card").title()
+        facts.append(("Card", f"{brand} ending {pledge.card_last4}"))
+    return facts
+
+
+def pledge_confirmed(pledge: Pledge) -> bool:
+    campaign = pledge.campaign
+    return _send("pledge_confirmed", f"pledge-{pledge.id}-confirmed-{pledge.payment_method_id}",
+                 pledge.backer, Email(
+        subject=f"You back {campaign.title}",
+        greeting=_hello(pledge.backer),
+        paragraphs=[f"Thank you for backing {campaign.title}. Your card is saved and will be "
+                    f"charged {pledge.amount.format()} only if the campaign reaches its goal "
+                    f"of {campaign.goal.format()} by {datetime_filter(campaign.deadline)}. "
+                    "If it does not, nobody is charged anything.",
+                    "You can change or cancel your pledge until the deadline."],
+        facts=_pledge_facts(pledge),
+        action=("See your pledge", link("pledges.show", pledge_id=pledge.id))))
+
+
+def campaign_launched(campaign: Campaign) -> bool:
+    return _send("campaign_launched", f"campaign-{campaign.id}-launched", campaign.founder, Email(
+        subject=f"{campaign.title} is live",
+        greeting=_hello(campaign.founder),
+        paragraphs=[f"{campaign.title} is live and taking pledges until "
+                    f"{datetime_filter(campaign.deadline)}. Share it: backers are only charged "
+                    f"if you reach {campaign.goal.format()} by then."],
+        facts=[("Campaign", campaign.title), ("Goal", campaign.goal.format()),
+               ("Deadline", datetime_filter(campaign.deadline))],
+        action=("See your campaign", link("campaigns.show", slug=campaign.slug))))
+
+
+def campaign_outcome_founder(campaign: Campaign, pledged: Money, backers: int) -> bool:
+    funded = campaign.pledged_at_deadline_minor is not None and pledged >= campaign.goal
+    if funded:
+        subject = f"{campaign.title} is funded"
+        text = (f"Congratulations: {campaign.title} reached {pledged.format()} of its "
+                f"{campaign.goal.format()} goal from {backers} backers. Cards are being charged "
+                "now; backers whose payment fails have 7 days to fix it. Your payout follows "
+                "when the collection window closes.")
+    else:
+        subject = f"{campaign.title} did not reach its goal"
+        text = (f"{campaign.title} ended with {pledged.format()} of its "
+                f"{campaign.goal.format()} goal. All or nothing: no backer is charged, and "
+                "every saved card is released.")
+    return _send("campaign_outcome", f"campaign-{campaign.id}-outcome-founder", campaign.founder,
+                 Email(subject=subject, greeting=_hello(campaign.founder), paragraphs=[text],
+                       facts=[("Campaign", campaign.title), ("Pledged", pledged.format()),
+                              ("Goal", campaign.goal.format()), ("Backers", str(backers))],
+                       action=("See your campaign", link("campaigns.show", slug=campaign.slug))))
+
+
+def campaign_outcome_backer(pledge: Pledge, funded: bool) -> bool:
+    campaign = pledge.campaign
+    if funded:
+        subject = f"{campaign.title} is funded"
+        text = (f"{campaign.title} reached its goal. Your card will be charged "
+                f"{pledge.amount.format()} now; we will send a receipt.")
+    else:
+        subject = f"{campaign.title} did not reach its goal"
+        text = (f"{campaign.title} did not reach its goal of {campaign.goal.format()}. "
+                "You have not been charged and will not be; your saved card is released.")
+    return _send("campaign_outcome", f"pledge-{pledge.id}-outcome", pledge.backer, Email(
+        subject=subject, greeting=_hello(pledge.backer), paragraphs=[text],
+        facts=_pledge_facts(pledge),
+        action=("See the campaign", link("campaigns.show", slug=campaign.slug))))
+
+
+def receipt(pledge: Pledge, amount: Money, payment_intent_id: str | None) -> bool:
+    return _send("receipt", f"pledge-{pledge.id}-receipt", pledge.backer, Email(
+        subject=f"Receipt: {amount.format()} for {pledge.campaign.title}",
+        greeting=_hello(pledge.backer),
+        paragraphs=[f"Your card was charged {amount.format()} for your pledge to "
+                    f"{pledge.campaign.title}. Thank you for making it happen."],
+        facts=[*_pledge_facts(pledge), ("Charged", amount.format()),
+               ("Payment reference", payment_intent_id or "")],
+        action=("See your pledge", link("pledges.show", pledge_id=pledge.id))))
+
+
+def _fix_text(pledge: Pledge) -> str:
+    if pledge.status.value == "authentication_required":
+        return ("Your bank asks you to confirm this payment (3-D Secure). It takes a minute: "
+                "open the link below and complete the check.")
+    return ("Your card was declined. Open the link below to try again with another card.")
+
+
+def payment_failed(pledge: Pledge, deadline) -> bool:
+    return _send("payment_failed", f"pledge-{pledge.id}-payment-failed", pledge.backer, Email(
+        subject=f"Action needed: your payment for {pledge.campaign.title}",
+        greeting=_hello(pledge.backer),
+        paragraphs=[f"{pledge.campaign.title} reached its goal, but we could not collect your "
+                    f"pledge of {pledge.amount.format()}.", _fix_text(pledge),
+                    f"You have until {datetime_filter(deadline)}; after that the pledge is "
+                    "dropped and any limited reward goes to someone else."],
+        facts=_pledge_facts(pledge),
+        action=("Fix your payment", link("pledges.pay", pledge_id=pledge.id))))
+
+
+def payment_reminder(pledge: Pledge, number: int, deadline) -> bool:
+    return _send("payment_reminder", f"pledge-{pledge.id}-reminder-{number}", pledge.backer, Email(
+        subject=f"Reminder: your pledge to {pledge.campaign.title} is not paid yet",
+        greeting=_hello(pledge.backer),
+        paragraphs=[f"Your pledge of {pledge.amount.format()} to {pledge.campaign.title} still "
+                    "needs your attention.", _fix_text(pledge),
+                    f"It will be dropped after {datetime_filter(deadline)}."],
+        facts=_pledge_facts(pledge),
+        action=("Fix your payment", link("pledges.pay", pledge_id=pledge.id))))
+
+
+def pledge_dropped(pledge: Pledge) -> bool:
+    return _send("pledge_dropped", f"pledge-{pledge.id}-dropped", pledge.backer, Email(
+        subject=f"Your pledge to {pledge.campaign.title} was dropped",
+        greeting=_hello(pledge.backer),
+        paragraphs=[f"We could not collect your pledge of {pledge.amount.format()} to "
+                    f"{pledge.campaign.title} within the 7 days after the campaign ended, so it "
+                    "is dropped. You have not been charged."],
+        facts=_pledge_facts(pledge),
+        action=("See the campaign", link("campaigns.show", slug=pledge.campaign.slug))))
+
+
+def refund_issued(pledge: Pledge, refund_id: int, amount: Money, reason: str) -> bool:
+    return _send("refund_issued", f"refund-{refund_id}-issued", pledge.backer, Email(
+        subject=f"Refund of {amount.format()} from {pledge.campaign.title}",
+        greeting=_hello(pledge.backer),
+        paragraphs=[f"We refunded {amount.format()} of your pledge to {pledge.campaign.title}"
+                    " to the card you paid with. Banks usually show it within 5 to 10 days.",
+                    *([f"Reason: {reason}"] if reason else [])],
+        facts=[*_pledge_facts(pledge), ("Refunded", amount.format()),
+               ("Refunded in total", pledge.refunded.format())],
+        action=("See your pledge", link("pledges.show", pledge_id=pledge.id))))
+
+
+def payout_paid(campaign: Campaign, amount: Money) -> bool:
+    return _send("payout_paid", f"campaign-{campaign.id}-payout-paid", campaign.founder, Email(
+        subject=f"Payout of {amount.format()} for {campaign.title}",
+        greeting=_hello(campaign.founder),
+        paragraphs=[f"Your payout of {amount.format()} for {campaign.title} is on its way: "
+                    "what your backers paid, less the platform fee, processing fees and any "
+                    "refunds."],
+        facts=[("Campaign", campaign.title), ("Payout", amount.format())],
+        action=("See your campaign", link("campaigns.show", slug=campaign.slug))))

@@ -1,0 +1,36 @@
+"""The outbox: one row per email, written in the same transaction as what it reports."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crowdfund.db import UTCDateTime, utcnow
+from crowdfund.extensions import db
+
+
+class OutboxMessage(db.Model):
+    """An email to deliver. Sent at most once per ``dedupe_key`` (a retry never duplicates)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (sa.Index("ix_outbox_unsent", "sent_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: What it is about, e.g. ``pledge-12-payment-failed``: unique, so an event mails once.
+    dedupe_key: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    to_email: Mapped[str] = mapped_column(sa.String(254))
+    to_name: Mapped[str] = mapped_column(sa.String(120), default="")
+    subject: Mapped[str] = mapped_column(sa.String(200))
+    text_body: Mapped[str] = mapped_column(sa.Text)
+    html_body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Delivery: tries so far, the last error, when to try again, when it went out.
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Given up after OUTBOX_MAX_ATTEMPTS: an operator looks at it.
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

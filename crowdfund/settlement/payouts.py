@@ -1,0 +1,109 @@
+"""Founders' payouts: scheduled at settlement, due PAYOUT_DELAY after the deadline, paid by
+a Connect transfer (with an idempotency key, crash-safe like charges) or by an operator who
+marks it paid. The amount is what the ledger says the founder is owed at that moment."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+
+from crowdfund.auth.models import User
+from crowdfund.campaigns.models import Campaign
+from crowdfund.db import utcnow
+from crowdfund.errors import DomainError, NotAllowed
+from crowdfund.extensions import db
+from crowdfund.ledger.services import founder_owed, post_payout
+from crowdfund.notifications import emails
+from crowdfund.settlement.models import Payout, PayoutStatus
+from crowdfund.settlement.states import payout_states
+
+PO = PayoutStatus
+
+
+def refresh_amount(payout: Payout) -> None:
+    """Not paid yet: the amount follows the ledger (refunds, disputes)."""
+    if payout.status in (PO.SCHEDULED, PO.DUE, PO.FAILED):
+        payout.amount_minor = founder_owed(payout.campaign_id, payout.currency).amount
+
+
+def make_due(now: datetime | None = None) -> int:
+    now = now or utcnow()
+    payouts = db.session.scalars(sa.select(Payout).where(
+        Payout.status == PO.SCHEDULED, Payout.due_at <= now)).all()
+    for payout in payouts:
+        refresh_amount(payout)
+        payout_states.apply(payout, PO.DUE, reason="Payout date reached")
+    return len(payouts)
+
+
+def connect_destination(campaign: Campaign) -> str | None:
+    """The founder's connected account when Connect pays this payout, else None."""
+    if not current_app.config["STRIPE_CONNECT_ENABLED"]:
+        return None
+    return campaign.founder.payout_account_id
+
+
+def transferable_ids() -> list[int]:
+    """Due (or started and interrupted) payouts that Connect can pay."""
+    if not current_app.config["STRIPE_CONNECT_ENABLED"]:
+        return []
+    return list(db.session.scalars(
+        sa.select(Payout.id).join(Campaign, Campaign.id == Payout.campaign_id)
+        .join(User, User.id == Campaign.founder_id)
+        .where(Payout.status.in_((PO.DUE, PO.STARTED)), User.payout_account_id.is_not(None))
+        .order_by(Payout.id)))
+
+
+def begin_transfer(payout: Payout, destination: str) -> bool:
+    """Step 1 of a transfer: amount fixed, status started (committed before the call)."""
+    if payout.status is PO.STARTED:
+        return True
+    if payout.status is not PO.DUE:
+        return False
+    refresh_amount(payout)
+    if payout.amount_minor <= 0:
+        mark_paid(payout, None, "Nothing to pay out")
+        return False
+    payout.method = "connect"
+    payout.destination_account = destination
+    payout_states.apply(payout, PO.STARTED, reason=f"Transfer to {destination}")
+    return True
+
+
+def record_transfer(payout: Payout, transfer_id: str | None, error: str | None = None) -> None:
+    if payout.status is not PO.STARTED:
+        return
+    if transfer_id is None:
+        payout.error_message = error
+        payout_states.apply(payout, PO.FAILED, reason=error)
+        return
+    payout.transfer_id = transfer_id
+    _paid(payout, None, f"Transfer {transfer_id}")
+
+
+def mark_paid(payout: Payout, actor: User | None, reference: str) -> None:
+    """An operator paid the founder by hand (bank transfer): record it with a reference."""
+    if actor is not None and not actor.is_operator:
+        raise NotAllowed("Only operators can mark payouts paid.")
+    if payout.status not in (PO.DUE, PO.FAILED):
+        raise DomainError("This payout is not due" + (
+            f" until {payout.due_at:%Y-%m-%d}." if payout.status is PO.SCHEDULED else "."))
+    if len(reference.strip()) < 3:
+        raise DomainError("Enter the payment reference (at least 3 characters).",
+                          field="reference")
+    refresh_amount(payout)
+    payout.method = "manual"
+    payout.reference = reference.strip()[:200]
+    _paid(payout, actor, f"Paid by hand: {payout.reference}")
+
+
+def _paid(payout: Payout, actor: User | None, reason: str) -> None:
+    payout_states.apply(payout, PO.PAID, actor=actor, reason=reason)
+    payout.paid_at = utcnow()
+    payout.paid_by_id = actor.id if actor else None
+    db.session.flush()
+    if payout.amount_minor > 0:
+        post_payout(payout)
+    emails.payout_paid(db.session.get(Campaign, payout.campaign_id), payout.amount)

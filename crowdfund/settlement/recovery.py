@@ -1,0 +1,159 @@
+"""After charging: backers whose payment failed fix it, are reminded, and are dropped.
+
+The rules (DOMAIN.md, PAYMENTS.md): a pledge whose charge failed (errored, or
+authentication required) can be paid by its backer on the fix page for COLLECTION_WINDOW
+after the failure; they are reminded every RECOVERY_REMINDER_EVERY; when the window ends
+one final automatic retry is made and a pledge still unpaid is dropped, freeing its reward
+unit. When no pledge is left to fix and the window has closed, the campaign is settled and
+the founder's payout is scheduled. These services change rows and never commit; the gateway
+calls around them are the runner's.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+
+from crowdfund.campaigns.models import Campaign
+from crowdfund.campaigns.services import campaign_states
+from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.db import utcnow
+from crowdfund.errors import DomainError
+from crowdfund.extensions import db
+from crowdfund.ledger.services import founder_owed
+from crowdfund.notifications import emails
+from crowdfund.pledges.models import Pledge, PledgeStatus
+from crowdfund.pledges.services import release_units
+from crowdfund.pledges.states import pledge_states
+from crowdfund.settlement.models import ChargeAttempt, ChargeStatus, Payout, PayoutStatus
+from crowdfund.settlement.services import latest_attempt
+from crowdfund.settlement.states import charge_states
+
+S, P, C = CampaignStatus, PledgeStatus, ChargeStatus
+NEEDS_PAYMENT = (P.ERRORED, P.AUTHENTICATION_REQUIRED)
+CHARGING = (S.FUNDED, S.COLLECTING)
+
+
+def fix_deadline(pledge: Pledge) -> datetime | None:
+    """Until when the backer can fix a failed payment (then: final retry, then dropped)."""
+    if pledge.payment_failed_at is None:
+        return None
+    return pledge.payment_failed_at + current_app.config["COLLECTION_WINDOW"]
+
+
+def require_fixable(pledge: Pledge) -> None:
+    """The fix page's rule: the charge failed, the pledge is not dropped yet, and the backer
+    has not used up RECOVERY_MAX_ATTEMPTS tries."""
+    if not pledge.needs_payment:
+        raise DomainError("This pledge has nothing to pay.")
+    if pledge.campaign.status not in CHARGING:
+        raise DomainError("This campaign is no longer collecting payments.")
+    tries = db.session.scalar(sa.select(sa.func.count()).select_from(ChargeAttempt).where(
+        ChargeAttempt.pledge_id == pledge.id)) or 0
+    if tries >= current_app.config["RECOVERY_MAX_ATTEMPTS"]:
+        raise DomainError("Too many tries for this payment. Please contact us.")
+
+
+def complete_authentication(pledge: Pledge, gateway) -> str:
+    """After ``confirmCardPayment`` in the browser: read the PaymentIntent ourselves and
+    record what it says (never the browser's word)."""
+    attempt = waiting_authentication(pledge)
+    if attempt is None:
+        return pledge.status.value
+    from crowdfund.settlement.services import record_outcome
+
+    return record_outcome(attempt, gateway.retrieve_payment_intent(attempt.payment_intent_id))
+
+
+def waiting_authentication(pledge: Pledge) -> ChargeAttempt | None:
+    """The attempt whose PaymentIntent the backer can complete on-session, if any."""
+    attempt = latest_attempt(pledge.id)
+    if attempt is not None and attempt.status is C.REQUIRES_ACTION and attempt.payment_intent_id:
+        return attempt
+    return None
+
+
+def supersede(attempt: ChargeAttempt, reason: str) -> None:
+    """A PaymentIntent waiting for authentication was cancelled: the attempt failed."""
+    attempt.error_code = attempt.error_code or "canceled"
+    attempt.error_message = reason
+    attempt.finished_at = utcnow()
+    charge_states.apply(attempt, C.FAILED, reason=reason)
+
+
+def _needs_payment_in_charging_campaigns():
+    return (sa.select(Pledge.id).join(Campaign, Campaign.id == Pledge.campaign_id)
+            .where(Pledge.status.in_(NEEDS_PAYMENT), Campaign.status.in_(CHARGING),
+                   Pledge.payment_failed_at.is_not(None)))
+
+
+def send_reminders(now: datetime | None = None) -> int:
+    """Remind every backer whose failed payment was last mentioned RECOVERY_REMINDER_EVERY
+    ago, while their window is open."""
+    now = now or utcnow()
+    every = current_app.config["RECOVERY_REMINDER_EVERY"]
+    window = current_app.config["COLLECTION_WINDOW"]
+    ids = db.session.scalars(_needs_payment_in_charging_campaigns().where(
+        Pledge.payment_failed_at > now - window,
+        sa.func.coalesce(Pledge.last_reminded_at, Pledge.payment_failed_at) <= now - every,
+    ).order_by(Pledge.id)).all()
+    for pledge_id in ids:
+        pledge = db.session.get(Pledge, pledge_id)
+        pledge.reminders_sent += 1
+        pledge.last_reminded_at = now
+        emails.payment_reminder(pledge, pledge.reminders_sent, fix_deadline(pledge))
+    return len(ids)
+
+
+def window_closed_ids(now: datetime | None = None) -> list[int]:
+    """Pledges still unpaid when their fix window closed: final retry, then drop."""
+    now = now or utcnow()
+    window = current_app.config["COLLECTION_WINDOW"]
+    return list(db.session.scalars(_needs_payment_in_charging_campaigns().where(
+        Pledge.payment_failed_at <= now - window).order_by(Pledge.id)))
+
+
+def final_retry_made(pledge: Pledge) -> bool:
+    """Was an attempt made after the window closed (the final retry), and is it finished?"""
+    deadline = fix_deadline(pledge)
+    attempt = latest_attempt(pledge.id)
+    return (attempt is not None and deadline is not None and attempt.created_at >= deadline
+            and attempt.status is not C.STARTED)
+
+
+def drop(pledge: Pledge, now: datetime | None = None) -> None:
+    """Unpaid after the final retry: dropped, its reward unit freed, the backer told."""
+    pledge_states.apply(pledge, P.DROPPED,
+                        reason="Payment not completed within the collection window")
+    if pledge.tier_id is not None:
+        release_units(pledge.tier_id)
+    emails.pledge_dropped(pledge)
+
+
+def campaigns_to_settle(now: datetime | None = None) -> list[int]:
+    """Collecting campaigns whose window has closed and that have nothing left to fix."""
+    now = now or utcnow()
+    open_pledges = sa.select(Pledge.id).where(
+        Pledge.campaign_id == Campaign.id,
+        Pledge.status.in_((P.ACTIVE, *NEEDS_PAYMENT)))
+    started = sa.select(ChargeAttempt.id).where(ChargeAttempt.campaign_id == Campaign.id,
+                                                ChargeAttempt.status == C.STARTED)
+    return list(db.session.scalars(sa.select(Campaign.id).where(
+        Campaign.status == S.COLLECTING, Campaign.collection_ends_at <= now,
+        ~open_pledges.exists(), ~started.exists()).order_by(Campaign.id)))
+
+
+def settle_campaign(campaign: Campaign, now: datetime | None = None) -> Payout:
+    """The collection window is over: the campaign is settled and the payout scheduled."""
+    now = now or utcnow()
+    campaign_states.apply(campaign, S.SETTLED, reason="Collection window closed")
+    due = max(now, campaign.deadline + current_app.config["PAYOUT_DELAY"])
+    payout = Payout(campaign_id=campaign.id, currency=campaign.currency,
+                    amount_minor=founder_owed(campaign.id, campaign.currency).amount,
+                    status=PayoutStatus.SCHEDULED, idempotency_key=f"campaign-{campaign.id}-payout",
+                    due_at=due)
+    db.session.add(payout)
+    db.session.flush()
+    return payout

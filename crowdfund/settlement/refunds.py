@@ -1,0 +1,197 @@
+"""Refunds and disputes: giving money back, never more than was collected.
+
+``request_refund`` writes a refund row with its idempotency key (status ``started``); the
+runner then calls the gateway with that key and ``record_refund`` writes the outcome, as
+for charges (PAYMENTS.md), so a refund interrupted anywhere is resumed, never doubled.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from crowdfund.auth.models import User
+from crowdfund.campaigns.models import Campaign
+from crowdfund.campaigns.services import campaign_states
+from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.db import utcnow
+from crowdfund.errors import DomainError, NotAllowed
+from crowdfund.extensions import db
+from crowdfund.ledger.services import post_dispute, post_refund
+from crowdfund.money import Money
+from crowdfund.notifications import emails
+from crowdfund.payments.gateway import PaymentError, RefundInfo
+from crowdfund.pledges.models import Pledge, PledgeStatus
+from crowdfund.pledges.services import release_open_pledges, release_units
+from crowdfund.pledges.states import pledge_states
+from crowdfund.settlement.models import (
+    ChargeAttempt,
+    ChargeStatus,
+    Dispute,
+    Payout,
+    PayoutStatus,
+    Refund,
+    RefundStatus,
+)
+from crowdfund.settlement.states import refund_states
+
+P, R = PledgeStatus, RefundStatus
+
+
+def collected_attempt(pledge: Pledge) -> ChargeAttempt | None:
+    return db.session.scalar(sa.select(ChargeAttempt).where(
+        ChargeAttempt.pledge_id == pledge.id, ChargeAttempt.status == ChargeStatus.SUCCEEDED))
+
+
+def refundable(pledge: Pledge) -> Money:
+    """Collected, less what is refunded or being refunded."""
+    attempt = collected_attempt(pledge)
+    if attempt is None:
+        return Money.zero(pledge.currency)
+    in_flight = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Refund.amount_minor), 0))
+                                  .where(Refund.pledge_id == pledge.id,
+                                         Refund.status == R.STARTED)) or 0
+    return Money(max(attempt.amount_minor - pledge.refunded_minor - int(in_flight), 0),
+                 pledge.currency)
+
+
+def payout_paid(campaign_id: int) -> bool:
+    return db.session.scalar(sa.select(Payout.id).where(
+        Payout.campaign_id == campaign_id,
+        Payout.status.in_((PayoutStatus.PAID, PayoutStatus.STARTED)))) is not None
+
+
+def request_refund(pledge: Pledge, amount: Money, actor: User, reason: str = "") -> Refund:
+    """A refund of ``amount`` (at most what is left to refund). Operators may refund any
+    collected pledge; a founder only their own campaign's, and only before the payout."""
+    if not actor.is_operator:
+        if pledge.campaign.founder_id != actor.id:
+            raise NotAllowed("Only the campaign's founder or an operator can refund it.")
+        if payout_paid(pledge.campaign_id):
+            raise DomainError("The payout is done: ask an operator to refund this backer.")
+    if pledge.status is not P.COLLECTED:
+        raise DomainError(f"Only collected pledges can be refunded (this one is "
+                          f"{pledge.status_label.lower()}).")
+    if amount.currency != pledge.currency:
+        raise DomainError(f"Refund in {pledge.currency}.", field="amount")
+    if amount.amount <= 0:
+        raise DomainError("Refund more than nothing.", field="amount")
+    left = refundable(pledge)
+    if amount > left:
+        raise DomainError(f"At most {left.format()} can be refunded.", field="amount")
+    attempt = collected_attempt(pledge)
+    number = (db.session.scalar(sa.select(sa.func.count()).select_from(Refund).where(
+        Refund.pledge_id == pledge.id)) or 0) + 1
+    refund = Refund(pledge_id=pledge.id, campaign_id=pledge.campaign_id, attempt_id=attempt.id,
+                    idempotency_key=f"pledge-{pledge.id}-refund-{number}",
+                    amount_minor=amount.amount, currency=amount.currency, status=R.STARTED,
+                    reason=reason[:300], requested_by_id=actor.id)
+    db.session.add(refund)
+    db.session.flush()
+    return refund
+
+
+def record_refund(refund: Refund, result: RefundInfo | PaymentError,
+                  now: datetime | None = None) -> str:
+    """The gateway's answer, on the refund, the pledge and the ledger. Idempotent."""
+    if refund.status is not R.STARTED:
+        return refund.status.value
+    refund.finished_at = now or utcnow()
+    if isinstance(result, PaymentError) or result.failed:
+        refund.error_message = str(result) if isinstance(result, PaymentError) else result.status
+        refund_states.apply(refund, R.FAILED, reason=refund.error_message)
+        return R.FAILED.value
+    refund.gateway_refund_id = result.id
+    refund_states.apply(refund, R.SUCCEEDED)
+    pledge = refund.pledge
+    pledge.refunded_minor += refund.amount_minor
+    if pledge.refunded_minor >= refund.attempt.amount_minor and pledge.status is P.COLLECTED:
+        pledge_states.apply(pledge, P.REFUNDED, reason=refund.reason or "Refunded in full")
+    db.session.flush()
+    post_refund(refund)
+    _refresh_payout(refund.campaign_id)
+    emails.refund_issued(pledge, refund.id, refund.amount, refund.reason)
+    return R.SUCCEEDED.value
+
+
+def _refresh_payout(campaign_id: int) -> None:
+    from crowdfund.settlement.payouts import refresh_amount
+
+    payout = db.session.scalar(sa.select(Payout).where(Payout.campaign_id == campaign_id))
+    if payout is not None:
+        db.session.flush()
+        refresh_amount(payout)
+
+
+def started_refund_ids(campaign_id: int | None = None) -> list[int]:
+    stmt = sa.select(Refund.id).where(Refund.status == R.STARTED).order_by(Refund.id)
+    if campaign_id is not None:
+        stmt = stmt.where(Refund.campaign_id == campaign_id)
+    return list(db.session.scalars(stmt))
+
+
+def cancel_funded(campaign: Campaign, actor: User, reason: str) -> list[Refund]:
+    """An operator stops a funded campaign: nobody more is charged, everyone is refunded.
+
+    Pledges not charged yet are released; failed payments are dropped; every collected
+    pledge gets a refund of what is left of it. Returns the refunds to send.
+    """
+    if not actor.is_operator:
+        raise NotAllowed("Only operators can cancel a funded campaign.")
+    if campaign.status not in (CampaignStatus.FUNDED, CampaignStatus.COLLECTING):
+        raise DomainError("Only a funded campaign that is not settled can be cancelled here.")
+    if campaign.settlement_claimed_until and campaign.settlement_claimed_until > utcnow():
+        raise DomainError("Settlement is running for this campaign; try again in a minute.")
+    if len(reason.strip()) < 5:
+        raise DomainError("Give a reason (at least 5 characters).", field="reason")
+    campaign_states.apply(campaign, CampaignStatus.CANCELLED, actor=actor, reason=reason)
+    release_open_pledges(campaign, actor=actor, reason=f"Campaign cancelled: {reason}")
+    for pledge in db.session.scalars(sa.select(Pledge).where(
+            Pledge.campaign_id == campaign.id,
+            Pledge.status.in_((P.ERRORED, P.AUTHENTICATION_REQUIRED)))).all():
+        pledge_states.apply(pledge, P.DROPPED, actor=actor, reason=f"Campaign cancelled: {reason}")
+        if pledge.tier_id is not None:
+            release_units(pledge.tier_id)
+    refunds = []
+    for pledge in db.session.scalars(sa.select(Pledge).where(
+            Pledge.campaign_id == campaign.id, Pledge.status == P.COLLECTED)
+            .order_by(Pledge.id)).all():
+        left = refundable(pledge)
+        if left.amount > 0:
+            refunds.append(request_refund(pledge, left, actor,
+                                          f"The campaign was cancelled: {reason}"))
+    return refunds
+
+
+def record_dispute(data: dict) -> Dispute | None:
+    """``charge.dispute.created``: the pledge is disputed and the money leaves our balance.
+
+    Read from the event: the dispute id, its PaymentIntent, amount, currency and reason.
+    Unknown PaymentIntents and repeated deliveries change nothing.
+    """
+    dispute_id = data.get("id")
+    payment_intent = data.get("payment_intent")
+    if not dispute_id or not payment_intent:
+        return None
+    if db.session.scalar(sa.select(Dispute.id).where(Dispute.gateway_dispute_id == dispute_id)):
+        return None
+    attempt = db.session.scalar(sa.select(ChargeAttempt).where(
+        ChargeAttempt.payment_intent_id == payment_intent,
+        ChargeAttempt.status == ChargeStatus.SUCCEEDED))
+    if attempt is None:
+        return None
+    currency = str(data.get("currency") or attempt.currency).upper()
+    amount = min(int(data.get("amount") or attempt.amount_minor), attempt.amount_minor)
+    dispute = Dispute(gateway_dispute_id=dispute_id, pledge_id=attempt.pledge_id,
+                      campaign_id=attempt.campaign_id, amount_minor=amount, currency=currency,
+                      reason=str(data.get("reason") or "")[:64])
+    db.session.add(dispute)
+    pledge = attempt.pledge
+    if pledge_states.can(pledge.status, P.DISPUTED):
+        pledge_states.apply(pledge, P.DISPUTED,
+                            reason=f"Dispute {dispute_id}: {dispute.reason or 'no reason given'}")
+    db.session.flush()
+    post_dispute(dispute)
+    _refresh_payout(dispute.campaign_id)
+    return dispute
