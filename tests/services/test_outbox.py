@@ -1,0 +1,122 @@
+"""The outbox: written in the event's transaction, delivered through a real SMTP server
+(aiosmtpd, started here), once per message, retried with backoff when delivery fails."""
+
+import email
+import socket
+from datetime import timedelta
+from email import policy
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+
+from crowdfund.db import utcnow
+from crowdfund.extensions import db
+from crowdfund.notifications import emails
+from crowdfund.notifications.models import OutboxMessage
+from crowdfund.notifications.outbox import Email, deliver_due, queue
+from tests.factories import make_campaign, make_pledge, make_user
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(
+            envelope.content, policy=policy.default)))
+        return "250 OK"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(app):
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+        app.config.update(SMTP_HOST=None, SMTP_PORT=25)
+
+
+def test_messages_are_delivered_once_as_text_and_html(app, session, smtp):
+    campaign = make_campaign(title="Solar <b>kettle</b>")
+    pledge = make_pledge(campaign, amount_minor=4_250)
+    pledge.card_brand, pledge.card_last4 = "visa", "4242"
+    assert emails.pledge_confirmed(pledge)
+    assert not emails.pledge_confirmed(pledge)  # the same event: queued once
+    db.session.commit()
+    report = deliver_due()
+    assert report.sent == 1
+    assert deliver_due().sent == 0  # never twice
+    [(to, message)] = smtp.messages
+    assert to == [pledge.backer.email]
+    assert message["Subject"] == "You back Solar <b>kettle</b>"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "$42.50" in text and "Solar <b>kettle</b>" in text
+    assert "$42.50" in html and "Solar &lt;b&gt;kettle&lt;/b&gt;" in html  # escaped
+    assert f"http://127.0.0.1:5000/pledges/{pledge.id}" in text
+    row = db.session.scalar(sa.select(OutboxMessage))
+    db.session.refresh(row)
+    assert row.sent_at is not None and row.attempts == 1
+
+
+def test_a_rolled_back_event_sends_nothing(app, session, smtp):
+    user = make_user()
+    db.session.commit()
+    queue("test", "rolled-back", user.email, user.display_name,
+          Email("Hi", "Hello", ["This never happened."]))
+    db.session.rollback()
+    assert deliver_due().sent == 0
+    assert smtp.messages == []
+
+
+def test_failed_delivery_is_retried_later_then_given_up(app, session):
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port(), OUTBOX_MAX_ATTEMPTS=2)
+    try:
+        user = make_user()
+        queue("test", "unlucky", user.email, "", Email("Hi", "Hello", ["Nobody listens."]))
+        db.session.commit()
+        now = utcnow()
+        report = deliver_due(now)
+        assert (report.sent, report.failed) == (0, 1)
+        row = db.session.scalar(sa.select(OutboxMessage))
+        db.session.refresh(row)
+        assert row.attempts == 1 and "Error" in row.last_error
+        assert row.next_attempt_at >= now + timedelta(minutes=1)
+        assert deliver_due(now).failed == 0  # not due again yet
+        report = deliver_due(now + timedelta(minutes=2))
+        assert report.given_up == 1
+        db.session.refresh(row)
+        assert row.failed_at is not None and row.sent_at is None
+    finally:
+        app.config.update(SMTP_HOST=None, SMTP_PORT=25, OUTBOX_MAX_ATTEMPTS=8)
+
+
+def test_without_smtp_the_outbox_keeps_the_mail(app, session):
+    user = make_user()
+    queue("test", "kept", user.email, "", Email("Hi", "Hello", ["Stays here."]))
+    db.session.commit()
+    assert deliver_due().sent == 0
+    row = db.session.scalar(sa.select(OutboxMessage))
+    assert row.sent_at is None and row.attempts == 0
+
+
+def test_outbox_send_command(app, session, smtp):
+    user = make_user()
+    queue("test", "by-command", user.email, "", Email("Hello there", "Hello", ["Sent by CLI."]))
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["outbox", "send"])
+    assert result.exit_code == 0, result.output
+    assert "sent: 1" in result.output
+    assert [m["Subject"] for _, m in smtp.messages] == ["Hello there"]
