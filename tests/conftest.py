@@ -22,7 +22,7 @@ from flask_migrate import upgrade
 from crowdfund import create_app
 from crowdfund.config import normalise_database_url
 from crowdfund.extensions import db
-from tests.factories import AuthActions
+from tests.factories import AuthActions, SettlerInTest
 
 
 @pytest.fixture(scope="session")
@@ -129,6 +129,21 @@ def client(app):
 @pytest.fixture
 def auth(client):
     return AuthActions(client)
+
+
+@pytest.fixture
+def gw(app):
+    """The app's in-process payment gateway (a fresh one per test)."""
+    from crowdfund.payments import gateway
+
+    return gateway()
+
+
+@pytest.fixture
+def settler(app, gw):
+    """A settler on the fake gateway that never sleeps and ends the test's transaction
+    before each of its runs."""
+    return SettlerInTest(app, gw, worker="test-worker", sleep=lambda s: None)
 
 
 # --- the local Stripe sandbox ----------------------------------------------------------

@@ -12,6 +12,7 @@ from crowdfund.campaigns.states import CampaignKind, CampaignStatus
 from crowdfund.db import utcnow
 from crowdfund.extensions import db
 from crowdfund.pledges.models import Pledge, PledgeStatus
+from crowdfund.settlement.runner import Settler
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
@@ -104,3 +105,19 @@ class AuthActions:
 
     def logout(self):
         return self.client.post("/logout")
+
+
+class SettlerInTest(Settler):
+    """The settler, called from a test that has its own session open: end the test's
+    transaction first (on SQLite an open one holds the write lock the settler needs)."""
+
+    def __getattribute__(self, name):
+        attribute = super().__getattribute__(name)
+        if name in {"settle", "retry", "process_recovery", "process_refunds", "refund",
+                    "send_transfers"}:
+            def committed_first(*args, **kwargs):
+                db.session.commit()
+                return attribute(*args, **kwargs)
+
+            return committed_first
+        return attribute

@@ -315,10 +315,16 @@ def cancel(campaign_id: int):
 @studio_bp.get("/<int:campaign_id>/backers")
 def backers(campaign_id: int):
     from crowdfund.pledges.services import backers_of
+    from crowdfund.settlement.forms import RefundForm
+    from crowdfund.settlement.refunds import payout_paid, refundable
 
     campaign = own_campaign(campaign_id)
-    return render_template("studio/backers.html", campaign=campaign,
-                           pledges=backers_of(campaign), totals=totals_of(campaign))
+    pledges = backers_of(campaign)
+    can_refund = not payout_paid(campaign.id)
+    return render_template("studio/backers.html", campaign=campaign, pledges=pledges,
+                           totals=totals_of(campaign), refund_form=RefundForm(),
+                           refundable={p.id: refundable(p) for p in pledges
+                                       if can_refund and p.status.value == "collected"})
 
 
 def _csv_cell(value) -> str:
@@ -349,3 +355,70 @@ def backers_csv(campaign_id: int):
     filename = f"{campaign.slug}-backers.csv"
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+# --- refunds and payouts ---------------------------------------------------------------
+
+
+@studio_bp.post("/<int:campaign_id>/pledges/<int:pledge_id>/refund")
+def refund(campaign_id: int, pledge_id: int):
+    """The founder refunds one of their backers (before the payout)."""
+    from crowdfund.pledges.models import Pledge
+    from crowdfund.settlement.forms import RefundForm
+    from crowdfund.settlement.views import refund_from_form
+
+    campaign = own_campaign(campaign_id)
+    pledge = db.session.get(Pledge, pledge_id)
+    if pledge is None or pledge.campaign_id != campaign.id:
+        abort(404)
+    refund_from_form(pledge, RefundForm(), current_user)
+    return redirect(url_for("studio.backers", campaign_id=campaign.id))
+
+
+@studio_bp.get("/payouts")
+def payouts():
+    """How the founder gets paid: a Connect account when the platform uses Connect."""
+    from crowdfund.payments import gateway
+    from crowdfund.payments.gateway import PaymentError
+    from crowdfund.settlement.models import Payout
+
+    account = None
+    if current_app.config["STRIPE_CONNECT_ENABLED"] and current_user.payout_account_id:
+        try:
+            account = gateway().retrieve_connected_account(current_user.payout_account_id)
+        except PaymentError as exc:
+            flash(exc.user_message, "error")
+    rows = list(db.session.execute(
+        sa.select(Payout, Campaign).join(Campaign, Campaign.id == Payout.campaign_id)
+        .where(Campaign.founder_id == current_user.id).order_by(Payout.due_at.desc())))
+    return render_template("studio/payouts.html", account=account, rows=rows,
+                           connect=current_app.config["STRIPE_CONNECT_ENABLED"],
+                           confirm=ConfirmForm())
+
+
+@studio_bp.post("/payouts/connect")
+def connect_payouts():
+    """Create the founder's Express account once, then send them to onboarding."""
+    from crowdfund.payments import gateway
+    from crowdfund.payments.gateway import PaymentError
+
+    if not current_app.config["STRIPE_CONNECT_ENABLED"]:
+        abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    gw = gateway()
+    try:
+        if current_user.payout_account_id is None:
+            current_user.payout_account_id = gw.create_connected_account(
+                email=current_user.email, country=None,
+                idempotency_key=f"user-{current_user.id}-connect")
+            db.session.commit()
+        url = gw.account_onboarding_link(
+            current_user.payout_account_id,
+            refresh_url=url_for("studio.payouts", _external=True),
+            return_url=url_for("studio.payouts", _external=True))
+    except PaymentError as exc:
+        db.session.rollback()
+        flash(exc.user_message, "error")
+        return redirect(url_for("studio.payouts"))
+    return redirect(url)

@@ -140,3 +140,93 @@ def test_injected_failures_still_charge_everyone_exactly_once(app, stripe_sandbo
     charges = sandbox_charges(stripe_sandbox, campaign_id)
     assert sorted(int(pi["metadata"]["pledge_id"]) for pi in charges) == sorted(made)
     assert {pi["status"] for pi in charges} == {"succeeded"}
+
+
+# --- after charging: the fix page, against the sandbox ---------------------------------
+
+
+def _login(app, client, pledge_id):
+    from tests.factories import PASSWORD
+
+    with app.app_context():
+        email = db.session.get(Pledge, pledge_id).backer.email
+    response = client.post("/login", data={"email": email, "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def _succeeded_for(sandbox, campaign_id, pledge_id):
+    return [pi for pi in sandbox_charges(sandbox, campaign_id)
+            if pi["metadata"]["pledge_id"] == str(pledge_id) and pi["status"] == "succeeded"]
+
+
+def test_fix_page_recovers_errored_and_3ds_pledges_once(app, client, stripe_sandbox):
+    import re
+
+    from crowdfund.payments.sandbox import confirm_payment_as_browser
+
+    campaign_id = new_campaign(app, goal_minor=10_000)
+    back(app, stripe_sandbox, campaign_id, OK, "100")
+    declined = back(app, stripe_sandbox, campaign_id, DECLINES_AT_CHARGE, "40")
+    needs_3ds = back(app, stripe_sandbox, campaign_id, THREE_DS, "30")
+    end(app, campaign_id)
+    settler(app).settle(campaign_id)
+    assert pledge_rows(app, campaign_id)[declined].status is P.ERRORED
+
+    # The declined backer pays with another card on the fix page.
+    _login(app, client, declined)
+    page = client.get(f"/pledges/{declined}/pay").get_data(as_text=True)
+    assert "Pay with another card" in page
+    secret = re.search(r'data-client-secret="(seti_[^"]+)"', page).group(1)
+    assert confirm_setup_as_browser(stripe_sandbox.base, secret, OK,
+                                    publishable_key="pk_test_suite")["status"] == "succeeded"
+    response = client.post(f"/pledges/{declined}/pay/card",
+                           data={"setup_intent": secret.split("_secret_")[0]})
+    assert response.status_code == 302 and response.location.endswith(f"/pledges/{declined}")
+    assert pledge_rows(app, campaign_id)[declined].status is P.COLLECTED
+    assert [pi["amount"] for pi in _succeeded_for(stripe_sandbox, campaign_id, declined)] == [4000]
+    # Posting again does not charge again.
+    client.post(f"/pledges/{declined}/pay/retry")
+    assert len(_succeeded_for(stripe_sandbox, campaign_id, declined)) == 1
+    client.post("/logout")
+
+    # The 3-D Secure backer completes authentication on-session.
+    _login(app, client, needs_3ds)
+    page = client.get(f"/pledges/{needs_3ds}/pay").get_data(as_text=True)
+    assert "Confirm with your bank" in page
+    pi_secret = re.search(r'data-client-secret="(pi_[^"]+)"', page).group(1)
+    confirm_payment_as_browser(stripe_sandbox.base, pi_secret, publishable_key="pk_test_suite")
+    response = client.post(f"/pledges/{needs_3ds}/pay/authenticated")
+    assert response.status_code == 302
+    assert pledge_rows(app, campaign_id)[needs_3ds].status is P.COLLECTED
+    assert [pi["amount"] for pi in _succeeded_for(stripe_sandbox, campaign_id, needs_3ds)] == [
+        3000]
+    with app.app_context():
+        assert check_ledger() == []
+
+
+def test_unrecovered_pledge_is_dropped_after_the_window(app, stripe_sandbox):
+    campaign_id = new_campaign(app, goal_minor=10_000)
+    back(app, stripe_sandbox, campaign_id, OK, "100")
+    declined = back(app, stripe_sandbox, campaign_id, DECLINES_AT_CHARGE, "40")
+    needs_3ds = back(app, stripe_sandbox, campaign_id, THREE_DS, "30")
+    end(app, campaign_id)
+    run = settler(app)
+    run.settle(campaign_id)
+    with app.app_context():  # time travel: the failures happened 7 days ago
+        for pledge in db.session.scalars(sa.select(Pledge).where(Pledge.id.in_(
+                [declined, needs_3ds]))):
+            pledge.payment_failed_at -= timedelta(days=7)
+        db.session.commit()
+    done = run.process_recovery()
+    assert done["final retries"] == 2 and done["dropped"] == 2
+    rows = pledge_rows(app, campaign_id)
+    assert rows[declined].status is P.DROPPED and rows[needs_3ds].status is P.DROPPED
+    for pledge_id in (declined, needs_3ds):
+        attempts = [pi for pi in sandbox_charges(stripe_sandbox, campaign_id)
+                    if pi["metadata"]["pledge_id"] == str(pledge_id)]
+        assert len(attempts) == 2  # the charge at the deadline and the final retry
+        assert not [pi for pi in attempts if pi["status"] == "succeeded"]
+    assert {pi["status"] for pi in sandbox_charges(stripe_sandbox, campaign_id)
+            if pi["metadata"]["pledge_id"] == str(needs_3ds)} == {"canceled"}
+    with app.app_context():
+        assert check_ledger() == []

@@ -20,9 +20,8 @@ from crowdfund.pledges import services as pledges
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.settlement import recovery
 from crowdfund.settlement.models import ChargeAttempt, ChargeStatus, Payout, PayoutStatus
-from crowdfund.settlement.runner import Settler
 from tests.factories import make_campaign, make_tier, make_user
-from tests.services.test_settlement import CARDS, ended, gw  # noqa: F401 (fixture)
+from tests.services.test_settlement import CARDS, ended
 
 S, P, C = CampaignStatus, PledgeStatus, ChargeStatus
 
@@ -36,29 +35,8 @@ def back(campaign, gw, card="ok", amount="100", tier=None):
     return pledge.id
 
 
-class SettlerInTest(Settler):
-    """The settler, called from a test that has its own session open: end the test's
-    transaction first (on SQLite an open one holds the write lock the settler needs)."""
-
-    def __getattribute__(self, name):
-        attribute = super().__getattribute__(name)
-        if name in {"settle", "retry", "process_recovery", "process_refunds", "refund",
-                    "send_transfers"}:
-            def committed_first(*args, **kwargs):
-                db.session.commit()
-                return attribute(*args, **kwargs)
-
-            return committed_first
-        return attribute
-
-
 @pytest.fixture
-def settler(app, gw):  # noqa: F811
-    return SettlerInTest(app, gw, worker="test-worker", sleep=lambda s: None)
-
-
-@pytest.fixture
-def charged(app, session, gw, settler):  # noqa: F811
+def charged(app, session, gw, settler):
     """A funded campaign after its charge run: one collected, one errored (holding a unit of
     a limited tier), one waiting for 3-D Secure."""
     campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=10_000)

@@ -18,21 +18,16 @@ from crowdfund.money import Money
 from crowdfund.payments.stripe_gateway import StripeGateway
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.settlement import payouts, recovery, refunds
-from crowdfund.settlement.models import Dispute, Payout, PayoutStatus, Refund, RefundStatus
-from tests.factories import make_campaign, make_user
-from tests.services.test_recovery import (  # noqa: F401 (fixture)
-    SettlerInTest,
-    back,
-    pledge_of,
-    settler,
-)
-from tests.services.test_settlement import ended, gw  # noqa: F401 (fixture)
+from crowdfund.settlement.models import Dispute, Payout, PayoutStatus, Refund
+from tests.factories import SettlerInTest, make_campaign, make_user
+from tests.services.test_recovery import back, pledge_of
+from tests.services.test_settlement import ended
 
 S, P = CampaignStatus, PledgeStatus
 
 
 @pytest.fixture
-def funded(app, session, gw, settler):  # noqa: F811
+def funded(app, session, gw, settler):
     """A funded campaign with two collected pledges ($100, $50) and one errored."""
     campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=10_000)
     ids = [back(campaign, gw, "ok", "100"), back(campaign, gw, "ok", "50"),
@@ -48,13 +43,13 @@ def usd(major):
     return Money.from_decimal(str(major), "USD")
 
 
-def refund_now(settler, pledge, amount, actor, reason="Changed my mind"):  # noqa: F811
+def refund_now(settler, pledge, amount, actor, reason="Changed my mind"):
     refund = refunds.request_refund(pledge, amount, actor, reason)
     db.session.commit()
     return settler.refund(refund.id)
 
 
-def test_partial_then_full_refund(app, session, gw, funded, settler):  # noqa: F811
+def test_partial_then_full_refund(app, session, gw, funded, settler):
     campaign_id, (first, *_rest) = funded
     operator = make_user(operator=True)
     assert refund_now(settler, pledge_of(first), usd(30), operator) == "succeeded"
@@ -87,7 +82,7 @@ def test_refund_of_nothing_is_refused(app, session, funded, amount):
         refunds.request_refund(pledge_of(first), usd(amount), make_user(operator=True))
 
 
-def test_resumed_refund_is_not_sent_twice(app, session, gw, funded, settler):  # noqa: F811
+def test_resumed_refund_is_not_sent_twice(app, session, gw, funded, settler):
     _, (first, *_rest) = funded
     refund = refunds.request_refund(pledge_of(first), usd(10), make_user(operator=True))
     db.session.commit()
@@ -100,7 +95,7 @@ def test_resumed_refund_is_not_sent_twice(app, session, gw, funded, settler):  #
 
 
 def test_founder_refunds_their_own_backers_before_the_payout(app, session, funded,
-                                                            settler):  # noqa: F811
+                                                            settler):
     campaign_id, (first, second, _) = funded
     campaign = db.session.get(Campaign, campaign_id)
     stranger = make_user()
@@ -126,7 +121,7 @@ def test_founder_refunds_their_own_backers_before_the_payout(app, session, funde
 
 
 def test_operator_cancels_a_funded_campaign_and_everyone_is_refunded(app, session, gw, funded,
-                                                                    settler):  # noqa: F811
+                                                                    settler):
     campaign_id, (first, second, errored) = funded
     operator = make_user(operator=True)
     campaign = db.session.get(Campaign, campaign_id)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from crowdfund.campaigns.models import BudgetLine, Campaign
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.extensions import db
+from crowdfund.settlement.models import Payout, PayoutStatus
 from tests.factories import make_campaign, make_pledge, make_user
 
 S = CampaignStatus
@@ -24,11 +25,15 @@ def world(session):
     tier = campaign.tiers[0]
     live = make_campaign(founder, status=S.LIVE)
     pledge = make_pledge(live)
+    payout = Payout(campaign_id=live.id, amount_minor=100, currency=live.currency,
+                    status=PayoutStatus.DUE, idempotency_key=f"campaign-{live.id}-payout",
+                    due_at=live.deadline)
+    db.session.add(payout)
     people = {"founder": founder, "other": make_user(name="Other"),
               "backer": make_user(name="Backer"), "operator": make_user(operator=True)}
     session.commit()
     return {"campaign": campaign, "tier": tier, "line": line, "live": live, "pledge": pledge,
-            **people}
+            "payout": payout, **people}
 
 
 def _urls(app, blueprint, world):
@@ -38,7 +43,8 @@ def _urls(app, blueprint, world):
             continue
         values = {"campaign_id": world["campaign"].id, "tier_id": world["tier"].id,
                   "line_id": world["line"].id, "user_id": world["founder"].id,
-                  "pledge_id": world["pledge"].id, "slug": world["live"].slug}
+                  "pledge_id": world["pledge"].id, "slug": world["live"].slug,
+                  "payout_id": world["payout"].id}
         for action in ACTIONS.get(rule.endpoint, [None]):
             args = {k: v for k, v in values.items() if k in rule.arguments}
             if action:
@@ -86,7 +92,8 @@ def test_another_founder_cannot_see_or_change_a_draft(app, client, auth, world):
     auth.login_as(world["other"])
     before = _state(app, world)
     studio_urls = [u for u in _urls(app, "studio", world)
-                   if u[0] not in ("studio.index", "studio.new")]
+                   if u[0] not in ("studio.index", "studio.new", "studio.payouts",
+                                   "studio.connect_payouts")]
     assert len(studio_urls) >= 14
     for endpoint, method, url in studio_urls:
         response = client.open(url, method=method, data={"title": "Hijacked", "reason": "Mine now",

@@ -1,0 +1,216 @@
+"""The operators' money pages: settlement overview, one campaign's money, refunds,
+cancelling a funded campaign, payouts, the charges CSV and the outbox."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import sqlalchemy as sa
+from flask import Response, abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from crowdfund.campaigns.models import Campaign
+from crowdfund.campaigns.queries import collected_of, totals_of
+from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.db import utcnow
+from crowdfund.errors import DomainError
+from crowdfund.extensions import db
+from crowdfund.forms import ConfirmForm
+from crowdfund.ledger.services import founder_owed
+from crowdfund.money import Money
+from crowdfund.notifications.models import OutboxMessage
+from crowdfund.operators import bp
+from crowdfund.payments.gateway import PaymentError
+from crowdfund.pledges.models import Pledge, PledgeStatus, PledgeTransition
+from crowdfund.settlement import payouts, refunds
+from crowdfund.settlement.forms import CancelFundedForm, MarkPaidForm, RefundForm
+from crowdfund.settlement.models import (
+    ChargeAttempt,
+    Payout,
+    PayoutStatus,
+    Refund,
+)
+from crowdfund.settlement.views import refund_from_form, settler
+from crowdfund.web import run_action
+
+S = CampaignStatus
+
+
+def _campaign(campaign_id: int) -> Campaign:
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None:
+        abort(404)
+    return campaign
+
+
+def by_status(campaign_ids: list[int]) -> dict[int, dict[PledgeStatus, tuple[int, Money]]]:
+    """Per campaign: pledge count and amount for each status."""
+    result: dict[int, dict] = {cid: {} for cid in campaign_ids}
+    if not campaign_ids:
+        return result
+    rows = db.session.execute(
+        sa.select(Pledge.campaign_id, Pledge.status, Pledge.currency, sa.func.count(),
+                  sa.func.sum(Pledge.amount_minor))
+        .where(Pledge.campaign_id.in_(campaign_ids), Pledge.status != PledgeStatus.PENDING)
+        .group_by(Pledge.campaign_id, Pledge.status, Pledge.currency))
+    for campaign_id, status, currency, count, amount in rows:
+        result[campaign_id][status] = (count, Money(int(amount or 0), currency))
+    return result
+
+
+@bp.get("/settlement")
+def settlement():
+    now = utcnow()
+    groups = {
+        "Due (past the deadline, not settled yet)": sa.and_(Campaign.status == S.LIVE,
+                                                            Campaign.deadline <= now),
+        "Charging": Campaign.status == S.FUNDED,
+        "Collecting (7-day fix window)": Campaign.status == S.COLLECTING,
+        "Settled": Campaign.status == S.SETTLED,
+    }
+    lists = {label: list(db.session.scalars(sa.select(Campaign).where(where)
+                                            .order_by(Campaign.deadline.desc()).limit(100)))
+             for label, where in groups.items()}
+    ids = [c.id for campaigns in lists.values() for c in campaigns]
+    due_payouts = list(db.session.scalars(sa.select(Payout).where(
+        Payout.status.in_((PayoutStatus.DUE, PayoutStatus.FAILED, PayoutStatus.STARTED)))
+        .order_by(Payout.due_at)))
+    campaigns = {c.id: c for c in db.session.scalars(sa.select(Campaign).where(
+        Campaign.id.in_([p.campaign_id for p in due_payouts])))}
+    errored = db.session.scalar(sa.select(sa.func.count()).select_from(Pledge).where(
+        Pledge.status.in_((PledgeStatus.ERRORED, PledgeStatus.AUTHENTICATION_REQUIRED))))
+    return render_template("operators/settlement.html", lists=lists, stats=by_status(ids),
+                           due_payouts=due_payouts, payout_campaigns=campaigns,
+                           errored=errored, statuses=list(PledgeStatus),
+                           paid_form=MarkPaidForm())
+
+
+@bp.get("/campaigns/<int:campaign_id>/money")
+def money(campaign_id: int):
+    campaign = _campaign(campaign_id)
+    pledges = list(db.session.scalars(
+        sa.select(Pledge).where(Pledge.campaign_id == campaign.id,
+                                Pledge.status != PledgeStatus.PENDING)
+        .order_by(Pledge.id).limit(500)))
+    attempts: dict[int, ChargeAttempt] = {}
+    for attempt in db.session.scalars(sa.select(ChargeAttempt).where(
+            ChargeAttempt.campaign_id == campaign.id).order_by(ChargeAttempt.attempt_no)):
+        attempts[attempt.pledge_id] = attempt  # the latest per pledge
+    payout = db.session.scalar(sa.select(Payout).where(Payout.campaign_id == campaign.id))
+    history = list(db.session.scalars(
+        sa.select(PledgeTransition).join(Pledge, Pledge.id == PledgeTransition.pledge_id)
+        .where(Pledge.campaign_id == campaign.id)
+        .order_by(PledgeTransition.id.desc()).limit(100)))
+    refund_rows = list(db.session.scalars(sa.select(Refund).where(
+        Refund.campaign_id == campaign.id).order_by(Refund.id.desc())))
+    return render_template(
+        "operators/money.html", campaign=campaign, totals=totals_of(campaign),
+        collected=collected_of(campaign),
+        stats=by_status([campaign.id])[campaign.id], pledges=pledges, attempts=attempts,
+        payout=payout, owed=founder_owed(campaign.id, campaign.currency), history=history,
+        refunds=refund_rows, refund_form=RefundForm(), cancel_form=CancelFundedForm(),
+        paid_form=MarkPaidForm(), confirm=ConfirmForm(),
+        refundable={p.id: refunds.refundable(p) for p in pledges
+                    if p.status is PledgeStatus.COLLECTED})
+
+
+@bp.post("/pledges/<int:pledge_id>/refund")
+def refund(pledge_id: int):
+    pledge = db.session.get(Pledge, pledge_id) or abort(404)
+    refund_from_form(pledge, RefundForm(), current_user)
+    return redirect(url_for("operators.money", campaign_id=pledge.campaign_id))
+
+
+@bp.post("/pledges/<int:pledge_id>/retry")
+def retry(pledge_id: int):
+    """Charge a pledge whose payment failed once more, with its saved card."""
+    pledge = db.session.get(Pledge, pledge_id) or abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    campaign_id = pledge.campaign_id
+    if not pledge.needs_payment or pledge.campaign.status not in (S.FUNDED, S.COLLECTING):
+        flash("This pledge has nothing to retry.", "error")
+        return redirect(url_for("operators.money", campaign_id=campaign_id))
+    try:
+        outcome = settler().retry(pledge_id)
+    except PaymentError as exc:
+        outcome = exc.user_message
+    flash(f"Retry of pledge {pledge_id}: {outcome}.", "info")
+    return redirect(url_for("operators.money", campaign_id=campaign_id))
+
+
+@bp.post("/campaigns/<int:campaign_id>/cancel-funded")
+def cancel_funded(campaign_id: int):
+    campaign = _campaign(campaign_id)
+    form = CancelFundedForm()
+    if not form.validate_on_submit():
+        flash("Give a reason (at least 5 characters).", "error")
+        return redirect(url_for("operators.money", campaign_id=campaign.id))
+    try:
+        made = refunds.cancel_funded(campaign, current_user, form.reason.data)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("operators.money", campaign_id=campaign.id))
+    db.session.commit()
+    count = len(made)
+    sent = settler().process_refunds(campaign_id)
+    flash(f"Campaign cancelled. Refunds: {sent} of {count} sent"
+          + ("; the rest go out on the next settlement pass." if sent < count else "."), "info")
+    return redirect(url_for("operators.money", campaign_id=campaign_id))
+
+
+@bp.post("/payouts/<int:payout_id>/paid")
+def mark_paid(payout_id: int):
+    payout = db.session.get(Payout, payout_id) or abort(404)
+    form = MarkPaidForm()
+    if not form.validate_on_submit():
+        flash("Enter the payment reference (at least 3 characters).", "error")
+    else:
+        run_action(lambda: payouts.mark_paid(payout, current_user, form.reference.data),
+                   lambda _: f"Payout of {payout.amount.format()} marked paid.")
+    return redirect(url_for("operators.money", campaign_id=payout.campaign_id))
+
+
+def _cell(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@bp.get("/campaigns/<int:campaign_id>/charges.csv")
+def charges_csv(campaign_id: int):
+    """Every charge attempt of a campaign, with its refunds, for reconciliation."""
+    campaign = _campaign(campaign_id)
+    refunded = dict(db.session.execute(
+        sa.select(Refund.attempt_id, sa.func.sum(Refund.amount_minor))
+        .where(Refund.campaign_id == campaign.id, Refund.status == "succeeded")
+        .group_by(Refund.attempt_id)).all())
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["attempt_id", "pledge_id", "backer_email", "attempt_no", "idempotency_key",
+                     "payment_intent", "status", "amount", "refunded", "currency",
+                     "error_code", "error_message", "started_at", "finished_at"])
+    rows = db.session.scalars(sa.select(ChargeAttempt).where(
+        ChargeAttempt.campaign_id == campaign.id).order_by(ChargeAttempt.id))
+    for a in rows:
+        writer.writerow([
+            a.id, a.pledge_id, a.pledge.backer.email, a.attempt_no, a.idempotency_key,
+            a.payment_intent_id or "", a.status.value, a.amount.to_decimal(),
+            Money(int(refunded.get(a.id, 0)), a.currency).to_decimal(), a.currency,
+            a.error_code or "", _cell(a.error_message), a.created_at.isoformat(),
+            a.finished_at.isoformat() if a.finished_at else ""])
+    return Response(out.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{campaign.slug}-charges.csv"'})
+
+
+@bp.get("/outbox")
+def outbox():
+    """What the platform would have emailed (development and testing only)."""
+    if current_app.config["ENV_NAME"] == "production":
+        abort(404)
+    messages = list(db.session.scalars(sa.select(OutboxMessage)
+                                       .order_by(OutboxMessage.id.desc()).limit(100)))
+    return render_template("operators/outbox.html", messages=messages)
+
+
