@@ -428,6 +428,9 @@ def launch(campaign: Campaign, actor: User | None, now: datetime | None = None) 
     campaign.launched_at = now
     campaign.deadline = now + timedelta(days=campaign.duration_days)
     campaign.scheduled_launch_at = None
+    from crowdfund.notifications import emails
+
+    emails.campaign_launched(campaign)
 
 
 def due_for_scheduled_launch(now: datetime | None = None) -> list[Campaign]:

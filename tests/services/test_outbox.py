@@ -120,3 +120,46 @@ def test_outbox_send_command(app, session, smtp):
     assert result.exit_code == 0, result.output
     assert "sent: 1" in result.output
     assert [m["Subject"] for _, m in smtp.messages] == ["Hello there"]
+
+
+def test_events_write_their_emails(app, session, gw, settler):
+    """Launch, pledge confirmed, funded (founder and backers), receipt, payment failed."""
+    from crowdfund.campaigns import services as campaigns
+    from crowdfund.campaigns.states import CampaignStatus
+    from tests.services.test_recovery import back
+    from tests.services.test_settlement import ended
+
+    campaign = make_campaign(status=CampaignStatus.APPROVED, tiers=0, goal_minor=5_000)
+    campaigns.launch(campaign, campaign.founder)
+    ok = back(campaign, gw, "ok", "60")
+    declined = back(campaign, gw, "declines", "10")
+    ended(campaign)
+    db.session.commit()
+    settler.settle(campaign.id)
+    rows = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    keys = [r.dedupe_key for r in rows]
+    assert keys[0] == f"campaign-{campaign.id}-launched"
+    assert f"campaign-{campaign.id}-outcome-founder" in keys
+    for pledge_id in (ok, declined):
+        assert f"pledge-{pledge_id}-outcome" in keys
+    assert f"pledge-{ok}-receipt" in keys and f"pledge-{declined}-payment-failed" in keys
+    assert sum("-confirmed-" in k for k in keys) == 2
+    funded = next(r for r in rows if r.dedupe_key == f"campaign-{campaign.id}-outcome-founder")
+    assert "is funded" in funded.subject and "$70.00" in funded.text_body
+
+
+def test_a_failed_campaign_tells_founder_and_backers(app, session, gw, settler):
+    from crowdfund.campaigns.states import CampaignStatus
+    from tests.services.test_recovery import back
+    from tests.services.test_settlement import ended
+
+    campaign = make_campaign(status=CampaignStatus.LIVE, tiers=0, goal_minor=100_000)
+    backers = [back(campaign, gw, "ok", "60"), back(campaign, gw, "ok", "15")]
+    ended(campaign)
+    db.session.commit()
+    settler.settle(campaign.id)
+    told = {r.dedupe_key: r for r in db.session.scalars(sa.select(OutboxMessage))}
+    founder = told[f"campaign-{campaign.id}-outcome-founder"]
+    assert "did not reach its goal" in founder.subject and "$75.00" in founder.text_body
+    for pledge_id in backers:
+        assert "will not be" in told[f"pledge-{pledge_id}-outcome"].text_body
