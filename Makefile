@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 export FLASK_APP := wsgi
 
-.PHONY: run test install lint migrate seed clean
+.PHONY: run test install lint migrate seed bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,11 @@ test: install
 	@scripts/test.sh
 
 lint: install
-	$(BIN)/ruff check crowdfund tests
+	$(BIN)/ruff check crowdfund tests bench
+
+## bench: settlement throughput against the sandbox (N=2000), as a ratio to the sandbox
+bench: install
+	$(BIN)/python bench/settle.py --pledges $${PLEDGES:-2000}
 
 migrate: install
 	CROWDFUND_ENV=development $(BIN)/flask db upgrade

@@ -130,6 +130,7 @@ def seed() -> list[DemoAccount]:
         campaigns.launch(campaign, founder, now=now - timedelta(days=ago, hours=2))
         campaign_rows.append(campaign)
     _seed_pledges(campaign_rows, founder)
+    _seed_ended(founder, operator, users["backer"])
     waiting = _draft(founder, "Loom & Larch: small-batch wool blankets", "crafts", "USD", "12000",
                      30, ((90, 70, 50), (200, 170, 120)), [("Blanket", "120", 80, True)])
     campaigns.submit(waiting, founder)
@@ -202,6 +203,38 @@ def _seed_pledges(rows, founder: User) -> int:
     return len(DEMO_PLEDGES)
 
 
+def _seed_ended(founder: User, operator: User, backer: User) -> None:
+    """A campaign whose deadline has just passed, over its goal: the settle loop of
+    ``make run`` charges it within a minute. The demo backer's card declines at charge
+    time, so they get the "fix your payment" email (outbox) and page."""
+    from crowdfund.payments import gateway
+    from crowdfund.payments.sandbox import confirm_setup_as_browser
+    from crowdfund.pledges import services as pledges
+
+    gw = gateway()
+    if not gw.api_base:
+        return  # real Stripe keys: no made-up pledges
+    campaign = _draft(founder, "Harbour Lights: a pocket tide clock", "design", "USD", "150", 7,
+                      ((20, 60, 110), (120, 190, 220)), [("Tide clock", "45", 100, False)])
+    campaigns.submit(campaign, founder)
+    campaigns.approve(campaign, operator, "Demo")
+    campaigns.launch(campaign, founder, now=utcnow() - timedelta(days=6, hours=23))
+    cards = [(backer, "4000000000000341", "60")]  # declines when charged
+    cards += [(accounts.register_user(f"demo.tide{n}@example.com", f"demo-tide-{n}-pass", name),
+               "4242424242424242", amount)
+              for n, (name, amount) in enumerate([("Ola Nordmann", "75"), ("Ana Silva", "50")])]
+    db.session.flush()
+    for person, number, amount in cards:
+        pledge = pledges.start_pledge(person, campaign, campaign.tiers[0],
+                                      Money.from_decimal(amount, "USD"), None)
+        db.session.flush()
+        intent = pledges.ensure_setup_intent(pledge, person, gw)
+        confirm_setup_as_browser(gw.api_base, intent.client_secret, number,
+                                 publishable_key=gw.publishable_key)
+        pledges.confirm_card(pledge, gw, actor=person)
+    campaign.deadline = utcnow() - timedelta(minutes=1)  # the demo's deadline has passed
+
+
 def print_accounts(accounts_: list[DemoAccount] | tuple[DemoAccount, ...]) -> None:
     click.echo("Demo accounts (email / password):")
     for account in accounts_:
@@ -220,5 +253,6 @@ def seed_command() -> None:
     created = seed()
     db.session.commit()
     click.echo("Seeded the demo: 4 live campaigns (with pledges when the sandbox is in use), "
-               "1 in review, 1 draft.")
+               "1 just past its deadline (settled within a minute; the demo backer's card "
+               "declines, see their pledges), 1 in review, 1 draft.")
     print_accounts(created)

@@ -9,6 +9,7 @@ export FLASK_APP=wsgi
 BIN=.venv/bin
 PORT="${PORT:-5000}"
 SANDBOX_PORT="${SANDBOX_PORT:-8420}"
+export PUBLIC_URL="${PUBLIC_URL:-http://127.0.0.1:${PORT}}"  # links in emails
 
 pids=()
 # Background helpers ignore Ctrl-C (bash does that for `&` jobs in scripts): stop them here.
@@ -48,6 +49,9 @@ pids+=($!)
 
 echo
 echo "crowdfund is running at http://127.0.0.1:${PORT}  (Ctrl-C to stop)"
+if [ -z "${SMTP_HOST:-}" ]; then
+  echo "Email is not sent (no SMTP_HOST): operators read it at http://127.0.0.1:${PORT}/operators/outbox"
+fi
 echo
 # In the foreground, so that Ctrl-C reaches it; the EXIT trap then stops the rest.
 "$BIN/flask" run --host 127.0.0.1 --port "$PORT"

@@ -8,7 +8,7 @@ status=0
 skipped=()
 
 echo "== ruff"
-"$BIN/ruff" check crowdfund tests || status=1
+"$BIN/ruff" check crowdfund tests bench || status=1
 
 if [ ! -x /usr/bin/chromium ]; then
   skipped+=("Browser suite (tests/browser): no /usr/bin/chromium. Install Debian's chromium package (apt-get install chromium); .ci/run does.")

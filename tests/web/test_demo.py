@@ -38,11 +38,26 @@ def test_seed_with_the_sandbox_makes_real_pledges(app, stripe_sandbox):
     result = app.test_cli_runner().invoke(args=["demo", "seed"])
     assert result.exit_code == 0, result.output
     with app.app_context():
-        pledges = db.session.scalars(sa.select(Pledge)).all()
-        assert len(pledges) == 13 and {p.status for p in pledges} == {PledgeStatus.ACTIVE}
-        assert all(p.card_last4 == "4242" for p in pledges)
+        pledges = db.session.scalars(sa.select(Pledge).order_by(Pledge.id)).all()
+        assert len(pledges) == 16 and {p.status for p in pledges} == {PledgeStatus.ACTIVE}
+        assert [p.card_last4 for p in pledges].count("4242") == 15
+        ended = db.session.scalar(sa.select(Campaign).where(Campaign.slug.like("harbour%")))
+        ended_id = ended.id
+    # The ended campaign settles: the demo backer's card declines, the others pay.
+    from crowdfund.payments import gateway
+    from crowdfund.settlement.runner import Settler
+
+    with app.app_context():
+        settler = Settler(app, gateway(), worker="demo", sleep=lambda s: None)
+    report = settler.settle(ended_id)
+    assert report.outcome == "funded: charged"
+    assert report.counts == {"succeeded": 2, "failed": 1}
+    with app.app_context():
+        errored = db.session.scalar(sa.select(Pledge).where(
+            Pledge.status == PledgeStatus.ERRORED))
+        assert errored.backer.email == "backer@example.com"
         salt = db.session.scalar(sa.select(Campaign).where(Campaign.slug.like("the-salt-road%")))
         assert totals_of(salt).percent_of(salt.goal) >= 100
     # The cards are really saved in the sandbox, on the backers' customers.
-    method = stripe_sandbox.get(f"/v1/payment_methods/{pledges[0].payment_method_id}")
+    method = stripe_sandbox.get(f"/v1/payment_methods/{pledges[1].payment_method_id}")
     assert method["customer"] and method["card"]["last4"] == "4242"
