@@ -155,7 +155,9 @@ def cancel_funded(campaign_id: int):
         return redirect(url_for("operators.money", campaign_id=campaign.id))
     db.session.commit()
     count = len(made)
-    sent = settler().process_refunds(campaign_id)
+    run = settler()
+    run.cancel_orphaned_waiting()  # 3-D Secure payments nobody may complete now
+    sent = run.process_refunds(campaign_id)
     flash(f"Campaign cancelled. Refunds: {sent} of {count} sent"
           + ("; the rest go out on the next settlement pass." if sent < count else "."), "info")
     return redirect(url_for("operators.money", campaign_id=campaign_id))

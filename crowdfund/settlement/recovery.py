@@ -123,6 +123,23 @@ def final_retry_made(pledge: Pledge) -> bool:
             and attempt.status is not C.STARTED)
 
 
+def can_drop(pledge: Pledge) -> bool:
+    """Only when no charge of it is unfinished or unknown (it might have gone through)."""
+    unsure = db.session.scalar(sa.select(sa.func.count()).select_from(ChargeAttempt).where(
+        ChargeAttempt.pledge_id == pledge.id,
+        ChargeAttempt.status.in_((C.STARTED, C.UNKNOWN, C.REQUIRES_ACTION))))
+    return pledge.needs_payment and not unsure
+
+
+def orphaned_waiting_ids() -> list[int]:
+    """Pledges no longer waiting for payment (dropped, cancelled with the campaign) whose
+    PaymentIntent still waits for authentication: it must be cancelled."""
+    return list(db.session.scalars(
+        sa.select(ChargeAttempt.pledge_id).join(Pledge, Pledge.id == ChargeAttempt.pledge_id)
+        .where(ChargeAttempt.status == C.REQUIRES_ACTION, Pledge.status.not_in(NEEDS_PAYMENT))
+        .order_by(ChargeAttempt.pledge_id)))
+
+
 def drop(pledge: Pledge, now: datetime | None = None) -> None:
     """Unpaid after the final retry: dropped, its reward unit freed, the backer told."""
     pledge_states.apply(pledge, P.DROPPED,

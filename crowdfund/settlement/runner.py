@@ -239,10 +239,11 @@ class Settler:
                 continue  # the PaymentIntent could not be cancelled: try again next pass
             with self.app.app_context():
                 pledge = db.session.get(Pledge, pledge_id, with_for_update=True)
-                if pledge.needs_payment:
+                if recovery.can_drop(pledge):
                     recovery.drop(pledge)
                     done["dropped"] += 1
                 db.session.commit()
+        done["cancelled waiting"] = self.cancel_orphaned_waiting()
         with self.app.app_context():
             for campaign_id in recovery.campaigns_to_settle():
                 recovery.settle_campaign(db.session.get(Campaign, campaign_id))
@@ -251,6 +252,22 @@ class Settler:
             db.session.commit()
         done["payouts sent"] = self.send_transfers()
         return done
+
+    def cancel_orphaned_waiting(self) -> int:
+        """Cancel PaymentIntents still waiting for authentication on pledges that no longer
+        need them (dropped, or their campaign was cancelled), so nobody completes one later.
+        One that was completed in the meantime is recorded (and shows in the ledger check
+        as a charge on a pledge that is not collected: an operator refunds it)."""
+        with self.app.app_context():
+            ids = recovery.orphaned_waiting_ids()
+            db.session.commit()
+        cancelled = 0
+        for pledge_id in ids:
+            try:
+                cancelled += self.complete_or_cancel_waiting(pledge_id) is None
+            except PaymentError as error:
+                log.warning("pledge %s: could not cancel its PaymentIntent: %s", pledge_id, error)
+        return cancelled
 
     # --- refunds and payouts ---------------------------------------------------------------
 

@@ -219,3 +219,26 @@ def test_collection_window_closes_into_settled_with_a_payout(app, session, gw, c
     settler.process_recovery()
     db.session.expire_all()
     assert db.session.get(Payout, payout.id).status is PayoutStatus.DUE
+
+
+def test_webhook_records_an_authentication_completed_elsewhere(app, client, session, gw,
+                                                              charged):
+    """The backer completed 3-D Secure but never came back to our page: the
+    ``payment_intent.succeeded`` webhook reads the PaymentIntent and records it once."""
+    import json
+    import time
+
+    _, _, ids = charged
+    waiting = recovery.waiting_authentication(pledge_of(ids["3ds"]))
+    gw.complete_authentication(waiting.payment_intent_id)
+    payload = json.dumps({"id": "evt_pi_1", "type": "payment_intent.succeeded",
+                          "created": int(time.time()),
+                          "data": {"object": {"id": waiting.payment_intent_id}}}).encode()
+    session.commit()
+    response = client.post("/webhooks/stripe", data=payload,
+                           headers={"Stripe-Signature": gw.sign(payload),
+                                    "Content-Type": "application/json"})
+    assert response.status_code == 200
+    assert pledge_of(ids["3ds"]).status is P.COLLECTED
+    session.commit()
+    assert ledger.check() == []

@@ -12,7 +12,7 @@ from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.extensions import db
 from crowdfund.pledges.models import PledgeStatus
 from crowdfund.settlement import recovery
-from crowdfund.settlement.models import Payout, PayoutStatus, Refund
+from crowdfund.settlement.models import ChargeAttempt, Payout, PayoutStatus, Refund
 from tests.factories import make_campaign, make_user
 from tests.services.test_recovery import back, pledge_of
 from tests.services.test_settlement import ended
@@ -126,6 +126,11 @@ def test_operator_cancels_a_funded_campaign(app, client, auth, session, gw, char
     assert db.session.get(Campaign, campaign_id).status is S.CANCELLED
     assert pledge_of(ids["ok"]).status is P.REFUNDED
     assert pledge_of(ids["declines"]).status is P.DROPPED
+    assert pledge_of(ids["3ds"]).status is P.DROPPED
+    attempt = next(a for a in db.session.scalars(sa.select(ChargeAttempt).where(
+        ChargeAttempt.pledge_id == ids["3ds"])))
+    assert attempt.status.value == "failed"  # its PaymentIntent was cancelled
+    assert gw.payment_intents[attempt.payment_intent_id]["status"] == "canceled"
 
 
 def test_founder_refunds_own_backer_only(app, client, auth, session, charged):
