@@ -266,12 +266,7 @@ def pay_with_card(pledge_id: int):
         db.session.rollback()
         flash(getattr(exc, "message", None) or exc.user_message, "error")
         return redirect(url_for("pledges.pay", pledge_id=pledge.id))
-    try:
-        outcome = _settler().retry(pledge.id)
-    except PaymentError as exc:
-        flash(exc.user_message, "error")
-        return redirect(url_for("pledges.pay", pledge_id=pledge.id))
-    return _after_payment(pledge.id, outcome)
+    return _charge_again(pledge.id)
 
 
 @bp.post("/pledges/<int:pledge_id>/pay/retry")
@@ -283,12 +278,17 @@ def pay_again(pledge_id: int):
         return redirect(url_for("pledges.show", pledge_id=pledge_id))
     if not ConfirmForm().validate_on_submit():
         abort(400)
+    return _charge_again(pledge.id)
+
+
+def _charge_again(pledge_id: int):
+    """One more charge attempt (crash-safe, its own commits), then say how it went."""
     try:
-        outcome = _settler().retry(pledge.id)
+        outcome = _settler().retry(pledge_id)
     except PaymentError as exc:
         flash(exc.user_message, "error")
-        return redirect(url_for("pledges.pay", pledge_id=pledge.id))
-    return _after_payment(pledge.id, outcome)
+        return redirect(url_for("pledges.pay", pledge_id=pledge_id))
+    return _after_payment(pledge_id, outcome)
 
 
 @bp.get("/pledges")
