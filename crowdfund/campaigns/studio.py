@@ -316,15 +316,15 @@ def cancel(campaign_id: int):
 def backers(campaign_id: int):
     from crowdfund.pledges.services import backers_of
     from crowdfund.settlement.forms import RefundForm
-    from crowdfund.settlement.refunds import payout_paid, refundable
+    from crowdfund.settlement.refunds import payout_paid, refundable_of
 
     campaign = own_campaign(campaign_id)
     pledges = backers_of(campaign)
     can_refund = not payout_paid(campaign.id)
     return render_template("studio/backers.html", campaign=campaign, pledges=pledges,
                            totals=totals_of(campaign), refund_form=RefundForm(),
-                           refundable={p.id: refundable(p) for p in pledges
-                                       if can_refund and p.status.value == "collected"})
+                           refundable=refundable_of([p for p in pledges if can_refund
+                                                     and p.status.value == "collected"]))
 
 
 def _csv_cell(value) -> str:

@@ -9,6 +9,7 @@ import io
 import sqlalchemy as sa
 from flask import Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.queries import collected_of, totals_of
@@ -92,7 +93,7 @@ def money(campaign_id: int):
     pledges = list(db.session.scalars(
         sa.select(Pledge).where(Pledge.campaign_id == campaign.id,
                                 Pledge.status != PledgeStatus.PENDING)
-        .order_by(Pledge.id).limit(500)))
+        .options(selectinload(Pledge.backer)).order_by(Pledge.id).limit(500)))
     attempts: dict[int, ChargeAttempt] = {}
     for attempt in db.session.scalars(sa.select(ChargeAttempt).where(
             ChargeAttempt.campaign_id == campaign.id).order_by(ChargeAttempt.attempt_no)):
@@ -111,8 +112,8 @@ def money(campaign_id: int):
         payout=payout, owed=founder_owed(campaign.id, campaign.currency), history=history,
         refunds=refund_rows, refund_form=RefundForm(), cancel_form=CancelFundedForm(),
         paid_form=MarkPaidForm(), confirm=ConfirmForm(),
-        refundable={p.id: refunds.refundable(p) for p in pledges
-                    if p.status is PledgeStatus.COLLECTED})
+        refundable=refunds.refundable_of(
+            [p for p in pledges if p.status is PledgeStatus.COLLECTED]))
 
 
 @bp.post("/pledges/<int:pledge_id>/refund")
