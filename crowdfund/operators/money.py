@@ -9,7 +9,7 @@ import io
 import sqlalchemy as sa
 from flask import Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.queries import collected_of, totals_of
@@ -79,12 +79,23 @@ def settlement():
         .order_by(Payout.due_at)))
     campaigns = {c.id: c for c in db.session.scalars(sa.select(Campaign).where(
         Campaign.id.in_([p.campaign_id for p in due_payouts])))}
+    failing = (PledgeStatus.ERRORED, PledgeStatus.AUTHENTICATION_REQUIRED)
     errored = db.session.scalar(sa.select(sa.func.count()).select_from(Pledge).where(
-        Pledge.status.in_((PledgeStatus.ERRORED, PledgeStatus.AUTHENTICATION_REQUIRED))))
+        Pledge.status.in_(failing)))
+    earlier = aliased(ChargeAttempt)
+    latest = (sa.select(sa.func.max(earlier.id)).where(earlier.pledge_id == Pledge.id)
+              .correlate(Pledge).scalar_subquery())
+    failed = db.session.execute(
+        sa.select(Pledge, ChargeAttempt, Campaign).select_from(Pledge)
+        .join(ChargeAttempt, ChargeAttempt.id == latest)
+        .join(Campaign, Campaign.id == Pledge.campaign_id)
+        .where(Pledge.status.in_(failing))
+        .options(selectinload(Pledge.backer))
+        .order_by(Pledge.payment_failed_at, Pledge.id).limit(100)).all()
     return render_template("operators/settlement.html", lists=lists, stats=by_status(ids),
                            due_payouts=due_payouts, payout_campaigns=campaigns,
-                           errored=errored, statuses=list(PledgeStatus),
-                           paid_form=MarkPaidForm())
+                           errored=errored, failed=failed, statuses=list(PledgeStatus),
+                           paid_form=MarkPaidForm(), confirm=ConfirmForm())
 
 
 @bp.get("/campaigns/<int:campaign_id>/money")

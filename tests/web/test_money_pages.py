@@ -84,6 +84,8 @@ def test_console_lists_and_money_page(app, client, auth, session, charged):
     page = client.get("/operators/settlement").get_data(as_text=True)
     assert "Collecting (7-day fix window) (1)" in page
     assert "2 pledges with a failed payment" in page
+    assert "Failed payments (2)" in page and "card_declined" in page
+    assert f"/operators/pledges/{ids['declines']}/retry" in page
     page = client.get(f"/operators/campaigns/{campaign_id}/money").get_data(as_text=True)
     assert "card_declined" in page and "Retry charge" in page and "Refund" in page
     assert "$120.00" in page  # collected
