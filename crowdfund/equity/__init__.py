@@ -1,0 +1,1 @@
+"""Equity crowdfunding: offerings, investor protection, allocation and the cap table."""
