@@ -74,6 +74,8 @@ class BaseConfig:
     SUPPORTED_CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "CHF", "SEK", "JPY")
     MAX_GOAL_MAJOR = 100_000_000  # a goal above this (in major units) is refused
     MAX_PLEDGE_MAJOR = 100_000  # one pledge (and a tier minimum) at most this
+    #: Reg CF: an issuer raises at most this (in the campaign's currency) in 12 months.
+    EQUITY_MAX_RAISE_MAJOR = 5_000_000
     LAST_DAY_LOCK = timedelta(hours=24)
 
     #: A pledge whose card is not confirmed within this time gives back its reward unit.

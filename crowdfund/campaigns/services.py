@@ -377,10 +377,15 @@ def readiness(campaign: Campaign) -> list[CheckItem]:
     if campaign.kind is CampaignKind.REWARD:
         items.append(CheckItem("At least one reward", bool(campaign.tiers)))
     else:
+        from crowdfund.equity.services import offering_of
+
         items.append(CheckItem(
-            "Offering terms", False,
-            "Equity offering terms (security, price, target and maximum, disclosures) are not "
-            "available yet, so equity campaigns cannot be submitted for review."))
+            "Offering terms", offering_of(campaign) is not None,
+            "Issuer, security, price or cap, maximum, minimum investment, allocation."))
+        items.append(CheckItem(
+            "Investing opens", False,
+            "Investor profiles, limits and investing are not available yet, so equity "
+            "campaigns cannot be submitted for review."))
     return items
 
 

@@ -422,3 +422,73 @@ def connect_payouts():
         flash(exc.user_message, "error")
         return redirect(url_for("studio.payouts"))
     return redirect(url)
+
+
+# --- equity offering terms -------------------------------------------------------------
+
+
+def _offering_input(form, campaign: Campaign):
+    """The form's terms as a service input; None after a field error (shown on the form)."""
+    from crowdfund.equity.models import AllocationPolicy, SecurityType
+    from crowdfund.equity.services import OfferingInput
+
+    amounts = {}
+    for name in ("maximum", "minimum_investment", "price_per_share", "pre_money_valuation",
+                 "valuation_cap"):
+        field = getattr(form, name)
+        amounts[name] = field.money_in(campaign.currency) if field.data is not None else None
+        if field.data is not None and amounts[name] is None:
+            return None
+    return OfferingInput(
+        issuer_legal_name=form.issuer_legal_name.data, incorporated_on=form.incorporated_on.data,
+        issuer_jurisdiction=form.issuer_jurisdiction.data,
+        security=SecurityType(form.security.data), allocation=AllocationPolicy(
+            form.allocation.data), use_of_proceeds_md=form.use_of_proceeds_md.data,
+        discount_bps=form.discount.data, interest_rate_bps=form.interest_rate.data,
+        maturity_on=form.maturity_on.data, **amounts)
+
+
+@studio_bp.route("/<int:campaign_id>/offering", methods=["GET", "POST"])
+def offering(campaign_id: int):
+    """Equity campaigns: the terms of the offering (locked once in review)."""
+    from decimal import Decimal
+
+    from crowdfund.equity.forms import OfferingForm
+    from crowdfund.equity.services import financial_review_level, offering_of, save_terms
+
+    campaign = own_campaign(campaign_id)
+    if campaign.kind is not CampaignKind.EQUITY:
+        abort(404)
+    current = offering_of(campaign)
+    form = OfferingForm()
+    if request.method == "GET" and current is not None:
+        form = OfferingForm(obj=current, security=current.security.value,
+                            allocation=current.allocation.value,
+                            discount=current.discount_bps,
+                            interest_rate=current.interest_rate_bps)
+        for name in ("maximum", "minimum_investment", "price_per_share", "pre_money_valuation",
+                     "valuation_cap"):
+            value = getattr(current, name)
+            getattr(form, name).data = value.to_decimal() if value is not None else None
+    elif request.method == "GET":
+        form.maximum.data = campaign.goal.to_decimal() * Decimal(2)
+    if form.validate_on_submit():
+        terms = _offering_input(form, campaign)
+        if terms is not None:
+            try:
+                save_terms(campaign, current_user, terms)
+            except DomainError as exc:
+                db.session.rollback()
+                form_error(form, exc)
+            else:
+                db.session.commit()
+                flash("Offering terms saved.", "success")
+                return redirect(url_for("studio.offering", campaign_id=campaign.id))
+    maximum = (form.maximum.money_in(campaign.currency) if form.maximum.data is not None
+               else campaign.goal)
+    max_raise = Money.from_decimal(str(current_app.config["EQUITY_MAX_RAISE_MAJOR"]),
+                                   campaign.currency)
+    return render_template("studio/offering.html", campaign=campaign, form=form,
+                           offering=current, max_raise=max_raise,
+                           review_level=financial_review_level(maximum or campaign.goal)), \
+        _status(form)

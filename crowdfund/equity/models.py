@@ -1,0 +1,122 @@
+"""The terms of an equity offering (one per equity campaign), locked at launch."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crowdfund.campaigns.models import Campaign
+from crowdfund.db import TimestampMixin, str_enum
+from crowdfund.extensions import db
+from crowdfund.money import Money
+
+
+class SecurityType(enum.Enum):
+    COMMON_STOCK = "common_stock"
+    PREFERRED_STOCK = "preferred_stock"
+    SAFE = "safe"
+    CONVERTIBLE_NOTE = "convertible_note"
+
+    @property
+    def label(self) -> str:
+        return SECURITY_LABELS[self]
+
+    @property
+    def is_stock(self) -> bool:
+        return self in (SecurityType.COMMON_STOCK, SecurityType.PREFERRED_STOCK)
+
+
+SECURITY_LABELS = {
+    SecurityType.COMMON_STOCK: "Common stock",
+    SecurityType.PREFERRED_STOCK: "Preferred stock",
+    SecurityType.SAFE: "SAFE (simple agreement for future equity)",
+    SecurityType.CONVERTIBLE_NOTE: "Convertible note",
+}
+
+
+class AllocationPolicy(enum.Enum):
+    """Who gets what when commitments exceed the maximum."""
+
+    FIRST_COME = "first_come"
+    PRO_RATA = "pro_rata"
+
+
+ALLOCATION_LABELS = {
+    AllocationPolicy.FIRST_COME: "First come, first served",
+    AllocationPolicy.PRO_RATA: "Pro rata (everyone cut by the same share)",
+}
+
+
+class Offering(TimestampMixin, db.Model):
+    """What an equity campaign sells, at what terms. The target is the campaign's goal."""
+
+    __tablename__ = "offerings"
+    __table_args__ = (
+        sa.CheckConstraint("maximum_minor > 0", name="maximum_positive"),
+        sa.CheckConstraint("minimum_investment_minor > 0 AND "
+                           "minimum_investment_minor <= maximum_minor",
+                           name="minimum_within_maximum"),
+        sa.CheckConstraint("price_per_share_minor IS NULL OR price_per_share_minor > 0",
+                           name="price_positive"),
+        sa.CheckConstraint("discount_bps IS NULL OR (discount_bps > 0 AND discount_bps < 10000)",
+                           name="discount_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id"), unique=True)
+    issuer_legal_name: Mapped[str] = mapped_column(sa.String(200))
+    issuer_jurisdiction: Mapped[str] = mapped_column(sa.String(2))
+    incorporated_on: Mapped[date] = mapped_column(sa.Date)
+    security: Mapped[SecurityType] = mapped_column(str_enum(SecurityType))
+    #: Stock: price of one share and the company's value before the raise.
+    price_per_share_minor: Mapped[int | None] = mapped_column(sa.BigInteger)
+    pre_money_valuation_minor: Mapped[int | None] = mapped_column(sa.BigInteger)
+    #: SAFE and convertible note: valuation cap and/or discount (basis points).
+    valuation_cap_minor: Mapped[int | None] = mapped_column(sa.BigInteger)
+    discount_bps: Mapped[int | None] = mapped_column()
+    #: Convertible note: yearly interest (basis points) and maturity.
+    interest_rate_bps: Mapped[int | None] = mapped_column()
+    maturity_on: Mapped[date | None] = mapped_column(sa.Date)
+    maximum_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    minimum_investment_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    allocation: Mapped[AllocationPolicy] = mapped_column(str_enum(AllocationPolicy))
+    use_of_proceeds_md: Mapped[str] = mapped_column(sa.Text, default="")
+
+    campaign: Mapped[Campaign] = relationship()
+
+    def _money(self, minor: int | None) -> Money | None:
+        return None if minor is None else Money(minor, self.campaign.currency)
+
+    @property
+    def target(self) -> Money:
+        return self.campaign.goal
+
+    @property
+    def maximum(self) -> Money:
+        return Money(self.maximum_minor, self.campaign.currency)
+
+    @property
+    def minimum_investment(self) -> Money:
+        return Money(self.minimum_investment_minor, self.campaign.currency)
+
+    @property
+    def price_per_share(self) -> Money | None:
+        return self._money(self.price_per_share_minor)
+
+    @property
+    def pre_money_valuation(self) -> Money | None:
+        return self._money(self.pre_money_valuation_minor)
+
+    @property
+    def valuation_cap(self) -> Money | None:
+        return self._money(self.valuation_cap_minor)
+
+    @property
+    def shares_offered(self) -> int | None:
+        """Whole shares the maximum buys (stock only)."""
+        if not self.price_per_share_minor:
+            return None
+        return self.maximum_minor // self.price_per_share_minor

@@ -1,0 +1,139 @@
+"""Offering terms: checked as a whole, saved while the campaign can be edited, locked at
+launch. Services never commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from flask import current_app
+
+from crowdfund.auth.models import User
+from crowdfund.campaigns.models import Campaign
+from crowdfund.campaigns.services import require_founder
+from crowdfund.campaigns.states import EDITABLE_STATUSES, CampaignKind
+from crowdfund.equity.models import AllocationPolicy, Offering, SecurityType
+from crowdfund.errors import DomainError
+from crowdfund.extensions import db
+from crowdfund.money import Money
+
+#: Financial statements an issuer must provide, by the amount offered in 12 months
+#: (Reg CF, 227.201(t), 2022 thresholds; first-time issuers up to $1.235M: reviewed).
+REVIEW_LEVELS = (
+    (124_000_00, "certified by the principal executive officer (tax return information)"),
+    (618_000_00, "reviewed by an independent public accountant"),
+    (1_235_000_00, "reviewed by an independent public accountant (audited if you have raised "
+                   "under Regulation Crowdfunding before)"),
+)
+AUDITED = "audited by an independent public accountant"
+
+
+def financial_review_level(maximum: Money) -> str:
+    for limit, level in REVIEW_LEVELS:
+        if maximum.amount <= limit:
+            return level
+    return AUDITED
+
+
+@dataclass(frozen=True)
+class OfferingInput:
+    issuer_legal_name: str
+    issuer_jurisdiction: str
+    incorporated_on: date
+    security: SecurityType
+    maximum: Money
+    minimum_investment: Money
+    allocation: AllocationPolicy
+    use_of_proceeds_md: str = ""
+    price_per_share: Money | None = None
+    pre_money_valuation: Money | None = None
+    valuation_cap: Money | None = None
+    discount_bps: int | None = None
+    interest_rate_bps: int | None = None
+    maturity_on: date | None = None
+
+
+def offering_of(campaign: Campaign) -> Offering | None:
+    return db.session.scalar(sa.select(Offering).where(Offering.campaign_id == campaign.id))
+
+
+def _check(campaign: Campaign, terms: OfferingInput, today: date) -> None:
+    """Every rule at once would be kinder, but one clear error next to its field is what
+    the form shows; the first broken rule wins."""
+    currency = campaign.currency
+    for field, value in (("maximum", terms.maximum), ("minimum_investment",
+                                                      terms.minimum_investment),
+                         ("price_per_share", terms.price_per_share),
+                         ("pre_money_valuation", terms.pre_money_valuation),
+                         ("valuation_cap", terms.valuation_cap)):
+        if value is not None and value.currency != currency:
+            raise DomainError(f"Amounts are in {currency}, the campaign's currency.", field=field)
+        if value is not None and value.amount <= 0:
+            raise DomainError("Must be more than zero.", field=field)
+    if terms.incorporated_on > today:
+        raise DomainError("The incorporation date cannot be in the future.",
+                          field="incorporated_on")
+    if terms.maximum < campaign.goal:
+        raise DomainError(f"The maximum cannot be below the target (your goal, "
+                          f"{campaign.goal.format()}).", field="maximum")
+    cap = Money.from_decimal(str(current_app.config["EQUITY_MAX_RAISE_MAJOR"]), currency)
+    if terms.maximum > cap:
+        raise DomainError(f"An issuer can raise at most {cap.format()} in 12 months.",
+                          field="maximum")
+    if terms.minimum_investment > terms.maximum:
+        raise DomainError("The minimum investment cannot be above the maximum.",
+                          field="minimum_investment")
+    if terms.security.is_stock:
+        if terms.price_per_share is None:
+            raise DomainError("Enter the price of one share.", field="price_per_share")
+        if terms.pre_money_valuation is None:
+            raise DomainError("Enter the company's valuation before this raise.",
+                              field="pre_money_valuation")
+        if terms.minimum_investment < terms.price_per_share:
+            raise DomainError("The minimum investment must buy at least one share.",
+                              field="minimum_investment")
+    else:
+        if terms.valuation_cap is None and terms.discount_bps is None:
+            raise DomainError("Give a valuation cap, a discount or both.", field="valuation_cap")
+    if terms.discount_bps is not None and not 0 < terms.discount_bps < 10_000:
+        raise DomainError("A discount is between 0% and 100%.", field="discount")
+    if terms.security is SecurityType.CONVERTIBLE_NOTE:
+        if terms.interest_rate_bps is None or terms.interest_rate_bps < 0:
+            raise DomainError("Enter the note's yearly interest rate.", field="interest_rate")
+        if terms.maturity_on is None or terms.maturity_on <= today:
+            raise DomainError("The maturity date must be in the future.", field="maturity_on")
+
+
+def save_terms(campaign: Campaign, founder: User, terms: OfferingInput,
+               today: date | None = None) -> Offering:
+    """Create or replace the offering terms of an equity campaign that can still be edited."""
+    require_founder(campaign, founder)
+    if campaign.kind is not CampaignKind.EQUITY:
+        raise DomainError("Only equity campaigns have offering terms.")
+    if campaign.status not in EDITABLE_STATUSES:
+        raise DomainError("The offering terms are locked once the campaign is in review or live.")
+    today = today or date.today()
+    _check(campaign, terms, today)
+    offering = offering_of(campaign) or Offering(campaign_id=campaign.id)
+    stock = terms.security.is_stock
+    note = terms.security is SecurityType.CONVERTIBLE_NOTE
+    offering.issuer_legal_name = terms.issuer_legal_name.strip()
+    offering.issuer_jurisdiction = terms.issuer_jurisdiction.upper()
+    offering.incorporated_on = terms.incorporated_on
+    offering.security = terms.security
+    offering.maximum_minor = terms.maximum.amount
+    offering.minimum_investment_minor = terms.minimum_investment.amount
+    offering.allocation = terms.allocation
+    offering.use_of_proceeds_md = terms.use_of_proceeds_md.strip()
+    # Only the fields of the chosen security are kept: no stale terms of another kind.
+    offering.price_per_share_minor = terms.price_per_share.amount if stock else None
+    offering.pre_money_valuation_minor = terms.pre_money_valuation.amount if stock else None
+    offering.valuation_cap_minor = (terms.valuation_cap.amount
+                                    if not stock and terms.valuation_cap else None)
+    offering.discount_bps = terms.discount_bps if not stock else None
+    offering.interest_rate_bps = terms.interest_rate_bps if note else None
+    offering.maturity_on = terms.maturity_on if note else None
+    db.session.add(offering)
+    db.session.flush()
+    return offering
