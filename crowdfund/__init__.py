@@ -91,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.campaigns import bp as campaigns_bp
     from crowdfund.campaigns import studio_bp
     from crowdfund.demo import bp as demo_bp
+    from crowdfund.equity.routes import bp as equity_bp
     from crowdfund.jobs import bp as jobs_bp
     from crowdfund.ledger.cli import bp as ledger_bp
     from crowdfund.main import bp as main_bp
@@ -102,7 +103,8 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.settlement.cli import bp as settlement_bp
 
     for blueprint in (main_bp, auth_bp, campaigns_bp, studio_bp, operators_bp, pledges_bp,
-                      webhooks_bp, demo_bp, jobs_bp, settlement_bp, ledger_bp, outbox_bp):
+                      webhooks_bp, demo_bp, jobs_bp, settlement_bp, ledger_bp, outbox_bp,
+                      equity_bp):
         app.register_blueprint(blueprint)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from crowdfund.equity.models import ALLOCATION_LABELS, SECURITY_LABELS
@@ -70,3 +70,39 @@ class OfferingForm(FlaskForm):
     def validate_incorporated_on(self, field):
         if field.data is not None and field.data.year < 1800:
             raise ValidationError("Enter a real incorporation date.")
+
+
+class InvestorProfileForm(FlaskForm):
+    jurisdiction = SelectField("Country you live in", validators=[
+        DataRequired(message="Choose the country you live in.")])
+    annual_income = AmountField("Annual income", allow_zero=True, validators=[
+        InputRequired(message="Enter your annual income (0 if none).")])
+    net_worth = AmountField("Net worth (not counting your home)", allow_zero=True, validators=[
+        InputRequired(message="Enter your net worth (0 if none).")])
+    accredited = BooleanField("I am an accredited (or certified sophisticated) investor")
+    invested_elsewhere = AmountField(
+        "Invested in crowdfunding elsewhere in the last 12 months", allow_zero=True,
+        validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.jurisdiction.choices = choices([("", "Choose a country"), *country_choices()])
+
+
+class EducationForm(FlaskForm):
+    accept = BooleanField("I understand that I can lose all of the money I invest, and "
+                          "that I may not be able to sell my investment.")
+
+    @classmethod
+    def with_quiz(cls, quiz):
+        """A form class with one yes/no question per quiz entry."""
+
+        class Quiz(cls):
+            pass
+
+        for name, question, _right in quiz:
+            setattr(Quiz, name, RadioField(question, choices=choices([("yes", "Yes"),
+                                                                      ("no", "No")]),
+                                           validators=[InputRequired(
+                                               message="Answer this question.")]))
+        return Quiz

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import enum
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crowdfund.campaigns.models import Campaign
-from crowdfund.db import TimestampMixin, str_enum
+from crowdfund.db import TimestampMixin, UTCDateTime, str_enum
 from crowdfund.extensions import db
 from crowdfund.money import Money
 
@@ -120,3 +120,43 @@ class Offering(TimestampMixin, db.Model):
         if not self.price_per_share_minor:
             return None
         return self.maximum_minor // self.price_per_share_minor
+
+
+class InvestorProfile(TimestampMixin, db.Model):
+    """What an investor declared before their first investment, and their risk
+    acknowledgement (which version of the education text, and when)."""
+
+    __tablename__ = "investor_profiles"
+    __table_args__ = (
+        sa.CheckConstraint("annual_income_minor >= 0 AND net_worth_minor >= 0 AND "
+                           "invested_elsewhere_minor >= 0", name="amounts_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), unique=True)
+    jurisdiction: Mapped[str] = mapped_column(sa.String(2))
+    #: The rule set's currency (USD for Reg CF, GBP for the UK rules).
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    annual_income_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    net_worth_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    accredited: Mapped[bool] = mapped_column(default=False)
+    #: Crowdfunding investments made elsewhere in the last 12 months, as declared.
+    invested_elsewhere_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    education_version: Mapped[str | None] = mapped_column(sa.String(20))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def annual_income(self) -> Money:
+        return Money(self.annual_income_minor, self.currency)
+
+    @property
+    def net_worth(self) -> Money:
+        return Money(self.net_worth_minor, self.currency)
+
+    @property
+    def invested_elsewhere(self) -> Money:
+        return Money(self.invested_elsewhere_minor, self.currency)
+
+    @property
+    def educated(self) -> bool:
+        return self.acknowledged_at is not None

@@ -1,0 +1,138 @@
+"""Investor profiles, the education step, and what an investor may still invest.
+
+Before a first investment an investor states their jurisdiction, income, net worth,
+whether they are accredited and what they invested elsewhere in the last 12 months, and
+passes a short education step with a risk acknowledgement (recorded with its date and the
+version of the text). Their limit comes from the jurisdiction's rule set
+(``limits.py``) less what they committed in the last 12 months, on this platform and
+elsewhere. Services never commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from crowdfund.auth.models import User
+from crowdfund.campaigns.models import Campaign
+from crowdfund.campaigns.states import CampaignKind
+from crowdfund.db import utcnow
+from crowdfund.equity.limits import Declared, Limit, limit_for, rules_for
+from crowdfund.equity.models import InvestorProfile
+from crowdfund.errors import DomainError
+from crowdfund.extensions import db
+from crowdfund.money import Money, MoneyError
+from crowdfund.pledges.models import Pledge, PledgeStatus
+
+P = PledgeStatus
+#: Commitments that count against the limit: money promised or paid, not given back.
+COMMITTED = (P.PENDING, P.ACTIVE, P.COLLECTED, P.ERRORED, P.AUTHENTICATION_REQUIRED,
+             P.DISPUTED)
+WINDOW = timedelta(days=365)
+
+EDUCATION_VERSION = "2026-11"
+EDUCATION = [
+    "Investing in young companies is risky. Most of them fail, and when they do you lose "
+    "all of the money you invested.",
+    "You may not be able to sell your shares for years, or ever: there is usually no market "
+    "for them, and the law may restrict reselling them for a year.",
+    "Your stake can be diluted when the company raises more money later, and you will rarely "
+    "receive dividends.",
+    "You can cancel an investment for any reason until 48 hours before the offering's "
+    "deadline. After that your commitment stands.",
+    "The law limits how much you can invest in crowdfunding offerings over 12 months, based "
+    "on your income and net worth; we check it before each investment.",
+]
+#: (field name, question, the right answer)
+QUIZ = [
+    ("lose_all", "Can you lose all of the money you invest?", "yes"),
+    ("easy_to_sell", "Can you expect to sell your shares easily whenever you want?", "no"),
+    ("cancel_late", "Can you cancel an investment in the last 48 hours before the deadline?",
+     "no"),
+]
+
+
+@dataclass(frozen=True)
+class ProfileInput:
+    jurisdiction: str
+    annual_income: Decimal
+    net_worth: Decimal
+    accredited: bool
+    invested_elsewhere: Decimal
+
+
+def profile_of(user: User) -> InvestorProfile | None:
+    return db.session.scalar(sa.select(InvestorProfile).where(InvestorProfile.user_id == user.id))
+
+
+def _money(value: Decimal, currency: str, field: str) -> Money:
+    try:
+        money = Money.from_decimal(value, currency)
+    except MoneyError as exc:
+        raise DomainError(str(exc), field=field) from None
+    if money.amount < 0:
+        raise DomainError("Cannot be negative.", field=field)
+    return money
+
+
+def save_profile(user: User, data: ProfileInput) -> InvestorProfile:
+    """Create or update the investor's declarations (amounts in their rule set's currency)."""
+    if len(data.jurisdiction) != 2 or not data.jurisdiction.isalpha():
+        raise DomainError("Choose the country you live in.", field="jurisdiction")
+    currency = rules_for(data.jurisdiction).currency
+    income = _money(data.annual_income, currency, "annual_income")
+    worth = _money(data.net_worth, currency, "net_worth")
+    elsewhere = _money(data.invested_elsewhere, currency, "invested_elsewhere")
+    profile = profile_of(user) or InvestorProfile(user_id=user.id)
+    profile.jurisdiction = data.jurisdiction.upper()
+    profile.currency = currency
+    profile.annual_income_minor = income.amount
+    profile.net_worth_minor = worth.amount
+    profile.accredited = data.accredited
+    profile.invested_elsewhere_minor = elsewhere.amount
+    db.session.add(profile)
+    db.session.flush()
+    return profile
+
+
+def acknowledge(user: User, answers: dict[str, str], accepted: bool,
+                now: datetime | None = None) -> InvestorProfile:
+    """The education step: every question right and the risks accepted."""
+    profile = profile_of(user)
+    if profile is None:
+        raise DomainError("Tell us about yourself as an investor first.")
+    wrong = [name for name, _question, right in QUIZ if answers.get(name) != right]
+    if wrong:
+        raise DomainError("Some answers are not right; read the text above again.",
+                          field=wrong[0])
+    if not accepted:
+        raise DomainError("Confirm that you understand the risks.", field="accept")
+    profile.education_version = EDUCATION_VERSION
+    profile.acknowledged_at = now or utcnow()
+    return profile
+
+
+def committed(user: User, currency: str, now: datetime | None = None) -> Money:
+    """What the investor committed to equity offerings here in the last 12 months."""
+    now = now or utcnow()
+    total = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Pledge.amount_minor), 0))
+        .join(Campaign, Campaign.id == Pledge.campaign_id)
+        .where(Pledge.backer_id == user.id, Campaign.kind == CampaignKind.EQUITY,
+               Pledge.status.in_(COMMITTED), Pledge.currency == currency,
+               Pledge.created_at > now - WINDOW))
+    return Money(int(total or 0), currency)
+
+
+def limit_of(user: User, now: datetime | None = None) -> Limit | None:
+    """The investor's limit now (None without a profile)."""
+    profile = profile_of(user)
+    if profile is None:
+        return None
+    rules = rules_for(profile.jurisdiction)
+    declared = Declared(profile.annual_income, profile.net_worth, profile.accredited)
+    so_far = committed(user, profile.currency, now) + profile.invested_elsewhere
+    return limit_for(rules, declared, so_far)
