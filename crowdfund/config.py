@@ -77,6 +77,9 @@ class BaseConfig:
     #: Reg CF: an issuer raises at most this (in the campaign's currency) in 12 months.
     EQUITY_MAX_RAISE_MAJOR = 5_000_000
     LAST_DAY_LOCK = timedelta(hours=24)
+    #: Investors may cancel an equity commitment for any reason until this long before the
+    #: deadline (Reg CF 227.304); after that it stands.
+    INVESTOR_CANCEL_CUTOFF = timedelta(hours=48)
 
     #: A pledge whose card is not confirmed within this time gives back its reward unit.
     PLEDGE_PENDING_TTL = timedelta(minutes=30)

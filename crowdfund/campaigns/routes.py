@@ -29,15 +29,18 @@ def render_campaign_page(campaign: Campaign, *, preview: bool = False):
         pledge = open_pledge_of(current_user, campaign)
         my_pledge = pledge if pledge is not None and pledge.status.value == "active" else None
     collected = collected_of(campaign) if campaign.pledged_at_deadline_minor is not None else None
-    offering = None
+    offering = investor_limit = None
     if campaign.kind.value == "equity":
+        from crowdfund.equity.investors import limit_of
         from crowdfund.equity.services import financial_review_level, offering_of
 
         offering = offering_of(campaign)
+        if current_user.is_authenticated:
+            investor_limit = limit_of(current_user)
     return render_template("campaigns/show.html", campaign=campaign, totals=totals_of(campaign),
                            preview=preview, my_pledge=my_pledge, collected=collected,
-                           offering=offering, review_level=offering and financial_review_level(
-                               offering.maximum))
+                           offering=offering, investor_limit=investor_limit,
+                           review_level=offering and financial_review_level(offering.maximum))
 
 
 @bp.get("/campaigns/<slug>")

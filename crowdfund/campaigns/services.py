@@ -383,9 +383,9 @@ def readiness(campaign: Campaign) -> list[CheckItem]:
             "Offering terms", offering_of(campaign) is not None,
             "Issuer, security, price or cap, maximum, minimum investment, allocation."))
         items.append(CheckItem(
-            "Investing opens", False,
-            "Investor profiles, limits and investing are not available yet, so equity "
-            "campaigns cannot be submitted for review."))
+            "Closing and allocation", False,
+            "Closing an offering (allocation above the maximum, issuing the securities) is "
+            "not available yet, so equity campaigns cannot be submitted for review."))
     return items
 
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from crowdfund.equity.models import ALLOCATION_LABELS, SECURITY_LABELS
@@ -106,3 +114,10 @@ class EducationForm(FlaskForm):
                                            validators=[InputRequired(
                                                message="Answer this question.")]))
         return Quiz
+
+
+class InvestForm(FlaskForm):
+    amount = AmountField("Amount to invest", validators=[InputRequired(
+        message="Enter how much you want to invest.")])
+    #: Set on the second step, after the investor saw what the amount buys.
+    confirmed = HiddenField()

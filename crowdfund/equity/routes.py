@@ -83,3 +83,63 @@ def education():
     status = 400 if form.is_submitted() else 200
     return render_template("equity/education.html", form=form, text=investors.EDUCATION,
                            quiz=investors.QUIZ, version=investors.EDUCATION_VERSION), status
+
+
+@bp.route("/<slug>", methods=["GET", "POST"])
+def invest(slug: str):
+    """Invest in an offering: type an amount, see what it buys, confirm, save a card."""
+    import sqlalchemy as sa
+    from flask import abort, current_app
+
+    from crowdfund.campaigns.models import Campaign
+    from crowdfund.campaigns.queries import totals_of
+    from crowdfund.db import utcnow
+    from crowdfund.equity import investing
+    from crowdfund.equity.forms import InvestForm
+    from crowdfund.pledges.services import AlreadyBacking
+
+    campaign = db.session.scalar(sa.select(Campaign).where(Campaign.slug == slug))
+    if campaign is None or not campaign.is_public or campaign.kind.value != "equity":
+        abort(404)
+    now = utcnow()
+    try:
+        offering = investing.open_offering(campaign, now)
+    except DomainError as exc:
+        flash(exc.message, "info")
+        return redirect(url_for("campaigns.show", slug=slug))
+    profile = investors.profile_of(current_user)
+    if profile is None or not profile.educated:
+        flash("Before your first investment, complete your investor profile and the short "
+              "education step.", "info")
+        target = url_for("equity.invest", slug=slug)
+        if profile is None:
+            return redirect(url_for("equity.profile", next=target))
+        return redirect(url_for("equity.education", next=target))
+    form = InvestForm()
+    quote = None
+    if form.validate_on_submit():
+        typed = form.amount.money_in(campaign.currency)
+        if typed is not None:
+            try:
+                quote = investing.quote_investment(offering, typed)
+                investing.check_investor(current_user, quote, now)
+                # Committed only once the investor saw what this very amount buys.
+                if form.confirmed.data == str(typed.amount):
+                    pledge = investing.start_investment(current_user, campaign, typed, now)
+                    db.session.commit()
+                    return redirect(url_for("pledges.card", pledge_id=pledge.id))
+            except AlreadyBacking as exc:
+                db.session.rollback()
+                flash("You already invest in this offering.", "info")
+                return redirect(url_for("pledges.show", pledge_id=exc.pledge_id))
+            except DomainError as exc:
+                db.session.rollback()
+                quote = None
+                form_error(form, exc)
+            else:
+                form.confirmed.data = str(typed.amount)
+    status = 400 if form.is_submitted() and quote is None else 200
+    cutoff = campaign.deadline - current_app.config["INVESTOR_CANCEL_CUTOFF"]
+    return render_template("equity/invest.html", campaign=campaign, offering=offering,
+                           form=form, quote=quote, cutoff=cutoff, totals=totals_of(campaign),
+                           limit=investors.limit_of(current_user, now)), status

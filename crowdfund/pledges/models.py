@@ -103,6 +103,8 @@ class Pledge(TimestampMixin, db.Model):
     #: Reminders sent while the payment is failing, and when the last one went out.
     reminders_sent: Mapped[int] = mapped_column(default=0)
     last_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Equity offerings in stock: whole shares this commitment buys (amount = shares x price).
+    shares: Mapped[int | None] = mapped_column(sa.BigInteger)
     #: What has been given back of a collected pledge (refunds that succeeded).
     refunded_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
 

@@ -48,6 +48,8 @@ def _choice(form: PledgeForm, campaign: Campaign):
 @login_required
 def new(slug: str):
     campaign = _campaign(slug)
+    if campaign.kind.value == "equity":
+        return redirect(url_for("equity.invest", slug=slug))
     existing = services.open_pledge_of(current_user, campaign)
     if existing is not None and existing.status.value == "active":
         flash("You already back this campaign; you can change your pledge here.", "info")

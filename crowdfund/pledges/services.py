@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign, RewardTier
 from crowdfund.campaigns.queries import totals_of
-from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.campaigns.states import CampaignKind, CampaignStatus
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
@@ -173,10 +173,20 @@ def start_pledge(backer: User, campaign: Campaign, tier: RewardTier | None, amou
                  destination: str | None, now: datetime | None = None) -> Pledge:
     """A pending pledge holding its reward unit until the card is confirmed."""
     now = now or utcnow()
+    if campaign.kind is CampaignKind.EQUITY:
+        raise DomainError("This is an equity offering: invest from its page.")
+    return open_pending(backer, campaign, quote(campaign, tier, amount, destination), now,
+                        tier=tier, destination=destination)
+
+
+def open_pending(backer: User, campaign: Campaign, result: Quote, now: datetime, *,
+                 tier: RewardTier | None = None, destination: str | None = None,
+                 shares: int | None = None) -> Pledge:
+    """The pending pledge (or investment) itself, once its amount is decided: one open
+    pledge per backer and campaign, a reward unit claimed without overselling."""
     require_open_for_pledges(campaign, now)
     if campaign.founder_id == backer.id:
         raise NotAllowed("You cannot back your own campaign.")
-    result = quote(campaign, tier, amount, destination)
     existing = open_pledge_of(backer, campaign)
     if existing is not None:
         if existing.status is P.ACTIVE:
@@ -192,7 +202,7 @@ def start_pledge(backer: User, campaign: Campaign, tier: RewardTier | None, amou
         status=P.PENDING, amount_minor=result.total.amount,
         shipping_minor=result.shipping.amount, currency=campaign.currency,
         destination=destination if tier is not None and tier.ships else None,
-        pending_expires_at=now + current_app.config["PLEDGE_PENDING_TTL"],
+        shares=shares, pending_expires_at=now + current_app.config["PLEDGE_PENDING_TTL"],
     )
     try:
         with db.session.begin_nested():
@@ -306,6 +316,8 @@ def change_pledge(pledge: Pledge, backer: User, tier: RewardTier | None, amount:
     require_owner(pledge, backer)
     if not pledge.is_open:
         raise DomainError("This pledge can no longer be changed.")
+    if pledge.campaign.kind is CampaignKind.EQUITY:
+        raise DomainError("An investment cannot be changed: cancel it and invest again.")
     campaign = pledge.campaign
     require_open_for_pledges(campaign, now)
     result = quote(campaign, tier, amount, destination)
@@ -329,7 +341,13 @@ def cancel_pledge(pledge: Pledge, backer: User, now: datetime | None = None) -> 
     if not pledge.is_open:
         raise DomainError("This pledge is already closed.")
     require_open_for_pledges(pledge.campaign, now)
-    _check_last_day(pledge, pledge.amount, now)
+    if pledge.campaign.kind is CampaignKind.EQUITY:
+        cutoff = pledge.campaign.deadline - current_app.config["INVESTOR_CANCEL_CUTOFF"]
+        if now >= cutoff:
+            raise DomainError("Investments can be cancelled until 48 hours before the "
+                              "deadline; this commitment stands.")
+    else:
+        _check_last_day(pledge, pledge.amount, now)
     _end(pledge, P.CANCELLED, actor=backer, reason="Cancelled by the backer")
 
 

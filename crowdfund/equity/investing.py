@@ -1,0 +1,92 @@
+"""Investing in an offering: whole shares, the minimum, the investor's limit, then a
+pending commitment whose card is saved exactly as for a reward pledge (it is a pledge on
+an equity campaign). Services never commit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from crowdfund.auth.models import User
+from crowdfund.campaigns.models import Campaign
+from crowdfund.campaigns.states import CampaignKind
+from crowdfund.db import utcnow
+from crowdfund.equity import investors
+from crowdfund.equity.models import Offering
+from crowdfund.equity.services import offering_of
+from crowdfund.errors import DomainError
+from crowdfund.money import Money
+from crowdfund.pledges.models import Pledge
+from crowdfund.pledges.services import Quote, open_pending, require_open_for_pledges
+
+
+class NeedsProfile(DomainError):
+    """No investor profile or education yet: the investor is sent there first."""
+
+    status_code = 403
+
+
+@dataclass(frozen=True)
+class InvestmentQuote:
+    """What an amount typed by the investor really buys."""
+
+    typed: Money
+    amount: Money  # what will be charged
+    shares: int | None  # stock: whole shares
+
+    @property
+    def unused(self) -> Money:
+        return self.typed - self.amount
+
+
+def quote_investment(offering: Offering, typed: Money) -> InvestmentQuote:
+    """Stock buys whole shares (rounded down); SAFEs and notes take the amount."""
+    if typed.currency != offering.campaign.currency:
+        raise DomainError(f"Invest in {offering.campaign.currency}.", field="amount")
+    price = offering.price_per_share
+    if price is None:
+        amount, shares = typed, None
+    else:
+        shares = typed.amount // price.amount
+        amount = Money(shares * price.amount, typed.currency)
+        if shares == 0:
+            raise DomainError(f"One share costs {price.format()}.", field="amount")
+    if amount < offering.minimum_investment:
+        raise DomainError(f"The minimum investment is {offering.minimum_investment.format()}.",
+                          field="amount")
+    return InvestmentQuote(typed, amount, shares)
+
+
+def open_offering(campaign: Campaign, now: datetime) -> Offering:
+    if campaign.kind is not CampaignKind.EQUITY:
+        raise DomainError("This campaign offers rewards, not securities.")
+    offering = offering_of(campaign)
+    if offering is None:
+        raise DomainError("This offering has no terms yet.")
+    require_open_for_pledges(campaign, now)
+    return offering
+
+
+def check_investor(investor: User, quote: InvestmentQuote, now: datetime) -> None:
+    """Profile and education done, and the amount within the 12-month limit."""
+    profile = investors.profile_of(investor)
+    if profile is None or not profile.educated:
+        raise NeedsProfile("Before your first investment, complete your investor profile "
+                           "and the short education step.")
+    limit = investors.limit_of(investor, now)
+    if quote.amount.currency != limit.rules.currency and limit.annual_limit is not None:
+        raise DomainError(f"Offerings in {quote.amount.currency} are not open to investors "
+                          f"under {limit.rules.name} yet.", field="amount")
+    if not limit.allows(quote.amount):
+        raise DomainError(limit.refusal(quote.amount), field="amount")
+
+
+def start_investment(investor: User, campaign: Campaign, typed: Money,
+                     now: datetime | None = None) -> Pledge:
+    """A pending commitment for what ``typed`` buys; the card is saved next."""
+    now = now or utcnow()
+    offering = open_offering(campaign, now)
+    quote = quote_investment(offering, typed)
+    check_investor(investor, quote, now)
+    return open_pending(investor, campaign, Quote(quote.amount, Money.zero(typed.currency)),
+                        now, shares=quote.shares)
