@@ -492,3 +492,39 @@ def offering(campaign_id: int):
                            offering=current, max_raise=max_raise,
                            review_level=financial_review_level(maximum or campaign.goal)), \
         _status(form)
+
+
+@studio_bp.get("/<int:campaign_id>/cap-table")
+def cap_table(campaign_id: int):
+    from crowdfund.equity.closing import cap_table as holdings_of
+
+    campaign = own_campaign(campaign_id)
+    if campaign.kind is not CampaignKind.EQUITY:
+        abort(404)
+    return render_template("studio/cap_table.html", campaign=campaign,
+                           holdings=holdings_of(campaign))
+
+
+@studio_bp.get("/<int:campaign_id>/cap-table.csv")
+def cap_table_csv(campaign_id: int):
+    import csv
+    import io
+
+    from flask import Response
+
+    from crowdfund.equity.closing import cap_table as holdings_of
+
+    campaign = own_campaign(campaign_id)
+    if campaign.kind is not CampaignKind.EQUITY:
+        abort(404)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["holding_id", "holder", "email", "security", "shares", "price_per_share",
+                     "amount", "currency", "issued_on"])
+    for h in holdings_of(campaign):
+        writer.writerow([h.id, _csv_cell(h.holder.display_name), h.holder.email,
+                         h.security.value,
+                         h.shares or "", h.price_per_share.to_decimal() if h.price_per_share
+                         else "", h.principal.to_decimal(), h.currency, h.issued_on.isoformat()])
+    return Response(out.getvalue(), mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{campaign.slug}-cap-table.csv"'})

@@ -8,6 +8,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
 from crowdfund.db import TimestampMixin, UTCDateTime, str_enum
 from crowdfund.extensions import db
@@ -160,3 +161,35 @@ class InvestorProfile(TimestampMixin, db.Model):
     @property
     def educated(self) -> bool:
         return self.acknowledged_at is not None
+
+
+class Holding(db.Model):
+    """One line of an issuer's cap table: securities issued to an investor."""
+
+    __tablename__ = "holdings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offering_id: Mapped[int] = mapped_column(sa.ForeignKey("offerings.id"), index=True)
+    holder_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    #: The commitment that paid for it: one holding per collected commitment.
+    pledge_id: Mapped[int] = mapped_column(sa.ForeignKey("pledges.id"), unique=True)
+    security: Mapped[SecurityType] = mapped_column(str_enum(SecurityType))
+    #: Stock: whole shares at the offering's price. SAFE and note: the principal.
+    shares: Mapped[int | None] = mapped_column(sa.BigInteger)
+    price_per_share_minor: Mapped[int | None] = mapped_column(sa.BigInteger)
+    principal_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    issued_on: Mapped[date] = mapped_column(sa.Date)
+
+    offering: Mapped[Offering] = relationship()
+    holder: Mapped[User] = relationship()
+
+    @property
+    def principal(self) -> Money:
+        return Money(self.principal_minor, self.currency)
+
+    @property
+    def price_per_share(self) -> Money | None:
+        if self.price_per_share_minor is None:
+            return None
+        return Money(self.price_per_share_minor, self.currency)

@@ -143,3 +143,30 @@ def invest(slug: str):
     return render_template("equity/invest.html", campaign=campaign, offering=offering,
                            form=form, quote=quote, cutoff=cutoff, totals=totals_of(campaign),
                            limit=investors.limit_of(current_user, now)), status
+
+
+@bp.get("/holdings")
+def holdings():
+    import sqlalchemy as sa
+
+    from crowdfund.equity.models import Holding
+
+    rows = list(db.session.scalars(sa.select(Holding).where(
+        Holding.holder_id == current_user.id).order_by(Holding.issued_on.desc())))
+    return render_template("equity/holdings.html", holdings=rows)
+
+
+@bp.get("/holdings/<int:holding_id>/confirmation.txt")
+def confirmation(holding_id: int):
+    """A plain-text confirmation of the securities issued (the investor's own only)."""
+    from flask import Response, abort
+
+    from crowdfund.equity.models import Holding
+
+    holding = db.session.get(Holding, holding_id)
+    if holding is None or holding.holder_id != current_user.id:
+        abort(404)
+    body = render_template("equity/confirmation.txt", holding=holding,
+                           offering=holding.offering, holder=current_user)
+    return Response(body, mimetype="text/plain", headers={
+        "Content-Disposition": f'attachment; filename="confirmation-{holding.id}.txt"'})

@@ -181,3 +181,22 @@ def payout_paid(campaign: Campaign, amount: Money) -> bool:
                     "refunds."],
         facts=[("Campaign", campaign.title), ("Payout", amount.format())],
         action=("See your campaign", link("campaigns.show", slug=campaign.slug))))
+
+
+def allocation_cut(pledge: Pledge, maximum: Money, policy: str) -> bool:
+    asked = Money(pledge.committed_minor or pledge.amount_minor, pledge.currency)
+    released = pledge.status.value == "released"
+    text = (f"{pledge.campaign.title} received more commitments than its maximum of "
+            f"{maximum.format()}, so they were allocated {policy}. ")
+    text += ("None of your commitment could be allocated: you will not be charged."
+             if released else
+             f"Of the {asked.format()} you committed, {pledge.amount.format()} was allocated"
+             + (f" ({pledge.shares:,} shares)" if pledge.shares else "")
+             + "; only that is charged.")
+    return _send("allocation", f"pledge-{pledge.id}-allocation", pledge.backer, Email(
+        subject=f"Your allocation in {pledge.campaign.title}", greeting=_hello(pledge.backer),
+        paragraphs=[text], facts=[("Offering", pledge.campaign.title),
+                                  ("Committed", asked.format()),
+                                  ("Allocated", "nothing" if released
+                                   else pledge.amount.format())],
+        action=("See your investment", link("pledges.show", pledge_id=pledge.id))))

@@ -105,6 +105,9 @@ class Pledge(TimestampMixin, db.Model):
     last_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Equity offerings in stock: whole shares this commitment buys (amount = shares x price).
     shares: Mapped[int | None] = mapped_column(sa.BigInteger)
+    #: What the investor committed when an oversubscribed offering cut it at closing
+    #: (``amount_minor`` is then what was allocated and is charged).
+    committed_minor: Mapped[int | None] = mapped_column(sa.BigInteger)
     #: What has been given back of a collected pledge (refunds that succeeded).
     refunded_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
 

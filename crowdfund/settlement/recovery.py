@@ -166,6 +166,10 @@ def settle_campaign(campaign: Campaign, now: datetime | None = None) -> Payout:
     """The collection window is over: the campaign is settled and the payout scheduled."""
     now = now or utcnow()
     campaign_states.apply(campaign, S.SETTLED, reason="Collection window closed")
+    if campaign.kind.value == "equity":
+        from crowdfund.equity.closing import issue_securities
+
+        issue_securities(campaign)
     due = max(now, campaign.deadline + current_app.config["PAYOUT_DELAY"])
     payout = Payout(campaign_id=campaign.id, currency=campaign.currency,
                     amount_minor=founder_owed(campaign.id, campaign.currency).amount,

@@ -21,7 +21,7 @@ from flask import current_app
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.queries import totals_of
 from crowdfund.campaigns.services import campaign_states
-from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.campaigns.states import CampaignKind, CampaignStatus
 from crowdfund.db import utcnow
 from crowdfund.extensions import db
 from crowdfund.ledger.services import post_charge
@@ -110,10 +110,15 @@ def close_at_deadline(campaign: Campaign, now: datetime | None = None) -> None:
         return
     release_abandoned(now, campaign_id=campaign.id)
     db.session.flush()
+    funded = totals_of(campaign).pledged >= campaign.goal
+    if funded and campaign.kind is CampaignKind.EQUITY:
+        from crowdfund.equity.closing import allocate_at_deadline
+
+        allocate_at_deadline(campaign)  # never more than the maximum is charged
+        db.session.flush()
     totals = totals_of(campaign)
     campaign.pledged_at_deadline_minor = totals.pledged.amount
     campaign.backers_at_deadline = totals.backers
-    funded = totals.pledged >= campaign.goal
     if funded:
         campaign_states.apply(campaign, S.FUNDED, reason=(
             f"Reached {totals.pledged.format()} of {campaign.goal.format()} by the deadline"))
