@@ -56,6 +56,7 @@ class BaseConfig:
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     COVER_MAX_BYTES = 8 * 1024 * 1024
     COVER_MAX_SIZE = (1600, 900)
+    DOCUMENT_MAX_BYTES = 10 * 1024 * 1024  # offering disclosures (PDF)
     UPLOAD_FOLDER: str | None = None  # default: <instance>/uploads
 
     # Passwords: Argon2id with argon2-cffi's RFC 9106 "low memory" profile.

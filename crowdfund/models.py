@@ -8,7 +8,12 @@ from crowdfund.campaigns.models import (  # noqa: F401
     RewardTier,
     ShippingRate,
 )
-from crowdfund.equity.models import Holding, InvestorProfile, Offering  # noqa: F401
+from crowdfund.equity.models import (  # noqa: F401
+    Holding,
+    InvestorProfile,
+    Offering,
+    OfferingDocument,
+)
 from crowdfund.ledger.models import LedgerEntry, LedgerTransaction  # noqa: F401
 from crowdfund.notifications.models import OutboxMessage  # noqa: F401
 from crowdfund.payments.models import WebhookEvent  # noqa: F401

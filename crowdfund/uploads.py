@@ -84,3 +84,20 @@ def delete_upload(relative: str | None) -> None:
     path = (upload_root() / relative).resolve()
     if upload_root().resolve() in path.parents and path.exists():
         path.unlink()
+
+
+def save_pdf(storage: FileStorage, folder: str, *, max_bytes: int) -> tuple[str, int]:
+    """Store an uploaded PDF under a random name after checking that it is one (by its
+    content: the ``%PDF-`` header and an end-of-file marker). Returns (path, size)."""
+    data = storage.stream.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise UploadError(f"The document is larger than {max_bytes // (1024 * 1024)} MB.")
+    if not data:
+        raise UploadError("The file is empty.")
+    if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-2048:]:
+        raise UploadError("That file is not a PDF document.")
+    name = f"{secrets.token_hex(16)}.pdf"
+    target_dir = upload_root() / folder
+    target_dir.mkdir(parents=True, exist_ok=True)
+    (target_dir / name).write_bytes(data)
+    return f"{folder}/{name}", len(data)

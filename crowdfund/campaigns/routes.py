@@ -30,16 +30,19 @@ def render_campaign_page(campaign: Campaign, *, preview: bool = False):
         my_pledge = pledge if pledge is not None and pledge.status.value == "active" else None
     collected = collected_of(campaign) if campaign.pledged_at_deadline_minor is not None else None
     offering = investor_limit = None
+    documents = []
     if campaign.kind.value == "equity":
         from crowdfund.equity.investors import limit_of
-        from crowdfund.equity.services import financial_review_level, offering_of
+        from crowdfund.equity.services import documents_of, financial_review_level, offering_of
 
         offering = offering_of(campaign)
+        documents = documents_of(offering)
         if current_user.is_authenticated:
             investor_limit = limit_of(current_user)
     return render_template("campaigns/show.html", campaign=campaign, totals=totals_of(campaign),
                            preview=preview, my_pledge=my_pledge, collected=collected,
                            offering=offering, investor_limit=investor_limit,
+                           documents=documents,
                            review_level=offering and financial_review_level(offering.maximum))
 
 

@@ -377,15 +377,17 @@ def readiness(campaign: Campaign) -> list[CheckItem]:
     if campaign.kind is CampaignKind.REWARD:
         items.append(CheckItem("At least one reward", bool(campaign.tiers)))
     else:
-        from crowdfund.equity.services import offering_of
+        from crowdfund.equity.models import DocumentKind
+        from crowdfund.equity.services import documents_of, offering_of
 
+        offering = offering_of(campaign)
         items.append(CheckItem(
-            "Offering terms", offering_of(campaign) is not None,
+            "Offering terms", offering is not None,
             "Issuer, security, price or cap, maximum, minimum investment, allocation."))
         items.append(CheckItem(
-            "Closing and allocation", False,
-            "Closing an offering (allocation above the maximum, issuing the securities) is "
-            "not available yet, so equity campaigns cannot be submitted for review."))
+            "Financial statements", any(d.kind is DocumentKind.FINANCIAL_STATEMENTS
+                                        for d in documents_of(offering)),
+            "Upload them as a PDF with the offering terms."))
     return items
 
 

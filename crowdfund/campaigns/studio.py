@@ -488,8 +488,13 @@ def offering(campaign_id: int):
                else campaign.goal)
     max_raise = Money.from_decimal(str(current_app.config["EQUITY_MAX_RAISE_MAJOR"]),
                                    campaign.currency)
+    from crowdfund.equity.forms import DocumentForm
+    from crowdfund.equity.services import documents_of
+
     return render_template("studio/offering.html", campaign=campaign, form=form,
                            offering=current, max_raise=max_raise,
+                           documents=documents_of(current), document_form=DocumentForm(),
+                           confirm=ConfirmForm(),
                            review_level=financial_review_level(maximum or campaign.goal)), \
         _status(form)
 
@@ -528,3 +533,58 @@ def cap_table_csv(campaign_id: int):
                          else "", h.principal.to_decimal(), h.currency, h.issued_on.isoformat()])
     return Response(out.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{campaign.slug}-cap-table.csv"'})
+
+
+@studio_bp.post("/<int:campaign_id>/offering/documents")
+def add_offering_document(campaign_id: int):
+    from crowdfund.equity.forms import DocumentForm
+    from crowdfund.equity.models import DocumentKind
+    from crowdfund.equity.services import add_document
+    from crowdfund.uploads import save_pdf
+
+    campaign = own_campaign(campaign_id)
+    if campaign.kind is not CampaignKind.EQUITY:
+        abort(404)
+    form = DocumentForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            flash(errors[0], "error")
+        return redirect(url_for("studio.offering", campaign_id=campaign.id))
+    try:
+        path, size = save_pdf(form.document.data, "documents",
+                              max_bytes=current_app.config["DOCUMENT_MAX_BYTES"])
+    except UploadError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("studio.offering", campaign_id=campaign.id))
+    try:
+        add_document(campaign, current_user, DocumentKind(form.kind.data), form.title.data,
+                     path, size)
+    except DomainError as exc:
+        db.session.rollback()
+        delete_upload(path)  # nothing half-written: the file goes with the refused row
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash("Document added.", "success")
+    return redirect(url_for("studio.offering", campaign_id=campaign.id))
+
+
+@studio_bp.post("/<int:campaign_id>/offering/documents/<int:document_id>/delete")
+def delete_offering_document(campaign_id: int, document_id: int):
+    from crowdfund.equity.services import remove_document
+
+    campaign = own_campaign(campaign_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        path = remove_document(campaign, current_user, document_id)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("studio.offering", campaign_id=campaign.id))
+    if path is None:
+        abort(404)
+    db.session.commit()
+    delete_upload(path)
+    flash("Document removed.", "info")
+    return redirect(url_for("studio.offering", campaign_id=campaign.id))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -16,7 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from crowdfund.equity.models import ALLOCATION_LABELS, SECURITY_LABELS
+from crowdfund.equity.models import ALLOCATION_LABELS, DOCUMENT_LABELS, SECURITY_LABELS
 from crowdfund.forms import AmountField, choices, country_choices, no_markup
 
 
@@ -121,3 +122,13 @@ class InvestForm(FlaskForm):
         message="Enter how much you want to invest.")])
     #: Set on the second step, after the investor saw what the amount buys.
     confirmed = HiddenField()
+
+
+class DocumentForm(FlaskForm):
+    kind = SelectField("Kind", choices=choices((k.value, label)
+                                               for k, label in DOCUMENT_LABELS.items()))
+    title = StringField("Title", validators=[DataRequired(message="Give the document a title."),
+                                             Length(max=120), no_markup])
+    document = FileField("PDF document", validators=[
+        FileRequired(message="Choose a PDF file."),
+        FileAllowed(["pdf"], message="Upload a PDF document.")])

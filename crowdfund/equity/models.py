@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
-from crowdfund.db import TimestampMixin, UTCDateTime, str_enum
+from crowdfund.db import TimestampMixin, UTCDateTime, str_enum, utcnow
 from crowdfund.extensions import db
 from crowdfund.money import Money
 
@@ -193,3 +193,34 @@ class Holding(db.Model):
         if self.price_per_share_minor is None:
             return None
         return Money(self.price_per_share_minor, self.currency)
+
+
+class DocumentKind(enum.Enum):
+    BUSINESS_PLAN = "business_plan"
+    FINANCIAL_STATEMENTS = "financial_statements"
+    OTHER = "other"
+
+
+DOCUMENT_LABELS = {
+    DocumentKind.BUSINESS_PLAN: "Business plan",
+    DocumentKind.FINANCIAL_STATEMENTS: "Financial statements",
+    DocumentKind.OTHER: "Other disclosure",
+}
+
+
+class OfferingDocument(db.Model):
+    """A disclosure document (PDF) of an offering, shown to investors."""
+
+    __tablename__ = "offering_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offering_id: Mapped[int] = mapped_column(sa.ForeignKey("offerings.id"), index=True)
+    kind: Mapped[DocumentKind] = mapped_column(str_enum(DocumentKind))
+    title: Mapped[str] = mapped_column(sa.String(120))
+    path: Mapped[str] = mapped_column(sa.String(200))
+    size_bytes: Mapped[int] = mapped_column()
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def kind_label(self) -> str:
+        return DOCUMENT_LABELS[self.kind]

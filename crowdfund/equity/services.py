@@ -137,3 +137,45 @@ def save_terms(campaign: Campaign, founder: User, terms: OfferingInput,
     db.session.add(offering)
     db.session.flush()
     return offering
+
+
+def documents_of(offering: Offering | None) -> list:
+    from crowdfund.equity.models import OfferingDocument
+
+    if offering is None:
+        return []
+    return list(db.session.scalars(sa.select(OfferingDocument).where(
+        OfferingDocument.offering_id == offering.id).order_by(OfferingDocument.id)))
+
+
+def add_document(campaign: Campaign, founder: User, kind, title: str, path: str,
+                 size: int):
+    """Attach a stored PDF to the offering (terms must exist; editable campaigns only)."""
+    from crowdfund.equity.models import OfferingDocument
+
+    require_founder(campaign, founder)
+    if campaign.status not in EDITABLE_STATUSES:
+        raise DomainError("Documents are locked once the campaign is in review or live.")
+    offering = offering_of(campaign)
+    if offering is None:
+        raise DomainError("Save the offering terms first.")
+    document = OfferingDocument(offering_id=offering.id, kind=kind, title=title.strip(),
+                                path=path, size_bytes=size)
+    db.session.add(document)
+    db.session.flush()
+    return document
+
+
+def remove_document(campaign: Campaign, founder: User, document_id: int) -> str | None:
+    """Detach a document; returns its stored path to delete after the commit."""
+    from crowdfund.equity.models import OfferingDocument
+
+    require_founder(campaign, founder)
+    if campaign.status not in EDITABLE_STATUSES:
+        raise DomainError("Documents are locked once the campaign is in review or live.")
+    offering = offering_of(campaign)
+    document = db.session.get(OfferingDocument, document_id)
+    if offering is None or document is None or document.offering_id != offering.id:
+        return None
+    db.session.delete(document)
+    return document.path

@@ -49,4 +49,6 @@ def discover_page(category: str | None = None):
 
 @bp.get("/uploads/<path:filename>")
 def uploads(filename: str):
-    return send_from_directory(upload_root(), filename, max_age=86400)
+    # Documents download; they are never shown inline on our origin.
+    return send_from_directory(upload_root(), filename, max_age=86400,
+                               as_attachment=filename.endswith(".pdf"))

@@ -86,12 +86,12 @@ def test_only_the_founder_of_an_editable_equity_campaign(session, equity):
         save_terms(equity, equity.founder, stock(), today=TODAY)
 
 
-def test_readiness_needs_terms_and_closing_is_not_built_yet(session, equity):
+def test_readiness_needs_terms_and_financial_statements(session, equity):
     items = {item.label: item.done for item in campaigns.readiness(equity)}
-    assert items["Offering terms"] is False and items["Closing and allocation"] is False
+    assert items["Offering terms"] is False and items["Financial statements"] is False
     save_terms(equity, equity.founder, stock(), today=TODAY)
     items = {item.label: item.done for item in campaigns.readiness(equity)}
-    assert items["Offering terms"] is True and items["Closing and allocation"] is False
+    assert items["Offering terms"] is True and items["Financial statements"] is False
 
 
 @pytest.mark.parametrize(("maximum", "level"), [

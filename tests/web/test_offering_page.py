@@ -72,3 +72,50 @@ def test_terms_are_read_only_in_review(app, client, auth, session):
     assert "Save terms" not in page
     assert client.post(f"/studio/{campaign.id}/offering", data=GOOD).status_code == 400
     assert _count(session) == 0
+
+
+PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+def test_documents_are_pdfs_and_readiness_needs_the_statements(app, client, auth, session):
+    import io
+
+    from crowdfund.campaigns import services as campaigns
+    from crowdfund.equity.models import OfferingDocument
+
+    campaign = make_campaign(kind=CampaignKind.EQUITY, goal_minor=100_000_00, tiers=0)
+    session.commit()
+    auth.login_as(campaign.founder)
+    upload = {"kind": "financial_statements", "title": "Statements 2025"}
+    response = client.post(f"/studio/{campaign.id}/offering/documents",
+                           data={**upload, "document": (io.BytesIO(PDF), "s.pdf")},
+                           content_type="multipart/form-data", follow_redirects=True)
+    assert "Save the offering terms first" in response.get_data(as_text=True)
+    client.post(f"/studio/{campaign.id}/offering", data=GOOD)
+    response = client.post(f"/studio/{campaign.id}/offering/documents",
+                           data={**upload, "document": (io.BytesIO(b"GIF89a not a pdf"),
+                                                        "fake.pdf")},
+                           content_type="multipart/form-data", follow_redirects=True)
+    assert "not a PDF document" in response.get_data(as_text=True)
+    response = client.post(f"/studio/{campaign.id}/offering/documents",
+                           data={**upload, "document": (io.BytesIO(PDF), "s.txt")},
+                           content_type="multipart/form-data", follow_redirects=True)
+    assert "Upload a PDF document" in response.get_data(as_text=True)
+    assert session.scalar(sa.select(sa.func.count()).select_from(OfferingDocument)) == 0
+    session.expire_all()
+    assert {i.label: i.done for i in campaigns.readiness(campaign)}["Financial statements"] \
+        is False
+    response = client.post(f"/studio/{campaign.id}/offering/documents",
+                           data={**upload, "document": (io.BytesIO(PDF), "s.pdf")},
+                           content_type="multipart/form-data", follow_redirects=True)
+    assert "Document added." in response.get_data(as_text=True)
+    document = session.scalar(sa.select(OfferingDocument))
+    served = client.get(f"/uploads/{document.path}")
+    assert served.data == PDF and served.headers["Content-Disposition"].startswith("attachment")
+    session.expire_all()
+    assert all(i.done for i in campaigns.readiness(campaign))
+    preview = client.get(f"/studio/{campaign.id}/preview").get_data(as_text=True)
+    assert "Statements 2025" in preview
+    assert client.post(f"/studio/{campaign.id}/submit").status_code == 302
+    session.expire_all()
+    assert session.get(type(campaign), campaign.id).status is CampaignStatus.SUBMITTED

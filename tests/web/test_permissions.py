@@ -44,7 +44,8 @@ def _urls(app, blueprint, world):
         values = {"campaign_id": world["campaign"].id, "tier_id": world["tier"].id,
                   "line_id": world["line"].id, "user_id": world["founder"].id,
                   "pledge_id": world["pledge"].id, "slug": world["live"].slug,
-                  "payout_id": world["payout"].id}
+                  "payout_id": world["payout"].id, "document_id": 1,
+                  "holding_id": 1}
         for action in ACTIONS.get(rule.endpoint, [None]):
             args = {k: v for k, v in values.items() if k in rule.arguments}
             if action:
@@ -65,7 +66,7 @@ def _state(app, world):
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(app, client, world):
-    for blueprint in ("studio", "operators", "pledges"):
+    for blueprint in ("studio", "operators", "pledges", "equity"):
         for endpoint, method, url in _urls(app, blueprint, world):
             response = client.open(url, method=method)
             assert response.status_code == 302, (endpoint, method, url)
