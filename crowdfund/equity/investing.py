@@ -90,3 +90,28 @@ def start_investment(investor: User, campaign: Campaign, typed: Money,
     check_investor(investor, quote, now)
     return open_pending(investor, campaign, Quote(quote.amount, Money.zero(typed.currency)),
                         now, shares=quote.shares)
+
+
+MILESTONES = (50, 100)
+
+
+def post_milestones(campaign: Campaign) -> list[int]:
+    """After a commitment becomes active: tell every investor about each milestone of the
+    target reached (once per investor and milestone). Returns the milestones posted."""
+    import sqlalchemy as sa
+
+    from crowdfund.campaigns.queries import totals_of
+    from crowdfund.extensions import db
+    from crowdfund.notifications import emails
+    from crowdfund.pledges.models import PledgeStatus
+
+    reached = [m for m in MILESTONES if totals_of(campaign).pledged.amount * 100
+               >= campaign.goal.amount * m]
+    if not reached:
+        return []
+    active = db.session.scalars(sa.select(Pledge).where(
+        Pledge.campaign_id == campaign.id, Pledge.status == PledgeStatus.ACTIVE)).all()
+    for percent in reached:
+        for pledge in active:
+            emails.milestone(campaign, percent, pledge)
+    return reached

@@ -200,3 +200,17 @@ def allocation_cut(pledge: Pledge, maximum: Money, policy: str) -> bool:
                                   ("Allocated", "nothing" if released
                                    else pledge.amount.format())],
         action=("See your investment", link("pledges.show", pledge_id=pledge.id))))
+
+
+def milestone(campaign: Campaign, percent: int, pledge: Pledge) -> bool:
+    """Progress update required by Reg CF: the offering reached 50% or 100% of target."""
+    text = (f"{campaign.title} has reached {percent}% of its target of "
+            f"{campaign.goal.format()}." + (
+                " The offering will close at its deadline; your card is charged then."
+                if percent >= 100 else ""))
+    return _send("milestone", f"campaign-{campaign.id}-milestone-{percent}-pledge-{pledge.id}",
+                 pledge.backer, Email(
+        subject=f"{campaign.title} reached {percent}% of its target",
+        greeting=_hello(pledge.backer), paragraphs=[text],
+        facts=[("Offering", campaign.title), ("Target", campaign.goal.format())],
+        action=("See the offering", link("campaigns.show", slug=campaign.slug))))

@@ -283,6 +283,11 @@ def confirm_card(pledge: Pledge, gateway: PaymentGateway, *, actor=None,
         from crowdfund.notifications import emails
 
         emails.pledge_confirmed(pledge)
+        if pledge.campaign.kind is CampaignKind.EQUITY:
+            from crowdfund.equity.investing import post_milestones
+
+            db.session.flush()
+            post_milestones(pledge.campaign)
     return True
 
 

@@ -166,3 +166,21 @@ def test_holdings_pages_and_cap_table(app, client, auth, session, gw, settler):
         f"/studio/{campaign_id}/cap-table.csv").get_data(as_text=True))))
     assert sorted(int(r["shares"]) for r in rows) == sorted([23_076, 20_000])
     assert sum(Decimal(r["amount"]) for r in rows) == Decimal("55998.80")
+
+
+def test_investors_hear_of_the_50_and_100_percent_milestones(app, session, gw):
+    from crowdfund.notifications.models import OutboxMessage
+
+    def posted():
+        return {m.dedupe_key for m in session.scalars(sa.select(OutboxMessage).where(
+            OutboxMessage.kind == "milestone"))}
+
+    campaign = offering_with(AllocationPolicy.PRO_RATA)  # target $50,000, $1.30 a share
+    first = invest(campaign, gw, "20000")  # $19,999.90: under 50%
+    assert posted() == set()
+    second = invest(campaign, gw, "6000")  # $25,999.80 in all: 50% reached
+    assert posted() == {f"campaign-{campaign.id}-milestone-50-pledge-{i}"
+                        for i in (first, second)}
+    third = invest(campaign, gw, "30000")  # over 100%: everyone hears of both
+    assert posted() == {f"campaign-{campaign.id}-milestone-{p}-pledge-{i}"
+                        for p in (50, 100) for i in (first, second, third)}
