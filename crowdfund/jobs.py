@@ -1,7 +1,8 @@
 """``flask jobs run [--watch]``: the platform's periodic work in one loop.
 
-Each pass launches approved campaigns whose scheduled time has come and cancels pending
-pledges whose card was never confirmed (freeing their reward units). Safe to run from cron
+Each pass launches approved campaigns whose scheduled time has come, cancels pending
+pledges whose card was never confirmed (freeing their reward units) and cancels equity
+commitments not reconfirmed within 5 business days of a material change. Safe to run from cron
 every minute, or as one long-lived ``--watch`` process (what ``make run`` starts).
 """
 
@@ -21,10 +22,15 @@ bp = Blueprint("jobs", __name__, cli_group="jobs")
 
 def run_once() -> dict[str, int]:
     """One pass; each job commits its own work."""
+    from crowdfund.equity.changes import cancel_unconfirmed
+
     launched = launch_due()
     released = release_abandoned()
     db.session.commit()
-    return {"launched": len(launched), "released": released}
+    unconfirmed = cancel_unconfirmed()
+    db.session.commit()
+    return {"launched": len(launched), "released": released,
+            "cancelled (not reconfirmed)": unconfirmed}
 
 
 @bp.cli.command("run")

@@ -12,6 +12,7 @@ from crowdfund.equity.models import (  # noqa: F401
     Holding,
     InvestorProfile,
     Offering,
+    OfferingChange,
     OfferingDocument,
 )
 from crowdfund.ledger.models import LedgerEntry, LedgerTransaction  # noqa: F401

@@ -472,17 +472,27 @@ def offering(campaign_id: int):
             getattr(form, name).data = value.to_decimal() if value is not None else None
     elif request.method == "GET":
         form.maximum.data = campaign.goal.to_decimal() * Decimal(2)
+    from crowdfund.equity import changes
+
+    live = campaign.status.value == "live"
     if form.validate_on_submit():
         terms = _offering_input(form, campaign)
         if terms is not None:
             try:
-                save_terms(campaign, current_user, terms)
+                if live:
+                    changes.propose(campaign, current_user, terms,
+                                    form.change_summary.data or "")
+                else:
+                    save_terms(campaign, current_user, terms)
             except DomainError as exc:
                 db.session.rollback()
+                if exc.field == "summary":
+                    exc.field = "change_summary"
                 form_error(form, exc)
             else:
                 db.session.commit()
-                flash("Offering terms saved.", "success")
+                flash("Change sent to our team: investors see it once an operator applies it."
+                      if live else "Offering terms saved.", "success")
                 return redirect(url_for("studio.offering", campaign_id=campaign.id))
     maximum = (form.maximum.money_in(campaign.currency) if form.maximum.data is not None
                else campaign.goal)
@@ -494,6 +504,7 @@ def offering(campaign_id: int):
     return render_template("studio/offering.html", campaign=campaign, form=form,
                            offering=current, max_raise=max_raise,
                            documents=documents_of(current), document_form=DocumentForm(),
+                           live=live, pending=current and changes.pending_change(current),
                            confirm=ConfirmForm(),
                            review_level=financial_review_level(maximum or campaign.goal)), \
         _status(form)

@@ -70,6 +70,9 @@ class OfferingForm(FlaskForm):
         validators=[InputRequired(message="Choose how to allocate.")])
     use_of_proceeds_md = TextAreaField("Use of proceeds", validators=[
         DataRequired(message="Say what the money will be used for."), Length(min=20, max=8000)])
+    #: Live offerings only: what changed and why, for investors.
+    change_summary = TextAreaField("What changes and why (investors read this)",
+                                   validators=[Optional(), Length(max=2000)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -224,3 +224,29 @@ class OfferingDocument(db.Model):
     @property
     def kind_label(self) -> str:
         return DOCUMENT_LABELS[self.kind]
+
+
+class OfferingChange(db.Model):
+    """A change of a live offering's terms: proposed by the founder, judged by an operator
+    (material or not), then applied. A material change makes every investor reconfirm."""
+
+    __tablename__ = "offering_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offering_id: Mapped[int] = mapped_column(sa.ForeignKey("offerings.id"), index=True)
+    #: "pending", "applied" or "withdrawn".
+    status: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    summary: Mapped[str] = mapped_column(sa.Text)
+    #: The new terms (column -> value, JSON-safe) and which columns they change.
+    proposed: Mapped[dict] = mapped_column(sa.JSON)
+    changed: Mapped[list[str]] = mapped_column(sa.JSON)
+    #: A change of price, security, maximum or use of proceeds is always material.
+    always_material: Mapped[bool] = mapped_column(default=False)
+    material: Mapped[bool | None] = mapped_column()
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Investors who do not reconfirm by then are cancelled (5 business days).
+    reconfirm_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    offering: Mapped[Offering] = relationship()

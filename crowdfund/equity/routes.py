@@ -170,3 +170,21 @@ def confirmation(holding_id: int):
                            offering=holding.offering, holder=current_user)
     return Response(body, mimetype="text/plain", headers={
         "Content-Disposition": f'attachment; filename="confirmation-{holding.id}.txt"'})
+
+
+@bp.post("/commitments/<int:pledge_id>/reconfirm")
+def reconfirm(pledge_id: int):
+    """The investor keeps their commitment after a material change of the terms."""
+    from flask import abort
+
+    from crowdfund.equity import changes
+    from crowdfund.forms import ConfirmForm
+    from crowdfund.pledges.routes import own_pledge
+    from crowdfund.web import run_action
+
+    pledge = own_pledge(pledge_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    run_action(lambda: changes.reconfirm(pledge, current_user),
+               "Thank you: your commitment stands on the new terms.")
+    return redirect(url_for("pledges.show", pledge_id=pledge.id))

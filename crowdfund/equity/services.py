@@ -116,6 +116,13 @@ def save_terms(campaign: Campaign, founder: User, terms: OfferingInput,
     today = today or date.today()
     _check(campaign, terms, today)
     offering = offering_of(campaign) or Offering(campaign_id=campaign.id)
+    _apply(offering, terms)
+    db.session.add(offering)
+    db.session.flush()
+    return offering
+
+
+def _apply(offering: Offering, terms: OfferingInput) -> None:
     stock = terms.security.is_stock
     note = terms.security is SecurityType.CONVERTIBLE_NOTE
     offering.issuer_legal_name = terms.issuer_legal_name.strip()
@@ -134,9 +141,6 @@ def save_terms(campaign: Campaign, founder: User, terms: OfferingInput,
     offering.discount_bps = terms.discount_bps if not stock else None
     offering.interest_rate_bps = terms.interest_rate_bps if note else None
     offering.maturity_on = terms.maturity_on if note else None
-    db.session.add(offering)
-    db.session.flush()
-    return offering
 
 
 def documents_of(offering: Offering | None) -> list:

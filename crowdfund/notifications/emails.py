@@ -214,3 +214,27 @@ def milestone(campaign: Campaign, percent: int, pledge: Pledge) -> bool:
         greeting=_hello(pledge.backer), paragraphs=[text],
         facts=[("Offering", campaign.title), ("Target", campaign.goal.format())],
         action=("See the offering", link("campaigns.show", slug=campaign.slug))))
+
+
+def reconfirm_needed(pledge: Pledge, change_id: int, summary: str, what: str, by) -> bool:
+    return _send("reconfirm", f"pledge-{pledge.id}-change-{change_id}", pledge.backer, Email(
+        subject=f"Please reconfirm your investment in {pledge.campaign.title}",
+        greeting=_hello(pledge.backer),
+        paragraphs=[f"The issuer changed material terms of the offering ({what}): {summary}",
+                    f"Your commitment of {pledge.amount.format()} stands only if you reconfirm "
+                    f"it by {datetime_filter(by)}. If you do not, it is cancelled and you are "
+                    "not charged."],
+        facts=_pledge_facts(pledge),
+        action=("Review and reconfirm", link("pledges.show", pledge_id=pledge.id))))
+
+
+def cancelled_unconfirmed(pledge: Pledge) -> bool:
+    return _send("reconfirm_cancelled", f"pledge-{pledge.id}-unconfirmed-cancelled",
+                 pledge.backer, Email(
+        subject=f"Your investment in {pledge.campaign.title} was cancelled",
+        greeting=_hello(pledge.backer),
+        paragraphs=[f"The terms of {pledge.campaign.title} changed materially and you did not "
+                    "reconfirm your commitment within 5 business days, so it is cancelled. "
+                    "You will not be charged. You can invest again on the new terms."],
+        facts=_pledge_facts(pledge),
+        action=("See the offering", link("campaigns.show", slug=pledge.campaign.slug))))

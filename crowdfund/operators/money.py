@@ -228,3 +228,20 @@ def outbox():
     return render_template("operators/outbox.html", messages=messages)
 
 
+
+
+@bp.post("/offering-changes/<int:change_id>/<any(material, 'not-material'):kind>")
+def decide_offering_change(change_id: int, kind: str):
+    """Apply a founder's change of a live offering, judged material or not."""
+    from crowdfund.equity import changes
+    from crowdfund.equity.models import OfferingChange
+
+    change = db.session.get(OfferingChange, change_id) or abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    campaign_id = change.offering.campaign_id
+    run_action(lambda: changes.decide(change, current_user, material=kind == "material"),
+               lambda count: (f"Applied as material: {count} investors must reconfirm within "
+                              "5 business days." if kind == "material"
+                              else "Applied; no reconfirmation needed."))
+    return redirect(url_for("operators.review", campaign_id=campaign_id))

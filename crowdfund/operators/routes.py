@@ -52,12 +52,17 @@ def index():
 @bp.get("/campaigns/<int:campaign_id>")
 def review(campaign_id: int):
     campaign = _campaign(campaign_id)
+    from crowdfund.equity.changes import LABELS, pending_change, snapshot
+    from crowdfund.equity.services import offering_of
     from crowdfund.forms import ConfirmForm
     from crowdfund.settlement.services import plan
 
+    offering = offering_of(campaign)
+    change = offering and pending_change(offering)
     return render_template(
         "operators/review.html", campaign=campaign, totals=totals_of(campaign),
-        plan=plan(campaign), confirm=ConfirmForm(),
+        plan=plan(campaign), confirm=ConfirmForm(), change=change, change_labels=LABELS,
+        current_terms=snapshot(offering) if change else None,
         checklist=services.readiness(campaign), approve_form=ApproveForm(),
         reject_form=ReasonForm(), suspend_form=ReasonForm(),
         pick_form=StaffPickForm(picked=campaign.staff_pick),

@@ -108,6 +108,9 @@ class Pledge(TimestampMixin, db.Model):
     #: What the investor committed when an oversubscribed offering cut it at closing
     #: (``amount_minor`` is then what was allocated and is charged).
     committed_minor: Mapped[int | None] = mapped_column(sa.BigInteger)
+    #: A material change of the offering's terms: the investor must reconfirm by then or
+    #: the commitment is cancelled.
+    reconfirm_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: What has been given back of a collected pledge (refunds that succeeded).
     refunded_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
 

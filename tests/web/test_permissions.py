@@ -14,7 +14,8 @@ from tests.factories import make_campaign, make_pledge, make_user
 
 S = CampaignStatus
 ACTIONS = {"studio.change_state": ["submit", "withdraw", "launch"],
-           "operators.decide": ["approve", "reject", "suspend"]}
+           "operators.decide": ["approve", "reject", "suspend"],
+           "operators.decide_offering_change": ["material", "not-material"]}
 
 
 @pytest.fixture
@@ -45,11 +46,11 @@ def _urls(app, blueprint, world):
                   "line_id": world["line"].id, "user_id": world["founder"].id,
                   "pledge_id": world["pledge"].id, "slug": world["live"].slug,
                   "payout_id": world["payout"].id, "document_id": 1,
-                  "holding_id": 1}
+                  "holding_id": 1, "change_id": 1}
         for action in ACTIONS.get(rule.endpoint, [None]):
             args = {k: v for k, v in values.items() if k in rule.arguments}
             if action:
-                args["action"] = action
+                args["kind" if "kind" in rule.arguments else "action"] = action
             with app.test_request_context():
                 url = app.url_for(rule.endpoint, **args)
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):

@@ -1,0 +1,171 @@
+"""Material changes of a live offering (Reg CF 227.304(c)).
+
+The founder proposes new terms with a summary; an operator decides whether the change is
+material (a change of price, security, maximum or use of proceeds always is) and applies
+it. After a material change every investor with an open commitment must reconfirm within
+5 business days, or the commitment is cancelled and they are told why. A change needs those
+5 business days before the deadline. Services never commit.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from crowdfund.auth.models import User
+from crowdfund.campaigns.models import Campaign
+from crowdfund.campaigns.services import require_founder
+from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.db import utcnow
+from crowdfund.equity.models import AllocationPolicy, Offering, OfferingChange, SecurityType
+from crowdfund.equity.services import OfferingInput, _apply, _check, offering_of
+from crowdfund.errors import DomainError, NotAllowed
+from crowdfund.extensions import db
+from crowdfund.notifications import emails
+from crowdfund.pledges.models import Pledge, PledgeStatus
+from crowdfund.pledges.states import pledge_states
+
+P = PledgeStatus
+TERM_COLUMNS = ("issuer_legal_name", "issuer_jurisdiction", "incorporated_on", "security",
+                "price_per_share_minor", "pre_money_valuation_minor", "valuation_cap_minor",
+                "discount_bps", "interest_rate_bps", "maturity_on", "maximum_minor",
+                "minimum_investment_minor", "allocation", "use_of_proceeds_md")
+ALWAYS_MATERIAL = frozenset({"security", "price_per_share_minor", "maximum_minor",
+                             "use_of_proceeds_md"})
+LABELS = {"issuer_legal_name": "issuer's name", "issuer_jurisdiction": "jurisdiction",
+          "incorporated_on": "incorporation date", "security": "security",
+          "price_per_share_minor": "price per share",
+          "pre_money_valuation_minor": "pre-money valuation",
+          "valuation_cap_minor": "valuation cap", "discount_bps": "discount",
+          "interest_rate_bps": "interest rate", "maturity_on": "maturity",
+          "maximum_minor": "maximum", "minimum_investment_minor": "minimum investment",
+          "allocation": "allocation policy", "use_of_proceeds_md": "use of proceeds"}
+RECONFIRM_BUSINESS_DAYS = 5
+
+
+def add_business_days(start: datetime, days: int) -> datetime:
+    """``days`` working days (Monday to Friday) after ``start``, same time of day.
+    Public holidays are not counted out."""
+    current = start
+    left = days
+    while left:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            left -= 1
+    return current
+
+
+def _json(value):
+    if isinstance(value, SecurityType | AllocationPolicy):
+        return value.value
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _load(column: str, value):
+    if value is None:
+        return None
+    if column == "security":
+        return SecurityType(value)
+    if column == "allocation":
+        return AllocationPolicy(value)
+    if column in ("incorporated_on", "maturity_on"):
+        return date.fromisoformat(value)
+    return value
+
+
+def snapshot(offering: Offering) -> dict:
+    return {c: _json(getattr(offering, c)) for c in TERM_COLUMNS}
+
+
+def pending_change(offering: Offering) -> OfferingChange | None:
+    return db.session.scalar(sa.select(OfferingChange).where(
+        OfferingChange.offering_id == offering.id, OfferingChange.status == "pending"))
+
+
+def propose(campaign: Campaign, founder: User, terms: OfferingInput, summary: str,
+            now: datetime | None = None) -> OfferingChange:
+    """The founder asks to change the terms of their live offering."""
+    now = now or utcnow()
+    require_founder(campaign, founder)
+    offering = offering_of(campaign)
+    if campaign.status is not CampaignStatus.LIVE or offering is None:
+        raise DomainError("Only the terms of a live offering can be changed this way.")
+    if add_business_days(now, RECONFIRM_BUSINESS_DAYS) >= campaign.deadline:
+        raise DomainError("Investors need 5 business days to reconfirm a change before the "
+                          "deadline; it is too late to change the terms.")
+    if pending_change(offering) is not None:
+        raise DomainError("A change is already waiting for an operator.")
+    if len(summary.strip()) < 10:
+        raise DomainError("Explain the change to investors (at least 10 characters).",
+                          field="summary")
+    _check(campaign, terms, now.date())
+    draft = Offering()
+    _apply(draft, terms)
+    new, old = snapshot(draft), snapshot(offering)
+    changed = [c for c in TERM_COLUMNS if new[c] != old[c]]
+    if not changed:
+        raise DomainError("These are the current terms: nothing changed.")
+    change = OfferingChange(offering_id=offering.id, summary=summary.strip(), proposed=new,
+                            changed=changed,
+                            always_material=bool(ALWAYS_MATERIAL.intersection(changed)))
+    db.session.add(change)
+    db.session.flush()
+    return change
+
+
+def decide(change: OfferingChange, operator: User, material: bool,
+           now: datetime | None = None) -> int:
+    """An operator applies a pending change, material or not. Returns how many investors
+    must reconfirm."""
+    now = now or utcnow()
+    if not operator.is_operator:
+        raise NotAllowed("Only operators decide on offering changes.")
+    if change.status != "pending":
+        raise DomainError("This change was decided already.")
+    if change.always_material and not material:
+        raise DomainError("A change of price, security, maximum or use of proceeds is "
+                          "always material.")
+    offering = change.offering
+    for column in TERM_COLUMNS:
+        setattr(offering, column, _load(column, change.proposed[column]))
+    change.status, change.material = "applied", material
+    change.decided_by_id, change.decided_at = operator.id, now
+    if not material:
+        return 0
+    change.reconfirm_by = add_business_days(now, RECONFIRM_BUSINESS_DAYS)
+    commitments = db.session.scalars(sa.select(Pledge).where(
+        Pledge.campaign_id == offering.campaign_id,
+        Pledge.status.in_((P.PENDING, P.ACTIVE)))).all()
+    what = ", ".join(LABELS[c] for c in change.changed)
+    for pledge in commitments:
+        pledge.reconfirm_by = change.reconfirm_by
+        emails.reconfirm_needed(pledge, change.id, change.summary, what, change.reconfirm_by)
+    return len(commitments)
+
+
+def reconfirm(pledge: Pledge, investor: User, now: datetime | None = None) -> None:
+    now = now or utcnow()
+    if pledge.backer_id != investor.id:
+        raise NotAllowed("This is not your investment.")
+    if pledge.reconfirm_by is None:
+        raise DomainError("There is nothing to reconfirm.")
+    if now >= pledge.reconfirm_by or not pledge.is_open:
+        raise DomainError("The time to reconfirm has passed; this commitment is cancelled.")
+    pledge.reconfirm_by = None
+
+
+def cancel_unconfirmed(now: datetime | None = None) -> int:
+    """Cancel every open commitment whose time to reconfirm has passed; tell the investor."""
+    now = now or utcnow()
+    pledges = db.session.scalars(sa.select(Pledge).where(
+        Pledge.reconfirm_by.is_not(None), Pledge.reconfirm_by <= now,
+        Pledge.status.in_((P.PENDING, P.ACTIVE)))).all()
+    for pledge in pledges:
+        pledge_states.apply(pledge, P.CANCELLED, reason=(
+            "Not reconfirmed within 5 business days of a material change of the terms"))
+        pledge.reconfirm_by = None
+        emails.cancelled_unconfirmed(pledge)
+    return len(pledges)
