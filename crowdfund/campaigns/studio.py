@@ -498,13 +498,14 @@ def offering(campaign_id: int):
                else campaign.goal)
     max_raise = Money.from_decimal(str(current_app.config["EQUITY_MAX_RAISE_MAJOR"]),
                                    campaign.currency)
-    from crowdfund.equity.forms import DocumentForm
+    from crowdfund.equity.forms import DocumentForm, EarlyCloseForm
     from crowdfund.equity.services import documents_of
 
     return render_template("studio/offering.html", campaign=campaign, form=form,
                            offering=current, max_raise=max_raise,
                            documents=documents_of(current), document_form=DocumentForm(),
                            live=live, pending=current and changes.pending_change(current),
+                           early_form=EarlyCloseForm(),
                            confirm=ConfirmForm(),
                            review_level=financial_review_level(maximum or campaign.goal)), \
         _status(form)
@@ -598,4 +599,21 @@ def delete_offering_document(campaign_id: int, document_id: int):
     db.session.commit()
     delete_upload(path)
     flash("Document removed.", "info")
+    return redirect(url_for("studio.offering", campaign_id=campaign.id))
+
+
+@studio_bp.post("/<int:campaign_id>/offering/close-early")
+def close_offering_early(campaign_id: int):
+    from crowdfund.equity.changes import close_early
+    from crowdfund.equity.forms import EarlyCloseForm
+
+    campaign = own_campaign(campaign_id)
+    form = EarlyCloseForm()
+    if not form.validate_on_submit():
+        flash("Choose the new deadline.", "error")
+        return redirect(url_for("studio.offering", campaign_id=campaign.id))
+    new_deadline = form.deadline.data.replace(tzinfo=UTC)
+    run_action(lambda: close_early(campaign, current_user, new_deadline),
+               lambda told: f"The offering now closes {new_deadline:%Y-%m-%d %H:%M} UTC; "
+                            f"{told} investors were told.")
     return redirect(url_for("studio.offering", campaign_id=campaign.id))

@@ -169,3 +169,38 @@ def cancel_unconfirmed(now: datetime | None = None) -> int:
         pledge.reconfirm_by = None
         emails.cancelled_unconfirmed(pledge)
     return len(pledges)
+
+
+EARLY_CLOSE_MIN_OPEN = timedelta(days=21)
+
+
+def close_early(campaign: Campaign, founder: User, new_deadline: datetime,
+                now: datetime | None = None) -> int:
+    """Move the deadline of a live offering earlier (Reg CF 227.304(b)): only after 21 days
+    open, once the target is met, and with at least 5 business days' notice to investors,
+    who keep their right to cancel until 48 hours before the new deadline. Returns how many
+    investors were told."""
+    from crowdfund.campaigns.queries import totals_of
+
+    now = now or utcnow()
+    require_founder(campaign, founder)
+    if campaign.status is not CampaignStatus.LIVE or offering_of(campaign) is None:
+        raise DomainError("Only a live offering can close early.")
+    if now - campaign.launched_at < EARLY_CLOSE_MIN_OPEN:
+        opens = campaign.launched_at + EARLY_CLOSE_MIN_OPEN
+        raise DomainError(f"An offering must be open 21 days before it closes early "
+                          f"(from {opens:%Y-%m-%d %H:%M} UTC).")
+    if totals_of(campaign).pledged < campaign.goal:
+        raise DomainError("An offering can close early only once its target is met.")
+    earliest = add_business_days(now, RECONFIRM_BUSINESS_DAYS)
+    if new_deadline < earliest:
+        raise DomainError(f"Investors need 5 business days' notice: the new deadline can be "
+                          f"{earliest:%Y-%m-%d %H:%M} UTC at the earliest.", field="deadline")
+    if new_deadline >= campaign.deadline:
+        raise DomainError("The new deadline must be before the current one.", field="deadline")
+    campaign.deadline = new_deadline
+    commitments = db.session.scalars(sa.select(Pledge).where(
+        Pledge.campaign_id == campaign.id, Pledge.status.in_((P.PENDING, P.ACTIVE)))).all()
+    for pledge in commitments:
+        emails.early_close(pledge, new_deadline)
+    return len(commitments)

@@ -9,6 +9,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
+    DateTimeLocalField,
     HiddenField,
     RadioField,
     SelectField,
@@ -135,3 +136,8 @@ class DocumentForm(FlaskForm):
     document = FileField("PDF document", validators=[
         FileRequired(message="Choose a PDF file."),
         FileAllowed(["pdf"], message="Upload a PDF document.")])
+
+
+class EarlyCloseForm(FlaskForm):
+    deadline = DateTimeLocalField("New deadline (UTC)", format="%Y-%m-%dT%H:%M",
+                                  validators=[InputRequired(message="Choose the new deadline.")])

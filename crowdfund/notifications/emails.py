@@ -238,3 +238,17 @@ def cancelled_unconfirmed(pledge: Pledge) -> bool:
                     "You will not be charged. You can invest again on the new terms."],
         facts=_pledge_facts(pledge),
         action=("See the offering", link("campaigns.show", slug=pledge.campaign.slug))))
+
+
+def early_close(pledge: Pledge, new_deadline) -> bool:
+    cutoff = new_deadline - current_app.config["INVESTOR_CANCEL_CUTOFF"]
+    return _send("early_close", f"pledge-{pledge.id}-early-close-{new_deadline:%Y%m%d%H%M}",
+                 pledge.backer, Email(
+        subject=f"{pledge.campaign.title} will close early",
+        greeting=_hello(pledge.backer),
+        paragraphs=[f"{pledge.campaign.title} has reached its target and will close early, on "
+                    f"{datetime_filter(new_deadline)}.",
+                    f"You can still cancel your commitment for any reason until "
+                    f"{datetime_filter(cutoff)}."],
+        facts=_pledge_facts(pledge),
+        action=("See your investment", link("pledges.show", pledge_id=pledge.id))))

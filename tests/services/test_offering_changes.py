@@ -153,3 +153,56 @@ def test_change_pages_founder_operator_investor(app, client, auth, session, live
     assert "your commitment stands" in response.get_data(as_text=True)
     session.expire_all()
     assert session.get(Pledge, kept).reconfirm_by is None
+
+
+def test_early_close_rules(session, live):
+    campaign, ids = live
+    founder = campaign.founder
+    campaign.launched_at = FRIDAY - timedelta(days=21)
+    campaign.goal_minor = 1_000_00  # the $2,100 committed meets it
+    for pledge in session.scalars(sa.select(Pledge)):
+        pledge.status = PledgeStatus.ACTIVE  # cards saved
+    early = FRIDAY + timedelta(days=7)  # exactly 5 business days later
+    with pytest.raises(DomainError, match="open 21 days"):
+        changes.close_early(campaign, founder, early, now=FRIDAY - timedelta(seconds=1))
+    with pytest.raises(DomainError, match="5 business days"):
+        changes.close_early(campaign, founder, early - timedelta(seconds=1), now=FRIDAY)
+    with pytest.raises(DomainError, match="before the current one"):
+        changes.close_early(campaign, founder, campaign.deadline, now=FRIDAY)
+    campaign.goal_minor = 10_000_00
+    with pytest.raises(DomainError, match="target is met"):
+        changes.close_early(campaign, founder, early, now=FRIDAY)
+    campaign.goal_minor = 1_000_00
+    assert changes.close_early(campaign, founder, early, now=FRIDAY) == 3
+    assert campaign.deadline == early
+    told = {m.dedupe_key for m in session.scalars(sa.select(OutboxMessage))}
+    assert {f"pledge-{i}-early-close-{early:%Y%m%d%H%M}" for i in ids} <= told
+    # Investors keep their cancel rights until 48 hours before the new deadline.
+    from crowdfund.pledges import services as pledges
+
+    pledge = session.get(Pledge, ids[0])
+    pledges.cancel_pledge(pledge, pledge.backer, now=early - timedelta(hours=48, seconds=1))
+    assert pledge.status is PledgeStatus.CANCELLED
+
+
+def test_close_early_from_the_studio(app, client, auth, session, live):
+    campaign, _ = live
+    now = datetime.now(UTC)
+    campaign.launched_at = now - timedelta(days=22)
+    campaign.deadline = now + timedelta(days=30)
+    campaign.goal_minor = 1_000_00
+    for pledge in session.scalars(sa.select(Pledge)):
+        pledge.status = PledgeStatus.ACTIVE
+    session.commit()
+    auth.login_as(campaign.founder)
+    too_soon = (now + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(f"/studio/{campaign.id}/offering/close-early",
+                           data={"deadline": too_soon}, follow_redirects=True)
+    assert "5 business days&#39; notice" in response.get_data(as_text=True)
+    new = (now + timedelta(days=10)).replace(second=0, microsecond=0)
+    response = client.post(f"/studio/{campaign.id}/offering/close-early",
+                           data={"deadline": new.strftime("%Y-%m-%dT%H:%M")},
+                           follow_redirects=True)
+    assert "3 investors were told" in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(type(campaign), campaign.id).deadline == new
