@@ -154,6 +154,11 @@ def reconfirm(pledge: Pledge, investor: User, now: datetime | None = None) -> No
         raise DomainError("There is nothing to reconfirm.")
     if now >= pledge.reconfirm_by or not pledge.is_open:
         raise DomainError("The time to reconfirm has passed; this commitment is cancelled.")
+    # Requote on the new terms: whole shares at the new price (never more than committed).
+    from crowdfund.equity.investing import quote_investment
+
+    quote = quote_investment(offering_of(pledge.campaign), pledge.amount)
+    pledge.amount_minor, pledge.shares = quote.amount.amount, quote.shares
     pledge.reconfirm_by = None
 
 

@@ -186,5 +186,7 @@ def reconfirm(pledge_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     run_action(lambda: changes.reconfirm(pledge, current_user),
-               "Thank you: your commitment stands on the new terms.")
+               lambda _: "Thank you: your commitment stands on the new terms: "
+                         + (f"{pledge.shares:,} shares for " if pledge.shares else "")
+                         + f"{pledge.amount.format()}.")
     return redirect(url_for("pledges.show", pledge_id=pledge.id))

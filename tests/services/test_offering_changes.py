@@ -65,7 +65,9 @@ def test_material_change_reconfirmed_ignored_and_cancelled(session, live):
     deadline = FRIDAY + timedelta(days=7)  # five business days over the weekend
     pledges = {p.id: p for p in session.scalars(sa.select(Pledge))}
     assert {p.reconfirm_by for p in pledges.values()} == {deadline}
+    assert (pledges[kept].shares, pledges[kept].amount) == (384, usd("499.20"))  # at $1.30
     changes.reconfirm(pledges[kept], pledges[kept].backer, now=deadline - timedelta(seconds=1))
+    assert (pledges[kept].shares, pledges[kept].amount) == (332, usd("498.00"))  # at $1.50
     assert changes.cancel_unconfirmed(now=deadline - timedelta(seconds=1)) == 0
     with pytest.raises(DomainError, match="passed"):
         changes.reconfirm(pledges[ignored], pledges[ignored].backer, now=deadline)
@@ -150,7 +152,8 @@ def test_change_pages_founder_operator_investor(app, client, auth, session, live
     page = client.get(f"/pledges/{kept}").get_data(as_text=True)
     assert "Reconfirm my investment" in page
     response = client.post(f"/invest/commitments/{kept}/reconfirm", follow_redirects=True)
-    assert "your commitment stands" in response.get_data(as_text=True)
+    assert "your commitment stands on the new terms: 332 shares for $498.00." in \
+        response.get_data(as_text=True)
     session.expire_all()
     assert session.get(Pledge, kept).reconfirm_by is None
 
