@@ -8,6 +8,7 @@ from crowdfund.campaigns.models import (  # noqa: F401
     RewardTier,
     ShippingRate,
 )
+from crowdfund.community.models import CampaignUpdate  # noqa: F401
 from crowdfund.equity.models import (  # noqa: F401
     Holding,
     InvestorProfile,

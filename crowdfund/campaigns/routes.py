@@ -39,7 +39,11 @@ def render_campaign_page(campaign: Campaign, *, preview: bool = False):
         documents = documents_of(offering)
         if current_user.is_authenticated:
             investor_limit = limit_of(current_user)
+    from crowdfund.community.updates import can_read, updates_of
+
     return render_template("campaigns/show.html", campaign=campaign, totals=totals_of(campaign),
+                           updates=updates_of(campaign),
+                           reads_backer_updates=can_read(current_user, campaign),
                            preview=preview, my_pledge=my_pledge, collected=collected,
                            offering=offering, investor_limit=investor_limit,
                            documents=documents,

@@ -617,3 +617,28 @@ def close_offering_early(campaign_id: int):
                lambda told: f"The offering now closes {new_deadline:%Y-%m-%d %H:%M} UTC; "
                             f"{told} investors were told.")
     return redirect(url_for("studio.offering", campaign_id=campaign.id))
+
+
+# --- updates ---------------------------------------------------------------------------
+
+
+@studio_bp.route("/<int:campaign_id>/updates", methods=["GET", "POST"])
+def updates(campaign_id: int):
+    from crowdfund.community.forms import UpdateForm
+    from crowdfund.community.updates import post_update, updates_of
+
+    campaign = own_campaign(campaign_id)
+    form = UpdateForm()
+    if form.validate_on_submit():
+        try:
+            update = post_update(campaign, current_user, form.title.data, form.body_md.data,
+                                 form.visibility.data)
+        except DomainError as exc:
+            db.session.rollback()
+            form_error(form, exc)
+        else:
+            db.session.commit()
+            flash(f"Update #{update.number} is posted; your backers are emailed.", "success")
+            return redirect(url_for("studio.updates", campaign_id=campaign.id))
+    return render_template("studio/updates.html", campaign=campaign, form=form,
+                           updates=updates_of(campaign)), _status(form)

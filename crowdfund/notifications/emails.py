@@ -252,3 +252,15 @@ def early_close(pledge: Pledge, new_deadline) -> bool:
                     f"{datetime_filter(cutoff)}."],
         facts=_pledge_facts(pledge),
         action=("See your investment", link("pledges.show", pledge_id=pledge.id))))
+
+
+def campaign_update(campaign: Campaign, update, to: User) -> bool:
+    """An update, to a backer (who may read backers-only ones). The text is the founder's
+    Markdown as plain text; links go to the campaign page."""
+    kind = "Backers-only update" if update.backers_only else "Update"
+    return _send("campaign_update", f"update-{update.id}-user-{to.id}", to, Email(
+        subject=f"{kind} #{update.number} from {campaign.title}: {update.title}",
+        greeting=_hello(to), paragraphs=[update.title, update.body_md],
+        facts=[("Campaign", campaign.title)],
+        action=("Read it on the campaign page",
+                link("campaigns.show", slug=campaign.slug) + f"#update-{update.number}")))

@@ -1,0 +1,1 @@
+"""Community: campaign updates (and, later, comments and followers)."""

@@ -1,0 +1,65 @@
+"""Posting updates and deciding who may read them. Services never commit."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from crowdfund.auth.models import User
+from crowdfund.campaigns.models import Campaign
+from crowdfund.campaigns.services import require_founder
+from crowdfund.community.models import CampaignUpdate
+from crowdfund.errors import DomainError
+from crowdfund.extensions import db
+from crowdfund.pledges.models import COUNTED_STATUSES, Pledge
+
+
+def is_backer(user, campaign: Campaign) -> bool:
+    """Has (or had at the deadline) a pledge that counts: who backers-only updates are for."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return db.session.scalar(sa.select(Pledge.id).where(
+        Pledge.campaign_id == campaign.id, Pledge.backer_id == user.id,
+        Pledge.status.in_(COUNTED_STATUSES)).limit(1)) is not None
+
+
+def can_read(user, campaign: Campaign) -> bool:
+    """May ``user`` read the backers-only updates of ``campaign``?"""
+    if getattr(user, "is_authenticated", False) and (
+            user.is_operator or user.id == campaign.founder_id):
+        return True
+    return is_backer(user, campaign)
+
+
+def updates_of(campaign: Campaign) -> list[CampaignUpdate]:
+    return list(db.session.scalars(sa.select(CampaignUpdate).where(
+        CampaignUpdate.campaign_id == campaign.id).order_by(CampaignUpdate.number.desc())))
+
+
+def post_update(campaign: Campaign, founder: User, title: str, body_md: str,
+                visibility: str) -> CampaignUpdate:
+    """Publish update number n+1 and email the backers (all of them: backers may read both
+    kinds). Public updates are on the campaign page for everyone."""
+    from crowdfund.notifications import emails
+
+    require_founder(campaign, founder)
+    if not campaign.is_public:
+        raise DomainError("Updates can be posted once the campaign is live.")
+    if visibility not in ("public", "backers"):
+        raise DomainError("Choose who can read this update.", field="visibility")
+    if not title.strip():
+        raise DomainError("Give the update a title.", field="title")
+    if len(body_md.strip()) < 20:
+        raise DomainError("Write at least a few sentences (20 characters).", field="body_md")
+    number = (db.session.scalar(sa.select(sa.func.max(CampaignUpdate.number)).where(
+        CampaignUpdate.campaign_id == campaign.id)) or 0) + 1
+    update = CampaignUpdate(campaign_id=campaign.id, number=number, title=title.strip(),
+                            body_md=body_md.strip(), visibility=visibility,
+                            author_id=founder.id)
+    db.session.add(update)
+    db.session.flush()
+    backers = db.session.scalars(sa.select(User).where(User.id.in_(
+        sa.select(Pledge.backer_id).where(Pledge.campaign_id == campaign.id,
+                                          Pledge.status.in_(COUNTED_STATUSES))))).all()
+    for backer in backers:
+        emails.campaign_update(campaign, update, backer)
+    return update
