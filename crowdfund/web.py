@@ -58,6 +58,12 @@ def form_error(form: FlaskForm, error: DomainError) -> None:
         form.form_errors.append(error.message)
 
 
+def csv_cell(value) -> str:
+    """Neutralise spreadsheet formulas in user-written text (CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def flash_error(error: DomainError) -> None:
     flash(error.message, "error")
 

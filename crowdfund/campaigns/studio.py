@@ -25,7 +25,7 @@ from crowdfund.extensions import db
 from crowdfund.forms import ConfirmForm
 from crowdfund.money import Money
 from crowdfund.uploads import UploadError, delete_upload, save_image
-from crowdfund.web import form_error, run_action
+from crowdfund.web import csv_cell, form_error, run_action
 
 
 @studio_bp.before_request
@@ -327,12 +327,6 @@ def backers(campaign_id: int):
                                                      and p.status.value == "collected"]))
 
 
-def _csv_cell(value) -> str:
-    """Neutralise spreadsheet formulas in user-written text (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @studio_bp.get("/<int:campaign_id>/backers.csv")
 def backers_csv(campaign_id: int):
     import csv
@@ -348,8 +342,8 @@ def backers_csv(campaign_id: int):
     writer.writerow(["pledge_id", "backer", "email", "reward", "amount", "shipping",
                      "currency", "destination", "status", "pledged_at"])
     for p in backers_of(campaign):
-        writer.writerow([p.id, _csv_cell(p.backer.display_name), p.backer.email,
-                         _csv_cell(p.tier.title if p.tier else "No reward"),
+        writer.writerow([p.id, csv_cell(p.backer.display_name), p.backer.email,
+                         csv_cell(p.tier.title if p.tier else "No reward"),
                          p.amount.to_decimal(), p.shipping.to_decimal(), p.currency,
                          p.destination or "", p.status.value, p.created_at.isoformat()])
     filename = f"{campaign.slug}-backers.csv"
@@ -539,7 +533,7 @@ def cap_table_csv(campaign_id: int):
     writer.writerow(["holding_id", "holder", "email", "security", "shares", "price_per_share",
                      "amount", "currency", "issued_on"])
     for h in holdings_of(campaign):
-        writer.writerow([h.id, _csv_cell(h.holder.display_name), h.holder.email,
+        writer.writerow([h.id, csv_cell(h.holder.display_name), h.holder.email,
                          h.security.value,
                          h.shares or "", h.price_per_share.to_decimal() if h.price_per_share
                          else "", h.principal.to_decimal(), h.currency, h.issued_on.isoformat()])

@@ -23,7 +23,12 @@ from crowdfund.money import Money
 from crowdfund.notifications.models import OutboxMessage
 from crowdfund.operators import bp
 from crowdfund.payments.gateway import PaymentError
-from crowdfund.pledges.models import Pledge, PledgeStatus, PledgeTransition
+from crowdfund.pledges.models import (
+    NEEDS_PAYMENT_STATUSES,
+    Pledge,
+    PledgeStatus,
+    PledgeTransition,
+)
 from crowdfund.settlement import payouts, refunds
 from crowdfund.settlement.forms import CancelFundedForm, MarkPaidForm, RefundForm
 from crowdfund.settlement.models import (
@@ -33,7 +38,7 @@ from crowdfund.settlement.models import (
     Refund,
 )
 from crowdfund.settlement.views import refund_from_form, settler
-from crowdfund.web import run_action
+from crowdfund.web import csv_cell, run_action
 
 S = CampaignStatus
 
@@ -79,7 +84,7 @@ def settlement():
         .order_by(Payout.due_at)))
     campaigns = {c.id: c for c in db.session.scalars(sa.select(Campaign).where(
         Campaign.id.in_([p.campaign_id for p in due_payouts])))}
-    failing = (PledgeStatus.ERRORED, PledgeStatus.AUTHENTICATION_REQUIRED)
+    failing = NEEDS_PAYMENT_STATUSES
     errored = db.session.scalar(sa.select(sa.func.count()).select_from(Pledge).where(
         Pledge.status.in_(failing)))
     earlier = aliased(ChargeAttempt)
@@ -187,11 +192,6 @@ def mark_paid(payout_id: int):
     return redirect(url_for("operators.money", campaign_id=payout.campaign_id))
 
 
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @bp.get("/campaigns/<int:campaign_id>/charges.csv")
 def charges_csv(campaign_id: int):
     """Every charge attempt of a campaign, with its refunds, for reconciliation."""
@@ -212,7 +212,7 @@ def charges_csv(campaign_id: int):
             a.id, a.pledge_id, a.pledge.backer.email, a.attempt_no, a.idempotency_key,
             a.payment_intent_id or "", a.status.value, a.amount.to_decimal(),
             Money(int(refunded.get(a.id, 0)), a.currency).to_decimal(), a.currency,
-            a.error_code or "", _cell(a.error_message), a.created_at.isoformat(),
+            a.error_code or "", csv_cell(a.error_message), a.created_at.isoformat(),
             a.finished_at.isoformat() if a.finished_at else ""])
     return Response(out.getvalue(), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="{campaign.slug}-charges.csv"'})

@@ -40,6 +40,10 @@ COUNTED_STATUSES = frozenset(
 )
 
 
+#: The charge failed and the backer can still fix it (the fix page, reminders).
+NEEDS_PAYMENT_STATUSES = frozenset({P.ERRORED, P.AUTHENTICATION_REQUIRED})
+
+
 STATUS_LABELS = {
     P.PENDING: "Waiting for card",
     P.ACTIVE: "Active",
@@ -138,7 +142,7 @@ class Pledge(TimestampMixin, db.Model):
     @property
     def needs_payment(self) -> bool:
         """The charge failed and the backer can still fix it."""
-        return self.status in (PledgeStatus.ERRORED, PledgeStatus.AUTHENTICATION_REQUIRED)
+        return self.status in NEEDS_PAYMENT_STATUSES
 
     @property
     def is_open(self) -> bool:

@@ -170,15 +170,6 @@ def cancel(pledge_id: int):
 # --- paying a failed charge (the fix page) ---------------------------------------------
 
 
-def _settler():
-    from flask import current_app
-
-    from crowdfund.settlement.runner import Settler
-
-    db.session.commit()  # the settler works in sessions of its own
-    return Settler(current_app._get_current_object(), gateway())
-
-
 def _fixable(pledge_id: int) -> Pledge | None:
     """The backer's pledge if it can be paid now; otherwise flash why and return None."""
     from crowdfund.settlement.recovery import require_fixable
@@ -286,7 +277,9 @@ def pay_again(pledge_id: int):
 def _charge_again(pledge_id: int):
     """One more charge attempt (crash-safe, its own commits), then say how it went."""
     try:
-        outcome = _settler().retry(pledge_id)
+        from crowdfund.settlement.views import settler
+
+        outcome = settler().retry(pledge_id)
     except PaymentError as exc:
         flash(exc.user_message, "error")
         return redirect(url_for("pledges.pay", pledge_id=pledge_id))

@@ -24,7 +24,7 @@ from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.ledger.services import founder_owed
 from crowdfund.notifications import emails
-from crowdfund.pledges.models import Pledge, PledgeStatus
+from crowdfund.pledges.models import NEEDS_PAYMENT_STATUSES, Pledge, PledgeStatus
 from crowdfund.pledges.services import release_units
 from crowdfund.pledges.states import pledge_states
 from crowdfund.settlement.models import ChargeAttempt, ChargeStatus, Payout, PayoutStatus
@@ -32,7 +32,7 @@ from crowdfund.settlement.services import latest_attempt
 from crowdfund.settlement.states import charge_states
 
 S, P, C = CampaignStatus, PledgeStatus, ChargeStatus
-NEEDS_PAYMENT = (P.ERRORED, P.AUTHENTICATION_REQUIRED)
+NEEDS_PAYMENT = tuple(NEEDS_PAYMENT_STATUSES)
 CHARGING = (S.FUNDED, S.COLLECTING)
 
 

@@ -22,7 +22,7 @@ from crowdfund.ledger.services import post_dispute, post_refund
 from crowdfund.money import Money
 from crowdfund.notifications import emails
 from crowdfund.payments.gateway import PaymentError, RefundInfo
-from crowdfund.pledges.models import Pledge, PledgeStatus
+from crowdfund.pledges.models import NEEDS_PAYMENT_STATUSES, Pledge, PledgeStatus
 from crowdfund.pledges.services import release_open_pledges, release_units
 from crowdfund.pledges.states import pledge_states
 from crowdfund.settlement.models import (
@@ -160,7 +160,7 @@ def cancel_funded(campaign: Campaign, actor: User, reason: str) -> list[Refund]:
     release_open_pledges(campaign, actor=actor, reason=f"Campaign cancelled: {reason}")
     for pledge in db.session.scalars(sa.select(Pledge).where(
             Pledge.campaign_id == campaign.id,
-            Pledge.status.in_((P.ERRORED, P.AUTHENTICATION_REQUIRED)))).all():
+            Pledge.status.in_(NEEDS_PAYMENT_STATUSES))).all():
         pledge_states.apply(pledge, P.DROPPED, actor=actor, reason=f"Campaign cancelled: {reason}")
         if pledge.tier_id is not None:
             release_units(pledge.tier_id)

@@ -162,7 +162,10 @@ class Settler:
             )
             attempt_id = attempt.id
             db.session.commit()
-            result = self._call(request)
+            if not request["customer_id"] or not request["payment_method_id"]:
+                result = InvalidRequest("No saved card for this pledge.", code="no_card")
+            else:
+                result = self._call(self.gateway.charge_off_session, request)
             if result is None:
                 return "retry later"
             attempt = db.session.get(type(attempt), attempt_id)
@@ -183,14 +186,10 @@ class Settler:
                 return None
             attempt_id, intent_id = attempt.id, attempt.payment_intent_id
             db.session.commit()
-            try:
-                self.bucket.acquire()
-                info = self.gateway.retrieve_payment_intent(intent_id)
-                if not info.succeeded and info.status != "canceled":
-                    info = self.gateway.cancel_payment_intent(intent_id)
-            except PaymentError as error:
-                log.warning("payment intent %s: %s", intent_id, error)
-                raise
+            self.bucket.acquire()
+            info = self.gateway.retrieve_payment_intent(intent_id)
+            if not info.succeeded and info.status != "canceled":
+                info = self.gateway.cancel_payment_intent(intent_id)
             attempt = db.session.get(ChargeAttempt, attempt_id)
             if info.succeeded:
                 outcome = services.record_outcome(attempt, info)
@@ -283,17 +282,7 @@ class Settler:
                                      "refund_id": str(row.id)},
                            idempotency_key=row.idempotency_key)
             db.session.commit()
-            result = None
-            for attempt in range(self.max_tries):
-                self.bucket.acquire()
-                try:
-                    result = self.gateway.refund(**request)
-                    break
-                except (RateLimited, GatewayUnavailable):
-                    self.sleep(self.backoff * (2 ** attempt) * (0.5 + random.random()))  # noqa: S311
-                except PaymentError as error:
-                    result = error
-                    break
+            result = self._call(self.gateway.refund, request)
             if result is None:
                 return "retry later"
             outcome = refunds.record_refund(db.session.get(Refund, refund_id), result)
@@ -338,17 +327,17 @@ class Settler:
                 sent += transfer_id is not None
         return sent
 
-    def _call(self, request: dict):
-        """The gateway call, retried with the same key on 429 and connection errors."""
-        if not request["customer_id"] or not request["payment_method_id"]:
-            return InvalidRequest("No saved card for this pledge.", code="no_card")
+    def _call(self, fn: Callable, request: dict):
+        """A gateway call that moves money, under the rate budget, retried with the same
+        idempotency key on 429 and connection errors. Returns the answer, the PaymentError
+        it ended with, or None when the tries ran out (the caller resumes later)."""
         for attempt in range(self.max_tries):
             self.bucket.acquire()
             try:
-                return self.gateway.charge_off_session(**request)
+                return fn(**request)
             except (RateLimited, GatewayUnavailable) as error:
                 delay = self.backoff * (2 ** attempt) * (0.5 + random.random())  # noqa: S311
-                log.warning("charge %s: %s; retrying in %.2fs", request["idempotency_key"],
+                log.warning("%s: %s; retrying in %.2fs", request["idempotency_key"],
                             type(error).__name__, delay)
                 self.sleep(delay)
             except PaymentError as error:
