@@ -90,6 +90,7 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.auth import bp as auth_bp
     from crowdfund.campaigns import bp as campaigns_bp
     from crowdfund.campaigns import studio_bp
+    from crowdfund.community.routes import bp as community_bp
     from crowdfund.demo import bp as demo_bp
     from crowdfund.equity.routes import bp as equity_bp
     from crowdfund.jobs import bp as jobs_bp
@@ -104,7 +105,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, auth_bp, campaigns_bp, studio_bp, operators_bp, pledges_bp,
                       webhooks_bp, demo_bp, jobs_bp, settlement_bp, ledger_bp, outbox_bp,
-                      equity_bp):
+                      equity_bp, community_bp):
         app.register_blueprint(blueprint)
 
 

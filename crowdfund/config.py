@@ -126,6 +126,14 @@ class BaseConfig:
     SMALL_PROCESSING_FEE_BPS = 500
     SMALL_PROCESSING_FEE_FIXED_MINOR = 5
 
+    # Community. At most this many comments per user in the window (replies included).
+    COMMENT_RATE_LIMIT = (5, timedelta(minutes=10))
+    #: Followers hear that a campaign is about to end this long before its deadline.
+    ENDING_SOON_NOTICE = timedelta(hours=48)
+    #: Backers whose saved card expires before the deadline are asked to replace it this
+    #: long before the deadline (each once).
+    CARD_HEALTH_NOTICES = (timedelta(days=7), timedelta(hours=48))
+
     # Email. Messages go to the outbox table in the transaction of what they report and are
     # delivered after commit (``flask outbox send``, and the settle loop). Without SMTP_HOST
     # nothing is sent: the outbox keeps them (operators see it at /operators/outbox).

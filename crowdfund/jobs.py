@@ -2,7 +2,9 @@
 
 Each pass launches approved campaigns whose scheduled time has come, cancels pending
 pledges whose card was never confirmed (freeing their reward units) and cancels equity
-commitments not reconfirmed within 5 business days of a material change. Safe to run from cron
+commitments not reconfirmed within 5 business days of a material change, tells followers
+of campaigns ending within 48 hours and asks backers whose saved card will not work at the
+deadline to replace it (7 days and 48 hours before). Safe to run from cron
 every minute, or as one long-lived ``--watch`` process (what ``make run`` starts).
 """
 
@@ -22,6 +24,8 @@ bp = Blueprint("jobs", __name__, cli_group="jobs")
 
 def run_once() -> dict[str, int]:
     """One pass; each job commits its own work."""
+    from crowdfund.community.card_health import remind_card_health
+    from crowdfund.community.following import notify_ending_soon
     from crowdfund.equity.changes import cancel_unconfirmed
 
     launched = launch_due()
@@ -29,8 +33,13 @@ def run_once() -> dict[str, int]:
     db.session.commit()
     unconfirmed = cancel_unconfirmed()
     db.session.commit()
+    ending = notify_ending_soon()
+    db.session.commit()
+    cards = remind_card_health()
+    db.session.commit()
     return {"launched": len(launched), "released": released,
-            "cancelled (not reconfirmed)": unconfirmed}
+            "cancelled (not reconfirmed)": unconfirmed, "told ending soon": ending,
+            "asked to update a card": cards}
 
 
 @bp.cli.command("run")

@@ -8,7 +8,15 @@ from crowdfund.campaigns.models import (  # noqa: F401
     RewardTier,
     ShippingRate,
 )
-from crowdfund.community.models import CampaignUpdate  # noqa: F401
+from crowdfund.community.models import (  # noqa: F401
+    CampaignUpdate,
+    Comment,
+    CommentReport,
+    CommentTransition,
+    DeliveryReport,
+    Follow,
+    SpendingReport,
+)
 from crowdfund.equity.models import (  # noqa: F401
     Holding,
     InvestorProfile,

@@ -12,17 +12,20 @@ each test costs a few milliseconds on both databases.
 
 from __future__ import annotations
 
+import email
 import os
+from email import policy
 
 import pytest
 import sqlalchemy as sa
+from aiosmtpd.controller import Controller
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from crowdfund import create_app
 from crowdfund.config import normalise_database_url
 from crowdfund.extensions import db
-from tests.factories import AuthActions, SettlerInTest
+from tests.factories import AuthActions, SettlerInTest, free_port
 
 
 @pytest.fixture(scope="session")
@@ -149,14 +152,6 @@ def settler(app, gw):
 # --- the local Stripe sandbox ----------------------------------------------------------
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Sandbox:
     """A running sandbox process; ``reset()`` wipes its data, ``faults()`` injects errors."""
 
@@ -201,7 +196,7 @@ def sandbox():
 
     import requests
 
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(  # noqa: S603 - our own module
         [sys.executable, "-m", "crowdfund.payments.sandbox", "--port", str(port), "--faults"],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -236,3 +231,28 @@ def stripe_sandbox(app, sandbox):
     app.extensions["payment_gateway"] = gateway
     yield sandbox
     sandbox.faults()  # nothing left queued for the next test
+
+
+class Inbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(
+            envelope.content, policy=policy.default)))
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(app):
+    """A real SMTP server (aiosmtpd) on a free port; the app delivers to it."""
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+        app.config.update(SMTP_HOST=None, SMTP_PORT=25)

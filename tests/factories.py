@@ -121,3 +121,12 @@ class SettlerInTest(Settler):
 
             return committed_first
         return attribute
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now (for servers the tests start)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

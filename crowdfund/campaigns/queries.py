@@ -162,3 +162,53 @@ def category_counts(now: datetime | None = None) -> dict[str, int]:
         .group_by(Campaign.category)
     )
     return {category: count for category, count in rows}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """After the deadline, what really happened to the money (the honest totals)."""
+
+    pledged: Money  # frozen at the deadline
+    backers: int
+    collected: Money  # charges that went through
+    collecting: Money  # failed charges backers can still fix
+    collecting_count: int
+    dropped: Money  # never paid: dropped after the collection window
+    dropped_count: int
+    refunded: Money
+    refunded_count: int
+    payout: object | None  # the founder's Payout once paid
+
+    @property
+    def kept(self) -> Money:
+        """Collected and not given back."""
+        return self.collected - self.refunded
+
+
+def outcome_of(campaign: Campaign) -> Outcome | None:
+    """Honest totals of a funded campaign (None before its deadline, or if it failed:
+    then nothing was charged and the page says so)."""
+    from crowdfund.pledges.models import NEEDS_PAYMENT_STATUSES, PledgeStatus
+    from crowdfund.settlement.models import Payout, PayoutStatus
+
+    if campaign.pledged_at_deadline_minor is None or campaign.status not in (
+            CampaignStatus.FUNDED, CampaignStatus.COLLECTING, CampaignStatus.SETTLED):
+        return None
+
+    def sum_count(*conditions) -> tuple[Money, int]:
+        amount, count = db.session.execute(sa.select(
+            sa.func.coalesce(sa.func.sum(Pledge.amount_minor), 0), sa.func.count()).where(
+            Pledge.campaign_id == campaign.id, *conditions)).one()
+        return Money(int(amount), campaign.currency), int(count)
+
+    refunded, refunded_count = db.session.execute(sa.select(
+        sa.func.coalesce(sa.func.sum(Pledge.refunded_minor), 0), sa.func.count()).where(
+        Pledge.campaign_id == campaign.id, Pledge.refunded_minor > 0)).one()
+    collecting, collecting_count = sum_count(Pledge.status.in_(NEEDS_PAYMENT_STATUSES))
+    dropped, dropped_count = sum_count(Pledge.status == PledgeStatus.DROPPED)
+    payout = db.session.scalar(sa.select(Payout).where(
+        Payout.campaign_id == campaign.id, Payout.status == PayoutStatus.PAID))
+    frozen = totals_of(campaign)
+    return Outcome(frozen.pledged, frozen.backers, collected_of(campaign), collecting,
+                   collecting_count, dropped, dropped_count,
+                   Money(int(refunded), campaign.currency), int(refunded_count), payout)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
-from flask import abort, render_template
+from flask import abort, render_template, request, session
 from flask_login import current_user
 
 from crowdfund.campaigns import bp
 from crowdfund.campaigns.models import Campaign
-from crowdfund.campaigns.queries import collected_of, totals_of
+from crowdfund.campaigns.queries import collected_of, outcome_of, totals_of
 from crowdfund.extensions import db
 
 
@@ -21,7 +23,24 @@ def can_view(campaign: Campaign) -> bool:
     return current_user.is_operator or current_user.id == campaign.founder_id
 
 
-def render_campaign_page(campaign: Campaign, *, preview: bool = False):
+REF_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
+
+
+def remember_ref(campaign: Campaign) -> None:
+    """``?ref=newsletter`` on a shared link: kept in the session for this campaign and
+    recorded on the pledge (the founder's chart by source). Junk is ignored."""
+    ref = request.args.get("ref", "")
+    if REF_PATTERN.match(ref):
+        refs = dict(session.get("refs", {}))
+        refs[str(campaign.id)] = ref.lower()
+        session["refs"] = dict(list(refs.items())[-20:])
+
+
+def ref_for(campaign: Campaign) -> str | None:
+    return session.get("refs", {}).get(str(campaign.id))
+
+
+def render_campaign_page(campaign: Campaign, *, preview: bool = False, comment_form=None):
     from crowdfund.pledges.services import open_pledge_of
 
     my_pledge = None
@@ -39,11 +58,26 @@ def render_campaign_page(campaign: Campaign, *, preview: bool = False):
         documents = documents_of(offering)
         if current_user.is_authenticated:
             investor_limit = limit_of(current_user)
+    from crowdfund.community import charts, following
+    from crowdfund.community.comments import threads_of
+    from crowdfund.community.delivery import FUNDED_STATUSES, delivery_of, spending_of
+    from crowdfund.community.forms import CommentForm, ModerationForm, ReportForm
     from crowdfund.community.updates import can_read, updates_of
 
+    threads, commenting_backers = threads_of(campaign)
+    funded = campaign.status in FUNDED_STATUSES
     return render_template("campaigns/show.html", campaign=campaign, totals=totals_of(campaign),
                            updates=updates_of(campaign),
                            reads_backer_updates=can_read(current_user, campaign),
+                           threads=threads, commenting_backers=commenting_backers,
+                           comment_form=comment_form or CommentForm(), report_form=ReportForm(),
+                           moderation_form=ModerationForm(),
+                           following=following.follows_campaign(current_user, campaign),
+                           followers=following.follower_count(campaign),
+                           funding_chart=charts.funding_chart(campaign) if campaign.is_public
+                           else None, outcome=outcome_of(campaign),
+                           deliveries=delivery_of(campaign) if funded else [],
+                           spending=spending_of(campaign) if funded else None,
                            preview=preview, my_pledge=my_pledge, collected=collected,
                            offering=offering, investor_limit=investor_limit,
                            documents=documents,
@@ -55,4 +89,5 @@ def show(slug: str):
     campaign = db.session.scalar(sa.select(Campaign).where(Campaign.slug == slug))
     if campaign is None or not can_view(campaign):
         abort(404)
+    remember_ref(campaign)
     return render_campaign_page(campaign, preview=not campaign.is_public)

@@ -438,6 +438,9 @@ def launch(campaign: Campaign, actor: User | None, now: datetime | None = None) 
     from crowdfund.notifications import emails
 
     emails.campaign_launched(campaign)
+    from crowdfund.community.following import notify_launch
+
+    notify_launch(campaign)
 
 
 def due_for_scheduled_launch(now: datetime | None = None) -> list[Campaign]:

@@ -636,3 +636,91 @@ def updates(campaign_id: int):
             return redirect(url_for("studio.updates", campaign_id=campaign.id))
     return render_template("studio/updates.html", campaign=campaign, form=form,
                            updates=updates_of(campaign)), _status(form)
+
+
+# --- after launch: insights, delivery and spending -------------------------------------
+
+
+@studio_bp.get("/<int:campaign_id>/insights")
+def insights(campaign_id: int):
+    """The founder's charts: funding, pledges per day, by reward, by referral source; and
+    the pledges whose card will not work at the deadline."""
+    from crowdfund.community import charts
+    from crowdfund.community.card_health import at_risk
+
+    campaign = own_campaign(campaign_id)
+    if not campaign.is_public:
+        abort(404)
+    return render_template(
+        "studio/insights.html", campaign=campaign, totals=totals_of(campaign),
+        funding=charts.funding_chart(campaign), per_day=charts.pledges_per_day(campaign),
+        by_tier=charts.by_tier(campaign), by_source=charts.by_source(campaign),
+        at_risk=at_risk(campaign) if campaign.is_live else [])
+
+
+def _delivery_page(campaign: Campaign, delivery_form=None, spending_form=None, status=200):
+    from crowdfund.community.delivery import delivery_of, spending_of
+    from crowdfund.community.forms import DeliveryForm, SpendingForm
+
+    return render_template(
+        "studio/delivery.html", campaign=campaign, deliveries=delivery_of(campaign),
+        spending=spending_of(campaign),
+        delivery_form=delivery_form or DeliveryForm(campaign, formdata=None),
+        spending_form=spending_form or SpendingForm(campaign, formdata=None)), status
+
+
+def _funded_campaign(campaign_id: int) -> Campaign:
+    from crowdfund.community.delivery import FUNDED_STATUSES
+
+    campaign = own_campaign(campaign_id)
+    if campaign.status not in FUNDED_STATUSES:
+        abort(404)
+    return campaign
+
+
+@studio_bp.route("/<int:campaign_id>/delivery", methods=["GET", "POST"])
+def delivery(campaign_id: int):
+    """Report reward delivery per tier (GET shows both forms and the histories)."""
+    from crowdfund.community.delivery import report_delivery
+    from crowdfund.community.forms import DeliveryForm
+
+    campaign = _funded_campaign(campaign_id)
+    if request.method == "GET":
+        return _delivery_page(campaign)
+    form = DeliveryForm(campaign)
+    if form.validate_on_submit():
+        try:
+            report_delivery(campaign, current_user, form.tier_id.data, form.status.data,
+                            form.expected_on.data, form.note.data or "")
+        except DomainError as exc:
+            db.session.rollback()
+            form_error(form, exc)
+        else:
+            db.session.commit()
+            flash("Delivery status posted on the campaign page.", "success")
+            return redirect(url_for("studio.delivery", campaign_id=campaign.id))
+    return _delivery_page(campaign, delivery_form=form, status=400)
+
+
+@studio_bp.post("/<int:campaign_id>/spending")
+def spending(campaign_id: int):
+    from crowdfund.community.delivery import report_spending
+    from crowdfund.community.forms import SpendingForm
+
+    campaign = _funded_campaign(campaign_id)
+    form = SpendingForm(campaign)
+    if form.validate_on_submit():
+        amount = form.amount.money_in(campaign.currency)
+        if amount is not None:
+            try:
+                report_spending(campaign, current_user, form.line_id, amount,
+                                form.spent_on.data, form.note.data)
+            except DomainError as exc:
+                db.session.rollback()
+                form_error(form, exc)
+            else:
+                db.session.commit()
+                flash(f"{amount.format()} of spending is reported on the campaign page.",
+                      "success")
+                return redirect(url_for("studio.delivery", campaign_id=campaign.id))
+    return _delivery_page(campaign, spending_form=form, status=400)

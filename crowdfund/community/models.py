@@ -1,15 +1,20 @@
-"""Campaign updates: numbered posts by the founder, public or for backers only."""
+"""The community around a campaign: updates, comments and their moderation, followers,
+and the founder's accounts of spending and delivery after funding."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import enum
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crowdfund.auth.models import User
-from crowdfund.db import UTCDateTime, utcnow
+from crowdfund.campaigns.models import Campaign
+from crowdfund.db import UTCDateTime, audit_row, str_enum, utcnow
 from crowdfund.extensions import db
+from crowdfund.money import Money
+from crowdfund.statemachine import TransitionTable, audit_recorder
 
 
 class CampaignUpdate(db.Model):
@@ -34,3 +39,168 @@ class CampaignUpdate(db.Model):
     @property
     def backers_only(self) -> bool:
         return self.visibility == "backers"
+
+
+# --- comments and questions ----------------------------------------------------------------
+
+
+class CommentStatus(enum.Enum):
+    VISIBLE = "visible"
+    HIDDEN = "hidden"  # by an operator, with a reason shown in its place
+
+
+class Comment(db.Model):
+    """A comment or question on a campaign, or a reply (one level: ``parent_id``).
+
+    Nobody deletes comments: founders cannot remove criticism; operators hide one, with
+    a reason shown in its place and an audit row.
+    """
+
+    __tablename__ = "comments"
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('comment', 'question')", name="kind_known"),
+        sa.Index("ix_comments_campaign_created", "campaign_id", "created_at"),
+        sa.Index("ix_comments_author_created", "author_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id"))
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("comments.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(10), default="comment")
+    #: Plain text: escaped when shown (links are not made clickable).
+    body: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[CommentStatus] = mapped_column(str_enum(CommentStatus),
+                                                  default=CommentStatus.VISIBLE)
+    hidden_reason: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User] = relationship()
+    campaign: Mapped[Campaign] = relationship()
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.status is CommentStatus.HIDDEN
+
+
+class CommentTransition(audit_row(CommentStatus), db.Model):
+    __tablename__ = "comment_transitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(sa.ForeignKey("comments.id"), index=True)
+
+
+comment_states = TransitionTable(
+    "comment",
+    {CommentStatus.VISIBLE: {CommentStatus.HIDDEN}, CommentStatus.HIDDEN: {CommentStatus.VISIBLE}},
+    audit_recorder(CommentTransition, "comment_id"),
+)
+
+
+class CommentReport(db.Model):
+    """Someone flagged a comment for operators. Open until an operator decides."""
+
+    __tablename__ = "comment_reports"
+    __table_args__ = (
+        sa.UniqueConstraint("comment_id", "reporter_id", name="uq_comment_reports_once"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    comment_id: Mapped[int] = mapped_column(sa.ForeignKey("comments.id"), index=True)
+    reporter_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(sa.String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    comment: Mapped[Comment] = relationship()
+    reporter: Mapped[User] = relationship(foreign_keys=[reporter_id])
+
+
+# --- following ------------------------------------------------------------------------------
+
+
+class Follow(db.Model):
+    """A user follows a campaign, or a founder (then: their launches)."""
+
+    __tablename__ = "follows"
+    __table_args__ = (
+        sa.CheckConstraint("(campaign_id IS NULL) <> (founder_id IS NULL)",
+                           name="one_subject"),
+        sa.UniqueConstraint("user_id", "campaign_id", name="uq_follows_campaign"),
+        sa.UniqueConstraint("user_id", "founder_id", name="uq_follows_founder"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    campaign_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaigns.id"), index=True)
+    founder_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+# --- after funding: spending and delivery ---------------------------------------------------
+
+
+class DeliveryStatus(enum.Enum):
+    NOT_STARTED = "not_started"
+    IN_PRODUCTION = "in_production"
+    SHIPPING = "shipping"
+    DELIVERED = "delivered"
+    DELAYED = "delayed"
+
+
+DELIVERY_LABELS = {
+    DeliveryStatus.NOT_STARTED: "Not started",
+    DeliveryStatus.IN_PRODUCTION: "In production",
+    DeliveryStatus.SHIPPING: "Shipping",
+    DeliveryStatus.DELIVERED: "Delivered",
+    DeliveryStatus.DELAYED: "Delayed",
+}
+
+
+class DeliveryReport(db.Model):
+    """The founder's word on one reward tier's delivery. Append-only: the newest row is
+    the tier's status, the older ones its history (nothing is rewritten)."""
+
+    __tablename__ = "delivery_reports"
+    __table_args__ = (
+        sa.CheckConstraint("status <> 'delayed' OR expected_on IS NOT NULL",
+                           name="delay_has_new_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tier_id: Mapped[int] = mapped_column(sa.ForeignKey("reward_tiers.id"), index=True)
+    status: Mapped[DeliveryStatus] = mapped_column(str_enum(DeliveryStatus))
+    #: A delay's new estimate (first day of the month it is now expected in).
+    expected_on: Mapped[date | None] = mapped_column(sa.Date)
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def label(self) -> str:
+        return DELIVERY_LABELS[self.status]
+
+
+class SpendingReport(db.Model):
+    """Money the founder reports as spent, against one of the campaign's budget lines
+    (or none: spending the budget did not foresee)."""
+
+    __tablename__ = "spending_reports"
+    __table_args__ = (sa.CheckConstraint("amount_minor > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id"), index=True)
+    budget_line_id: Mapped[int | None] = mapped_column(sa.ForeignKey("budget_lines.id"))
+    amount_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    currency: Mapped[str] = mapped_column(sa.String(3))
+    spent_on: Mapped[date] = mapped_column(sa.Date)
+    note: Mapped[str] = mapped_column(sa.String(300))
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def amount(self) -> Money:
+        return Money(self.amount_minor, self.currency)

@@ -38,7 +38,7 @@ def updates_of(campaign: Campaign) -> list[CampaignUpdate]:
 def post_update(campaign: Campaign, founder: User, title: str, body_md: str,
                 visibility: str) -> CampaignUpdate:
     """Publish update number n+1 and email the backers (all of them: backers may read both
-    kinds). Public updates are on the campaign page for everyone."""
+    kinds), and the followers a public one. Public updates are on the page for everyone."""
     from crowdfund.notifications import emails
 
     require_founder(campaign, founder)
@@ -62,4 +62,9 @@ def post_update(campaign: Campaign, founder: User, title: str, body_md: str,
                                           Pledge.status.in_(COUNTED_STATUSES))))).all()
     for backer in backers:
         emails.campaign_update(campaign, update, backer)
+    if not update.backers_only:
+        from crowdfund.community.following import campaign_followers
+
+        for follower in campaign_followers(campaign):
+            emails.campaign_update(campaign, update, follower)
     return update

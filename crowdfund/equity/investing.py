@@ -82,14 +82,14 @@ def check_investor(investor: User, quote: InvestmentQuote, now: datetime) -> Non
 
 
 def start_investment(investor: User, campaign: Campaign, typed: Money,
-                     now: datetime | None = None) -> Pledge:
+                     now: datetime | None = None, *, ref: str | None = None) -> Pledge:
     """A pending commitment for what ``typed`` buys; the card is saved next."""
     now = now or utcnow()
     offering = open_offering(campaign, now)
     quote = quote_investment(offering, typed)
     check_investor(investor, quote, now)
     return open_pending(investor, campaign, Quote(quote.amount, Money.zero(typed.currency)),
-                        now, shares=quote.shares)
+                        now, shares=quote.shares, ref=ref)
 
 
 MILESTONES = (50, 100)

@@ -93,6 +93,7 @@ def invest(slug: str):
 
     from crowdfund.campaigns.models import Campaign
     from crowdfund.campaigns.queries import totals_of
+    from crowdfund.campaigns.routes import ref_for
     from crowdfund.db import utcnow
     from crowdfund.equity import investing
     from crowdfund.equity.forms import InvestForm
@@ -125,7 +126,8 @@ def invest(slug: str):
                 investing.check_investor(current_user, quote, now)
                 # Committed only once the investor saw what this very amount buys.
                 if form.confirmed.data == str(typed.amount):
-                    pledge = investing.start_investment(current_user, campaign, typed, now)
+                    pledge = investing.start_investment(current_user, campaign, typed, now,
+                                                          ref=ref_for(campaign))
                     db.session.commit()
                     return redirect(url_for("pledges.card", pledge_id=pledge.id))
             except AlreadyBacking as exc:

@@ -255,8 +255,8 @@ def early_close(pledge: Pledge, new_deadline) -> bool:
 
 
 def campaign_update(campaign: Campaign, update, to: User) -> bool:
-    """An update, to a backer (who may read backers-only ones). The text is the founder's
-    Markdown as plain text; links go to the campaign page."""
+    """An update, to a backer (who may read backers-only ones) or, public ones only, to a
+    follower. The text is the founder's Markdown as plain text; links go to the page."""
     kind = "Backers-only update" if update.backers_only else "Update"
     return _send("campaign_update", f"update-{update.id}-user-{to.id}", to, Email(
         subject=f"{kind} #{update.number} from {campaign.title}: {update.title}",
@@ -264,3 +264,58 @@ def campaign_update(campaign: Campaign, update, to: User) -> bool:
         facts=[("Campaign", campaign.title)],
         action=("Read it on the campaign page",
                 link("campaigns.show", slug=campaign.slug) + f"#update-{update.number}")))
+
+
+def _unfollow_note() -> str:
+    return "You get this because you follow it; unfollow from its page at any time."
+
+
+def followed_founder_launched(campaign: Campaign, to: User) -> bool:
+    founder = campaign.founder
+    return _send("follow_launch", f"campaign-{campaign.id}-launched-user-{to.id}", to, Email(
+        subject=f"{founder.display_name} launched {campaign.title}",
+        greeting=_hello(to),
+        paragraphs=[f"{founder.display_name}, whom you follow, launched {campaign.title}: "
+                    f"{campaign.blurb}",
+                    f"It is all or nothing: it needs {campaign.goal.format()} by "
+                    f"{datetime_filter(campaign.deadline)}.", _unfollow_note()],
+        facts=[("Campaign", campaign.title), ("Goal", campaign.goal.format()),
+               ("Deadline", datetime_filter(campaign.deadline))],
+        action=("See the campaign", link("campaigns.show", slug=campaign.slug))))
+
+
+def followed_campaign_ending(campaign: Campaign, to: User) -> bool:
+    return _send("follow_ending", f"campaign-{campaign.id}-ending-user-{to.id}", to, Email(
+        subject=f"{campaign.title} ends soon",
+        greeting=_hello(to),
+        paragraphs=[f"{campaign.title} ends {datetime_filter(campaign.deadline)}. If you "
+                    "want to back it, now is the time.", _unfollow_note()],
+        facts=[("Campaign", campaign.title), ("Goal", campaign.goal.format()),
+               ("Deadline", datetime_filter(campaign.deadline))],
+        action=("See the campaign", link("campaigns.show", slug=campaign.slug))))
+
+
+def followed_campaign_outcome(campaign: Campaign, to: User, funded: bool) -> bool:
+    text = (f"{campaign.title} reached its goal of {campaign.goal.format()}."
+            if funded else
+            f"{campaign.title} did not reach its goal of {campaign.goal.format()}; "
+            "nobody was charged.")
+    return _send("follow_outcome", f"campaign-{campaign.id}-outcome-user-{to.id}", to, Email(
+        subject=f"{campaign.title} is {'funded' if funded else 'not funded'}",
+        greeting=_hello(to), paragraphs=[text, _unfollow_note()],
+        facts=[("Campaign", campaign.title)],
+        action=("See the campaign", link("campaigns.show", slug=campaign.slug))))
+
+
+def card_health(pledge: Pledge, notice: str, reason: str) -> bool:
+    """Before the deadline: the saved card will not work then (``notice`` is "7d"/"48h")."""
+    campaign = pledge.campaign
+    return _send("card_health", f"pledge-{pledge.id}-card-health-{notice}", pledge.backer, Email(
+        subject=f"Update your card for {campaign.title}",
+        greeting=_hello(pledge.backer),
+        paragraphs=[f"{campaign.title} ends {datetime_filter(campaign.deadline)}, and your "
+                    f"pledge is charged then if it reaches its goal. {reason}",
+                    "Save a card that will work then, so your pledge counts. Nothing is "
+                    "charged now."],
+        facts=_pledge_facts(pledge),
+        action=("Update your card", link("pledges.card", pledge_id=pledge.id))))

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("operators", __name__, url_prefix="/operators")
 
-from crowdfund.operators import money, routes  # noqa: E402,F401
+from crowdfund.operators import community, money, routes  # noqa: E402,F401

@@ -117,6 +117,10 @@ class Pledge(TimestampMixin, db.Model):
     reconfirm_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: What has been given back of a collected pledge (refunds that succeeded).
     refunded_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    #: The ``?ref=`` tag of the shared link the backer came from (founder's charts).
+    ref: Mapped[str | None] = mapped_column(sa.String(40))
+    #: The backer confirmed the reward arrived.
+    received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     backer: Mapped[User] = relationship()
     campaign: Mapped[Campaign] = relationship()

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.queries import totals_of
+from crowdfund.campaigns.routes import ref_for
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.forms import ConfirmForm
@@ -66,7 +67,8 @@ def new(slug: str):
         choice = _choice(form, campaign)
         if choice is not None:
             try:
-                pledge = services.start_pledge(current_user, campaign, *choice)
+                pledge = services.start_pledge(current_user, campaign, *choice,
+                                               ref=ref_for(campaign))
             except services.AlreadyBacking as exc:
                 db.session.rollback()
                 return redirect(url_for("pledges.edit", pledge_id=exc.pledge_id))
@@ -164,6 +166,20 @@ def cancel(pledge_id: int):
         abort(400)
     run_action(lambda: services.cancel_pledge(pledge, current_user),
                "Your pledge is cancelled. You will not be charged.", "info")
+    return redirect(url_for("pledges.show", pledge_id=pledge.id))
+
+
+@bp.post("/pledges/<int:pledge_id>/received")
+@login_required
+def received(pledge_id: int):
+    """The backer confirms the reward arrived (counted on the campaign's delivery table)."""
+    from crowdfund.community.delivery import confirm_receipt
+
+    pledge = own_pledge(pledge_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    run_action(lambda: confirm_receipt(pledge, current_user),
+               "Thank you for letting the founder know it arrived.")
     return redirect(url_for("pledges.show", pledge_id=pledge.id))
 
 

@@ -170,18 +170,20 @@ def open_pledge_of(backer: User, campaign: Campaign) -> Pledge | None:
 
 
 def start_pledge(backer: User, campaign: Campaign, tier: RewardTier | None, amount: Money,
-                 destination: str | None, now: datetime | None = None) -> Pledge:
-    """A pending pledge holding its reward unit until the card is confirmed."""
+                 destination: str | None, now: datetime | None = None, *,
+                 ref: str | None = None) -> Pledge:
+    """A pending pledge holding its reward unit until the card is confirmed. ``ref``: the
+    ``?ref=`` tag of the link the backer came from."""
     now = now or utcnow()
     if campaign.kind is CampaignKind.EQUITY:
         raise DomainError("This is an equity offering: invest from its page.")
     return open_pending(backer, campaign, quote(campaign, tier, amount, destination), now,
-                        tier=tier, destination=destination)
+                        tier=tier, destination=destination, ref=ref)
 
 
 def open_pending(backer: User, campaign: Campaign, result: Quote, now: datetime, *,
                  tier: RewardTier | None = None, destination: str | None = None,
-                 shares: int | None = None) -> Pledge:
+                 shares: int | None = None, ref: str | None = None) -> Pledge:
     """The pending pledge (or investment) itself, once its amount is decided: one open
     pledge per backer and campaign, a reward unit claimed without overselling."""
     require_open_for_pledges(campaign, now)
@@ -203,6 +205,7 @@ def open_pending(backer: User, campaign: Campaign, result: Quote, now: datetime,
         shipping_minor=result.shipping.amount, currency=campaign.currency,
         destination=destination if tier is not None and tier.ships else None,
         shares=shares, pending_expires_at=now + current_app.config["PLEDGE_PENDING_TTL"],
+        ref=ref,
     )
     try:
         with db.session.begin_nested():

@@ -134,6 +134,9 @@ def close_at_deadline(campaign: Campaign, now: datetime | None = None) -> None:
     emails.campaign_outcome_founder(campaign, totals.pledged, totals.backers)
     for pledge in db.session.scalars(told.order_by(Pledge.id)).all():
         emails.campaign_outcome_backer(pledge, funded)
+    from crowdfund.community.following import notify_outcome
+
+    notify_outcome(campaign, funded)
 
 
 def pledge_ids_to_charge(campaign_id: int, after_id: int, limit: int) -> list[int]:

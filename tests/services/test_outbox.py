@@ -1,51 +1,16 @@
 """The outbox: written in the event's transaction, delivered through a real SMTP server
 (aiosmtpd, started here), once per message, retried with backoff when delivery fails."""
 
-import email
-import socket
 from datetime import timedelta
-from email import policy
 
-import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 
 from crowdfund.db import utcnow
 from crowdfund.extensions import db
 from crowdfund.notifications import emails
 from crowdfund.notifications.models import OutboxMessage
 from crowdfund.notifications.outbox import Email, deliver_due, queue
-from tests.factories import make_campaign, make_pledge, make_user
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        self.messages.append((envelope.rcpt_tos, email.message_from_bytes(
-            envelope.content, policy=policy.default)))
-        return "250 OK"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp(app):
-    inbox = Inbox()
-    port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port)
-    try:
-        yield inbox
-    finally:
-        controller.stop()
-        app.config.update(SMTP_HOST=None, SMTP_PORT=25)
+from tests.factories import free_port, make_campaign, make_pledge, make_user
 
 
 def test_messages_are_delivered_once_as_text_and_html(app, session, smtp):

@@ -256,4 +256,5 @@ def test_operator_settles_one_campaign_from_the_console(app, client, auth, sessi
     assert "funded: charged (failed: 1, succeeded: 1)" in response.get_data(as_text=True)
     public = client.get(f"/campaigns/{campaign.slug}").get_data(as_text=True)
     assert "$170.00" in public and "pledged by the deadline" in public
-    assert "$150.00" in public and "collected so far" in public
+    assert "$150.00" in public and "collected (charges that went through)" in public
+    assert "Still being collected" in public and "$20.00 (1 payment failed" in public

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from crowdfund.campaigns.models import BudgetLine, Campaign
 from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.community.models import Comment
 from crowdfund.extensions import db
 from crowdfund.settlement.models import Payout, PayoutStatus
 from tests.factories import make_campaign, make_pledge, make_user
@@ -15,7 +16,10 @@ from tests.factories import make_campaign, make_pledge, make_user
 S = CampaignStatus
 ACTIONS = {"studio.change_state": ["submit", "withdraw", "launch"],
            "operators.decide": ["approve", "reject", "suspend"],
-           "operators.decide_offering_change": ["material", "not-material"]}
+           "operators.decide_offering_change": ["material", "not-material"],
+           "operators.moderate": ["hide", "restore", "dismiss"],
+           "community.follow_campaign": ["follow", "unfollow"],
+           "community.follow_founder": ["follow", "unfollow"]}
 
 
 @pytest.fixture
@@ -30,11 +34,13 @@ def world(session):
                     status=PayoutStatus.DUE, idempotency_key=f"campaign-{live.id}-payout",
                     due_at=live.deadline)
     db.session.add(payout)
+    comment = Comment(campaign_id=live.id, author_id=live.founder_id, body="Hello")
+    db.session.add(comment)
     people = {"founder": founder, "other": make_user(name="Other"),
               "backer": make_user(name="Backer"), "operator": make_user(operator=True)}
     session.commit()
     return {"campaign": campaign, "tier": tier, "line": line, "live": live, "pledge": pledge,
-            "payout": payout, **people}
+            "payout": payout, "comment": comment, **people}
 
 
 def _urls(app, blueprint, world):
@@ -46,7 +52,7 @@ def _urls(app, blueprint, world):
                   "line_id": world["line"].id, "user_id": world["founder"].id,
                   "pledge_id": world["pledge"].id, "slug": world["live"].slug,
                   "payout_id": world["payout"].id, "document_id": 1,
-                  "holding_id": 1, "change_id": 1}
+                  "holding_id": 1, "change_id": 1, "comment_id": world["comment"].id}
         for action in ACTIONS.get(rule.endpoint, [None]):
             args = {k: v for k, v in values.items() if k in rule.arguments}
             if action:
@@ -67,7 +73,7 @@ def _state(app, world):
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(app, client, world):
-    for blueprint in ("studio", "operators", "pledges", "equity"):
+    for blueprint in ("studio", "operators", "pledges", "equity", "community"):
         for endpoint, method, url in _urls(app, blueprint, world):
             response = client.open(url, method=method)
             assert response.status_code == 302, (endpoint, method, url)
@@ -115,8 +121,10 @@ def test_the_founder_reaches_every_studio_page(app, client, auth, world):
         if endpoint == "studio.edit":  # in review: nothing to edit, back to the overview
             assert response.status_code == 302, url
             assert response.headers["Location"] == f"/studio/{world['campaign'].id}"
-        elif endpoint in ("studio.offering", "studio.cap_table", "studio.cap_table_csv"):
-            # a reward campaign has no offering terms and no cap table
+        elif endpoint in ("studio.offering", "studio.cap_table", "studio.cap_table_csv",
+                          "studio.insights", "studio.delivery"):
+            # a reward campaign has no offering terms and no cap table; a campaign in
+            # review has no insights yet, and nothing to deliver before it is funded
             assert response.status_code == 404, url
         else:
             assert response.status_code == 200, (endpoint, url)
@@ -157,7 +165,8 @@ def test_every_post_route_needs_a_csrf_token(app, client, auth, world):
     auth.login_as(world["operator"])
     app.config["WTF_CSRF_ENABLED"] = True
     before = _state(app, world)
-    posts = [u for bp in ("studio", "operators", "auth", "pledges") for u in _urls(app, bp, world)
+    posts = [u for bp in ("studio", "operators", "auth", "pledges", "community")
+             for u in _urls(app, bp, world)
              if u[1] == "POST"]
     assert len(posts) >= 24
     for endpoint, _method, url in posts:

@@ -1,0 +1,181 @@
+"""The numbers behind the charts, and their geometry. Templates draw them as inline SVG
+(``_macros/charts.html``): no scripts, readable on a phone, each with its numbers as a
+table for screen readers (and anyone who prefers numbers).
+
+All charts count what the campaign's totals count (``COUNTED_STATUSES``), so the public
+chart ends exactly at the pledged total shown next to it.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from crowdfund.campaigns.models import Campaign, RewardTier
+from crowdfund.db import utcnow
+from crowdfund.extensions import db
+from crowdfund.money import Money
+from crowdfund.pledges.models import COUNTED_STATUSES, Pledge
+
+#: The SVG's coordinate box; text is in the same units, so at phone width it is 1:1.
+WIDTH, HEIGHT = 320, 180
+LEFT, RIGHT, TOP, BOTTOM = 8, 312, 14, 150
+
+
+@dataclass(frozen=True)
+class Day:
+    day: date
+    value: int  # that day's pledged minor units (or count)
+    total: int  # running total up to and including the day
+    x: float
+    width: float
+    bar_y: float
+    line_y: float
+
+    @property
+    def bar_height(self) -> float:
+        return BOTTOM - self.bar_y
+
+
+@dataclass(frozen=True)
+class DailyChart:
+    """Bars per day and the running total as a line, against the goal when there is one."""
+
+    days: list[Day]
+    currency: str | None  # None: the values are counts
+    goal: int | None
+    goal_y: float | None
+    scale_max: int
+
+    @property
+    def total(self) -> int:
+        return self.days[-1].total if self.days else 0
+
+    @property
+    def line_points(self) -> str:
+        return " ".join(f"{d.x + d.width / 2:.1f},{d.line_y:.1f}" for d in self.days)
+
+    def fmt(self, value: int) -> Money | int:
+        return Money(value, self.currency) if self.currency else value
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    count: int
+    amount: Money
+    y: float
+    width: float
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """Horizontal bars (one per label), by amount pledged, with counts."""
+
+    bars: list[Bar]
+    height: int
+
+    @property
+    def total(self) -> Money | None:
+        if not self.bars:
+            return None
+        out = self.bars[0].amount
+        for bar in self.bars[1:]:
+            out = out + bar.amount
+        return out
+
+
+def _counted(campaign: Campaign):
+    return sa.select(Pledge).where(Pledge.campaign_id == campaign.id,
+                                   Pledge.status.in_(COUNTED_STATUSES))
+
+
+def _daily(values: dict[date, int], first: date, last: date, currency: str | None,
+           goal: int | None) -> DailyChart:
+    n = (last - first).days + 1
+    running, totals = 0, []
+    for i in range(n):
+        running += values.get(first + timedelta(days=i), 0)
+        totals.append(running)
+    biggest_day = max(values.values(), default=0)
+    scale = max([running, goal or 0, biggest_day, 1])
+    scale += scale // 10  # headroom above the goal line
+    span = BOTTOM - TOP
+    step = (RIGHT - LEFT) / n
+
+    def y(value: int) -> float:
+        return BOTTOM - span * value / scale
+
+    days = []
+    for i in range(n):
+        day = first + timedelta(days=i)
+        days.append(Day(day, values.get(day, 0), totals[i], LEFT + i * step,
+                        max(step * 0.8, 0.5), y(values.get(day, 0)), y(totals[i])))
+    return DailyChart(days, currency, goal, y(goal) if goal else None, scale)
+
+
+def _span(campaign: Campaign, stamps: list[date]) -> tuple[date, date] | None:
+    if campaign.launched_at is None and not stamps:
+        return None
+    first = campaign.launched_at.date() if campaign.launched_at else min(stamps)
+    end = min(utcnow(), campaign.deadline) if campaign.deadline else utcnow()
+    last = max([end.date(), first, *stamps])
+    return first, last
+
+
+def funding_chart(campaign: Campaign) -> DailyChart | None:
+    """Pledged per day (by the day each pledge was made) and the running total vs the goal."""
+    values: dict[date, int] = {}
+    for created, amount in db.session.execute(
+            _counted(campaign).with_only_columns(Pledge.created_at, Pledge.amount_minor)):
+        values[created.date()] = values.get(created.date(), 0) + amount
+    span = _span(campaign, list(values))
+    if span is None:
+        return None
+    return _daily(values, *span, campaign.currency, campaign.goal_minor)
+
+
+def pledges_per_day(campaign: Campaign) -> DailyChart | None:
+    """For the founder: how many pledges were made each day."""
+    values: dict[date, int] = {}
+    for (created,) in db.session.execute(_counted(campaign).with_only_columns(Pledge.created_at)):
+        values[created.date()] = values.get(created.date(), 0) + 1
+    span = _span(campaign, list(values))
+    if span is None:
+        return None
+    return _daily(values, *span, None, None)
+
+
+def _bars(rows: list[tuple[str, int, int]], currency: str) -> BarChart:
+    biggest = max((amount for _, _, amount in rows), default=0) or 1
+    bars = [Bar(label, count, Money(amount, currency), 6 + i * 34,
+                max(2.0, (RIGHT - LEFT) * amount / biggest))
+            for i, (label, count, amount) in enumerate(rows)]
+    return BarChart(bars, 6 + len(rows) * 34)
+
+
+def by_tier(campaign: Campaign) -> BarChart:
+    found = {tier_id: (count, amount) for tier_id, count, amount in db.session.execute(
+        _counted(campaign).with_only_columns(
+            Pledge.tier_id, sa.func.count(), sa.func.sum(Pledge.amount_minor))
+        .group_by(Pledge.tier_id))}
+    tiers = db.session.scalars(sa.select(RewardTier).where(
+        RewardTier.campaign_id == campaign.id).order_by(RewardTier.position, RewardTier.id))
+    rows = [(tier.title, *found.get(tier.id, (0, 0))) for tier in tiers]
+    if None in found:
+        rows.append(("No reward", *found[None]))
+    return _bars([(label, int(c), int(a or 0)) for label, c, a in rows], campaign.currency)
+
+
+def by_source(campaign: Campaign) -> BarChart:
+    """By the ``?ref=`` tag of the link the backer came from ("direct" without one)."""
+    rows: OrderedDict[str, tuple[int, int]] = OrderedDict()
+    for ref, count, amount in db.session.execute(
+            _counted(campaign).with_only_columns(
+                Pledge.ref, sa.func.count(), sa.func.sum(Pledge.amount_minor))
+            .group_by(Pledge.ref).order_by(sa.func.sum(Pledge.amount_minor).desc())):
+        rows[ref or "direct"] = (int(count), int(amount or 0))
+    return _bars([(label, c, a) for label, (c, a) in rows.items()], campaign.currency)

@@ -1,0 +1,189 @@
+"""Comments and questions on a campaign, reports, and operators' moderation.
+
+Nobody deletes a comment. Founders reply (their replies are marked) but cannot remove
+criticism; an operator hides a comment with a reason that is shown in its place, and
+restores it the same way, each step in the comment's audit trail. Services never commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+
+from crowdfund.auth.models import User
+from crowdfund.campaigns.models import Campaign
+from crowdfund.community.models import (
+    Comment,
+    CommentReport,
+    CommentStatus,
+    CommentTransition,
+    comment_states,
+)
+from crowdfund.db import utcnow
+from crowdfund.errors import DomainError, NotAllowed
+from crowdfund.extensions import db
+from crowdfund.pledges.models import COUNTED_STATUSES, Pledge
+
+MAX_LENGTH = 5000
+_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
+
+
+def clean_text(text: str | None) -> str:
+    """Plain text as typed, minus control characters. It is never trusted as HTML: the
+    templates escape it (a ``<script>`` shows as text)."""
+    return (text or "").replace("\r\n", "\n").translate(_CONTROL).strip()
+
+
+class TooManyComments(DomainError):
+    status_code = 429
+
+
+@dataclass
+class Thread:
+    """A top-level comment and its replies, oldest reply first."""
+
+    comment: Comment
+    replies: list[Comment] = field(default_factory=list)
+
+
+def _backer_ids(campaign: Campaign, user_ids: set[int]) -> set[int]:
+    if not user_ids:
+        return set()
+    return set(db.session.scalars(sa.select(Pledge.backer_id).where(
+        Pledge.campaign_id == campaign.id, Pledge.backer_id.in_(user_ids),
+        Pledge.status.in_(COUNTED_STATUSES))))
+
+
+def threads_of(campaign: Campaign) -> tuple[list[Thread], set[int]]:
+    """Threads newest first, and which authors back the campaign (for the "backer" mark)."""
+    rows = list(db.session.scalars(sa.select(Comment).where(
+        Comment.campaign_id == campaign.id).order_by(Comment.created_at, Comment.id)))
+    threads: dict[int, Thread] = {}
+    for row in rows:
+        if row.parent_id is None:
+            threads[row.id] = Thread(row)
+    for row in rows:
+        if row.parent_id is not None and row.parent_id in threads:
+            threads[row.parent_id].replies.append(row)
+    backers = _backer_ids(campaign, {row.author_id for row in rows})
+    return sorted(threads.values(), key=lambda t: (t.comment.created_at, t.comment.id),
+                  reverse=True), backers
+
+
+def _check_rate(author: User, now: datetime) -> None:
+    limit, window = current_app.config["COMMENT_RATE_LIMIT"]
+    recent = db.session.scalar(sa.select(sa.func.count()).select_from(Comment).where(
+        Comment.author_id == author.id, Comment.created_at > now - window))
+    if recent >= limit:
+        minutes = max(1, int(window.total_seconds() // 60))
+        raise TooManyComments(f"You have posted {limit} comments in the last {minutes} "
+                              "minutes. Please wait a little before posting again.",
+                              field="body")
+
+
+def post_comment(campaign: Campaign, author: User, body: str, *, kind: str = "comment",
+                 parent_id: int | None = None, now: datetime | None = None) -> Comment:
+    """A new comment or question, or a reply to one (replies are comments)."""
+    now = now or utcnow()
+    if not campaign.is_public:
+        raise DomainError("Comments open once the campaign is live.")
+    text = clean_text(body)
+    if not text:
+        raise DomainError("Write something first.", field="body")
+    if len(text) > MAX_LENGTH:
+        raise DomainError(f"Keep it under {MAX_LENGTH} characters.", field="body")
+    if kind not in ("comment", "question"):
+        raise DomainError("Choose comment or question.", field="kind")
+    if parent_id is not None:
+        parent = db.session.get(Comment, parent_id)
+        if parent is None or parent.campaign_id != campaign.id or parent.parent_id is not None:
+            raise DomainError("That comment cannot be answered here.")
+        if parent.is_hidden:
+            raise DomainError("That comment was hidden by a moderator.")
+        kind = "comment"
+    _check_rate(author, now)
+    comment = Comment(campaign_id=campaign.id, author_id=author.id, parent_id=parent_id,
+                      kind=kind, body=text, created_at=now)
+    db.session.add(comment)
+    db.session.flush()
+    return comment
+
+
+def report(comment: Comment, reporter: User, reason: str) -> CommentReport:
+    """Flag a comment for operators (once per person; reporting again is a no-op)."""
+    reason = clean_text(reason)[:300]
+    if not reason:
+        raise DomainError("Tell us what is wrong with it.", field="reason")
+    if comment.author_id == reporter.id:
+        raise DomainError("You cannot report your own comment.")
+    existing = db.session.scalar(sa.select(CommentReport).where(
+        CommentReport.comment_id == comment.id, CommentReport.reporter_id == reporter.id))
+    if existing is not None:
+        return existing
+    row = CommentReport(comment_id=comment.id, reporter_id=reporter.id, reason=reason)
+    db.session.add(row)
+    return row
+
+
+def _resolve_reports(comment: Comment, operator: User) -> None:
+    now = utcnow()
+    for row in db.session.scalars(sa.select(CommentReport).where(
+            CommentReport.comment_id == comment.id, CommentReport.resolved_at.is_(None))):
+        row.resolved_at = now
+        row.resolved_by_id = operator.id
+
+
+def hide(comment: Comment, operator: User, reason: str) -> None:
+    """Operators only: the comment's text is replaced on the page by the reason."""
+    if not operator.is_operator:
+        raise NotAllowed("Only operators moderate comments.")
+    reason = clean_text(reason)
+    if not reason:
+        raise DomainError("Say why it is hidden: the reason is shown in its place.",
+                          field="reason")
+    comment_states.apply(comment, CommentStatus.HIDDEN, actor=operator, reason=reason)
+    comment.hidden_reason = reason
+    _resolve_reports(comment, operator)
+
+
+def restore(comment: Comment, operator: User, reason: str) -> None:
+    if not operator.is_operator:
+        raise NotAllowed("Only operators moderate comments.")
+    reason = clean_text(reason)
+    if not reason:
+        raise DomainError("Say why it is restored (for the audit trail).", field="reason")
+    comment_states.apply(comment, CommentStatus.VISIBLE, actor=operator, reason=reason)
+    comment.hidden_reason = None
+    _resolve_reports(comment, operator)
+
+
+def dismiss_reports(comment: Comment, operator: User) -> None:
+    """The reports were not founded: the comment stays as it is."""
+    if not operator.is_operator:
+        raise NotAllowed("Only operators moderate comments.")
+    _resolve_reports(comment, operator)
+
+
+@dataclass
+class ReportedComment:
+    comment: Comment
+    reports: list[CommentReport]
+
+
+def moderation_queue(include_resolved: bool = False) -> list[ReportedComment]:
+    """Comments with reports, most reported first (open reports only by default)."""
+    stmt = sa.select(CommentReport).order_by(CommentReport.created_at)
+    if not include_resolved:
+        stmt = stmt.where(CommentReport.resolved_at.is_(None))
+    grouped: dict[int, ReportedComment] = {}
+    for row in db.session.scalars(stmt):
+        grouped.setdefault(row.comment_id, ReportedComment(row.comment, [])).reports.append(row)
+    return sorted(grouped.values(), key=lambda r: (-len(r.reports), r.reports[0].created_at))
+
+
+def history_of(comment: Comment) -> list[CommentTransition]:
+    return list(db.session.scalars(sa.select(CommentTransition).where(
+        CommentTransition.comment_id == comment.id).order_by(CommentTransition.id)))

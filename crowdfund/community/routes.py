@@ -1,0 +1,98 @@
+"""Backers' side of the community: comments, reports, following, receipt of rewards."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, url_for
+from flask_login import current_user, login_required
+
+from crowdfund.auth.models import User
+from crowdfund.campaigns.models import Campaign
+from crowdfund.community import comments, following
+from crowdfund.community.forms import CommentForm, ReportForm
+from crowdfund.community.models import Comment
+from crowdfund.errors import DomainError
+from crowdfund.extensions import db
+from crowdfund.web import form_error, run_action
+
+bp = Blueprint("community", __name__)
+
+
+def _public_campaign(slug: str) -> Campaign:
+    campaign = db.session.scalar(sa.select(Campaign).where(Campaign.slug == slug))
+    if campaign is None or not campaign.is_public:
+        abort(404)
+    return campaign
+
+
+def _back_to(campaign: Campaign, anchor: str = "comments"):
+    return redirect(url_for("campaigns.show", slug=campaign.slug) + f"#{anchor}")
+
+
+@bp.post("/campaigns/<slug>/comments")
+@login_required
+def post_comment(slug: str):
+    from crowdfund.campaigns.routes import render_campaign_page
+
+    campaign = _public_campaign(slug)
+    form = CommentForm()
+    if form.validate_on_submit():
+        parent_id = int(form.parent_id.data) if (form.parent_id.data or "").isdigit() else None
+        try:
+            comment = comments.post_comment(campaign, current_user, form.body.data,
+                                            kind=form.kind.data or "comment",
+                                            parent_id=parent_id)
+        except DomainError as exc:
+            db.session.rollback()
+            form_error(form, exc)
+            return render_campaign_page(campaign, comment_form=form), exc.status_code
+        db.session.commit()
+        flash("Your reply is posted." if parent_id else "Your comment is posted.", "success")
+        return _back_to(campaign, f"comment-{comment.id}")
+    return render_campaign_page(campaign, comment_form=form), 400
+
+
+@bp.post("/comments/<int:comment_id>/report")
+@login_required
+def report(comment_id: int):
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        abort(404)
+    campaign = _public_campaign(db.session.get(Campaign, comment.campaign_id).slug)
+    form = ReportForm()
+    if not form.validate_on_submit():
+        flash("Tell us what is wrong with the comment.", "error")
+    else:
+        run_action(lambda: comments.report(comment, current_user, form.reason.data),
+                   "Thank you: our moderators will look at it.")
+    return _back_to(campaign, f"comment-{comment.id}")
+
+
+@bp.post("/campaigns/<slug>/<any(follow, unfollow):action>")
+@login_required
+def follow_campaign(slug: str, action: str):
+    campaign = _public_campaign(slug)
+    if action == "follow":
+        run_action(lambda: following.follow_campaign(current_user, campaign),
+                   "You follow this campaign: we will email you its public updates, "
+                   "48 hours before it ends, and its result.")
+    else:
+        run_action(lambda: following.unfollow_campaign(current_user, campaign),
+                   "You no longer follow this campaign.")
+    return _back_to(campaign, "follow")
+
+
+@bp.post("/founders/<int:user_id>/<any(follow, unfollow):action>")
+@login_required
+def follow_founder(user_id: int, action: str):
+    founder = db.session.get(User, user_id)
+    if founder is None:
+        abort(404)
+    if action == "follow":
+        run_action(lambda: following.follow_founder(current_user, founder),
+                   f"You follow {founder.display_name}: we will email you when they launch "
+                   "a campaign.")
+    else:
+        run_action(lambda: following.unfollow_founder(current_user, founder),
+                   f"You no longer follow {founder.display_name}.")
+    return redirect(url_for("auth.founder", user_id=founder.id))

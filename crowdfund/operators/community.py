@@ -1,0 +1,47 @@
+"""Operators' community console: reported comments (hide, restore, dismiss, with the
+comment's audit trail) and late reward deliveries."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from crowdfund.community import comments
+from crowdfund.community.delivery import late_deliveries
+from crowdfund.community.forms import ModerationForm
+from crowdfund.community.models import Comment
+from crowdfund.extensions import db
+from crowdfund.operators import bp
+from crowdfund.web import is_safe_next, run_action
+
+
+@bp.get("/community")
+def community():
+    show_all = request.args.get("all") == "1"
+    return render_template("operators/community.html",
+                           queue=comments.moderation_queue(include_resolved=show_all),
+                           show_all=show_all, late=late_deliveries(),
+                           history=comments.history_of, form=ModerationForm())
+
+
+@bp.post("/comments/<int:comment_id>/<any(hide, restore, dismiss):action>")
+def moderate(comment_id: int, action: str):
+    comment = db.session.get(Comment, comment_id)
+    if comment is None:
+        abort(404)
+    form = ModerationForm()
+    if not form.validate_on_submit():
+        flash("The reason is too long.", "error")
+    else:
+        reason = form.reason.data or ""
+        if action == "hide":
+            run_action(lambda: comments.hide(comment, current_user, reason),
+                       "The comment is hidden; the reason is shown in its place.")
+        elif action == "restore":
+            run_action(lambda: comments.restore(comment, current_user, reason),
+                       "The comment is visible again.")
+        else:
+            run_action(lambda: comments.dismiss_reports(comment, current_user),
+                       "The reports are dismissed; the comment stays.")
+    target = request.form.get("next")
+    return redirect(target if is_safe_next(target) else url_for("operators.community"))
