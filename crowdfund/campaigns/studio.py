@@ -148,10 +148,13 @@ def edit(campaign_id: int):
 
 @studio_bp.get("/<int:campaign_id>")
 def overview(campaign_id: int):
+    from crowdfund.community.card_health import at_risk
+
     campaign = own_campaign(campaign_id)
     return render_template(
         "studio/overview.html", campaign=campaign, checklist=services.readiness(campaign),
         totals=totals_of(campaign), confirm=ConfirmForm(), cancel_form=ReasonForm(),
+        at_risk_count=len(at_risk(campaign)) if campaign.is_live else 0,
     )
 
 
