@@ -15,6 +15,7 @@ from werkzeug.datastructures import FileStorage
 from crowdfund.auth import services as accounts
 from crowdfund.auth.models import User, VerificationStatus
 from crowdfund.campaigns import services as campaigns
+from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignKind
 from crowdfund.db import utcnow
 from crowdfund.extensions import db
@@ -189,18 +190,37 @@ def _seed_pledges(rows, founder: User) -> int:
                                       name) for n, name in enumerate(
         ["Mira Chen", "Tomás Díaz", "Ines Kovač", "Joe Park", "Léa Martin", "Sam Osei"])]
     db.session.flush()
+    refs = ["newsletter", None, "podcast", None]
     for n, (index, tier_index, amount, destination) in enumerate(DEMO_PLEDGES):
         campaign = rows[index]
         tier = campaign.tiers[tier_index] if tier_index is not None else None
         backer = backers[n % len(backers)]
         pledge = pledges.start_pledge(backer, campaign, tier,
-                                      Money.from_decimal(amount, campaign.currency), destination)
+                                      Money.from_decimal(amount, campaign.currency), destination,
+                                      ref=refs[n % len(refs)])
         db.session.flush()
         intent = pledges.ensure_setup_intent(pledge, backer, gw)
         confirm_setup_as_browser(gw.api_base, intent.client_secret, "4242424242424242",
                                  publishable_key=gw.publishable_key)
         pledges.confirm_card(pledge, gw, actor=backer)
+        # Spread over the days since launch, so that the funding chart has a shape.
+        days = max(0, (utcnow() - campaign.launched_at).days)
+        pledge.created_at = campaign.launched_at + timedelta(days=(n * 3) % (days + 1), hours=3)
+    _seed_conversation(rows[0], founder, backers)
     return len(DEMO_PLEDGES)
+
+
+def _seed_conversation(campaign: Campaign, founder: User, backers: list[User]) -> None:
+    """A question answered by the founder, a comment, and a follower."""
+    from crowdfund.community import comments, following
+
+    question = comments.post_comment(
+        campaign, backers[0], "Does the case come in other colours than the ones shown?",
+        kind="question")
+    comments.post_comment(campaign, founder, "Two more are planned: sand and slate. Backers "
+                          "will vote on them in an update.", parent_id=question.id)
+    comments.post_comment(campaign, backers[1], "Backed! The prototype video sold me.")
+    following.follow_campaign(backers[2], campaign)
 
 
 def _seed_ended(founder: User, operator: User, backer: User) -> None:

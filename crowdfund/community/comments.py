@@ -12,6 +12,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import selectinload
 
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
@@ -59,8 +60,9 @@ def _backer_ids(campaign: Campaign, user_ids: set[int]) -> set[int]:
 
 def threads_of(campaign: Campaign) -> tuple[list[Thread], set[int]]:
     """Threads newest first, and which authors back the campaign (for the "backer" mark)."""
-    rows = list(db.session.scalars(sa.select(Comment).where(
-        Comment.campaign_id == campaign.id).order_by(Comment.created_at, Comment.id)))
+    rows = list(db.session.scalars(sa.select(Comment).options(selectinload(Comment.author))
+                                   .where(Comment.campaign_id == campaign.id)
+                                   .order_by(Comment.created_at, Comment.id)))
     threads: dict[int, Thread] = {}
     for row in rows:
         if row.parent_id is None:

@@ -61,3 +61,13 @@ def test_seed_with_the_sandbox_makes_real_pledges(app, stripe_sandbox):
     # The cards are really saved in the sandbox, on the backers' customers.
     method = stripe_sandbox.get(f"/v1/payment_methods/{pledges[1].payment_method_id}")
     assert method["customer"] and method["card"]["last4"] == "4242"
+    # The first campaign has a conversation, a follower, and pledges spread over its days.
+    from crowdfund.community.models import Comment, Follow
+
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Comment)) == 3
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Follow)) == 1
+        days = {p.created_at.date() for p in db.session.scalars(sa.select(Pledge))}
+        assert len(days) > 3
+        assert {p.ref for p in db.session.scalars(sa.select(Pledge))} >= {"newsletter",
+                                                                          "podcast", None}
