@@ -111,6 +111,10 @@ def post_comment(campaign: Campaign, author: User, body: str, *, kind: str = "co
                       kind=kind, body=text, created_at=now)
     db.session.add(comment)
     db.session.flush()
+    if kind == "question" and author.id != campaign.founder_id:
+        from crowdfund.notifications import emails
+
+        emails.question_asked(campaign, comment)
     return comment
 
 

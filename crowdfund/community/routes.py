@@ -58,7 +58,7 @@ def report(comment_id: int):
     comment = db.session.get(Comment, comment_id)
     if comment is None:
         abort(404)
-    campaign = _public_campaign(db.session.get(Campaign, comment.campaign_id).slug)
+    campaign = _public_campaign(comment.campaign.slug)
     form = ReportForm()
     if not form.validate_on_submit():
         flash("Tell us what is wrong with the comment.", "error")

@@ -319,3 +319,15 @@ def card_health(pledge: Pledge, notice: str, reason: str) -> bool:
                     "charged now."],
         facts=_pledge_facts(pledge),
         action=("Update your card", link("pledges.card", pledge_id=pledge.id))))
+
+
+def question_asked(campaign: Campaign, comment) -> bool:
+    """A question for the founder: answering in public helps every backer."""
+    return _send("question", f"comment-{comment.id}-question", campaign.founder, Email(
+        subject=f"A question about {campaign.title}",
+        greeting=_hello(campaign.founder),
+        paragraphs=[f"{comment.author.display_name} asked:", comment.body,
+                    "Reply on the campaign page: your answer is marked as the founder's."],
+        facts=[("Campaign", campaign.title)],
+        action=("Answer it", link("campaigns.show", slug=campaign.slug) +
+                f"#comment-{comment.id}")))

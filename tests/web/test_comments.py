@@ -15,6 +15,7 @@ from crowdfund.community.models import (
 )
 from crowdfund.db import utcnow
 from crowdfund.extensions import db
+from crowdfund.notifications.models import OutboxMessage
 from crowdfund.pledges.models import PledgeStatus
 from tests.factories import make_campaign, make_pledge, make_user
 
@@ -48,6 +49,9 @@ def test_backers_and_the_founder_are_marked_and_text_is_escaped(app, client, aut
     question = _comment(session, "Will it ship to Norway?")
     assert response.headers["Location"].endswith(f"#comment-{question.id}")
     assert question.kind == "question"
+    [asked] = session.scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "question"))
+    assert asked.to_email == campaign.founder.email and "ship to Norway?" in asked.text_body
+    assert f"#comment-{question.id}" in asked.text_body
     auth.logout()
     auth.login_as(campaign.founder)
     _post(client, campaign, "Yes, Norway is in the rest-of-world rate.", parent_id=question.id)
@@ -139,8 +143,10 @@ def test_report_hide_restore_with_audit_trail(app, client, auth, session):
     assert "Hidden by a moderator: Personal insult to a team member" in page
     assert "No open reports." in client.get("/operators/community").get_data(as_text=True)
 
-    client.post(f"/operators/comments/{critical.id}/restore",
-                data={"reason": "On review: criticism, not an insult"})
+    response = client.post(f"/operators/comments/{critical.id}/restore",
+                           data={"reason": "On review: criticism, not an insult",
+                                 "next": f"/campaigns/{campaign.slug}#comment-{critical.id}"})
+    assert response.headers["Location"] == f"/campaigns/{campaign.slug}#comment-{critical.id}"
     session.expire_all()
     assert db.session.get(Comment, critical.id).status is CommentStatus.VISIBLE
     trail = session.scalars(sa.select(CommentTransition).order_by(CommentTransition.id)).all()
