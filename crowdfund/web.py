@@ -68,6 +68,22 @@ def flash_error(error: DomainError) -> None:
     flash(error.message, "error")
 
 
+def submit_form(form: FlaskForm, action: Callable[[], object],
+                success: str | Callable[[object], str]) -> bool:
+    """A form's save in one call: run the service, then commit and flash ``success`` (may be
+    built from the service's result), or roll back and show the domain error next to its
+    field (the caller re-renders the form)."""
+    try:
+        result = action()
+    except DomainError as exc:
+        db.session.rollback()
+        form_error(form, exc)
+        return False
+    db.session.commit()
+    flash(success(result) if callable(success) else success, "success")
+    return True
+
+
 def run_action(action: Callable[[], object], success: str | Callable[[object], str],
                category: str = "success") -> bool:
     """A button's view in one call: run the service, then commit and flash ``success``, or

@@ -25,7 +25,7 @@ from crowdfund.extensions import db
 from crowdfund.forms import ConfirmForm
 from crowdfund.money import Money
 from crowdfund.uploads import UploadError, delete_upload, save_image
-from crowdfund.web import csv_cell, form_error, run_action
+from crowdfund.web import csv_cell, form_error, run_action, submit_form
 
 
 @studio_bp.before_request
@@ -210,19 +210,10 @@ def tier(campaign_id: int, tier_id: int | None = None):
             entry.form.fee.data = Money(rate.fee_minor, campaign.currency).to_decimal()
     if form.validate_on_submit():
         data = _tier_input(form, campaign)
-        if data is not None:
-            try:
-                if tier is None:
-                    services.add_tier(campaign, current_user, data)
-                else:
-                    services.update_tier(tier, current_user, data)
-            except DomainError as exc:
-                db.session.rollback()
-                form_error(form, exc)
-            else:
-                db.session.commit()
-                flash("Reward saved.", "success")
-                return redirect(url_for("studio.rewards", campaign_id=campaign.id))
+        if data is not None and submit_form(form, lambda: (
+                services.add_tier(campaign, current_user, data) if tier is None
+                else services.update_tier(tier, current_user, data)), "Reward saved."):
+            return redirect(url_for("studio.rewards", campaign_id=campaign.id))
     return render_template("studio/tier.html", form=form, campaign=campaign,
                            tier=tier), _status(form)
 
@@ -246,16 +237,10 @@ def budget(campaign_id: int):
     form = BudgetLineForm()
     if form.validate_on_submit():
         amount = form.amount.money_in(campaign.currency)
-        if amount is not None:
-            try:
-                services.add_budget_line(campaign, current_user, form.label.data, amount)
-            except DomainError as exc:
-                db.session.rollback()
-                form_error(form, exc)
-            else:
-                db.session.commit()
-                flash("Budget line added.", "success")
-                return redirect(url_for("studio.budget", campaign_id=campaign.id))
+        if amount is not None and submit_form(
+                form, lambda: services.add_budget_line(campaign, current_user, form.label.data,
+                                                       amount), "Budget line added."):
+            return redirect(url_for("studio.budget", campaign_id=campaign.id))
     return render_template("studio/budget.html", form=form, campaign=campaign,
                            confirm=ConfirmForm()), _status(form)
 
@@ -626,17 +611,11 @@ def updates(campaign_id: int):
 
     campaign = own_campaign(campaign_id)
     form = UpdateForm()
-    if form.validate_on_submit():
-        try:
-            update = post_update(campaign, current_user, form.title.data, form.body_md.data,
-                                 form.visibility.data)
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-        else:
-            db.session.commit()
-            flash(f"Update #{update.number} is posted; your backers are emailed.", "success")
-            return redirect(url_for("studio.updates", campaign_id=campaign.id))
+    if form.validate_on_submit() and submit_form(
+            form, lambda: post_update(campaign, current_user, form.title.data,
+                                      form.body_md.data, form.visibility.data),
+            lambda update: f"Update #{update.number} is posted; your backers are emailed."):
+        return redirect(url_for("studio.updates", campaign_id=campaign.id))
     return render_template("studio/updates.html", campaign=campaign, form=form,
                            updates=updates_of(campaign)), _status(form)
 
@@ -691,17 +670,12 @@ def delivery(campaign_id: int):
     if request.method == "GET":
         return _delivery_page(campaign)
     form = DeliveryForm(campaign)
-    if form.validate_on_submit():
-        try:
-            report_delivery(campaign, current_user, form.tier_id.data, form.status.data,
-                            form.expected_on.data, form.note.data or "")
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-        else:
-            db.session.commit()
-            flash("Delivery status posted on the campaign page.", "success")
-            return redirect(url_for("studio.delivery", campaign_id=campaign.id))
+    if form.validate_on_submit() and submit_form(
+            form, lambda: report_delivery(campaign, current_user, form.tier_id.data,
+                                          form.status.data, form.expected_on.data,
+                                          form.note.data or ""),
+            "Delivery status posted on the campaign page."):
+        return redirect(url_for("studio.delivery", campaign_id=campaign.id))
     return _delivery_page(campaign, delivery_form=form, status=400)
 
 
@@ -714,16 +688,9 @@ def spending(campaign_id: int):
     form = SpendingForm(campaign)
     if form.validate_on_submit():
         amount = form.amount.money_in(campaign.currency)
-        if amount is not None:
-            try:
-                report_spending(campaign, current_user, form.line_id, amount,
-                                form.spent_on.data, form.note.data)
-            except DomainError as exc:
-                db.session.rollback()
-                form_error(form, exc)
-            else:
-                db.session.commit()
-                flash(f"{amount.format()} of spending is reported on the campaign page.",
-                      "success")
-                return redirect(url_for("studio.delivery", campaign_id=campaign.id))
+        if amount is not None and submit_form(
+                form, lambda: report_spending(campaign, current_user, form.line_id, amount,
+                                              form.spent_on.data, form.note.data),
+                f"{amount.format()} of spending is reported on the campaign page."):
+            return redirect(url_for("studio.delivery", campaign_id=campaign.id))
     return _delivery_page(campaign, spending_form=form, status=400)
