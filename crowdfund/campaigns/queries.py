@@ -78,6 +78,13 @@ def collected_of(campaign: Campaign) -> Money:
     return Money(int(amount or 0), campaign.currency)
 
 
+def backer_ids(campaign_id: int) -> sa.Select:
+    """SELECT of the ids of the campaign's backers: people with a counted pledge (active now,
+    or when the deadline passed). For ``IN (...)`` clauses and membership checks."""
+    return sa.select(Pledge.backer_id).where(Pledge.campaign_id == campaign_id,
+                                             Pledge.status.in_(COUNTED_STATUSES))
+
+
 def tiers_with_backers(campaign: Campaign) -> set[int]:
     """Ids of the campaign's tiers that counted pledges (or claimed units) point at."""
     rows = db.session.scalars(

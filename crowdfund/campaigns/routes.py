@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from crowdfund.campaigns import bp
 from crowdfund.campaigns.models import Campaign
-from crowdfund.campaigns.queries import collected_of, outcome_of, totals_of
+from crowdfund.campaigns.queries import outcome_of, totals_of
 from crowdfund.extensions import db
 
 
@@ -40,6 +40,14 @@ def ref_for(campaign: Campaign) -> str | None:
     return session.get("refs", {}).get(str(campaign.id))
 
 
+def public_campaign(slug: str) -> Campaign:
+    """The live (or ended) campaign at ``slug`` for backers' actions, or 404."""
+    campaign = db.session.scalar(sa.select(Campaign).where(Campaign.slug == slug))
+    if campaign is None or not campaign.is_public:
+        abort(404)
+    return campaign
+
+
 def render_campaign_page(campaign: Campaign, *, preview: bool = False, comment_form=None):
     from crowdfund.pledges.services import open_pledge_of
 
@@ -47,7 +55,6 @@ def render_campaign_page(campaign: Campaign, *, preview: bool = False, comment_f
     if current_user.is_authenticated:
         pledge = open_pledge_of(current_user, campaign)
         my_pledge = pledge if pledge is not None and pledge.status.value == "active" else None
-    collected = collected_of(campaign) if campaign.pledged_at_deadline_minor is not None else None
     offering = investor_limit = None
     documents = []
     if campaign.kind.value == "equity":
@@ -78,7 +85,7 @@ def render_campaign_page(campaign: Campaign, *, preview: bool = False, comment_f
                            else None, outcome=outcome_of(campaign),
                            deliveries=delivery_of(campaign) if funded else [],
                            spending=spending_of(campaign) if funded else None,
-                           preview=preview, my_pledge=my_pledge, collected=collected,
+                           preview=preview, my_pledge=my_pledge,
                            offering=offering, investor_limit=investor_limit,
                            documents=documents,
                            review_level=offering and financial_review_level(offering.maximum))

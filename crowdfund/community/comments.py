@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
+from crowdfund.campaigns.queries import backer_ids
 from crowdfund.community.models import (
     Comment,
     CommentReport,
@@ -26,7 +27,7 @@ from crowdfund.community.models import (
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
-from crowdfund.pledges.models import COUNTED_STATUSES, Pledge
+from crowdfund.pledges.models import Pledge
 
 MAX_LENGTH = 5000
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
@@ -53,9 +54,8 @@ class Thread:
 def _backer_ids(campaign: Campaign, user_ids: set[int]) -> set[int]:
     if not user_ids:
         return set()
-    return set(db.session.scalars(sa.select(Pledge.backer_id).where(
-        Pledge.campaign_id == campaign.id, Pledge.backer_id.in_(user_ids),
-        Pledge.status.in_(COUNTED_STATUSES))))
+    return set(db.session.scalars(backer_ids(campaign.id).where(
+        Pledge.backer_id.in_(user_ids))))
 
 
 def threads_of(campaign: Campaign) -> tuple[list[Thread], set[int]]:

@@ -16,18 +16,16 @@ from flask import current_app
 
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
+from crowdfund.campaigns.queries import backer_ids
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.community.models import Follow
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
-from crowdfund.pledges.models import COUNTED_STATUSES, Pledge
 
 
 def _follow(user: User, **subject) -> bool:
-    existing = db.session.scalar(sa.select(Follow.id).where(
-        Follow.user_id == user.id, *[getattr(Follow, k) == v for k, v in subject.items()]))
-    if existing is not None:
+    if _follow_id(user, **subject) is not None:
         return False
     db.session.add(Follow(user_id=user.id, **subject))
     return True
@@ -61,18 +59,19 @@ def unfollow_founder(user: User, founder: User) -> bool:
     return _unfollow(user, founder_id=founder.id)
 
 
-def follows_campaign(user, campaign: Campaign) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
+def _follow_id(user: User, **subject) -> int | None:
     return db.session.scalar(sa.select(Follow.id).where(
-        Follow.user_id == user.id, Follow.campaign_id == campaign.id)) is not None
+        Follow.user_id == user.id, *[getattr(Follow, k) == v for k, v in subject.items()]))
+
+
+def follows_campaign(user, campaign: Campaign) -> bool:
+    return getattr(user, "is_authenticated", False) and _follow_id(
+        user, campaign_id=campaign.id) is not None
 
 
 def follows_founder(user, founder: User) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return db.session.scalar(sa.select(Follow.id).where(
-        Follow.user_id == user.id, Follow.founder_id == founder.id)) is not None
+    return getattr(user, "is_authenticated", False) and _follow_id(
+        user, founder_id=founder.id) is not None
 
 
 def follower_count(campaign: Campaign) -> int:
@@ -85,8 +84,7 @@ def campaign_followers(campaign: Campaign, *, exclude_backers: bool = True) -> l
     stmt = sa.select(User).join(Follow, Follow.user_id == User.id).where(
         Follow.campaign_id == campaign.id)
     if exclude_backers:
-        stmt = stmt.where(User.id.not_in(sa.select(Pledge.backer_id).where(
-            Pledge.campaign_id == campaign.id, Pledge.status.in_(COUNTED_STATUSES))))
+        stmt = stmt.where(User.id.not_in(backer_ids(campaign.id)))
     return list(db.session.scalars(stmt.order_by(User.id)))
 
 

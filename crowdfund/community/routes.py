@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, url_for
 from flask_login import current_user, login_required
 
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
+from crowdfund.campaigns.routes import public_campaign, render_campaign_page
 from crowdfund.community import comments, following
 from crowdfund.community.forms import CommentForm, ReportForm
 from crowdfund.community.models import Comment
@@ -18,13 +18,6 @@ from crowdfund.web import form_error, run_action
 bp = Blueprint("community", __name__)
 
 
-def _public_campaign(slug: str) -> Campaign:
-    campaign = db.session.scalar(sa.select(Campaign).where(Campaign.slug == slug))
-    if campaign is None or not campaign.is_public:
-        abort(404)
-    return campaign
-
-
 def _back_to(campaign: Campaign, anchor: str = "comments"):
     return redirect(url_for("campaigns.show", slug=campaign.slug) + f"#{anchor}")
 
@@ -32,9 +25,7 @@ def _back_to(campaign: Campaign, anchor: str = "comments"):
 @bp.post("/campaigns/<slug>/comments")
 @login_required
 def post_comment(slug: str):
-    from crowdfund.campaigns.routes import render_campaign_page
-
-    campaign = _public_campaign(slug)
+    campaign = public_campaign(slug)
     form = CommentForm()
     if form.validate_on_submit():
         parent_id = int(form.parent_id.data) if (form.parent_id.data or "").isdigit() else None
@@ -56,9 +47,9 @@ def post_comment(slug: str):
 @login_required
 def report(comment_id: int):
     comment = db.session.get(Comment, comment_id)
-    if comment is None:
+    if comment is None or not comment.campaign.is_public:
         abort(404)
-    campaign = _public_campaign(comment.campaign.slug)
+    campaign = comment.campaign
     form = ReportForm()
     if not form.validate_on_submit():
         flash("Tell us what is wrong with the comment.", "error")
@@ -71,7 +62,7 @@ def report(comment_id: int):
 @bp.post("/campaigns/<slug>/<any(follow, unfollow):action>")
 @login_required
 def follow_campaign(slug: str, action: str):
-    campaign = _public_campaign(slug)
+    campaign = public_campaign(slug)
     if action == "follow":
         run_action(lambda: following.follow_campaign(current_user, campaign),
                    "You follow this campaign: we will email you its public updates, "

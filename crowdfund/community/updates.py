@@ -6,20 +6,20 @@ import sqlalchemy as sa
 
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
+from crowdfund.campaigns.queries import backer_ids
 from crowdfund.campaigns.services import require_founder
 from crowdfund.community.models import CampaignUpdate
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
-from crowdfund.pledges.models import COUNTED_STATUSES, Pledge
+from crowdfund.pledges.models import Pledge
 
 
 def is_backer(user, campaign: Campaign) -> bool:
     """Has (or had at the deadline) a pledge that counts: who backers-only updates are for."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return db.session.scalar(sa.select(Pledge.id).where(
-        Pledge.campaign_id == campaign.id, Pledge.backer_id == user.id,
-        Pledge.status.in_(COUNTED_STATUSES)).limit(1)) is not None
+    return db.session.scalar(backer_ids(campaign.id).where(
+        Pledge.backer_id == user.id).limit(1)) is not None
 
 
 def can_read(user, campaign: Campaign) -> bool:
@@ -58,8 +58,7 @@ def post_update(campaign: Campaign, founder: User, title: str, body_md: str,
     db.session.add(update)
     db.session.flush()
     backers = db.session.scalars(sa.select(User).where(User.id.in_(
-        sa.select(Pledge.backer_id).where(Pledge.campaign_id == campaign.id,
-                                          Pledge.status.in_(COUNTED_STATUSES))))).all()
+        backer_ids(campaign.id)))).all()
     for backer in backers:
         emails.campaign_update(campaign, update, backer)
     if not update.backers_only:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.queries import totals_of
-from crowdfund.campaigns.routes import ref_for
+from crowdfund.campaigns.routes import public_campaign, ref_for
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.forms import ConfirmForm
@@ -20,13 +19,6 @@ from crowdfund.pledges.models import Pledge
 from crowdfund.web import form_error, run_action
 
 bp = Blueprint("pledges", __name__, cli_group="pledges")
-
-
-def _campaign(slug: str) -> Campaign:
-    campaign = db.session.scalar(sa.select(Campaign).where(Campaign.slug == slug))
-    if campaign is None or not campaign.is_public:
-        abort(404)
-    return campaign
 
 
 def own_pledge(pledge_id: int) -> Pledge:
@@ -48,7 +40,7 @@ def _choice(form: PledgeForm, campaign: Campaign):
 @bp.route("/campaigns/<slug>/pledge", methods=["GET", "POST"])
 @login_required
 def new(slug: str):
-    campaign = _campaign(slug)
+    campaign = public_campaign(slug)
     if campaign.kind.value == "equity":
         return redirect(url_for("equity.invest", slug=slug))
     existing = services.open_pledge_of(current_user, campaign)
