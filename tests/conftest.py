@@ -36,6 +36,32 @@ def database_url(tmp_path_factory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
 
 
+def _on_postgres() -> bool:
+    return normalise_database_url(os.environ.get("TEST_DATABASE_URL", "")).startswith(
+        "postgresql")
+
+
+def pytest_collection_modifyitems(config, items):
+    """``postgres_only`` tests (races SQLite cannot have) run in the PostgreSQL pass of
+    ``make test`` only; on SQLite they are deselected, not skipped."""
+    if _on_postgres():
+        return
+    kept = [item for item in items if item.get_closest_marker("postgres_only") is None]
+    if len(kept) != len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """On PostgreSQL a ``postgres_only`` test must run: a skip of one is a failure."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and _on_postgres() and item.get_closest_marker("postgres_only"):
+        report.outcome = "failed"
+        report.longrepr = f"postgres_only test skipped on PostgreSQL: {report.longrepr}"
+
+
 def _reset_database(url: str) -> None:
     """Start from an empty database, so that the migrations build everything."""
     if url.startswith("sqlite"):

@@ -12,6 +12,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from crowdfund.auth.models import User
@@ -130,7 +131,12 @@ def report(comment: Comment, reporter: User, reason: str) -> CommentReport:
     if existing is not None:
         return existing
     row = CommentReport(comment_id=comment.id, reporter_id=reporter.id, reason=reason)
-    db.session.add(row)
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:  # the same person reported it at the same instant: a no-op
+        return db.session.scalar(sa.select(CommentReport).where(
+            CommentReport.comment_id == comment.id, CommentReport.reporter_id == reporter.id))
     return row
 
 

@@ -22,6 +22,7 @@ from crowdfund.equity.models import AllocationPolicy, Offering, OfferingChange, 
 from crowdfund.equity.services import OfferingInput, _apply, _check, offering_of
 from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
+from crowdfund.locking import lock
 from crowdfund.notifications import emails
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.pledges.states import pledge_states
@@ -150,6 +151,7 @@ def reconfirm(pledge: Pledge, investor: User, now: datetime | None = None) -> No
     now = now or utcnow()
     if pledge.backer_id != investor.id:
         raise NotAllowed("This is not your investment.")
+    lock(pledge)  # against the jobs loop cancelling it at the same moment
     if pledge.reconfirm_by is None:
         raise DomainError("There is nothing to reconfirm.")
     if now >= pledge.reconfirm_by or not pledge.is_open:
@@ -167,7 +169,7 @@ def cancel_unconfirmed(now: datetime | None = None) -> int:
     now = now or utcnow()
     pledges = db.session.scalars(sa.select(Pledge).where(
         Pledge.reconfirm_by.is_not(None), Pledge.reconfirm_by <= now,
-        Pledge.status.in_((P.PENDING, P.ACTIVE)))).all()
+        Pledge.status.in_((P.PENDING, P.ACTIVE))).with_for_update()).all()
     for pledge in pledges:
         pledge_states.apply(pledge, P.CANCELLED, reason=(
             "Not reconfirmed within 5 business days of a material change of the terms"))
@@ -189,6 +191,7 @@ def close_early(campaign: Campaign, founder: User, new_deadline: datetime,
 
     now = now or utcnow()
     require_founder(campaign, founder)
+    lock(campaign)  # cancellations lock it too: the target is checked against a still total
     if campaign.status is not CampaignStatus.LIVE or offering_of(campaign) is None:
         raise DomainError("Only a live offering can close early.")
     if now - campaign.launched_at < EARLY_CLOSE_MIN_OPEN:

@@ -15,6 +15,7 @@ from crowdfund.equity import investors
 from crowdfund.equity.models import Offering
 from crowdfund.equity.services import offering_of
 from crowdfund.errors import DomainError
+from crowdfund.locking import lock
 from crowdfund.money import Money
 from crowdfund.pledges.models import Pledge
 from crowdfund.pledges.services import Quote, open_pending, require_open_for_pledges
@@ -68,7 +69,11 @@ def open_offering(campaign: Campaign, now: datetime) -> Offering:
 
 
 def check_investor(investor: User, quote: InvestmentQuote, now: datetime) -> None:
-    """Profile and education done, and the amount within the 12-month limit."""
+    """Profile and education done, and the amount within the 12-month limit.
+
+    The investor's row is locked first: two commitments by the same person (in two
+    offerings) at once are checked one after the other, each seeing the other's."""
+    lock(investor)
     profile = investors.profile_of(investor)
     if profile is None or not profile.educated:
         raise NeedsProfile("Before your first investment, complete your investor profile "

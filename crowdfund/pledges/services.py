@@ -22,6 +22,7 @@ from crowdfund.campaigns.states import CampaignKind, CampaignStatus
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
+from crowdfund.locking import lock
 from crowdfund.money import Money
 from crowdfund.payments.gateway import PaymentGateway, SetupIntentInfo
 from crowdfund.pledges.models import Pledge, PledgeStatus
@@ -280,6 +281,13 @@ def confirm_card(pledge: Pledge, gateway: PaymentGateway, *, actor=None,
     pledge.card_brand, pledge.card_last4 = card.brand, card.last4
     pledge.card_exp_month, pledge.card_exp_year = card.exp_month, card.exp_year
     if pledge.status is P.PENDING:
+        # The campaign's row orders activations against the close at the deadline (nothing
+        # becomes active after the totals are frozen or an offering is allocated); the
+        # pledge's own row against a second confirmation (the browser and a webhook).
+        lock(pledge.campaign)
+        lock(pledge)
+        if pledge.status is not P.PENDING:
+            return False
         require_open_for_pledges(pledge.campaign, now)
         pledge_states.apply(pledge, P.ACTIVE, actor=actor, reason="Card confirmed")
         pledge.pending_expires_at = None
@@ -302,7 +310,16 @@ def require_owner(pledge: Pledge, user: User) -> None:
         raise NotAllowed("This is not your pledge.")
 
 
+def _lock_for_change(pledge: Pledge) -> None:
+    """Lock the campaign, then the pledge, and reload both: changes and cancellations of
+    one campaign run one at a time, so the last-24-hours rule reads a total no other
+    transaction is changing, and a pledge cancelled twice at once is cancelled once."""
+    lock(pledge.campaign)
+    lock(pledge)
+
+
 def _check_last_day(pledge: Pledge, reduction: Money, now: datetime) -> None:
+    """Call with the campaign locked (``_lock_for_change``)."""
     campaign = pledge.campaign
     if reduction.amount <= 0 or pledge.status is not P.ACTIVE:
         return
@@ -322,6 +339,7 @@ def change_pledge(pledge: Pledge, backer: User, tier: RewardTier | None, amount:
     """Change reward, amount or destination of an open pledge while the campaign is live."""
     now = now or utcnow()
     require_owner(pledge, backer)
+    _lock_for_change(pledge)
     if not pledge.is_open:
         raise DomainError("This pledge can no longer be changed.")
     if pledge.campaign.kind is CampaignKind.EQUITY:
@@ -346,6 +364,7 @@ def cancel_pledge(pledge: Pledge, backer: User, now: datetime | None = None) -> 
     """The backer withdraws while the campaign is live (last-24-hours rule applies)."""
     now = now or utcnow()
     require_owner(pledge, backer)
+    _lock_for_change(pledge)
     if not pledge.is_open:
         raise DomainError("This pledge is already closed.")
     require_open_for_pledges(pledge.campaign, now)

@@ -15,8 +15,9 @@ from crowdfund.db import utcnow
 from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
 from crowdfund.ledger.services import founder_owed, post_payout
+from crowdfund.locking import lock
 from crowdfund.notifications import emails
-from crowdfund.settlement.models import Payout, PayoutStatus
+from crowdfund.settlement.models import Payout, PayoutStatus, Refund, RefundStatus
 from crowdfund.settlement.states import payout_states
 
 PO = PayoutStatus
@@ -56,11 +57,20 @@ def transferable_ids() -> list[int]:
         .order_by(Payout.id)))
 
 
+def refunds_in_flight(campaign_id: int) -> bool:
+    """A refund of this campaign was requested and not answered yet: the ledger does not
+    show it, so a payout now would pay the founder money that is going back to a backer."""
+    return db.session.scalar(sa.select(Refund.id).where(
+        Refund.campaign_id == campaign_id, Refund.status == RefundStatus.STARTED)
+        .limit(1)) is not None
+
+
 def begin_transfer(payout: Payout, destination: str) -> bool:
-    """Step 1 of a transfer: amount fixed, status started (committed before the call)."""
+    """Step 1 of a transfer: amount fixed, status started (committed before the call).
+    Call with the payout's row locked."""
     if payout.status is PO.STARTED:
         return True
-    if payout.status is not PO.DUE:
+    if payout.status is not PO.DUE or refunds_in_flight(payout.campaign_id):
         return False
     refresh_amount(payout)
     if payout.amount_minor <= 0:
@@ -87,12 +97,16 @@ def mark_paid(payout: Payout, actor: User | None, reference: str) -> None:
     """An operator paid the founder by hand (bank transfer): record it with a reference."""
     if actor is not None and not actor.is_operator:
         raise NotAllowed("Only operators can mark payouts paid.")
+    lock(payout)  # refunds lock it too: the amount below is not changing under us
     if payout.status not in (PO.DUE, PO.FAILED):
         raise DomainError("This payout is not due" + (
             f" until {payout.due_at:%Y-%m-%d}." if payout.status is PO.SCHEDULED else "."))
     if len(reference.strip()) < 3:
         raise DomainError("Enter the payment reference (at least 3 characters).",
                           field="reference")
+    if refunds_in_flight(payout.campaign_id):
+        raise DomainError("A refund of this campaign is being sent; mark the payout paid "
+                          "once it is done (in a minute or two).")
     refresh_amount(payout)
     payout.method = "manual"
     payout.reference = reference.strip()[:200]

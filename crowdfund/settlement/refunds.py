@@ -19,6 +19,7 @@ from crowdfund.db import utcnow
 from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
 from crowdfund.ledger.services import post_dispute, post_refund
+from crowdfund.locking import lock
 from crowdfund.money import Money
 from crowdfund.notifications import emails
 from crowdfund.payments.gateway import PaymentError, RefundInfo
@@ -73,9 +74,20 @@ def payout_paid(campaign_id: int) -> bool:
         Payout.status.in_((PayoutStatus.PAID, PayoutStatus.STARTED)))) is not None
 
 
+def _lock_payout_and_pledge(pledge: Pledge) -> None:
+    """Lock the campaign's payout (when it has one), then the pledge. A refund and the
+    payout then never overlap (the payout waits for started refunds, a founder's refund
+    sees a payout that began), and two refunds of one pledge are checked one at a time
+    against what is left."""
+    db.session.scalar(sa.select(Payout.id).where(Payout.campaign_id == pledge.campaign_id)
+                      .with_for_update())
+    lock(pledge)
+
+
 def request_refund(pledge: Pledge, amount: Money, actor: User, reason: str = "") -> Refund:
     """A refund of ``amount`` (at most what is left to refund). Operators may refund any
     collected pledge; a founder only their own campaign's, and only before the payout."""
+    _lock_payout_and_pledge(pledge)
     if not actor.is_operator:
         if pledge.campaign.founder_id != actor.id:
             raise NotAllowed("Only the campaign's founder or an operator can refund it.")
@@ -183,7 +195,8 @@ def record_dispute(data: dict) -> Dispute | None:
     """
     dispute_id = data.get("id")
     payment_intent = data.get("payment_intent")
-    if not dispute_id or not payment_intent:
+    if not isinstance(dispute_id, str) or not isinstance(payment_intent, str) \
+            or not dispute_id or not payment_intent:
         return None
     if db.session.scalar(sa.select(Dispute.id).where(Dispute.gateway_dispute_id == dispute_id)):
         return None

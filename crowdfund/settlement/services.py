@@ -25,6 +25,7 @@ from crowdfund.campaigns.states import CampaignKind, CampaignStatus
 from crowdfund.db import utcnow
 from crowdfund.extensions import db
 from crowdfund.ledger.services import post_charge
+from crowdfund.locking import lock
 from crowdfund.money import Money
 from crowdfund.payments.gateway import (
     AuthenticationRequired,
@@ -107,6 +108,11 @@ def close_at_deadline(campaign: Campaign, now: datetime | None = None) -> None:
 
     now = now or utcnow()
     if campaign.status is not S.LIVE or campaign.deadline is None or campaign.deadline > now:
+        return
+    # Pledge activations, changes and cancellations lock the campaign first: none of them
+    # runs between the totals read here and the totals frozen (nor under the allocation).
+    lock(campaign)
+    if campaign.status is not S.LIVE or campaign.deadline > now:
         return
     release_abandoned(now, campaign_id=campaign.id)
     db.session.flush()

@@ -1,0 +1,24 @@
+"""Row locks for read-check-write rules (OPERATIONS.md, "PostgreSQL patterns").
+
+A rule that reads a total, checks it and then writes (the last-24-hours rule, an
+investor's 12-month limit, early close, a refund against what is left, a refund racing
+the payout) first locks the row that stands for the total, so that two transactions
+applying the rule at once run one after the other. On PostgreSQL that is
+``SELECT ... FOR UPDATE``; under READ COMMITTED every statement after the lock sees what
+the transaction before it committed. SQLite has no row locks and needs none: every
+writing transaction there holds the database's write lock from BEGIN.
+"""
+
+from __future__ import annotations
+
+from crowdfund.extensions import db
+
+
+def lock(instance) -> None:
+    """Lock ``instance``'s row until the transaction ends, and reload it from the database.
+
+    Call it before reading anything the rule checks. What the transaction changed so far
+    is flushed first, so the reload keeps it.
+    """
+    db.session.flush()
+    db.session.refresh(instance, with_for_update=True)

@@ -1,0 +1,275 @@
+"""Read-check-write rules hit at the same instant, on PostgreSQL (``postgres_only``).
+
+SQLite serialises every writing transaction, so these rules look safe there whatever the
+code does; PostgreSQL runs them side by side. Each test builds fresh data for a round,
+lets several threads (each with its own session and connection) apply the rule at once
+behind a barrier, and checks the invariant; many rounds, so that an interleaving that
+breaks the rule shows up. ``make test`` runs them in its PostgreSQL pass (and CI fails,
+never skips, when that pass cannot run).
+
+Early close is not here on purpose: investors keep their right to cancel after an early
+close, so every outcome of "close early" racing "cancel" is also one of a serial order.
+``close_early`` locks the campaign like every cancellation all the same.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from crowdfund.auth.models import User
+from crowdfund.campaigns.models import Campaign, RewardTier
+from crowdfund.campaigns.queries import totals_of
+from crowdfund.campaigns.states import CampaignKind, CampaignStatus
+from crowdfund.community import comments
+from crowdfund.community.models import Comment, CommentReport
+from crowdfund.db import utcnow
+from crowdfund.equity import investing
+from crowdfund.errors import DomainError
+from crowdfund.extensions import db
+from crowdfund.money import Money
+from crowdfund.pledges import services as pledges
+from crowdfund.pledges.models import Pledge, PledgeStatus
+from crowdfund.settlement import payouts, refunds
+from crowdfund.settlement import services as settlement
+from crowdfund.settlement.models import Payout, PayoutStatus, Refund
+from tests.factories import make_campaign, make_pledge, make_tier, make_user
+from tests.services.test_investing import investor, live_offering
+from tests.services.test_recovery import back
+from tests.services.test_settlement import ended
+
+pytestmark = pytest.mark.postgres_only
+
+ROUNDS = 12
+S, P = CampaignStatus, PledgeStatus
+
+
+def usd(major) -> Money:
+    return Money.from_decimal(str(major), "USD")
+
+
+def race(app, *actions: Callable[[], object]) -> list[str]:
+    """Run ``actions`` at once, each in its own app context (session, connection), and
+    commit each; "ok", the DomainError's class name, or "error: ..." for anything else."""
+    barrier = threading.Barrier(len(actions))
+    outcomes: list[str] = [""] * len(actions)
+
+    def run(index: int, action: Callable[[], object]) -> None:
+        with app.app_context():
+            try:
+                barrier.wait(timeout=30)
+                action()
+                db.session.commit()
+                outcomes[index] = "ok"
+            except DomainError as exc:
+                db.session.rollback()
+                outcomes[index] = type(exc).__name__
+            except Exception as exc:  # noqa: BLE001 - reported by the caller's assertion
+                db.session.rollback()
+                outcomes[index] = f"error: {exc!r}"
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not [o for o in outcomes if o.startswith("error")], outcomes
+    return outcomes
+
+
+def _get(model, id_):
+    return db.session.get(model, id_)
+
+
+def _last_day_campaign(session, amounts: list[int]) -> tuple[int, list[int]]:
+    """A live campaign in its last 24 hours, funded 115,000 of a 100,000 goal."""
+    campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=100_000_00)
+    campaign.deadline = utcnow() + timedelta(hours=5)
+    ids = [make_pledge(campaign, amount_minor=a).id for a in amounts]
+    session.commit()
+    return campaign.id, ids
+
+
+def test_last_day_cancellations_never_take_a_funded_campaign_below_its_goal(app, session):
+    for _ in range(ROUNDS):
+        campaign_id, ids = _last_day_campaign(session, [85_000_00, 15_000_00, 15_000_00])
+
+        def cancel(pledge_id):
+            pledge = _get(Pledge, pledge_id)
+            return lambda: pledges.cancel_pledge(_get(Pledge, pledge_id), pledge.backer)
+
+        outcomes = race(app, *(cancel(i) for i in ids[1:]))
+        assert sorted(outcomes) == ["LastDayRule", "ok"]
+        session.expire_all()
+        assert totals_of(_get(Campaign, campaign_id)).pledged == usd(100_000)
+
+
+def test_last_day_reductions_never_take_a_funded_campaign_below_its_goal(app, session):
+    for _ in range(ROUNDS):
+        campaign_id, ids = _last_day_campaign(session, [85_000_00, 15_000_00, 15_000_00])
+
+        def lower(pledge_id):
+            def action():
+                pledge = _get(Pledge, pledge_id)
+                pledges.change_pledge(pledge, pledge.backer, None, usd(1_000), None)
+            return action
+
+        outcomes = race(app, *(lower(i) for i in ids[1:]))
+        assert sorted(outcomes) == ["LastDayRule", "ok"]
+        session.expire_all()
+        assert totals_of(_get(Campaign, campaign_id)).pledged >= usd(100_000)
+
+
+def test_a_pledge_cancelled_twice_at_once_gives_its_unit_back_once(app, session):
+    for _ in range(ROUNDS):
+        campaign = make_campaign(status=S.LIVE, tiers=0)
+        tier = make_tier(campaign, minimum_minor=1000, limit=10, claimed=3)
+        pledge = make_pledge(campaign, tier=tier, amount_minor=1000)
+        session.commit()
+        pledge_id, tier_id, backer_id = pledge.id, tier.id, pledge.backer_id
+
+        def cancel():
+            pledges.cancel_pledge(_get(Pledge, pledge_id), _get(User, backer_id))
+
+        outcomes = race(app, cancel, cancel)
+        assert sorted(outcomes) == ["DomainError", "ok"]
+        session.expire_all()
+        assert _get(RewardTier, tier_id).claimed == 2
+
+
+def test_two_commitments_of_one_investor_at_once_stay_within_the_limit(app, session):
+    for _ in range(ROUNDS):
+        first, second = live_offering(), live_offering()
+        person = investor()  # $2,500 over 12 months
+        session.commit()
+        ids, person_id = (first.id, second.id), person.id
+
+        def invest(campaign_id):
+            return lambda: investing.start_investment(
+                _get(User, person_id), _get(Campaign, campaign_id), usd(2_000))
+
+        outcomes = race(app, *(invest(i) for i in ids))
+        assert sorted(outcomes) == ["DomainError", "ok"]
+        session.expire_all()
+        total = session.scalar(sa.select(sa.func.sum(Pledge.amount_minor)).where(
+            Pledge.backer_id == person_id))
+        assert total <= 2_500_00
+
+
+def test_no_commitment_becomes_active_under_the_allocation_at_the_deadline(app, session, gw):
+    """Closing an offering at its maximum while a card is being confirmed: either the
+    commitment is active in time and the allocation counts it, or it is refused."""
+    for _ in range(ROUNDS):
+        campaign = live_offering(price="1.00", minimum="100")  # maximum $100,000
+        campaign.goal_minor = 10_000_00
+        for _n in range(2):
+            person = investor(income="2000000", worth="2000000")
+            pledge = investing.start_investment(person, campaign, usd(50_000))
+            pledge.status = P.ACTIVE
+        late = investing.start_investment(investor(income="2000000", worth="2000000"),
+                                          campaign, usd(5_000))
+        intent = pledges.ensure_setup_intent(late, late.backer, gw)
+        gw.confirm_setup(intent.id, "4242424242424242")
+        deadline = utcnow() + timedelta(seconds=30)
+        campaign.deadline = deadline
+        session.commit()
+        campaign_id, late_id = campaign.id, late.id
+
+        def confirm():
+            pledges.confirm_card(_get(Pledge, late_id), gw,
+                                 now=deadline - timedelta(seconds=1))
+
+        def close():
+            settlement.close_at_deadline(_get(Campaign, campaign_id),
+                                         now=deadline + timedelta(seconds=1))
+
+        race(app, confirm, close)
+        session.expire_all()
+        active = session.scalar(sa.select(sa.func.sum(Pledge.amount_minor)).where(
+            Pledge.campaign_id == campaign_id, Pledge.status == P.ACTIVE))
+        assert active <= 100_000_00
+        assert _get(Campaign, campaign_id).pledged_at_deadline_minor == active
+
+
+@pytest.fixture
+def collected(app, session, gw, settler):
+    """Factory: a funded, charged campaign with one $100 pledge collected."""
+
+    def make():
+        campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=5_000)
+        pledge_id = back(campaign, gw, "ok", "100")
+        ended(campaign)
+        session.commit()
+        settler.settle(campaign.id)
+        session.expire_all()
+        return campaign.id, pledge_id
+
+    return make
+
+
+def test_two_operators_refunding_one_pledge_never_refund_more_than_collected(
+        app, session, collected):
+    for _ in range(ROUNDS):
+        _campaign_id, pledge_id = collected()
+        operators = [make_user(operator=True).id for _n in range(3)]
+        session.commit()
+
+        def refund(operator_id):
+            return lambda: refunds.request_refund(_get(Pledge, pledge_id), usd(100),
+                                                  _get(User, operator_id), "Asked for it")
+
+        outcomes = race(app, *(refund(o) for o in operators))
+        assert sorted(outcomes) == ["DomainError", "DomainError", "ok"]
+        session.expire_all()
+        assert session.scalar(sa.select(sa.func.sum(Refund.amount_minor)).where(
+            Refund.pledge_id == pledge_id)) == 100_00
+
+
+def test_a_founders_refund_never_overlaps_the_payout(app, session, collected):
+    """Either the refund starts first (the payout waits for it) or the payout is paid first
+    (the founder is told to ask an operator): never both, which would pay the founder
+    money that goes back to the backer."""
+    for _ in range(ROUNDS):
+        campaign_id, pledge_id = collected()
+        campaign = _get(Campaign, campaign_id)
+        session.add(Payout(campaign_id=campaign_id, amount_minor=0, currency="USD",
+                           status=PayoutStatus.DUE, due_at=utcnow(),
+                           idempotency_key=f"campaign-{campaign_id}-payout"))
+        founder_id, operator_id = campaign.founder_id, make_user(operator=True).id
+        session.commit()
+
+        def founder_refund():
+            refunds.request_refund(_get(Pledge, pledge_id), usd(40), _get(User, founder_id))
+
+        def pay():
+            payout = session_payout(campaign_id)
+            payouts.mark_paid(payout, _get(User, operator_id), "BANK-1")
+
+        outcomes = race(app, founder_refund, pay)
+        assert sorted(outcomes) == ["DomainError", "ok"]
+
+
+def session_payout(campaign_id: int) -> Payout:
+    return db.session.scalar(sa.select(Payout).where(Payout.campaign_id == campaign_id))
+
+
+def test_two_reports_of_one_comment_at_the_same_instant_make_one(app, session):
+    for _ in range(ROUNDS):
+        campaign = make_campaign(status=S.LIVE, kind=CampaignKind.REWARD)
+        comment = comments.post_comment(campaign, make_user(), "Is this real?")
+        reporter = make_user()
+        session.commit()
+        comment_id, reporter_id = comment.id, reporter.id
+
+        def report():
+            comments.report(_get(Comment, comment_id), _get(User, reporter_id), "Spam")
+
+        assert race(app, report, report) == ["ok", "ok"]
+        assert session.scalar(sa.select(sa.func.count()).select_from(CommentReport).where(
+            CommentReport.comment_id == comment_id)) == 1
