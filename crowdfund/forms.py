@@ -8,12 +8,57 @@ from decimal import Decimal, InvalidOperation
 
 from babel import Locale
 from flask_wtf import FlaskForm
-from wtforms import Field, StringField
+from wtforms import Field, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import ValidationError
+from wtforms.meta import DefaultMeta
+from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import MonthInput
 
 from crowdfund.money import Money, MoneyError
+
+#: C0 control characters and DEL; a one-line field refuses them all (a line break in a
+#: title would reach an email header), a text area keeps tab and line breaks.
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_IN_TEXT_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: The largest value an INTEGER column holds (PostgreSQL); any int from a form fits it.
+MAX_INT = 2**31 - 1
+
+
+def _no_control_characters(form, field) -> None:
+    raw = field.raw_data[0] if field.raw_data else None
+    if not isinstance(raw, str):
+        return
+    pattern = _CONTROL_IN_TEXT_RE if isinstance(field, TextAreaField) else _CONTROL_RE
+    if pattern.search(raw):
+        raise StopValidation("Remove the control characters (such as line breaks) from "
+                             "this field." if pattern is _CONTROL_RE else
+                             "Remove the control characters from this text.")
+
+
+def _within_integer_range(form, field) -> None:
+    if isinstance(field.data, int) and not -MAX_INT <= field.data <= MAX_INT:
+        raise StopValidation("That number is too large.")
+
+
+class _Meta(DefaultMeta):
+    def bind_field(self, form, unbound_field, options):
+        field = super().bind_field(form, unbound_field, options)
+        if isinstance(field, StringField):
+            field.validators = [_no_control_characters, *field.validators]
+        elif isinstance(field, IntegerField | SelectField):
+            field.validators = [_within_integer_range, *field.validators]
+        return field
+
+
+class BaseForm(FlaskForm):
+    """The base of every form: CSRF (Flask-WTF), and input a database can store. One-line
+    text fields refuse control characters (NUL, line breaks...), text areas all but tab and
+    line breaks; numbers must fit an INTEGER column. Each refusal is an error next to its
+    field, never a 500."""
+
+    class Meta(_Meta, FlaskForm.Meta):
+        pass
+
 
 _AMOUNT_RE = re.compile(r"^\s*(-)?\s*(\d{1,3}(?:,\d{3})+|\d+)?(?:\.(\d+))?\s*$")
 
@@ -39,6 +84,7 @@ class AmountField(StringField):
     def process_formdata(self, valuelist):
         self.data = None
         if not valuelist or not (valuelist[0] or "").strip():
+            self.raw_data = []  # only spaces is no amount: InputRequired says so
             return
         raw = valuelist[0].strip()
         match = _AMOUNT_RE.match(raw)
@@ -101,7 +147,7 @@ def country_choices(locale: str = "en_US") -> list[tuple[str, str]]:
     return sorted(countries, key=lambda item: item[1])
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(BaseForm):
     """A button that changes state: CSRF and nothing else."""
 
 

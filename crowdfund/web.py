@@ -9,9 +9,40 @@ from urllib.parse import urlsplit
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from werkzeug.routing import IntegerConverter
 
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
+from crowdfund.forms import MAX_INT
+
+#: Page numbers past this are not pages anyone reaches by clicking.
+MAX_PAGE = 100_000
+
+
+class BoundedIntConverter(IntegerConverter):
+    """``<int:...>`` that fits an INTEGER column: a larger id in a path does not match the
+    route (404) instead of overflowing the database's integer (a 500)."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002
+        super().__init__(url_map, fixed_digits, min, MAX_INT if max is None else max, signed)
+
+
+def int_arg(name: str, default: int | None = None, *, low: int = 1,
+            high: int = MAX_INT) -> int | None:
+    """An integer query-string argument within [low, high]; ``default`` when it is
+    missing, not a number, or out of range."""
+    raw = request.args.get(name, "")
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 12:
+        return default
+    value = int(raw)
+    return value if low <= value <= high else default
+
+
+def text_arg(name: str, limit: int = 100) -> str:
+    """A one-line text argument (a search): control characters dropped (PostgreSQL refuses
+    NUL), trimmed to ``limit``."""
+    raw = request.args.get(name) or ""
+    return "".join(c for c in raw if c.isprintable()).strip()[:limit]
 
 
 def is_safe_next(target: str | None) -> bool:

@@ -1,10 +1,11 @@
 """Forms for accounts and founder profiles."""
 
-from flask_wtf import FlaskForm
+
 from wtforms import BooleanField, FieldList, HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, EqualTo, Length, Optional, ValidationError
 
 from crowdfund.auth.passwords import MAX_LENGTH, MIN_LENGTH
+from crowdfund.forms import BaseForm
 
 _PASSWORD_LENGTH = Length(
     min=MIN_LENGTH, max=MAX_LENGTH,
@@ -18,7 +19,7 @@ def web_link(form, field):
         raise ValidationError("Links must start with http:// or https://.")
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(BaseForm):
     display_name = StringField("Your name", validators=[DataRequired(), Length(max=80)])
     email = StringField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField(
@@ -32,14 +33,14 @@ class RegisterForm(FlaskForm):
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     email = StringField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
     remember = BooleanField("Keep me signed in")
     next = HiddenField()
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(BaseForm):
     current_password = PasswordField("Current password", validators=[DataRequired()])
     password = PasswordField(
         "New password", validators=[DataRequired(), _PASSWORD_LENGTH]
@@ -50,7 +51,7 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(BaseForm):
     display_name = StringField("Display name", validators=[DataRequired(), Length(max=80)])
     bio = TextAreaField("About you", validators=[Optional(), Length(max=2000)])
     location = StringField("Location", validators=[Optional(), Length(max=120)])

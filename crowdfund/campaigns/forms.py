@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import current_app
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import (
     BooleanField,
@@ -29,7 +28,7 @@ from wtforms.validators import (
 from crowdfund.campaigns.categories import CATEGORIES
 from crowdfund.campaigns.models import REST_OF_WORLD
 from crowdfund.campaigns.states import CampaignKind
-from crowdfund.forms import AmountField, MonthField, choices, country_choices, no_markup
+from crowdfund.forms import AmountField, BaseForm, MonthField, choices, country_choices, no_markup
 from crowdfund.money import currency_label
 
 IMAGE_TYPES = ["jpg", "jpeg", "png", "webp", "gif"]
@@ -51,7 +50,7 @@ class _DurationMixin:
             raise ValidationError(f"A campaign runs for {lo} to {hi} days.")
 
 
-class NewCampaignForm(_DurationMixin, FlaskForm):
+class NewCampaignForm(_DurationMixin, BaseForm):
     """The few facts needed to start a draft."""
 
     title = StringField("Title", validators=[DataRequired(), Length(max=80), no_markup])
@@ -76,7 +75,7 @@ class NewCampaignForm(_DurationMixin, FlaskForm):
         self.currency.choices = _currency_choices()
 
 
-class CampaignStoryForm(FlaskForm):
+class CampaignStoryForm(BaseForm):
     """What a founder can change while the campaign is live."""
 
     title = StringField("Title", validators=[DataRequired(), Length(max=80), no_markup])
@@ -122,7 +121,7 @@ class ShippingRateForm(Form):
     fee = AmountField("Fee", allow_zero=True, validators=[Optional()])
 
 
-class TierForm(FlaskForm):
+class TierForm(BaseForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=80), no_markup])
     description = TextAreaField("What backers get",
                                 validators=[Optional(), Length(max=5000)])
@@ -148,23 +147,23 @@ class TierForm(FlaskForm):
             entry.form.destination.choices = destinations
 
 
-class BudgetLineForm(FlaskForm):
+class BudgetLineForm(BaseForm):
     label = StringField("What it pays for",
                         validators=[DataRequired(), Length(max=120), no_markup])
     amount = AmountField("Amount", validators=[InputRequired(message="Enter an amount.")])
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(BaseForm):
     """A state change that needs an explanation (reject, cancel, suspend)."""
 
     reason = TextAreaField("Reason", validators=[DataRequired(message="Give a reason."),
                                                  Length(min=5, max=4000)])
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(BaseForm):
     note = TextAreaField("Note for the audit trail (optional)",
                          validators=[Optional(), Length(max=2000)])
 
 
-class StaffPickForm(FlaskForm):
+class StaffPickForm(BaseForm):
     picked = BooleanField("Staff pick")

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from crowdfund.community.models import DELIVERY_LABELS
-from crowdfund.forms import AmountField, MonthField, choices, no_markup
+from crowdfund.forms import AmountField, BaseForm, MonthField, choices, no_markup
 
 
-class UpdateForm(FlaskForm):
+class UpdateForm(BaseForm):
     title = StringField("Title", validators=[DataRequired(message="Give the update a title."),
                                              Length(max=120), no_markup])
     body_md = TextAreaField("Update", validators=[
@@ -20,7 +19,7 @@ class UpdateForm(FlaskForm):
         validators=[InputRequired(message="Choose who can read it.")])
 
 
-class CommentForm(FlaskForm):
+class CommentForm(BaseForm):
     body = TextAreaField("Your comment", validators=[
         DataRequired(message="Write something first."), Length(max=5000)])
     kind = RadioField("This is", default="comment", choices=choices([
@@ -28,17 +27,17 @@ class CommentForm(FlaskForm):
     parent_id = HiddenField()
 
 
-class ReportForm(FlaskForm):
+class ReportForm(BaseForm):
     reason = StringField("What is wrong with it?", validators=[
         DataRequired(message="Tell us what is wrong with it."), Length(max=300)])
 
 
-class ModerationForm(FlaskForm):
+class ModerationForm(BaseForm):
     reason = StringField("Reason (shown in place of a hidden comment)", validators=[
         Length(max=500)])
 
 
-class DeliveryForm(FlaskForm):
+class DeliveryForm(BaseForm):
     tier_id = SelectField("Reward", coerce=int,
                           validators=[InputRequired(message="Choose a reward.")])
     status = RadioField("Status", choices=choices(
@@ -52,7 +51,7 @@ class DeliveryForm(FlaskForm):
         self.tier_id.choices = [(t.id, t.title) for t in campaign.tiers]
 
 
-class SpendingForm(FlaskForm):
+class SpendingForm(BaseForm):
     budget_line_id = SelectField("Budget line", validators=[Optional()])
     amount = AmountField("Amount spent", validators=[InputRequired(message="Enter the amount.")])
     spent_on = DateField("Spent on", validators=[InputRequired(message="Enter the date.")])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -19,7 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from crowdfund.equity.models import ALLOCATION_LABELS, DOCUMENT_LABELS, SECURITY_LABELS
-from crowdfund.forms import AmountField, choices, country_choices, no_markup
+from crowdfund.forms import AmountField, BaseForm, choices, country_choices, no_markup
 
 
 class PercentField(StringField):
@@ -46,7 +45,7 @@ class PercentField(StringField):
         return "" if self.data is None else str(Decimal(self.data) / 100)
 
 
-class OfferingForm(FlaskForm):
+class OfferingForm(BaseForm):
     issuer_legal_name = StringField("Issuer's legal name", validators=[
         DataRequired(message="Enter the company's legal name."), Length(max=200), no_markup])
     issuer_jurisdiction = SelectField("Incorporated in", validators=[
@@ -85,7 +84,7 @@ class OfferingForm(FlaskForm):
             raise ValidationError("Enter a real incorporation date.")
 
 
-class InvestorProfileForm(FlaskForm):
+class InvestorProfileForm(BaseForm):
     jurisdiction = SelectField("Country you live in", validators=[
         DataRequired(message="Choose the country you live in.")])
     annual_income = AmountField("Annual income", allow_zero=True, validators=[
@@ -102,7 +101,7 @@ class InvestorProfileForm(FlaskForm):
         self.jurisdiction.choices = choices([("", "Choose a country"), *country_choices()])
 
 
-class EducationForm(FlaskForm):
+class EducationForm(BaseForm):
     accept = BooleanField("I understand that I can lose all of the money I invest, and "
                           "that I may not be able to sell my investment.")
 
@@ -121,14 +120,14 @@ class EducationForm(FlaskForm):
         return Quiz
 
 
-class InvestForm(FlaskForm):
+class InvestForm(BaseForm):
     amount = AmountField("Amount to invest", validators=[InputRequired(
         message="Enter how much you want to invest.")])
     #: Set on the second step, after the investor saw what the amount buys.
     confirmed = HiddenField()
 
 
-class DocumentForm(FlaskForm):
+class DocumentForm(BaseForm):
     kind = SelectField("Kind", choices=choices((k.value, label)
                                                for k, label in DOCUMENT_LABELS.items()))
     title = StringField("Title", validators=[DataRequired(message="Give the document a title."),
@@ -138,6 +137,6 @@ class DocumentForm(FlaskForm):
         FileAllowed(["pdf"], message="Upload a PDF document.")])
 
 
-class EarlyCloseForm(FlaskForm):
+class EarlyCloseForm(BaseForm):
     deadline = DateTimeLocalField("New deadline (UTC)", format="%Y-%m-%dT%H:%M",
                                   validators=[InputRequired(message="Choose the new deadline.")])

@@ -12,6 +12,7 @@ from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.extensions import db
 from crowdfund.main import bp
 from crowdfund.uploads import upload_root
+from crowdfund.web import MAX_PAGE, int_arg, text_arg
 
 
 @bp.get("/")
@@ -34,11 +35,11 @@ def index():
 def discover_page(category: str | None = None):
     if category is not None and category not in CATEGORIES:
         abort(404)
-    q = (request.args.get("q") or "").strip()[:100]
+    q = text_arg("q")
     sort = request.args.get("sort", "newest")
     if sort not in SORTS:
         sort = "newest"
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = int_arg("page", 1, high=MAX_PAGE)
     results = discover(q=q or None, category=category, sort=sort, page=page)
     return render_template(
         "main/discover.html", results=results, totals=totals_for(results.items), q=q,

@@ -1,14 +1,14 @@
 """Operator forms."""
 
-from flask_wtf import FlaskForm
+
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from crowdfund.auth.models import VerificationStatus
-from crowdfund.forms import choices
+from crowdfund.forms import BaseForm, choices
 
 
-class VerificationForm(FlaskForm):
+class VerificationForm(BaseForm):
     status = SelectField(
         "Identity", choices=choices((s.value, s.value.title()) for s in VerificationStatus),
         validators=[DataRequired()],

@@ -32,7 +32,7 @@ def handles(event_type: str):
 def record_and_dispatch(event: WebhookEvent, gateway: PaymentGateway) -> str:
     """Store the event once; run its handler the first time only. Returns the outcome."""
     row = WebhookEventRow(event_id=event.id, type=event.type,
-                          object_id=str(event.object.get("id") or "")[:255] or None)
+                          object_id=(event.object_id or "")[:255] or None)
     try:
         with db.session.begin_nested():
             db.session.add(row)
@@ -50,7 +50,7 @@ def _setup_intent_succeeded(event: WebhookEvent, gateway: PaymentGateway) -> str
     from crowdfund.pledges.services import confirm_card
 
     pledge = db.session.scalar(sa.select(Pledge).where(
-        Pledge.setup_intent_id == event.object.get("id")))
+        Pledge.setup_intent_id == event.object_id))
     if pledge is None:
         return "no pledge for this setup intent"
     if not pledge.is_open:
@@ -69,7 +69,7 @@ def _payment_intent_succeeded(event: WebhookEvent, gateway: PaymentGateway) -> s
     from crowdfund.settlement.services import record_outcome
 
     attempt = db.session.scalar(sa.select(ChargeAttempt).where(
-        ChargeAttempt.payment_intent_id == event.object.get("id")))
+        ChargeAttempt.payment_intent_id == event.object_id))
     if attempt is None:
         return "no charge attempt for this payment intent"
     if attempt.status is not ChargeStatus.REQUIRES_ACTION:

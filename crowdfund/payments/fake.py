@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import itertools
-import json
 import time
 
 from crowdfund.money import Money
@@ -266,6 +265,4 @@ class FakeGateway:
             raise WebhookSignatureInvalid("Bad signature.")
         if abs(time.time() - timestamp) > 300:
             raise WebhookSignatureInvalid("Too old.")
-        data = json.loads(payload)
-        return WebhookEvent(data["id"], data["type"], data["data"]["object"],
-                            int(data.get("created", 0)))
+        return WebhookEvent.parse(payload)

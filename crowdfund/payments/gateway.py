@@ -6,6 +6,7 @@ this boundary as :class:`~crowdfund.money.Money` only.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -56,6 +57,11 @@ class InvalidRequest(PaymentError):
 
 class WebhookSignatureInvalid(PaymentError):
     """The payload was not signed with our secret, or is too old."""
+
+
+class WebhookMalformed(PaymentError):
+    """A correctly signed payload that is not an event we can read (not a JSON object, no
+    ``id`` or ``type``, ``data`` not an object)."""
 
 
 @dataclass(frozen=True)
@@ -135,6 +141,13 @@ class ConnectUnsupported(PaymentError):
     """This gateway cannot pay founders (no Connect): payouts are made by hand."""
 
 
+def is_gateway_id(value: object, max_length: int = 255) -> bool:
+    """An id as a payment service writes them ("evt_1Ab...", "pi_..."): printable ASCII.
+    Anything else in an event is not looked up (PostgreSQL refuses NUL, for one)."""
+    return (isinstance(value, str) and 0 < len(value) <= max_length and value.isascii()
+            and value.isprintable())
+
+
 @dataclass(frozen=True)
 class WebhookEvent:
     """A verified webhook event."""
@@ -143,6 +156,35 @@ class WebhookEvent:
     type: str
     object: dict[str, Any]
     created: int
+
+    @property
+    def object_id(self) -> str | None:
+        """The id of the object the event is about, when it is a string."""
+        value = self.object.get("id")
+        return value if is_gateway_id(value) else None
+
+    @classmethod
+    def parse(cls, payload: bytes | str) -> WebhookEvent:
+        """A verified payload as an event, checked for shape; ``WebhookMalformed`` if not."""
+        try:
+            data = json.loads(payload)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise WebhookMalformed(f"not JSON: {error}") from None
+        if not isinstance(data, dict):
+            raise WebhookMalformed(f"the event is a JSON {type(data).__name__}, not an object")
+        event_id, event_type = data.get("id"), data.get("type")
+        if not is_gateway_id(event_id):
+            raise WebhookMalformed("the event has no usable id")
+        if not is_gateway_id(event_type, 100):
+            raise WebhookMalformed("the event has no usable type")
+        body = data.get("data", {})
+        obj = body.get("object", {}) if isinstance(body, dict) else None
+        if not isinstance(obj, dict):
+            raise WebhookMalformed("the event's data.object is not an object")
+        created = data.get("created", 0)
+        if not isinstance(created, int) or isinstance(created, bool):
+            created = 0
+        return cls(id=event_id, type=event_type, object=obj, created=created)
 
 
 @runtime_checkable

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField, SelectField
 from wtforms.validators import InputRequired, Optional
 
 from crowdfund.campaigns.models import Campaign
-from crowdfund.forms import AmountField, choices, country_choices
+from crowdfund.forms import AmountField, BaseForm, choices, country_choices
 
 NO_REWARD = "none"
 
 
-class PledgeForm(FlaskForm):
+class PledgeForm(BaseForm):
     """Pick a reward (or none), an amount (shipping is added), and where to ship."""
 
     tier = RadioField("Reward", validators=[InputRequired(message="Choose a reward.")])
@@ -38,7 +37,7 @@ class PledgeForm(FlaskForm):
         return next(t for t in self.campaign.tiers if str(t.id) == self.tier.data)
 
 
-class ConfirmCardForm(FlaskForm):
+class ConfirmCardForm(BaseForm):
     """Posted by the card page after Stripe.js confirmed the SetupIntent."""
 
     setup_intent = HiddenField()

@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from crowdfund.forms import AmountField
+from crowdfund.forms import AmountField, BaseForm
 
 
-class RefundForm(FlaskForm):
+class RefundForm(BaseForm):
     amount = AmountField("Amount to refund",
                          validators=[InputRequired(message="Enter an amount.")])
     reason = StringField("Reason (the backer sees it)", validators=[Length(max=300)])
 
 
-class CancelFundedForm(FlaskForm):
+class CancelFundedForm(BaseForm):
     reason = TextAreaField("Reason (backers see it)",
                            validators=[DataRequired(message="Give a reason."),
                                        Length(min=5, max=300)])
 
 
-class MarkPaidForm(FlaskForm):
+class MarkPaidForm(BaseForm):
     reference = StringField("Payment reference",
                             validators=[DataRequired(message="Enter the payment reference."),
                                         Length(min=3, max=200)])

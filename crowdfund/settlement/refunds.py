@@ -22,7 +22,7 @@ from crowdfund.ledger.services import post_dispute, post_refund
 from crowdfund.locking import lock
 from crowdfund.money import Money
 from crowdfund.notifications import emails
-from crowdfund.payments.gateway import PaymentError, RefundInfo
+from crowdfund.payments.gateway import PaymentError, RefundInfo, is_gateway_id
 from crowdfund.pledges.models import NEEDS_PAYMENT_STATUSES, Pledge, PledgeStatus
 from crowdfund.pledges.services import release_open_pledges, release_units
 from crowdfund.pledges.states import pledge_states
@@ -195,8 +195,7 @@ def record_dispute(data: dict) -> Dispute | None:
     """
     dispute_id = data.get("id")
     payment_intent = data.get("payment_intent")
-    if not isinstance(dispute_id, str) or not isinstance(payment_intent, str) \
-            or not dispute_id or not payment_intent:
+    if not is_gateway_id(dispute_id) or not is_gateway_id(payment_intent):
         return None
     if db.session.scalar(sa.select(Dispute.id).where(Dispute.gateway_dispute_id == dispute_id)):
         return None
@@ -205,11 +204,14 @@ def record_dispute(data: dict) -> Dispute | None:
         ChargeAttempt.status == ChargeStatus.SUCCEEDED))
     if attempt is None:
         return None
-    currency = str(data.get("currency") or attempt.currency).upper()
-    amount = min(int(data.get("amount") or attempt.amount_minor), attempt.amount_minor)
+    currency = attempt.currency  # the charge's: a dispute is in the currency charged
+    given = data.get("amount")
+    amount = min(given if isinstance(given, int) and given > 0 else attempt.amount_minor,
+                 attempt.amount_minor)
     dispute = Dispute(gateway_dispute_id=dispute_id, pledge_id=attempt.pledge_id,
                       campaign_id=attempt.campaign_id, amount_minor=amount, currency=currency,
-                      reason=str(data.get("reason") or "")[:64])
+                      reason="".join(c for c in str(data.get("reason") or "")
+                                     if c.isprintable())[:64])
     db.session.add(dispute)
     pledge = attempt.pledge
     if pledge_states.can(pledge.status, P.DISPUTED):

@@ -1,0 +1,223 @@
+"""No input gets a 500: the URL map walked with out-of-range and malformed values for every
+converter, and every form posted with out-of-range numbers and control characters, as an
+operator and as a founder, on SQLite and PostgreSQL.
+
+Routes and form fields are read from the app, so a new route or form is swept without
+editing this file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import pytest
+from werkzeug.routing import IntegerConverter
+from wtforms.fields.core import UnboundField
+
+from crowdfund.campaigns.states import CampaignKind, CampaignStatus
+from crowdfund.community.models import Comment
+from crowdfund.extensions import db
+from crowdfund.forms import BaseForm
+from crowdfund.settlement.models import Payout, PayoutStatus
+from tests.factories import make_campaign, make_pledge, make_user
+
+S = CampaignStatus
+HUGE = [2**31, 2**63, 10**30]
+#: What a hostile or careless client sends in form fields.
+BAD_VALUES = ["Bad\x00value", "Title\r\nBcc: someone@example.com", "2147483648",
+              "9223372036854775808", "   ", "-1", "1e400", "\x7f\x1b[31m"]
+#: Routes whose answer is a file or a stream, not a page (still never a 5xx).
+SKIP = {"static"}
+
+
+@pytest.fixture
+def world(session):
+    founder = make_user(name="Founder")
+    draft = make_campaign(founder, status=S.DRAFT)
+    live = make_campaign(founder, status=S.LIVE)
+    equity = make_campaign(founder, status=S.DRAFT, kind=CampaignKind.EQUITY, tiers=0)
+    pledge = make_pledge(live)
+    payout = Payout(campaign_id=live.id, amount_minor=100, currency=live.currency,
+                    status=PayoutStatus.DUE, idempotency_key=f"campaign-{live.id}-payout",
+                    due_at=live.deadline)
+    comment = Comment(campaign_id=live.id, author_id=pledge.backer_id, body="Hello")
+    db.session.add_all([payout, comment])
+    operator = make_user(operator=True)
+    session.commit()
+    return {"founder": founder, "operator": operator, "backer": pledge.backer,
+            "campaigns": [draft.id, live.id, equity.id], "slug": live.slug,
+            "tier_id": live.tiers[0].id, "line_id": live.budget_lines[0].id,
+            "pledge_id": pledge.id, "payout_id": payout.id, "comment_id": comment.id,
+            "user_id": founder.id}
+
+
+def _rules(app):
+    return [r for r in app.url_map.iter_rules() if r.endpoint not in SKIP]
+
+
+def _values(rule, world, campaign_id) -> dict:
+    """A value that exists for each of ``rule``'s arguments."""
+    known = {"campaign_id": campaign_id, "slug": world["slug"], "tier_id": world["tier_id"],
+             "line_id": world["line_id"], "pledge_id": world["pledge_id"],
+             "payout_id": world["payout_id"], "comment_id": world["comment_id"],
+             "user_id": world["user_id"], "document_id": 1, "holding_id": 1, "change_id": 1,
+             "category": "technology", "filename": "x.png"}
+    values = {}
+    for name in rule.arguments:
+        converter = rule._converters[name]
+        items = getattr(converter, "items", None)
+        values[name] = sorted(items)[0] if items else known.get(name)
+    return values
+
+
+def _good_urls(app, world):
+    """Every route with values that exist (each campaign for campaign routes)."""
+    out = []
+    for rule in _rules(app):
+        for campaign_id in world["campaigns"]:
+            args = _values(rule, world, campaign_id)
+            if None in args.values():
+                continue
+            with app.test_request_context():
+                url = app.url_for(rule.endpoint, **args)
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                out.append((rule.endpoint, method, url))
+            if "campaign_id" not in rule.arguments:
+                break
+    return sorted(set(out))
+
+
+def _int_arguments(rule) -> list[str]:
+    return [name for name, converter in rule._converters.items()
+            if isinstance(converter, IntegerConverter)]
+
+
+def _malformed_urls(app, world):
+    """Every integer path parameter past the database's range, and malformed: the rule's
+    text with each ``<int:name>`` replaced in turn, the other arguments good."""
+    out = []
+    for rule in _rules(app):
+        good = _values(rule, world, world["campaigns"][1])
+        for name in _int_arguments(rule):
+            for bad in [*map(str, HUGE), "-1", "0x10", "%EF%BC%91"]:
+                url = re.sub(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>",
+                             lambda m, name=name, bad=bad, good=good: bad if m.group(1) == name
+                             else str(good[m.group(1)]), rule.rule)
+                for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                    out.append((rule.endpoint, method, url))
+    return sorted(set(out))
+
+
+def _field_names() -> set[str]:
+    names = set()
+    stack = list(BaseForm.__subclasses__())
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        for name in dir(cls):
+            if isinstance(getattr(cls, name, None), UnboundField):
+                names.add(name)
+    names.discard("csrf_token")
+    return names
+
+
+def _sweep(client, requests) -> list[tuple]:
+    failures = []
+    for endpoint, method, url, data in requests:
+        try:
+            response = client.open(url, method=method, data=data)
+            status = response.status_code
+        except Exception as exc:  # noqa: BLE001 - a crash is what this test looks for
+            status = f"raised {exc!r}"[:300]
+        if not isinstance(status, int) or status >= 500:
+            failures.append((endpoint, method, url, str(data)[:80], status))
+    return failures
+
+
+@pytest.mark.parametrize("who", ["operator", "founder", "anonymous"])
+def test_out_of_range_and_malformed_path_values_never_answer_5xx(app, client, auth, world,
+                                                                   who):
+    if who != "anonymous":
+        auth.login_as(world[who])
+    requests = [(e, m, u, {}) for e, m, u in _malformed_urls(app, world)]
+    assert len(requests) > 200
+    assert _sweep(client, requests) == []
+    # and an id past the range is simply not there
+    assert client.get(f"/founders/{2**31}").status_code == 404
+    assert client.get(f"/pledges/{2**63}/card").status_code in (302, 404)
+
+
+@pytest.mark.parametrize("who", ["operator", "founder"])
+def test_every_form_with_out_of_range_numbers_and_control_characters(app, client, auth,
+                                                                     world, who):
+    auth.login_as(world[who])
+    names = _field_names()
+    assert {"title", "blurb", "parent_id", "amount", "label", "reason"} <= names
+    posts = [(e, m, u) for e, m, u in _good_urls(app, world) if m == "POST"
+             and e not in ("auth.logout", "webhooks.stripe_webhook")]
+    assert len(posts) > 50
+    requests = [(e, m, u, dict.fromkeys(names, bad)) for e, m, u in posts
+                for bad in BAD_VALUES]
+    assert _sweep(client, requests) == []
+
+
+def test_query_strings_past_the_range_and_with_nul(app, client, auth, world):
+    auth.login_as(world["operator"])
+    gets = [(e, m, u) for e, m, u in _good_urls(app, world) if m == "GET"]
+    requests = [(e, m, f"{u}?{q}", None) for e, m, u in gets
+                for q in (f"page={2**31}", f"page={2**63}", "page=-5", "page=abc",
+                          "q=%00", "q=a%00b", f"campaign={2**63}", "tier=%00", "sort=%00",
+                          "next=%00", "ref=%0d%0a")]
+    assert _sweep(client, requests) == []
+    response = client.get("/discover?q=a%00b&page=99999999999999")
+    assert response.status_code == 200
+
+
+def test_nul_in_a_title_is_a_field_error_and_nothing_is_written(app, client, auth, world):
+    auth.login_as(world["founder"])
+    draft = world["campaigns"][0]
+    response = client.post(f"/studio/{draft}/edit", data={"title": "Hello\x00there"})
+    assert response.status_code == 400
+    assert "Remove the control characters" in response.get_data(as_text=True)
+    response = client.post(f"/studio/{draft}/edit", data={"title": "Two\r\nlines"})
+    assert response.status_code == 400
+
+
+@pytest.fixture
+def signed(app):
+    gateway = app.extensions["payment_gateway"]
+
+    def post(client, body: bytes):
+        return client.post("/webhooks/stripe", data=body, headers={
+            "Stripe-Signature": gateway.sign(body, int(time.time())),
+            "Content-Type": "application/json"})
+
+    return post
+
+
+@pytest.mark.parametrize("body", [
+    b"[1, 2, 3]", b'"just a string"', b"null", b"{}", b'{"type": "x"}', b'{"id": "evt_1"}',
+    b'{"id": 5, "type": "setup_intent.succeeded"}',
+    b'{"id": "evt_2", "type": "setup_intent.succeeded", "data": []}',
+    b'{"id": "evt_3", "type": "setup_intent.succeeded", "data": {"object": "x"}}',
+    b'{"id": "evt_4", "type": ["a"], "data": {"object": {}}}',
+    b"not json at all", b"\xff\xfe",
+])
+def test_signed_webhooks_of_an_unexpected_shape_are_400(app, client, signed, body):
+    response = signed(client, body)
+    assert response.status_code == 400
+    assert response.json["error"] == "malformed event"
+
+
+@pytest.mark.parametrize("obj", [{"id": ["x"]}, {"id": {"a": 1}}, {"id": "\x00"},
+                                 {"id": "dp_1", "payment_intent": 7, "amount": "lots"}])
+@pytest.mark.parametrize("kind", ["setup_intent.succeeded", "payment_intent.succeeded",
+                                  "charge.dispute.created", "unknown.event"])
+def test_signed_well_shaped_webhooks_with_odd_objects_are_handled(app, client, signed, kind,
+                                                                  obj):
+    body = json.dumps({"id": f"evt_{kind}_{len(str(obj))}_{id(obj)}", "type": kind,
+                       "data": {"object": obj}}).encode()
+    response = signed(client, body)
+    assert response.status_code == 200
