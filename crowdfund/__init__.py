@@ -28,6 +28,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _finish_config(app)
 
+    from crowdfund.web import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -169,6 +172,7 @@ def register_security_headers(app: Flask) -> None:
     from functools import lru_cache
 
     policy_for = lru_cache(maxsize=8)(content_security_policy)
+    hsts = app.config.get("STRICT_TRANSPORT_SECURITY")
 
     @app.after_request
     def headers(response):
@@ -178,4 +182,6 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         response.headers.setdefault("Content-Security-Policy", policy)
+        if hsts and app.config["SESSION_COOKIE_SECURE"]:
+            response.headers.setdefault("Strict-Transport-Security", hsts)
         return response

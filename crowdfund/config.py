@@ -68,6 +68,11 @@ class BaseConfig:
     LOGIN_WINDOW = timedelta(minutes=15)
     LOGIN_MAX_FAILURES_PER_ACCOUNT = 5
     LOGIN_MAX_FAILURES_PER_IP = 30
+    #: A signed-in session's "last seen" is written at most this often (not every request).
+    SESSION_TOUCH_EVERY = timedelta(minutes=5)
+    #: Sent with every response where the cookies are Secure (HTTPS): browsers then refuse
+    #: plain HTTP to this site for a year. None: not sent (development and tests).
+    STRICT_TRANSPORT_SECURITY: str | None = "max-age=31536000; includeSubDomains"
 
     # Campaign policy (DOMAIN.md).
     CAMPAIGN_MIN_DAYS = 1
@@ -200,6 +205,7 @@ class DevelopmentConfig(BaseConfig):
     ENV_NAME = "development"
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
+    STRICT_TRANSPORT_SECURITY = None
     STRIPE_SECRET_KEY = "sk_test_sandbox"  # noqa: S105 - the sandbox accepts any sk_test_
     STRIPE_PUBLISHABLE_KEY = "pk_test_sandbox"
     STRIPE_API_BASE = "http://127.0.0.1:8420"
@@ -215,6 +221,7 @@ class TestingConfig(BaseConfig):
     SECRET_KEY = "testing-only-secret-key"  # noqa: S105 - tests only
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
+    STRICT_TRANSPORT_SECURITY = None
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 8
     ARGON2_PARALLELISM = 1

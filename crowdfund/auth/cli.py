@@ -35,3 +35,19 @@ def create_operator(email: str, display_name: str | None, password: str | None) 
     db.session.commit()
     verb = "Created" if created else "Promoted"
     click.echo(f"{verb} operator {user.email} (id {user.id}).")
+
+
+@bp.cli.command("end-sessions")
+@click.argument("email")
+def end_sessions(email: str) -> None:
+    """Sign EMAIL out everywhere: every session and "keep me signed in" cookie ends."""
+    try:
+        normalised = services.normalise_email(email)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    user = db.session.scalar(db.select(services.User).where(services.User.email == normalised))
+    if user is None:
+        raise click.ClickException(f"No account has {normalised}.")
+    ended = services.end_sessions(user, "ended from the command line")
+    db.session.commit()
+    click.echo(f"Ended {ended} session(s) of {user.email}.")

@@ -41,6 +41,16 @@ class User(UserMixin, TimestampMixin, db.Model):
         lazy="selectin",
     )
 
+    #: The token of the signed-in session this object was loaded for (not a column): what
+    #: Flask-Login keeps in the session and the remember cookie, so both name a session
+    #: row that can be revoked, never the user's id alone.
+    session_token = None
+
+    def get_id(self) -> str:
+        if not self.session_token:
+            raise RuntimeError("sign in through auth.services.start_session")
+        return self.session_token
+
     @property
     def is_verified(self) -> bool:
         """An operator (or a KYC provider) has confirmed who this founder is."""
@@ -101,3 +111,27 @@ class LoginAttempt(db.Model):
     ip: Mapped[str] = mapped_column(sa.String(45))
     succeeded: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class UserSession(db.Model):
+    """One signed-in browser: its session cookie and "keep me signed in" cookie carry a
+    random token whose hash is kept here. Revoking the row signs that browser out, whatever
+    cookies it still holds (sign-out, a password change, an operator)."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (sa.Index("ix_user_sessions_user_revoked", "user_id", "revoked_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    #: SHA-256 of the token in the cookies (the token itself is never stored).
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: Updated at most every few minutes (SESSION_TOUCH_EVERY), not on every request.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ip: Mapped[str] = mapped_column(sa.String(45), default="")
+    user_agent: Mapped[str] = mapped_column(sa.String(300), default="")
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: "signed out", "password changed", "ended by an operator"...
+    revoked_reason: Mapped[str | None] = mapped_column(sa.String(100))
+
+    user: Mapped[User] = relationship()

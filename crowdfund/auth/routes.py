@@ -15,10 +15,20 @@ from crowdfund.web import client_ip, form_error, is_safe_next, redirect_next
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    if not user_id.isdigit():
-        return None
-    return db.session.get(User, int(user_id))
+def load_user(token: str) -> User | None:
+    """The session cookie and the remember cookie carry a session token: a revoked or
+    unknown one signs the browser out."""
+    user = services.session_user(token)
+    if user is not None and db.session.dirty:
+        db.session.commit()  # last seen, written at most every few minutes
+    return user
+
+
+def sign_in(user: User, remember: bool = False) -> None:
+    """Start a server-side session (committed), then set the cookies."""
+    services.start_session(user, client_ip(), request.headers.get("User-Agent", ""))
+    db.session.commit()
+    login_user(user, remember=remember)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -35,7 +45,7 @@ def register():
             form_error(form, exc)
         else:
             db.session.commit()
-            login_user(user)
+            sign_in(user)
             flash("Welcome! Your account is ready.", "success")
             return redirect_next("main.index")
     status = 400 if form.is_submitted() else 200
@@ -58,8 +68,7 @@ def login():
             form.form_errors.append(exc.message)
             status = exc.status_code
         else:
-            db.session.commit()
-            login_user(user, remember=form.remember.data)
+            sign_in(user, remember=form.remember.data)
             flash(f"Signed in as {user.display_name}.", "success")
             target = form.next.data
             return redirect(target if is_safe_next(target) else url_for("main.index"))
@@ -71,6 +80,8 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    services.end_session(current_user.session_token)
+    db.session.commit()
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("main.index"))
@@ -82,13 +93,16 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(current_user, form.current_password.data, form.password.data)
+            ended = services.change_password(current_user, form.current_password.data,
+                                             form.password.data)
         except DomainError as exc:
             db.session.rollback()
             form_error(form, exc)
         else:
             db.session.commit()
-            flash("Your password has been changed.", "success")
+            flash("Your password has been changed." + (
+                f" You were signed out everywhere else ({ended} other session"
+                f"{'s' if ended != 1 else ''})." if ended else ""), "success")
             return redirect(url_for("auth.profile"))
     status = 400 if form.is_submitted() else 200
     return render_template("auth/password.html", form=form), status

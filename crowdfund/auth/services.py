@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
@@ -11,7 +13,13 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from crowdfund.auth import passwords
-from crowdfund.auth.models import IdentityVerification, LoginAttempt, User, VerificationStatus
+from crowdfund.auth.models import (
+    IdentityVerification,
+    LoginAttempt,
+    User,
+    UserSession,
+    VerificationStatus,
+)
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
@@ -88,25 +96,26 @@ class Throttle:
     ip_failures: int
 
 
-def _failures_since_last_success(column, value: str, since) -> int:
-    last_ok = db.session.scalar(
-        sa.select(sa.func.max(LoginAttempt.created_at)).where(
-            column == value, LoginAttempt.succeeded.is_(True), LoginAttempt.created_at >= since
-        )
-    )
-    start = max(since, last_ok) if last_ok else since
+def _failures(column, value: str, since) -> int:
     return db.session.scalar(
         sa.select(sa.func.count()).where(
-            column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.created_at >= start
+            column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.created_at >= since
         )
     ) or 0
 
 
 def throttle_state(email: str, ip: str) -> Throttle:
+    """Failures in the sliding window. Per account, a success starts the count again (the
+    owner got in); per address it does not, or one account of an attacker's own would
+    reset the count between guesses at everybody else's."""
     since = utcnow() - current_app.config["LOGIN_WINDOW"]
+    last_ok = db.session.scalar(
+        sa.select(sa.func.max(LoginAttempt.created_at)).where(
+            LoginAttempt.email == email, LoginAttempt.succeeded.is_(True),
+            LoginAttempt.created_at >= since))
     return Throttle(
-        account_failures=_failures_since_last_success(LoginAttempt.email, email, since),
-        ip_failures=_failures_since_last_success(LoginAttempt.ip, ip, since),
+        account_failures=_failures(LoginAttempt.email, email, max(since, last_ok or since)),
+        ip_failures=_failures(LoginAttempt.ip, ip, since),
     )
 
 
@@ -151,11 +160,72 @@ def _prune_attempts() -> None:
     db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.created_at < cutoff))
 
 
-def change_password(user: User, current: str, new: str) -> None:
+def change_password(user: User, current: str, new: str) -> int:
+    """A new password; every other session of the user ends. Returns how many ended."""
     if not passwords.verify_password(user.password_hash, current):
         raise InvalidCredentials("Your current password is incorrect.", field="current_password")
     check_password_policy(new, user.email)
     user.password_hash = passwords.hash_password(new)
+    return end_sessions(user, "password changed", keep_token=user.session_token)
+
+
+# --- sessions ----------------------------------------------------------------------------
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user: User, ip: str, user_agent: str) -> str:
+    """A new signed-in session for ``user``; its token becomes ``user.session_token`` (what
+    the cookies carry). The caller commits before the cookies are set."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(UserSession(user_id=user.id, token_hash=_token_hash(token), ip=ip[:45],
+                               user_agent="".join(c for c in user_agent
+                                                  if c.isprintable())[:300]))
+    user.session_token = token
+    return token
+
+
+def session_user(token: str, now: datetime | None = None) -> User | None:
+    """The user of a live session, or None when the token is unknown, revoked or expired
+    (the cookie's holder is then signed out). Writes ``last_seen_at`` at most every
+    SESSION_TOUCH_EVERY."""
+    cfg = current_app.config
+    if not token or len(token) > 100:
+        return None
+    now = now or utcnow()
+    row = db.session.scalar(sa.select(UserSession).where(
+        UserSession.token_hash == _token_hash(token), UserSession.revoked_at.is_(None)))
+    if row is None or row.last_seen_at < now - cfg["REMEMBER_COOKIE_DURATION"]:
+        return None
+    if row.last_seen_at < now - cfg["SESSION_TOUCH_EVERY"]:
+        row.last_seen_at = now
+    user = row.user
+    user.session_token = token
+    return user
+
+
+def end_session(token: str | None, reason: str = "signed out") -> None:
+    if token:
+        db.session.execute(sa.update(UserSession).where(
+            UserSession.token_hash == _token_hash(token), UserSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow(), revoked_reason=reason))
+
+
+def end_sessions(user: User, reason: str, keep_token: str | None = None) -> int:
+    """End every session of ``user`` (but the one of ``keep_token``). Returns how many."""
+    stmt = sa.update(UserSession).where(UserSession.user_id == user.id,
+                                        UserSession.revoked_at.is_(None))
+    if keep_token:
+        stmt = stmt.where(UserSession.token_hash != _token_hash(keep_token))
+    return db.session.execute(stmt.values(revoked_at=utcnow(), revoked_reason=reason)).rowcount
+
+
+def end_sessions_by_operator(user: User, operator: User) -> int:
+    if not operator.is_operator:
+        raise NotAllowed("Only operators end other people's sessions.")
+    return end_sessions(user, f"ended by operator {operator.id}")
 
 
 def update_profile(user: User, *, display_name: str, bio: str, location: str,

@@ -7,16 +7,17 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from crowdfund.auth.models import User, VerificationStatus
-from crowdfund.auth.services import set_verification
+from crowdfund.auth.services import end_sessions_by_operator, set_verification
 from crowdfund.campaigns import services
 from crowdfund.campaigns.forms import ApproveForm, ReasonForm, StaffPickForm
 from crowdfund.campaigns.models import Campaign, CampaignTransition
 from crowdfund.campaigns.queries import totals_of
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.extensions import db
+from crowdfund.forms import ConfirmForm
 from crowdfund.operators import bp
 from crowdfund.operators.forms import VerificationForm
-from crowdfund.web import operator_required, run_action
+from crowdfund.web import MAX_PAGE, int_arg, operator_required, run_action
 
 
 @bp.before_request
@@ -122,9 +123,9 @@ def staff_pick(campaign_id: int):
 
 @bp.get("/audit")
 def audit():
-    page = request.args.get("page", 1, type=int)
+    page = int_arg("page", 1, high=MAX_PAGE)
     stmt = sa.select(CampaignTransition).order_by(CampaignTransition.id.desc())
-    campaign_id = request.args.get("campaign", type=int)
+    campaign_id = int_arg("campaign")
     if campaign_id:
         stmt = stmt.where(CampaignTransition.campaign_id == campaign_id)
     rows = db.paginate(stmt, page=page, per_page=50, error_out=False)
@@ -162,4 +163,16 @@ def founder(user_id: int):
     ))
     status = 400 if form.is_submitted() else 200
     return render_template("operators/founder.html", person=person, form=form,
-                           campaigns=campaigns), status
+                           campaigns=campaigns, end_form=ConfirmForm()), status
+
+
+@bp.post("/users/<int:user_id>/sessions/end")
+def end_sessions(user_id: int):
+    """Sign a person out everywhere (a stolen cookie, a compromised account)."""
+    person = db.session.get(User, user_id)
+    if person is None or not ConfirmForm().validate_on_submit():
+        abort(404 if person is None else 400)
+    run_action(lambda: end_sessions_by_operator(person, current_user),
+               lambda ended: f"Ended {ended} session{'s' if ended != 1 else ''} of "
+                             f"{person.display_name}.")
+    return redirect(url_for("operators.founder", user_id=person.id))
