@@ -10,36 +10,44 @@ every minute, or as one long-lived ``--watch`` process (what ``make run`` starts
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
+from typing import TypeVar
 
 import click
-from flask import Blueprint
+from flask import Blueprint, current_app
 
 from crowdfund.campaigns.cli import launch_due
 from crowdfund.extensions import db
 from crowdfund.pledges.services import release_abandoned
+from crowdfund.supervision import FAILED, isolated, watch_loop
+
+T = TypeVar("T")
 
 bp = Blueprint("jobs", __name__, cli_group="jobs")
 
 
+def _committed(fn: Callable[[], T]) -> T:
+    result = fn()
+    db.session.commit()
+    return result
+
+
 def run_once() -> dict[str, int]:
-    """One pass; each job commits its own work."""
+    """One pass; each job commits its own work, and one that raises is recorded (operators
+    see it on the settlement console) without stopping the others."""
     from crowdfund.community.card_health import remind_card_health
     from crowdfund.community.following import notify_ending_soon
     from crowdfund.equity.changes import cancel_unconfirmed
 
-    launched = launch_due()
-    released = release_abandoned()
-    db.session.commit()
-    unconfirmed = cancel_unconfirmed()
-    db.session.commit()
-    ending = notify_ending_soon()
-    db.session.commit()
-    cards = remind_card_health()
-    db.session.commit()
-    return {"launched": len(launched), "released": released,
-            "cancelled (not reconfirmed)": unconfirmed, "told ending soon": ending,
-            "asked to update a card": cards}
+    app = current_app._get_current_object()
+    jobs = {"launched": lambda: len(launch_due()), "released": release_abandoned,
+            "cancelled (not reconfirmed)": cancel_unconfirmed,
+            "told ending soon": notify_ending_soon, "asked to update a card": remind_card_health}
+    done = {}
+    for name, job in jobs.items():
+        result = isolated(app, "jobs", name, _committed, job)
+        done[name] = 0 if result is FAILED else result
+    return done
 
 
 @bp.cli.command("run")
@@ -47,11 +55,11 @@ def run_once() -> dict[str, int]:
 @click.option("--interval", default=30, show_default=True, type=click.IntRange(1, 3600))
 def run(watch: bool, interval: int) -> None:
     """Run the periodic jobs once (or forever with --watch)."""
-    while True:
+    def one_pass() -> None:
         done = run_once()
         if any(done.values()):
             click.echo(", ".join(f"{k}: {v}" for k, v in done.items()))
-        db.session.remove()
-        if not watch:
-            return
-        time.sleep(interval)
+
+    if watch:
+        watch_loop(one_pass, interval, "jobs")
+    one_pass()

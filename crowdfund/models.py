@@ -1,6 +1,11 @@
 """Import every model module so that the metadata (and Alembic) sees all tables."""
 
-from crowdfund.auth.models import IdentityVerification, LoginAttempt, User  # noqa: F401
+from crowdfund.auth.models import (  # noqa: F401
+    IdentityVerification,
+    LoginAttempt,
+    User,
+    UserSession,
+)
 from crowdfund.campaigns.models import (  # noqa: F401
     BudgetLine,
     Campaign,
@@ -37,3 +42,4 @@ from crowdfund.settlement.models import (  # noqa: F401
     Refund,
     RefundTransition,
 )
+from crowdfund.supervision import JobFailure  # noqa: F401

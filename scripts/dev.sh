@@ -13,7 +13,18 @@ export PUBLIC_URL="${PUBLIC_URL:-http://127.0.0.1:${PORT}}"  # links in emails
 
 pids=()
 # Background helpers ignore Ctrl-C (bash does that for `&` jobs in scripts): stop them here.
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null; }
+cleanup() {
+  for pid in "${pids[@]}"; do pkill -P "$pid" 2>/dev/null || true; kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null
+}
+# Keep a background loop running: if it ever exits (a crash, an OOM kill), start it again.
+supervise() {
+  while true; do
+    "$@" || true
+    echo "crowdfund: '${*:2:2}' stopped; restarting it in 5 s" >&2
+    sleep 5
+  done
+}
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -42,9 +53,9 @@ fi
 "$BIN/flask" db upgrade
 "$BIN/flask" demo seed
 
-"$BIN/flask" jobs run --watch --interval 30 &
+supervise "$BIN/flask" jobs run --watch --interval 30 &
 pids+=($!)
-"$BIN/flask" settle --watch --interval 30 &
+supervise "$BIN/flask" settle --watch --interval 30 &
 pids+=($!)
 
 echo

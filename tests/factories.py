@@ -113,7 +113,8 @@ class SettlerInTest(Settler):
 
     def __getattribute__(self, name):
         attribute = super().__getattribute__(name)
-        if name in {"settle", "retry", "process_recovery", "process_refunds", "refund",
+        if name in {"settle", "settle_due", "retry", "process_recovery", "process_refunds",
+                    "refund",
                     "send_transfers"}:
             def committed_first(*args, **kwargs):
                 db.session.commit()

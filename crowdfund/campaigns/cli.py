@@ -8,17 +8,30 @@ import click
 from flask import current_app
 
 from crowdfund.campaigns import bp, services
+from crowdfund.campaigns.models import Campaign
 from crowdfund.extensions import db
+from crowdfund.supervision import isolated
 
 
 def launch_due() -> list[str]:
-    """Launch every approved campaign whose scheduled time has come; one commit."""
-    launched = []
-    for campaign in services.due_for_scheduled_launch():
-        services.launch(campaign, None)
-        launched.append(campaign.slug)
+    """Launch every approved campaign whose scheduled time has come, each in its own
+    transaction: one that cannot launch is recorded and the others still do."""
+    app = current_app._get_current_object()
+    ids = [c.id for c in services.due_for_scheduled_launch()]
     db.session.commit()
+    launched = []
+    for campaign_id in ids:
+        slug = isolated(app, "launch campaign", campaign_id, _launch_one, campaign_id)
+        if slug:
+            launched.append(slug)
     return launched
+
+
+def _launch_one(campaign_id: int) -> str:
+    campaign = db.session.get(Campaign, campaign_id)
+    services.launch(campaign, None)
+    db.session.commit()
+    return campaign.slug
 
 
 @bp.cli.command("launch-scheduled")

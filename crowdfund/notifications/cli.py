@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 import click
 from flask import Blueprint, current_app
 
-from crowdfund.extensions import db
 from crowdfund.notifications.outbox import deliver_due
+from crowdfund.supervision import watch_loop
 
 bp = Blueprint("outbox", __name__, cli_group="outbox")
 
@@ -22,12 +20,12 @@ def send(watch: bool, interval: int) -> None:
         click.echo("SMTP_HOST is not set: messages stay in the outbox (see /operators/outbox).")
         if not watch:
             return
-    while True:
+    def one_pass() -> None:
         report = deliver_due()
         if report.sent or report.failed or report.given_up:
             click.echo(f"sent: {report.sent}, failed (will retry): {report.failed}, "
                        f"given up: {report.given_up}")
-        db.session.remove()
-        if not watch:
-            return
-        time.sleep(interval)
+
+    if watch:
+        watch_loop(one_pass, interval, "outbox")
+    one_pass()

@@ -56,11 +56,18 @@ def queue(kind: str, dedupe_key: str, to_email: str, to_name: str, email: Email)
     return True
 
 
+def one_line(text: str) -> str:
+    """A header value: control characters (line breaks above all) become spaces. Titles are
+    refused with line breaks at input; this keeps a header safe whatever reached the row."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text or "").split())
+
+
 def _message(row: OutboxMessage) -> EmailMessage:
     message = EmailMessage()
-    message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = formataddr((row.to_name, row.to_email)) if row.to_name else row.to_email
-    message["Subject"] = row.subject
+    message["From"] = one_line(current_app.config["MAIL_FROM"])
+    to_name, to_email = one_line(row.to_name), one_line(row.to_email)
+    message["To"] = formataddr((to_name, to_email)) if to_name else to_email
+    message["Subject"] = one_line(row.subject)
     message["Message-ID"] = make_msgid(idstring=f"outbox-{row.id}", domain="crowdfund.invalid")
     message.set_content(row.text_body)
     message.add_alternative(row.html_body, subtype="html")
@@ -142,12 +149,18 @@ def deliver_due(now: datetime | None = None) -> DeliveryReport:
             row = db.session.get(OutboxMessage, message_id)
             if row is None or row.sent_at is not None:
                 continue
-            message = _message(row)
-            db.session.commit()  # nothing open while talking to the server
             try:
+                message = _message(row)
+                db.session.commit()  # nothing open while talking to the server
                 mailer.send(message)
-            except (smtplib.SMTPException, OSError) as error:
+            except Exception as error:  # noqa: BLE001 - one bad message never blocks the rest
+                db.session.rollback()
+                log.warning("outbox: message %s not sent: %s", message_id, error)
+                row = db.session.get(OutboxMessage, message_id)
                 _failed(row, error, now, report)
+                if isinstance(error, smtplib.SMTPServerDisconnected | OSError):
+                    db.session.commit()
+                    break  # the connection is gone: the rest wait for the next pass
             else:
                 row.attempts += 1
                 row.sent_at = utcnow()

@@ -38,6 +38,7 @@ from crowdfund.settlement.models import (
     Refund,
 )
 from crowdfund.settlement.views import refund_from_form, settler
+from crowdfund.supervision import open_failures
 from crowdfund.web import csv_cell, run_action
 
 S = CampaignStatus
@@ -100,7 +101,15 @@ def settlement():
     return render_template("operators/settlement.html", lists=lists, stats=by_status(ids),
                            due_payouts=due_payouts, payout_campaigns=campaigns,
                            errored=errored, failed=failed, statuses=list(PledgeStatus),
-                           paid_form=MarkPaidForm(), confirm=ConfirmForm())
+                           paid_form=MarkPaidForm(), confirm=ConfirmForm(),
+                           job_failures=open_failures(), undelivered=undelivered_email())
+
+
+def undelivered_email(limit: int = 100) -> list[OutboxMessage]:
+    """Messages given up on, or failing and waiting for another try."""
+    return list(db.session.scalars(sa.select(OutboxMessage).where(
+        OutboxMessage.sent_at.is_(None), OutboxMessage.attempts > 0)
+        .order_by(OutboxMessage.id.desc()).limit(limit)))
 
 
 @bp.get("/campaigns/<int:campaign_id>/money")

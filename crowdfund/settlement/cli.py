@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import click
 import sqlalchemy as sa
 from flask import Blueprint, current_app
@@ -13,6 +11,7 @@ from crowdfund.extensions import db
 from crowdfund.payments import gateway
 from crowdfund.settlement import services
 from crowdfund.settlement.runner import Settler
+from crowdfund.supervision import watch_loop
 
 bp = Blueprint("settlement", __name__, cli_group=None)
 
@@ -43,7 +42,8 @@ def settle(slug: str | None, dry_run: bool, watch: bool, interval: int) -> None:
     # on SQLite an open transaction here would hold the write lock they need.
     db.session.commit()
     settler = Settler(app, gateway())
-    while True:
+
+    def one_pass() -> None:
         if slug:
             reports, done = [settler.settle(ids[0])], {}
         else:
@@ -52,7 +52,7 @@ def settle(slug: str | None, dry_run: bool, watch: bool, interval: int) -> None:
             click.echo(report.describe())
         if any(done.values()):
             click.echo(", ".join(f"{k}: {v}" for k, v in done.items() if v))
-        db.session.remove()
-        if not watch:
-            return
-        time.sleep(interval)
+
+    if watch:
+        watch_loop(one_pass, interval, "settle")
+    one_pass()

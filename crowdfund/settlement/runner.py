@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from flask import Flask
 
@@ -34,9 +35,12 @@ from crowdfund.payments.gateway import (
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.settlement import payouts, recovery, refunds, services
 from crowdfund.settlement.models import ChargeAttempt, ChargeStatus, Payout, Refund
+from crowdfund.supervision import FAILED, isolated
 
 log = logging.getLogger("crowdfund.settlement")
 
+
+T = TypeVar("T")
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:64]
@@ -135,13 +139,17 @@ class Settler:
                 db.session.commit()
                 if not ids:
                     return
-                for outcome in pool.map(self._charge_one, ids):
-                    report.add(outcome)
+                for outcome in pool.map(self._charge_isolated, ids):
+                    report.add("error (see the settlement console)" if outcome is FAILED
+                               else outcome)
                 after = ids[-1]
                 if not services.claim(campaign_id, self.worker):  # renew the lease
                     db.session.rollback()
                     raise RuntimeError("lost the settlement claim")
                 db.session.commit()
+
+    def _charge_isolated(self, pledge_id: int) -> str:
+        return isolated(self.app, "charge pledge", pledge_id, self._charge_one, pledge_id)
 
     def _charge_one(self, pledge_id: int, retry: bool = False) -> str:
         """Steps 1 to 3 for one pledge, each step's transaction committed before the next."""
@@ -214,42 +222,59 @@ class Settler:
         payouts: each step commits its own work."""
         done = {"reminded": 0, "final retries": 0, "dropped": 0, "settled": 0,
                 "payouts due": 0, "payouts sent": 0}
-        with self.app.app_context():
-            done["reminded"] = recovery.send_reminders()
-            db.session.commit()
-            closed = recovery.window_closed_ids()
-            db.session.commit()
+        done["reminded"] = isolated(self.app, "recovery", "reminders", self._in_context,
+                                    recovery.send_reminders) or 0
+        closed = self._in_context(recovery.window_closed_ids)
         for pledge_id in closed:
-            with self.app.app_context():
-                made = recovery.final_retry_made(db.session.get(Pledge, pledge_id))
-                db.session.commit()
-            if not made:
-                done["final retries"] += 1
-                try:
-                    if self.retry(pledge_id) == "succeeded":
-                        continue
-                except PaymentError as error:
-                    log.warning("final retry of pledge %s: %s", pledge_id, error)
-                    continue
-            try:
-                if self.complete_or_cancel_waiting(pledge_id) == "succeeded":
-                    continue
-            except PaymentError:
-                continue  # the PaymentIntent could not be cancelled: try again next pass
-            with self.app.app_context():
-                pledge = db.session.get(Pledge, pledge_id, with_for_update=True)
-                if recovery.can_drop(pledge):
-                    recovery.drop(pledge)
-                    done["dropped"] += 1
-                db.session.commit()
+            outcome = isolated(self.app, "recovery: window closed", pledge_id,
+                               self._after_window, pledge_id) or set()
+            done["final retries"] += "final retry" in outcome
+            done["dropped"] += "dropped" in outcome
         done["cancelled waiting"] = self.cancel_orphaned_waiting()
-        with self.app.app_context():
-            for campaign_id in recovery.campaigns_to_settle():
-                recovery.settle_campaign(db.session.get(Campaign, campaign_id))
-                done["settled"] += 1
-            done["payouts due"] = payouts.make_due()
-            db.session.commit()
+        for campaign_id in self._in_context(recovery.campaigns_to_settle):
+            settled = isolated(self.app, "settle after collection", campaign_id,
+                               self._in_context, lambda cid=campaign_id: recovery.settle_campaign(
+                                   db.session.get(Campaign, cid)))
+            done["settled"] += settled is not FAILED
+        done["payouts due"] = isolated(self.app, "payouts", "make due", self._in_context,
+                                       payouts.make_due) or 0
         done["payouts sent"] = self.send_transfers()
+        return done
+
+    def _in_context(self, fn: Callable[[], T]) -> T:
+        """``fn()`` in an app context of its own, committed."""
+        with self.app.app_context():
+            result = fn()
+            db.session.commit()
+            return result
+
+    def _after_window(self, pledge_id: int) -> set[str]:
+        """A pledge still unpaid when its fix window closed: the final automatic retry (once),
+        then the drop. Returns what was done: {"final retry", "dropped"}, either, or none
+        (paid, or the next pass)."""
+        done: set[str] = set()
+        with self.app.app_context():
+            made = recovery.final_retry_made(db.session.get(Pledge, pledge_id))
+            db.session.commit()
+        if not made:
+            done.add("final retry")
+            try:
+                if self.retry(pledge_id) == "succeeded":
+                    return done
+            except PaymentError as error:
+                log.warning("final retry of pledge %s: %s", pledge_id, error)
+                return done
+        try:
+            if self.complete_or_cancel_waiting(pledge_id) == "succeeded":
+                return done
+        except PaymentError:
+            return done  # the PaymentIntent could not be cancelled: try again next pass
+        with self.app.app_context():
+            pledge = db.session.get(Pledge, pledge_id, with_for_update=True)
+            if recovery.can_drop(pledge):
+                recovery.drop(pledge)
+                done.add("dropped")
+            db.session.commit()
         return done
 
     def cancel_orphaned_waiting(self) -> int:
@@ -263,7 +288,8 @@ class Settler:
         cancelled = 0
         for pledge_id in ids:
             try:
-                cancelled += self.complete_or_cancel_waiting(pledge_id) is None
+                cancelled += isolated(self.app, "cancel waiting payment", pledge_id,
+                                      self.complete_or_cancel_waiting, pledge_id) is None
             except PaymentError as error:
                 log.warning("pledge %s: could not cancel its PaymentIntent: %s", pledge_id, error)
         return cancelled
@@ -293,7 +319,8 @@ class Settler:
         with self.app.app_context():
             ids = refunds.started_refund_ids(campaign_id)
             db.session.commit()
-        return sum(self.refund(refund_id) == "succeeded" for refund_id in ids)
+        return sum(isolated(self.app, "send refund", refund_id, self.refund, refund_id)
+                   == "succeeded" for refund_id in ids)
 
     def send_transfers(self) -> int:
         """Pay due payouts by Connect transfer (crash-safe: key stored before the call)."""
@@ -302,30 +329,35 @@ class Settler:
             ids = payouts.transferable_ids()
             db.session.commit()
         for payout_id in ids:
-            with self.app.app_context():
-                payout = db.session.get(Payout, payout_id, with_for_update=True)
-                destination = payouts.connect_destination(
-                    db.session.get(Campaign, payout.campaign_id))
-                if destination is None or not payouts.begin_transfer(payout, destination):
-                    db.session.commit()
-                    continue
-                request = dict(amount=payout.amount, destination=payout.destination_account,
-                               metadata={"campaign_id": str(payout.campaign_id),
-                                         "payout_id": str(payout.id)},
-                               idempotency_key=payout.idempotency_key)
-                db.session.commit()
-                try:
-                    self.bucket.acquire()
-                    transfer_id, error = self.gateway.transfer(**request), None
-                except (RateLimited, GatewayUnavailable) as exc:
-                    log.warning("payout %s: %s; next pass", payout_id, exc)
-                    continue  # stays started: resent with the same key
-                except PaymentError as exc:
-                    transfer_id, error = None, str(exc)
-                payouts.record_transfer(db.session.get(Payout, payout_id), transfer_id, error)
-                db.session.commit()
-                sent += transfer_id is not None
+            sent += isolated(self.app, "send payout", payout_id, self._transfer, payout_id) \
+                is True
         return sent
+
+    def _transfer(self, payout_id: int) -> bool:
+        """One payout by Connect transfer; True when the transfer was made."""
+        with self.app.app_context():
+            payout = db.session.get(Payout, payout_id, with_for_update=True)
+            destination = payouts.connect_destination(
+                db.session.get(Campaign, payout.campaign_id))
+            if destination is None or not payouts.begin_transfer(payout, destination):
+                db.session.commit()
+                return False
+            request = dict(amount=payout.amount, destination=payout.destination_account,
+                           metadata={"campaign_id": str(payout.campaign_id),
+                                     "payout_id": str(payout.id)},
+                           idempotency_key=payout.idempotency_key)
+            db.session.commit()
+            try:
+                self.bucket.acquire()
+                transfer_id, error = self.gateway.transfer(**request), None
+            except (RateLimited, GatewayUnavailable) as exc:
+                log.warning("payout %s: %s; next pass", payout_id, exc)
+                return False  # stays started: resent with the same key
+            except PaymentError as exc:
+                transfer_id, error = None, str(exc)
+            payouts.record_transfer(db.session.get(Payout, payout_id), transfer_id, error)
+            db.session.commit()
+            return transfer_id is not None
 
     def _call(self, fn: Callable, request: dict):
         """A gateway call that moves money, under the rate budget, retried with the same
@@ -363,18 +395,22 @@ class Settler:
     # --- everything due --------------------------------------------------------------------
 
     def settle_due(self) -> list[Report]:
-        with self.app.app_context():
-            ids = services.due_campaign_ids()
-            db.session.commit()
-        return [self.settle(campaign_id) for campaign_id in ids]
+        """Every due campaign; one that raises is recorded and the others still settle."""
+        ids = self._in_context(services.due_campaign_ids)
+        reports = []
+        for campaign_id in ids:
+            report = isolated(self.app, "settle campaign", campaign_id, self.settle, campaign_id)
+            if report is FAILED:
+                report = Report(f"campaign {campaign_id}")
+                report.outcome = "error (see the settlement console)"
+            reports.append(report)
+        return reports
 
     def run_once(self) -> tuple[list[Report], dict[str, int]]:
         """One pass of the settle loop: due campaigns, refunds, recovery, payouts, email."""
         reports = self.settle_due()
         done = {"refunds": self.process_refunds()}
         done.update(self.process_recovery())
-        with self.app.app_context():
-            mail = deliver_due()
-            db.session.remove()
-        done["emails sent"] = mail.sent
+        mail = isolated(self.app, "send email", "outbox", self._in_context, deliver_due)
+        done["emails sent"] = mail.sent if mail is not FAILED else 0
         return reports, done

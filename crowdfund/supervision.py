@@ -1,0 +1,134 @@
+"""One bad item never stops a loop (STYLE rule 12).
+
+Every queue-like loop (settlement, charging, refunds, recovery, payouts, the outbox, the
+periodic jobs) runs each item through :func:`isolated`: an item that raises is rolled
+back, logged with its job and id, and recorded as a :class:`JobFailure` (what, since when,
+how often, the last error) that operators see on the settlement console; the loop goes
+on with the next item. When the item later succeeds, its failure is marked resolved.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from flask import Flask, has_app_context
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crowdfund.db import UTCDateTime, utcnow
+from crowdfund.extensions import db
+
+log = logging.getLogger("crowdfund.jobs")
+T = TypeVar("T")
+
+#: What ``isolated`` returns for an item that raised.
+FAILED: Any = type("Failed", (), {"__repr__": lambda self: "FAILED", "__bool__":
+                                  lambda self: False})()
+
+
+class JobFailure(db.Model):
+    """An item of a background loop that raised: one row per job and item, updated on each
+    new failure, resolved when the item goes through."""
+
+    __tablename__ = "job_failures"
+    __table_args__ = (sa.UniqueConstraint("job", "item", name="uq_job_failures_item"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The loop: "settle campaign", "charge pledge", "send email", "jobs: launch due"...
+    job: Mapped[str] = mapped_column(sa.String(60))
+    #: The item's id in that loop (a campaign, pledge, refund, payout or message id).
+    item: Mapped[str] = mapped_column(sa.String(120))
+    attempts: Mapped[int] = mapped_column(default=1)
+    first_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_error: Mapped[str] = mapped_column(sa.Text, default="")
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+#: Per process: the open failures of each job, re-read at most every _OPEN_TTL seconds, so
+#: that a success costs no query unless its item is known to have failed.
+_open: dict[str, tuple[float, set[str]]] = {}
+_OPEN_TTL = 60.0
+
+
+def _open_items(job: str) -> set[str]:
+    now = time.monotonic()
+    cached = _open.get(job)
+    if cached is None or now - cached[0] > _OPEN_TTL:
+        items = set(db.session.scalars(sa.select(JobFailure.item).where(
+            JobFailure.job == job, JobFailure.resolved_at.is_(None))))
+        db.session.commit()
+        cached = _open[job] = (now, items)
+    return cached[1]
+
+
+def isolated(app: Flask, job: str, item: object, fn: Callable[..., T], *args,
+             **kwargs) -> T:
+    """``fn(*args, **kwargs)`` for one item of a loop; ``FAILED`` if it raised (recorded)."""
+    key = str(item)[:120]
+    try:
+        result = fn(*args, **kwargs)
+    except Exception as error:  # noqa: BLE001 - the point: one item never stops the loop
+        if has_app_context():
+            db.session.rollback()
+        log.exception("%s %s failed; the loop goes on", job, key)
+        _record(app, job, key, error)
+        return FAILED
+    try:
+        with app.app_context():
+            if key in _open_items(job):
+                db.session.execute(sa.update(JobFailure).where(
+                    JobFailure.job == job, JobFailure.item == key,
+                    JobFailure.resolved_at.is_(None)).values(resolved_at=utcnow()))
+                db.session.commit()
+                _open[job][1].discard(key)
+    except sa.exc.SQLAlchemyError:
+        log.warning("could not mark %s %s resolved", job, key, exc_info=True)
+    return result
+
+
+def _record(app: Flask, job: str, key: str, error: BaseException) -> None:
+    text = "".join(traceback.format_exception_only(type(error), error)).strip()[:4000]
+    try:
+        with app.app_context():  # a session of its own: the item's may be broken
+            now = utcnow()
+            updated = db.session.execute(sa.update(JobFailure).where(
+                JobFailure.job == job, JobFailure.item == key).values(
+                attempts=JobFailure.attempts + 1, last_failed_at=now, last_error=text,
+                resolved_at=None)).rowcount
+            if not updated:
+                db.session.add(JobFailure(job=job, item=key, last_error=text,
+                                          first_failed_at=now, last_failed_at=now))
+            db.session.commit()
+            _open.setdefault(job, (time.monotonic(), set()))[1].add(key)
+    except sa.exc.SQLAlchemyError:
+        log.exception("could not record the failure of %s %s", job, key)
+
+
+def open_failures(limit: int = 200) -> list[JobFailure]:
+    return list(db.session.scalars(sa.select(JobFailure).where(
+        JobFailure.resolved_at.is_(None)).order_by(JobFailure.last_failed_at.desc())
+        .limit(limit)))
+
+
+def watch_loop(pass_once: Callable[[], object], interval: float, what: str,
+               sleep: Callable[[float], None] | None = None, passes: int | None = None) -> None:
+    """Run ``pass_once`` every ``interval`` seconds (for ever, or ``passes`` times). A pass
+    that raises is logged and the loop goes on: a ``--watch`` loop never dies of one bad
+    pass (items are isolated inside each pass; this is the last line of defence)."""
+    done = 0
+    while passes is None or done < passes:
+        try:
+            pass_once()
+        except Exception:  # noqa: BLE001 - the loop must survive whatever one pass raised
+            log.exception("%s: the pass failed; the next one in %s s", what, interval)
+        finally:
+            if has_app_context():
+                db.session.remove()
+        done += 1
+        (sleep or time.sleep)(interval)

@@ -1,0 +1,183 @@
+"""One bad row never stops a loop: a poisoned outbox message, a campaign whose settlement
+raises, a periodic job that raises, and the ``--watch`` loops themselves. What failed is
+recorded where operators see it (the settlement console), and the rest goes on."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from crowdfund import jobs
+from crowdfund.campaigns.models import Campaign
+from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.db import utcnow
+from crowdfund.extensions import db
+from crowdfund.notifications import outbox
+from crowdfund.notifications.models import OutboxMessage
+from crowdfund.settlement import services as settlement
+from crowdfund.supervision import JobFailure, watch_loop
+from tests.factories import make_campaign, make_pledge, make_user
+
+S = CampaignStatus
+
+
+def _row(n: int, subject: str = "Hello", to_name: str = "Ada") -> OutboxMessage:
+    row = OutboxMessage(dedupe_key=f"poison-{n}", kind="test", to_email=f"to{n}@example.com",
+                        to_name=to_name, subject=subject, text_body="Hi", html_body="<p>Hi</p>",
+                        next_attempt_at=utcnow())
+    db.session.add(row)
+    return row
+
+
+def test_a_line_break_in_a_header_value_is_made_safe_and_sent(app, session, smtp):
+    _row(1, subject="Launch day\r\nBcc: everyone@example.com", to_name="Eve\nBcc: x@y.z")
+    _row(2)
+    session.commit()
+    report = outbox.deliver_due()
+    assert report.sent == 2
+    subjects = sorted(str(m["Subject"]) for _to, m in smtp.messages)
+    assert subjects == ["Hello", "Launch day Bcc: everyone@example.com"]
+    assert all(m["Bcc"] is None for _to, m in smtp.messages)
+    assert [to for to, _m in smtp.messages] == [["to1@example.com"], ["to2@example.com"]]
+
+
+def test_a_message_that_cannot_be_built_is_marked_and_never_blocks_the_rest(
+        app, session, smtp, monkeypatch):
+    app.config["OUTBOX_MAX_ATTEMPTS"] = 2
+    bad = _row(1)
+    for n in range(2, 5):
+        _row(n)
+    session.commit()
+    bad_id = bad.id
+    real = outbox._message
+
+    def poisoned(row):
+        if row.id == bad_id:
+            raise ValueError("Header values may not contain linefeed or carriage return")
+        return real(row)
+
+    monkeypatch.setattr(outbox, "_message", poisoned)
+    report = outbox.deliver_due()
+    assert (report.sent, report.failed) == (3, 1)
+    row = db.session.get(OutboxMessage, bad_id)
+    db.session.refresh(row)
+    assert row.attempts == 1 and "linefeed" in row.last_error and row.sent_at is None
+    # retried a bounded number of times, then given up and shown to operators
+    row.next_attempt_at = utcnow()
+    session.commit()
+    assert outbox.deliver_due().given_up == 1
+    operator = make_user(operator=True)
+    session.commit()
+    client = app.test_client()
+    client.post("/login", data={"email": operator.email, "password": "correct horse battery"})
+    page = client.get("/operators/settlement").get_data(as_text=True)
+    assert "Email not delivered (1)" in page and "linefeed" in page
+
+
+def _due_campaigns(session, n: int) -> list[int]:
+    ids = []
+    for _ in range(n):
+        campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=100_000)
+        make_pledge(campaign, amount_minor=1_000)  # far below the goal: it fails
+        campaign.deadline = utcnow().replace(microsecond=0) - settlement_timedelta()
+        ids.append(campaign.id)
+    session.commit()
+    return ids
+
+
+def settlement_timedelta():
+    from datetime import timedelta
+
+    return timedelta(minutes=5)
+
+
+def test_one_campaign_whose_settlement_raises_never_stops_the_others(
+        app, session, settler, monkeypatch):
+    first, poisoned, last = _due_campaigns(session, 3)
+    real = settlement.close_at_deadline
+
+    def close(campaign, now=None):
+        if campaign.id == poisoned:
+            raise RuntimeError(f"a corrupt row in campaign {campaign.id}")
+        return real(campaign, now)
+
+    monkeypatch.setattr(settlement, "close_at_deadline", close)
+    reports = settler.settle_due()
+    assert [r.outcome for r in reports] == [
+        "failed: nobody charged", "error (see the settlement console)",
+        "failed: nobody charged"]
+    db.session.expire_all()
+    assert db.session.get(Campaign, first).status is S.FAILED
+    assert db.session.get(Campaign, last).status is S.FAILED
+    assert db.session.get(Campaign, poisoned).status is S.LIVE
+    assert db.session.get(Campaign, poisoned).settlement_claimed_by is None  # claim released
+    failure = db.session.scalar(sa.select(JobFailure))
+    assert (failure.job, failure.item) == ("settle campaign", str(poisoned))
+    assert "corrupt row" in failure.last_error and failure.resolved_at is None
+    settler.settle_due()
+    db.session.refresh(failure)
+    assert failure.attempts == 2
+    # fixed: the next pass settles it and the failure is resolved
+    monkeypatch.setattr(settlement, "close_at_deadline", real)
+    settler.settle_due()
+    db.session.expire_all()
+    assert db.session.get(Campaign, poisoned).status is S.FAILED
+    assert db.session.get(JobFailure, failure.id).resolved_at is not None
+
+
+def test_one_periodic_job_that_raises_leaves_the_others_running(app, session, monkeypatch):
+    def broken():
+        raise RuntimeError("card health exploded")
+
+    monkeypatch.setattr("crowdfund.community.card_health.remind_card_health", broken)
+    calls = []
+    monkeypatch.setattr(jobs, "release_abandoned", lambda: calls.append("released") or 2)
+    with app.app_context():
+        done = jobs.run_once()
+        assert done["asked to update a card"] == 0 and done["released"] == 2
+        assert calls == ["released"]
+        failure = db.session.scalar(sa.select(JobFailure))
+        assert (failure.job, failure.item) == ("jobs", "asked to update a card")
+
+
+def test_watch_loops_survive_an_exception_in_a_pass(app):
+    passes = []
+
+    def one_pass():
+        passes.append(len(passes))
+        if len(passes) == 1:
+            raise RuntimeError("the database went away")
+
+    with app.app_context():
+        watch_loop(one_pass, 0, "test", sleep=lambda s: None, passes=3)
+    assert passes == [0, 1, 2]
+
+
+class _Stop(BaseException):
+    """Ends a --watch loop in a test (a BaseException, as Ctrl-C is)."""
+
+
+def test_flask_settle_and_jobs_watch_survive_a_failing_pass(app, monkeypatch):
+    from crowdfund.settlement.runner import Settler
+
+    sleeps = []
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        if len(sleeps) == 3:
+            raise _Stop
+
+    def explode(self):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("crowdfund.supervision.time.sleep", sleep)
+    monkeypatch.setattr(Settler, "run_once", explode)
+    runner = app.test_cli_runner()
+    with pytest.raises(_Stop):
+        runner.invoke(args=["settle", "--watch", "--interval", "1"])
+    assert len(sleeps) == 3  # three passes, each of which raised
+    sleeps.clear()
+    monkeypatch.setattr(jobs, "run_once", lambda: (_ for _ in ()).throw(RuntimeError("x")))
+    with pytest.raises(_Stop):
+        runner.invoke(args=["jobs", "run", "--watch", "--interval", "1"])
+    assert len(sleeps) == 3
