@@ -33,6 +33,7 @@ from crowdfund.settlement import payouts, refunds
 from crowdfund.settlement.forms import CancelFundedForm, MarkPaidForm, RefundForm
 from crowdfund.settlement.models import (
     ChargeAttempt,
+    ChargeStatus,
     Payout,
     PayoutStatus,
     Refund,
@@ -102,7 +103,15 @@ def settlement():
                            due_payouts=due_payouts, payout_campaigns=campaigns,
                            errored=errored, failed=failed, statuses=list(PledgeStatus),
                            paid_form=MarkPaidForm(), confirm=ConfirmForm(),
-                           job_failures=open_failures(), undelivered=undelivered_email())
+                           job_failures=open_failures(), undelivered=undelivered_email(),
+                           unknown=unknown_charges())
+
+
+def unknown_charges(limit: int = 100) -> list[ChargeAttempt]:
+    """Charges whose outcome the gateway has not told us yet (reconciled by the settle loop;
+    one still here after a pass needs a look)."""
+    return list(db.session.scalars(sa.select(ChargeAttempt).where(
+        ChargeAttempt.status == ChargeStatus.UNKNOWN).order_by(ChargeAttempt.id).limit(limit)))
 
 
 def undelivered_email(limit: int = 100) -> list[OutboxMessage]:

@@ -151,7 +151,7 @@ class FakeGateway:
             elif card["last4"] == "3155":
                 status = "requires_action"
             self.payment_intents[pid] = {"amount": amount, "status": status,
-                                         "metadata": dict(metadata)}
+                                         "metadata": dict(metadata), "customer": customer_id}
             if status == "declined":
                 return CardDeclined("Your card was declined.", code="card_declined")
             return pid
@@ -166,6 +166,13 @@ class FakeGateway:
         status = "requires_payment_method" if pi["status"] == "declined" else pi["status"]
         return PaymentIntentInfo(payment_intent_id, status, pi["amount"],
                                  f"{payment_intent_id}_secret_x", dict(pi["metadata"]))
+
+    def find_payment_intents(self, *, customer_id: str,
+                             metadata: dict[str, str]) -> list[PaymentIntentInfo]:
+        self.calls.append("find_payment_intents")
+        return [self.retrieve_payment_intent(pid) for pid, pi in self.payment_intents.items()
+                if pi.get("customer") == customer_id
+                and all(pi["metadata"].get(k) == v for k, v in metadata.items())]
 
     def complete_authentication(self, payment_intent_id: str, success: bool = True) -> None:
         """The browser's part of confirmCardPayment (3-D Secure completed or failed)."""

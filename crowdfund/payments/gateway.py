@@ -225,6 +225,12 @@ class PaymentGateway(Protocol):
 
     def retrieve_payment_intent(self, payment_intent_id: str) -> PaymentIntentInfo: ...
 
+    def find_payment_intents(self, *, customer_id: str,
+                             metadata: dict[str, str]) -> list[PaymentIntentInfo]:
+        """The customer's PaymentIntents whose metadata has every pair of ``metadata``: how a
+        charge whose answer we never recorded is found after the replay window."""
+        ...
+
     def cancel_payment_intent(self, payment_intent_id: str) -> PaymentIntentInfo:
         """Cancel an unfinished PaymentIntent (so that it can never be completed later)."""
         ...

@@ -155,6 +155,27 @@ class StripeGateway:
         return _payment_intent(self._call(self._client.v1.payment_intents.retrieve,
                                           payment_intent_id))
 
+    def find_payment_intents(self, *, customer_id: str,
+                             metadata: dict[str, str]) -> list[PaymentIntentInfo]:
+        # Stripe lists a customer's PaymentIntents; the sandbox cannot filter by customer
+        # (400), so there every PaymentIntent is listed and filtered here.
+        found = []
+        try:
+            try:
+                pages = self._client.v1.payment_intents.list(
+                    params={"customer": customer_id, "limit": 100})
+            except stripe.InvalidRequestError:
+                pages = self._client.v1.payment_intents.list(params={"limit": 100})
+            for item in pages.auto_paging_iter():
+                data = item.to_dict()
+                meta = data.get("metadata") or {}
+                if data.get("customer") == customer_id and all(
+                        meta.get(k) == v for k, v in metadata.items()):
+                    found.append(_payment_intent(data))
+        except stripe.StripeError as error:
+            raise _translate(error) from error
+        return found
+
     def cancel_payment_intent(self, payment_intent_id: str) -> PaymentIntentInfo:
         return _payment_intent(self._call(self._client.v1.payment_intents.cancel,
                                           payment_intent_id))

@@ -21,7 +21,10 @@ class ChargeStatus(enum.Enum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"  # declined or refused: the pledge is errored
     REQUIRES_ACTION = "requires_action"  # the backer must authenticate on-session
-    UNKNOWN = "unknown"  # started too long ago to replay safely: an operator reconciles
+    UNKNOWN = "unknown"  # started too long ago to replay: reconciled against the gateway
+    #: Reconciled: the gateway has no charge for it, so it never went out; the pledge is
+    #: charged again with a new attempt (and a new key).
+    NOT_SENT = "not_sent"
 
 
 class ChargeAttempt(db.Model):

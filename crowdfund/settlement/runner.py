@@ -394,6 +394,40 @@ class Settler:
 
     # --- everything due --------------------------------------------------------------------
 
+    def reconcile_unknown(self) -> int:
+        """Look up at the gateway every charge whose outcome is unknown (started longer ago
+        than the gateway replays): by its PaymentIntent id when we stored one, otherwise by
+        the pledge and attempt in the metadata of the customer's PaymentIntents. Returns
+        how many ended known; the rest stay on the settlement console."""
+        ids = self._in_context(services.attempt_ids_to_reconcile)
+        return sum(isolated(self.app, "reconcile charge", attempt_id, self._reconcile_one,
+                            attempt_id) not in (FAILED, None) for attempt_id in ids)
+
+    def _reconcile_one(self, attempt_id: int) -> str | None:
+        with self.app.app_context():
+            attempt = db.session.get(ChargeAttempt, attempt_id, with_for_update=True)
+            if not services.begin_reconciling(attempt):
+                db.session.commit()
+                return None
+            intent_id = attempt.payment_intent_id
+            customer_id = attempt.pledge.backer.payment_customer_id
+            metadata = {"pledge_id": str(attempt.pledge_id), "attempt": str(attempt.attempt_no)}
+            db.session.commit()
+        self.bucket.acquire()
+        if intent_id:
+            found = [self.gateway.retrieve_payment_intent(intent_id)]
+        elif customer_id:
+            found = self.gateway.find_payment_intents(customer_id=customer_id,
+                                                      metadata=metadata)
+        else:
+            found = []  # no customer: no charge could have been made
+        with self.app.app_context():
+            attempt = db.session.get(ChargeAttempt, attempt_id, with_for_update=True)
+            outcome = services.reconcile(attempt, found)
+            db.session.commit()
+        log.info("charge attempt %s reconciled: %s", attempt_id, outcome)
+        return outcome
+
     def settle_due(self) -> list[Report]:
         """Every due campaign; one that raises is recorded and the others still settle."""
         ids = self._in_context(services.due_campaign_ids)
@@ -408,8 +442,9 @@ class Settler:
 
     def run_once(self) -> tuple[list[Report], dict[str, int]]:
         """One pass of the settle loop: due campaigns, refunds, recovery, payouts, email."""
+        done = {"reconciled": self.reconcile_unknown()}
         reports = self.settle_due()
-        done = {"refunds": self.process_refunds()}
+        done["refunds"] = self.process_refunds()
         done.update(self.process_recovery())
         mail = isolated(self.app, "send email", "outbox", self._in_context, deliver_due)
         done["emails sent"] = mail.sent if mail is not FAILED else 0

@@ -227,7 +227,7 @@ def record_outcome(attempt: ChargeAttempt, result: PaymentIntentInfo | PaymentEr
     from crowdfund.notifications import emails
 
     now = now or utcnow()
-    if attempt.status not in (C.STARTED, C.REQUIRES_ACTION):
+    if attempt.status not in (C.STARTED, C.REQUIRES_ACTION, C.UNKNOWN):
         return attempt.status.value  # a racing process recorded it already
     to_charge, to_pledge = _outcome_of(attempt, result)
     if to_charge is attempt.status:
@@ -248,6 +248,42 @@ def record_outcome(attempt: ChargeAttempt, result: PaymentIntentInfo | PaymentEr
             pledge.payment_failed_at = now
             emails.payment_failed(pledge, now + current_app.config["COLLECTION_WINDOW"])
     return to_charge.value
+
+
+def attempt_ids_to_reconcile(now: datetime | None = None) -> list[int]:
+    """Charges whose outcome is unknown: marked so, or started longer ago than the gateway
+    replays an idempotent request (nobody resumed them in time)."""
+    now = now or utcnow()
+    too_old = now - current_app.config["IDEMPOTENCY_WINDOW"]
+    return list(db.session.scalars(sa.select(ChargeAttempt.id).where(sa.or_(
+        ChargeAttempt.status == C.UNKNOWN,
+        sa.and_(ChargeAttempt.status == C.STARTED, ChargeAttempt.created_at < too_old)))
+        .order_by(ChargeAttempt.id)))
+
+
+def begin_reconciling(attempt: ChargeAttempt) -> bool:
+    """An attempt to look up at the gateway (a started one too old to replay becomes
+    unknown first). False when it was settled meanwhile."""
+    if attempt.status is C.STARTED:
+        charge_states.apply(attempt, C.UNKNOWN,
+                            reason="Started longer ago than the gateway replays; reconciling")
+    return attempt.status is C.UNKNOWN
+
+
+def reconcile(attempt: ChargeAttempt, found: list[PaymentIntentInfo]) -> str:
+    """What the gateway holds for an unknown attempt: its PaymentIntent's outcome is
+    recorded as if it had just answered; none means the request never reached it (the
+    pledge is then charged again with a new attempt and key)."""
+    if attempt.status is not C.UNKNOWN:
+        return attempt.status.value
+    if found:
+        # One idempotency key makes one PaymentIntent; should there be more, a paid one wins.
+        best = next((i for i in found if i.succeeded), found[0])
+        return record_outcome(attempt, best)
+    charge_states.apply(attempt, C.NOT_SENT, reason=(
+        "Reconciled: the gateway has no PaymentIntent for this attempt; it never went out"))
+    attempt.finished_at = utcnow()
+    return C.NOT_SENT.value
 
 
 def finish_charging(campaign: Campaign, now: datetime | None = None) -> bool:

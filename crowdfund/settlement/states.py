@@ -17,9 +17,10 @@ C = ChargeStatus
 CHARGE_TRANSITIONS: dict[ChargeStatus, set[ChargeStatus]] = {
     C.STARTED: {C.SUCCEEDED, C.FAILED, C.REQUIRES_ACTION, C.UNKNOWN},
     C.REQUIRES_ACTION: {C.SUCCEEDED, C.FAILED},
-    C.UNKNOWN: {C.SUCCEEDED, C.FAILED, C.REQUIRES_ACTION},
+    C.UNKNOWN: {C.SUCCEEDED, C.FAILED, C.REQUIRES_ACTION, C.NOT_SENT},
     C.SUCCEEDED: set(),
     C.FAILED: set(),
+    C.NOT_SENT: set(),
 }
 
 charge_states = TransitionTable("charge", CHARGE_TRANSITIONS,
