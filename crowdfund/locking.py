@@ -11,6 +11,8 @@ writing transaction there holds the database's write lock from BEGIN.
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from crowdfund.extensions import db
 
 
@@ -22,3 +24,14 @@ def lock(instance) -> None:
     """
     db.session.flush()
     db.session.refresh(instance, with_for_update=True)
+
+
+def lock_key(namespace: str, key: str) -> None:
+    """Serialise, until the transaction ends, every transaction that locks the same
+    ``namespace`` and ``key`` when no row stands for them (sign-in attempts from one
+    address, say). PostgreSQL: ``pg_advisory_xact_lock``; SQLite: nothing to do (writers
+    are serialised already)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    db.session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:ns), hashtext(:key))"),
+                       {"ns": namespace, "key": key})

@@ -23,6 +23,7 @@ from crowdfund.auth.models import (
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
+from crowdfund.locking import lock_key
 
 
 class EmailInvalid(DomainError):
@@ -130,6 +131,11 @@ def authenticate(raw_email: str, password: str, ip: str) -> User:
         email = normalise_email(raw_email)
     except EmailInvalid:
         email = (raw_email or "").strip().lower()[:254]
+    # Attempts from one address, and at one account, are counted one after the other: the
+    # previous one's row is committed before the next one counts (parallel guesses would
+    # all read the same count otherwise). Released at commit.
+    lock_key("sign-in address", ip)
+    lock_key("sign-in account", email)
     state = throttle_state(email, ip)
     minutes = int(cfg["LOGIN_WINDOW"].total_seconds() // 60)
     if (

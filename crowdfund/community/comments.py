@@ -28,6 +28,7 @@ from crowdfund.community.models import (
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
+from crowdfund.locking import lock
 from crowdfund.pledges.models import Pledge
 
 MAX_LENGTH = 5000
@@ -77,7 +78,10 @@ def threads_of(campaign: Campaign) -> tuple[list[Thread], set[int]]:
 
 
 def _check_rate(author: User, now: datetime) -> None:
+    """At most COMMENT_RATE_LIMIT comments in the window; the author's row is locked so
+    that comments posted at once are counted one after the other."""
     limit, window = current_app.config["COMMENT_RATE_LIMIT"]
+    lock(author)
     recent = db.session.scalar(sa.select(sa.func.count()).select_from(Comment).where(
         Comment.author_id == author.id, Comment.created_at > now - window))
     if recent >= limit:

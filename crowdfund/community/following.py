@@ -13,6 +13,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
@@ -27,7 +28,11 @@ from crowdfund.extensions import db
 def _follow(user: User, **subject) -> bool:
     if _follow_id(user, **subject) is not None:
         return False
-    db.session.add(Follow(user_id=user.id, **subject))
+    try:
+        with db.session.begin_nested():
+            db.session.add(Follow(user_id=user.id, **subject))
+    except IntegrityError:  # the same follow at the same instant (a double click): a no-op
+        return False
     return True
 
 

@@ -11,6 +11,7 @@ from crowdfund.campaigns.services import require_founder
 from crowdfund.community.models import CampaignUpdate
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
+from crowdfund.locking import lock
 from crowdfund.pledges.models import Pledge
 
 
@@ -50,6 +51,7 @@ def post_update(campaign: Campaign, founder: User, title: str, body_md: str,
         raise DomainError("Give the update a title.", field="title")
     if len(body_md.strip()) < 20:
         raise DomainError("Write at least a few sentences (20 characters).", field="body_md")
+    lock(campaign)  # updates posted at once are numbered one after the other
     number = (db.session.scalar(sa.select(sa.func.max(CampaignUpdate.number)).where(
         CampaignUpdate.campaign_id == campaign.id)) or 0) + 1
     update = CampaignUpdate(campaign_id=campaign.id, number=number, title=title.strip(),

@@ -24,6 +24,7 @@ from crowdfund.equity.limits import Declared, Limit, limit_for, rules_for
 from crowdfund.equity.models import InvestorProfile
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
+from crowdfund.locking import lock
 from crowdfund.money import Money, MoneyError
 from crowdfund.pledges.models import Pledge, PledgeStatus
 
@@ -86,6 +87,7 @@ def save_profile(user: User, data: ProfileInput) -> InvestorProfile:
     income = _money(data.annual_income, currency, "annual_income")
     worth = _money(data.net_worth, currency, "net_worth")
     elsewhere = _money(data.invested_elsewhere, currency, "invested_elsewhere")
+    lock(user)  # two saves at once: one profile, updated twice
     profile = profile_of(user) or InvestorProfile(user_id=user.id)
     profile.jurisdiction = data.jurisdiction.upper()
     profile.currency = currency

@@ -16,6 +16,7 @@ from crowdfund.campaigns.states import EDITABLE_STATUSES, CampaignKind
 from crowdfund.equity.models import AllocationPolicy, Offering, SecurityType
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
+from crowdfund.locking import lock
 from crowdfund.money import Money
 
 #: Financial statements an issuer must provide, by the amount offered in 12 months
@@ -111,6 +112,7 @@ def save_terms(campaign: Campaign, founder: User, terms: OfferingInput,
     require_founder(campaign, founder)
     if campaign.kind is not CampaignKind.EQUITY:
         raise DomainError("Only equity campaigns have offering terms.")
+    lock(campaign)  # against a second save (one offering row) and a submission at once
     if campaign.status not in EDITABLE_STATUSES:
         raise DomainError("The offering terms are locked once the campaign is in review or live.")
     today = today or date.today()

@@ -18,6 +18,7 @@ from email.utils import formataddr, make_msgid
 
 import sqlalchemy as sa
 from flask import current_app, render_template
+from sqlalchemy.exc import IntegrityError
 
 from crowdfund.db import utcnow
 from crowdfund.extensions import db
@@ -46,13 +47,18 @@ def queue(kind: str, dedupe_key: str, to_email: str, to_name: str, email: Email)
     if exists is not None:
         return False
     context = {"email": email, "to_name": to_name}
-    db.session.add(OutboxMessage(
+    row = OutboxMessage(
         dedupe_key=dedupe_key[:120], kind=kind, to_email=to_email, to_name=to_name[:120],
         subject=email.subject[:200],
         text_body=render_template("emails/layout.txt", **context),
         html_body=render_template("emails/layout.html", **context),
         next_attempt_at=utcnow(),
-    ))
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:  # queued at the same instant by another process: once is enough
+        return False
     return True
 
 

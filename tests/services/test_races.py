@@ -17,21 +17,26 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
+from crowdfund.auth import services as auth_services
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign, RewardTier
 from crowdfund.campaigns.queries import totals_of
 from crowdfund.campaigns.states import CampaignKind, CampaignStatus
-from crowdfund.community import comments
-from crowdfund.community.models import Comment, CommentReport
+from crowdfund.community import comments, following, updates
+from crowdfund.community.models import CampaignUpdate, Comment, CommentReport, Follow
 from crowdfund.db import utcnow
-from crowdfund.equity import investing
+from crowdfund.equity import changes, investing, investors
+from crowdfund.equity.models import InvestorProfile
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.money import Money
+from crowdfund.notifications import outbox
+from crowdfund.notifications.models import OutboxMessage
 from crowdfund.pledges import services as pledges
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.settlement import payouts, refunds
@@ -273,3 +278,108 @@ def test_two_reports_of_one_comment_at_the_same_instant_make_one(app, session):
         assert race(app, report, report) == ["ok", "ok"]
         assert session.scalar(sa.select(sa.func.count()).select_from(CommentReport).where(
             CommentReport.comment_id == comment_id)) == 1
+
+
+def test_two_early_closes_at_once_end_at_the_earlier_deadline(app, session):
+    """Each investor is told one new deadline and the offering ends at the earliest asked;
+    a later one asked at the same instant is refused (it is not before the current one)."""
+    for round_ in range(ROUNDS):
+        campaign = live_offering(price="1.00", minimum="100")
+        now = utcnow()
+        campaign.launched_at = now - timedelta(days=25)
+        campaign.deadline = now + timedelta(days=30)
+        campaign.goal_minor = 1_000_00
+        pledge = investing.start_investment(investor(), campaign, usd(2_000))
+        pledge.status = P.ACTIVE
+        session.commit()
+        campaign_id, founder_id = campaign.id, campaign.founder_id
+        sooner, later = now + timedelta(days=10), now + timedelta(days=12)
+
+        def close(deadline):
+            return lambda: changes.close_early(_get(Campaign, campaign_id),
+                                               _get(User, founder_id), deadline, now=now)
+
+        first, second = (sooner, later) if round_ % 2 else (later, sooner)
+        outcomes = race(app, close(first), close(second))
+        session.expire_all()
+        assert _get(Campaign, campaign_id).deadline == sooner
+        assert sorted(outcomes) in (["DomainError", "ok"], ["ok", "ok"])
+
+
+def test_comments_posted_at_once_respect_the_rate_limit(app, session, monkeypatch):
+    monkeypatch.setitem(app.config, "COMMENT_RATE_LIMIT", (3, timedelta(minutes=10)))
+    for _ in range(ROUNDS // 2):
+        campaign = make_campaign(status=S.LIVE)
+        author = make_user()
+        session.commit()
+        campaign_id, author_id = campaign.id, author.id
+
+        def post(n):
+            return lambda: comments.post_comment(_get(Campaign, campaign_id),
+                                                 _get(User, author_id), f"Question {n}?")
+
+        outcomes = race(app, *(post(n) for n in range(8)))
+        assert outcomes.count("ok") == 3
+        assert session.scalar(sa.select(sa.func.count()).select_from(Comment).where(
+            Comment.author_id == author_id)) == 3
+
+
+def test_parallel_password_guesses_from_one_address_stop_at_the_limit(app, session,
+                                                                      monkeypatch):
+    monkeypatch.setitem(app.config, "LOGIN_MAX_FAILURES_PER_IP", 5)
+    for round_ in range(3):
+        victims = [make_user().email for _n in range(12)]
+        session.commit()
+        ip = f"203.0.113.{round_ + 1}"
+
+        def guess(email):
+            def action():
+                try:
+                    auth_services.authenticate(email, "not the password", ip)
+                except auth_services.InvalidCredentials:
+                    db.session.commit()  # the failed attempt is kept, as the view does
+                    raise
+            return action
+
+        outcomes = race(app, *(guess(e) for e in victims))
+        assert outcomes.count("InvalidCredentials") == 5
+        assert outcomes.count("LoginThrottled") == 7
+
+
+def test_unique_rows_made_at_the_same_instant_take_the_no_op_path(app, session):
+    """Follows, queued emails, investor profiles and update numbers: made twice at once,
+    they exist once (or are numbered apart), never a 500."""
+    for _ in range(ROUNDS // 2):
+        campaign = make_campaign(status=S.LIVE)
+        fan = make_user()
+        make_pledge(campaign)
+        session.commit()
+        campaign_id, fan_id, founder_id = campaign.id, fan.id, campaign.founder_id
+
+        def follow():
+            following.follow_campaign(_get(User, fan_id), _get(Campaign, campaign_id))
+
+        def queue_once():
+            user = _get(User, fan_id)
+            outbox.queue("test", f"same-{campaign_id}", user.email, user.display_name,
+                         outbox.Email("Hi", "Hello", ["Once."]))
+
+        def profile():
+            investors.save_profile(_get(User, fan_id), investors.ProfileInput(
+                "US", Decimal(50_000), Decimal(50_000), False, Decimal(0)))
+
+        def update(n):
+            return lambda: updates.post_update(_get(Campaign, campaign_id),
+                                               _get(User, founder_id), f"Update {n}",
+                                               "News from the workshop, in some detail.",
+                                               "public")
+
+        assert race(app, follow, follow, queue_once, queue_once, profile, profile,
+                    update(1), update(2), update(3)) == ["ok"] * 9
+        count = lambda model, *where: session.scalar(  # noqa: E731
+            sa.select(sa.func.count()).select_from(model).where(*where))
+        assert count(Follow, Follow.user_id == fan_id) == 1
+        assert count(OutboxMessage, OutboxMessage.dedupe_key == f"same-{campaign_id}") == 1
+        assert count(InvestorProfile, InvestorProfile.user_id == fan_id) == 1
+        assert sorted(session.scalars(sa.select(CampaignUpdate.number).where(
+            CampaignUpdate.campaign_id == campaign_id))) == [1, 2, 3]
