@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from babel import Locale
 from flask_wtf import FlaskForm
-from wtforms import Field, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import Field, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.meta import DefaultMeta
 from wtforms.validators import StopValidation, ValidationError
@@ -145,6 +145,20 @@ def country_choices(locale: str = "en_US") -> list[tuple[str, str]]:
                  if len(code) == 2 and code.isalpha() and code not in {"ZZ", "EU", "EZ", "UN",
                                                                         "QO", "XA", "XB", "XK"}]
     return sorted(countries, key=lambda item: item[1])
+
+
+class IdField(HiddenField):
+    """A hidden id (``parent_id``...): ``data`` is an int that fits an INTEGER column, or
+    None when empty; anything else is a field error, never a query with it."""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        raw = (valuelist[0] if valuelist else "") or ""
+        if not raw.strip():
+            return
+        if not raw.isascii() or not raw.strip().isdigit() or not 0 < int(raw) <= MAX_INT:
+            raise ValueError("That is not something you can reply to.")
+        self.data = int(raw)
 
 
 class ConfirmForm(BaseForm):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from crowdfund.community.models import DELIVERY_LABELS
-from crowdfund.forms import AmountField, BaseForm, MonthField, choices, no_markup
+from crowdfund.forms import AmountField, BaseForm, IdField, MonthField, choices, no_markup
 
 
 class UpdateForm(BaseForm):
@@ -24,7 +24,7 @@ class CommentForm(BaseForm):
         DataRequired(message="Write something first."), Length(max=5000)])
     kind = RadioField("This is", default="comment", choices=choices([
         ("comment", "A comment"), ("question", "A question for the founder")]))
-    parent_id = HiddenField()
+    parent_id = IdField()
 
 
 class ReportForm(BaseForm):

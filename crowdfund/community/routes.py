@@ -28,7 +28,7 @@ def post_comment(slug: str):
     campaign = public_campaign(slug)
     form = CommentForm()
     if form.validate_on_submit():
-        parent_id = int(form.parent_id.data) if (form.parent_id.data or "").isdigit() else None
+        parent_id = form.parent_id.data
         try:
             comment = comments.post_comment(campaign, current_user, form.body.data,
                                             kind=form.kind.data or "comment",

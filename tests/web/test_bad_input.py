@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from html.parser import HTMLParser
 
 import pytest
 from werkzeug.routing import IntegerConverter
@@ -221,3 +222,127 @@ def test_signed_well_shaped_webhooks_with_odd_objects_are_handled(app, client, s
                        "data": {"object": obj}}).encode()
     response = signed(client, body)
     assert response.status_code == 200
+
+
+class _Forms(HTMLParser):
+    """The POST forms of a page: action and the fields with the values the page gives them
+    (the first option of a select, the first of a radio group)."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms: list[tuple[str, dict[str, str]]] = []
+        self._form: dict[str, str] | None = None
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and (a.get("method") or "").lower() == "post":
+            self._form = {}
+            self.forms.append((a.get("action") or "", self._form))
+        if self._form is None or not a.get("name"):
+            return
+        name = a["name"]
+        if tag == "input" and a.get("type") not in ("submit", "button", "file", "image"):
+            if a.get("type") in ("radio", "checkbox") and name in self._form:
+                return
+            self._form[name] = a.get("value") or ("y" if a.get("type") == "checkbox" else "")
+        elif tag == "select":
+            self._select = name
+        elif tag == "textarea":
+            self._textarea = name
+            self._form[name] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._form = None
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._form is not None and self._textarea:
+            self._form[self._textarea] += data
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+
+
+class _FormsWithOptions(_Forms):
+    def handle_starttag(self, tag, attrs):
+        super().handle_starttag(tag, attrs)
+        a = dict(attrs)
+        if tag == "option" and self._form is not None and self._select:
+            self._form.setdefault(self._select, a.get("value") or "")
+
+
+def _page_forms(client, url: str) -> list[tuple[str, dict[str, str]]]:
+    response = client.get(url)
+    if response.status_code != 200 or "html" not in response.content_type:
+        return []
+    parser = _FormsWithOptions()
+    parser.feed(response.get_data(as_text=True))
+    return [(action or url, {k: v if v.strip() else _plausible(k) for k, v in fields.items()})
+            for action, fields in parser.forms if action.startswith("/") or not action]
+
+
+def _plausible(name: str) -> str:
+    """A well-formed value for an empty field, so that the one bad field is what is tried."""
+    rules = [(("amount", "goal", "price", "minimum", "maximum", "income", "worth", "fee",
+               "valuation", "cap", "elsewhere"), "100"), (("days", "quantity", "discount",
+               "interest", "shares"), "10"), (("month", "expected", "delivery", "maturity"),
+               "2027-06"), (("date", "_on", "_at", "deadline"), "2026-11-30"),
+              (("email",), "someone@example.com"), (("url", "link"), "https://example.com/")]
+    for words, value in rules:
+        if any(word in name for word in words):
+            return value
+    return "A reasonable value, long enough for any minimum length here."
+
+
+@pytest.mark.parametrize("who", ["operator", "founder", "backer"])
+def test_every_field_of_every_form_on_every_page_one_bad_value_at_a_time(app, client, auth,
+                                                                        world, who):
+    """Each form as its page renders it, with one field at a time replaced by a hostile
+    value and the others as the page filled them: the deep paths (a reply's parent id, a
+    refund's amount, a title that reaches an email header) are reached, and none 5xx."""
+    auth.login_as(world[who])
+    forms = {}
+    for _endpoint, method, url in _good_urls(app, world):
+        if method == "GET" and not url.startswith(("/logout", "/uploads/")):
+            for action, fields in _page_forms(client, url):
+                forms.setdefault((action, tuple(sorted(fields))), fields)
+    assert len(forms) >= (5 if who == "backer" else 10)
+    requests = []
+    for (action, _names), fields in forms.items():
+        if action in ("/logout",):
+            continue
+        for name in fields:
+            if name == "csrf_token":
+                continue
+            for bad in BAD_VALUES[:5]:
+                requests.append((action, "POST", action, {**fields, name: bad}))
+    assert _sweep(client, requests) == []
+
+
+def test_a_reply_to_a_parent_past_the_integer_range_is_a_field_error(app, client, auth,
+                                                                    world):
+    auth.login_as(world["backer"])
+    for parent in (str(2**31), str(2**63), "-1", "1e3", "\x00"):
+        response = client.post(f"/campaigns/{world['slug']}/comments",
+                               data={"body": "A fair question", "kind": "comment",
+                                     "parent_id": parent})
+        assert response.status_code == 400, parent
+
+
+def test_a_refund_of_only_spaces_is_refused_not_a_500(app, client, auth, world):
+    pledge, live = world["pledge_id"], world["campaigns"][1]
+    for who, url in (("operator", f"/operators/pledges/{pledge}/refund"),
+                     ("founder", f"/studio/{live}/pledges/{pledge}/refund")):
+        auth.login_as(world[who])
+        for amount in ("   ", "\t", ""):
+            response = client.post(url, data={"amount": amount, "reason": "Asked"},
+                                   follow_redirects=True)
+            assert response.status_code < 500, (who, amount)
+            assert "Enter an amount." in response.get_data(as_text=True), (who, amount)
+        auth.logout()
