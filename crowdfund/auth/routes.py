@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from crowdfund.auth import bp, services
@@ -18,10 +18,25 @@ from crowdfund.web import client_ip, form_error, is_safe_next, redirect_next
 def load_user(token: str) -> User | None:
     """The session cookie and the remember cookie carry a session token: a revoked or
     unknown one signs the browser out."""
-    user = services.session_user(token)
-    if user is not None and db.session.dirty:
-        db.session.commit()  # last seen, written at most every few minutes
+    found = services.session_user(token)
+    if found is None:
+        return None
+    user, stale_session_id = found
+    if stale_session_id is not None:
+        g.touch_session_id = stale_session_id
     return user
+
+
+@bp.after_app_request
+def _touch_session(response):
+    """Write "last seen" after the view, in a transaction of its own: never in the middle
+    of a view's work (whose commit it would otherwise take part in)."""
+    session_id = g.pop("touch_session_id", None)
+    if session_id is not None and response.status_code < 500:
+        db.session.rollback()  # whatever the view left uncommitted is not ours to commit
+        services.touch_session(session_id)
+        db.session.commit()
+    return response
 
 
 def sign_in(user: User, remember: bool = False) -> None:

@@ -193,10 +193,10 @@ def start_session(user: User, ip: str, user_agent: str) -> str:
     return token
 
 
-def session_user(token: str, now: datetime | None = None) -> User | None:
+def session_user(token: str, now: datetime | None = None) -> tuple[User, int | None] | None:
     """The user of a live session, or None when the token is unknown, revoked or expired
-    (the cookie's holder is then signed out). Writes ``last_seen_at`` at most every
-    SESSION_TOUCH_EVERY."""
+    (the cookie's holder is then signed out); with the session row's id when its
+    ``last_seen_at`` is older than SESSION_TOUCH_EVERY (see ``touch_session``)."""
     cfg = current_app.config
     if not token or len(token) > 100:
         return None
@@ -205,11 +205,15 @@ def session_user(token: str, now: datetime | None = None) -> User | None:
         UserSession.token_hash == _token_hash(token), UserSession.revoked_at.is_(None)))
     if row is None or row.last_seen_at < now - cfg["REMEMBER_COOKIE_DURATION"]:
         return None
-    if row.last_seen_at < now - cfg["SESSION_TOUCH_EVERY"]:
-        row.last_seen_at = now
     user = row.user
     user.session_token = token
-    return user
+    return user, (row.id if row.last_seen_at < now - cfg["SESSION_TOUCH_EVERY"] else None)
+
+
+def touch_session(session_id: int) -> None:
+    """The session was used now (for the session list)."""
+    db.session.execute(sa.update(UserSession).where(UserSession.id == session_id)
+                       .values(last_seen_at=utcnow()))
 
 
 def end_session(token: str | None, reason: str = "signed out") -> None:

@@ -19,6 +19,7 @@ from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.db import utcnow
 from crowdfund.extensions import db
 from crowdfund.pledges.models import Pledge, PledgeStatus
+from crowdfund.supervision import each_isolated
 
 
 def _notice_name(offset: timedelta) -> str:
@@ -66,6 +67,8 @@ def remind_card_health(now: datetime | None = None) -> int:
     queued = 0
     for campaign in campaigns:
         offset = next(o for o in notices if campaign.deadline <= now + o)
-        for pledge in at_risk(campaign):
-            queued += emails.card_health(pledge, _notice_name(offset), reason_for(pledge))
+        queued += each_isolated(
+            "card health reminder", at_risk(campaign),
+            lambda pledge, offset=offset: emails.card_health(
+                pledge, _notice_name(offset), reason_for(pledge)))
     return queued

@@ -23,6 +23,7 @@ from crowdfund.community.models import Follow
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
+from crowdfund.supervision import each_isolated
 
 
 def _follow(user: User, **subject) -> bool:
@@ -123,5 +124,6 @@ def notify_ending_soon(now: datetime | None = None) -> int:
         Campaign.status == CampaignStatus.LIVE, Campaign.deadline > now,
         Campaign.deadline <= soon, Campaign.id.in_(
             sa.select(Follow.campaign_id).where(Follow.campaign_id.is_not(None))))).all()
-    return sum(emails.followed_campaign_ending(campaign, user)
-               for campaign in campaigns for user in campaign_followers(campaign))
+    return sum(each_isolated("ending soon notice", campaign_followers(campaign),
+                             lambda user, c=campaign: emails.followed_campaign_ending(c, user))
+               for campaign in campaigns)

@@ -26,6 +26,7 @@ from crowdfund.locking import lock
 from crowdfund.notifications import emails
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.pledges.states import pledge_states
+from crowdfund.supervision import each_isolated
 
 P = PledgeStatus
 TERM_COLUMNS = ("issuer_legal_name", "issuer_jurisdiction", "incorporated_on", "security",
@@ -170,12 +171,14 @@ def cancel_unconfirmed(now: datetime | None = None) -> int:
     pledges = db.session.scalars(sa.select(Pledge).where(
         Pledge.reconfirm_by.is_not(None), Pledge.reconfirm_by <= now,
         Pledge.status.in_((P.PENDING, P.ACTIVE))).with_for_update()).all()
-    for pledge in pledges:
+    def cancel(pledge: Pledge) -> bool:
         pledge_states.apply(pledge, P.CANCELLED, reason=(
             "Not reconfirmed within 5 business days of a material change of the terms"))
         pledge.reconfirm_by = None
         emails.cancelled_unconfirmed(pledge)
-    return len(pledges)
+        return True
+
+    return each_isolated("cancel unconfirmed commitment", pledges, cancel)
 
 
 EARLY_CLOSE_MIN_OPEN = timedelta(days=21)

@@ -30,6 +30,7 @@ from crowdfund.pledges.states import pledge_states
 from crowdfund.settlement.models import ChargeAttempt, ChargeStatus, Payout, PayoutStatus
 from crowdfund.settlement.services import latest_attempt
 from crowdfund.settlement.states import charge_states
+from crowdfund.supervision import each_isolated
 
 S, P, C = CampaignStatus, PledgeStatus, ChargeStatus
 NEEDS_PAYMENT = tuple(NEEDS_PAYMENT_STATUSES)
@@ -99,12 +100,14 @@ def send_reminders(now: datetime | None = None) -> int:
         Pledge.payment_failed_at > now - window,
         sa.func.coalesce(Pledge.last_reminded_at, Pledge.payment_failed_at) <= now - every,
     ).order_by(Pledge.id)).all()
-    for pledge_id in ids:
+    def remind(pledge_id: int) -> bool:
         pledge = db.session.get(Pledge, pledge_id)
         pledge.reminders_sent += 1
         pledge.last_reminded_at = now
         emails.payment_reminder(pledge, pledge.reminders_sent, fix_deadline(pledge))
-    return len(ids)
+        return True
+
+    return each_isolated("payment reminder", ids, remind, key=lambda pledge_id: pledge_id)
 
 
 def window_closed_ids(now: datetime | None = None) -> list[int]:

@@ -37,6 +37,7 @@ from crowdfund.pledges.services import release_abandoned, release_open_pledges
 from crowdfund.pledges.states import pledge_states
 from crowdfund.settlement.models import ChargeAttempt, ChargeStatus
 from crowdfund.settlement.states import charge_states
+from crowdfund.supervision import each_isolated
 
 S, P, C = CampaignStatus, PledgeStatus, ChargeStatus
 
@@ -138,8 +139,8 @@ def close_at_deadline(campaign: Campaign, now: datetime | None = None) -> None:
         release_open_pledges(campaign, reason="Campaign did not reach its goal")
         db.session.flush()
     emails.campaign_outcome_founder(campaign, totals.pledged, totals.backers)
-    for pledge in db.session.scalars(told.order_by(Pledge.id)).all():
-        emails.campaign_outcome_backer(pledge, funded)
+    each_isolated("outcome email", db.session.scalars(told.order_by(Pledge.id)).all(),
+                  lambda pledge: emails.campaign_outcome_backer(pledge, funded))
     from crowdfund.community.following import notify_outcome
 
     notify_outcome(campaign, funded)

@@ -55,6 +55,16 @@ def _crash_after_step(app, pledge_id: int, *, sent: bool) -> int:
         return attempt.id
 
 
+def _closed_funded(app, campaign_id: int) -> None:
+    """The deadline passed long ago and the campaign closed funded (nothing charged yet)."""
+    with app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        campaign.deadline -= timedelta(days=40)
+        services.close_at_deadline(campaign)
+        db.session.commit()
+        assert campaign.status is CampaignStatus.FUNDED
+
+
 def _attempts(app, pledge_id: int) -> list[tuple[int, ChargeStatus]]:
     with app.app_context():
         return [(a.attempt_no, a.status) for a in db.session.scalars(
@@ -68,12 +78,7 @@ def test_unknown_charges_are_reconciled_and_nobody_is_charged_twice(app, stripe_
     never_sent = back(app, stripe_sandbox, campaign_id, OK, "50")
     sent_declined = back(app, stripe_sandbox, campaign_id, DECLINES_AT_CHARGE, "20")
     untouched = back(app, stripe_sandbox, campaign_id, OK, "30")
-    with app.app_context():
-        campaign = db.session.get(Campaign, campaign_id)
-        campaign.deadline -= timedelta(days=40)
-        services.close_at_deadline(campaign)
-        db.session.commit()
-        assert campaign.status is CampaignStatus.FUNDED
+    _closed_funded(app, campaign_id)
     for pledge_id, sent in ((sent_ok, True), (never_sent, False), (sent_declined, True)):
         _crash_after_step(app, pledge_id, sent=sent)
     with app.app_context():  # a day later: too old for the gateway to replay
@@ -106,11 +111,7 @@ def test_a_gateway_outage_leaves_the_attempt_unknown_for_operators(app, stripe_s
                                                                    client, auth):
     campaign_id = new_campaign(app, goal_minor=5_000)
     pledge_id = back(app, stripe_sandbox, campaign_id, OK, "100")
-    with app.app_context():
-        campaign = db.session.get(Campaign, campaign_id)
-        campaign.deadline -= timedelta(days=40)
-        services.close_at_deadline(campaign)
-        db.session.commit()
+    _closed_funded(app, campaign_id)
     attempt_id = _crash_after_step(app, pledge_id, sent=True)
     with app.app_context():
         db.session.get(ChargeAttempt, attempt_id).created_at -= timedelta(hours=24)

@@ -181,3 +181,33 @@ def test_flask_settle_and_jobs_watch_survive_a_failing_pass(app, monkeypatch):
     with pytest.raises(_Stop):
         runner.invoke(args=["jobs", "run", "--watch", "--interval", "1"])
     assert len(sleeps) == 3
+
+
+def test_one_backer_whose_email_fails_never_stops_a_campaigns_close(app, session,
+                                                                    monkeypatch):
+    """A loop inside one transaction (the outcome emails of a closing campaign): the bad
+    item is rolled back to its savepoint and recorded, the others are queued, and the
+    campaign closes."""
+    from crowdfund.notifications import emails
+
+    campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=1_000_000)
+    pledges = [make_pledge(campaign, amount_minor=1_000) for _ in range(3)]
+    campaign.deadline = utcnow() - settlement_timedelta()
+    session.commit()
+    bad_id = pledges[1].id
+    real = emails.campaign_outcome_backer
+
+    def outcome(pledge, funded):
+        if pledge.id == bad_id:
+            raise KeyError("template variable missing")
+        return real(pledge, funded)
+
+    monkeypatch.setattr(emails, "campaign_outcome_backer", outcome)
+    settlement.close_at_deadline(campaign)
+    session.commit()
+    assert campaign.status is S.FAILED
+    told = set(session.scalars(sa.select(OutboxMessage.to_email)))
+    assert pledges[0].backer.email in told and pledges[2].backer.email in told
+    assert pledges[1].backer.email not in told
+    failure = session.scalar(sa.select(JobFailure))
+    assert (failure.job, failure.item) == ("outcome email", str(bad_id))

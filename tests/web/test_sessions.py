@@ -125,3 +125,24 @@ def test_production_responses_carry_hsts(monkeypatch, tmp_path):
 
 def test_development_and_tests_send_no_hsts(client):
     assert "Strict-Transport-Security" not in client.get("/static/css/app.css").headers
+
+
+def test_last_seen_is_written_after_the_view_at_most_every_few_minutes(app, client, auth,
+                                                                       session, monkeypatch):
+    from datetime import timedelta
+
+    user = make_user()
+    session.commit()
+    auth.login_as(user)
+    with app.app_context():
+        row = db.session.scalar(sa.select(UserSession))
+        row.last_seen_at -= timedelta(hours=1)
+        db.session.commit()
+        stale = row.last_seen_at
+    assert signed_in(client)
+    with app.app_context():
+        touched = db.session.scalar(sa.select(UserSession.last_seen_at))
+    assert touched > stale + timedelta(minutes=59)
+    assert signed_in(client)
+    with app.app_context():  # within SESSION_TOUCH_EVERY: not written again
+        assert db.session.scalar(sa.select(UserSession.last_seen_at)) == touched
