@@ -28,9 +28,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _finish_config(app)
 
-    from crowdfund.web import BoundedIntConverter
+    from crowdfund.web import (
+        BoundedIntConverter,
+        PrintablePathConverter,
+        PrintableStringConverter,
+    )
 
-    app.url_map.converters["int"] = BoundedIntConverter
+    # Path values a database can take: ints that fit an INTEGER, text without NUL.
+    app.url_map.converters.update(int=BoundedIntConverter, default=PrintableStringConverter,
+                                  string=PrintableStringConverter, path=PrintablePathConverter)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)

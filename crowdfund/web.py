@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter
 
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
@@ -25,6 +25,25 @@ class BoundedIntConverter(IntegerConverter):
 
     def __init__(self, url_map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002
         super().__init__(url_map, fixed_digits, min, MAX_INT if max is None else max, signed)
+
+
+#: No control characters in a path segment (PostgreSQL refuses NUL in a query).
+_PRINTABLE = r"[^/\x00-\x1f\x7f]"
+
+
+class PrintableStringConverter(UnicodeConverter):
+    """``<slug>``, ``<category>``: like the default converter, without control characters
+    (a path with one does not match: 404)."""
+
+    def __init__(self, url_map, minlength=1, maxlength=None, length=None):
+        super().__init__(url_map, minlength, maxlength, length)
+        self.regex = self.regex.replace("[^/]", _PRINTABLE, 1)
+
+
+class PrintablePathConverter(PathConverter):
+    """``<path:...>`` without control characters."""
+
+    regex = _PRINTABLE + r"[^\x00-\x1f\x7f]*?"
 
 
 def int_arg(name: str, default: int | None = None, *, low: int = 1,

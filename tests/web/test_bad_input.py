@@ -95,14 +95,25 @@ def _int_arguments(rule) -> list[str]:
             if isinstance(converter, IntegerConverter)]
 
 
+#: What a hostile client puts in a text path segment (a slug, a file name).
+BAD_TEXT = ["a%00b", "%00", "a%0d%0aSet-Cookie:x", "x" * 3000, "%FF%FE", "..%2f..%2fetc",
+            "%C0%AE", "a%7fb"]
+
+
 def _malformed_urls(app, world):
-    """Every integer path parameter past the database's range, and malformed: the rule's
-    text with each ``<int:name>`` replaced in turn, the other arguments good."""
+    """Every path parameter malformed in turn (the others good): integers past the
+    database's range and not numbers, text with NUL and control characters, overlong,
+    not UTF-8. Choice (``any``) parameters are the router's to refuse."""
     out = []
     for rule in _rules(app):
         good = _values(rule, world, world["campaigns"][1])
-        for name in _int_arguments(rule):
-            for bad in [*map(str, HUGE), "-1", "0x10", "%EF%BC%91"]:
+        ints = _int_arguments(rule)
+        for name in rule.arguments:
+            if getattr(rule._converters[name], "items", None):
+                continue
+            bad_values = [*map(str, HUGE), "-1", "0x10", "%EF%BC%91"] if name in ints \
+                else BAD_TEXT
+            for bad in bad_values:
                 url = re.sub(r"<(?:[a-z]+(?:\([^)]*\))?:)?([a-z_]+)>",
                              lambda m, name=name, bad=bad, good=good: bad if m.group(1) == name
                              else str(good[m.group(1)]), rule.rule)
