@@ -38,9 +38,8 @@ from crowdfund.settlement.models import ChargeAttempt, ChargeStatus, Payout, Ref
 from crowdfund.supervision import FAILED, isolated
 
 log = logging.getLogger("crowdfund.settlement")
-
-
 T = TypeVar("T")
+
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:64]
@@ -285,14 +284,11 @@ class Settler:
         with self.app.app_context():
             ids = recovery.orphaned_waiting_ids()
             db.session.commit()
-        cancelled = 0
-        for pledge_id in ids:
-            try:
-                cancelled += isolated(self.app, "cancel waiting payment", pledge_id,
-                                      self.complete_or_cancel_waiting, pledge_id) is None
-            except PaymentError as error:
-                log.warning("pledge %s: could not cancel its PaymentIntent: %s", pledge_id, error)
-        return cancelled
+        # A PaymentIntent that cannot be cancelled now is recorded (operators see it) and
+        # tried again on the next pass.
+        return sum(isolated(self.app, "cancel waiting payment", pledge_id,
+                            self.complete_or_cancel_waiting, pledge_id) is None
+                   for pledge_id in ids)
 
     # --- refunds and payouts ---------------------------------------------------------------
 
