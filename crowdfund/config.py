@@ -70,6 +70,8 @@ class BaseConfig:
     LOGIN_MAX_FAILURES_PER_IP = 30
     #: A signed-in session's "last seen" is written at most this often (not every request).
     SESSION_TOUCH_EVERY = timedelta(minutes=5)
+    #: Ended (or long unused) sessions are kept this long, then forgotten by the jobs loop.
+    SESSION_KEEP = timedelta(days=90)
     #: Sent with every response where the cookies are Secure (HTTPS): browsers then refuse
     #: plain HTTP to this site for a year. None: not sent (development and tests).
     STRICT_TRANSPORT_SECURITY: str | None = "max-age=31536000; includeSubDomains"

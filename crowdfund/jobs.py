@@ -4,7 +4,8 @@ Each pass launches approved campaigns whose scheduled time has come, cancels pen
 pledges whose card was never confirmed (freeing their reward units) and cancels equity
 commitments not reconfirmed within 5 business days of a material change, tells followers
 of campaigns ending within 48 hours and asks backers whose saved card will not work at the
-deadline to replace it (7 days and 48 hours before). Safe to run from cron
+deadline to replace it (7 days and 48 hours before), and forgets sessions ended long ago.
+One job that raises is recorded and the others still run. Safe to run from cron
 every minute, or as one long-lived ``--watch`` process (what ``make run`` starts).
 """
 
@@ -16,6 +17,7 @@ from typing import TypeVar
 import click
 from flask import Blueprint, current_app
 
+from crowdfund.auth.services import prune_sessions
 from crowdfund.campaigns.cli import launch_due
 from crowdfund.extensions import db
 from crowdfund.pledges.services import release_abandoned
@@ -42,7 +44,8 @@ def run_once() -> dict[str, int]:
     app = current_app._get_current_object()
     jobs = {"launched": lambda: len(launch_due()), "released": release_abandoned,
             "cancelled (not reconfirmed)": cancel_unconfirmed,
-            "told ending soon": notify_ending_soon, "asked to update a card": remind_card_health}
+            "told ending soon": notify_ending_soon, "asked to update a card": remind_card_health,
+            "old sessions forgotten": prune_sessions}
     done = {}
     for name, job in jobs.items():
         result = isolated(app, "jobs", name, _committed, job)

@@ -232,6 +232,17 @@ def end_sessions(user: User, reason: str, keep_token: str | None = None) -> int:
     return db.session.execute(stmt.values(revoked_at=utcnow(), revoked_reason=reason)).rowcount
 
 
+def prune_sessions(now: datetime | None = None) -> int:
+    """Forget sessions ended or unused for SESSION_KEEP (the session list shows the
+    recent ones). Returns how many were deleted."""
+    now = now or utcnow()
+    cutoff = now - current_app.config["SESSION_KEEP"]
+    expired = now - current_app.config["REMEMBER_COOKIE_DURATION"] - \
+        current_app.config["SESSION_KEEP"]
+    return db.session.execute(sa.delete(UserSession).where(sa.or_(
+        UserSession.revoked_at < cutoff, UserSession.last_seen_at < expired))).rowcount
+
+
 def end_sessions_by_operator(user: User, operator: User) -> int:
     if not operator.is_operator:
         raise NotAllowed("Only operators end other people's sessions.")

@@ -146,3 +146,23 @@ def test_last_seen_is_written_after_the_view_at_most_every_few_minutes(app, clie
     assert signed_in(client)
     with app.app_context():  # within SESSION_TOUCH_EVERY: not written again
         assert db.session.scalar(sa.select(UserSession.last_seen_at)) == touched
+
+
+def test_sessions_ended_long_ago_are_forgotten_by_the_jobs_loop(app, client, auth, session):
+    from datetime import timedelta
+
+    from crowdfund import jobs
+
+    user = make_user()
+    session.commit()
+    auth.login_as(user)
+    auth.logout()
+    auth.login_as(user)  # a live one stays
+    with app.app_context():
+        ended = db.session.scalar(sa.select(UserSession).where(
+            UserSession.revoked_at.is_not(None)))
+        ended.revoked_at -= timedelta(days=91)
+        db.session.commit()
+        assert jobs.run_once()["old sessions forgotten"] == 1
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(UserSession)) == 1
+    assert signed_in(client)
