@@ -21,6 +21,7 @@ from crowdfund.campaigns.states import CampaignKind, CampaignStatus
 from crowdfund.community.models import Comment
 from crowdfund.extensions import db
 from crowdfund.forms import BaseForm
+from crowdfund.pledges.models import PledgeStatus
 from crowdfund.settlement.models import Payout, PayoutStatus
 from tests.factories import make_campaign, make_pledge, make_user
 
@@ -29,6 +30,10 @@ HUGE = [2**31, 2**63, 10**30]
 #: What a hostile or careless client sends in form fields.
 BAD_VALUES = ["Bad\x00value", "Title\r\nBcc: someone@example.com", "2147483648",
               "9223372036854775808", "   ", "-1", "1e400", "\x7f\x1b[31m"]
+#: Dates at the ends of what Python and the databases hold, for date, month and
+#: date-time fields.
+BAD_DATES = ["0001-01-01", "9999-12-31", "0001-01-01T00:00", "9999-12-31T23:59", "0000-00",
+             "2026-02-30", "10000-01-01"]
 #: Routes whose answer is a file or a stream, not a page (still never a 5xx).
 SKIP = {"static"}
 
@@ -39,6 +44,10 @@ def world(session):
     draft = make_campaign(founder, status=S.DRAFT)
     live = make_campaign(founder, status=S.LIVE)
     equity = make_campaign(founder, status=S.DRAFT, kind=CampaignKind.EQUITY, tiers=0)
+    # funded: delivery and spending forms; approved: the scheduled launch
+    funded = make_campaign(founder, status=S.COLLECTING)
+    make_pledge(funded, status=PledgeStatus.COLLECTED)
+    approved = make_campaign(founder, status=S.APPROVED)
     pledge = make_pledge(live)
     payout = Payout(campaign_id=live.id, amount_minor=100, currency=live.currency,
                     status=PayoutStatus.DUE, idempotency_key=f"campaign-{live.id}-payout",
@@ -48,7 +57,8 @@ def world(session):
     operator = make_user(operator=True)
     session.commit()
     return {"founder": founder, "operator": operator, "backer": pledge.backer,
-            "campaigns": [draft.id, live.id, equity.id], "slug": live.slug,
+            "campaigns": [draft.id, live.id, equity.id, funded.id, approved.id],
+            "slug": live.slug,
             "tier_id": live.tiers[0].id, "line_id": live.budget_lines[0].id,
             "pledge_id": pledge.id, "payout_id": payout.id, "comment_id": comment.id,
             "user_id": founder.id}
@@ -328,10 +338,11 @@ def test_every_field_of_every_form_on_every_page_one_bad_value_at_a_time(app, cl
     for (action, _names), fields in forms.items():
         if action in ("/logout",):
             continue
-        for name in fields:
+        for name, value in fields.items():
             if name == "csrf_token":
                 continue
-            for bad in BAD_VALUES[:5]:
+            dates = BAD_DATES if re.fullmatch(r"\d{4}-\d{2}(-\d{2})?(T.*)?", value) else []
+            for bad in [*BAD_VALUES[:5], *dates]:
                 requests.append((action, "POST", action, {**fields, name: bad}))
     assert _sweep(client, requests) == []
 
