@@ -157,6 +157,7 @@ class BaseConfig:
     OUTBOX_RETRY_BASE = timedelta(minutes=1)  # doubled per failed try
 
     CAMPAIGNS_PER_PAGE = 12
+    BACKERS_PER_PAGE = 100  # the founder's backers page
     BABEL_LOCALE = "en_US"
     #: Trust X-Forwarded-For from this many proxies (0: use the socket address).
     PROXY_COUNT = 0
