@@ -3,31 +3,11 @@ the number of backers (each row's backer and reward come with the pledge)."""
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 
-import sqlalchemy as sa
-
 from crowdfund.campaigns.states import CampaignStatus
-from crowdfund.extensions import db
-from tests.factories import make_campaign, make_pledge, make_user
-
-
-@contextlib.contextmanager
-def counted(app):
-    statements: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
+from tests.factories import count_queries, make_campaign, make_pledge, make_user
 
 
 def _campaign_with(session, n: int):
@@ -47,7 +27,7 @@ def test_backers_page_queries_do_not_grow_with_backers(app, client, auth, sessio
     for campaign in (small, large):
         auth.login_as(campaign.founder)
         client.get(f"/studio/{campaign.id}/backers")  # warm-up (session, caches)
-        with counted(app) as statements:
+        with count_queries(app) as statements:
             page = client.get(f"/studio/{campaign.id}/backers").get_data(as_text=True)
         counts.append(len(statements))
         auth.logout()
@@ -65,7 +45,7 @@ def test_backers_csv_has_every_backer_in_batches(app, client, auth, session, mon
     real = pledges.iter_backers
     monkeypatch.setattr(pledges, "iter_backers", lambda c: real(c, batch=10))
     auth.login_as(campaign.founder)
-    with counted(app) as statements:
+    with count_queries(app) as statements:
         body = client.get(f"/studio/{campaign.id}/backers.csv").get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(body)))[1:]
     assert sorted(r[1] for r in rows) == sorted(f"Backer {i}" for i in range(23))
