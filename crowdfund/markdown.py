@@ -7,6 +7,8 @@ event handlers, scripts and styles, and keeps links to http, https and mailto.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
@@ -43,9 +45,16 @@ def sanitise_html(html: str) -> str:
 
 
 def render_markdown(text: str | None) -> Markup:
-    """Markdown to sanitised HTML, ready for a template."""
+    """Markdown to sanitised HTML, ready for a template. The same text renders to the same
+    HTML, so each distinct text is rendered once per process (a story read by thousands is
+    not re-parsed and re-sanitised on every view; an edited one is a new text)."""
     if not text:
         return Markup("")
+    return _rendered(text)
+
+
+@lru_cache(maxsize=2048)
+def _rendered(text: str) -> Markup:
     return Markup(sanitise_html(_md.render(text)))  # noqa: S704 - sanitised by nh3 above
 
 

@@ -92,3 +92,16 @@ def test_code_is_escaped_not_executed():
 def test_plain_text_strips_every_tag():
     assert plain_text("<b>Hi</b> <script>x</script>there") == "Hi there"
     assert render_markdown("") == "" and render_markdown(None) == ""
+
+
+def test_each_distinct_text_is_rendered_once_and_an_edit_is_a_new_text():
+    from crowdfund import markdown
+
+    text = "A *story* read by thousands, [with a link](https://example.com)."
+    first = render_markdown(text)
+    hits = markdown._rendered.cache_info().hits
+    assert render_markdown(text) is first
+    assert markdown._rendered.cache_info().hits == hits + 1
+    edited = render_markdown(text + " Edited.")
+    assert edited != first and "Edited." in edited
+    assert 'rel="nofollow noopener noreferrer"' in first
