@@ -28,9 +28,10 @@ test: install
 lint: install
 	$(BIN)/ruff check crowdfund tests bench
 
-## bench: settlement throughput against the sandbox (N=2000), as a ratio to the sandbox
+## bench: settlement vs the sandbox, and pages vs a bare Flask page (N=2000 pledges), as ratios
 bench: install
 	$(BIN)/python bench/settle.py --pledges $${PLEDGES:-2000}
+	$(BIN)/python bench/pages.py --pledges $${PLEDGES:-2000} 2>/dev/null
 
 migrate: install
 	CROWDFUND_ENV=development $(BIN)/flask db upgrade

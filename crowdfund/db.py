@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
@@ -77,6 +78,25 @@ def audit_row(status_enum) -> type:
         created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     return AuditRow
+
+
+class utc_day(sa.sql.functions.GenericFunction):  # noqa: N801 - used like sa.func.date
+    """The UTC calendar day of a ``UTCDateTime`` column, computed by the database (for
+    GROUP BY day): SQLite stores UTC already; PostgreSQL converts from timestamptz."""
+
+    type = sa.Date()
+    name = "utc_day"
+    inherit_cache = True
+
+
+@compiles(utc_day)
+def _utc_day_default(element, compiler, **kw):
+    return f"date({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(utc_day, "postgresql")
+def _utc_day_postgresql(element, compiler, **kw):
+    return f"date(timezone('UTC', {compiler.process(element.clauses, **kw)}))"
 
 
 def str_enum(enum_cls, length: int = 32) -> sa.Enum:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from babel.dates import format_date, format_datetime
 from flask import Flask, current_app
@@ -39,10 +40,16 @@ def time_left(deadline: datetime | None, now: datetime | None = None) -> str:
     return "less than 2 minutes to go"
 
 
+@lru_cache(maxsize=4096)
+def _format_date(value, fmt: str, locale: str) -> str:
+    """Babel's date formatting once per value (a chart's days repeat on every view)."""
+    return format_date(value, format=fmt, locale=locale)
+
+
 def date_filter(value, fmt: str = "medium") -> str:
     if value is None:
         return ""
-    return format_date(value, format=fmt, locale=current_app.config["BABEL_LOCALE"])
+    return _format_date(value, fmt, current_app.config["BABEL_LOCALE"])
 
 
 def datetime_filter(value, fmt: str = "medium") -> str:
@@ -55,7 +62,7 @@ def datetime_filter(value, fmt: str = "medium") -> str:
 def month_filter(value) -> str:
     if value is None:
         return ""
-    return format_date(value, format="MMMM y", locale=current_app.config["BABEL_LOCALE"])
+    return _format_date(value, "MMMM y", current_app.config["BABEL_LOCALE"])
 
 
 def markdown_filter(text: str | None) -> Markup:

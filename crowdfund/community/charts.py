@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from crowdfund.campaigns.models import Campaign, RewardTier
-from crowdfund.db import utcnow
+from crowdfund.db import utc_day, utcnow
 from crowdfund.extensions import db
 from crowdfund.money import Money
 from crowdfund.pledges.models import COUNTED_STATUSES, Pledge
@@ -93,6 +93,14 @@ def _counted(campaign: Campaign):
                                    Pledge.status.in_(COUNTED_STATUSES))
 
 
+def _per_day(campaign: Campaign, aggregate) -> dict[date, int]:
+    """``aggregate`` of the counted pledges per UTC day, grouped by the database (one row a
+    day, however many pledges)."""
+    day = utc_day(Pledge.created_at)
+    return {d: int(v or 0) for d, v in db.session.execute(
+        _counted(campaign).with_only_columns(day, aggregate).group_by(day))}
+
+
 def _daily(values: dict[date, int], first: date, last: date, currency: str | None,
            goal: int | None) -> DailyChart:
     n = (last - first).days + 1
@@ -128,10 +136,7 @@ def _span(campaign: Campaign, stamps: list[date]) -> tuple[date, date] | None:
 
 def funding_chart(campaign: Campaign) -> DailyChart | None:
     """Pledged per day (by the day each pledge was made) and the running total vs the goal."""
-    values: dict[date, int] = {}
-    for created, amount in db.session.execute(
-            _counted(campaign).with_only_columns(Pledge.created_at, Pledge.amount_minor)):
-        values[created.date()] = values.get(created.date(), 0) + amount
+    values = _per_day(campaign, sa.func.sum(Pledge.amount_minor))
     span = _span(campaign, list(values))
     if span is None:
         return None
@@ -140,9 +145,7 @@ def funding_chart(campaign: Campaign) -> DailyChart | None:
 
 def pledges_per_day(campaign: Campaign) -> DailyChart | None:
     """For the founder: how many pledges were made each day."""
-    values: dict[date, int] = {}
-    for (created,) in db.session.execute(_counted(campaign).with_only_columns(Pledge.created_at)):
-        values[created.date()] = values.get(created.date(), 0) + 1
+    values = _per_day(campaign, sa.func.count())
     span = _span(campaign, list(values))
     if span is None:
         return None
