@@ -55,8 +55,13 @@ def date_filter(value, fmt: str = "medium") -> str:
 def datetime_filter(value, fmt: str = "medium") -> str:
     if value is None:
         return ""
-    return format_datetime(value, format=fmt, tzinfo="UTC",
-                           locale=current_app.config["BABEL_LOCALE"]) + " UTC"
+    return _format_datetime(value, fmt, current_app.config["BABEL_LOCALE"])
+
+
+@lru_cache(maxsize=8192)
+def _format_datetime(value, fmt: str, locale: str) -> str:
+    """Once per timestamp: the same comments and updates are shown on every view."""
+    return format_datetime(value, format=fmt, tzinfo="UTC", locale=locale) + " UTC"
 
 
 def month_filter(value) -> str:

@@ -28,9 +28,10 @@ class Totals:
         return self.pledged.percent_of(goal)
 
 
-def totals_subquery() -> sa.Subquery:
-    """Per campaign: pledged total (minor units) and backer count over counted pledges."""
-    return (
+def totals_subquery(campaign_ids: sa.Select | None = None) -> sa.Subquery:
+    """Per campaign: pledged total (minor units) and backer count over counted pledges;
+    only for the campaigns ``campaign_ids`` selects when given (not every pledge ever)."""
+    stmt = (
         sa.select(
             Pledge.campaign_id.label("campaign_id"),
             sa.func.coalesce(sa.func.sum(Pledge.amount_minor), 0).label("pledged_minor"),
@@ -38,8 +39,10 @@ def totals_subquery() -> sa.Subquery:
         )
         .where(Pledge.status.in_(COUNTED_STATUSES))
         .group_by(Pledge.campaign_id)
-        .subquery("totals")
     )
+    if campaign_ids is not None:
+        stmt = stmt.where(Pledge.campaign_id.in_(campaign_ids))
+    return stmt.subquery("totals")
 
 
 def totals_for(campaigns: list[Campaign]) -> dict[int, Totals]:
@@ -47,11 +50,14 @@ def totals_for(campaigns: list[Campaign]) -> dict[int, Totals]:
     ids = [c.id for c in campaigns]
     found: dict[int, tuple[int, int]] = {}
     if ids:
-        sub = totals_subquery()
         rows = db.session.execute(
-            sa.select(sub.c.campaign_id, sub.c.pledged_minor, sub.c.backers).where(
-                sub.c.campaign_id.in_(ids)
+            sa.select(
+                Pledge.campaign_id,
+                sa.func.coalesce(sa.func.sum(Pledge.amount_minor), 0).label("pledged_minor"),
+                sa.func.count(sa.distinct(Pledge.backer_id)).label("backers"),
             )
+            .where(Pledge.campaign_id.in_(ids), Pledge.status.in_(COUNTED_STATUSES))
+            .group_by(Pledge.campaign_id)
         )
         found = {row.campaign_id: (int(row.pledged_minor), int(row.backers)) for row in rows}
     return {
@@ -111,18 +117,14 @@ SORTS = {
 
 
 def discover(*, q: str | None = None, category: str | None = None, sort: str = "newest",
-             page: int = 1, per_page: int | None = None, now: datetime | None = None):
-    """A page of live campaigns, filtered and sorted; returns a Flask-SQLAlchemy Pagination."""
+             page: int = 1, per_page: int | None = None, now: datetime | None = None,
+             count: bool = True):
+    """A page of live campaigns, filtered and sorted; returns a Flask-SQLAlchemy Pagination
+    (``count=False``: no COUNT query, for lists that show no page numbers)."""
     now = now or utcnow()
     per_page = per_page or current_app.config["CAMPAIGNS_PER_PAGE"]
-    sub = totals_subquery()
-    pledged = sa.func.coalesce(sub.c.pledged_minor, 0)
-    stmt = (
-        sa.select(Campaign)
-        .join(User, Campaign.founder_id == User.id)
-        .outerjoin(sub, sub.c.campaign_id == Campaign.id)
-        .where(Campaign.status == CampaignStatus.LIVE, Campaign.deadline > now)
-    )
+    live = (Campaign.status == CampaignStatus.LIVE, Campaign.deadline > now)
+    stmt = sa.select(Campaign).join(User, Campaign.founder_id == User.id).where(*live)
     if category:
         stmt = stmt.where(Campaign.category == category)
     if q:
@@ -139,12 +141,16 @@ def discover(*, q: str | None = None, category: str | None = None, sort: str = "
     if sort == "ending":
         stmt = stmt.order_by(Campaign.deadline.asc(), Campaign.id)
     elif sort == "funded":
-        # Percentage of goal, so that currencies and sizes compare fairly.
-        stmt = stmt.order_by((pledged * 10000 / Campaign.goal_minor).desc(),
-                             Campaign.launched_at.desc(), Campaign.id)
+        # Percentage of goal, so that currencies and sizes compare fairly; the totals of
+        # live campaigns only.
+        sub = totals_subquery(sa.select(Campaign.id).where(*live))
+        pledged = sa.func.coalesce(sub.c.pledged_minor, 0)
+        stmt = stmt.outerjoin(sub, sub.c.campaign_id == Campaign.id).order_by(
+            (pledged * 10000 / Campaign.goal_minor).desc(), Campaign.launched_at.desc(),
+            Campaign.id)
     else:
         stmt = stmt.order_by(Campaign.launched_at.desc(), Campaign.id.desc())
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=count)
 
 
 def _escape_like(text: str) -> str:

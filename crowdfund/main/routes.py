@@ -18,7 +18,8 @@ from crowdfund.web import MAX_PAGE, int_arg, text_arg
 @bp.get("/")
 def index():
     sections = {
-        key: discover(sort=key, per_page=4).items for key in ("newest", "ending", "funded")
+        key: discover(sort=key, per_page=4, count=False).items
+        for key in ("newest", "ending", "funded")
     }
     picks = list(db.session.scalars(
         sa.select(Campaign).where(Campaign.status == CampaignStatus.LIVE,
