@@ -94,25 +94,39 @@ def isolated(app: Flask, job: str, item: object, fn: Callable[..., T], *args,
 
 
 def each_isolated(job: str, items: Iterable[Item], fn: Callable[[Item], object], *,
-                  key: Callable[[Item], object] = lambda item: getattr(item, "id", item)) -> int:
-    """``fn(item)`` for each item, inside the caller's transaction, each in a savepoint: an
-    item that raises is rolled back to its savepoint, logged and recorded (in the same
-    transaction, committed with the rest), and the others go on. Returns for how many
-    ``fn`` returned something true (an email queued, a pledge changed). For loops that
-    write in one transaction (emails to every backer, reminders);
-    loops whose items commit on their own use :func:`isolated`."""
+                  key: Callable[[Item], object] = lambda item: getattr(item, "id", item),
+                  chunk: int = 200) -> int:
+    """``fn(item)`` for each item, inside the caller's transaction: an item that raises is
+    rolled back, logged and recorded (in the same transaction, committed with the rest),
+    and the others go on. Returns for how many ``fn`` returned something true (an email
+    queued, a pledge changed). For loops that write in one transaction (emails to every
+    backer, reminders); loops whose items commit on their own use :func:`isolated`.
+
+    Items run ``chunk`` at a time in one savepoint; only a chunk in which one failed is
+    run again an item at a time, each in its own savepoint (``fn`` must only write to the
+    database, which the first try's rollback undoes)."""
     done = 0
-    for item in items:
+    items = list(items)
+    for start in range(0, len(items), chunk):
+        part = items[start:start + chunk]
         try:
             with db.session.begin_nested():
-                result = fn(item)
-        except Exception as error:  # noqa: BLE001 - one item never stops the loop
-            item_key = str(key(item))[:120]
-            log.exception("%s %s failed; the loop goes on", job, item_key)
-            _upsert_failure(job, item_key, error)
-        else:
-            done += bool(result)
+                results = [fn(item) for item in part]
+        except Exception:  # noqa: BLE001 - find the bad item below, one at a time
+            results = [_one_isolated(job, item, fn, key) for item in part]
+        done += sum(bool(result) for result in results)
     return done
+
+
+def _one_isolated(job: str, item, fn: Callable, key: Callable) -> object:
+    try:
+        with db.session.begin_nested():
+            return fn(item)
+    except Exception as error:  # noqa: BLE001 - one item never stops the loop
+        item_key = str(key(item))[:120]
+        log.exception("%s %s failed; the loop goes on", job, item_key)
+        _upsert_failure(job, item_key, error)
+        return False
 
 
 def _error_text(error: BaseException) -> str:
