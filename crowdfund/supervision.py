@@ -27,9 +27,17 @@ log = logging.getLogger("crowdfund.jobs")
 T = TypeVar("T")
 Item = TypeVar("Item")
 
-#: What ``isolated`` returns for an item that raised.
-FAILED: Any = type("Failed", (), {"__repr__": lambda self: "FAILED", "__bool__":
-                                  lambda self: False})()
+class _Failed:
+    """What ``isolated`` returns for an item that raised (false, like "nothing done")."""
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "FAILED"
+
+
+FAILED: Any = _Failed()
 
 
 class JobFailure(db.Model):
@@ -57,15 +65,30 @@ _open: dict[str, tuple[float, set[str]]] = {}
 _OPEN_TTL = 60.0
 
 
-def _open_items(job: str) -> set[str]:
-    now = time.monotonic()
+def _fresh(job: str) -> set[str] | None:
+    """The cached open failures of ``job``, or None when they must be read again."""
     cached = _open.get(job)
-    if cached is None or now - cached[0] > _OPEN_TTL:
-        items = set(db.session.scalars(sa.select(JobFailure.item).where(
-            JobFailure.job == job, JobFailure.resolved_at.is_(None))))
-        db.session.commit()
-        cached = _open[job] = (now, items)
+    if cached is None or time.monotonic() - cached[0] > _OPEN_TTL:
+        return None
     return cached[1]
+
+
+def _resolve(app: Flask, job: str, key: str) -> None:
+    """Mark ``key``'s failure resolved if it has one; no query while the cache says not."""
+    known = _fresh(job)
+    if known is not None and key not in known:
+        return  # the usual case: a good item, nothing to do
+    with app.app_context():
+        if known is None:
+            known = set(db.session.scalars(sa.select(JobFailure.item).where(
+                JobFailure.job == job, JobFailure.resolved_at.is_(None))))
+            _open[job] = (time.monotonic(), known)
+        if key in known:
+            db.session.execute(sa.update(JobFailure).where(
+                JobFailure.job == job, JobFailure.item == key,
+                JobFailure.resolved_at.is_(None)).values(resolved_at=utcnow()))
+            known.discard(key)
+        db.session.commit()
 
 
 def isolated(app: Flask, job: str, item: object, fn: Callable[..., T], *args,
@@ -81,13 +104,7 @@ def isolated(app: Flask, job: str, item: object, fn: Callable[..., T], *args,
         _record(app, job, key, error)
         return FAILED
     try:
-        with app.app_context():
-            if key in _open_items(job):
-                db.session.execute(sa.update(JobFailure).where(
-                    JobFailure.job == job, JobFailure.item == key,
-                    JobFailure.resolved_at.is_(None)).values(resolved_at=utcnow()))
-                db.session.commit()
-                _open[job][1].discard(key)
+        _resolve(app, job, key)
     except sa.exc.SQLAlchemyError:
         log.warning("could not mark %s %s resolved", job, key, exc_info=True)
     return result
