@@ -69,6 +69,9 @@ class Campaign(TimestampMixin, db.Model):
     #: The public totals, frozen when the deadline passed (collection does not change them).
     pledged_at_deadline_minor: Mapped[int | None] = mapped_column(sa.BigInteger)
     backers_at_deadline: Mapped[int | None] = mapped_column()
+    #: When every pledge of a closed campaign was told the outcome (and released, if it
+    #: failed): the close runs in short batches and resumes until this is set.
+    closed_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Which settlement process works this campaign, and until when its claim holds.
     settlement_claimed_by: Mapped[str | None] = mapped_column(sa.String(64))
     settlement_claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

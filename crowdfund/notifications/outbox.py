@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -42,25 +44,70 @@ class Email:
 
 
 def queue(kind: str, dedupe_key: str, to_email: str, to_name: str, email: Email) -> bool:
-    """Add a message to the outbox (no commit). False if ``dedupe_key`` is queued already."""
+    """Add a message to the outbox (no commit). False if ``dedupe_key`` is queued already.
+
+    Inside :func:`batch` the message waits for the batch's single INSERT (True then means
+    "not queued twice in this batch")."""
+    key = dedupe_key[:120]
+    pending = db.session.info.get(_BATCH)
+    if pending is not None:
+        if key in pending:
+            return False
+        pending[key] = (kind, to_email, to_name, email)
+        return True
     exists = db.session.scalar(sa.select(OutboxMessage.id).where(  # autoflush: sees new rows
-        OutboxMessage.dedupe_key == dedupe_key[:120]))
+        OutboxMessage.dedupe_key == key))
     if exists is not None:
         return False
-    context = {"email": email, "to_name": to_name}
-    now = utcnow()
-    # INSERT ... ON CONFLICT DO NOTHING: a message queued at the same instant by another
-    # process stays queued once, with no savepoint per message (a close queues thousands).
-    insert = (postgresql_insert if db.session.get_bind().dialect.name == "postgresql"
-              else sqlite_insert)
-    result = db.session.execute(insert(OutboxMessage).values(
-        dedupe_key=dedupe_key[:120], kind=kind, to_email=to_email, to_name=to_name[:120],
-        subject=email.subject[:200],
-        text_body=render_template("emails/layout.txt", **context),
-        html_body=render_template("emails/layout.html", **context),
-        next_attempt_at=now, created_at=now, attempts=0,
-    ).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxMessage.id))
+    result = db.session.execute(
+        _insert().values(**_row(key, kind, to_email, to_name, email, utcnow()))
+        .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxMessage.id))
     return result.scalar() is not None  # no row back: it was there already
+
+
+_BATCH = "outbox_batch"
+
+
+@contextmanager
+def batch() -> Iterator[None]:
+    """Messages queued inside go in with one SELECT of the keys already queued and one
+    multi-row INSERT at the end (a closing campaign queues one per pledge). Nested
+    batches join the outer one; nothing is inserted if the block raises."""
+    if _BATCH in db.session.info:
+        yield
+        return
+    pending: dict[str, tuple] = {}
+    db.session.info[_BATCH] = pending
+    try:
+        yield
+    finally:
+        del db.session.info[_BATCH]
+    if not pending:
+        return
+    queued = set(db.session.scalars(sa.select(OutboxMessage.dedupe_key).where(
+        OutboxMessage.dedupe_key.in_(list(pending)))))
+    now = utcnow()
+    rows = [_row(key, *message, now) for key, message in pending.items() if key not in queued]
+    if rows:
+        # ON CONFLICT DO NOTHING: a message queued at the same instant by another process
+        # stays queued once, with no savepoint per message.
+        db.session.execute(_insert().on_conflict_do_nothing(index_elements=["dedupe_key"]),
+                           rows)
+
+
+def _insert():
+    return (postgresql_insert if db.session.get_bind().dialect.name == "postgresql"
+            else sqlite_insert)(OutboxMessage)
+
+
+def _row(key: str, kind: str, to_email: str, to_name: str, email: Email,
+         now: datetime) -> dict:
+    context = {"email": email, "to_name": to_name}
+    return {"dedupe_key": key, "kind": kind, "to_email": to_email, "to_name": to_name[:120],
+            "subject": email.subject[:200],
+            "text_body": render_template("emails/layout.txt", **context),
+            "html_body": render_template("emails/layout.html", **context),
+            "next_attempt_at": now, "created_at": now, "attempts": 0}
 
 
 def one_line(text: str) -> str:

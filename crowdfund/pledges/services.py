@@ -8,6 +8,7 @@ tier is never oversold. Services never commit.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -392,15 +393,19 @@ def release_abandoned(now: datetime | None = None, *, campaign_id: int | None = 
 
 
 def release_open_pledges(campaign: Campaign, *, actor=None, reason: str) -> int:
-    """Release every pending or active pledge of a stopped campaign; nothing is charged."""
-    pledges = db.session.scalars(
-        sa.select(Pledge)
+    """Release every pending or active pledge of a stopped campaign; nothing is charged.
+    In bulk: one UPDATE per status, one INSERT of audit rows, one unit release per tier."""
+    rows = db.session.execute(
+        sa.select(Pledge.id, Pledge.status, Pledge.tier_id)
         .where(Pledge.campaign_id == campaign.id, Pledge.status.in_(OPEN_STATUSES))
         .with_for_update()
     ).all()
-    for pledge in pledges:
-        _end(pledge, P.RELEASED, actor=actor, reason=reason)
-    return len(pledges)
+    released = pledge_states.apply_many(
+        Pledge, [(row.id, row.status) for row in rows], P.RELEASED, actor=actor,
+        reason=reason, values={"pending_expires_at": None})
+    for tier_id, count in Counter(row.tier_id for row in rows if row.tier_id).items():
+        release_units(tier_id, count)
+    return released
 
 
 def pledges_of(backer: User) -> list[Pledge]:

@@ -112,11 +112,13 @@ class Settler:
                 return report
             db.session.commit()
             try:
-                services.close_at_deadline(campaign)
+                services.decide_at_deadline(campaign)
                 db.session.commit()
+                closed_out = self._close_out(campaign_id)
                 if campaign.status is CampaignStatus.FAILED:
                     report.outcome = "failed: nobody charged"
-                    self._detach_cards(campaign_id, report)
+                    if closed_out:
+                        self._detach_cards(campaign_id, report)
                 elif campaign.status is CampaignStatus.FUNDED:
                     self._charge_all(campaign_id, report)
                     db.session.expire_all()
@@ -130,6 +132,26 @@ class Settler:
                 db.session.commit()
             return report
 
+    def _close_out(self, campaign_id: int) -> bool:
+        """Tell (and, if it failed, release) a closed campaign's pledges, one committed
+        batch at a time: no long transaction, memory flat whatever the size. Returns
+        whether this run finished it."""
+        after: int | None = 0
+        done = False
+        while after is not None:
+            campaign = db.session.get(Campaign, campaign_id)
+            done = done or campaign.closed_out_at is None
+            after = services.close_out(campaign, after, limit=self.batch)
+            self._renew(campaign_id)
+        return done
+
+    def _renew(self, campaign_id: int) -> None:
+        """Commit, and renew the lease on the campaign (raise if another process took it)."""
+        if not services.claim(campaign_id, self.worker):
+            db.session.rollback()
+            raise RuntimeError("lost the settlement claim")
+        db.session.commit()
+
     def _charge_all(self, campaign_id: int, report: Report) -> None:
         after = 0
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
@@ -142,10 +164,7 @@ class Settler:
                     report.add("error (see the settlement console)" if outcome is FAILED
                                else outcome)
                 after = ids[-1]
-                if not services.claim(campaign_id, self.worker):  # renew the lease
-                    db.session.rollback()
-                    raise RuntimeError("lost the settlement claim")
-                db.session.commit()
+                self._renew(campaign_id)
 
     def _charge_isolated(self, pledge_id: int) -> str:
         return isolated(self.app, "charge pledge", pledge_id, self._charge_one, pledge_id)
@@ -373,20 +392,27 @@ class Settler:
         return None
 
     def _detach_cards(self, campaign_id: int, report: Report) -> None:
-        """Failed campaign: forget the saved cards (best effort, after the commit)."""
-        cards = db.session.scalars(
-            db.select(Pledge.payment_method_id).where(
-                Pledge.campaign_id == campaign_id, Pledge.status == PledgeStatus.RELEASED,
-                Pledge.payment_method_id.is_not(None))).all()
-        db.session.commit()
-        for payment_method in cards:
-            try:
-                self.bucket.acquire()
-                self.gateway.detach_payment_method(payment_method)
-                report.add("card detached")
-            except PaymentError as error:
-                log.info("detach %s: %s", payment_method, error)
-                report.add("card not detached")
+        """Failed campaign: forget the saved cards (best effort, after the commit), in
+        keyset batches."""
+        after = 0
+        while True:
+            rows = db.session.execute(
+                db.select(Pledge.id, Pledge.payment_method_id).where(
+                    Pledge.campaign_id == campaign_id, Pledge.status == PledgeStatus.RELEASED,
+                    Pledge.payment_method_id.is_not(None), Pledge.id > after)
+                .order_by(Pledge.id).limit(self.batch)).all()
+            db.session.commit()
+            if not rows:
+                return
+            after = rows[-1].id
+            for _pledge_id, payment_method in rows:
+                try:
+                    self.bucket.acquire()
+                    self.gateway.detach_payment_method(payment_method)
+                    report.add("card detached")
+                except PaymentError as error:
+                    log.info("detach %s: %s", payment_method, error)
+                    report.add("card not detached")
 
     # --- everything due --------------------------------------------------------------------
 

@@ -12,12 +12,15 @@ A run killed anywhere resumes by sending the same request with the same key agai
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
+from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.queries import totals_of
 from crowdfund.campaigns.services import campaign_states
@@ -33,7 +36,7 @@ from crowdfund.payments.gateway import (
     PaymentIntentInfo,
 )
 from crowdfund.pledges.models import Pledge, PledgeStatus
-from crowdfund.pledges.services import release_abandoned, release_open_pledges
+from crowdfund.pledges.services import OPEN_STATUSES, release_abandoned, release_units
 from crowdfund.pledges.states import pledge_states
 from crowdfund.settlement.models import ChargeAttempt, ChargeStatus
 from crowdfund.settlement.states import charge_states
@@ -43,12 +46,14 @@ S, P, C = CampaignStatus, PledgeStatus, ChargeStatus
 
 
 def due_campaign_ids(now: datetime | None = None) -> list[int]:
-    """Live campaigns past their deadline, and funded ones still charging."""
+    """Live campaigns past their deadline, funded ones still charging, failed ones whose
+    pledges are not all released yet (a close that was stopped halfway)."""
     now = now or utcnow()
     return list(db.session.scalars(
         sa.select(Campaign.id).where(sa.or_(
             sa.and_(Campaign.status == S.LIVE, Campaign.deadline <= now),
             Campaign.status == S.FUNDED,
+            sa.and_(Campaign.status == S.FAILED, Campaign.closed_out_at.is_(None)),
         )).order_by(Campaign.deadline, Campaign.id)
     ))
 
@@ -101,20 +106,31 @@ def plan(campaign: Campaign, now: datetime | None = None) -> Plan:
 
 
 def close_at_deadline(campaign: Campaign, now: datetime | None = None) -> None:
-    """Live and past the deadline: freeze the totals, then funded or failed.
+    """The whole close in the caller's transaction: :func:`decide_at_deadline`, then
+    :func:`close_out` until done. For tests and small campaigns; the runner commits
+    between the batches instead."""
+    now = now or utcnow()
+    if decide_at_deadline(campaign, now) or campaign.closed_out_at is None:
+        after: int | None = 0
+        while after is not None:
+            after = close_out(campaign, after, now=now)
 
-    A failed campaign releases every open pledge: nothing is ever charged.
-    """
+
+def decide_at_deadline(campaign: Campaign, now: datetime | None = None) -> bool:
+    """Live and past the deadline: freeze the totals, then funded or failed (one short
+    transaction whatever the campaign's size: no pledge is touched but the abandoned
+    attempts). :func:`close_out` then tells (and, if it failed, releases) the pledges.
+    Returns whether the campaign closed now."""
     from crowdfund.notifications import emails
 
     now = now or utcnow()
     if campaign.status is not S.LIVE or campaign.deadline is None or campaign.deadline > now:
-        return
+        return False
     # Pledge activations, changes and cancellations lock the campaign first: none of them
     # runs between the totals read here and the totals frozen (nor under the allocation).
     lock(campaign)
     if campaign.status is not S.LIVE or campaign.deadline > now:
-        return
+        return False
     release_abandoned(now, campaign_id=campaign.id)
     db.session.flush()
     funded = totals_of(campaign).pledged >= campaign.goal
@@ -129,21 +145,57 @@ def close_at_deadline(campaign: Campaign, now: datetime | None = None) -> None:
     if funded:
         campaign_states.apply(campaign, S.FUNDED, reason=(
             f"Reached {totals.pledged.format()} of {campaign.goal.format()} by the deadline"))
-        told = sa.select(Pledge).where(Pledge.campaign_id == campaign.id,
-                                       Pledge.status == P.ACTIVE)
     else:
         campaign_states.apply(campaign, S.FAILED, reason=(
             f"{totals.pledged.format()} of {campaign.goal.format()} at the deadline"))
-        told = sa.select(Pledge).where(Pledge.campaign_id == campaign.id,
-                                       Pledge.status == P.RELEASED)
-        release_open_pledges(campaign, reason="Campaign did not reach its goal")
-        db.session.flush()
     emails.campaign_outcome_founder(campaign, totals.pledged, totals.backers)
-    each_isolated("outcome email", db.session.scalars(told.order_by(Pledge.id)).all(),
-                  lambda pledge: emails.campaign_outcome_backer(pledge, funded))
-    from crowdfund.community.following import notify_outcome
+    return True
 
-    notify_outcome(campaign, funded)
+
+def close_out(campaign: Campaign, after: int = 0, *, limit: int = 500,
+              now: datetime | None = None) -> int | None:
+    """One batch of a closed campaign's pledges, in id order after ``after``: a failed
+    campaign releases them (one UPDATE, audit rows in one INSERT, one unit release per
+    tier), and each is told the outcome (one INSERT into the outbox). Returns the last
+    pledge id done, or None when there was none left: then the followers are told and
+    ``closed_out_at`` is set. Safe to run again from anywhere (a killed run resumes)."""
+    from crowdfund.community.following import notify_outcome
+    from crowdfund.notifications import emails
+    from crowdfund.notifications.outbox import batch
+
+    if campaign.closed_out_at is not None or campaign.status not in (S.FUNDED, S.FAILED):
+        return None
+    funded = campaign.status is S.FUNDED
+    if funded:
+        ids = list(db.session.scalars(
+            sa.select(Pledge.id).where(Pledge.campaign_id == campaign.id,
+                                       Pledge.status == P.ACTIVE, Pledge.id > after)
+            .order_by(Pledge.id).limit(limit)))
+    else:
+        rows = db.session.execute(
+            sa.select(Pledge.id, Pledge.status, Pledge.tier_id)
+            .where(Pledge.campaign_id == campaign.id, Pledge.status.in_(OPEN_STATUSES),
+                   Pledge.id > after)
+            .order_by(Pledge.id).limit(limit)).all()
+        ids = [row.id for row in rows]
+        pledge_states.apply_many(Pledge, [(row.id, row.status) for row in rows], P.RELEASED,
+                                 reason="Campaign did not reach its goal",
+                                 values={"pending_expires_at": None})
+        for tier_id, count in Counter(row.tier_id for row in rows if row.tier_id).items():
+            release_units(tier_id, count)
+    with batch():
+        if ids:
+            told = db.session.scalars(
+                sa.select(Pledge).where(Pledge.id.in_(ids)).order_by(Pledge.id)
+                .options(joinedload(Pledge.backer).lazyload(User.verification),
+                         joinedload(Pledge.tier))
+                .execution_options(populate_existing=True)).all()
+            each_isolated("outcome email", told,
+                          lambda pledge: emails.campaign_outcome_backer(pledge, funded))
+            return ids[-1]
+        notify_outcome(campaign, funded)
+    campaign.closed_out_at = now or utcnow()
+    return None
 
 
 def pledge_ids_to_charge(campaign_id: int, after_id: int, limit: int) -> list[int]:

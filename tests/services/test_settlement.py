@@ -258,3 +258,66 @@ def test_operator_settles_one_campaign_from_the_console(app, client, auth, sessi
     assert "$170.00" in public and "pledged by the deadline" in public
     assert "$150.00" in public and "collected (charges that went through)" in public
     assert "Still being collected" in public and "$20.00 (1 payment failed" in public
+
+
+def _outcome_emails(app, campaign_id):
+    from crowdfund.notifications.models import OutboxMessage
+
+    with app.app_context():
+        keys = db.session.scalars(sa.select(OutboxMessage.dedupe_key).where(
+            OutboxMessage.kind == "campaign_outcome")).all()
+        ids = db.session.scalars(sa.select(Pledge.id).where(
+            Pledge.campaign_id == campaign_id)).all()
+        return sorted(k for k in keys if k.endswith("-outcome") and
+                      int(k.split("-")[1]) in ids)
+
+
+@pytest.mark.parametrize("goal_minor", [1_000_000, 10_000], ids=["failed", "funded"])
+def test_a_close_killed_between_batches_resumes_and_tells_everyone_once(
+        app, session, gw, settler, goal_minor):
+    from crowdfund.campaigns.models import RewardTier
+    from crowdfund.pledges.models import PledgeTransition
+
+    campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=goal_minor)
+    tiers = [RewardTier(title=f"T{i}", minimum_minor=1_000, position=i, quantity_limit=10)
+             for i in range(2)]
+    campaign.tiers.extend(tiers)
+    session.flush()
+    made = []
+    for i in range(7):
+        backer = make_user()
+        pledge = pledges.start_pledge(backer, campaign, tiers[i % 2],
+                                      Money.from_decimal("100", "USD"), None)
+        gw.confirm_setup(pledges.ensure_setup_intent(pledge, backer, gw).id, CARDS["ok"])
+        pledges.confirm_card(pledge, gw)
+        made.append(pledge.id)
+    ended(campaign)
+    session.commit()
+    # A run that decided, told (and released) one batch of 3, then died:
+    with app.app_context():
+        camp = db.session.get(Campaign, campaign.id)
+        assert services.decide_at_deadline(camp)
+        db.session.commit()
+        assert services.close_out(camp, 0, limit=3) == made[2]
+        db.session.commit()
+        assert campaign.id in services.due_campaign_ids()
+    assert len(_outcome_emails(app, campaign.id)) == 3
+    settler.batch = 2  # the rest in batches of 2, each committed
+    settler.settle_due()
+    assert len(_outcome_emails(app, campaign.id)) == 7  # each exactly once (unique keys)
+    with app.app_context():
+        camp = db.session.get(Campaign, campaign.id)
+        assert camp.closed_out_at is not None
+        assert campaign.id not in services.due_campaign_ids()
+        statuses = set(db.session.scalars(sa.select(Pledge.status).where(
+            Pledge.campaign_id == campaign.id)))
+        claimed = [db.session.get(RewardTier, t.id).claimed for t in tiers]
+        released = db.session.scalars(sa.select(PledgeTransition.pledge_id).where(
+            PledgeTransition.to_status == P.RELEASED)).all()
+        if goal_minor == 10_000:
+            assert camp.status is S.COLLECTING and statuses == {P.COLLECTED}
+            assert claimed == [4, 3] and released == []
+        else:
+            assert camp.status is S.FAILED and statuses == {P.RELEASED}
+            assert claimed == [0, 0]  # every unit given back, once per tier and batch
+            assert sorted(released) == sorted(made)  # one audit row per pledge

@@ -94,14 +94,14 @@ def settlement_timedelta():
 def test_one_campaign_whose_settlement_raises_never_stops_the_others(
         app, session, settler, monkeypatch):
     first, poisoned, last = _due_campaigns(session, 3)
-    real = settlement.close_at_deadline
+    real = settlement.decide_at_deadline
 
     def close(campaign, now=None):
         if campaign.id == poisoned:
             raise RuntimeError(f"a corrupt row in campaign {campaign.id}")
         return real(campaign, now)
 
-    monkeypatch.setattr(settlement, "close_at_deadline", close)
+    monkeypatch.setattr(settlement, "decide_at_deadline", close)
     reports = settler.settle_due()
     assert [r.outcome for r in reports] == [
         "failed: nobody charged", "error (see the settlement console)",
@@ -118,7 +118,7 @@ def test_one_campaign_whose_settlement_raises_never_stops_the_others(
     db.session.refresh(failure)
     assert failure.attempts == 2
     # fixed: the next pass settles it and the failure is resolved
-    monkeypatch.setattr(settlement, "close_at_deadline", real)
+    monkeypatch.setattr(settlement, "decide_at_deadline", real)
     settler.settle_due()
     db.session.expire_all()
     assert db.session.get(Campaign, poisoned).status is S.FAILED
