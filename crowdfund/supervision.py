@@ -91,6 +91,15 @@ def _resolve(app: Flask, job: str, key: str) -> None:
         db.session.commit()
 
 
+def resolved(app: Flask, job: str, item: object) -> None:
+    """``item`` of ``job`` went through (in a loop that isolates items itself, with
+    :func:`each_isolated`): its failure, if it had one, is marked resolved."""
+    try:
+        _resolve(app, job, str(item)[:120])
+    except sa.exc.SQLAlchemyError:
+        log.warning("could not mark %s %s resolved", job, item, exc_info=True)
+
+
 def isolated(app: Flask, job: str, item: object, fn: Callable[..., T], *args,
              **kwargs) -> T:
     """``fn(*args, **kwargs)`` for one item of a loop; ``FAILED`` if it raised (recorded)."""

@@ -50,15 +50,21 @@ def fees_for(amount: Money) -> Fees:
 
 
 def post(kind: str, source_key: str, campaign_id: int, pledge_id: int | None,
-         lines: list[tuple[Account, Money, Money]], memo: str = "") -> LedgerTransaction | None:
+         lines: list[tuple[Account, Money, Money]], memo: str = "", *,
+         look_up: bool = True) -> LedgerTransaction | None:
     """Book one balanced transaction; ``lines`` are (account, debit, credit).
 
-    Returns None when ``source_key`` was booked already (nothing is booked twice).
+    Returns None when ``source_key`` was booked already (nothing is booked twice; the same
+    key posted twice before a flush fails on the unique ``source_key`` instead). With
+    ``look_up=False`` the caller's own state guarantees the event happens once (the
+    database's unique key still refuses a second posting), and no SELECT is spent.
     """
-    exists = db.session.scalar(sa.select(LedgerTransaction.id).where(
-        LedgerTransaction.source_key == source_key))
-    if exists is not None:
-        return None
+    if look_up:
+        with db.session.no_autoflush:  # no flush per posting: a batch flushes once
+            exists = db.session.scalar(sa.select(LedgerTransaction.id).where(
+                LedgerTransaction.source_key == source_key))
+        if exists is not None:
+            return None
     by_currency: dict[str, int] = {}
     entries = []
     for account, debit, credit in lines:
@@ -77,7 +83,11 @@ def post(kind: str, source_key: str, campaign_id: int, pledge_id: int | None,
 
 
 def post_charge(attempt) -> LedgerTransaction | None:
-    """A collected charge: cash at the processor, owed to the founder less the fees."""
+    """A collected charge: cash at the processor, owed to the founder less the fees.
+
+    Posted when the attempt becomes ``succeeded``, which its transition table allows once:
+    no look-up needed (two processes recording the same answer at once collide on the
+    unique key, and the second rolls back)."""
     amount = attempt.amount
     fees = fees_for(amount)
     zero = Money.zero(amount.currency)
@@ -86,7 +96,8 @@ def post_charge(attempt) -> LedgerTransaction | None:
         (Account.FOUNDER_PAYABLE, zero, amount - fees.total),
         (Account.PLATFORM_FEES, zero, fees.platform),
         (Account.PROCESSING_FEES, zero, fees.processing),
-    ], memo=f"Pledge {attempt.pledge_id} collected ({attempt.payment_intent_id})")
+    ], memo=f"Pledge {attempt.pledge_id} collected ({attempt.payment_intent_id})",
+        look_up=False)
 
 
 def balance(account: Account, currency: str, campaign_id: int | None = None) -> Money:

@@ -35,7 +35,7 @@ from crowdfund.payments.gateway import (
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.settlement import payouts, recovery, refunds, services
 from crowdfund.settlement.models import ChargeAttempt, ChargeStatus, Payout, Refund
-from crowdfund.supervision import FAILED, isolated
+from crowdfund.supervision import FAILED, isolated, resolved
 
 log = logging.getLogger("crowdfund.settlement")
 T = TypeVar("T")
@@ -153,21 +153,42 @@ class Settler:
         db.session.commit()
 
     def _charge_all(self, campaign_id: int, report: Report) -> None:
+        """Every active pledge charged once, ``batch`` at a time: the batch's attempts
+        committed in one transaction (step 1), the gateway calls made ``concurrency`` at a
+        time with no transaction open (step 2), their outcomes recorded in one transaction
+        (step 3). A run killed anywhere resumes: unfinished attempts are sent again with
+        their own keys."""
         after = 0
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
             while True:
                 ids = services.pledge_ids_to_charge(campaign_id, after, self.batch)
-                db.session.commit()
                 if not ids:
+                    db.session.commit()
                     return
-                for outcome in pool.map(self._charge_isolated, ids):
-                    report.add("error (see the settlement console)" if outcome is FAILED
-                               else outcome)
+                requests = services.begin_attempts(ids)
+                db.session.commit()
+                answers = pool.map(
+                    lambda request: self._call(self.gateway.charge_off_session, request.call)
+                    if request.call["customer_id"] and request.call["payment_method_id"]
+                    else InvalidRequest("No saved card for this pledge.", code="no_card"),
+                    requests)
+                results = {}
+                for request, answer in zip(requests, answers, strict=True):
+                    if answer is None:
+                        report.add("retry later")
+                    else:
+                        results[request.attempt_id] = answer
+                outcomes = services.record_outcomes(results) if results else {}
+                db.session.commit()
+                begun = {request.pledge_id for request in requests}
+                for pledge_id in ids:
+                    if pledge_id in outcomes:
+                        report.add(outcomes[pledge_id])
+                        resolved(self.app, "charge pledge", pledge_id)
+                    elif pledge_id not in begun:
+                        report.add("skipped")
                 after = ids[-1]
                 self._renew(campaign_id)
-
-    def _charge_isolated(self, pledge_id: int) -> str:
-        return isolated(self.app, "charge pledge", pledge_id, self._charge_one, pledge_id)
 
     def _charge_one(self, pledge_id: int, retry: bool = False) -> str:
         """Steps 1 to 3 for one pledge, each step's transaction committed before the next."""
@@ -179,13 +200,7 @@ class Settler:
                 return "skipped"
             # Everything the call needs, read before the commit: no transaction stays open
             # (on SQLite an open one would hold the write lock) during the network call.
-            request = dict(
-                amount=attempt.amount, customer_id=pledge.backer.payment_customer_id,
-                payment_method_id=pledge.payment_method_id,
-                metadata={"pledge_id": str(pledge.id), "campaign_id": str(pledge.campaign_id),
-                          "attempt": str(attempt.attempt_no)},
-                idempotency_key=attempt.idempotency_key,
-            )
+            request = services.charge_request(pledge, attempt)
             attempt_id = attempt.id
             db.session.commit()
             if not request["customer_id"] or not request["payment_method_id"]:

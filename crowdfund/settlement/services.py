@@ -217,11 +217,18 @@ def begin_attempt(pledge: Pledge, now: datetime | None = None, *,
     is too old for the gateway to replay (it becomes ``unknown`` and is left to
     reconciliation, never retried blindly).
     """
-    now = now or utcnow()
-    if (pledge.status is not P.ACTIVE) if not retry else not pledge.needs_payment:
-        return None
     attempts = db.session.scalars(sa.select(ChargeAttempt).where(
         ChargeAttempt.pledge_id == pledge.id).order_by(ChargeAttempt.attempt_no)).all()
+    attempt = _begin(pledge, attempts, now or utcnow(), retry)
+    db.session.flush()
+    return attempt
+
+
+def _begin(pledge: Pledge, attempts: list[ChargeAttempt], now: datetime,
+           retry: bool) -> ChargeAttempt | None:
+    """:func:`begin_attempt` given the pledge's attempts so far, in order (no flush)."""
+    if (pledge.status is not P.ACTIVE) if not retry else not pledge.needs_payment:
+        return None
     unfinished = [a for a in attempts if a.status is C.STARTED]
     if unfinished:
         attempt = unfinished[-1]
@@ -241,8 +248,81 @@ def begin_attempt(pledge: Pledge, now: datetime | None = None, *,
         amount_minor=pledge.amount_minor, currency=pledge.currency, status=C.STARTED,
     )
     db.session.add(attempt)
-    db.session.flush()
     return attempt
+
+
+def charge_request(pledge: Pledge, attempt: ChargeAttempt) -> dict:
+    """The arguments of ``gateway.charge_off_session`` for an attempt: everything the call
+    needs, read before the commit, so that no transaction stays open during the call."""
+    return dict(
+        amount=attempt.amount, customer_id=pledge.backer.payment_customer_id,
+        payment_method_id=pledge.payment_method_id,
+        metadata={"pledge_id": str(pledge.id), "campaign_id": str(pledge.campaign_id),
+                  "attempt": str(attempt.attempt_no)},
+        idempotency_key=attempt.idempotency_key,
+    )
+
+
+@dataclass(frozen=True)
+class ChargeRequest:
+    """One gateway call to make: which attempt, and the call's arguments."""
+
+    pledge_id: int
+    attempt_id: int
+    call: dict
+
+
+def begin_attempts(pledge_ids: list[int], now: datetime | None = None) -> list[ChargeRequest]:
+    """Step 1 for a batch of active pledges in one transaction: their rows locked and read
+    with their backers in one query, their attempts in another, the new attempts inserted
+    together. A pledge that raises is recorded and left out; the rest go on."""
+    now = now or utcnow()
+    pledges = db.session.scalars(
+        sa.select(Pledge).where(Pledge.id.in_(pledge_ids)).order_by(Pledge.id)
+        .options(joinedload(Pledge.backer).lazyload(User.verification))
+        .with_for_update(of=Pledge)).all()
+    attempts: dict[int, list[ChargeAttempt]] = {}
+    for attempt in db.session.scalars(sa.select(ChargeAttempt).where(
+            ChargeAttempt.pledge_id.in_(pledge_ids))
+            .order_by(ChargeAttempt.pledge_id, ChargeAttempt.attempt_no)):
+        attempts.setdefault(attempt.pledge_id, []).append(attempt)
+    begun: dict[int, tuple[Pledge, ChargeAttempt]] = {}
+
+    def one(pledge: Pledge) -> bool:
+        attempt = _begin(pledge, attempts.get(pledge.id, []), now, retry=False)
+        if attempt is not None:
+            begun[pledge.id] = (pledge, attempt)  # a chunk run again overwrites its entries
+        return attempt is not None
+
+    each_isolated("charge pledge", pledges, one)
+    db.session.flush()
+    return [ChargeRequest(pledge.id, attempt.id, charge_request(pledge, attempt))
+            for pledge, attempt in begun.values() if attempt in db.session]
+
+
+def record_outcomes(results: dict[int, PaymentIntentInfo | PaymentError],
+                    now: datetime | None = None) -> dict[int, str]:
+    """Step 3 for a batch (``{attempt id: gateway answer}``) in one transaction: attempts,
+    pledges, backers and rewards read in one query, receipts queued in one INSERT. Returns
+    ``{pledge id: outcome}``; a pledge that raised is recorded and left out."""
+    from crowdfund.notifications.outbox import batch
+
+    now = now or utcnow()
+    attempts = db.session.scalars(
+        sa.select(ChargeAttempt).where(ChargeAttempt.id.in_(list(results)))
+        .order_by(ChargeAttempt.id)
+        .options(joinedload(ChargeAttempt.pledge).options(
+            joinedload(Pledge.backer).lazyload(User.verification),
+            joinedload(Pledge.tier)))).all()
+    outcomes: dict[int, str] = {}
+
+    def one(attempt: ChargeAttempt) -> bool:
+        outcomes[attempt.pledge_id] = record_outcome(attempt, results[attempt.id], now)
+        return True
+
+    with batch():
+        each_isolated("charge pledge", attempts, one, key=lambda attempt: attempt.pledge_id)
+    return outcomes
 
 
 def latest_attempt(pledge_id: int) -> ChargeAttempt | None:
@@ -289,7 +369,6 @@ def record_outcome(attempt: ChargeAttempt, result: PaymentIntentInfo | PaymentEr
     charge_states.apply(attempt, to_charge)
     attempt.finished_at = now
     if to_charge is C.SUCCEEDED:
-        db.session.flush()
         post_charge(attempt)
     if pledge.status is not to_pledge and pledge_states.can(pledge.status, to_pledge):
         was_active = pledge.status is P.ACTIVE

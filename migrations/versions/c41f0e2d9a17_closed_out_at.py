@@ -1,5 +1,4 @@
-"""campaigns.closed_out_at: a close runs in short batches and resumes until every pledge
-was told (and released, if it failed)
+"""campaigns.closed_out_at: a close runs in short batches and resumes until done
 
 Revision ID: c41f0e2d9a17
 Revises: a8790d643f19

@@ -321,3 +321,40 @@ def test_a_close_killed_between_batches_resumes_and_tells_everyone_once(
             assert camp.status is S.FAILED and statuses == {P.RELEASED}
             assert claimed == [0, 0]  # every unit given back, once per tier and batch
             assert sorted(released) == sorted(made)  # one audit row per pledge
+
+
+def test_a_pledge_whose_charge_raises_is_recorded_and_the_batch_goes_on(
+        app, session, gw, settler, monkeypatch):
+    from crowdfund.supervision import JobFailure
+
+    campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=10_000)
+    made = [back(campaign, gw).id for _ in range(4)]
+    ended(campaign)
+    session.commit()
+    real = services.record_outcome
+    poisoned = made[1]
+
+    def record(attempt, result, now=None):
+        if attempt.pledge_id == poisoned:
+            raise RuntimeError("a corrupt row")
+        return real(attempt, result, now)
+
+    monkeypatch.setattr(services, "record_outcome", record)
+    report = settler.settle(campaign.id)
+    assert report.counts == {"succeeded": 3}
+    with app.app_context():
+        statuses = dict(db.session.execute(sa.select(Pledge.id, Pledge.status).where(
+            Pledge.campaign_id == campaign.id)).all())
+        assert [statuses[i] for i in made] == [P.COLLECTED, P.ACTIVE, P.COLLECTED, P.COLLECTED]
+        failure = db.session.scalar(sa.select(JobFailure))
+        assert (failure.job, failure.item) == ("charge pledge", str(poisoned))
+        assert "a corrupt row" in failure.last_error and failure.resolved_at is None
+        attempt = db.session.scalar(sa.select(ChargeAttempt).where(
+            ChargeAttempt.pledge_id == poisoned))
+        assert attempt.status is C.STARTED  # left to resume with its key
+    monkeypatch.setattr(services, "record_outcome", real)
+    report = settler.settle(campaign.id)
+    assert report.counts == {"succeeded": 1} and report.outcome == "funded: charged"
+    assert len(gw.payment_intents) == 4  # the resumed call was replayed, not a new charge
+    with app.app_context():
+        assert db.session.scalar(sa.select(JobFailure.resolved_at)) is not None
