@@ -229,6 +229,9 @@ class TestingConfig(BaseConfig):
     ARGON2_MEMORY_COST = 8
     ARGON2_PARALLELISM = 1
     PAYMENT_GATEWAY = "fake"
+    #: A GET that writes without saying so first fails (it would wait on nothing and fail
+    #: under load on SQLite): crowdfund.db._sqlite_begin.
+    SQLITE_STRICT_READS = True
     STRIPE_WEBHOOK_SECRET = "whsec_testing"  # noqa: S105 - tests only
 
 

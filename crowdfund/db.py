@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+log = logging.getLogger("crowdfund.db")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -126,13 +130,48 @@ def _sqlite_on_connect(dbapi_connection, connection_record):
     cursor.close()
 
 
-@event.listens_for(Engine, "begin")
-def _sqlite_begin_immediate(conn):
-    """SQLite: take the write lock at BEGIN so that no write can lose a race.
+#: Requests with these methods read only (a view that writes anyway says so first:
+#: ``crowdfund.locking.write_transaction``).
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
-    A deferred transaction that reads and then writes fails with "database is
-    locked" when another writer got there first; BEGIN IMMEDIATE instead waits
-    (busy_timeout) for its turn, so conditional updates are serialised.
+
+class WriteInReadTransaction(RuntimeError):
+    """A statement that writes, in a transaction begun as read-only (testing only)."""
+
+
+def _read_only_request() -> bool:
+    return (has_request_context() and request.method in READ_ONLY_METHODS
+            and not g.get("db_writes", False))
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn):
+    """SQLite: a writing transaction takes the write lock at BEGIN; a reading one none.
+
+    A deferred transaction that reads and then writes fails with "database is locked"
+    when another writer committed meanwhile (busy_timeout does not help it), so every
+    transaction that may write begins IMMEDIATE and waits its turn: that serialises
+    conditional updates. Reading requests (GET, HEAD) begin a plain, deferred
+    transaction instead, which in WAL mode never waits for a writer: pages stay fast
+    while a settlement or a big close writes. A GET that writes must say so before it
+    starts (``write_transaction``); in testing, a write in a reading transaction raises.
     """
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    if conn.dialect.name != "sqlite":
+        return
+    read_only = _read_only_request()
+    conn.info["sqlite_read_only"] = read_only
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _sqlite_no_write_in_read(conn, cursor, statement, parameters, context, executemany):
+    if not conn.info.get("sqlite_read_only") or not statement.lstrip().upper().startswith(
+            _WRITES):
+        return
+    if current_app.config.get("SQLITE_STRICT_READS"):
+        raise WriteInReadTransaction(
+            f"{request.method} {request.endpoint} writes in a read-only transaction: call "
+            "crowdfund.locking.write_transaction() (or use @writes_on_get) before it reads")
+    log.warning("%s %s writes in a read-only SQLite transaction (may fail when busy)",
+                request.method, request.endpoint)

@@ -12,6 +12,7 @@ writing transaction there holds the database's write lock from BEGIN.
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import g, has_request_context
 
 from crowdfund.extensions import db
 
@@ -35,3 +36,16 @@ def lock_key(namespace: str, key: str) -> None:
         return
     db.session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:ns), hashtext(:key))"),
                        {"ns": namespace, "key": key})
+
+
+def write_transaction() -> None:
+    """This request writes from here on, though its method reads (a GET that saves
+    something). SQLite begins reading requests' transactions without the write lock
+    (``crowdfund.db._sqlite_begin``); this ends such a transaction if one is open (it
+    wrote nothing) so that the next one takes the lock at BEGIN. Objects loaded so far
+    are read again when next used. Elsewhere, and on PostgreSQL, nothing changes."""
+    if not has_request_context() or g.get("db_writes", False):
+        return
+    g.db_writes = True
+    if db.session().in_transaction() and db.session.connection().info.get("sqlite_read_only"):
+        db.session.commit()

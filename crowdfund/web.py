@@ -14,6 +14,7 @@ from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.forms import MAX_INT
+from crowdfund.locking import write_transaction
 
 #: Page numbers past this are not pages anyone reaches by clicking.
 MAX_PAGE = 100_000
@@ -84,6 +85,18 @@ def redirect_next(default_endpoint: str, **values):
 
 def client_ip() -> str:
     return (request.remote_addr or "unknown")[:45]
+
+
+def writes_on_get(view):
+    """A GET view that writes (it makes a SetupIntent and saves its id, say): its
+    transaction takes SQLite's write lock like a POST's (see ``crowdfund.db``)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        write_transaction()
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 def operator_required(view):

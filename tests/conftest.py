@@ -43,10 +43,10 @@ def _on_postgres() -> bool:
 
 def pytest_collection_modifyitems(config, items):
     """``postgres_only`` tests (races SQLite cannot have) run in the PostgreSQL pass of
-    ``make test`` only; on SQLite they are deselected, not skipped."""
-    if _on_postgres():
-        return
-    kept = [item for item in items if item.get_closest_marker("postgres_only") is None]
+    ``make test`` only; on SQLite they are deselected, not skipped (and ``sqlite_only``
+    ones, about SQLite's own locking, the other way round)."""
+    other = "sqlite_only" if _on_postgres() else "postgres_only"
+    kept = [item for item in items if item.get_closest_marker(other) is None]
     if len(kept) != len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in kept])
         items[:] = kept

@@ -11,6 +11,7 @@ from crowdfund.auth.models import User
 from crowdfund.campaigns.queries import public_campaigns_of
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db, login_manager
+from crowdfund.locking import write_transaction
 from crowdfund.web import client_ip, form_error, is_safe_next, redirect_next
 
 
@@ -34,6 +35,7 @@ def _touch_session(response):
     session_id = g.pop("touch_session_id", None)
     if session_id is not None and response.status_code < 500:
         db.session.rollback()  # whatever the view left uncommitted is not ours to commit
+        write_transaction()  # a GET's transaction reads only (SQLite: no write lock)
         services.touch_session(session_id)
         db.session.commit()
     return response

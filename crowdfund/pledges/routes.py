@@ -16,7 +16,7 @@ from crowdfund.payments.gateway import PaymentError
 from crowdfund.pledges import services
 from crowdfund.pledges.forms import NO_REWARD, ConfirmCardForm, PledgeForm
 from crowdfund.pledges.models import Pledge
-from crowdfund.web import form_error, run_action
+from crowdfund.web import form_error, run_action, writes_on_get
 
 bp = Blueprint("pledges", __name__, cli_group="pledges")
 
@@ -79,6 +79,7 @@ def new(slug: str):
 
 @bp.get("/pledges/<int:pledge_id>/card")
 @login_required
+@writes_on_get  # makes (and saves) the SetupIntent the card form confirms
 def card(pledge_id: int):
     """Save a card: for a new pledge, or to replace the card of an active one."""
     pledge = own_pledge(pledge_id)
@@ -206,6 +207,7 @@ def _after_payment(pledge_id: int, outcome: str):
 
 @bp.get("/pledges/<int:pledge_id>/pay")
 @login_required
+@writes_on_get  # makes (and saves) the SetupIntent for another card
 def pay(pledge_id: int):
     """The fix page: complete 3-D Secure, retry the saved card, or pay with another."""
     from crowdfund.settlement.recovery import fix_deadline, waiting_authentication
