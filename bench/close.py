@@ -11,7 +11,10 @@ then every pledge is charged once: the full settle). Each is settled by the real
 so that what is measured is our code alone. It prints for each run: pledges/s, the
 process's peak resident memory, and the longest database transaction it held. Then the
 ratios issue 12 sets goals for: peak memory at the largest size over the smallest
-(<= 1.2), the longest transaction (<= 1 s), full settle >= 500 pledges/s.
+(<= 1.2), the longest transaction (<= 1 s), full settle >= 500 pledges/s. Meanwhile a
+visitor reads the home page and the campaign's page in this process, one request after
+another: their p99 latency (goal < 0.5 s while a 100k-pledge campaign closes on SQLite)
+and how many answered 5xx (goal none).
 
 SQLite in a temporary folder unless ``--database-url`` (its schema is dropped and made
 again for every run).
@@ -152,6 +155,24 @@ def child(url: str, campaign_id: int) -> None:
                       "transactions": longest[1], "report": report.describe()}))
 
 
+def read_while(app, proc: subprocess.Popen) -> tuple[list[float], int, int, object]:
+    """A visitor reading the home page and the campaign's page, one request after the
+    other, for as long as ``proc`` runs: each request's seconds, how many were 5xx, and
+    the child's exit status and resource usage (``wait4``: its own peak memory)."""
+    client = app.test_client()
+    seconds, errors = [], 0
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            return seconds, errors, status, usage
+        for path in ("/", "/campaigns/bench"):
+            started = time.perf_counter()
+            code = client.get(path).status_code
+            seconds.append(time.perf_counter() - started)
+            errors += code >= 500
+        time.sleep(0.05)
+
+
 def run(url: str, n: int, funded: bool) -> dict:
     app = app_for(url)
     fresh_schema(app)
@@ -160,14 +181,18 @@ def run(url: str, n: int, funded: bool) -> dict:
         proc = subprocess.Popen(  # noqa: S603 - this script
             [sys.executable, __file__, "--child", str(campaign_id), "--database-url", url],
             cwd=ROOT, stdout=out, stderr=err, text=True)
-        _, status, usage = os.wait4(proc.pid, 0)
+        latencies, errors, status, usage = read_while(app, proc)
         out.seek(0)
         err.seek(0)
         if os.waitstatus_to_exitcode(status) != 0:
             raise SystemExit(f"settling failed:\n{err.read()[-3000:]}")
         row = json.loads(out.read().strip().splitlines()[-1])
+    latencies.sort()
     row.update(pledges=n, outcome="funded" if funded else "failed",
-               peak_mib=usage.ru_maxrss / 1024, per_s=n / row["seconds"])
+               peak_mib=usage.ru_maxrss / 1024, per_s=n / row["seconds"],
+               reader_p99=latencies[int(len(latencies) * 0.99)] if latencies else 0.0,
+               reader_max=latencies[-1] if latencies else 0.0, reader_5xx=errors,
+               reads=len(latencies))
     return row
 
 
@@ -191,7 +216,7 @@ def main() -> None:
     engine = url.split(":", 1)[0].split("+", 1)[0]
     print(f"deadline of one campaign on {engine}, gateway answering at once")
     print(f"{'outcome':>8} {'pledges':>8} {'seconds':>8} {'pledges/s':>10} {'peak MiB':>9} "
-          f"{'longest txn s':>14}")
+          f"{'longest txn s':>14} {'reads':>6} {'read p99 s':>11} {'5xx':>4}")
     rows = []
     for funded in (False, True):
         for n in sizes:
@@ -201,7 +226,8 @@ def main() -> None:
             row = run(url, n, funded)
             rows.append(row)
             print(f"{row['outcome']:>8} {n:>8} {row['seconds']:>8.1f} {row['per_s']:>10.0f} "
-                  f"{row['peak_mib']:>9.1f} {row['longest_txn']:>14.3f}   ({row['report']})",
+                  f"{row['peak_mib']:>9.1f} {row['longest_txn']:>14.3f} {row['reads']:>6} "
+                  f"{row['reader_p99']:>11.3f} {row['reader_5xx']:>4}   ({row['report']})",
                   flush=True)
     small, large = sizes[0], sizes[-1]
     for outcome in ("failed", "funded"):
@@ -211,7 +237,9 @@ def main() -> None:
               f"{by_n[large]['peak_mib'] / by_n[small]['peak_mib']:.2f} (goal <= 1.2); "
               f"longest transaction {max(r['longest_txn'] for r in by_n.values()):.2f} s "
               f"(goal <= 1); {min(r['per_s'] for r in by_n.values()):.0f} pledges/s"
-              + (" (goal >= 500)" if outcome == "funded" else ""))
+              + (" (goal >= 500)" if outcome == "funded" else "")
+              + f"; a reader meanwhile: p99 {max(r['reader_p99'] for r in by_n.values()):.3f} s "
+              f"(goal < 0.5), {sum(r['reader_5xx'] for r in by_n.values())} 5xx (goal 0)")
 
 
 if __name__ == "__main__":

@@ -39,6 +39,8 @@ from crowdfund.supervision import FAILED, isolated, resolved
 
 log = logging.getLogger("crowdfund.settlement")
 T = TypeVar("T")
+#: Outcomes recorded per transaction: short enough never to hold SQLite's lock for long.
+RECORD_CHUNK = 100
 
 
 def worker_name() -> str:
@@ -178,8 +180,12 @@ class Settler:
                         report.add("retry later")
                     else:
                         results[request.attempt_id] = answer
-                outcomes = services.record_outcomes(results) if results else {}
-                db.session.commit()
+                outcomes: dict[int, str] = {}
+                attempt_ids = list(results)
+                for start in range(0, len(attempt_ids), RECORD_CHUNK):  # short transactions
+                    outcomes.update(services.record_outcomes(
+                        {a: results[a] for a in attempt_ids[start:start + RECORD_CHUNK]}))
+                    db.session.commit()
                 begun = {request.pledge_id for request in requests}
                 for pledge_id in ids:
                     if pledge_id in outcomes:
