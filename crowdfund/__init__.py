@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from crowdfund import pagecache
 from crowdfund.config import ConfigError, config_for
 
 
@@ -43,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_template_helpers(app)
     register_commands(app)
     register_security_headers(app)
+    pagecache.init_app(app)
     return app
 
 

@@ -76,6 +76,11 @@ class BaseConfig:
     #: plain HTTP to this site for a year. None: not sent (development and tests).
     STRICT_TRANSPORT_SECURITY: str | None = "max-age=31536000; includeSubDomains"
 
+    #: Public pages (``@public_page``) kept this many seconds for anonymous visitors, per
+    #: process (crowdfund/pagecache.py); 0 turns it off. At most PAGE_CACHE_ENTRIES URLs.
+    PAGE_CACHE_SECONDS = 5
+    PAGE_CACHE_ENTRIES = 500
+
     # Campaign policy (DOMAIN.md).
     CAMPAIGN_MIN_DAYS = 1
     CAMPAIGN_MAX_DAYS = 60
@@ -175,7 +180,8 @@ class BaseConfig:
         if proxies := os.environ.get("PROXY_COUNT"):
             values["PROXY_COUNT"] = int(proxies)
         for name, kind in (("SETTLE_REQUESTS_PER_SECOND", float), ("SETTLE_CONCURRENCY", int),
-                           ("SETTLE_BATCH", int), ("SMTP_PORT", int), ("PLATFORM_FEE_BPS", int),
+                           ("SETTLE_BATCH", int), ("PAGE_CACHE_SECONDS", float),
+                           ("SMTP_PORT", int), ("PLATFORM_FEE_BPS", int),
                            ("PROCESSING_FEE_BPS", int), ("PROCESSING_FEE_FIXED_MINOR", int)):
             if os.environ.get(name):
                 values[name] = kind(os.environ[name])
@@ -232,6 +238,8 @@ class TestingConfig(BaseConfig):
     #: A GET that writes without saying so first fails (it would wait on nothing and fail
     #: under load on SQLite): crowdfund.db._sqlite_begin.
     SQLITE_STRICT_READS = True
+    #: Off, so that a test sees what it just wrote; tests of the cache turn it on.
+    PAGE_CACHE_SECONDS = 0
     STRIPE_WEBHOOK_SECRET = "whsec_testing"  # noqa: S105 - tests only
 
 

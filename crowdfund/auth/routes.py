@@ -12,6 +12,7 @@ from crowdfund.campaigns.queries import public_campaigns_of
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db, login_manager
 from crowdfund.locking import write_transaction
+from crowdfund.pagecache import public_page
 from crowdfund.web import client_ip, form_error, is_safe_next, redirect_next
 
 
@@ -148,6 +149,7 @@ def profile():
 
 
 @bp.route("/founders/<int:user_id>")
+@public_page
 def founder(user_id: int):
     person = db.session.get(User, user_id)
     if person is None:
@@ -163,5 +165,6 @@ def founder(user_id: int):
     deliveries = {c.id: delivery_of(c) for c in campaigns if c.status in FUNDED_STATUSES}
     return render_template("auth/founder.html", person=person, campaigns=campaigns,
                            totals=totals_for(campaigns), deliveries=deliveries,
-                           following=follows_founder(current_user, person), form=ConfirmForm())
+                           following=follows_founder(current_user, person),
+                           form=ConfirmForm() if current_user.is_authenticated else None)
 

@@ -12,6 +12,7 @@ from crowdfund.campaigns import bp
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.queries import outcome_of, totals_of
 from crowdfund.extensions import db
+from crowdfund.pagecache import public_page
 
 
 def can_view(campaign: Campaign) -> bool:
@@ -72,13 +73,17 @@ def render_campaign_page(campaign: Campaign, *, preview: bool = False, comment_f
     from crowdfund.community.updates import can_read, updates_of
 
     threads, commenting_backers = threads_of(campaign)
+    signed_in = current_user.is_authenticated
     funded = campaign.status in FUNDED_STATUSES
     return render_template("campaigns/show.html", campaign=campaign, totals=totals_of(campaign),
                            updates=updates_of(campaign),
                            reads_backer_updates=can_read(current_user, campaign),
                            threads=threads, commenting_backers=commenting_backers,
-                           comment_form=comment_form or CommentForm(), report_form=ReportForm(),
-                           moderation_form=ModerationForm(),
+                           # Forms (and their CSRF tokens) for signed-in people only: the
+                           # anonymous page is the same for everyone (crowdfund.pagecache).
+                           comment_form=comment_form or (CommentForm() if signed_in else None),
+                           report_form=ReportForm() if signed_in else None,
+                           moderation_form=ModerationForm() if signed_in else None,
                            following=following.follows_campaign(current_user, campaign),
                            followers=following.follower_count(campaign),
                            funding_chart=charts.funding_chart(campaign) if campaign.is_public
@@ -92,6 +97,7 @@ def render_campaign_page(campaign: Campaign, *, preview: bool = False, comment_f
 
 
 @bp.get("/campaigns/<slug>")
+@public_page
 def show(slug: str):
     campaign = db.session.scalar(sa.select(Campaign).where(Campaign.slug == slug))
     if campaign is None or not can_view(campaign):

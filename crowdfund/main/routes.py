@@ -11,11 +11,13 @@ from crowdfund.campaigns.queries import SORTS, category_counts, discover, totals
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.extensions import db
 from crowdfund.main import bp
+from crowdfund.pagecache import public_page
 from crowdfund.uploads import upload_root
 from crowdfund.web import MAX_PAGE, int_arg, text_arg
 
 
 @bp.get("/")
+@public_page
 def index():
     sections = {
         key: discover(sort=key, per_page=4, count=False).items
@@ -33,6 +35,7 @@ def index():
 
 @bp.get("/discover")
 @bp.get("/discover/<category>")
+@public_page
 def discover_page(category: str | None = None):
     if category is not None and category not in CATEGORIES:
         abort(404)

@@ -1,0 +1,90 @@
+"""Public pages kept a few seconds for anonymous visitors, never for anyone else."""
+
+import pytest
+
+from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.pagecache import PageStore
+from tests.factories import count_queries, make_campaign, make_pledge, make_user
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(app, monkeypatch):
+    """The page cache on (5 s, as in production), on a clock the test moves."""
+    clock = Clock()
+    monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 5)
+    monkeypatch.setitem(app.extensions, "page_cache", PageStore(3, clock))
+    return clock
+
+
+@pytest.fixture
+def live(session):
+    campaign = make_campaign(status=CampaignStatus.LIVE, title="Solar kettle")
+    session.commit()
+    return campaign
+
+
+def test_an_anonymous_visitor_gets_the_kept_page_until_it_is_five_seconds_old(
+        app, client, session, clock, live):
+    page = f"/campaigns/{live.slug}"
+    first = client.get(page)
+    assert first.status_code == 200 and "Set-Cookie" not in first.headers
+    with count_queries(app) as queries:
+        kept = client.get(page)
+    assert queries == [] and kept.data == first.data  # no query, no template
+    assert kept.headers["Content-Security-Policy"] and "Cookie" in kept.headers["Vary"]
+    make_pledge(live, amount_minor=123_400)
+    session.commit()
+    assert "$1,234" not in client.get(page).get_data(as_text=True)  # still the kept page
+    clock.now += 5
+    assert "$1,234" in client.get(page).get_data(as_text=True)  # a new pledge shows
+
+
+def test_signed_in_people_never_get_the_kept_page(app, client, auth, session, clock, live):
+    page = f"/campaigns/{live.slug}"
+    client.get(page)  # kept for anonymous visitors
+    backer = make_user(name="Grace Backer")
+    session.commit()
+    auth.login_as(backer)
+    mine = client.get(page).get_data(as_text=True)
+    assert "Grace Backer" in mine and "Follow" in mine and "Sign in to follow" not in mine
+    client.get("/")  # a signed-in page is not kept for the anonymous either
+    auth.logout()
+    client.get("/")  # the flashed "signed out" message
+    assert "Grace Backer" not in client.get("/").get_data(as_text=True)
+
+
+def test_a_waiting_message_is_shown_not_a_kept_page(app, client, auth, session, clock, live):
+    client.get("/")  # kept
+    user = make_user()
+    session.commit()
+    auth.login_as(user)
+    response = client.post("/logout", follow_redirects=True)
+    assert "You are signed out." in response.get_data(as_text=True)
+
+
+def test_shared_links_record_their_source_and_errors_are_not_kept(
+        app, client, session, clock, live):
+    page = f"/campaigns/{live.slug}"
+    client.get(page)  # kept
+    response = client.get(f"{page}?ref=newsletter")
+    assert "Set-Cookie" in response.headers  # the view ran: the source is in the session
+    with client.session_transaction() as browser:
+        assert browser["refs"] == {str(live.id): "newsletter"}
+    with count_queries(app) as queries:
+        assert client.get("/campaigns/no-such-campaign").status_code == 404
+        assert client.get("/campaigns/no-such-campaign").status_code == 404
+    assert len(queries) >= 2  # both reached the database
+
+
+def test_odd_urls_cannot_grow_the_cache(app, client, session, clock, live):
+    for n in range(10):
+        assert client.get(f"/discover?q=kettle{n}").status_code == 200
+    assert len(app.extensions["page_cache"]._pages) == 3
