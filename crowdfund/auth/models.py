@@ -38,7 +38,7 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     verification: Mapped[IdentityVerification | None] = relationship(
         back_populates="user", foreign_keys="IdentityVerification.user_id", uselist=False,
-        lazy="selectin",
+        lazy="select",  # read when shown (a badge), not with every user load
     )
 
     #: The token of the signed-in session this object was loaded for (not a column): what

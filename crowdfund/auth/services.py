@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from crowdfund.auth import passwords
 from crowdfund.auth.models import (
@@ -202,7 +203,8 @@ def session_user(token: str, now: datetime | None = None) -> tuple[User, int | N
         return None
     now = now or utcnow()
     row = db.session.scalar(sa.select(UserSession).where(
-        UserSession.token_hash == _token_hash(token), UserSession.revoked_at.is_(None)))
+        UserSession.token_hash == _token_hash(token), UserSession.revoked_at.is_(None))
+        .options(joinedload(UserSession.user)))  # one query per request for both
     if row is None or row.last_seen_at < now - cfg["REMEMBER_COOKIE_DURATION"]:
         return None
     user = row.user

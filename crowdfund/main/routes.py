@@ -7,7 +7,7 @@ from flask import abort, render_template, request, send_from_directory
 
 from crowdfund.campaigns.categories import CATEGORIES
 from crowdfund.campaigns.models import Campaign
-from crowdfund.campaigns.queries import SORTS, category_counts, discover, totals_for
+from crowdfund.campaigns.queries import CARD_LOADS, SORTS, category_counts, discover, totals_for
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.extensions import db
 from crowdfund.main import bp
@@ -25,7 +25,7 @@ def index():
     }
     picks = list(db.session.scalars(
         sa.select(Campaign).where(Campaign.status == CampaignStatus.LIVE,
-                                  Campaign.staff_pick.is_(True)).limit(4)
+                                  Campaign.staff_pick.is_(True)).limit(4).options(*CARD_LOADS)
     ))
     shown = {c.id: c for items in [*sections.values(), picks] for c in items}
     return render_template("main/index.html", sections=sections, sort_labels=SORTS,

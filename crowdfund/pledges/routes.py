@@ -37,16 +37,21 @@ def _choice(form: PledgeForm, campaign: Campaign):
     return form.chosen_tier(), amount, (form.destination.data or None)
 
 
+def _already_backing(pledge_id: int):
+    flash("You already back this campaign; you can change your pledge here.", "info")
+    return redirect(url_for("pledges.edit", pledge_id=pledge_id))
+
+
 @bp.route("/campaigns/<slug>/pledge", methods=["GET", "POST"])
 @login_required
 def new(slug: str):
     campaign = public_campaign(slug)
     if campaign.kind.value == "equity":
         return redirect(url_for("equity.invest", slug=slug))
-    existing = services.open_pledge_of(current_user, campaign)
-    if existing is not None and existing.status.value == "active":
-        flash("You already back this campaign; you can change your pledge here.", "info")
-        return redirect(url_for("pledges.edit", pledge_id=existing.id))
+    if request.method == "GET":  # a POST learns it from the service (AlreadyBacking)
+        existing = services.open_pledge_of(current_user, campaign)
+        if existing is not None and existing.status.value == "active":
+            return _already_backing(existing.id)
     form = PledgeForm(campaign)
     if request.method == "GET":
         chosen = request.args.get("tier", NO_REWARD)
@@ -63,7 +68,7 @@ def new(slug: str):
                                                ref=ref_for(campaign))
             except services.AlreadyBacking as exc:
                 db.session.rollback()
-                return redirect(url_for("pledges.edit", pledge_id=exc.pledge_id))
+                return _already_backing(exc.pledge_id)
             except DomainError as exc:
                 db.session.rollback()
                 form_error(form, exc)

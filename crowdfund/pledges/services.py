@@ -199,9 +199,14 @@ def open_pending(backer: User, campaign: Campaign, result: Quote, now: datetime,
                                  existing.id)
         _end(existing, P.CANCELLED, actor=backer, reason="Replaced by a new pledge")
         db.session.flush()
-    release_abandoned(now, campaign_id=campaign.id)
-    if tier is not None and not claim_unit(tier.id):
+    if tier is not None and tier.sold_out and not release_abandoned(now, campaign_id=campaign.id):
+        # Sold out as read: refused before writing anything (the conditional UPDATE below
+        # stays the rule when it is not).
         raise TierSoldOut(f"“{tier.title}” is sold out.", field="tier")
+    if tier is not None and not claim_unit(tier.id):
+        # Units held by attempts whose card never came may free it up; only then looked for.
+        if not (release_abandoned(now, campaign_id=campaign.id) and claim_unit(tier.id)):
+            raise TierSoldOut(f"“{tier.title}” is sold out.", field="tier")
     pledge = Pledge(
         campaign_id=campaign.id, backer_id=backer.id, tier_id=tier.id if tier else None,
         status=P.PENDING, amount_minor=result.total.amount,

@@ -349,3 +349,18 @@ def test_card_confirmed_after_the_pledge_expired_is_refused(session, live, gw):
         services.confirm_card(pledge, gw)
     assert pledge.status is P.CANCELLED and pledge.payment_method_id is None
     assert session.get(RewardTier, tier.id).claimed == 0
+
+
+def test_a_pledge_for_a_sold_out_reward_is_refused_before_any_write(app, session, live):
+    from tests.factories import count_queries
+
+    campaign, tier, _ = live
+    for _ in range(3):
+        services.start_pledge(make_user(), campaign, tier, usd("25"), None)
+    late = make_user()
+    session.flush()
+    with count_queries(app) as statements, pytest.raises(services.TierSoldOut):
+        services.start_pledge(late, campaign, tier, usd("25"), None)
+    writes = [s for s in statements if s.lstrip().upper().startswith(
+        ("INSERT", "UPDATE", "DELETE", "SAVEPOINT"))]
+    assert writes == []  # the 500-way race: losers cost a couple of reads
