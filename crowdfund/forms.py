@@ -140,6 +140,13 @@ def choices(pairs) -> list[SelectChoice]:
 
 
 @lru_cache(maxsize=8)
+def country_select_choices(locale: str = "en_US") -> tuple[SelectChoice, ...]:
+    """``country_choices`` after a blank "—", as select choices: built once (a pledge form
+    is made on every pledge POST)."""
+    return tuple(choices([("", "—"), *country_choices(locale)]))
+
+
+@lru_cache(maxsize=8)
 def country_choices(locale: str = "en_US") -> tuple[tuple[str, str], ...]:
     """ISO 3166 alpha-2 countries by name (Babel's territory list, regions left out); built
     once per locale and process (it was 28% of a pledge POST)."""

@@ -6,7 +6,7 @@ from wtforms import HiddenField, RadioField, SelectField
 from wtforms.validators import InputRequired, Optional
 
 from crowdfund.campaigns.models import Campaign
-from crowdfund.forms import AmountField, BaseForm, choices, country_choices
+from crowdfund.forms import AmountField, BaseForm, choices, country_select_choices
 
 NO_REWARD = "none"
 
@@ -28,7 +28,7 @@ class PledgeForm(BaseForm):
         options += [(str(t.id), f"{t.title} — {t.minimum.format()} or more") for t in
                     campaign.tiers]
         self.tier.choices = choices(options)
-        self.destination.choices = choices([("", "—"), *country_choices()])
+        self.destination.choices = country_select_choices()
 
     def chosen_tier(self):
         """The selected tier object, or None for no reward."""
