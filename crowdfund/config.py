@@ -140,6 +140,9 @@ class BaseConfig:
 
     # Community. At most this many comments per user in the window (replies included).
     COMMENT_RATE_LIMIT = (5, timedelta(minutes=10))
+    #: The newest threads shown on the campaign page; the rest on its comments page.
+    COMMENT_THREADS_ON_CAMPAIGN_PAGE = 10
+    COMMENT_THREADS_PER_PAGE = 50
     #: Followers hear that a campaign is about to end this long before its deadline.
     ENDING_SOON_NOTICE = timedelta(hours=48)
     #: Backers whose saved card expires before the deadline are asked to replace it this

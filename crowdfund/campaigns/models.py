@@ -109,6 +109,10 @@ class Campaign(TimestampMixin, db.Model):
         return self.status in PUBLIC_STATUSES
 
     @property
+    def is_equity(self) -> bool:
+        return self.kind is CampaignKind.EQUITY
+
+    @property
     def is_live(self) -> bool:
         return self.status is CampaignStatus.LIVE
 

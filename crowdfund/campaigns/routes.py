@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
-from flask import abort, render_template, request, session
+from flask import abort, current_app, render_template, request, session
 from flask_login import current_user
 
 from crowdfund.campaigns import bp
@@ -72,13 +72,14 @@ def render_campaign_page(campaign: Campaign, *, preview: bool = False, comment_f
     from crowdfund.community.forms import CommentForm, ModerationForm, ReportForm
     from crowdfund.community.updates import can_read, updates_of
 
-    threads, commenting_backers = threads_of(campaign)
+    threads = threads_of(campaign,
+                         per_page=current_app.config["COMMENT_THREADS_ON_CAMPAIGN_PAGE"])
     signed_in = current_user.is_authenticated
     funded = campaign.status in FUNDED_STATUSES
     return render_template("campaigns/show.html", campaign=campaign, totals=totals_of(campaign),
                            updates=updates_of(campaign),
                            reads_backer_updates=can_read(current_user, campaign),
-                           threads=threads, commenting_backers=commenting_backers,
+                           threads=threads,
                            # Forms (and their CSRF tokens) for signed-in people only: the
                            # anonymous page is the same for everyone (crowdfund.pagecache).
                            comment_form=comment_form or (CommentForm() if signed_in else None),

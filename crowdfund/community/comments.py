@@ -60,21 +60,58 @@ def _backer_ids(campaign: Campaign, user_ids: set[int]) -> set[int]:
         Pledge.backer_id.in_(user_ids))))
 
 
-def threads_of(campaign: Campaign) -> tuple[list[Thread], set[int]]:
-    """Threads newest first, and which authors back the campaign (for the "backer" mark)."""
-    rows = list(db.session.scalars(sa.select(Comment).options(selectinload(Comment.author))
-                                   .where(Comment.campaign_id == campaign.id)
-                                   .order_by(Comment.created_at, Comment.id)))
-    threads: dict[int, Thread] = {}
-    for row in rows:
-        if row.parent_id is None:
-            threads[row.id] = Thread(row)
-    for row in rows:
-        if row.parent_id is not None and row.parent_id in threads:
+@dataclass
+class Threads:
+    """One page of a campaign's threads, newest first."""
+
+    items: list[Thread]
+    #: Authors among them who back the campaign (for the "backer" mark).
+    backers: set[int]
+    #: Threads in all, and which page of ``per_page`` this is.
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def threads_of(campaign: Campaign, *, page: int = 1, per_page: int | None = None) -> Threads:
+    """A page of threads, newest first, each with its replies (oldest first): a constant
+    number of queries and rows whatever the campaign's comments (the campaign page shows
+    the newest few, its comments page the rest)."""
+    per_page = per_page or current_app.config["COMMENT_THREADS_PER_PAGE"]
+    top = (sa.select(Comment).where(Comment.campaign_id == campaign.id,
+                                    Comment.parent_id.is_(None))
+           .order_by(Comment.created_at.desc(), Comment.id.desc()))
+    firsts = list(db.session.scalars(top.options(selectinload(Comment.author))
+                                     .limit(per_page).offset((page - 1) * per_page)))
+    threads = {row.id: Thread(row) for row in firsts}
+    if threads:
+        for row in db.session.scalars(
+                sa.select(Comment).where(Comment.parent_id.in_(list(threads)))
+                .options(selectinload(Comment.author))
+                .order_by(Comment.created_at, Comment.id)):
             threads[row.parent_id].replies.append(row)
-    backers = _backer_ids(campaign, {row.author_id for row in rows})
-    return sorted(threads.values(), key=lambda t: (t.comment.created_at, t.comment.id),
-                  reverse=True), backers
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Comment).where(
+        Comment.campaign_id == campaign.id, Comment.parent_id.is_(None))) \
+        if len(firsts) == per_page or page > 1 else len(firsts)
+    authors = {c.author_id for t in threads.values() for c in [t.comment, *t.replies]}
+    return Threads(list(threads.values()), _backer_ids(campaign, authors), total, page,
+                   per_page)
+
+
+def page_of(comment: Comment) -> int | None:
+    """Where a comment's thread is: None on the campaign page (among the newest threads),
+    or its page on the comments page."""
+    first = db.session.get(Comment, comment.parent_id) if comment.parent_id else comment
+    newer = db.session.scalar(sa.select(sa.func.count()).select_from(Comment).where(
+        Comment.campaign_id == first.campaign_id, Comment.parent_id.is_(None),
+        sa.tuple_(Comment.created_at, Comment.id) > (first.created_at, first.id)))
+    if newer < current_app.config["COMMENT_THREADS_ON_CAMPAIGN_PAGE"]:
+        return None
+    return newer // current_app.config["COMMENT_THREADS_PER_PAGE"] + 1
 
 
 def _check_rate(author: User, now: datetime) -> None:

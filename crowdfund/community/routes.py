@@ -2,24 +2,48 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.routes import public_campaign, render_campaign_page
 from crowdfund.community import comments, following
-from crowdfund.community.forms import CommentForm, ReportForm
+from crowdfund.community.forms import CommentForm, ModerationForm, ReportForm
 from crowdfund.community.models import Comment
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
-from crowdfund.web import form_error, run_action
+from crowdfund.pagecache import public_page
+from crowdfund.web import MAX_PAGE, form_error, int_arg, run_action
 
 bp = Blueprint("community", __name__)
 
 
 def _back_to(campaign: Campaign, anchor: str = "comments"):
     return redirect(url_for("campaigns.show", slug=campaign.slug) + f"#{anchor}")
+
+
+def _back_to_comment(comment: Comment):
+    """Where the comment shows: the campaign page (newest threads) or its comments page."""
+    page = comments.page_of(comment)
+    if page is None:
+        return _back_to(comment.campaign, f"comment-{comment.id}")
+    return redirect(url_for("community.comments_page", slug=comment.campaign.slug, page=page)
+                    + f"#comment-{comment.id}")
+
+
+@bp.get("/campaigns/<slug>/comments")
+@public_page
+def comments_page(slug: str):
+    """Every thread of a campaign, newest first, a page at a time."""
+    campaign = public_campaign(slug)
+    signed_in = current_user.is_authenticated
+    return render_template(
+        "campaigns/comments.html", campaign=campaign, comments_page=True,
+        threads=comments.threads_of(campaign, page=int_arg("page", 1, high=MAX_PAGE)),
+        comment_form=CommentForm() if signed_in else None,
+        report_form=ReportForm() if signed_in else None,
+        moderation_form=ModerationForm() if signed_in else None)
 
 
 @bp.post("/campaigns/<slug>/comments")
@@ -39,7 +63,7 @@ def post_comment(slug: str):
             return render_campaign_page(campaign, comment_form=form), exc.status_code
         db.session.commit()
         flash("Your reply is posted." if parent_id else "Your comment is posted.", "success")
-        return _back_to(campaign, f"comment-{comment.id}")
+        return _back_to_comment(comment)
     return render_campaign_page(campaign, comment_form=form), 400
 
 
@@ -49,14 +73,13 @@ def report(comment_id: int):
     comment = db.session.get(Comment, comment_id)
     if comment is None or not comment.campaign.is_public:
         abort(404)
-    campaign = comment.campaign
     form = ReportForm()
     if not form.validate_on_submit():
         flash("Tell us what is wrong with the comment.", "error")
     else:
         run_action(lambda: comments.report(comment, current_user, form.reason.data),
                    "Thank you: our moderators will look at it.")
-    return _back_to(campaign, f"comment-{comment.id}")
+    return _back_to_comment(comment)
 
 
 @bp.post("/campaigns/<slug>/<any(follow, unfollow):action>")

@@ -180,3 +180,39 @@ def test_rate_limit_per_user(app, client, auth, session):
         assert comments.post_comment(campaign, chatty, "Later on", now=later).id
     finally:
         app.config["COMMENT_RATE_LIMIT"] = (5, timedelta(minutes=10))
+
+
+def test_the_campaign_page_shows_the_newest_threads_and_the_comments_page_the_rest(
+        app, client, auth, session, monkeypatch):
+    monkeypatch.setitem(app.config, "COMMENT_THREADS_ON_CAMPAIGN_PAGE", 2)
+    monkeypatch.setitem(app.config, "COMMENT_THREADS_PER_PAGE", 3)
+    campaign = make_campaign(status=CampaignStatus.LIVE)
+    author = make_user()
+    start = utcnow() - timedelta(hours=1)
+    made = []
+    for i in range(7):  # thread 0 is the oldest
+        made.append(Comment(campaign_id=campaign.id, author_id=author.id,
+                            body=f"Thread number {i}.", created_at=start + timedelta(minutes=i)))
+        session.add(made[-1])
+    session.flush()
+    session.add(Comment(campaign_id=campaign.id, author_id=author.id, parent_id=made[0].id,
+                        body="A reply to the oldest.", created_at=start + timedelta(minutes=9)))
+    session.commit()
+
+    page = client.get(f"/campaigns/{campaign.slug}").get_data(as_text=True)
+    assert "Thread number 6." in page and "Thread number 5." in page
+    assert "Thread number 4." not in page and "See all 7 comments and questions" in page
+    first = client.get(f"/campaigns/{campaign.slug}/comments").get_data(as_text=True)
+    assert [f"Thread number {i}." in first for i in (6, 5, 4, 3)] == [True, True, True, False]
+    last = client.get(f"/campaigns/{campaign.slug}/comments?page=3").get_data(as_text=True)
+    assert "Thread number 0." in last and "A reply to the oldest." in last
+    assert "Page 3 of 3" in last
+    assert client.get(f"/campaigns/{campaign.slug}/comments?page=99").status_code == 200
+
+    auth.login_as(make_user())
+    response = _post(client, campaign, "Still interested.", parent_id=str(made[0].id))
+    reply = _comment(session, "Still interested.")
+    assert response.headers["Location"].endswith(
+        f"/campaigns/{campaign.slug}/comments?page=3#comment-{reply.id}")
+    response = _post(client, campaign, "A new thread.")
+    assert f"/campaigns/{campaign.slug}#comment-" in response.headers["Location"]

@@ -52,6 +52,7 @@ PAGES = {
     "founder profile": (None, lambda w: f"/founders/{w['founder'].id}"),
     "studio overview": ("founder", lambda w: f"/studio/{w['campaign_id']}"),
     "studio backers": ("founder", lambda w: f"/studio/{w['campaign_id']}/backers"),
+    "comments (backer)": ("backer", lambda w: f"/campaigns/{w['slug']}/comments"),
 }
 
 
