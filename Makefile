@@ -28,10 +28,14 @@ test: install
 lint: install
 	$(BIN)/ruff check crowdfund tests bench
 
-## bench: settlement vs the sandbox, and pages vs a bare Flask page (N=2000 pledges), as ratios
+## bench: every benchmark, as ratios against baselines measured in the same run
+##        (sizes: PLEDGES=2000 CLOSE_SIZES="10000 100000" CLIENTS=100 RACE=500;
+##         BENCH_DATABASE_URL=postgresql://... to run them on PostgreSQL)
 bench: install
+	$(BIN)/python bench/pages.py --pledges $${PLEDGES:-2000} $${BENCH_DATABASE_URL:+--database-url $$BENCH_DATABASE_URL} 2>/dev/null
+	$(BIN)/python bench/pledge.py --clients $${CLIENTS:-100} --race $${RACE:-500} $${BENCH_DATABASE_URL:+--database-url $$BENCH_DATABASE_URL} 2>/dev/null
+	$(BIN)/python bench/close.py $$(for n in $${CLOSE_SIZES:-10000 100000}; do printf -- "--pledges %s " $$n; done) $${BENCH_DATABASE_URL:+--database-url $$BENCH_DATABASE_URL} 2>/dev/null
 	$(BIN)/python bench/settle.py --pledges $${PLEDGES:-2000}
-	$(BIN)/python bench/pages.py --pledges $${PLEDGES:-2000} 2>/dev/null
 
 migrate: install
 	CROWDFUND_ENV=development $(BIN)/flask db upgrade

@@ -23,12 +23,12 @@ header (security headers, ``Vary: Cookie``) is added again on the way out.
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable
 
 from flask import Flask, Response, current_app, g, request, session
+
+from crowdfund import memo
+from crowdfund.memo import Store
 
 #: Marks a view function whose anonymous GET answer may be kept (see the module).
 ATTRIBUTE = "_public_page"
@@ -39,36 +39,8 @@ def public_page(view: Callable) -> Callable:
     return view
 
 
-class PageStore:
-    """URL -> (expires at, body, content type): a thread-safe LRU with an age limit."""
-
-    def __init__(self, entries: int, clock: Callable[[], float] = time.monotonic) -> None:
-        self.entries = entries
-        self.clock = clock
-        self._pages: OrderedDict[str, tuple[float, bytes, str]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> tuple[bytes, str] | None:
-        with self._lock:
-            found = self._pages.get(key)
-            if found is None:
-                return None
-            if found[0] <= self.clock():
-                del self._pages[key]
-                return None
-            self._pages.move_to_end(key)
-            return found[1], found[2]
-
-    def put(self, key: str, body: bytes, content_type: str, seconds: float) -> None:
-        with self._lock:
-            self._pages[key] = (self.clock() + seconds, body, content_type)
-            self._pages.move_to_end(key)
-            while len(self._pages) > self.entries:
-                self._pages.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._pages.clear()
+class PageStore(Store):
+    """URL -> (body, content type), each for ``seconds`` (see ``Store``)."""
 
 
 def _store() -> PageStore:
@@ -111,7 +83,7 @@ def keep(response: Response) -> Response:
     if (response.status_code == 200 and not response.direct_passthrough
             and "Set-Cookie" not in response.headers and not session.modified
             and not g.get("page_cache_hit") and _anonymous_get()):
-        _store().put(_key(), response.get_data(), response.content_type,
+        _store().put(_key(), (response.get_data(), response.content_type),
                      current_app.config["PAGE_CACHE_SECONDS"])
     return response
 
@@ -119,5 +91,6 @@ def keep(response: Response) -> Response:
 def init_app(app: Flask) -> None:
     """Register before any other request hook, so that a kept page costs nothing else."""
     app.extensions["page_cache"] = PageStore(app.config["PAGE_CACHE_ENTRIES"])
+    memo.init_app(app)
     app.before_request_funcs.setdefault(None, []).insert(0, serve)
     app.after_request(keep)

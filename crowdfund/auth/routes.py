@@ -154,7 +154,7 @@ def founder(user_id: int):
     person = db.session.get(User, user_id)
     if person is None:
         abort(404)
-    from crowdfund.campaigns.queries import totals_for
+    from crowdfund.campaigns.queries import shown_totals_for
     from crowdfund.community.delivery import FUNDED_STATUSES, delivery_of
     from crowdfund.community.following import follows_founder
     from crowdfund.forms import ConfirmForm
@@ -164,7 +164,7 @@ def founder(user_id: int):
         abort(404)  # people who have launched nothing have no public page
     deliveries = {c.id: delivery_of(c) for c in campaigns if c.status in FUNDED_STATUSES}
     return render_template("auth/founder.html", person=person, campaigns=campaigns,
-                           totals=totals_for(campaigns), deliveries=deliveries,
+                           totals=shown_totals_for(campaigns), deliveries=deliveries,
                            following=follows_founder(current_user, person),
                            form=ConfirmForm() if current_user.is_authenticated else None)
 

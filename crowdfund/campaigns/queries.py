@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload
 
+from crowdfund import memo
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign, RewardTier
 from crowdfund.campaigns.states import PUBLIC_STATUSES, CampaignStatus
@@ -73,6 +74,21 @@ def totals_of(campaign: Campaign) -> Totals:
         return Totals(Money(campaign.pledged_at_deadline_minor, campaign.currency),
                       campaign.backers_at_deadline or 0)
     return totals_for([campaign])[campaign.id]
+
+
+def shown_totals_for(campaigns: list[Campaign]) -> dict[int, Totals]:
+    """``totals_for`` as the public pages show it: the same for every visitor, so kept a
+    few seconds per process (``crowdfund.memo.shown``); never for a rule."""
+    frozen = {c.id: totals_of(c) for c in campaigns if c.pledged_at_deadline_minor is not None}
+    live = [c for c in campaigns if c.id not in frozen]
+    if not live:
+        return frozen
+    return {**frozen, **memo.shown(("totals", tuple(sorted(c.id for c in live))),
+                                   lambda: totals_for(live))}
+
+
+def shown_totals_of(campaign: Campaign) -> Totals:
+    return shown_totals_for([campaign])[campaign.id]
 
 
 def collected_of(campaign: Campaign) -> Money:

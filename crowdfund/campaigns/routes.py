@@ -8,9 +8,10 @@ import sqlalchemy as sa
 from flask import abort, current_app, render_template, request, session
 from flask_login import current_user
 
+from crowdfund import memo
 from crowdfund.campaigns import bp
 from crowdfund.campaigns.models import Campaign
-from crowdfund.campaigns.queries import outcome_of, totals_of
+from crowdfund.campaigns.queries import outcome_of, shown_totals_of
 from crowdfund.extensions import db
 from crowdfund.pagecache import public_page
 
@@ -76,7 +77,8 @@ def render_campaign_page(campaign: Campaign, *, preview: bool = False, comment_f
                          per_page=current_app.config["COMMENT_THREADS_ON_CAMPAIGN_PAGE"])
     signed_in = current_user.is_authenticated
     funded = campaign.status in FUNDED_STATUSES
-    return render_template("campaigns/show.html", campaign=campaign, totals=totals_of(campaign),
+    return render_template("campaigns/show.html", campaign=campaign,
+                           totals=shown_totals_of(campaign),
                            updates=updates_of(campaign),
                            reads_backer_updates=can_read(current_user, campaign),
                            threads=threads,
@@ -87,8 +89,9 @@ def render_campaign_page(campaign: Campaign, *, preview: bool = False, comment_f
                            moderation_form=ModerationForm() if signed_in else None,
                            following=following.follows_campaign(current_user, campaign),
                            followers=following.follower_count(campaign),
-                           funding_chart=charts.funding_chart(campaign) if campaign.is_public
-                           else None, outcome=outcome_of(campaign),
+                           funding_chart=memo.shown(("funding chart", campaign.id),
+                                                    lambda: charts.funding_chart(campaign))
+                           if campaign.is_public else None, outcome=outcome_of(campaign),
                            deliveries=delivery_of(campaign) if funded else [],
                            spending=spending_of(campaign) if funded else None,
                            preview=preview, my_pledge=my_pledge,

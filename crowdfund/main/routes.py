@@ -7,7 +7,13 @@ from flask import abort, render_template, request, send_from_directory
 
 from crowdfund.campaigns.categories import CATEGORIES
 from crowdfund.campaigns.models import Campaign
-from crowdfund.campaigns.queries import CARD_LOADS, SORTS, category_counts, discover, totals_for
+from crowdfund.campaigns.queries import (
+    CARD_LOADS,
+    SORTS,
+    category_counts,
+    discover,
+    shown_totals_for,
+)
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.extensions import db
 from crowdfund.main import bp
@@ -29,7 +35,7 @@ def index():
     ))
     shown = {c.id: c for items in [*sections.values(), picks] for c in items}
     return render_template("main/index.html", sections=sections, sort_labels=SORTS,
-                           picks=picks, totals=totals_for(list(shown.values())),
+                           picks=picks, totals=shown_totals_for(list(shown.values())),
                            categories=CATEGORIES, counts=category_counts())
 
 
@@ -46,7 +52,7 @@ def discover_page(category: str | None = None):
     page = int_arg("page", 1, high=MAX_PAGE)
     results = discover(q=q or None, category=category, sort=sort, page=page)
     return render_template(
-        "main/discover.html", results=results, totals=totals_for(results.items), q=q,
+        "main/discover.html", results=results, totals=shown_totals_for(results.items), q=q,
         sort=sort, sorts=SORTS, category=category, categories=CATEGORIES,
         counts=category_counts(),
     )

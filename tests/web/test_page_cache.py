@@ -3,6 +3,7 @@
 import pytest
 
 from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.memo import Store
 from crowdfund.pagecache import PageStore
 from tests.factories import count_queries, make_campaign, make_pledge, make_user
 
@@ -21,6 +22,7 @@ def clock(app, monkeypatch):
     clock = Clock()
     monkeypatch.setitem(app.config, "PAGE_CACHE_SECONDS", 5)
     monkeypatch.setitem(app.extensions, "page_cache", PageStore(3, clock))
+    monkeypatch.setitem(app.extensions, "shown_values", Store(10, clock))
     return clock
 
 
@@ -87,4 +89,20 @@ def test_shared_links_record_their_source_and_errors_are_not_kept(
 def test_odd_urls_cannot_grow_the_cache(app, client, session, clock, live):
     for n in range(10):
         assert client.get(f"/discover?q=kettle{n}").status_code == 200
-    assert len(app.extensions["page_cache"]._pages) == 3
+    assert len(app.extensions["page_cache"]) == 3
+
+
+def test_signed_in_pages_share_the_totals_a_few_seconds_never_the_rules(
+        app, client, auth, session, clock, live):
+    from crowdfund.campaigns.queries import totals_of
+
+    page = f"/campaigns/{live.slug}"
+    auth.login_as(make_user())
+    client.get(page)
+    make_pledge(live, amount_minor=123_400)
+    session.commit()
+    assert "$1,234" not in client.get(page).get_data(as_text=True)  # the kept totals
+    with app.app_context():
+        assert totals_of(live).pledged.amount == 123_400  # what rules read is never kept
+    clock.now += 5
+    assert "$1,234" in client.get(page).get_data(as_text=True)

@@ -1,0 +1,28 @@
+"""gunicorn settings: ``gunicorn wsgi:app`` reads this file from the working directory.
+
+The worker model was measured (bench/pledge.py, README "Performance"): on this
+I/O-light, CPU-bound app, synchronous workers, 2 x cores + 1 of them, served the pledge
+POST better per bare-baseline than 2 processes x 8 threads (the GIL makes threads of one
+process take turns). Values can be overridden with GUNICORN_* variables below or
+gunicorn's own command-line options.
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", 2 * multiprocessing.cpu_count() + 1))
+worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
+threads = int(os.environ.get("GUNICORN_THREADS", 1))
+# A request that takes longer than this is killed and its worker restarted (a settlement
+# never runs inside a request: operators' long actions go to the jobs).
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
+graceful_timeout = 30
+# Behind a load balancer that keeps connections open (sync workers ignore keep-alive).
+keepalive = 5
+# Launch-day bursts queue here rather than being refused.
+backlog = 2048
+# Workers are replaced after this many requests (bounded memory growth in a long run).
+max_requests = 5000
+max_requests_jitter = 500
+accesslog = "-"
