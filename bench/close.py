@@ -36,6 +36,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import fresh_schema  # noqa: E402 - after the path is set
+
 NO_LOGIN = "!"  # noqa: S105 - not an Argon2 hash: these accounts cannot sign in
 
 
@@ -61,19 +63,6 @@ def app_for(url: str):
     return create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": url,
                        "SETTLE_REQUESTS_PER_SECOND": 1_000_000, "SETTLE_CONCURRENCY": 4,
                        "SETTLE_BATCH": 500})
-
-
-def fresh_schema(app) -> None:
-    import sqlalchemy as sa
-    from flask_migrate import upgrade
-
-    from crowdfund.extensions import db
-
-    with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-        upgrade()
 
 
 def seed(app, n: int, funded: bool) -> int:

@@ -34,6 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import fresh_schema  # noqa: E402 - after the path is set
+
 STORY = """## What we are making
 
 A kettle that boils water with sunlight, for camping and for kitchens without power.
@@ -149,8 +151,6 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
 
-    from flask_migrate import upgrade
-
     from crowdfund import create_app
     from crowdfund.config import normalise_database_url
 
@@ -160,8 +160,7 @@ def main() -> None:
     app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": url,
                       "WTF_CSRF_ENABLED": False, "UPLOAD_FOLDER": folder,
                       "PAGE_CACHE_SECONDS": 5})  # as in production
-    with app.app_context():
-        upgrade()
+    fresh_schema(app)
     world = seed(app, args.pledges)
     anonymous = app.test_client()
     backer, founder = sign_in(app, world["backer"]), sign_in(app, world["founder"])

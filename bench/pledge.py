@@ -44,14 +44,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import free_port, fresh_schema  # noqa: E402 - after the path is set
+
 USER_AGENT = "crowdfund-bench/1"
 PASSWORD = "bench password"  # noqa: S105 - throwaway accounts in a throwaway database
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def our_config(url: str, folder: str) -> dict:
@@ -263,8 +259,6 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
 
-    from flask_migrate import upgrade
-
     from crowdfund import create_app
     from crowdfund.config import normalise_database_url
 
@@ -274,13 +268,7 @@ def main() -> None:
            else f"sqlite:///{folder}/bench.sqlite3")
     config = our_config(url, folder)
     app = create_app(config)
-    with app.app_context():
-        if url.startswith("postgresql"):
-            from crowdfund.extensions import db
-
-            with db.engine.begin() as conn:
-                conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-        upgrade()
+    fresh_schema(app)
     per_model = args.rounds * args.requests
     world = seed(app, per_model * len(models) + 1, max(args.clients, args.race, 20))
     engine = url.split(":", 1)[0].split("+", 1)[0]

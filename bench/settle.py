@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,14 +36,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import free_port  # noqa: E402 - after the path is set
+
 SECRET = "sk_test_bench"  # noqa: S105 - the sandbox accepts any sk_test_ key
 NO_LOGIN = "!"  # noqa: S105 - not an Argon2 hash: these accounts cannot sign in
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_sandbox() -> tuple[subprocess.Popen, str]:

@@ -1,0 +1,43 @@
+"""The benchmarks still run (tiny sizes): they print the figures the README shows, and a
+benchmark that rotted would only be found the day someone needs it. Their goals are
+ratios printed for people, never asserted on timing here."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.sqlite_only  # once per CI run is enough
+
+
+def bench(*args: str) -> str:
+    done = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def test_pages_bench():
+    out = bench("bench/pages.py", "--pledges", "20", "--rounds", "1", "--requests", "2")
+    assert "campaign page, signed-in backer" in out and "ratio" in out
+
+
+def test_close_bench():
+    out = bench("bench/close.py", "--pledges", "30", "--pledges", "60")
+    assert "failed       60" in out and "funded       60" in out
+    assert "(bench: funded: charged (succeeded: 60))" in out
+    assert "0 5xx (goal 0)" in out
+
+
+def test_pledge_bench_and_the_race():
+    out = bench("bench/pledge.py", "--clients", "4", "--requests", "1", "--rounds", "1",
+                "--race", "120", "--workers", "sync")
+    assert "errors: bare 0, ours 0" in out
+    assert "race (sync): 100 of 120 won the 100 units" in out
+
+
+def test_settle_bench():
+    out = bench("bench/settle.py", "--pledges", "10")
+    assert "(bench: funded: charged (succeeded: 10))" in out
