@@ -7,6 +7,7 @@ import re
 import sqlalchemy as sa
 from flask import abort, current_app, render_template, request, session
 from flask_login import current_user
+from markupsafe import Markup
 
 from crowdfund import memo
 from crowdfund.campaigns import bp
@@ -58,29 +59,27 @@ def render_campaign_page(campaign: Campaign, *, preview: bool = False, comment_f
         pledge = open_pledge_of(current_user, campaign)
         my_pledge = pledge if pledge is not None and pledge.status.value == "active" else None
     offering = investor_limit = None
-    documents = []
     if campaign.kind.value == "equity":
         from crowdfund.equity.investors import limit_of
-        from crowdfund.equity.services import documents_of, financial_review_level, offering_of
+        from crowdfund.equity.services import offering_of
 
         offering = offering_of(campaign)
-        documents = documents_of(offering)
         if current_user.is_authenticated:
             investor_limit = limit_of(current_user)
-    from crowdfund.community import charts, following
+    from crowdfund.community import following
     from crowdfund.community.comments import threads_of
-    from crowdfund.community.delivery import FUNDED_STATUSES, delivery_of, spending_of
     from crowdfund.community.forms import CommentForm, ModerationForm, ReportForm
-    from crowdfund.community.updates import can_read, updates_of
+    from crowdfund.community.updates import can_read
 
+    signed_in = current_user.is_authenticated
+    reads_backer_updates = can_read(current_user, campaign)
+    outcome = outcome_of(campaign)
+    body, tiers = page_parts(campaign, preview=preview, my_pledge=my_pledge, outcome=outcome,
+                             offering=offering, reads_backer_updates=reads_backer_updates)
     threads = threads_of(campaign,
                          per_page=current_app.config["COMMENT_THREADS_ON_CAMPAIGN_PAGE"])
-    signed_in = current_user.is_authenticated
-    funded = campaign.status in FUNDED_STATUSES
     return render_template("campaigns/show.html", campaign=campaign,
-                           totals=shown_totals_of(campaign),
-                           updates=updates_of(campaign),
-                           reads_backer_updates=can_read(current_user, campaign),
+                           totals=shown_totals_of(campaign), body=body, tiers=tiers,
                            threads=threads,
                            # Forms (and their CSRF tokens) for signed-in people only: the
                            # anonymous page is the same for everyone (crowdfund.pagecache).
@@ -89,15 +88,47 @@ def render_campaign_page(campaign: Campaign, *, preview: bool = False, comment_f
                            moderation_form=ModerationForm() if signed_in else None,
                            following=following.follows_campaign(current_user, campaign),
                            followers=following.follower_count(campaign),
-                           funding_chart=memo.shown(("funding chart", campaign.id),
-                                                    lambda: charts.funding_chart(campaign))
-                           if campaign.is_public else None, outcome=outcome_of(campaign),
-                           deliveries=delivery_of(campaign) if funded else [],
-                           spending=spending_of(campaign) if funded else None,
-                           preview=preview, my_pledge=my_pledge,
-                           offering=offering, investor_limit=investor_limit,
-                           documents=documents,
-                           review_level=offering and financial_review_level(offering.maximum))
+                           outcome=outcome, preview=preview, my_pledge=my_pledge,
+                           offering=offering, investor_limit=investor_limit)
+
+
+def page_parts(campaign: Campaign, *, preview: bool, my_pledge, outcome, offering,
+               reads_backer_updates: bool) -> tuple[Markup, Markup]:
+    """The campaign page's middle (story, chart, terms, budget, delivery, spending,
+    updates, risks) and its rewards column, rendered. They depend on the campaign and
+    two facts about the viewer (reads backers-only updates; backs it already), so a public
+    page shares them between viewers for PAGE_CACHE_SECONDS per process (with their
+    queries); an edit of the campaign shows at once (its ``updated_at`` is in the key).
+    Previews, the founder and operators always get them fresh."""
+    from crowdfund.community import charts
+    from crowdfund.community.delivery import FUNDED_STATUSES, delivery_of, spending_of
+    from crowdfund.community.updates import updates_of
+
+    def render() -> tuple[Markup, Markup]:
+        funded = campaign.status in FUNDED_STATUSES
+        deliveries = delivery_of(campaign) if funded else []
+        documents = review_level = None
+        if offering is not None:
+            from crowdfund.equity.services import documents_of, financial_review_level
+
+            documents = documents_of(offering)
+            review_level = financial_review_level(offering.maximum)
+        body = render_template(
+            "campaigns/_body.html", campaign=campaign, outcome=outcome, offering=offering,
+            documents=documents, review_level=review_level,
+            funding_chart=charts.funding_chart(campaign) if campaign.is_public else None,
+            deliveries=deliveries, spending=spending_of(campaign) if funded else None,
+            updates=updates_of(campaign), reads_backer_updates=reads_backer_updates)
+        tiers = render_template("campaigns/_tiers.html", campaign=campaign,
+                                deliveries=deliveries, my_pledge=my_pledge, preview=preview)
+        return Markup(body), Markup(tiers)  # noqa: S704 - autoescaped templates' output
+
+    insider = current_user.is_authenticated and (
+        current_user.is_operator or current_user.id == campaign.founder_id)
+    if preview or insider or not campaign.is_public:
+        return render()
+    return memo.shown(("campaign page parts", campaign.id, campaign.updated_at,
+                       reads_backer_updates, my_pledge is not None), render)
 
 
 @bp.get("/campaigns/<slug>")

@@ -106,3 +106,42 @@ def test_signed_in_pages_share_the_totals_a_few_seconds_never_the_rules(
         assert totals_of(live).pledged.amount == 123_400  # what rules read is never kept
     clock.now += 5
     assert "$1,234" in client.get(page).get_data(as_text=True)
+
+
+def test_the_shared_parts_of_a_page_never_leak_backers_only_updates(
+        app, client, auth, session, clock, live):
+    from crowdfund.community.models import CampaignUpdate
+
+    backer = make_pledge(live).backer
+    stranger = make_user()
+    session.add(CampaignUpdate(campaign_id=live.id, number=1, title="Tooling done",
+                               body_md="The secret mould photos.", visibility="backers",
+                               author_id=live.founder_id))
+    session.commit()
+    page = f"/campaigns/{live.slug}"
+    auth.login_as(backer)
+    assert "The secret mould photos." in client.get(page).get_data(as_text=True)
+    auth.logout()
+    auth.login_as(stranger)  # within the same seconds: another variant of the parts
+    seen = client.get(page).get_data(as_text=True)
+    assert "The secret mould photos." not in seen and "For backers only" in seen
+    auth.logout()
+    assert "The secret mould photos." not in client.get(page).get_data(as_text=True)
+
+
+def test_an_edit_shows_at_once_and_the_founder_always_sees_it_fresh(
+        app, client, auth, session, clock, live):
+    from crowdfund.community.models import CampaignUpdate
+
+    page = f"/campaigns/{live.slug}"
+    auth.login_as(make_user())
+    client.get(page)
+    live.risks_md = "A brand new risk paragraph."
+    session.commit()  # updated_at changes: a new key
+    assert "A brand new risk paragraph." in client.get(page).get_data(as_text=True)
+    auth.logout()
+    auth.login_as(live.founder)
+    session.add(CampaignUpdate(campaign_id=live.id, number=1, title="Fresh news",
+                               body_md="Shipped today.", author_id=live.founder_id))
+    session.commit()
+    assert "Shipped today." in client.get(page).get_data(as_text=True)
