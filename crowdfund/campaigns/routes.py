@@ -67,17 +67,19 @@ def render_campaign_page(campaign: Campaign, *, preview: bool = False, comment_f
         if current_user.is_authenticated:
             investor_limit = limit_of(current_user)
     from crowdfund.community import following
-    from crowdfund.community.comments import threads_of
+    from crowdfund.community.comments import shown_threads, threads_of
     from crowdfund.community.forms import CommentForm, ModerationForm, ReportForm
     from crowdfund.community.updates import can_read
 
     signed_in = current_user.is_authenticated
-    reads_backer_updates = can_read(current_user, campaign)
+    # An active pledge makes a backer: no second look-up for the most common reader.
+    reads_backer_updates = my_pledge is not None or can_read(current_user, campaign)
     outcome = outcome_of(campaign)
     body, tiers = page_parts(campaign, preview=preview, my_pledge=my_pledge, outcome=outcome,
                              offering=offering, reads_backer_updates=reads_backer_updates)
-    threads = threads_of(campaign,
-                         per_page=current_app.config["COMMENT_THREADS_ON_CAMPAIGN_PAGE"])
+    newest = current_app.config["COMMENT_THREADS_ON_CAMPAIGN_PAGE"]
+    threads = (threads_of(campaign, per_page=newest) if _insider(campaign)
+               else shown_threads(campaign, newest))
     return render_template("campaigns/show.html", campaign=campaign,
                            totals=shown_totals_of(campaign), body=body, tiers=tiers,
                            threads=threads,
@@ -87,9 +89,16 @@ def render_campaign_page(campaign: Campaign, *, preview: bool = False, comment_f
                            report_form=ReportForm() if signed_in else None,
                            moderation_form=ModerationForm() if signed_in else None,
                            following=following.follows_campaign(current_user, campaign),
-                           followers=following.follower_count(campaign),
+                           followers=memo.shown(("followers", campaign.id),
+                                                lambda: following.follower_count(campaign)),
                            outcome=outcome, preview=preview, my_pledge=my_pledge,
                            offering=offering, investor_limit=investor_limit)
+
+
+def _insider(campaign: Campaign) -> bool:
+    """The founder or an operator: they see their changes at once, never a shared part."""
+    return current_user.is_authenticated and (
+        current_user.is_operator or current_user.id == campaign.founder_id)
 
 
 def page_parts(campaign: Campaign, *, preview: bool, my_pledge, outcome, offering,
@@ -123,9 +132,7 @@ def page_parts(campaign: Campaign, *, preview: bool, my_pledge, outcome, offerin
                                 deliveries=deliveries, my_pledge=my_pledge, preview=preview)
         return Markup(body), Markup(tiers)  # noqa: S704 - autoescaped templates' output
 
-    insider = current_user.is_authenticated and (
-        current_user.is_operator or current_user.id == campaign.founder_id)
-    if preview or insider or not campaign.is_public:
+    if preview or _insider(campaign) or not campaign.is_public:
         return render()
     return memo.shown(("campaign page parts", campaign.id, campaign.updated_at,
                        reads_backer_updates, my_pledge is not None), render)

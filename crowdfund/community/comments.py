@@ -15,6 +15,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from crowdfund import memo
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.queries import backer_ids
@@ -45,12 +46,37 @@ class TooManyComments(DomainError):
     status_code = 429
 
 
+@dataclass(frozen=True)
+class Author:
+    display_name: str
+
+
+@dataclass(frozen=True)
+class CommentView:
+    """What a page shows of a comment: plain values, so that a page of threads can be
+    shared between requests (no database row attached)."""
+
+    id: int
+    author_id: int
+    author: Author
+    kind: str
+    body: str
+    is_hidden: bool
+    hidden_reason: str | None
+    created_at: datetime
+
+    @classmethod
+    def of(cls, row: Comment) -> CommentView:
+        return cls(row.id, row.author_id, Author(row.author.display_name), row.kind, row.body,
+                   row.is_hidden, row.hidden_reason, row.created_at)
+
+
 @dataclass
 class Thread:
     """A top-level comment and its replies, oldest reply first."""
 
-    comment: Comment
-    replies: list[Comment] = field(default_factory=list)
+    comment: CommentView
+    replies: list[CommentView] = field(default_factory=list)
 
 
 def _backer_ids(campaign: Campaign, user_ids: set[int]) -> set[int]:
@@ -87,19 +113,31 @@ def threads_of(campaign: Campaign, *, page: int = 1, per_page: int | None = None
            .order_by(Comment.created_at.desc(), Comment.id.desc()))
     firsts = list(db.session.scalars(top.options(selectinload(Comment.author))
                                      .limit(per_page).offset((page - 1) * per_page)))
-    threads = {row.id: Thread(row) for row in firsts}
+    threads = {row.id: Thread(CommentView.of(row)) for row in firsts}
     if threads:
         for row in db.session.scalars(
                 sa.select(Comment).where(Comment.parent_id.in_(list(threads)))
                 .options(selectinload(Comment.author))
                 .order_by(Comment.created_at, Comment.id)):
-            threads[row.parent_id].replies.append(row)
+            threads[row.parent_id].replies.append(CommentView.of(row))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Comment).where(
         Comment.campaign_id == campaign.id, Comment.parent_id.is_(None))) \
         if len(firsts) == per_page or page > 1 else len(firsts)
     authors = {c.author_id for t in threads.values() for c in [t.comment, *t.replies]}
     return Threads(list(threads.values()), _backer_ids(campaign, authors), total, page,
                    per_page)
+
+
+def shown_threads(campaign: Campaign, per_page: int) -> Threads:
+    """The newest threads as the campaign page shows them: shared between viewers a few
+    seconds per process (``crowdfund.memo.shown``), read again at once when a comment is
+    posted (their count and newest id are in the key; one small query). A comment hidden
+    or restored shows so within those seconds (operators read it fresh)."""
+    stamp = tuple(db.session.execute(
+        sa.select(sa.func.count(), sa.func.max(Comment.id))
+        .where(Comment.campaign_id == campaign.id)).one())
+    return memo.shown(("threads", campaign.id, per_page, stamp),
+                      lambda: threads_of(campaign, per_page=per_page))
 
 
 def page_of(comment: Comment) -> int | None:

@@ -145,3 +145,16 @@ def test_an_edit_shows_at_once_and_the_founder_always_sees_it_fresh(
                                body_md="Shipped today.", author_id=live.founder_id))
     session.commit()
     assert "Shipped today." in client.get(page).get_data(as_text=True)
+
+
+def test_a_new_comment_shows_at_once_to_everyone_signed_in(
+        app, client, auth, session, clock, live):
+    page = f"/campaigns/{live.slug}"
+    auth.login_as(make_user())
+    client.get(page)  # the newest threads, shared
+    assert client.post(f"/campaigns/{live.slug}/comments",
+                       data={"body": "Does it fold flat?"}).status_code == 302
+    assert "Does it fold flat?" in client.get(page).get_data(as_text=True)
+    auth.logout()
+    auth.login_as(make_user())
+    assert "Does it fold flat?" in client.get(page).get_data(as_text=True)
