@@ -30,15 +30,12 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import fresh_schema  # noqa: E402 - after the path is set
-
-NO_LOGIN = "!"  # noqa: S105 - not an Argon2 hash: these accounts cannot sign in
+from bench.common import NO_LOGIN, fresh_schema, past_deadline_campaign  # noqa: E402
 
 
 class InstantGateway:
@@ -70,27 +67,17 @@ def seed(app, n: int, funded: bool) -> int:
     import sqlalchemy as sa
 
     from crowdfund.auth.models import User
-    from crowdfund.campaigns.models import Campaign, RewardTier
-    from crowdfund.campaigns.states import CampaignStatus
+    from crowdfund.campaigns.models import RewardTier
     from crowdfund.db import utcnow
     from crowdfund.extensions import db
     from crowdfund.pledges.models import Pledge, PledgeStatus
 
     now = utcnow()
     with app.app_context():
-        founder = User(email="founder@bench.invalid", password_hash=NO_LOGIN,
-                       display_name="Founder")
-        db.session.add(founder)
-        db.session.flush()
-        campaign = Campaign(slug="bench", founder_id=founder.id, title="Bench",
-                            category="technology", currency="USD",
-                            goal_minor=1000 if funded else 10**12,
-                            status=CampaignStatus.LIVE, launched_at=now - timedelta(days=30),
-                            deadline=now - timedelta(minutes=1))
+        campaign = past_deadline_campaign(1000 if funded else 10**12)
         for i in range(5):
             campaign.tiers.append(RewardTier(title=f"Tier {i}", minimum_minor=1000,
                                              position=i, quantity_limit=n, claimed=n // 5))
-        db.session.add(campaign)
         db.session.commit()
         tiers = [t.id for t in campaign.tiers]
         step = 5000

@@ -24,3 +24,30 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+NO_LOGIN = "!"  # noqa: S105 - not an Argon2 hash: these accounts cannot sign in
+
+
+def past_deadline_campaign(goal_minor: int):
+    """A founder and their live campaign whose deadline passed a minute ago (added and
+    flushed, in the caller's app context): what settlement picks up."""
+    from datetime import timedelta
+
+    from crowdfund.auth.models import User
+    from crowdfund.campaigns.models import Campaign
+    from crowdfund.campaigns.states import CampaignStatus
+    from crowdfund.db import utcnow
+    from crowdfund.extensions import db
+
+    now = utcnow()
+    founder = User(email="founder@bench.invalid", password_hash=NO_LOGIN,
+                   display_name="Founder")
+    db.session.add(founder)
+    db.session.flush()
+    campaign = Campaign(slug="bench", founder_id=founder.id, title="Bench",
+                        category="technology", goal_minor=goal_minor, currency="USD",
+                        status=CampaignStatus.LIVE, launched_at=now - timedelta(days=30),
+                        deadline=now - timedelta(minutes=1))
+    db.session.add(campaign)
+    return campaign

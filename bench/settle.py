@@ -30,16 +30,14 @@ import tempfile
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import free_port  # noqa: E402 - after the path is set
+from bench.common import NO_LOGIN, free_port, past_deadline_campaign  # noqa: E402
 
 SECRET = "sk_test_bench"  # noqa: S105 - the sandbox accepts any sk_test_ key
-NO_LOGIN = "!"  # noqa: S105 - not an Argon2 hash: these accounts cannot sign in
 
 
 def start_sandbox() -> tuple[subprocess.Popen, str]:
@@ -93,24 +91,12 @@ def seed(env: dict[str, str], cards: list[tuple[str, str]]) -> str:
     os.environ.update(env)
     from crowdfund import create_app
     from crowdfund.auth.models import User
-    from crowdfund.campaigns.models import Campaign
-    from crowdfund.campaigns.states import CampaignStatus
-    from crowdfund.db import utcnow
     from crowdfund.extensions import db
     from crowdfund.pledges.models import Pledge, PledgeStatus
 
     app = create_app()
     with app.app_context():
-        founder = User(email="founder@bench.invalid", password_hash=NO_LOGIN,
-                       display_name="Founder")
-        db.session.add(founder)
-        db.session.flush()
-        now = utcnow()
-        campaign = Campaign(slug="bench", founder_id=founder.id, title="Bench",
-                            category="technology", goal_minor=100, currency="USD",
-                            status=CampaignStatus.LIVE, launched_at=now - timedelta(days=30),
-                            deadline=now - timedelta(minutes=1))
-        db.session.add(campaign)
+        campaign = past_deadline_campaign(100)
         db.session.flush()
         for i, (customer, method) in enumerate(cards):
             backer = User(email=f"b{i}@bench.invalid", password_hash=NO_LOGIN,
