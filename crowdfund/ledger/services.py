@@ -6,11 +6,14 @@ Posting happens in the same transaction as the event's status change, keyed by t
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import current_app
 
+from crowdfund.db import utcnow
 from crowdfund.extensions import db
 from crowdfund.ledger.models import Account, LedgerEntry, LedgerTransaction
 from crowdfund.money import Money
@@ -57,8 +60,12 @@ def post(kind: str, source_key: str, campaign_id: int, pledge_id: int | None,
     Returns None when ``source_key`` was booked already (nothing is booked twice; the same
     key posted twice before a flush fails on the unique ``source_key`` instead). With
     ``look_up=False`` the caller's own state guarantees the event happens once (the
-    database's unique key still refuses a second posting), and no SELECT is spent.
+    database's unique key still refuses a second posting), and no SELECT is spent. Inside
+    :func:`batch` the posting waits for the batch's INSERTs (None is returned then too).
     """
+    pending = db.session.info.get(_BATCH)
+    if pending is not None and source_key in pending:
+        return None
     if look_up:
         with db.session.no_autoflush:  # no flush per posting: a batch flushes once
             exists = db.session.scalar(sa.select(LedgerTransaction.id).where(
@@ -72,14 +79,69 @@ def post(kind: str, source_key: str, campaign_id: int, pledge_id: int | None,
             continue
         by_currency[debit.currency] = by_currency.get(debit.currency, 0) + debit.amount
         by_currency[credit.currency] = by_currency.get(credit.currency, 0) - credit.amount
-        entries.append(LedgerEntry(account=account, currency=debit.currency,
-                                   debit_minor=debit.amount, credit_minor=credit.amount))
+        entries.append({"account": account, "currency": debit.currency,
+                        "debit_minor": debit.amount, "credit_minor": credit.amount})
     if any(by_currency.values()):
         raise LedgerImbalance(f"{source_key}: debits and credits differ {by_currency}")
-    transaction = LedgerTransaction(kind=kind, source_key=source_key, campaign_id=campaign_id,
-                                    pledge_id=pledge_id, memo=memo[:200], entries=entries)
+    values = {"kind": kind, "source_key": source_key, "campaign_id": campaign_id,
+              "pledge_id": pledge_id, "memo": memo[:200]}
+    if pending is not None:
+        pending[source_key] = ({**values, _OWNER: db.session.info.get(_OWNER)}, entries)
+        return None
+    transaction = LedgerTransaction(**values, entries=[LedgerEntry(**e) for e in entries])
     db.session.add(transaction)
     return transaction
+
+
+_BATCH = "ledger_batch"
+_OWNER = "ledger_owner"
+
+
+@contextmanager
+def batch() -> Iterator[None]:
+    """Postings made inside are booked at the end with one INSERT of their transactions
+    and one of their entries (settlement books one per charge, hundreds per batch).
+    Nested batches join the outer one; nothing is booked if the block raises."""
+    if _BATCH in db.session.info:
+        yield
+        return
+    pending: dict[str, tuple[dict, list[dict]]] = {}
+    db.session.info[_BATCH] = pending
+    try:
+        yield
+    finally:
+        del db.session.info[_BATCH]
+    if not pending:
+        return
+    now = utcnow()
+    ids = dict(db.session.execute(
+        sa.insert(LedgerTransaction).returning(LedgerTransaction.source_key,
+                                               LedgerTransaction.id),
+        [{**{k: v for k, v in values.items() if k != _OWNER}, "created_at": now}
+         for values, _ in pending.values()]).all())
+    db.session.execute(sa.insert(LedgerEntry), [
+        {**entry, "transaction_id": ids[key]}
+        for key, (_, entries) in pending.items() for entry in entries])
+
+
+@contextmanager
+def staged(owner: object) -> Iterator[None]:
+    """Inside :func:`batch`: the postings of ``owner`` (one item of a loop: made in this
+    block, or in an earlier try of the same item) are dropped if the block raises, like
+    the item's rolled-back rows."""
+    pending = db.session.info.get(_BATCH)
+    if pending is None:
+        yield
+        return
+    db.session.info[_OWNER] = owner
+    try:
+        yield
+    except BaseException:
+        for key in [k for k, (values, _) in pending.items() if values.get(_OWNER) == owner]:
+            del pending[key]
+        raise
+    finally:
+        db.session.info.pop(_OWNER, None)
 
 
 def post_charge(attempt) -> LedgerTransaction | None:

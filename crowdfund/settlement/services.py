@@ -27,6 +27,7 @@ from crowdfund.campaigns.services import campaign_states
 from crowdfund.campaigns.states import CampaignKind, CampaignStatus
 from crowdfund.db import utcnow
 from crowdfund.extensions import db
+from crowdfund.ledger import services as ledger
 from crowdfund.ledger.services import post_charge
 from crowdfund.locking import lock
 from crowdfund.money import Money
@@ -317,10 +318,11 @@ def record_outcomes(results: dict[int, PaymentIntentInfo | PaymentError],
     outcomes: dict[int, str] = {}
 
     def one(attempt: ChargeAttempt) -> bool:
-        outcomes[attempt.pledge_id] = record_outcome(attempt, results[attempt.id], now)
+        with ledger.staged(attempt.id):  # an attempt that raises books nothing
+            outcomes[attempt.pledge_id] = record_outcome(attempt, results[attempt.id], now)
         return True
 
-    with batch():
+    with batch(), ledger.batch():  # receipts and postings: an INSERT or two per batch
         each_isolated("charge pledge", attempts, one, key=lambda attempt: attempt.pledge_id)
     return outcomes
 

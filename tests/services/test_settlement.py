@@ -358,3 +358,34 @@ def test_a_pledge_whose_charge_raises_is_recorded_and_the_batch_goes_on(
     assert len(gw.payment_intents) == 4  # the resumed call was replayed, not a new charge
     with app.app_context():
         assert db.session.scalar(sa.select(JobFailure.resolved_at)) is not None
+
+
+def test_a_charge_that_raises_after_its_posting_books_nothing(
+        app, session, gw, settler, monkeypatch):
+    from crowdfund.ledger import services as ledger
+    from crowdfund.ledger.models import LedgerTransaction
+    from crowdfund.notifications import emails
+
+    campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=10_000)
+    made = [back(campaign, gw).id for _ in range(5)]
+    ended(campaign)
+    session.commit()
+    real = emails.receipt
+    poisoned = made[2]
+
+    def receipt(pledge, amount, payment_intent_id):
+        if pledge.id == poisoned:  # after the charge was booked in the batch
+            raise RuntimeError("a corrupt address")
+        return real(pledge, amount, payment_intent_id)
+
+    monkeypatch.setattr(emails, "receipt", receipt)
+    assert settler.settle(campaign.id).counts == {"succeeded": 4}
+    with app.app_context():
+        booked = db.session.scalars(sa.select(LedgerTransaction.pledge_id)).all()
+        assert sorted(booked) == sorted(p for p in made if p != poisoned)
+        assert ledger.check() == []  # postings agree with the charges recorded
+    monkeypatch.setattr(emails, "receipt", real)
+    assert settler.settle(campaign.id).counts == {"succeeded": 1}
+    with app.app_context():
+        assert sorted(db.session.scalars(sa.select(LedgerTransaction.pledge_id))) == made
+        assert ledger.check() == []
