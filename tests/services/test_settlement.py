@@ -360,7 +360,7 @@ def test_a_pledge_whose_charge_raises_is_recorded_and_the_batch_goes_on(
         assert db.session.scalar(sa.select(JobFailure.resolved_at)) is not None
 
 
-def test_a_charge_that_raises_after_its_posting_books_nothing(
+def test_a_charge_that_raises_after_its_posting_books_and_audits_nothing(
         app, session, gw, settler, monkeypatch):
     from crowdfund.ledger import services as ledger
     from crowdfund.ledger.models import LedgerTransaction
@@ -384,6 +384,15 @@ def test_a_charge_that_raises_after_its_posting_books_nothing(
         booked = db.session.scalars(sa.select(LedgerTransaction.pledge_id)).all()
         assert sorted(booked) == sorted(p for p in made if p != poisoned)
         assert ledger.check() == []  # postings agree with the charges recorded
+        from crowdfund.pledges.models import PledgeTransition
+
+        collected = db.session.scalars(sa.select(PledgeTransition.pledge_id).where(
+            PledgeTransition.to_status == P.COLLECTED)).all()
+        succeeded = db.session.scalars(sa.select(ChargeAttempt.pledge_id).join(
+            ChargeTransition, ChargeTransition.attempt_id == ChargeAttempt.id).where(
+            ChargeTransition.to_status == C.SUCCEEDED)).all()
+        assert sorted(collected) == sorted(succeeded) == sorted(
+            p for p in made if p != poisoned)  # the audit trail has no row for it either
     monkeypatch.setattr(emails, "receipt", real)
     assert settler.settle(campaign.id).counts == {"succeeded": 1}
     with app.app_context():
