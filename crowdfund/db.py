@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -101,6 +103,23 @@ def _utc_day_default(element, compiler, **kw):
 @compiles(utc_day, "postgresql")
 def _utc_day_postgresql(element, compiler, **kw):
     return f"date(timezone('UTC', {compiler.process(element.clauses, **kw)}))"
+
+
+@contextmanager
+def collecting(session, name: str) -> Iterator[dict | None]:
+    """A dict kept in ``session.info[name]`` while the block runs, for rows that a loop
+    adds one at a time and that are written together at its end. The outermost block gets
+    the dict (and writes what it holds once the block ends without raising); a nested
+    block gets None: its rows join the outer one's."""
+    if name in session.info:
+        yield None
+        return
+    pending: dict = {}
+    session.info[name] = pending
+    try:
+        yield pending
+    finally:
+        del session.info[name]
 
 
 def str_enum(enum_cls, length: int = 32) -> sa.Enum:

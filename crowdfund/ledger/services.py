@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import current_app
 
-from crowdfund.db import utcnow
+from crowdfund.db import collecting, utcnow
 from crowdfund.extensions import db
 from crowdfund.ledger.models import Account, LedgerEntry, LedgerTransaction
 from crowdfund.money import Money
@@ -102,17 +102,10 @@ def batch() -> Iterator[None]:
     """Postings made inside are booked at the end with one INSERT of their transactions
     and one of their entries (settlement books one per charge, hundreds per batch).
     Nested batches join the outer one; nothing is booked if the block raises."""
-    if _BATCH in db.session.info:
+    with collecting(db.session, _BATCH) as pending:  # {source key: (values, entries)}
         yield
-        return
-    pending: dict[str, tuple[dict, list[dict]]] = {}
-    db.session.info[_BATCH] = pending
-    try:
-        yield
-    finally:
-        del db.session.info[_BATCH]
     if not pending:
-        return
+        return  # nested (the outer batch books), or nothing posted
     now = utcnow()
     ids = dict(db.session.execute(
         sa.insert(LedgerTransaction).returning(LedgerTransaction.source_key,

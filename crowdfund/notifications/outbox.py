@@ -23,7 +23,7 @@ from flask import current_app, render_template
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from crowdfund.db import utcnow
+from crowdfund.db import collecting, utcnow
 from crowdfund.extensions import db
 from crowdfund.notifications.models import OutboxMessage
 
@@ -73,17 +73,10 @@ def batch() -> Iterator[None]:
     """Messages queued inside go in with one SELECT of the keys already queued and one
     multi-row INSERT at the end (a closing campaign queues one per pledge). Nested
     batches join the outer one; nothing is inserted if the block raises."""
-    if _BATCH in db.session.info:
+    with collecting(db.session, _BATCH) as pending:  # {dedupe key: message}
         yield
-        return
-    pending: dict[str, tuple] = {}
-    db.session.info[_BATCH] = pending
-    try:
-        yield
-    finally:
-        del db.session.info[_BATCH]
     if not pending:
-        return
+        return  # nested (the outer batch inserts), or nothing queued
     queued = set(db.session.scalars(sa.select(OutboxMessage.dedupe_key).where(
         OutboxMessage.dedupe_key.in_(list(pending)))))
     now = utcnow()

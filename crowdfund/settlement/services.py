@@ -31,6 +31,8 @@ from crowdfund.ledger import services as ledger
 from crowdfund.ledger.services import post_charge
 from crowdfund.locking import lock
 from crowdfund.money import Money
+from crowdfund.notifications import emails
+from crowdfund.notifications.outbox import batch
 from crowdfund.payments.gateway import (
     AuthenticationRequired,
     PaymentError,
@@ -122,8 +124,6 @@ def decide_at_deadline(campaign: Campaign, now: datetime | None = None) -> bool:
     transaction whatever the campaign's size: no pledge is touched but the abandoned
     attempts). :func:`close_out` then tells (and, if it failed, releases) the pledges.
     Returns whether the campaign closed now."""
-    from crowdfund.notifications import emails
-
     now = now or utcnow()
     if campaign.status is not S.LIVE or campaign.deadline is None or campaign.deadline > now:
         return False
@@ -161,8 +161,6 @@ def close_out(campaign: Campaign, after: int = 0, *, limit: int = 500,
     pledge id done, or None when there was none left: then the followers are told and
     ``closed_out_at`` is set. Safe to run again from anywhere (a killed run resumes)."""
     from crowdfund.community.following import notify_outcome
-    from crowdfund.notifications import emails
-    from crowdfund.notifications.outbox import batch
 
     if campaign.closed_out_at is not None or campaign.status not in (S.FUNDED, S.FAILED):
         return None
@@ -306,8 +304,6 @@ def record_outcomes(results: dict[int, PaymentIntentInfo | PaymentError],
     """Step 3 for a batch (``{attempt id: gateway answer}``) in one transaction: attempts,
     pledges, backers and rewards read in one query, receipts queued in one INSERT. Returns
     ``{pledge id: outcome}``; a pledge that raised is recorded and left out."""
-    from crowdfund.notifications.outbox import batch
-
     now = now or utcnow()
     attempts = db.session.scalars(
         sa.select(ChargeAttempt).where(ChargeAttempt.id.in_(list(results)))
@@ -359,8 +355,6 @@ def record_outcome(attempt: ChargeAttempt, result: PaymentIntentInfo | PaymentEr
     Also completes an attempt that was waiting for the backer's authentication (the
     PaymentIntent read back after ``confirmCardPayment``).
     """
-    from crowdfund.notifications import emails
-
     now = now or utcnow()
     if attempt.status not in (C.STARTED, C.REQUIRES_ACTION, C.UNKNOWN):
         return attempt.status.value  # a racing process recorded it already

@@ -323,14 +323,20 @@ def test_a_close_killed_between_batches_resumes_and_tells_everyone_once(
             assert sorted(released) == sorted(made)  # one audit row per pledge
 
 
+def _funded_and_ended(session, gw, backers: int):
+    """A campaign past its deadline, funded by ``backers`` pledges of $100 (their ids)."""
+    campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=10_000)
+    made = [back(campaign, gw).id for _ in range(backers)]
+    ended(campaign)
+    session.commit()
+    return campaign, made
+
+
 def test_a_pledge_whose_charge_raises_is_recorded_and_the_batch_goes_on(
         app, session, gw, settler, monkeypatch):
     from crowdfund.supervision import JobFailure
 
-    campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=10_000)
-    made = [back(campaign, gw).id for _ in range(4)]
-    ended(campaign)
-    session.commit()
+    campaign, made = _funded_and_ended(session, gw, 4)
     real = services.record_outcome
     poisoned = made[1]
 
@@ -366,10 +372,7 @@ def test_a_charge_that_raises_after_its_posting_books_and_audits_nothing(
     from crowdfund.ledger.models import LedgerTransaction
     from crowdfund.notifications import emails
 
-    campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=10_000)
-    made = [back(campaign, gw).id for _ in range(5)]
-    ended(campaign)
-    session.commit()
+    campaign, made = _funded_and_ended(session, gw, 5)
     real = emails.receipt
     poisoned = made[2]
 
