@@ -83,6 +83,10 @@ def register_extensions(app: Flask) -> None:
     from crowdfund.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
+    from crowdfund.db import end_request
+
+    # Runs before Flask-SQLAlchemy removes the session (request teardown comes first).
+    app.teardown_request(lambda error: end_request(db.session(), error))
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -239,7 +239,7 @@ class TestingConfig(BaseConfig):
     ARGON2_PARALLELISM = 1
     PAYMENT_GATEWAY = "fake"
     #: A GET that writes without saying so first fails (it would wait on nothing and fail
-    #: under load on SQLite): crowdfund.db._sqlite_begin.
+    #: under load on SQLite): crowdfund.db._begin.
     SQLITE_STRICT_READS = True
     #: Off, so that a test sees what it just wrote; tests of the cache turn it on.
     PAGE_CACHE_SECONDS = 0

@@ -165,28 +165,52 @@ def _read_only_request() -> bool:
 
 
 @event.listens_for(Engine, "begin")
-def _sqlite_begin(conn):
-    """SQLite: a writing transaction takes the write lock at BEGIN; a reading one none.
+def _begin(conn):
+    """Reading requests' transactions read only; the others may write.
 
+    SQLite: a writing transaction takes the write lock at BEGIN; a reading one none.
     A deferred transaction that reads and then writes fails with "database is locked"
     when another writer committed meanwhile (busy_timeout does not help it), so every
     transaction that may write begins IMMEDIATE and waits its turn: that serialises
     conditional updates. Reading requests (GET, HEAD) begin a plain, deferred
     transaction instead, which in WAL mode never waits for a writer: pages stay fast
-    while a settlement or a big close writes. A GET that writes must say so before it
-    starts (``write_transaction``); in testing, a write in a reading transaction raises.
+    while a settlement or a big close writes. In testing, a write in it raises.
+
+    PostgreSQL: a reading request's transaction is ``BEGIN READ ONLY`` (psycopg sends it
+    with the first statement: no extra round trip), so a write in it fails there too,
+    and ``end_request`` may end it with COMMIT: a ROLLBACK would make psycopg forget
+    the connection's prepared statements, and every page would plan its queries again.
+
+    A GET that writes must say so before it starts (``locking.write_transaction``).
     """
-    if conn.dialect.name != "sqlite":
-        return
     read_only = _read_only_request()
-    conn.info["sqlite_read_only"] = read_only
-    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+    conn.info["read_only"] = read_only
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+    elif conn.dialect.driver == "psycopg":
+        raw = conn.connection.dbapi_connection
+        if raw.read_only != read_only:
+            raw.read_only = read_only  # taken at psycopg's next BEGIN
+
+
+def end_request(session, error: BaseException | None) -> None:
+    """At the end of a request (before the session is removed): a read-only transaction
+    that went well is committed (it wrote nothing; see ``_begin``), anything else is
+    left to the usual rollback."""
+    if error is not None or not session.in_transaction():
+        return
+    if session.connection().info.get("read_only") and not (
+            session.new or session.dirty or session.deleted):
+        try:
+            session.commit()
+        except sa.exc.SQLAlchemyError:  # the rollback that follows cleans up
+            log.warning("could not end a read-only transaction", exc_info=True)
 
 
 @event.listens_for(Engine, "before_cursor_execute")
 def _sqlite_no_write_in_read(conn, cursor, statement, parameters, context, executemany):
-    if not conn.info.get("sqlite_read_only") or not statement.lstrip().upper().startswith(
-            _WRITES):
+    if conn.dialect.name != "sqlite" or not conn.info.get("read_only") or \
+            not statement.lstrip().upper().startswith(_WRITES):
         return
     if current_app.config.get("SQLITE_STRICT_READS"):
         raise WriteInReadTransaction(

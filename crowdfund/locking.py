@@ -40,12 +40,13 @@ def lock_key(namespace: str, key: str) -> None:
 
 def write_transaction() -> None:
     """This request writes from here on, though its method reads (a GET that saves
-    something). SQLite begins reading requests' transactions without the write lock
-    (``crowdfund.db._sqlite_begin``); this ends such a transaction if one is open (it
-    wrote nothing) so that the next one takes the lock at BEGIN. Objects loaded so far
-    are read again when next used. Elsewhere, and on PostgreSQL, nothing changes."""
+    something). Reading requests' transactions read only (``crowdfund.db._begin``: on
+    SQLite without the write lock, on PostgreSQL ``READ ONLY``); this ends such a
+    transaction if one is open (it wrote nothing) so that the next one may write (and
+    on SQLite takes the lock at BEGIN). Objects loaded so far are read again when next
+    used. Outside requests nothing changes."""
     if not has_request_context() or g.get("db_writes", False):
         return
     g.db_writes = True
-    if db.session().in_transaction() and db.session.connection().info.get("sqlite_read_only"):
+    if db.session().in_transaction() and db.session.connection().info.get("read_only"):
         db.session.commit()

@@ -16,6 +16,8 @@ from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 from flask import current_app
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 T = TypeVar("T")
 _MISSING = object()
@@ -68,6 +70,20 @@ def shown(key: Hashable, compute: Callable[[], T]) -> T:
         value = compute()
         store.put(key, value, seconds)
     return value
+
+
+#: Stands for the viewer's CSRF token in HTML kept by ``shown_with_forms``.
+CSRF_SLOT = "\x00csrf-token\x00"
+
+
+def shown_with_forms(key: Hashable, render: Callable[[], str]) -> Markup:
+    """HTML with forms in it (``render()``), shared like ``shown`` between signed-in
+    viewers whose page differs only by their CSRF token: the token is kept as a slot and
+    each viewer gets their own back. Everything else the HTML depends on belongs in
+    ``key``."""
+    token = generate_csrf()
+    kept = shown(key, lambda: str(render()).replace(token, CSRF_SLOT))
+    return Markup(kept.replace(CSRF_SLOT, token))  # noqa: S704 - autoescaped template output
 
 
 def init_app(app) -> None:

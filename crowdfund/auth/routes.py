@@ -9,6 +9,7 @@ from crowdfund.auth import bp, services
 from crowdfund.auth.forms import ChangePasswordForm, LoginForm, ProfileForm, RegisterForm
 from crowdfund.auth.models import User
 from crowdfund.campaigns.queries import public_campaigns_of
+from crowdfund.db import end_request
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db, login_manager
 from crowdfund.locking import write_transaction
@@ -35,6 +36,7 @@ def _touch_session(response):
     of a view's work (whose commit it would otherwise take part in)."""
     session_id = g.pop("touch_session_id", None)
     if session_id is not None and response.status_code < 500:
+        end_request(db.session(), None)  # a read-only transaction ends with COMMIT
         db.session.rollback()  # whatever the view left uncommitted is not ours to commit
         write_transaction()  # a GET's transaction reads only (SQLite: no write lock)
         services.touch_session(session_id)

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import abort, current_app, render_template, request, session
 from flask_login import current_user
 from markupsafe import Markup
+from sqlalchemy.orm import joinedload
 
 from crowdfund import memo
+from crowdfund.auth.models import User
 from crowdfund.campaigns import bp
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.queries import outcome_of, shown_totals_of
 from crowdfund.extensions import db
 from crowdfund.pagecache import public_page
+from crowdfund.pledges.models import Pledge, PledgeStatus
 
 
 def can_view(campaign: Campaign) -> bool:
@@ -51,13 +56,50 @@ def public_campaign(slug: str) -> Campaign:
     return campaign
 
 
-def render_campaign_page(campaign: Campaign, *, preview: bool = False, comment_form=None):
-    from crowdfund.pledges.services import open_pledge_of
+@dataclass(frozen=True)
+class Viewer:
+    """What the campaign page needs to know about the person looking at it, read in one
+    query: their open pledge, whether they follow the campaign, and the stamp of its
+    comments (``comments.threads_stamp``, for the shared threads)."""
 
-    my_pledge = None
-    if current_user.is_authenticated:
-        pledge = open_pledge_of(current_user, campaign)
-        my_pledge = pledge if pledge is not None and pledge.status.value == "active" else None
+    pledge: Pledge | None
+    following: bool
+    comments: tuple
+
+
+@functools.cache
+def _viewer_statements() -> tuple[sa.Select, sa.Select]:
+    """The two forms of the viewer query (anonymous, signed in), built once: with bound
+    parameters ``campaign`` and ``user``."""
+    from crowdfund.community.comments import threads_stamp_columns
+    from crowdfund.community.models import Follow
+    from crowdfund.pledges.services import OPEN_STATUSES
+
+    campaign, user = sa.bindparam("campaign"), sa.bindparam("user")
+    stamp = threads_stamp_columns(campaign)
+    follows = sa.exists().where(Follow.user_id == user, Follow.campaign_id == campaign)
+    signed_in = (sa.select(Pledge, follows, *stamp).select_from(Campaign)
+                 .outerjoin(Pledge, sa.and_(Pledge.campaign_id == Campaign.id,
+                                            Pledge.backer_id == user,
+                                            Pledge.status.in_(OPEN_STATUSES)))
+                 .where(Campaign.id == campaign))
+    return sa.select(*stamp), signed_in
+
+
+def viewer_of(campaign: Campaign) -> Viewer:
+    anonymous, signed_in = _viewer_statements()
+    if not current_user.is_authenticated:
+        return Viewer(None, False, tuple(db.session.execute(
+            anonymous, {"campaign": campaign.id}).one()))
+    row = db.session.execute(signed_in, {"campaign": campaign.id,
+                                         "user": current_user.id}).one()
+    return Viewer(row[0], bool(row[1]), tuple(row[2:]))
+
+
+def render_campaign_page(campaign: Campaign, *, preview: bool = False, comment_form=None):
+    viewer = viewer_of(campaign)
+    pledge = viewer.pledge
+    my_pledge = pledge if pledge is not None and pledge.status is PledgeStatus.ACTIVE else None
     offering = investor_limit = None
     if campaign.kind.value == "equity":
         from crowdfund.equity.investors import limit_of
@@ -67,32 +109,51 @@ def render_campaign_page(campaign: Campaign, *, preview: bool = False, comment_f
         if current_user.is_authenticated:
             investor_limit = limit_of(current_user)
     from crowdfund.community import following
-    from crowdfund.community.comments import shown_threads, threads_of
-    from crowdfund.community.forms import CommentForm, ModerationForm, ReportForm
     from crowdfund.community.updates import can_read
 
-    signed_in = current_user.is_authenticated
     # An active pledge makes a backer: no second look-up for the most common reader.
     reads_backer_updates = my_pledge is not None or can_read(current_user, campaign)
     outcome = outcome_of(campaign)
     body, tiers = page_parts(campaign, preview=preview, my_pledge=my_pledge, outcome=outcome,
                              offering=offering, reads_backer_updates=reads_backer_updates)
-    newest = current_app.config["COMMENT_THREADS_ON_CAMPAIGN_PAGE"]
-    threads = (threads_of(campaign, per_page=newest) if _insider(campaign)
-               else shown_threads(campaign, newest))
     return render_template("campaigns/show.html", campaign=campaign,
                            totals=shown_totals_of(campaign), body=body, tiers=tiers,
-                           threads=threads,
-                           # Forms (and their CSRF tokens) for signed-in people only: the
-                           # anonymous page is the same for everyone (crowdfund.pagecache).
-                           comment_form=comment_form or (CommentForm() if signed_in else None),
-                           report_form=ReportForm() if signed_in else None,
-                           moderation_form=ModerationForm() if signed_in else None,
-                           following=following.follows_campaign(current_user, campaign),
+                           comments=None if preview else comments_part(
+                               campaign, viewer.comments, comment_form),
+                           following=viewer.following,
                            followers=memo.shown(("followers", campaign.id),
                                                 lambda: following.follower_count(campaign)),
                            outcome=outcome, preview=preview, my_pledge=my_pledge,
                            offering=offering, investor_limit=investor_limit)
+
+
+def comments_part(campaign: Campaign, stamp: tuple, comment_form=None) -> Markup:
+    """The newest threads with the comment form, rendered. Anonymous visitors get the page
+    cache; signed-in readers share it for PAGE_CACHE_SECONDS per process, apart from their
+    CSRF token and the comments they wrote (no "Report" on those), until a comment is
+    posted. A form sent back with errors, the founder and operators get it fresh."""
+    from crowdfund.community.comments import shown_threads, threads_of
+    from crowdfund.community.forms import CommentForm, ModerationForm, ReportForm
+
+    signed_in = current_user.is_authenticated
+    newest = current_app.config["COMMENT_THREADS_ON_CAMPAIGN_PAGE"]
+
+    def render(threads) -> str:
+        return render_template(
+            "campaigns/_comments.html", campaign=campaign, threads=threads,
+            comment_form=comment_form or (CommentForm() if signed_in else None),
+            report_form=ReportForm() if signed_in else None,
+            moderation_form=ModerationForm() if signed_in else None)
+
+    if _insider(campaign):
+        return Markup(render(threads_of(campaign, per_page=newest)))  # noqa: S704
+    threads = shown_threads(campaign, newest, stamp)
+    if not signed_in or comment_form is not None:
+        return Markup(render(threads))  # noqa: S704 - autoescaped template output
+    mine = frozenset(c.id for t in threads.items for c in (t.comment, *t.replies)
+                     if c.author_id == current_user.id)
+    return memo.shown_with_forms(("comments part", campaign.id, newest, stamp, mine),
+                                 lambda: render(threads))
 
 
 def _insider(campaign: Campaign) -> bool:
@@ -141,7 +202,8 @@ def page_parts(campaign: Campaign, *, preview: bool, my_pledge, outcome, offerin
 @bp.get("/campaigns/<slug>")
 @public_page
 def show(slug: str):
-    campaign = db.session.scalar(sa.select(Campaign).where(Campaign.slug == slug))
+    campaign = db.session.scalar(sa.select(Campaign).where(Campaign.slug == slug).options(
+        joinedload(Campaign.founder).joinedload(User.verification)))  # for the founder box
     if campaign is None or not can_view(campaign):
         abort(404)
     remember_ref(campaign)

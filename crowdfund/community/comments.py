@@ -128,14 +128,25 @@ def threads_of(campaign: Campaign, *, page: int = 1, per_page: int | None = None
                    per_page)
 
 
-def shown_threads(campaign: Campaign, per_page: int) -> Threads:
+def threads_stamp_columns(campaign_id) -> tuple:
+    """What changes when a comment is posted on a campaign (its count and newest id), as
+    two scalar subqueries to select with other things: the key of what is shared between
+    viewers. ``campaign_id``: an id or a bound parameter."""
+    where = Comment.campaign_id == campaign_id
+    return (sa.select(sa.func.count()).select_from(Comment).where(where).scalar_subquery(),
+            sa.select(sa.func.max(Comment.id)).where(where).scalar_subquery())
+
+
+def threads_stamp(campaign: Campaign) -> tuple:
+    return tuple(db.session.execute(sa.select(*threads_stamp_columns(campaign.id))).one())
+
+
+def shown_threads(campaign: Campaign, per_page: int, stamp: tuple | None = None) -> Threads:
     """The newest threads as the campaign page shows them: shared between viewers a few
     seconds per process (``crowdfund.memo.shown``), read again at once when a comment is
-    posted (their count and newest id are in the key; one small query). A comment hidden
-    or restored shows so within those seconds (operators read it fresh)."""
-    stamp = tuple(db.session.execute(
-        sa.select(sa.func.count(), sa.func.max(Comment.id))
-        .where(Comment.campaign_id == campaign.id)).one())
+    posted (``threads_stamp`` is in the key). A comment hidden or restored shows so within
+    those seconds (operators read it fresh)."""
+    stamp = stamp if stamp is not None else threads_stamp(campaign)
     return memo.shown(("threads", campaign.id, per_page, stamp),
                       lambda: threads_of(campaign, per_page=per_page))
 

@@ -5,7 +5,7 @@ import pytest
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.memo import Store
 from crowdfund.pagecache import PageStore
-from tests.factories import count_queries, make_campaign, make_pledge, make_user
+from tests.factories import AuthActions, count_queries, make_campaign, make_pledge, make_user
 
 
 class Clock:
@@ -158,3 +158,38 @@ def test_a_new_comment_shows_at_once_to_everyone_signed_in(
     auth.logout()
     auth.login_as(make_user())
     assert "Does it fold flat?" in client.get(page).get_data(as_text=True)
+
+
+
+def test_signed_in_readers_share_the_threads_each_with_their_own_token_and_buttons(
+        app, session, clock, live, monkeypatch):
+    import re
+
+    from crowdfund.community.models import Comment
+
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)  # to sign in and out
+    ada, bob = make_user(name="Ada Reader"), make_user(name="Bob Reader")
+    session.flush()
+    comment = Comment(campaign_id=live.id, author_id=ada.id, body="Ships to Norway?")
+    session.add(comment)
+    session.commit()
+    page = f"/campaigns/{live.slug}"
+
+    def read_as(user):
+        browser = app.test_client()  # a browser of their own
+        app.config["WTF_CSRF_ENABLED"] = False
+        AuthActions(browser).login_as(user)
+        app.config["WTF_CSRF_ENABLED"] = True
+        html = browser.get(page).get_data(as_text=True)
+        return browser, set(re.findall(r'name="csrf_token"[^>]*value="([^"]+)"', html)), html
+
+    _, ada_tokens, ada_page = read_as(ada)  # renders the shared threads
+    bob, bob_tokens, bob_page = read_as(bob)  # gets them kept, with his own token put in
+    assert "Ships to Norway?" in ada_page and "Ships to Norway?" in bob_page
+    assert "Send to moderators" not in ada_page  # nobody reports their own comment
+    assert bob_page.count("Send to moderators") == 1
+    assert len(bob_tokens) == 1 and bob_tokens.isdisjoint(ada_tokens)  # never another's
+    # Bob's token is his: the report form he was given goes through CSRF protection.
+    response = bob.post(f"/comments/{comment.id}/report",
+                        data={"reason": "spam", "csrf_token": bob_tokens.pop()})
+    assert response.status_code == 302

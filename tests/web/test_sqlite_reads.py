@@ -66,8 +66,8 @@ def test_a_get_that_writes_without_saying_so_fails_in_tests(app, session):
 def test_write_transaction_ends_the_read_and_takes_the_lock(app, session):
     with app.test_request_context("/"):
         db.session.execute(db.text("SELECT 1"))
-        assert db.session.connection().info["sqlite_read_only"]
+        assert db.session.connection().info["read_only"]
         write_transaction()
         db.session.execute(db.text("UPDATE campaigns SET staff_pick = staff_pick"))
-        assert not db.session.connection().info["sqlite_read_only"] and g.db_writes
+        assert not db.session.connection().info["read_only"] and g.db_writes
         db.session.rollback()
