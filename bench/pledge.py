@@ -47,6 +47,7 @@ sys.path.insert(0, str(ROOT))
 from bench.common import free_port, fresh_schema  # noqa: E402 - after the path is set
 
 USER_AGENT = "crowdfund-bench/1"
+WARM_UP = 2  # POSTs per client before each measured load
 PASSWORD = "bench password"  # noqa: S105 - throwaway accounts in a throwaway database
 
 
@@ -86,9 +87,10 @@ def create_bare():
     return app
 
 
-def seed(app, campaigns: int, backers: int) -> dict:
-    """Live campaigns with one unlimited reward each, a race campaign whose reward has 100
-    units, a campaign for uncontended pledges, and signed-in backers (their cookies)."""
+def seed(app, campaigns: int, backers: int, warm: int = 0) -> dict:
+    """Live campaigns with one unlimited reward each (``warm`` more for warming servers
+    up), a race campaign whose reward has 100 units, a campaign for uncontended pledges,
+    and signed-in backers (their cookies)."""
     import sqlalchemy as sa
 
     from crowdfund.auth import passwords
@@ -111,7 +113,8 @@ def seed(app, campaigns: int, backers: int) -> dict:
         db.session.add(founder)
         db.session.flush()
         made = {}
-        for name in [f"c{i}" for i in range(campaigns)] + ["race", "single"]:
+        for name in [f"c{i}" for i in range(campaigns)] + [f"w{i}" for i in range(warm)] + [
+                "race", "single"]:
             campaign = Campaign(
                 slug=f"bench-{name}", founder_id=founder.id, title=f"Bench {name}",
                 blurb="A campaign to pledge to.", category="technology", goal_minor=10**8,
@@ -150,7 +153,7 @@ class Server:
             [sys.executable, "-m", "gunicorn", *workers, "--bind", f"127.0.0.1:{self.port}",
              "--backlog", "2048", "--timeout", "120", target],
             cwd=ROOT, env={**os.environ, "BENCH_APP_CONFIG": json.dumps(config),
-                           "PYTHONPATH": str(ROOT)},
+                           "PYTHONPATH": os.environ.get("BENCH_PYTHONPATH", str(ROOT))},
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -173,7 +176,7 @@ def post(session, url: str, data: dict) -> tuple[int, float]:
 
 
 def load(base: str, bare: bool, world: dict, clients: int, requests_each: int,
-         first_campaign: int) -> tuple[float, int]:
+         first_campaign: int, prefix: str = "c") -> tuple[float, int]:
     """``clients`` threads x ``requests_each`` POSTs; (successful POSTs/s, errors)."""
     import requests
 
@@ -187,7 +190,7 @@ def load(base: str, bare: bool, world: dict, clients: int, requests_each: int,
             session.cookies.set("session", world["cookies"][i])
             barrier.wait()
             for j in range(requests_each):
-                slug, tier = world["campaigns"][f"c{first_campaign + j}"]
+                slug, tier = world["campaigns"][f"{prefix}{first_campaign + j}"]
                 if bare:
                     status, _ = post(session, f"{base}/pledge", {
                         "campaign": slug, "backer": str(i), "amount": "1000"})
@@ -270,7 +273,8 @@ def main() -> None:
     app = create_app(config)
     fresh_schema(app)
     per_model = args.rounds * args.requests
-    world = seed(app, per_model * len(models) + 1, max(args.clients, args.race, 20))
+    world = seed(app, per_model * len(models) + 1, max(args.clients, args.race, 20),
+                 warm=WARM_UP * args.rounds * len(models))
     engine = url.split(":", 1)[0].split("+", 1)[0]
     print(f"pledge POST on {engine} under gunicorn, {args.clients} clients x "
           f"{args.requests} POSTs, {args.rounds} rounds; race of {args.race} for 100 units; "
@@ -282,8 +286,13 @@ def main() -> None:
             for name in ("bare", "ours"):
                 server = Server("bench.pledge:create_bare()" if name == "bare"
                                 else "bench.pledge:create_ours()", model, config)
+                base = f"http://127.0.0.1:{server.port}"
                 try:
-                    rate, failed = load(f"http://127.0.0.1:{server.port}", name == "bare",
+                    # Warm every worker up first (imports, compiled statements, locale
+                    # data), as a server that has been running is: steady state is measured.
+                    load(base, name == "bare", world, args.clients, WARM_UP,
+                         (m * args.rounds + r) * WARM_UP, prefix="w")
+                    rate, failed = load(base, name == "bare",
                                         world, args.clients, args.requests,
                                         m * per_model + r * args.requests)
                 finally:

@@ -87,6 +87,9 @@ def register_extensions(app: Flask) -> None:
 
     # Runs before Flask-SQLAlchemy removes the session (request teardown comes first).
     app.teardown_request(lambda error: end_request(db.session(), error))
+    from crowdfund.web import note_reads_first
+
+    app.url_value_preprocessor(note_reads_first)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)

@@ -147,6 +147,25 @@ def country_select_choices(locale: str = "en_US") -> tuple[SelectChoice, ...]:
 
 
 @lru_cache(maxsize=8)
+def country_codes(locale: str = "en_US") -> frozenset[str]:
+    return frozenset(code for code, _ in country_choices(locale))
+
+
+class CountryField(SelectField):
+    """A country (ISO 3166 alpha-2) or nothing, from the territory list built once. WTForms'
+    own check of a choice builds ~250 choice objects per request (it was a fifth of a
+    pledge POST); this one looks the code up in a set."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, validate_choice=False, **kwargs)
+        self.choices = country_select_choices()
+
+    def pre_validate(self, form) -> None:
+        if self.data and self.data not in country_codes():
+            raise ValidationError("Choose a country from the list.")
+
+
+@lru_cache(maxsize=8)
 def country_choices(locale: str = "en_US") -> tuple[tuple[str, str], ...]:
     """ISO 3166 alpha-2 countries by name (Babel's territory list, regions left out); built
     once per locale and process (it was 28% of a pledge POST)."""

@@ -38,15 +38,28 @@ def lock_key(namespace: str, key: str) -> None:
                        {"ns": namespace, "key": key})
 
 
-def write_transaction() -> None:
-    """This request writes from here on, though its method reads (a GET that saves
-    something). Reading requests' transactions read only (``crowdfund.db._begin``: on
-    SQLite without the write lock, on PostgreSQL ``READ ONLY``); this ends such a
-    transaction if one is open (it wrote nothing) so that the next one may write (and
-    on SQLite takes the lock at BEGIN). Objects loaded so far are read again when next
-    used. Outside requests nothing changes."""
+def write_transaction(*fresh) -> None:
+    """This request writes from here on, though it began reading only: a GET that saves
+    something, or a view marked ``web.reads_first`` on SQLite. Reading transactions
+    (``crowdfund.db._begin``: on SQLite without the write lock, on PostgreSQL ``READ
+    ONLY``) end here if one is open (it wrote nothing), so that the next one may write
+    (and on SQLite takes the lock at BEGIN). Objects loaded so far are read again when
+    next used; with ``fresh`` objects, only those are (at once, under the lock: what the
+    rules check), the rest is kept as read (the signed-in user, the chosen reward).
+    Outside requests, and when the transaction may write already, nothing changes."""
     if not has_request_context() or g.get("db_writes", False):
         return
     g.db_writes = True
-    if db.session().in_transaction() and db.session.connection().info.get("read_only"):
-        db.session.commit()
+    session = db.session()
+    if not (session.in_transaction() and session.connection().info.get("read_only")):
+        return
+    if not fresh:
+        session.commit()
+        return
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+    for instance in fresh:
+        session.refresh(instance)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter
@@ -85,6 +85,23 @@ def redirect_next(default_endpoint: str, **values):
 
 def client_ip() -> str:
     return (request.remote_addr or "unknown")[:45]
+
+
+def reads_first(view):
+    """A view that reads a good deal (the signed-in user, the campaign, a form to check)
+    before it writes a little: on SQLite its transaction takes no write lock until the
+    view calls ``locking.write_transaction(...)`` right before the service writes, so
+    writers queue only for the writing part, and a form with errors never queues. The
+    objects given to ``write_transaction`` are read again under the lock."""
+    view.reads_first = True
+    return view
+
+
+def note_reads_first(endpoint: str | None, values) -> None:
+    """A url_value_preprocessor: it runs before anything loads the signed-in user."""
+    view = current_app.view_functions.get(endpoint or "")
+    if getattr(view, "reads_first", False):
+        g.db_reads_first = True
 
 
 def writes_on_get(view):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -106,6 +107,27 @@ def backer_ids(campaign_id: int) -> sa.Select:
     or when the deadline passed). For ``IN (...)`` clauses and membership checks."""
     return sa.select(Pledge.backer_id).where(Pledge.campaign_id == campaign_id,
                                              Pledge.status.in_(COUNTED_STATUSES))
+
+
+def tier_of(campaign: Campaign, tier_id) -> RewardTier | None:
+    """The campaign's tier ``tier_id`` (as typed: junk gives None) with its shipping rates,
+    in one query."""
+    try:
+        wanted = int(tier_id)
+    except (TypeError, ValueError):
+        return None
+    if not 0 < wanted < 2**31:
+        return None
+    return db.session.scalars(_tier_with_rates(), {"tier": wanted, "campaign": campaign.id}
+                              ).unique().one_or_none()
+
+
+@functools.cache
+def _tier_with_rates() -> sa.Select:
+    return (sa.select(RewardTier)
+            .where(RewardTier.id == sa.bindparam("tier"),
+                   RewardTier.campaign_id == sa.bindparam("campaign"))
+            .options(joinedload(RewardTier.shipping_rates)))
 
 
 def tiers_with_backers(campaign: Campaign) -> set[int]:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import abort, current_app, render_template, request, session
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, lazyload
 
 from crowdfund import memo
 from crowdfund.auth.models import User
@@ -48,9 +48,16 @@ def ref_for(campaign: Campaign) -> str | None:
     return session.get("refs", {}).get(str(campaign.id))
 
 
+@functools.cache
+def _campaign_by_slug() -> sa.Select:
+    # Backers' actions seldom need the founder: not joined (loaded if used).
+    return (sa.select(Campaign).where(Campaign.slug == sa.bindparam("slug"))
+            .options(lazyload(Campaign.founder)))
+
+
 def public_campaign(slug: str) -> Campaign:
     """The live (or ended) campaign at ``slug`` for backers' actions, or 404."""
-    campaign = db.session.scalar(sa.select(Campaign).where(Campaign.slug == slug))
+    campaign = db.session.scalar(_campaign_by_slug(), {"slug": slug})
     if campaign is None or not campaign.is_public:
         abort(404)
     return campaign

@@ -2,39 +2,69 @@
 
 from __future__ import annotations
 
-from wtforms import HiddenField, RadioField, SelectField
-from wtforms.validators import InputRequired, Optional
+from collections.abc import Sequence
+from functools import cached_property
+
+from wtforms import HiddenField, RadioField
+from wtforms.validators import InputRequired, Optional, ValidationError
 
 from crowdfund.campaigns.models import Campaign
-from crowdfund.forms import AmountField, BaseForm, choices, country_select_choices
+from crowdfund.campaigns.queries import tier_of
+from crowdfund.forms import AmountField, BaseForm, CountryField, choices
 
 NO_REWARD = "none"
+
+
+class _TierChoices(Sequence):
+    """The reward choices of a campaign, built when first read: when the form is shown.
+    A posted form validates only the chosen tier (``PledgeForm.validate_tier``), so a
+    pledge POST does not load every tier with its shipping rates."""
+
+    def __init__(self, campaign: Campaign) -> None:
+        self.campaign = campaign
+
+    @cached_property
+    def _items(self) -> list:
+        options = [(NO_REWARD, "No reward: I just want to support it")]
+        options += [(str(t.id), f"{t.title} — {t.minimum.format()} or more")
+                    for t in self.campaign.tiers]
+        return choices(options)
+
+    def __getitem__(self, index):
+        return self._items[index]
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 class PledgeForm(BaseForm):
     """Pick a reward (or none), an amount (shipping is added), and where to ship."""
 
-    tier = RadioField("Reward", validators=[InputRequired(message="Choose a reward.")])
+    tier = RadioField("Reward", validators=[InputRequired(message="Choose a reward.")],
+                      validate_choice=False)  # validate_tier: one tier, not the list
     amount = AmountField(
         "Pledge amount", validators=[InputRequired(message="Enter how much you pledge.")],
         description="At least the reward's minimum; add more if you like. Shipping is added.",
     )
-    destination = SelectField("Ship to", validators=[Optional()])
+    destination = CountryField("Ship to", validators=[Optional()])
 
     def __init__(self, campaign: Campaign, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.campaign = campaign
-        options = [(NO_REWARD, "No reward: I just want to support it")]
-        options += [(str(t.id), f"{t.title} — {t.minimum.format()} or more") for t in
-                    campaign.tiers]
-        self.tier.choices = choices(options)
-        self.destination.choices = country_select_choices()
+        self.tier.choices = _TierChoices(campaign)
+        self._tier = None
+
+    def validate_tier(self, field) -> None:
+        if field.data == NO_REWARD:
+            return
+        tier = tier_of(self.campaign, field.data)
+        if tier is None:
+            raise ValidationError("Choose one of the rewards.")
+        self._tier = tier
 
     def chosen_tier(self):
-        """The selected tier object, or None for no reward."""
-        if self.tier.data in (None, "", NO_REWARD):
-            return None
-        return next(t for t in self.campaign.tiers if str(t.id) == self.tier.data)
+        """The selected tier (validated), or None for no reward."""
+        return self._tier
 
 
 class ConfirmCardForm(BaseForm):

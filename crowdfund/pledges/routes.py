@@ -11,12 +11,13 @@ from crowdfund.campaigns.routes import public_campaign, ref_for
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.forms import ConfirmForm
+from crowdfund.locking import write_transaction
 from crowdfund.payments import gateway
 from crowdfund.payments.gateway import PaymentError
 from crowdfund.pledges import services
 from crowdfund.pledges.forms import NO_REWARD, ConfirmCardForm, PledgeForm
 from crowdfund.pledges.models import Pledge
-from crowdfund.web import form_error, run_action, writes_on_get
+from crowdfund.web import form_error, reads_first, run_action, writes_on_get
 
 bp = Blueprint("pledges", __name__, cli_group="pledges")
 
@@ -44,6 +45,7 @@ def _already_backing(pledge_id: int):
 
 @bp.route("/campaigns/<slug>/pledge", methods=["GET", "POST"])
 @login_required
+@reads_first
 def new(slug: str):
     campaign = public_campaign(slug)
     if campaign.kind.value == "equity":
@@ -63,6 +65,7 @@ def new(slug: str):
     if form.validate_on_submit():
         choice = _choice(form, campaign)
         if choice is not None:
+            write_transaction(campaign)  # SQLite: the checks above took no write lock
             try:
                 pledge = services.start_pledge(current_user, campaign, *choice,
                                                ref=ref_for(campaign))

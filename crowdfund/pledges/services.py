@@ -8,6 +8,7 @@ tier is never oversold. Services never commit.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -74,16 +75,19 @@ class CardSetupFailed(DomainError):
 
 def claim_unit(tier_id: int) -> bool:
     """Take one unit of a tier if one is left; one conditional UPDATE, never oversold."""
-    result = db.session.execute(
-        sa.update(RewardTier)
-        .where(RewardTier.id == tier_id,
-               sa.or_(RewardTier.quantity_limit.is_(None),
-                      RewardTier.claimed < RewardTier.quantity_limit))
-        .values(claimed=RewardTier.claimed + 1)
-        .execution_options(synchronize_session=False)
-    )
+    result = db.session.execute(_claim(), {"tier": tier_id})
     _forget_claimed(tier_id)
     return result.rowcount == 1
+
+
+@functools.cache
+def _claim() -> sa.Update:
+    return (sa.update(RewardTier)
+            .where(RewardTier.id == sa.bindparam("tier"),
+                   sa.or_(RewardTier.quantity_limit.is_(None),
+                          RewardTier.claimed < RewardTier.quantity_limit))
+            .values(claimed=RewardTier.claimed + 1)
+            .execution_options(synchronize_session=False))
 
 
 def release_units(tier_id: int, count: int = 1) -> None:
@@ -167,9 +171,14 @@ def quote(campaign: Campaign, tier: RewardTier | None, amount: Money,
 
 
 def open_pledge_of(backer: User, campaign: Campaign) -> Pledge | None:
-    return db.session.scalar(sa.select(Pledge).where(
-        Pledge.campaign_id == campaign.id, Pledge.backer_id == backer.id,
-        Pledge.status.in_(OPEN_STATUSES)))
+    return db.session.scalar(_open_pledge(), {"campaign": campaign.id, "backer": backer.id})
+
+
+@functools.cache
+def _open_pledge() -> sa.Select:
+    return sa.select(Pledge).where(
+        Pledge.campaign_id == sa.bindparam("campaign"),
+        Pledge.backer_id == sa.bindparam("backer"), Pledge.status.in_(OPEN_STATUSES))
 
 
 def start_pledge(backer: User, campaign: Campaign, tier: RewardTier | None, amount: Money,
@@ -215,10 +224,10 @@ def open_pending(backer: User, campaign: Campaign, result: Quote, now: datetime,
         shares=shares, pending_expires_at=now + current_app.config["PLEDGE_PENDING_TTL"],
         ref=ref,
     )
+    db.session.add(pledge)
     try:
-        with db.session.begin_nested():
-            db.session.add(pledge)
-    except IntegrityError:  # the same backer, twice at once
+        db.session.flush()
+    except IntegrityError:  # the same backer, twice at once: the caller rolls back
         raise DomainError("You already have a pledge in progress for this campaign.") from None
     return pledge
 

@@ -64,11 +64,13 @@ def test_pledge_page_lists_rewards(client, scene):
      ({"amount": "10.001"}, "at most 2 decimal places"),
      ({"amount": "99999999999"}, "A pledge can be at most"),
      ({"amount": "1e9"}, "Enter an amount"),
-     ({"tier": "999999"}, "Not a valid choice"),
-     ({"tier": "foreign"}, "Not a valid choice"),
+     ({"tier": "999999"}, "Choose one of the rewards"),
+     ({"tier": "foreign"}, "Choose one of the rewards"),
+     ({"tier": "abc"}, "Choose one of the rewards"),
+     ({"tier": "99999999999999999999"}, "Choose one of the rewards"),
      ({"tier": "ships", "amount": "45"}, "Choose where to ship"),
      ({"tier": "ships", "amount": "45", "destination": "FR"}, "Pledge at least $55.00"),
-     ({"tier": "ships", "amount": "60", "destination": "ZZ"}, "Not a valid choice")],
+     ({"tier": "ships", "amount": "60", "destination": "ZZ"}, "Choose a country from the list")],
 )
 def test_bad_pledges_get_clear_errors_and_write_nothing(app, client, scene, data, message):
     form = {"tier": str(scene["tier"].id), "amount": "30"}

@@ -42,31 +42,38 @@ def test_pages_end_with_commit_and_keep_their_prepared_statements(app, client, a
     auth.login_as(reader)
     page = f"/campaigns/{campaign.slug}"
     client.get(page)  # the session's "last seen" is written now, not during the count
-    ends, connections = [], set()
+    ends, runs = [], {}  # COMMIT or ROLLBACK; psycopg connection -> campaign queries run
     with app.app_context():
         engine = db.engine
 
     def commit(conn):
         ends.append("COMMIT")
-        connections.add(conn.connection.dbapi_connection)
 
     def rollback(conn):
         ends.append("ROLLBACK")
 
+    def executed(conn, cursor, statement, *args):
+        if "FROM campaigns" in statement:
+            raw = conn.connection.dbapi_connection
+            runs[raw] = runs.get(raw, 0) + 1
+
     event.listen(engine, "commit", commit)
     event.listen(engine, "rollback", rollback)
-    try:
-        for _ in range(8):  # psycopg prepares a statement on its 5th run
+    event.listen(engine, "after_cursor_execute", executed)
+    try:  # psycopg prepares a statement on its 5th run on a connection (the pool has several)
+        for _ in range(200):
             assert client.get(page).status_code == 200
+            if max(runs.values(), default=0) >= 16:  # two queries of each page read it
+                break
     finally:
         event.remove(engine, "commit", commit)
         event.remove(engine, "rollback", rollback)
+        event.remove(engine, "after_cursor_execute", executed)
     assert ends and set(ends) == {"COMMIT"}
-    prepared = 0
-    for raw in connections:
-        with raw.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM pg_prepared_statements "
-                           "WHERE statement LIKE '%FROM campaigns%'")
-            prepared += cursor.fetchone()[0]
-        raw.rollback()
-    assert prepared >= 1
+    busiest = max(runs, key=runs.get)
+    with busiest.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements "
+                       "WHERE statement LIKE '%FROM campaigns%'")
+        prepared = cursor.fetchone()[0]
+    busiest.rollback()
+    assert prepared >= 1, (list(runs.values()), busiest.prepare_threshold, len(ends))

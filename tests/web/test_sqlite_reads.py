@@ -71,3 +71,97 @@ def test_write_transaction_ends_the_read_and_takes_the_lock(app, session):
         db.session.execute(db.text("UPDATE campaigns SET staff_pick = staff_pick"))
         assert not db.session.connection().info["read_only"] and g.db_writes
         db.session.rollback()
+
+
+# --- a view that reads first (the pledge POST) ------------------------------------------
+
+
+@pytest.fixture
+def pledging(app, client, auth, session):
+    from tests.factories import make_tier, make_user
+
+    campaign = make_campaign(status=CampaignStatus.LIVE, tiers=0)
+    tier = make_tier(campaign, minimum_minor=2500, limit=5)
+    backer = make_user()
+    session.commit()
+    auth.login_as(backer)
+    return campaign, tier
+
+
+def test_a_pledge_with_errors_never_waits_for_the_write_lock(client, pledging, writer):
+    campaign, tier = pledging
+    writer.execute("BEGIN IMMEDIATE")  # a settlement writing, say
+    response = client.post(f"/campaigns/{campaign.slug}/pledge",
+                           data={"tier": str(tier.id), "amount": "abc"})
+    assert response.status_code == 400 and "Enter an amount" in response.get_data(as_text=True)
+
+
+def test_the_rules_are_read_again_under_the_lock(app, client, pledging, writer, monkeypatch):
+    """A pledge read its campaign live; another writer ends the campaign before this one
+    gets the lock: the pledge is refused (the campaign is read again), nothing written."""
+    import sqlalchemy as sa
+
+    from crowdfund import db as db_module
+    from crowdfund.pledges.models import Pledge
+
+    campaign, tier = pledging
+    writer.execute("BEGIN IMMEDIATE")
+    waiting = threading.Event()
+    acquire = db_module.WriterQueue.acquire
+
+    def noted(self, timeout):
+        waiting.set()  # the pledge read everything and now queues to write
+        return acquire(self, timeout)
+
+    monkeypatch.setattr(db_module.WriterQueue, "acquire", noted)
+    answer = {}
+
+    def pledge():
+        answer["response"] = client.post(f"/campaigns/{campaign.slug}/pledge",
+                                         data={"tier": str(tier.id), "amount": "30"})
+
+    thread = threading.Thread(target=pledge)
+    thread.start()
+    assert waiting.wait(10)
+    writer.execute("UPDATE campaigns SET status = 'failed' WHERE id = ?", (campaign.id,))
+    writer.execute("COMMIT")
+    thread.join(30)
+    assert answer["response"].status_code == 409
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Pledge)) == 0
+
+
+def test_writers_queue_and_the_next_starts_when_the_last_ends(app, session):
+    """Our writers wait on the queue (not SQLite's sleeping retries); one that waits longer
+    than the busy timeout gets "database is locked"."""
+    from sqlalchemy.exc import OperationalError
+
+    from crowdfund import db as db_module
+
+    session.commit()
+    engine = db.engine
+    first = engine.connect()
+    first.begin()
+    first.exec_driver_sql("UPDATE campaigns SET staff_pick = staff_pick")
+    started = threading.Event()
+
+    def second():
+        with engine.connect() as conn, conn.begin():
+            conn.exec_driver_sql("UPDATE campaigns SET staff_pick = staff_pick")
+            started.set()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    assert not started.wait(0.3)  # queued behind the first
+    first.commit()
+    thread.join(10)
+    assert started.is_set()
+    first.begin()  # holds the queue again
+    try:
+        queue = db_module.WriterQueue(engine.url.database + "-writers")
+        with pytest.raises(OperationalError, match="database is locked"):
+            queue.acquire(0.05)
+        queue.close()
+    finally:
+        first.rollback()
+        first.close()
