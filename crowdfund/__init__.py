@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from pathlib import Path
 
 from flask import Flask
@@ -45,7 +46,27 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_commands(app)
     register_security_headers(app)
     pagecache.init_app(app)
+    app.wsgi_app = ServerTiming(app.wsgi_app)
     return app
+
+
+class ServerTiming:
+    """``Server-Timing: app;dur=<ms>`` on every response: how long the application took
+    (from the request's arrival in the worker to its response, without the time spent
+    queueing for a worker), for browsers' developer tools and for ``bench/``."""
+
+    def __init__(self, wsgi_app) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        started = time.perf_counter()
+
+        def timed(status, headers, exc_info=None):
+            took = (time.perf_counter() - started) * 1000
+            return start_response(status, [*headers, ("Server-Timing", f"app;dur={took:.1f}")],
+                                  exc_info)
+
+        return self.wsgi_app(environ, timed)
 
 
 def _finish_config(app: Flask) -> None:

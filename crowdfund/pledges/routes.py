@@ -65,8 +65,9 @@ def new(slug: str):
     if form.validate_on_submit():
         choice = _choice(form, campaign)
         if choice is not None:
-            write_transaction(campaign)  # SQLite: the checks above took no write lock
             try:
+                services.require_available(choice[0])  # reads only: a sold-out tier never queues
+                write_transaction(campaign)  # SQLite: the checks above took no write lock
                 pledge = services.start_pledge(current_user, campaign, *choice,
                                                ref=ref_for(campaign))
             except services.AlreadyBacking as exc:

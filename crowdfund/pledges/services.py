@@ -181,6 +181,20 @@ def _open_pledge() -> sa.Select:
         Pledge.backer_id == sa.bindparam("backer"), Pledge.status.in_(OPEN_STATUSES))
 
 
+def require_available(tier: RewardTier | None, now: datetime | None = None) -> None:
+    """A reward sold out as read, with no abandoned attempt of it whose unit could come
+    back, is refused here: it only reads, so the pledge view calls it before it queues to
+    write, and the losers of a rush for the last units never wait for the winners' locks.
+    ``claim_unit``'s conditional UPDATE stays the rule."""
+    if tier is None or not tier.sold_out:
+        return
+    now = now or utcnow()
+    if not db.session.scalar(sa.select(sa.exists().where(
+            Pledge.tier_id == tier.id, Pledge.status == P.PENDING,
+            Pledge.pending_expires_at < now))):
+        raise TierSoldOut(f"“{tier.title}” is sold out.", field="tier")
+
+
 def start_pledge(backer: User, campaign: Campaign, tier: RewardTier | None, amount: Money,
                  destination: str | None, now: datetime | None = None, *,
                  ref: str | None = None) -> Pledge:
