@@ -146,7 +146,7 @@ def read_while(app, proc: subprocess.Popen) -> tuple[list[float], int, int, obje
             code = client.get(path).status_code
             seconds.append(time.perf_counter() - started)
             errors += code >= 500
-        time.sleep(0.05)
+        time.sleep(float(os.environ.get("READER_PAUSE", "0.05")))
 
 
 def run(url: str, n: int, funded: bool) -> dict:

@@ -19,7 +19,7 @@ from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import current_app
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -95,11 +95,14 @@ def _insert():
 
 def _row(key: str, kind: str, to_email: str, to_name: str, email: Email,
          now: datetime) -> dict:
+    # The layouts need nothing but the message: rendered by Jinja itself, without Flask's
+    # context processors (a closing campaign renders two per pledge).
+    templates = current_app.jinja_env
     context = {"email": email, "to_name": to_name}
     return {"dedupe_key": key, "kind": kind, "to_email": to_email, "to_name": to_name[:120],
             "subject": email.subject[:200],
-            "text_body": render_template("emails/layout.txt", **context),
-            "html_body": render_template("emails/layout.html", **context),
+            "text_body": templates.get_template("emails/layout.txt").render(context),
+            "html_body": templates.get_template("emails/layout.html").render(context),
             "next_attempt_at": now, "created_at": now, "attempts": 0}
 
 

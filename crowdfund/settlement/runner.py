@@ -157,44 +157,60 @@ class Settler:
     def _charge_all(self, campaign_id: int, report: Report) -> None:
         """Every active pledge charged once, ``batch`` at a time: the batch's attempts
         committed in one transaction (step 1), the gateway calls made ``concurrency`` at a
-        time with no transaction open (step 2), their outcomes recorded in one transaction
-        (step 3). A run killed anywhere resumes: unfinished attempts are sent again with
-        their own keys."""
+        time with no transaction open (step 2), their outcomes recorded in short
+        transactions (step 3). The batches overlap: the next batch's attempts are begun
+        and its calls queued before this batch's outcomes are recorded, so the gateway
+        never waits for our database. A run killed anywhere resumes: unfinished attempts
+        are sent again with their own keys."""
         after = 0
+        in_flight: tuple[list[int], list, list] | None = None
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
             while True:
                 ids = services.pledge_ids_to_charge(campaign_id, after, self.batch)
-                if not ids:
+                batch = None
+                if ids:
+                    requests = services.begin_attempts(ids)
                     db.session.commit()
+                    batch = (ids, requests, [pool.submit(self._send, r) for r in requests])
+                    after = ids[-1]
+                else:
+                    db.session.commit()
+                if in_flight is not None:
+                    self._record(in_flight, report)
+                    self._renew(campaign_id)
+                if batch is None:
                     return
-                requests = services.begin_attempts(ids)
-                db.session.commit()
-                answers = pool.map(
-                    lambda request: self._call(self.gateway.charge_off_session, request.call)
-                    if request.call["customer_id"] and request.call["payment_method_id"]
-                    else InvalidRequest("No saved card for this pledge.", code="no_card"),
-                    requests)
-                results = {}
-                for request, answer in zip(requests, answers, strict=True):
-                    if answer is None:
-                        report.add("retry later")
-                    else:
-                        results[request.attempt_id] = answer
-                outcomes: dict[int, str] = {}
-                attempt_ids = list(results)
-                for start in range(0, len(attempt_ids), RECORD_CHUNK):  # short transactions
-                    outcomes.update(services.record_outcomes(
-                        {a: results[a] for a in attempt_ids[start:start + RECORD_CHUNK]}))
-                    db.session.commit()
-                begun = {request.pledge_id for request in requests}
-                for pledge_id in ids:
-                    if pledge_id in outcomes:
-                        report.add(outcomes[pledge_id])
-                        resolved(self.app, "charge pledge", pledge_id)
-                    elif pledge_id not in begun:
-                        report.add("skipped")
-                after = ids[-1]
-                self._renew(campaign_id)
+                in_flight = batch
+
+    def _send(self, request):
+        if request.call["customer_id"] and request.call["payment_method_id"]:
+            return self._call(self.gateway.charge_off_session, request.call)
+        return InvalidRequest("No saved card for this pledge.", code="no_card")
+
+    def _record(self, batch: tuple[list[int], list, list], report: Report) -> None:
+        """Step 3 for a batch whose calls were queued: outcomes recorded as they are
+        known, RECORD_CHUNK per transaction."""
+        ids, requests, futures = batch
+        results = {}
+        for request, future in zip(requests, futures, strict=True):
+            answer = future.result()
+            if answer is None:
+                report.add("retry later")
+            else:
+                results[request.attempt_id] = answer
+        outcomes: dict[int, str] = {}
+        attempt_ids = list(results)
+        for start in range(0, len(attempt_ids), RECORD_CHUNK):  # short transactions
+            outcomes.update(services.record_outcomes(
+                {a: results[a] for a in attempt_ids[start:start + RECORD_CHUNK]}))
+            db.session.commit()
+        begun = {request.pledge_id for request in requests}
+        for pledge_id in ids:
+            if pledge_id in outcomes:
+                report.add(outcomes[pledge_id])
+                resolved(self.app, "charge pledge", pledge_id)
+            elif pledge_id not in begun:
+                report.add("skipped")
 
     def _charge_one(self, pledge_id: int, retry: bool = False) -> str:
         """Steps 1 to 3 for one pledge, each step's transaction committed before the next."""

@@ -21,7 +21,7 @@ from flask import current_app
 from sqlalchemy.orm import joinedload
 
 from crowdfund.auth.models import User
-from crowdfund.campaigns.models import Campaign
+from crowdfund.campaigns.models import Campaign, RewardTier
 from crowdfund.campaigns.queries import totals_of
 from crowdfund.campaigns.services import campaign_states
 from crowdfund.campaigns.states import CampaignKind, CampaignStatus
@@ -187,7 +187,7 @@ def close_out(campaign: Campaign, after: int = 0, *, limit: int = 500,
             told = db.session.scalars(
                 sa.select(Pledge).where(Pledge.id.in_(ids)).order_by(Pledge.id)
                 .options(joinedload(Pledge.backer).lazyload(User.verification),
-                         joinedload(Pledge.tier))
+                         joinedload(Pledge.tier).lazyload(RewardTier.shipping_rates))
                 .execution_options(populate_existing=True)).all()
             each_isolated("outcome email", told,
                           lambda pledge: emails.campaign_outcome_backer(pledge, funded))
@@ -310,7 +310,7 @@ def record_outcomes(results: dict[int, PaymentIntentInfo | PaymentError],
         .order_by(ChargeAttempt.id)
         .options(joinedload(ChargeAttempt.pledge).options(
             joinedload(Pledge.backer).lazyload(User.verification),
-            joinedload(Pledge.tier)))).all()
+            joinedload(Pledge.tier).lazyload(RewardTier.shipping_rates)))).all()
     outcomes: dict[int, str] = {}
 
     def one(attempt: ChargeAttempt) -> bool:
