@@ -15,12 +15,18 @@ database (SQLite in a temporary folder unless ``--database-url``):
 
 ``--clients`` threads, each with its own connection and signed-in backer, send
 ``--requests`` POSTs each (each to another campaign: one open pledge per backer and
-campaign), in interleaved rounds (bare, ours, bare, ours...). Printed: the median
-successful POSTs/s of each and their ratio (goal >= 0.5 at 100 clients, 0 errors).
+campaign), in interleaved rounds (bare, ours, bare, ours...), each on a server just
+started and warmed up by two POSTs per client (steady state, as a server that has been
+running is). Printed: the median successful POSTs/s of each and their ratio (goal >= 0.5
+at 100 clients, 0 errors).
 
 Then the race: ``--race`` backers POST at the same instant for a reward limited to 100
-units. Printed: how many won (exactly 100, on every database), the losers' p99 latency and
-its ratio to one uncontended pledge's latency (goal <= 3).
+units. Printed: how many won (exactly 100, on every database); the losers' p99 latency
+and its ratio to one uncontended pledge's latency (goal <= 3); the p99 of the same number
+of pledges sent at once to as many different rewards (nothing shared: what queueing for
+the workers alone costs on this machine) and the losers' ratio to it; and the same two
+ratios for the time spent in the app (``Server-Timing``), which leaves out the wait for
+a free worker.
 
 Worker models (``--workers``): ``sync`` with 2 x cores + 1 processes, ``gthread`` with 2
 processes x 8 threads.
