@@ -104,7 +104,11 @@ def register_extensions(app: Flask) -> None:
     from crowdfund.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
-    from crowdfund.db import end_request
+    from crowdfund.db import end_request, install
+
+    with app.app_context():
+        for engine in db.engines.values():
+            install(engine)
 
     # Runs before Flask-SQLAlchemy removes the session (request teardown comes first).
     app.teardown_request(lambda error: end_request(db.session(), error))

@@ -17,7 +17,6 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.pool import Pool
 
 log = logging.getLogger("crowdfund.db")
 
@@ -141,7 +140,6 @@ def str_enum(enum_cls, length: int = 32) -> sa.Enum:
 SQLITE_BUSY_SECONDS = 30
 
 
-@event.listens_for(Engine, "connect")
 def _sqlite_on_connect(dbapi_connection, connection_record):
     """SQLite: WAL, foreign keys, a busy timeout, and transactions we begin ourselves."""
     module = type(dbapi_connection).__module__
@@ -199,8 +197,6 @@ class WriterQueue:
         self.file.close()
 
 
-@event.listens_for(Engine, "commit")
-@event.listens_for(Engine, "rollback")
 def _writer_done(conn):
     """The transaction ends (its COMMIT or ROLLBACK comes next): the next writer may go."""
     queue = conn.connection.info.get("writer_queue") if conn.dialect.name == "sqlite" else None
@@ -208,14 +204,12 @@ def _writer_done(conn):
         queue.release()
 
 
-@event.listens_for(Pool, "checkin")
 def _writer_checked_in(dbapi_connection, connection_record):
     queue = connection_record.info.get("writer_queue") if connection_record else None
     if queue is not None:
         queue.release()
 
 
-@event.listens_for(Pool, "close")
 def _writer_closed(dbapi_connection, connection_record):
     queue = connection_record.info.pop("writer_queue", None)
     if queue is not None:
@@ -242,7 +236,6 @@ def _read_only_request(dialect: str) -> bool:
         dialect == "sqlite" and g.get("db_reads_first", False))
 
 
-@event.listens_for(Engine, "begin")
 def _begin(conn):
     """Reading requests' transactions read only; the others may write.
 
@@ -293,7 +286,6 @@ def end_request(session, error: BaseException | None) -> None:
             log.warning("could not end a read-only transaction", exc_info=True)
 
 
-@event.listens_for(Engine, "before_cursor_execute")
 def _sqlite_no_write_in_read(conn, cursor, statement, parameters, context, executemany):
     if conn.dialect.name != "sqlite" or not conn.info.get("read_only") or \
             not statement.lstrip().upper().startswith(_WRITES):
@@ -304,3 +296,16 @@ def _sqlite_no_write_in_read(conn, cursor, statement, parameters, context, execu
             "crowdfund.locking.write_transaction() (or use @writes_on_get) before it reads")
     log.warning("%s %s writes in a read-only SQLite transaction (may fail when busy)",
                 request.method, request.endpoint)
+
+
+def install(engine: Engine) -> None:
+    """Our engine's behaviour (above): SQLite's pragmas, writer queue and read-only
+    transactions, PostgreSQL's read-only reads. On this engine only: another engine in the
+    process (a bare app in ``bench/``) keeps SQLAlchemy's defaults."""
+    event.listen(engine, "connect", _sqlite_on_connect)
+    event.listen(engine, "begin", _begin)
+    event.listen(engine, "commit", _writer_done)
+    event.listen(engine, "rollback", _writer_done)
+    event.listen(engine, "checkin", _writer_checked_in)
+    event.listen(engine, "close", _writer_closed)
+    event.listen(engine, "before_cursor_execute", _sqlite_no_write_in_read)

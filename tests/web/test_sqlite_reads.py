@@ -165,3 +165,17 @@ def test_writers_queue_and_the_next_starts_when_the_last_ends(app, session):
     finally:
         first.rollback()
         first.close()
+
+
+def test_only_our_engine_is_tuned(app, tmp_path):
+    """Our pragmas, writer queue and read-only transactions are installed on the app's
+    engine, not on every engine of the process (the bare baseline apps in bench/)."""
+    import sqlalchemy as sa
+
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    other = sa.create_engine(f"sqlite:///{tmp_path / 'other.sqlite3'}")
+    with other.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "delete"
+        assert "writer_queue" not in conn.connection.info
+    other.dispose()
