@@ -172,7 +172,7 @@ def test_only_our_engine_is_tuned(app, tmp_path):
     engine, not on every engine of the process (the bare baseline apps in bench/)."""
     import sqlalchemy as sa
 
-    with db.engine.connect() as conn:
+    with app.app_context(), db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     other = sa.create_engine(f"sqlite:///{tmp_path / 'other.sqlite3'}")
     with other.connect() as conn:
