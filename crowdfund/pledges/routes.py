@@ -6,7 +6,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from crowdfund.campaigns.models import Campaign
-from crowdfund.campaigns.queries import totals_of
 from crowdfund.campaigns.routes import public_campaign, ref_for
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
@@ -82,8 +81,7 @@ def new(slug: str):
                 return redirect(url_for("pledges.card", pledge_id=pledge.id))
     if form.is_submitted() and status == 200:
         status = 400
-    return render_template("pledges/new.html", form=form, campaign=campaign,
-                           totals=totals_of(campaign)), status
+    return render_template("pledges/new.html", form=form, campaign=campaign), status
 
 
 @bp.get("/pledges/<int:pledge_id>/card")
@@ -156,8 +154,8 @@ def edit(pledge_id: int):
                 return redirect(url_for("pledges.show", pledge_id=pledge.id))
     if form.is_submitted() and status == 200:
         status = 400
-    return render_template("pledges/new.html", form=form, campaign=campaign, pledge=pledge,
-                           totals=totals_of(campaign)), status
+    return render_template("pledges/new.html", form=form, campaign=campaign,
+                           pledge=pledge), status
 
 
 @bp.post("/pledges/<int:pledge_id>/cancel")

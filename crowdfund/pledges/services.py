@@ -226,10 +226,6 @@ def open_pending(backer: User, campaign: Campaign, result: Quote, now: datetime,
         # Sold out as read: refused before writing anything (the conditional UPDATE below
         # stays the rule when it is not).
         raise TierSoldOut(f"“{tier.title}” is sold out.", field="tier")
-    if tier is not None and not claim_unit(tier.id):
-        # Units held by attempts whose card never came may free it up; only then looked for.
-        if not (release_abandoned(now, campaign_id=campaign.id) and claim_unit(tier.id)):
-            raise TierSoldOut(f"“{tier.title}” is sold out.", field="tier")
     pledge = Pledge(
         campaign_id=campaign.id, backer_id=backer.id, tier_id=tier.id if tier else None,
         status=P.PENDING, amount_minor=result.total.amount,
@@ -243,6 +239,12 @@ def open_pending(backer: User, campaign: Campaign, result: Quote, now: datetime,
         db.session.flush()
     except IntegrityError:  # the same backer, twice at once: the caller rolls back
         raise DomainError("You already have a pledge in progress for this campaign.") from None
+    # The unit is claimed last: on PostgreSQL the reward's row stays locked from this
+    # UPDATE to the commit, so others rushing for the same reward wait the least.
+    if tier is not None and not claim_unit(tier.id):
+        # Units held by attempts whose card never came may free it up; only then looked for.
+        if not (release_abandoned(now, campaign_id=campaign.id) and claim_unit(tier.id)):
+            raise TierSoldOut(f"“{tier.title}” is sold out.", field="tier")  # rolled back
     return pledge
 
 
