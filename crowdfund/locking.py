@@ -11,6 +11,8 @@ writing transaction there holds the database's write lock from BEGIN.
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 from flask import g, has_request_context
 
@@ -44,8 +46,9 @@ def write_transaction(*fresh) -> None:
     (``crowdfund.db._begin``: on SQLite without the write lock, on PostgreSQL ``READ
     ONLY``) end here if one is open (it wrote nothing), so that the next one may write
     (and on SQLite takes the lock at BEGIN). Objects loaded so far are read again when
-    next used; with ``fresh`` objects, only those are (at once, under the lock: what the
-    rules check), the rest is kept as read (the signed-in user, the chosen reward).
+    next used; with ``fresh`` objects, only those are (their columns, at once, under the
+    lock: what the rules check), the rest is kept as read (the signed-in user, the chosen
+    reward, the objects loaded with the fresh ones).
     Outside requests, and when the transaction may write already, nothing changes."""
     if not has_request_context() or g.get("db_writes", False):
         return
@@ -61,5 +64,10 @@ def write_transaction(*fresh) -> None:
         session.commit()
     finally:
         session.expire_on_commit = True
-    for instance in fresh:
-        session.refresh(instance)
+    for instance in fresh:  # its columns; what it loaded with it stays as read
+        session.refresh(instance, _columns(type(instance)))
+
+
+@functools.cache
+def _columns(cls) -> tuple[str, ...]:
+    return tuple(attribute.key for attribute in sa.inspect(cls).column_attrs)
