@@ -9,11 +9,12 @@ from functools import lru_cache
 
 from babel import Locale
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import Field, HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
+from wtforms.fields.choices import Choice, SelectChoice
 from wtforms.meta import DefaultMeta
 from wtforms.validators import StopValidation, ValidationError
-from wtforms.widgets import MonthInput
+from wtforms.widgets import MonthInput, Select, html_params
 
 from crowdfund.money import Money, MoneyError
 
@@ -151,10 +152,35 @@ def country_codes(locale: str = "en_US") -> frozenset[str]:
     return frozenset(code for code, _ in country_choices(locale))
 
 
+class CountrySelect(Select):
+    """The country ``<select>``: its ~250 options rendered once per selected value."""
+
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        flags = getattr(field, "flags", {})
+        for key in dir(flags):
+            if key in self.validation_attrs and key not in kwargs:
+                kwargs[key] = getattr(flags, key)
+        known = field.data == "" or field.data in country_codes()
+        options = _country_options(field.data if known else None)
+        return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")  # noqa: S704 - escaped parts
+
+
+@lru_cache(maxsize=512)
+def _country_options(selected: str | None) -> str:
+    return "".join(
+        Select.render_option(Choice(value=choice.value, label=choice.label,
+                                    selected=choice.value == selected, render_kw=None))
+        for choice in country_select_choices())
+
+
 class CountryField(SelectField):
     """A country (ISO 3166 alpha-2) or nothing, from the territory list built once. WTForms'
     own check of a choice builds ~250 choice objects per request (it was a fifth of a
-    pledge POST); this one looks the code up in a set."""
+    pledge POST); this one looks the code up in a set, and its options are rendered once
+    per selected country (``CountrySelect``)."""
+
+    widget = CountrySelect()
 
     def __init__(self, label=None, validators=None, **kwargs):
         super().__init__(label, validators, validate_choice=False, **kwargs)
