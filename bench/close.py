@@ -16,6 +16,9 @@ visitor reads the home page and the campaign's page in this process, one request
 another: their p99 latency (goal < 0.5 s while a 100k-pledge campaign closes on SQLite)
 and how many answered 5xx (goal none).
 
+The visitor pauses ``READER_PAUSE`` seconds (0.05) between pairs of requests: raise it
+to measure the settle rate with the 2 cores to itself.
+
 SQLite in a temporary folder unless ``--database-url`` (its schema is dropped and made
 again for every run).
 """

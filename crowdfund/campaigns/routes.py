@@ -19,7 +19,7 @@ from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.queries import outcome_of, shown_totals_of
 from crowdfund.extensions import db
 from crowdfund.pagecache import public_page
-from crowdfund.pledges.models import Pledge, PledgeStatus
+from crowdfund.pledges.models import OPEN_STATUSES, Pledge, PledgeStatus
 
 
 def can_view(campaign: Campaign) -> bool:
@@ -67,7 +67,7 @@ def public_campaign(slug: str) -> Campaign:
 class Viewer:
     """What the campaign page needs to know about the person looking at it, read in one
     query: their open pledge, whether they follow the campaign, and the stamp of its
-    comments (``comments.threads_stamp``, for the shared threads)."""
+    comments (``comments.threads_stamp_columns``, for the shared threads)."""
 
     pledge: Pledge | None
     following: bool
@@ -78,9 +78,9 @@ class Viewer:
 def _viewer_statements() -> tuple[sa.Select, sa.Select]:
     """The two forms of the viewer query (anonymous, signed in), built once: with bound
     parameters ``campaign`` and ``user``."""
+    # Inside: community imports this module (the package cycle issue 13 untangles).
     from crowdfund.community.comments import threads_stamp_columns
     from crowdfund.community.models import Follow
-    from crowdfund.pledges.services import OPEN_STATUSES
 
     campaign, user = sa.bindparam("campaign"), sa.bindparam("user")
     stamp = threads_stamp_columns(campaign)

@@ -137,16 +137,11 @@ def threads_stamp_columns(campaign_id) -> tuple:
             sa.select(sa.func.max(Comment.id)).where(where).scalar_subquery())
 
 
-def threads_stamp(campaign: Campaign) -> tuple:
-    return tuple(db.session.execute(sa.select(*threads_stamp_columns(campaign.id))).one())
-
-
-def shown_threads(campaign: Campaign, per_page: int, stamp: tuple | None = None) -> Threads:
+def shown_threads(campaign: Campaign, per_page: int, stamp: tuple) -> Threads:
     """The newest threads as the campaign page shows them: shared between viewers a few
     seconds per process (``crowdfund.memo.shown``), read again at once when a comment is
-    posted (``threads_stamp`` is in the key). A comment hidden or restored shows so within
-    those seconds (operators read it fresh)."""
-    stamp = stamp if stamp is not None else threads_stamp(campaign)
+    posted (``stamp``, read with ``threads_stamp_columns``, is in the key). A comment
+    hidden or restored shows so within those seconds (operators read it fresh)."""
     return memo.shown(("threads", campaign.id, per_page, stamp),
                       lambda: threads_of(campaign, per_page=per_page))
 

@@ -40,6 +40,9 @@ COUNTED_STATUSES = frozenset(
 )
 
 
+#: Pledges still open: one per backer and campaign (a pending attempt or an active pledge).
+OPEN_STATUSES = (P.PENDING, P.ACTIVE)
+
 #: The charge failed and the backer can still fix it (the fix page, reminders).
 NEEDS_PAYMENT_STATUSES = frozenset({P.ERRORED, P.AUTHENTICATION_REQUIRED})
 

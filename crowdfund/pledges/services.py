@@ -28,12 +28,11 @@ from crowdfund.extensions import db
 from crowdfund.locking import lock
 from crowdfund.money import Money
 from crowdfund.payments.gateway import PaymentGateway, SetupIntentInfo
-from crowdfund.pledges.models import Pledge, PledgeStatus
+from crowdfund.pledges.models import OPEN_STATUSES, Pledge, PledgeStatus
 from crowdfund.pledges.states import pledge_states
 
 P = PledgeStatus
 #: Pledges that still hold a promise (and maybe a reward unit).
-OPEN_STATUSES = (P.PENDING, P.ACTIVE)
 
 
 class TierSoldOut(DomainError):
@@ -222,10 +221,7 @@ def open_pending(backer: User, campaign: Campaign, result: Quote, now: datetime,
                                  existing.id)
         _end(existing, P.CANCELLED, actor=backer, reason="Replaced by a new pledge")
         db.session.flush()
-    if tier is not None and tier.sold_out and not release_abandoned(now, campaign_id=campaign.id):
-        # Sold out as read: refused before writing anything (the conditional UPDATE below
-        # stays the rule when it is not).
-        raise TierSoldOut(f"“{tier.title}” is sold out.", field="tier")
+    require_available(tier, now)  # sold out as read: refused before writing anything
     pledge = Pledge(
         campaign_id=campaign.id, backer_id=backer.id, tier_id=tier.id if tier else None,
         status=P.PENDING, amount_minor=result.total.amount,

@@ -171,7 +171,7 @@ class Settler:
                 if ids:
                     requests = services.begin_attempts(ids)
                     db.session.commit()
-                    batch = (ids, requests, [pool.submit(self._send, r) for r in requests])
+                    batch = (ids, requests, [pool.submit(self._send, r.call) for r in requests])
                     after = ids[-1]
                 else:
                     db.session.commit()
@@ -182,9 +182,11 @@ class Settler:
                     return
                 in_flight = batch
 
-    def _send(self, request):
-        if request.call["customer_id"] and request.call["payment_method_id"]:
-            return self._call(self.gateway.charge_off_session, request.call)
+    def _send(self, call: dict):
+        """Step 2 for one charge (``charge_request``'s arguments): the gateway's answer, a
+        PaymentError, or None when the tries ran out."""
+        if call["customer_id"] and call["payment_method_id"]:
+            return self._call(self.gateway.charge_off_session, call)
         return InvalidRequest("No saved card for this pledge.", code="no_card")
 
     def _record(self, batch: tuple[list[int], list, list], report: Report) -> None:
@@ -225,10 +227,7 @@ class Settler:
             request = services.charge_request(pledge, attempt)
             attempt_id = attempt.id
             db.session.commit()
-            if not request["customer_id"] or not request["payment_method_id"]:
-                result = InvalidRequest("No saved card for this pledge.", code="no_card")
-            else:
-                result = self._call(self.gateway.charge_off_session, request)
+            result = self._send(request)
             if result is None:
                 return "retry later"
             attempt = db.session.get(type(attempt), attempt_id)

@@ -131,6 +131,30 @@ def test_last_day_reductions_never_take_a_funded_campaign_below_its_goal(app, se
         assert totals_of(_get(Campaign, campaign_id)).pledged >= usd(100_000)
 
 
+def test_backers_rushing_for_the_last_units_never_oversell_them(app, session):
+    """The unit is claimed after the pending pledge is inserted (the reward's row locked
+    only until the commit): six backers at once for two units, exactly two pledges."""
+    for _ in range(ROUNDS):
+        campaign = make_campaign(status=S.LIVE, tiers=0)
+        tier = make_tier(campaign, minimum_minor=1000, limit=5, claimed=3)
+        backers = [make_user() for _ in range(6)]
+        session.commit()
+        campaign_id, tier_id = campaign.id, tier.id
+        backer_ids = [b.id for b in backers]
+
+        def pledge(backer_id: int) -> Callable[[], object]:
+            return lambda: pledges.start_pledge(
+                _get(User, backer_id), _get(Campaign, campaign_id), _get(RewardTier, tier_id),
+                usd(10), None)
+
+        outcomes = race(app, *[pledge(b) for b in backer_ids])
+        assert sorted(outcomes) == ["TierSoldOut"] * 4 + ["ok"] * 2
+        session.expire_all()
+        assert _get(RewardTier, tier_id).claimed == 5
+        assert session.scalar(sa.select(sa.func.count()).select_from(Pledge).where(
+            Pledge.tier_id == tier_id)) == 2
+
+
 def test_a_pledge_cancelled_twice_at_once_gives_its_unit_back_once(app, session):
     for _ in range(ROUNDS):
         campaign = make_campaign(status=S.LIVE, tiers=0)
