@@ -140,7 +140,7 @@ def edit(campaign_id: int):
                 db.session.commit()
                 delete_upload(old_cover)
                 flash("Saved.", "success")
-                return redirect(url_for("studio.edit", campaign_id=campaign.id))
+                return redirect(url_for("studio.edit", campaign_id=campaign_id))
         else:
             delete_upload(new_cover)
     return render_template("studio/edit.html", form=form, campaign=campaign), _status(form)
@@ -478,7 +478,7 @@ def offering(campaign_id: int):
                 db.session.commit()
                 flash("Change sent to our team: investors see it once an operator applies it."
                       if live else "Offering terms saved.", "success")
-                return redirect(url_for("studio.offering", campaign_id=campaign.id))
+                return redirect(url_for("studio.offering", campaign_id=campaign_id))
     maximum = (form.maximum.money_in(campaign.currency) if form.maximum.data is not None
                else campaign.goal)
     max_raise = Money.from_decimal(str(current_app.config["EQUITY_MAX_RAISE_MAJOR"]),
@@ -563,7 +563,7 @@ def add_offering_document(campaign_id: int):
     else:
         db.session.commit()
         flash("Document added.", "success")
-    return redirect(url_for("studio.offering", campaign_id=campaign.id))
+    return redirect(url_for("studio.offering", campaign_id=campaign_id))
 
 
 @studio_bp.post("/<int:campaign_id>/offering/documents/<int:document_id>/delete")
@@ -584,7 +584,7 @@ def delete_offering_document(campaign_id: int, document_id: int):
     db.session.commit()
     delete_upload(path)
     flash("Document removed.", "info")
-    return redirect(url_for("studio.offering", campaign_id=campaign.id))
+    return redirect(url_for("studio.offering", campaign_id=campaign_id))
 
 
 @studio_bp.post("/<int:campaign_id>/offering/close-early")

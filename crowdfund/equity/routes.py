@@ -128,8 +128,9 @@ def invest(slug: str):
                 if form.confirmed.data == str(typed.amount):
                     pledge = investing.start_investment(current_user, campaign, typed, now,
                                                           ref=ref_for(campaign))
+                    target = url_for("pledges.card", pledge_id=pledge.id)  # before commit
                     db.session.commit()
-                    return redirect(url_for("pledges.card", pledge_id=pledge.id))
+                    return redirect(target)
             except AlreadyBacking as exc:
                 db.session.rollback()
                 flash("You already invest in this offering.", "info")

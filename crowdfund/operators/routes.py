@@ -106,7 +106,7 @@ def settle(campaign_id: int):
     db.session.commit()  # the settler works in sessions of its own
     report = Settler(current_app._get_current_object(), gateway()).settle(campaign.id)
     flash(f"Settlement: {report.describe()}", "info")
-    return redirect(url_for("operators.review", campaign_id=campaign.id))
+    return redirect(url_for("operators.review", campaign_id=campaign_id))
 
 
 @bp.post("/campaigns/<int:campaign_id>/staff-pick")
@@ -118,7 +118,7 @@ def staff_pick(campaign_id: int):
     services.set_staff_pick(campaign, current_user, form.picked.data)
     db.session.commit()
     flash("Staff pick updated.", "success")
-    return redirect(url_for("operators.review", campaign_id=campaign.id))
+    return redirect(url_for("operators.review", campaign_id=campaign_id))
 
 
 @bp.get("/audit")

@@ -77,8 +77,9 @@ def new(slug: str):
                 form_error(form, exc)
                 status = exc.status_code
             else:
-                db.session.commit()
-                return redirect(url_for("pledges.card", pledge_id=pledge.id))
+                target = url_for("pledges.card", pledge_id=pledge.id)  # read before commit
+                db.session.commit()  # (after it, reading the id would begin a transaction)
+                return redirect(target)
     if form.is_submitted() and status == 200:
         status = 400
     return render_template("pledges/new.html", form=form, campaign=campaign), status
@@ -118,7 +119,7 @@ def confirm_card(pledge_id: int):
     db.session.commit()
     flash("Thank you! Your pledge is active." if was_pending else "Your card is updated.",
           "success")
-    return redirect(url_for("pledges.show", pledge_id=pledge.id))
+    return redirect(url_for("pledges.show", pledge_id=pledge_id))
 
 
 @bp.get("/pledges/<int:pledge_id>")
@@ -151,7 +152,7 @@ def edit(pledge_id: int):
             else:
                 db.session.commit()
                 flash("Your pledge is updated.", "success")
-                return redirect(url_for("pledges.show", pledge_id=pledge.id))
+                return redirect(url_for("pledges.show", pledge_id=pledge_id))
     if form.is_submitted() and status == 200:
         status = 400
     return render_template("pledges/new.html", form=form, campaign=campaign,
@@ -258,7 +259,7 @@ def authenticated(pledge_id: int):
         flash(exc.user_message, "error")
         return redirect(url_for("pledges.pay", pledge_id=pledge.id))
     db.session.commit()
-    return _after_payment(pledge.id, outcome)
+    return _after_payment(pledge_id, outcome)
 
 
 @bp.post("/pledges/<int:pledge_id>/pay/card")

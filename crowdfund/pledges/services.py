@@ -74,7 +74,9 @@ class CardSetupFailed(DomainError):
 
 def claim_unit(tier_id: int) -> bool:
     """Take one unit of a tier if one is left; one conditional UPDATE, never oversold."""
-    result = db.session.execute(_claim(), {"tier": tier_id})
+    # On the session's connection: a Core UPDATE, without the ORM's bulk-update machinery
+    # (nothing pending in the session bears on a tier's count).
+    result = db.session.connection().execute(_claim(), {"tier": tier_id})
     _forget_claimed(tier_id)
     return result.rowcount == 1
 
@@ -85,8 +87,7 @@ def _claim() -> sa.Update:
             .where(RewardTier.id == sa.bindparam("tier"),
                    sa.or_(RewardTier.quantity_limit.is_(None),
                           RewardTier.claimed < RewardTier.quantity_limit))
-            .values(claimed=RewardTier.claimed + 1)
-            .execution_options(synchronize_session=False))
+            .values(claimed=RewardTier.claimed + 1))
 
 
 def release_units(tier_id: int, count: int = 1) -> None:
@@ -170,12 +171,13 @@ def quote(campaign: Campaign, tier: RewardTier | None, amount: Money,
 
 
 def open_pledge_of(backer: User, campaign: Campaign) -> Pledge | None:
-    return db.session.scalar(_open_pledge(), {"campaign": campaign.id, "backer": backer.id})
+    return db.session.scalar(_open_pledge(Pledge), {"campaign": campaign.id,
+                                                    "backer": backer.id})
 
 
 @functools.cache
-def _open_pledge() -> sa.Select:
-    return sa.select(Pledge).where(
+def _open_pledge(*columns) -> sa.Select:
+    return sa.select(*columns).where(
         Pledge.campaign_id == sa.bindparam("campaign"),
         Pledge.backer_id == sa.bindparam("backer"), Pledge.status.in_(OPEN_STATUSES))
 
@@ -214,12 +216,15 @@ def open_pending(backer: User, campaign: Campaign, result: Quote, now: datetime,
     require_open_for_pledges(campaign, now)
     if campaign.founder_id == backer.id:
         raise NotAllowed("You cannot back your own campaign.")
-    existing = open_pledge_of(backer, campaign)
+    # Its id and status first (most backers have none): the pledge itself only to replace it.
+    existing = db.session.execute(_open_pledge(Pledge.id, Pledge.status),
+                                  {"campaign": campaign.id, "backer": backer.id}).first()
     if existing is not None:
         if existing.status is P.ACTIVE:
             raise AlreadyBacking("You already back this campaign: change your pledge instead.",
                                  existing.id)
-        _end(existing, P.CANCELLED, actor=backer, reason="Replaced by a new pledge")
+        _end(db.session.get(Pledge, existing.id), P.CANCELLED, actor=backer,
+             reason="Replaced by a new pledge")
         db.session.flush()
     require_available(tier, now)  # sold out as read: refused before writing anything
     pledge = Pledge(

@@ -96,6 +96,31 @@ def test_a_pledge_with_errors_never_waits_for_the_write_lock(client, pledging, w
     assert response.status_code == 400 and "Enter an amount" in response.get_data(as_text=True)
 
 
+def test_a_pledge_takes_the_write_lock_once(app, client, pledging):
+    """Read, then one writing transaction, then the redirect: nothing after the commit
+    begins another (reading the new pledge's id after it did, and queued for the lock
+    again)."""
+    import sqlalchemy as sa
+
+    campaign, tier = pledging
+    statements = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement.split(None, 2)[:2])
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        response = client.post(f"/campaigns/{campaign.slug}/pledge",
+                               data={"tier": str(tier.id), "amount": "30"})
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert response.status_code == 302 and "/card" in response.location
+    assert statements.count(["BEGIN", "IMMEDIATE"]) == 1
+    assert statements[-1][0] == "UPDATE"  # the unit claimed last, then COMMIT
+
+
 def test_the_rules_are_read_again_under_the_lock(app, client, pledging, writer, monkeypatch):
     """A pledge read its campaign live; another writer ends the campaign before this one
     gets the lock: the pledge is refused (the campaign is read again), nothing written."""
