@@ -40,6 +40,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.url_map.converters.update(int=BoundedIntConverter, default=PrintableStringConverter,
                                   string=PrintableStringConverter, path=PrintablePathConverter)
     register_extensions(app)
+    register_subscribers()
     register_blueprints(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -127,6 +128,19 @@ def register_extensions(app: Flask) -> None:
     payments.init_app(app)
     # Models are imported here so that metadata is complete for Alembic.
     from crowdfund import models  # noqa: F401
+
+
+def register_subscribers() -> None:
+    """Connect each feature's reactions to the domain events (``crowdfund.events``), in
+    this order: emails first, then followers, then equity's milestones, then pledges.
+    Connecting twice (another app in the process) changes nothing."""
+    from crowdfund.community import subscribers as community
+    from crowdfund.equity import subscribers as equity
+    from crowdfund.notifications import subscribers as notifications
+    from crowdfund.pledges import subscribers as pledges
+
+    for feature in (notifications, community, equity, pledges):
+        feature.register()
 
 
 def register_blueprints(app: Flask) -> None:

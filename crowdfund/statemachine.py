@@ -97,15 +97,18 @@ class TransitionTable(Generic[S]):
         return changed
 
 
-def audit_recorder(row_cls: type, owner_fk: str, collection: str | None = None):
+def audit_recorder(row_cls: type | None, owner_fk: str, collection: str | None = None):
     """The ``record`` hook of a TransitionTable: one ``row_cls`` row per change.
 
     With ``collection`` the row is appended to that relationship of the object (so pages
     showing its history see it at once); otherwise it is added with ``owner_fk`` set.
+    ``row_cls`` None: the class the ``collection`` relationship holds (a ``states``
+    module then needs not import the models that import its statuses).
     """
     def record(obj, from_status, to_status, actor, reason) -> None:
-        row = row_cls(from_status=from_status, to_status=to_status,
-                      actor_id=getattr(actor, "id", None), reason=reason)
+        cls = row_cls or sa.inspect(type(obj)).relationships[collection].mapper.class_
+        row = cls(from_status=from_status, to_status=to_status,
+                  actor_id=getattr(actor, "id", None), reason=reason)
         if collection:
             getattr(obj, collection).append(row)
         else:

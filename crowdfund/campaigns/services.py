@@ -7,37 +7,31 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 
+from crowdfund import events
 from crowdfund.auth.models import User
+from crowdfund.campaigns.access import require_founder, require_operator
 from crowdfund.campaigns.categories import CATEGORIES
 from crowdfund.campaigns.models import (
     BudgetLine,
     Campaign,
-    CampaignTransition,
     RewardTier,
     ShippingRate,
 )
 from crowdfund.campaigns.queries import tier_has_backers
-from crowdfund.campaigns.states import CAMPAIGN_TRANSITIONS, CampaignKind, CampaignStatus
+from crowdfund.campaigns.states import CampaignKind, CampaignStatus, campaign_states
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
 from crowdfund.money import Money
-from crowdfund.pledges.services import release_open_pledges
-from crowdfund.statemachine import TransitionTable, audit_recorder
 
 S = CampaignStatus
-
-
-campaign_states = TransitionTable(
-    "campaign", CAMPAIGN_TRANSITIONS,
-    audit_recorder(CampaignTransition, "campaign_id", collection="transitions"),
-)
 
 
 class CampaignLocked(DomainError):
@@ -51,16 +45,6 @@ class NotReady(DomainError):
 
 
 # --- guards -----------------------------------------------------------------------------
-
-
-def require_founder(campaign: Campaign, user: User) -> None:
-    if campaign.founder_id != user.id:
-        raise NotAllowed("This is not your campaign.")
-
-
-def require_operator(user: User) -> None:
-    if not user.is_operator:
-        raise NotAllowed("Only operators can do this.")
 
 
 def _require_editable(campaign: Campaign) -> None:
@@ -360,6 +344,19 @@ class CheckItem:
     hint: str = ""
 
 
+# What review needs beyond the story, per kind of campaign: each feature that brings a kind
+# registers its items (equity: the offering terms and statements, ``equity.subscribers``).
+_KIND_READINESS: dict[CampaignKind, Callable[[Campaign], list[CheckItem]]] = {}
+
+
+def readiness_of_kind(kind: CampaignKind):
+    """Register ``function(campaign) -> [CheckItem]``: the items only ``kind`` needs."""
+    def register(function: Callable[[Campaign], list[CheckItem]]):
+        _KIND_READINESS[kind] = function
+        return function
+    return register
+
+
 def readiness(campaign: Campaign) -> list[CheckItem]:
     """What review needs, item by item; submission requires every item done."""
     budget = campaign.budget_total
@@ -374,21 +371,15 @@ def readiness(campaign: Campaign) -> list[CheckItem]:
         CheckItem("Use of funds", bool(campaign.budget_lines) and budget <= campaign.goal,
                   "Add budget lines; together they cannot exceed the goal."),
     ]
-    if campaign.kind is CampaignKind.REWARD:
-        items.append(CheckItem("At least one reward", bool(campaign.tiers)))
-    else:
-        from crowdfund.equity.models import DocumentKind
-        from crowdfund.equity.services import documents_of, offering_of
+    if campaign.kind not in _KIND_READINESS:  # never judged ready without its own items
+        raise LookupError(f"No readiness items for {campaign.kind.value} campaigns: "
+                          "is the feature that brings them registered (create_app)?")
+    return items + _KIND_READINESS[campaign.kind](campaign)
 
-        offering = offering_of(campaign)
-        items.append(CheckItem(
-            "Offering terms", offering is not None,
-            "Issuer, security, price or cap, maximum, minimum investment, allocation."))
-        items.append(CheckItem(
-            "Financial statements", any(d.kind is DocumentKind.FINANCIAL_STATEMENTS
-                                        for d in documents_of(offering)),
-            "Upload them as a PDF with the offering terms."))
-    return items
+
+@readiness_of_kind(CampaignKind.REWARD)
+def _reward_readiness(campaign: Campaign) -> list[CheckItem]:
+    return [CheckItem("At least one reward", bool(campaign.tiers))]
 
 
 def submit(campaign: Campaign, actor: User) -> None:
@@ -399,6 +390,7 @@ def submit(campaign: Campaign, actor: User) -> None:
         raise NotReady("Before review, complete: " + ", ".join(missing) + ".")
     campaign_states.apply(campaign, S.SUBMITTED, actor=actor)
     campaign.submitted_at = utcnow()
+    events.campaign_submitted.send(campaign, actor=actor)
 
 
 def withdraw(campaign: Campaign, actor: User) -> None:
@@ -413,6 +405,7 @@ def approve(campaign: Campaign, operator: User, note: str | None = None) -> None
         raise NotAllowed("Operators cannot review their own campaigns.")
     campaign_states.apply(campaign, S.APPROVED, actor=operator, reason=note or None)
     campaign.rejection_reason = None
+    events.campaign_approved.send(campaign, operator=operator)
 
 
 def reject(campaign: Campaign, operator: User, reason: str) -> None:
@@ -435,12 +428,7 @@ def launch(campaign: Campaign, actor: User | None, now: datetime | None = None) 
     campaign.launched_at = now
     campaign.deadline = now + timedelta(days=campaign.duration_days)
     campaign.scheduled_launch_at = None
-    from crowdfund.notifications import emails
-
-    emails.campaign_launched(campaign)
-    from crowdfund.community.following import notify_launch
-
-    notify_launch(campaign)
+    events.campaign_launched.send(campaign, actor=actor)  # the founder and followers told
 
 
 def due_for_scheduled_launch(now: datetime | None = None) -> list[Campaign]:
@@ -454,12 +442,13 @@ def due_for_scheduled_launch(now: datetime | None = None) -> list[Campaign]:
 
 
 def cancel(campaign: Campaign, actor: User, reason: str) -> int:
-    """Founder stops a live campaign; every open pledge is released. Returns that count."""
+    """Founder stops a live campaign; every open pledge is released (``campaign_stopped``:
+    pledges react in the same transaction). Returns how many were."""
     require_founder(campaign, actor)
     if not reason or not reason.strip():
         raise DomainError("Tell your backers why you are cancelling.", field="reason")
     campaign_states.apply(campaign, S.CANCELLED, actor=actor, reason=reason.strip())
-    return release_open_pledges(campaign, actor=actor, reason="Campaign cancelled")
+    return _stopped(campaign, actor, "Campaign cancelled")
 
 
 def suspend(campaign: Campaign, operator: User, reason: str) -> int:
@@ -468,7 +457,14 @@ def suspend(campaign: Campaign, operator: User, reason: str) -> int:
     if not reason or not reason.strip():
         raise DomainError("Record why the campaign is suspended.", field="reason")
     campaign_states.apply(campaign, S.SUSPENDED, actor=operator, reason=reason.strip())
-    return release_open_pledges(campaign, actor=operator, reason="Campaign suspended")
+    return _stopped(campaign, operator, "Campaign suspended")
+
+
+def _stopped(campaign: Campaign, actor: User, reason: str) -> int:
+    """Tell the features a campaign stopped; the pledges they released (their receivers
+    return how many)."""
+    answers = events.campaign_stopped.send(campaign, actor=actor, reason=reason)
+    return sum(count for _, count in answers if isinstance(count, int))
 
 
 def set_staff_pick(campaign: Campaign, operator: User, picked: bool) -> None:

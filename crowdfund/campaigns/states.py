@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import enum
 
+from crowdfund.statemachine import TransitionTable, audit_recorder
+
 
 class CampaignKind(enum.Enum):
     """What backers get: rewards, or securities (equity terms come with the offering)."""
@@ -44,6 +46,11 @@ CAMPAIGN_TRANSITIONS: dict[CampaignStatus, set[CampaignStatus]] = {
     S.SUSPENDED: set(),
     S.SETTLED: set(),
 }
+
+#: Every status change of a campaign goes through this, with a ``CampaignTransition`` row
+#: (the ``transitions`` relationship's class: the models import these statuses).
+campaign_states = TransitionTable("campaign", CAMPAIGN_TRANSITIONS,
+                                  audit_recorder(None, "campaign_id", collection="transitions"))
 
 #: Statuses whose page anyone can see (the rest only the founder and operators).
 PUBLIC_STATUSES = frozenset(

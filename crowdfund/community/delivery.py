@@ -14,8 +14,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from crowdfund.auth.models import User
+from crowdfund.campaigns.access import require_founder
 from crowdfund.campaigns.models import Campaign, RewardTier
-from crowdfund.campaigns.services import require_founder
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.community.models import (
     DELIVERY_LABELS,

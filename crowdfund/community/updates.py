@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from crowdfund.auth.models import User
+from crowdfund.campaigns.access import require_founder
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.queries import backer_ids
-from crowdfund.campaigns.services import require_founder
 from crowdfund.community.models import CampaignUpdate
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db

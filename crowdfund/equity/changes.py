@@ -14,8 +14,8 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from crowdfund.auth.models import User
+from crowdfund.campaigns.access import require_founder
 from crowdfund.campaigns.models import Campaign
-from crowdfund.campaigns.services import require_founder
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.db import utcnow
 from crowdfund.equity.models import AllocationPolicy, Offering, OfferingChange, SecurityType

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from flask import current_app
 
 from crowdfund.auth.models import User
+from crowdfund.campaigns.access import require_founder
 from crowdfund.campaigns.models import Campaign
-from crowdfund.campaigns.services import require_founder
 from crowdfund.campaigns.states import EDITABLE_STATUSES, CampaignKind
 from crowdfund.equity.models import AllocationPolicy, Offering, SecurityType
 from crowdfund.errors import DomainError

@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from crowdfund import events
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign, RewardTier
 from crowdfund.campaigns.queries import totals_of
@@ -324,14 +325,7 @@ def confirm_card(pledge: Pledge, gateway: PaymentGateway, *, actor=None,
         require_open_for_pledges(pledge.campaign, now)
         pledge_states.apply(pledge, P.ACTIVE, actor=actor, reason="Card confirmed")
         pledge.pending_expires_at = None
-        from crowdfund.notifications import emails
-
-        emails.pledge_confirmed(pledge)
-        if pledge.campaign.kind is CampaignKind.EQUITY:
-            from crowdfund.equity.investing import post_milestones
-
-            db.session.flush()
-            post_milestones(pledge.campaign)
+        events.pledge_activated.send(pledge, actor=actor)  # the receipt, equity's milestones
     return True
 
 
@@ -391,6 +385,7 @@ def change_pledge(pledge: Pledge, backer: User, tier: RewardTier | None, amount:
     pledge.amount_minor = result.total.amount
     pledge.shipping_minor = result.shipping.amount
     pledge.destination = destination if tier is not None and tier.ships else None
+    events.pledge_changed.send(pledge, actor=backer)
 
 
 def cancel_pledge(pledge: Pledge, backer: User, now: datetime | None = None) -> None:
@@ -409,6 +404,7 @@ def cancel_pledge(pledge: Pledge, backer: User, now: datetime | None = None) -> 
     else:
         _check_last_day(pledge, pledge.amount, now)
     _end(pledge, P.CANCELLED, actor=backer, reason="Cancelled by the backer")
+    events.pledge_cancelled.send(pledge, actor=backer)
 
 
 def release_abandoned(now: datetime | None = None, *, campaign_id: int | None = None) -> int:

@@ -17,8 +17,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from crowdfund.campaigns.models import Campaign
-from crowdfund.campaigns.services import campaign_states
-from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.campaigns.states import CampaignStatus, campaign_states
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db

@@ -23,8 +23,7 @@ from sqlalchemy.orm import joinedload
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign, RewardTier
 from crowdfund.campaigns.queries import totals_of
-from crowdfund.campaigns.services import campaign_states
-from crowdfund.campaigns.states import CampaignKind, CampaignStatus
+from crowdfund.campaigns.states import CampaignKind, CampaignStatus, campaign_states
 from crowdfund.db import utcnow
 from crowdfund.extensions import db
 from crowdfund.ledger import services as ledger

@@ -1,0 +1,97 @@
+"""Domain events: what happened, for the features that react to it.
+
+A service that changes something other features care about emits one of these signals
+(blinker, which Flask ships) inside its transaction, after the change is made; features
+that react (the emails, followers, equity milestones, pledges released with a stopped
+campaign, later the task queue) connect a receiver in their own package, registered by
+``create_app`` (``crowdfund.subscribers``). So a service never imports the package that
+reacts to it, and the reaction happens in the same transaction: if the view rolls back,
+the emails queued in the outbox go with it.
+
+Receivers are called in the order they were connected, synchronously, with the sender
+(the object the event is about) and the keyword arguments listed for each signal. A
+receiver that fails makes the service fail (same as a direct call did): reactions that
+must not stop the action isolate themselves (``supervision.each_isolated``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, MutableSet
+
+from blinker import NamedSignal
+
+
+class _OrderedSet(MutableSet):
+    """blinker keeps receivers in sets (no order); ours are called in connecting order,
+    so that a reaction's emails are queued in the same order every time."""
+
+    def __init__(self, items: Iterable = ()) -> None:
+        self._items = dict.fromkeys(items)
+
+    def __contains__(self, item) -> bool:
+        return item in self._items
+
+    def __iter__(self) -> Iterator:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def add(self, item) -> None:
+        self._items[item] = None
+
+    def discard(self, item) -> None:
+        self._items.pop(item, None)
+
+    def copy(self) -> _OrderedSet:
+        return _OrderedSet(self._items)
+
+
+class Event(NamedSignal):
+    set_class = _OrderedSet
+
+
+class _Events:
+    def signal(self, name: str, doc: str) -> Event:
+        return Event(name, doc)
+
+
+_events = _Events()
+
+# --- campaigns (sender: the Campaign) ---------------------------------------------------
+campaign_submitted = _events.signal("campaign-submitted", doc="actor")
+campaign_approved = _events.signal("campaign-approved", doc="operator")
+campaign_launched = _events.signal("campaign-launched", doc="actor (None: scheduled)")
+campaign_stopped = _events.signal(
+    "campaign-stopped", doc="actor, reason: cancelled by its founder or suspended by an "
+    "operator before its deadline; its open pledges are to be released")
+campaign_closed = _events.signal(
+    "campaign-closed", doc="funded, pledged (Money), backers: decided at the deadline")
+pledges_told_outcome = _events.signal(
+    "pledges-told-outcome", doc="pledges, funded: one batch of a closed campaign's pledges, "
+    "released if it failed")
+campaign_closed_out = _events.signal(
+    "campaign-closed-out", doc="funded: every pledge of a closed campaign was told")
+offering_changed = _events.signal(
+    "offering-changed", doc="change: an operator applied a change to a live offering")
+
+# --- pledges (sender: the Pledge) -------------------------------------------------------
+pledge_activated = _events.signal("pledge-activated", doc="actor: its card was confirmed")
+pledge_changed = _events.signal("pledge-changed", doc="actor")
+pledge_cancelled = _events.signal("pledge-cancelled", doc="actor")
+
+# --- money (sender: the Pledge, or the Campaign for a payout) ----------------------------
+charge_collected = _events.signal("charge-collected",
+                                  doc="amount (Money), payment_intent_id")
+charge_failed = _events.signal("charge-failed", doc="fix_by (datetime): was active")
+refund_issued = _events.signal("refund-issued", doc="refund_id, amount (Money), reason")
+payout_paid = _events.signal("payout-paid", doc="amount (Money)")
+
+# --- community (sender: the Campaign) -----------------------------------------------------
+update_posted = _events.signal("update-posted", doc="update")
+comment_posted = _events.signal("comment-posted", doc="comment")
+
+
+def receivers_of(event: Event) -> list:
+    """The functions connected to ``event``, in calling order."""
+    return list(event.receivers_for(None))
