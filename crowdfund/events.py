@@ -79,6 +79,8 @@ offering_changed = _events.signal(
 pledge_activated = _events.signal("pledge-activated", doc="actor: its card was confirmed")
 pledge_changed = _events.signal("pledge-changed", doc="actor")
 pledge_cancelled = _events.signal("pledge-cancelled", doc="actor")
+pledge_dropped = _events.signal(
+    "pledge-dropped", doc="its payment was not completed within the collection window")
 
 # --- money (sender: the Pledge, or the Campaign for a payout) ----------------------------
 charge_collected = _events.signal("charge-collected",

@@ -5,16 +5,58 @@ from __future__ import annotations
 
 from crowdfund import events
 from crowdfund.notifications import emails
+from crowdfund.supervision import each_isolated
 
 
 def register() -> None:
-    events.campaign_launched.connect(_campaign_launched, weak=False)
-    events.pledge_activated.connect(_pledge_activated, weak=False)
+    for event, receiver in (
+        (events.campaign_launched, _campaign_launched),
+        (events.campaign_closed, _campaign_closed),
+        (events.pledges_told_outcome, _pledges_told_outcome),
+        (events.pledge_activated, _pledge_activated),
+        (events.pledge_dropped, _pledge_dropped),
+        (events.charge_collected, _charge_collected),
+        (events.charge_failed, _charge_failed),
+        (events.refund_issued, _refund_issued),
+        (events.payout_paid, _payout_paid),
+    ):
+        event.connect(receiver, weak=False)
 
 
 def _campaign_launched(campaign, **_) -> None:
     emails.campaign_launched(campaign)
 
 
+def _campaign_closed(campaign, *, pledged, backers, **_) -> None:
+    emails.campaign_outcome_founder(campaign, pledged, backers)
+
+
+def _pledges_told_outcome(campaign, *, pledges, funded: bool) -> None:
+    """One batch of a closed campaign's backers (one outbox INSERT in the close's batch);
+    one backer's email that fails is recorded for operators, the rest go."""
+    each_isolated("outcome email", pledges,
+                  lambda pledge: emails.campaign_outcome_backer(pledge, funded))
+
+
 def _pledge_activated(pledge, **_) -> None:
     emails.pledge_confirmed(pledge)
+
+
+def _pledge_dropped(pledge, **_) -> None:
+    emails.pledge_dropped(pledge)
+
+
+def _charge_collected(pledge, *, amount, payment_intent_id) -> None:
+    emails.receipt(pledge, amount, payment_intent_id)
+
+
+def _charge_failed(pledge, *, fix_by) -> None:
+    emails.payment_failed(pledge, fix_by)
+
+
+def _refund_issued(pledge, *, refund_id, amount, reason) -> None:
+    emails.refund_issued(pledge, refund_id, amount, reason)
+
+
+def _payout_paid(campaign, *, amount) -> None:
+    emails.payout_paid(campaign, amount)

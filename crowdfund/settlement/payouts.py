@@ -9,6 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import current_app
 
+from crowdfund import events
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
 from crowdfund.db import utcnow
@@ -16,7 +17,6 @@ from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
 from crowdfund.ledger.services import founder_owed, post_payout
 from crowdfund.locking import lock
-from crowdfund.notifications import emails
 from crowdfund.settlement.models import Payout, PayoutStatus, Refund, RefundStatus
 from crowdfund.settlement.states import payout_states
 
@@ -120,4 +120,4 @@ def _paid(payout: Payout, actor: User | None, reason: str) -> None:
     db.session.flush()
     if payout.amount_minor > 0:
         post_payout(payout)
-    emails.payout_paid(db.session.get(Campaign, payout.campaign_id), payout.amount)
+    events.payout_paid.send(db.session.get(Campaign, payout.campaign_id), amount=payout.amount)

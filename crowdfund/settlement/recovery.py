@@ -16,9 +16,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import current_app
 
+from crowdfund import events
 from crowdfund.campaigns.models import Campaign
-from crowdfund.campaigns.states import CampaignStatus, campaign_states
+from crowdfund.campaigns.states import CampaignKind, CampaignStatus, campaign_states
 from crowdfund.db import utcnow
+from crowdfund.equity.closing import issue_securities
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.ledger.services import founder_owed
@@ -148,7 +150,7 @@ def drop(pledge: Pledge, now: datetime | None = None) -> None:
                         reason="Payment not completed within the collection window")
     if pledge.tier_id is not None:
         release_units(pledge.tier_id)
-    emails.pledge_dropped(pledge)
+    events.pledge_dropped.send(pledge)
 
 
 def campaigns_to_settle(now: datetime | None = None) -> list[int]:
@@ -168,9 +170,7 @@ def settle_campaign(campaign: Campaign, now: datetime | None = None) -> Payout:
     """The collection window is over: the campaign is settled and the payout scheduled."""
     now = now or utcnow()
     campaign_states.apply(campaign, S.SETTLED, reason="Collection window closed")
-    if campaign.kind.value == "equity":
-        from crowdfund.equity.closing import issue_securities
-
+    if campaign.kind is CampaignKind.EQUITY:
         issue_securities(campaign)
     due = max(now, campaign.deadline + current_app.config["PAYOUT_DELAY"])
     payout = Payout(campaign_id=campaign.id, currency=campaign.currency,

@@ -11,6 +11,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from crowdfund import events
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignStatus, campaign_states
@@ -20,7 +21,6 @@ from crowdfund.extensions import db
 from crowdfund.ledger.services import post_dispute, post_refund
 from crowdfund.locking import lock
 from crowdfund.money import Money
-from crowdfund.notifications import emails
 from crowdfund.payments.gateway import PaymentError, RefundInfo, is_gateway_id
 from crowdfund.pledges.models import NEEDS_PAYMENT_STATUSES, Pledge, PledgeStatus
 from crowdfund.pledges.services import release_open_pledges, release_units
@@ -133,7 +133,8 @@ def record_refund(refund: Refund, result: RefundInfo | PaymentError,
     db.session.flush()
     post_refund(refund)
     _refresh_payout(refund.campaign_id)
-    emails.refund_issued(pledge, refund.id, refund.amount, refund.reason)
+    events.refund_issued.send(pledge, refund_id=refund.id, amount=refund.amount,
+                              reason=refund.reason)
     return R.SUCCEEDED.value
 
 

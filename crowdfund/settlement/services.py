@@ -20,17 +20,18 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload
 
+from crowdfund import events
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign, RewardTier
 from crowdfund.campaigns.queries import totals_of
 from crowdfund.campaigns.states import CampaignKind, CampaignStatus, campaign_states
 from crowdfund.db import utcnow
+from crowdfund.equity.closing import allocate_at_deadline
 from crowdfund.extensions import db
 from crowdfund.ledger import services as ledger
 from crowdfund.ledger.services import post_charge
 from crowdfund.locking import lock
 from crowdfund.money import Money
-from crowdfund.notifications import emails
 from crowdfund.notifications.outbox import batch
 from crowdfund.payments.gateway import (
     AuthenticationRequired,
@@ -135,8 +136,6 @@ def decide_at_deadline(campaign: Campaign, now: datetime | None = None) -> bool:
     db.session.flush()
     funded = totals_of(campaign).pledged >= campaign.goal
     if funded and campaign.kind is CampaignKind.EQUITY:
-        from crowdfund.equity.closing import allocate_at_deadline
-
         allocate_at_deadline(campaign)  # never more than the maximum is charged
         db.session.flush()
     totals = totals_of(campaign)
@@ -148,7 +147,8 @@ def decide_at_deadline(campaign: Campaign, now: datetime | None = None) -> bool:
     else:
         campaign_states.apply(campaign, S.FAILED, reason=(
             f"{totals.pledged.format()} of {campaign.goal.format()} at the deadline"))
-    emails.campaign_outcome_founder(campaign, totals.pledged, totals.backers)
+    events.campaign_closed.send(campaign, funded=funded, pledged=totals.pledged,
+                                backers=totals.backers)  # the founder told
     return True
 
 
@@ -159,8 +159,6 @@ def close_out(campaign: Campaign, after: int = 0, *, limit: int = 500,
     tier), and each is told the outcome (one INSERT into the outbox). Returns the last
     pledge id done, or None when there was none left: then the followers are told and
     ``closed_out_at`` is set. Safe to run again from anywhere (a killed run resumes)."""
-    from crowdfund.community.following import notify_outcome
-
     if campaign.closed_out_at is not None or campaign.status not in (S.FUNDED, S.FAILED):
         return None
     funded = campaign.status is S.FUNDED
@@ -188,10 +186,9 @@ def close_out(campaign: Campaign, after: int = 0, *, limit: int = 500,
                 .options(joinedload(Pledge.backer).lazyload(User.verification),
                          joinedload(Pledge.tier).lazyload(RewardTier.shipping_rates))
                 .execution_options(populate_existing=True)).all()
-            each_isolated("outcome email", told,
-                          lambda pledge: emails.campaign_outcome_backer(pledge, funded))
+            events.pledges_told_outcome.send(campaign, pledges=told, funded=funded)
             return ids[-1]
-        notify_outcome(campaign, funded)
+        events.campaign_closed_out.send(campaign, funded=funded)  # the followers told
     campaign.closed_out_at = now or utcnow()
     return None
 
@@ -370,10 +367,12 @@ def record_outcome(attempt: ChargeAttempt, result: PaymentIntentInfo | PaymentEr
         pledge_states.apply(pledge, to_pledge, reason=f"Charge attempt {attempt.attempt_no}: "
                                                       f"{to_charge.value}")
         if to_pledge is P.COLLECTED:
-            emails.receipt(pledge, attempt.amount, attempt.payment_intent_id)
+            events.charge_collected.send(pledge, amount=attempt.amount,
+                                         payment_intent_id=attempt.payment_intent_id)
         elif was_active:
             pledge.payment_failed_at = now
-            emails.payment_failed(pledge, now + current_app.config["COLLECTION_WINDOW"])
+            events.charge_failed.send(pledge,
+                                      fix_by=now + current_app.config["COLLECTION_WINDOW"])
     return to_charge.value
 
 
