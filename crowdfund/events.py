@@ -73,7 +73,9 @@ pledges_told_outcome = _events.signal(
 campaign_closed_out = _events.signal(
     "campaign-closed-out", doc="funded: every pledge of a closed campaign was told")
 offering_changed = _events.signal(
-    "offering-changed", doc="change: an operator applied a change to a live offering")
+    "offering-changed", doc="change, what (the terms changed, in words), to_reconfirm (the "
+    "commitments that must be reconfirmed: a material change): an operator applied a change "
+    "to a live offering")
 
 # --- pledges (sender: the Pledge) -------------------------------------------------------
 pledge_activated = _events.signal("pledge-activated", doc="actor: its card was confirmed")

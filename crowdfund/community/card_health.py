@@ -18,6 +18,7 @@ from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.db import utcnow
 from crowdfund.extensions import db
+from crowdfund.notifications import emails
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.supervision import each_isolated
 
@@ -56,8 +57,6 @@ def reason_for(pledge: Pledge) -> str:
 
 def remind_card_health(now: datetime | None = None) -> int:
     """Queue the due card reminders; returns how many were queued now."""
-    from crowdfund.notifications import emails
-
     now = now or utcnow()
     notices = sorted(current_app.config["CARD_HEALTH_NOTICES"])  # tightest first
     widest = notices[-1]

@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from crowdfund import memo
+from crowdfund import events, memo
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.queries import backer_ids
@@ -197,10 +197,7 @@ def post_comment(campaign: Campaign, author: User, body: str, *, kind: str = "co
                       kind=kind, body=text, created_at=now)
     db.session.add(comment)
     db.session.flush()
-    if kind == "question" and author.id != campaign.founder_id:
-        from crowdfund.notifications import emails
-
-        emails.question_asked(campaign, comment)
+    events.comment_posted.send(campaign, comment=comment)  # a question: the founder told
     return comment
 
 

@@ -23,6 +23,7 @@ from crowdfund.community.models import Follow
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
+from crowdfund.notifications import emails
 from crowdfund.supervision import each_isolated
 
 
@@ -101,23 +102,17 @@ def founder_followers(founder: User) -> list[User]:
 
 def notify_launch(campaign: Campaign) -> int:
     """The founder's followers: a campaign of theirs is live."""
-    from crowdfund.notifications import emails
-
     return sum(emails.followed_founder_launched(campaign, user)
                for user in founder_followers(campaign.founder))
 
 
 def notify_outcome(campaign: Campaign, funded: bool) -> int:
-    from crowdfund.notifications import emails
-
     return sum(emails.followed_campaign_outcome(campaign, user, funded)
                for user in campaign_followers(campaign))
 
 
 def notify_ending_soon(now: datetime | None = None) -> int:
     """Live campaigns ending within ENDING_SOON_NOTICE: tell their followers, once."""
-    from crowdfund.notifications import emails
-
     now = now or utcnow()
     soon = now + current_app.config["ENDING_SOON_NOTICE"]
     campaigns = db.session.scalars(sa.select(Campaign).where(

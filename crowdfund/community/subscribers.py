@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from crowdfund import events
 from crowdfund.community import following
+from crowdfund.community.updates import readers_to_tell
+from crowdfund.notifications import emails
 
 
 def register() -> None:
-    events.campaign_launched.connect(_tell_followers_of_launch, weak=False)
-    events.campaign_closed_out.connect(_tell_followers_of_outcome, weak=False)
+    for event, receiver in (
+        (events.campaign_launched, _tell_followers_of_launch),
+        (events.campaign_closed_out, _tell_followers_of_outcome),
+        (events.update_posted, _send_update),
+        (events.comment_posted, _tell_founder_of_question),
+    ):
+        event.connect(receiver, weak=False)
 
 
 def _tell_followers_of_launch(campaign, **_) -> None:
@@ -17,3 +24,13 @@ def _tell_followers_of_launch(campaign, **_) -> None:
 
 def _tell_followers_of_outcome(campaign, *, funded: bool) -> None:
     following.notify_outcome(campaign, funded)
+
+
+def _send_update(campaign, *, update) -> None:
+    for reader in readers_to_tell(campaign, update):
+        emails.campaign_update(campaign, update, reader)
+
+
+def _tell_founder_of_question(campaign, *, comment) -> None:
+    if comment.kind == "question" and comment.author_id != campaign.founder_id:
+        emails.question_asked(campaign, comment)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from crowdfund import events
 from crowdfund.auth.models import User
 from crowdfund.campaigns.access import require_founder
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.queries import backer_ids
+from crowdfund.community.following import campaign_followers
 from crowdfund.community.models import CampaignUpdate
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
@@ -38,10 +40,9 @@ def updates_of(campaign: Campaign) -> list[CampaignUpdate]:
 
 def post_update(campaign: Campaign, founder: User, title: str, body_md: str,
                 visibility: str) -> CampaignUpdate:
-    """Publish update number n+1 and email the backers (all of them: backers may read both
-    kinds), and the followers a public one. Public updates are on the page for everyone."""
-    from crowdfund.notifications import emails
-
+    """Publish update number n+1 (``update_posted``: the backers are emailed, all of them:
+    backers may read both kinds, and the followers a public one). Public updates are on
+    the page for everyone."""
     require_founder(campaign, founder)
     if not campaign.is_public:
         raise DomainError("Updates can be posted once the campaign is live.")
@@ -59,13 +60,14 @@ def post_update(campaign: Campaign, founder: User, title: str, body_md: str,
                             author_id=founder.id)
     db.session.add(update)
     db.session.flush()
-    backers = db.session.scalars(sa.select(User).where(User.id.in_(
-        backer_ids(campaign.id)))).all()
-    for backer in backers:
-        emails.campaign_update(campaign, update, backer)
-    if not update.backers_only:
-        from crowdfund.community.following import campaign_followers
-
-        for follower in campaign_followers(campaign):
-            emails.campaign_update(campaign, update, follower)
+    events.update_posted.send(campaign, update=update)
     return update
+
+
+def readers_to_tell(campaign: Campaign, update: CampaignUpdate) -> list[User]:
+    """Who is emailed a new update: every backer, then the followers of a public one."""
+    readers = list(db.session.scalars(sa.select(User).where(User.id.in_(
+        backer_ids(campaign.id)))))
+    if not update.backers_only:
+        readers.extend(campaign_followers(campaign))
+    return readers

@@ -13,11 +13,14 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
+from crowdfund import events
 from crowdfund.auth.models import User
 from crowdfund.campaigns.access import require_founder
 from crowdfund.campaigns.models import Campaign
+from crowdfund.campaigns.queries import totals_of
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.db import utcnow
+from crowdfund.equity.investing import quote_investment
 from crowdfund.equity.models import AllocationPolicy, Offering, OfferingChange, SecurityType
 from crowdfund.equity.services import OfferingInput, _apply, _check, offering_of
 from crowdfund.errors import DomainError, NotAllowed
@@ -135,16 +138,18 @@ def decide(change: OfferingChange, operator: User, material: bool,
         setattr(offering, column, _load(column, change.proposed[column]))
     change.status, change.material = "applied", material
     change.decided_by_id, change.decided_at = operator.id, now
-    if not material:
-        return 0
-    change.reconfirm_by = add_business_days(now, RECONFIRM_BUSINESS_DAYS)
-    commitments = db.session.scalars(sa.select(Pledge).where(
-        Pledge.campaign_id == offering.campaign_id,
-        Pledge.status.in_((P.PENDING, P.ACTIVE)))).all()
     what = ", ".join(LABELS[c] for c in change.changed)
-    for pledge in commitments:
-        pledge.reconfirm_by = change.reconfirm_by
-        emails.reconfirm_needed(pledge, change.id, change.summary, what, change.reconfirm_by)
+    commitments = []
+    if material:
+        change.reconfirm_by = add_business_days(now, RECONFIRM_BUSINESS_DAYS)
+        commitments = db.session.scalars(sa.select(Pledge).where(
+            Pledge.campaign_id == offering.campaign_id,
+            Pledge.status.in_((P.PENDING, P.ACTIVE)))).all()
+        for pledge in commitments:
+            pledge.reconfirm_by = change.reconfirm_by
+    # The investors who must reconfirm are emailed (notifications.subscribers).
+    events.offering_changed.send(offering.campaign, change=change, what=what,
+                                 to_reconfirm=commitments)
     return len(commitments)
 
 
@@ -158,8 +163,6 @@ def reconfirm(pledge: Pledge, investor: User, now: datetime | None = None) -> No
     if now >= pledge.reconfirm_by or not pledge.is_open:
         raise DomainError("The time to reconfirm has passed; this commitment is cancelled.")
     # Requote on the new terms: whole shares at the new price (never more than committed).
-    from crowdfund.equity.investing import quote_investment
-
     quote = quote_investment(offering_of(pledge.campaign), pledge.amount)
     pledge.amount_minor, pledge.shares = quote.amount.amount, quote.shares
     pledge.reconfirm_by = None
@@ -190,7 +193,6 @@ def close_early(campaign: Campaign, founder: User, new_deadline: datetime,
     open, once the target is met, and with at least 5 business days' notice to investors,
     who keep their right to cancel until 48 hours before the new deadline. Returns how many
     investors were told."""
-    from crowdfund.campaigns.queries import totals_of
 
     now = now or utcnow()
     require_founder(campaign, founder)

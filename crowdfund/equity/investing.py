@@ -7,17 +7,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import sqlalchemy as sa
+
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
+from crowdfund.campaigns.queries import totals_of
 from crowdfund.campaigns.states import CampaignKind
 from crowdfund.db import utcnow
 from crowdfund.equity import investors
 from crowdfund.equity.models import Offering
 from crowdfund.equity.services import offering_of
 from crowdfund.errors import DomainError
+from crowdfund.extensions import db
 from crowdfund.locking import lock
 from crowdfund.money import Money
-from crowdfund.pledges.models import Pledge
+from crowdfund.notifications import emails
+from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.pledges.services import Quote, open_pending, require_open_for_pledges
 
 
@@ -103,13 +108,6 @@ MILESTONES = (50, 100)
 def post_milestones(campaign: Campaign) -> list[int]:
     """After a commitment becomes active: tell every investor about each milestone of the
     target reached (once per investor and milestone). Returns the milestones posted."""
-    import sqlalchemy as sa
-
-    from crowdfund.campaigns.queries import totals_of
-    from crowdfund.extensions import db
-    from crowdfund.notifications import emails
-    from crowdfund.pledges.models import PledgeStatus
-
     reached = [m for m in MILESTONES if totals_of(campaign).pledged.amount * 100
                >= campaign.goal.amount * m]
     if not reached:

@@ -19,6 +19,7 @@ def register() -> None:
         (events.charge_failed, _charge_failed),
         (events.refund_issued, _refund_issued),
         (events.payout_paid, _payout_paid),
+        (events.offering_changed, _offering_changed),
     ):
         event.connect(receiver, weak=False)
 
@@ -60,3 +61,8 @@ def _refund_issued(pledge, *, refund_id, amount, reason) -> None:
 
 def _payout_paid(campaign, *, amount) -> None:
     emails.payout_paid(campaign, amount)
+
+
+def _offering_changed(campaign, *, change, what: str, to_reconfirm) -> None:
+    for pledge in to_reconfirm:
+        emails.reconfirm_needed(pledge, change.id, change.summary, what, change.reconfirm_by)
