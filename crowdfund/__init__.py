@@ -132,20 +132,30 @@ def register_extensions(app: Flask) -> None:
 
 def register_subscribers() -> None:
     """Connect each feature's reactions to the domain events (``crowdfund.events``), in
-    this order: emails first, then followers, then equity's milestones, then pledges.
+    this order: emails first, then followers, then equity's milestones, then pledges;
+    and the gateway's webhook events to the features they are about.
     Connecting twice (another app in the process) changes nothing."""
     from crowdfund.community import subscribers as community
     from crowdfund.equity import subscribers as equity
     from crowdfund.notifications import subscribers as notifications
     from crowdfund.pledges import subscribers as pledges
+    from crowdfund.settlement import subscribers as settlement
 
-    for feature in (notifications, community, equity, pledges):
+    for feature in (notifications, community, equity, pledges, settlement):
         feature.register()
 
 
 def register_blueprints(app: Flask) -> None:
+    # A package's __init__ only makes its blueprint; the modules that add views and
+    # commands to it are imported here (importing a package's models never imports its
+    # pages, and with them the rest of the app).
     from crowdfund.auth import bp as auth_bp
+    from crowdfund.auth import cli as _auth_cli  # noqa: F401
+    from crowdfund.auth import routes as _auth_routes  # noqa: F401
     from crowdfund.campaigns import bp as campaigns_bp
+    from crowdfund.campaigns import cli as _campaigns_cli  # noqa: F401
+    from crowdfund.campaigns import routes as _campaigns_routes  # noqa: F401
+    from crowdfund.campaigns import studio as _studio  # noqa: F401
     from crowdfund.campaigns import studio_bp
     from crowdfund.community.routes import bp as community_bp
     from crowdfund.demo import bp as demo_bp
@@ -153,11 +163,16 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.jobs import bp as jobs_bp
     from crowdfund.ledger.cli import bp as ledger_bp
     from crowdfund.main import bp as main_bp
+    from crowdfund.main import routes as _main_routes  # noqa: F401
     from crowdfund.notifications.cli import bp as outbox_bp
     from crowdfund.operators import bp as operators_bp
+    from crowdfund.operators import community as _operators_community  # noqa: F401
+    from crowdfund.operators import money as _operators_money  # noqa: F401
+    from crowdfund.operators import routes as _operators_routes  # noqa: F401
     from crowdfund.payments.webhooks import bp as webhooks_bp
     from crowdfund.pledges import cli as _pledges_cli  # noqa: F401 (commands)
     from crowdfund.pledges.routes import bp as pledges_bp
+    from crowdfund.settlement import fix_pages as _fix_pages  # noqa: F401 (pledges' pages)
     from crowdfund.settlement.cli import bp as settlement_bp
 
     for blueprint in (main_bp, auth_bp, campaigns_bp, studio_bp, operators_bp, pledges_bp,

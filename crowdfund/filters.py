@@ -84,6 +84,4 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def globals_():
-        from crowdfund.campaigns.categories import CATEGORIES
-
-        return {"all_categories": CATEGORIES, "now": utcnow()}
+        return {"now": utcnow()}

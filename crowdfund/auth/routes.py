@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from crowdfund.auth import bp, services
 from crowdfund.auth.forms import ChangePasswordForm, LoginForm, ProfileForm, RegisterForm
 from crowdfund.auth.models import User
-from crowdfund.campaigns.queries import public_campaigns_of
 from crowdfund.db import end_request
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db, login_manager
 from crowdfund.locking import write_transaction
-from crowdfund.pagecache import public_page
 from crowdfund.web import client_ip, form_error, is_safe_next, redirect_next
 
 
@@ -148,25 +146,3 @@ def profile():
         return redirect(url_for("auth.profile"))
     status = 400 if form.is_submitted() else 200
     return render_template("auth/profile.html", form=form), status
-
-
-@bp.route("/founders/<int:user_id>")
-@public_page
-def founder(user_id: int):
-    person = db.session.get(User, user_id)
-    if person is None:
-        abort(404)
-    from crowdfund.campaigns.queries import shown_totals_for
-    from crowdfund.community.delivery import FUNDED_STATUSES, delivery_of
-    from crowdfund.community.following import follows_founder
-    from crowdfund.forms import ConfirmForm
-
-    campaigns = public_campaigns_of(person)
-    if not campaigns and not (current_user.is_authenticated and current_user.id == person.id):
-        abort(404)  # people who have launched nothing have no public page
-    deliveries = {c.id: delivery_of(c) for c in campaigns if c.status in FUNDED_STATUSES}
-    return render_template("auth/founder.html", person=person, campaigns=campaigns,
-                           totals=shown_totals_for(campaigns), deliveries=deliveries,
-                           following=follows_founder(current_user, person),
-                           form=ConfirmForm() if current_user.is_authenticated else None)
-

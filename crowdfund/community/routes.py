@@ -7,13 +7,18 @@ from flask_login import current_user, login_required
 
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
+from crowdfund.campaigns.queries import public_campaigns_of, shown_totals_for
 from crowdfund.campaigns.routes import public_campaign, render_campaign_page
 from crowdfund.community import comments, following
+from crowdfund.community.delivery import FUNDED_STATUSES, confirm_receipt, delivery_of
+from crowdfund.community.following import follows_founder
 from crowdfund.community.forms import CommentForm, ModerationForm, ReportForm
 from crowdfund.community.models import Comment
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
+from crowdfund.forms import ConfirmForm
 from crowdfund.pagecache import public_page
+from crowdfund.pledges.routes import own_pledge
 from crowdfund.web import MAX_PAGE, form_error, int_arg, run_action
 
 bp = Blueprint("community", __name__)
@@ -109,4 +114,33 @@ def follow_founder(user_id: int, action: str):
     else:
         run_action(lambda: following.unfollow_founder(current_user, founder),
                    f"You no longer follow {founder.display_name}.")
-    return redirect(url_for("auth.founder", user_id=founder.id))
+    return redirect(url_for("community.founder", user_id=founder.id))
+
+
+@bp.get("/founders/<int:user_id>")
+@public_page
+def founder(user_id: int):
+    """A founder's public page: their campaigns, what they delivered, a follow button."""
+    person = db.session.get(User, user_id)
+    if person is None:
+        abort(404)
+    campaigns = public_campaigns_of(person)
+    if not campaigns and not (current_user.is_authenticated and current_user.id == person.id):
+        abort(404)  # people who have launched nothing have no public page
+    deliveries = {c.id: delivery_of(c) for c in campaigns if c.status in FUNDED_STATUSES}
+    return render_template("community/founder.html", person=person, campaigns=campaigns,
+                           totals=shown_totals_for(campaigns), deliveries=deliveries,
+                           following=follows_founder(current_user, person),
+                           form=ConfirmForm() if current_user.is_authenticated else None)
+
+
+@bp.post("/pledges/<int:pledge_id>/received")
+@login_required
+def received(pledge_id: int):
+    """The backer confirms the reward arrived (counted on the campaign's delivery table)."""
+    pledge = own_pledge(pledge_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    run_action(lambda: confirm_receipt(pledge, current_user),
+               "Thank you for letting the founder know it arrived.")
+    return redirect(url_for("pledges.show", pledge_id=pledge.id))

@@ -6,7 +6,7 @@ Posting happens in the same transaction as the event's status change, keyed by t
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -17,7 +17,6 @@ from crowdfund.db import collecting, utcnow
 from crowdfund.extensions import db
 from crowdfund.ledger.models import Account, LedgerEntry, LedgerTransaction
 from crowdfund.money import Money
-from crowdfund.pledges.models import Pledge, PledgeStatus
 
 
 class LedgerImbalance(ValueError):
@@ -209,25 +208,32 @@ def post_payout(payout) -> LedgerTransaction | None:
             f"({payout.transfer_id or payout.reference or payout.method})")
 
 
+# Who else's rows the ledger must agree with: each source returns its problems (an empty
+# list: it agrees). Settlement registers the charges, refunds, disputes and payouts
+# (``settlement.reconciliation``); the ledger itself knows only its own rows.
+_SOURCES: dict[str, Callable[[], list[str]]] = {}
+
+
+def checked_against(name: str, source: Callable[[], list[str]]) -> None:
+    """Register ``source``: :func:`check` runs it after the ledger's own balance checks."""
+    _SOURCES[name] = source
+
+
 def check() -> list[str]:
-    """Everything that is wrong with the ledger (an empty list: it is right).
+    """Everything that is wrong with the ledger (an empty list: it is right): every
+    transaction balances, per currency, and so does the whole ledger; then each registered
+    source agrees with what is booked (settlement: every succeeded charge, refund, dispute
+    and paid payout booked once, for its amount)."""
+    if not _SOURCES:  # never "right" only because nothing was compared
+        raise LookupError("No sources to check the ledger against: is settlement registered?")
+    problems = balance_problems()
+    for source in _SOURCES.values():
+        problems.extend(source())
+    return problems
 
-    - every transaction balances, per currency, and so does the whole ledger;
-    - each succeeded charge attempt is booked exactly once, for its amount;
-    - each collected pledge has a booked charge, and nothing else has one;
-    - each succeeded refund, dispute and paid payout is booked once, for its amount, and a
-      pledge's refunded amount equals its booked refunds.
-    """
-    from crowdfund.settlement.models import (
-        ChargeAttempt,
-        ChargeStatus,
-        Dispute,
-        Payout,
-        PayoutStatus,
-        Refund,
-        RefundStatus,
-    )
 
+def balance_problems() -> list[str]:
+    """Transactions (and the whole ledger, per currency) whose debits differ from credits."""
     problems: list[str] = []
     rows = db.session.execute(
         sa.select(LedgerEntry.transaction_id, LedgerEntry.currency,
@@ -244,66 +250,13 @@ def check() -> list[str]:
     for currency, (debit, credit) in totals.items():
         if debit != credit:
             problems.append(f"ledger ({currency}): debits {debit} != credits {credit}")
-    booked = {key: amount for key, amount in db.session.execute(
-        sa.select(LedgerTransaction.source_key, sa.func.sum(LedgerEntry.debit_minor))
-        .join(LedgerEntry).where(LedgerTransaction.kind == "charge",
-                                 LedgerEntry.account == Account.PROCESSOR_BALANCE)
-        .group_by(LedgerTransaction.source_key))}
-    succeeded = db.session.execute(sa.select(ChargeAttempt.id, ChargeAttempt.amount_minor,
-                                             ChargeAttempt.pledge_id).where(
-        ChargeAttempt.status == ChargeStatus.SUCCEEDED)).all()
-    for attempt_id, amount, _pledge_id in succeeded:
-        got = booked.pop(f"charge-attempt-{attempt_id}", None)
-        if got is None:
-            problems.append(f"charge attempt {attempt_id} succeeded but is not booked")
-        elif int(got) != amount:
-            problems.append(f"charge attempt {attempt_id}: booked {got}, charged {amount}")
-    for key in booked:
-        problems.append(f"{key} is booked but the attempt did not succeed")
-    charged_pledges = {pledge_id for _, _, pledge_id in succeeded}
-    collected = set(db.session.scalars(sa.select(Pledge.id).where(
-        Pledge.status.in_([PledgeStatus.COLLECTED, PledgeStatus.REFUNDED,
-                           PledgeStatus.DISPUTED]))))
-    for pledge_id in sorted(collected - charged_pledges):
-        problems.append(f"pledge {pledge_id} is collected without a succeeded charge")
-    for pledge_id in sorted(charged_pledges - collected):
-        problems.append(f"pledge {pledge_id} was charged but is not collected")
-
-    def booked_of(kind: str, account: Account) -> dict[str, int]:
-        return {key: int(amount) for key, amount in db.session.execute(
-            sa.select(LedgerTransaction.source_key, sa.func.sum(LedgerEntry.debit_minor))
-            .join(LedgerEntry).where(LedgerTransaction.kind == kind,
-                                     LedgerEntry.account == account)
-            .group_by(LedgerTransaction.source_key))}
-
-    expected = {
-        "refund": (Account.REFUNDS, {f"refund-{i}": a for i, a in db.session.execute(
-            sa.select(Refund.id, Refund.amount_minor).where(
-                Refund.status == RefundStatus.SUCCEEDED))}),
-        "dispute": (Account.DISPUTES, {f"dispute-{i}": a for i, a in db.session.execute(
-            sa.select(Dispute.gateway_dispute_id, Dispute.amount_minor))}),
-        "payout": (Account.PAYOUTS, {f"payout-{i}": a for i, a in db.session.execute(
-            sa.select(Payout.id, Payout.amount_minor).where(
-                Payout.status == PayoutStatus.PAID))}),
-    }
-    for kind, (account, wanted) in expected.items():
-        booked_kind = booked_of(kind, account)
-        for key, amount in wanted.items():
-            got = booked_kind.pop(key, None)
-            if got is None:
-                problems.append(f"{key} happened but is not booked")
-            elif got != amount:
-                problems.append(f"{key}: booked {got}, happened {amount}")
-        for key in booked_kind:
-            problems.append(f"{key} is booked but did not happen")
-    refunded = dict(db.session.execute(
-        sa.select(Refund.pledge_id, sa.func.sum(Refund.amount_minor))
-        .where(Refund.status == RefundStatus.SUCCEEDED).group_by(Refund.pledge_id)).all())
-    for pledge_id, amount in db.session.execute(
-            sa.select(Pledge.id, Pledge.refunded_minor).where(Pledge.refunded_minor > 0)):
-        said = int(refunded.pop(pledge_id, 0))
-        if said != amount:
-            problems.append(f"pledge {pledge_id}: refunded {amount} but refunds say {said}")
-    for pledge_id in refunded:
-        problems.append(f"pledge {pledge_id} has refunds but no refunded amount")
     return problems
+
+
+def booked(kind: str, account: Account) -> dict[str, int]:
+    """What is booked on ``account`` by transactions of ``kind``, by their source key."""
+    return {key: int(amount) for key, amount in db.session.execute(
+        sa.select(LedgerTransaction.source_key, sa.func.sum(LedgerEntry.debit_minor))
+        .join(LedgerEntry).where(LedgerTransaction.kind == kind,
+                                 LedgerEntry.account == account)
+        .group_by(LedgerTransaction.source_key))}

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("operators", __name__, url_prefix="/operators")
-
-from crowdfund.operators import community, money, routes  # noqa: E402,F401

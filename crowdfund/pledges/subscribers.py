@@ -1,13 +1,17 @@
-"""How pledges react to what happens elsewhere (``crowdfund.events``)."""
+"""How pledges react to what happens elsewhere (``crowdfund.events``), and the gateway's
+webhook events they handle."""
 
 from __future__ import annotations
 
 from crowdfund import events
+from crowdfund.payments.events import handles
+from crowdfund.pledges import webhooks
 from crowdfund.pledges.services import release_open_pledges
 
 
 def register() -> None:
     events.campaign_stopped.connect(_release_open_pledges, weak=False)
+    handles("setup_intent.succeeded")(webhooks.setup_intent_succeeded)
 
 
 def _release_open_pledges(campaign, *, actor, reason: str) -> int:
