@@ -1,0 +1,36 @@
+"""The layers the README draws (pyproject.toml, ``[tool.importlinter]``) hold."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+
+
+def lint_imports(cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603 - our virtualenv's lint-imports
+        [str(LINT_IMPORTS), "--no-cache"], cwd=cwd, capture_output=True,
+                          text=True, env={"PYTHONPATH": str(cwd), "PATH": "/usr/bin:/bin"},
+                          timeout=300)
+
+
+def test_every_package_imports_only_the_layers_below_it():
+    result = lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+def test_an_import_that_breaks_the_layers_fails(tmp_path):
+    """The contract is not vacuous: auth (a low layer) importing settlement is refused,
+    even from inside a function."""
+    shutil.copytree(ROOT / "crowdfund", tmp_path / "crowdfund",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    services = tmp_path / "crowdfund" / "auth" / "services.py"
+    services.write_text(services.read_text() + "\n\ndef _later():\n"
+                        "    from crowdfund.settlement import services  # noqa: F401\n")
+    result = lint_imports(tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "crowdfund.auth is not allowed to import crowdfund.settlement" in result.stdout
