@@ -11,9 +11,8 @@ LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 def lint_imports(cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(  # noqa: S603 - our virtualenv's lint-imports
-        [str(LINT_IMPORTS), "--no-cache"], cwd=cwd, capture_output=True,
-                          text=True, env={"PYTHONPATH": str(cwd), "PATH": "/usr/bin:/bin"},
-                          timeout=300)
+        [str(LINT_IMPORTS), "--no-cache"], cwd=cwd, capture_output=True, text=True,
+        env={"PYTHONPATH": str(cwd), "PATH": "/usr/bin:/bin"}, timeout=300)
 
 
 def test_every_package_imports_only_the_layers_below_it():
