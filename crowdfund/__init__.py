@@ -154,7 +154,6 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.auth import routes as _auth_routes  # noqa: F401
     from crowdfund.campaigns import bp as campaigns_bp
     from crowdfund.campaigns import cli as _campaigns_cli  # noqa: F401
-    from crowdfund.campaigns import routes as _campaigns_routes  # noqa: F401
     from crowdfund.campaigns import studio as _studio  # noqa: F401
     from crowdfund.campaigns import studio_bp
     from crowdfund.community.routes import bp as community_bp
@@ -163,6 +162,7 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.jobs import bp as jobs_bp
     from crowdfund.ledger.cli import bp as ledger_bp
     from crowdfund.main import bp as main_bp
+    from crowdfund.main import campaign_page as _campaign_page  # noqa: F401
     from crowdfund.main import routes as _main_routes  # noqa: F401
     from crowdfund.notifications.cli import bp as outbox_bp
     from crowdfund.operators import bp as operators_bp

@@ -24,7 +24,6 @@ from crowdfund.campaigns.models import (
     RewardTier,
     ShippingRate,
 )
-from crowdfund.campaigns.queries import tier_has_backers
 from crowdfund.campaigns.states import CampaignKind, CampaignStatus, campaign_states
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError, NotAllowed
@@ -283,6 +282,23 @@ def add_tier(campaign: Campaign, actor: User, data: TierInput) -> RewardTier:
     _apply_tier(tier, data)
     db.session.add(tier)
     return tier
+
+
+# Whether anyone backs a reward: pledges know (``pledges.subscribers`` registers
+# ``pledges.totals.tier_has_backers``); campaigns only ask.
+_TIER_BACKED: list[Callable[[RewardTier], bool]] = []
+
+
+def tier_backed_by(check: Callable[[RewardTier], bool]) -> None:
+    """Register ``check(tier) -> bool``: does anyone back (or hold a unit of) ``tier``?"""
+    if check not in _TIER_BACKED:
+        _TIER_BACKED.append(check)
+
+
+def tier_has_backers(tier: RewardTier) -> bool:
+    if not _TIER_BACKED:  # never "no backers" only because nobody was asked
+        raise LookupError("Nothing tells whether a reward has backers: is pledges registered?")
+    return any(check(tier) for check in _TIER_BACKED)
 
 
 def update_tier(tier: RewardTier, actor: User, data: TierInput) -> None:

@@ -18,12 +18,12 @@ from crowdfund.campaigns.forms import (
     TierForm,
 )
 from crowdfund.campaigns.models import BudgetLine, Campaign, RewardTier
-from crowdfund.campaigns.queries import tiers_with_backers, totals_for, totals_of
 from crowdfund.campaigns.states import CampaignKind
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.forms import ConfirmForm
 from crowdfund.money import Money
+from crowdfund.pledges.totals import tiers_with_backers, totals_for, totals_of
 from crowdfund.uploads import UploadError, delete_upload, save_image
 from crowdfund.web import MAX_PAGE, csv_cell, form_error, int_arg, run_action, submit_form
 
@@ -258,13 +258,6 @@ def delete_budget_line(campaign_id: int, line_id: int):
 
 
 # --- preview and state changes ---------------------------------------------------------
-
-
-@studio_bp.get("/<int:campaign_id>/preview")
-def preview(campaign_id: int):
-    from crowdfund.campaigns.routes import render_campaign_page
-
-    return render_campaign_page(own_campaign(campaign_id), preview=True)
 
 
 _ACTIONS = {

@@ -18,7 +18,6 @@ from sqlalchemy.orm import selectinload
 from crowdfund import events, memo
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
-from crowdfund.campaigns.queries import backer_ids
 from crowdfund.community.models import (
     Comment,
     CommentReport,
@@ -31,6 +30,7 @@ from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
 from crowdfund.locking import lock
 from crowdfund.pledges.models import Pledge
+from crowdfund.pledges.totals import backer_ids
 
 MAX_LENGTH = 5000
 _CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))

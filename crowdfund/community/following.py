@@ -17,13 +17,13 @@ from sqlalchemy.exc import IntegrityError
 
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
-from crowdfund.campaigns.queries import backer_ids
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.community.models import Follow
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.notifications import emails
+from crowdfund.pledges.totals import backer_ids
 from crowdfund.supervision import each_isolated
 
 

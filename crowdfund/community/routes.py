@@ -7,19 +7,19 @@ from flask_login import current_user, login_required
 
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
-from crowdfund.campaigns.queries import public_campaigns_of, shown_totals_for
-from crowdfund.campaigns.routes import public_campaign, render_campaign_page
+from crowdfund.campaigns.queries import public_campaigns_of
+from crowdfund.campaigns.web import public_campaign
 from crowdfund.community import comments, following
 from crowdfund.community.delivery import FUNDED_STATUSES, confirm_receipt, delivery_of
 from crowdfund.community.following import follows_founder
 from crowdfund.community.forms import CommentForm, ModerationForm, ReportForm
 from crowdfund.community.models import Comment
-from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.forms import ConfirmForm
 from crowdfund.pagecache import public_page
 from crowdfund.pledges.routes import own_pledge
-from crowdfund.web import MAX_PAGE, form_error, int_arg, run_action
+from crowdfund.pledges.totals import shown_totals_for
+from crowdfund.web import MAX_PAGE, int_arg, run_action
 
 bp = Blueprint("community", __name__)
 
@@ -28,7 +28,7 @@ def _back_to(campaign: Campaign, anchor: str = "comments"):
     return redirect(url_for("campaigns.show", slug=campaign.slug) + f"#{anchor}")
 
 
-def _back_to_comment(comment: Comment):
+def back_to_comment(comment: Comment):
     """Where the comment shows: the campaign page (newest threads) or its comments page."""
     page = comments.page_of(comment)
     if page is None:
@@ -51,27 +51,6 @@ def comments_page(slug: str):
         moderation_form=ModerationForm() if signed_in else None)
 
 
-@bp.post("/campaigns/<slug>/comments")
-@login_required
-def post_comment(slug: str):
-    campaign = public_campaign(slug)
-    form = CommentForm()
-    if form.validate_on_submit():
-        parent_id = form.parent_id.data
-        try:
-            comment = comments.post_comment(campaign, current_user, form.body.data,
-                                            kind=form.kind.data or "comment",
-                                            parent_id=parent_id)
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-            return render_campaign_page(campaign, comment_form=form), exc.status_code
-        db.session.commit()
-        flash("Your reply is posted." if parent_id else "Your comment is posted.", "success")
-        return _back_to_comment(comment)
-    return render_campaign_page(campaign, comment_form=form), 400
-
-
 @bp.post("/comments/<int:comment_id>/report")
 @login_required
 def report(comment_id: int):
@@ -84,7 +63,7 @@ def report(comment_id: int):
     else:
         run_action(lambda: comments.report(comment, current_user, form.reason.data),
                    "Thank you: our moderators will look at it.")
-    return _back_to_comment(comment)
+    return back_to_comment(comment)
 
 
 @bp.post("/campaigns/<slug>/<any(follow, unfollow):action>")

@@ -8,13 +8,13 @@ from crowdfund import events
 from crowdfund.auth.models import User
 from crowdfund.campaigns.access import require_founder
 from crowdfund.campaigns.models import Campaign
-from crowdfund.campaigns.queries import backer_ids
 from crowdfund.community.following import campaign_followers
 from crowdfund.community.models import CampaignUpdate
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.locking import lock
 from crowdfund.pledges.models import Pledge
+from crowdfund.pledges.totals import backer_ids
 
 
 def is_backer(user, campaign: Campaign) -> bool:

@@ -17,7 +17,6 @@ from crowdfund import events
 from crowdfund.auth.models import User
 from crowdfund.campaigns.access import require_founder
 from crowdfund.campaigns.models import Campaign
-from crowdfund.campaigns.queries import totals_of
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.db import utcnow
 from crowdfund.equity.investing import quote_investment
@@ -29,6 +28,7 @@ from crowdfund.locking import lock
 from crowdfund.notifications import emails
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.pledges.states import pledge_states
+from crowdfund.pledges.totals import totals_of
 from crowdfund.supervision import each_isolated
 
 P = PledgeStatus

@@ -11,7 +11,6 @@ import sqlalchemy as sa
 
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
-from crowdfund.campaigns.queries import totals_of
 from crowdfund.campaigns.states import CampaignKind
 from crowdfund.db import utcnow
 from crowdfund.equity import investors
@@ -24,6 +23,7 @@ from crowdfund.money import Money
 from crowdfund.notifications import emails
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.pledges.services import Quote, open_pending, require_open_for_pledges
+from crowdfund.pledges.totals import totals_of
 
 
 class NeedsProfile(DomainError):

@@ -92,12 +92,12 @@ def invest(slug: str):
     from flask import abort, current_app
 
     from crowdfund.campaigns.models import Campaign
-    from crowdfund.campaigns.queries import totals_of
-    from crowdfund.campaigns.routes import ref_for
+    from crowdfund.campaigns.web import ref_for
     from crowdfund.db import utcnow
     from crowdfund.equity import investing
     from crowdfund.equity.forms import InvestForm
     from crowdfund.pledges.services import AlreadyBacking
+    from crowdfund.pledges.totals import totals_of
 
     campaign = db.session.scalar(sa.select(Campaign).where(Campaign.slug == slug))
     if campaign is None or not campaign.is_public or campaign.kind.value != "equity":

@@ -7,17 +7,13 @@ from flask import abort, render_template, request, send_from_directory
 
 from crowdfund.campaigns.categories import CATEGORIES
 from crowdfund.campaigns.models import Campaign
-from crowdfund.campaigns.queries import (
-    CARD_LOADS,
-    SORTS,
-    category_counts,
-    discover,
-    shown_totals_for,
-)
+from crowdfund.campaigns.queries import CARD_LOADS
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.extensions import db
 from crowdfund.main import bp
+from crowdfund.main.queries import SORTS, category_counts, discover
 from crowdfund.pagecache import public_page
+from crowdfund.pledges.totals import shown_totals_for
 from crowdfund.uploads import upload_root
 from crowdfund.web import MAX_PAGE, int_arg, text_arg
 

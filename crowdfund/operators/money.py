@@ -12,7 +12,6 @@ from flask_login import current_user
 from sqlalchemy.orm import aliased, selectinload
 
 from crowdfund.campaigns.models import Campaign
-from crowdfund.campaigns.queries import collected_of, totals_of
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError
@@ -29,6 +28,7 @@ from crowdfund.pledges.models import (
     PledgeStatus,
     PledgeTransition,
 )
+from crowdfund.pledges.totals import totals_of
 from crowdfund.settlement import payouts, refunds
 from crowdfund.settlement.forms import CancelFundedForm, MarkPaidForm, RefundForm
 from crowdfund.settlement.models import (
@@ -38,6 +38,7 @@ from crowdfund.settlement.models import (
     PayoutStatus,
     Refund,
 )
+from crowdfund.settlement.outcome import collected_of
 from crowdfund.settlement.views import refund_from_form, settler
 from crowdfund.supervision import open_failures
 from crowdfund.web import csv_cell, run_action

@@ -11,12 +11,12 @@ from crowdfund.auth.services import end_sessions_by_operator, set_verification
 from crowdfund.campaigns import services
 from crowdfund.campaigns.forms import ApproveForm, ReasonForm, StaffPickForm
 from crowdfund.campaigns.models import Campaign, CampaignTransition
-from crowdfund.campaigns.queries import totals_of
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.extensions import db
 from crowdfund.forms import ConfirmForm
 from crowdfund.operators import bp
 from crowdfund.operators.forms import VerificationForm
+from crowdfund.pledges.totals import totals_of
 from crowdfund.web import MAX_PAGE, int_arg, operator_required, run_action
 
 

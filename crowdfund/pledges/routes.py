@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from crowdfund.campaigns.models import Campaign
-from crowdfund.campaigns.routes import public_campaign, ref_for
+from crowdfund.campaigns.web import public_campaign, ref_for
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.forms import ConfirmForm

@@ -21,7 +21,6 @@ from sqlalchemy.orm import joinedload
 from crowdfund import events
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign, RewardTier
-from crowdfund.campaigns.queries import totals_of
 from crowdfund.campaigns.states import CampaignKind, CampaignStatus
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError, NotAllowed
@@ -31,6 +30,7 @@ from crowdfund.money import Money
 from crowdfund.payments.gateway import PaymentGateway, SetupIntentInfo
 from crowdfund.pledges.models import OPEN_STATUSES, Pledge, PledgeStatus
 from crowdfund.pledges.states import pledge_states
+from crowdfund.pledges.totals import totals_of
 
 P = PledgeStatus
 #: Pledges that still hold a promise (and maybe a reward unit).

@@ -4,14 +4,17 @@ webhook events they handle."""
 from __future__ import annotations
 
 from crowdfund import events
+from crowdfund.campaigns.services import tier_backed_by
 from crowdfund.payments.events import handles
 from crowdfund.pledges import webhooks
 from crowdfund.pledges.services import release_open_pledges
+from crowdfund.pledges.totals import tier_has_backers
 
 
 def register() -> None:
     events.campaign_stopped.connect(_release_open_pledges, weak=False)
     handles("setup_intent.succeeded")(webhooks.setup_intent_succeeded)
+    tier_backed_by(tier_has_backers)
 
 
 def _release_open_pledges(campaign, *, actor, reason: str) -> int:

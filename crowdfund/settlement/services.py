@@ -23,7 +23,6 @@ from sqlalchemy.orm import joinedload
 from crowdfund import events
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign, RewardTier
-from crowdfund.campaigns.queries import totals_of
 from crowdfund.campaigns.states import CampaignKind, CampaignStatus, campaign_states
 from crowdfund.db import utcnow
 from crowdfund.equity.closing import allocate_at_deadline
@@ -41,6 +40,7 @@ from crowdfund.payments.gateway import (
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.pledges.services import OPEN_STATUSES, release_abandoned, release_units
 from crowdfund.pledges.states import pledge_states
+from crowdfund.pledges.totals import totals_of
 from crowdfund.settlement.models import ChargeAttempt, ChargeStatus
 from crowdfund.settlement.states import charge_states
 from crowdfund.supervision import each_isolated

@@ -7,7 +7,6 @@ import pytest
 import sqlalchemy as sa
 
 from crowdfund.campaigns.models import RewardTier
-from crowdfund.campaigns.queries import totals_of
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError, NotAllowed
@@ -15,6 +14,7 @@ from crowdfund.money import Money
 from crowdfund.payments import gateway as current_gateway
 from crowdfund.pledges import services
 from crowdfund.pledges.models import Pledge, PledgeStatus, PledgeTransition
+from crowdfund.pledges.totals import totals_of
 from tests.factories import make_campaign, make_pledge, make_tier, make_user
 
 P = PledgeStatus

@@ -25,7 +25,6 @@ import sqlalchemy as sa
 from crowdfund.auth import services as auth_services
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign, RewardTier
-from crowdfund.campaigns.queries import totals_of
 from crowdfund.campaigns.states import CampaignKind, CampaignStatus
 from crowdfund.community import comments, following, updates
 from crowdfund.community.models import CampaignUpdate, Comment, CommentReport, Follow
@@ -39,6 +38,7 @@ from crowdfund.notifications import outbox
 from crowdfund.notifications.models import OutboxMessage
 from crowdfund.pledges import services as pledges
 from crowdfund.pledges.models import Pledge, PledgeStatus
+from crowdfund.pledges.totals import totals_of
 from crowdfund.settlement import payouts, refunds
 from crowdfund.settlement import services as settlement
 from crowdfund.settlement.models import Payout, PayoutStatus, Refund

@@ -32,8 +32,8 @@ def test_seed_only_into_an_empty_database(app, client, auth):
 
 
 def test_seed_with_the_sandbox_makes_real_pledges(app, stripe_sandbox):
-    from crowdfund.campaigns.queries import totals_of
     from crowdfund.pledges.models import Pledge, PledgeStatus
+    from crowdfund.pledges.totals import totals_of
 
     result = app.test_cli_runner().invoke(args=["demo", "seed"])
     assert result.exit_code == 0, result.output

@@ -94,7 +94,7 @@ def test_odd_urls_cannot_grow_the_cache(app, client, session, clock, live):
 
 def test_signed_in_pages_share_the_totals_a_few_seconds_never_the_rules(
         app, client, auth, session, clock, live):
-    from crowdfund.campaigns.queries import totals_of
+    from crowdfund.pledges.totals import totals_of
 
     page = f"/campaigns/{live.slug}"
     auth.login_as(make_user())

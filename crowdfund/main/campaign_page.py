@@ -1,66 +1,42 @@
-"""The public campaign page."""
+"""The public campaign page (``campaigns.show``), composed of what every feature knows
+about a campaign: its totals and outcome, the viewer's pledge, the offering, updates,
+delivery, comments and follows. The comment form posted from it (``community.post_comment``)
+and the founder's preview (``studio.preview``) render it too, so they are served here."""
 
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import abort, current_app, render_template, request, session
-from flask_login import current_user
+from flask import abort, current_app, flash, render_template
+from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import joinedload
 
 from crowdfund import memo
 from crowdfund.auth.models import User
-from crowdfund.campaigns import bp
+from crowdfund.campaigns import bp, studio_bp
 from crowdfund.campaigns.models import Campaign
-from crowdfund.campaigns.queries import outcome_of, shown_totals_of
+from crowdfund.campaigns.studio import own_campaign
+from crowdfund.campaigns.web import can_view, public_campaign, remember_ref
+from crowdfund.community import charts, comments, following
+from crowdfund.community.comments import shown_threads, threads_of, threads_stamp_columns
+from crowdfund.community.delivery import FUNDED_STATUSES, delivery_of, spending_of
+from crowdfund.community.forms import CommentForm, ModerationForm, ReportForm
+from crowdfund.community.models import Follow
+from crowdfund.community.routes import back_to_comment
+from crowdfund.community.routes import bp as community_bp
+from crowdfund.community.updates import can_read, updates_of
+from crowdfund.equity.investors import limit_of
+from crowdfund.equity.services import documents_of, financial_review_level, offering_of
+from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.pagecache import public_page
 from crowdfund.pledges.models import OPEN_STATUSES, Pledge, PledgeStatus
-
-
-def can_view(campaign: Campaign) -> bool:
-    """Public once live; before that only its founder and operators see it."""
-    if campaign.is_public:
-        return True
-    if not current_user.is_authenticated:
-        return False
-    return current_user.is_operator or current_user.id == campaign.founder_id
-
-
-REF_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
-
-
-def remember_ref(campaign: Campaign) -> None:
-    """``?ref=newsletter`` on a shared link: kept in the session for this campaign and
-    recorded on the pledge (the founder's chart by source). Junk is ignored."""
-    ref = request.args.get("ref", "")
-    if REF_PATTERN.match(ref):
-        refs = dict(session.get("refs", {}))
-        refs[str(campaign.id)] = ref.lower()
-        session["refs"] = dict(list(refs.items())[-20:])
-
-
-def ref_for(campaign: Campaign) -> str | None:
-    return session.get("refs", {}).get(str(campaign.id))
-
-
-@functools.cache
-def _campaign_by_slug() -> sa.Select:
-    # Backers' actions seldom need the founder: not joined (loaded if used).
-    return (sa.select(Campaign).where(Campaign.slug == sa.bindparam("slug"))
-            .options(lazyload(Campaign.founder)))
-
-
-def public_campaign(slug: str) -> Campaign:
-    """The live (or ended) campaign at ``slug`` for backers' actions, or 404."""
-    campaign = db.session.scalar(_campaign_by_slug(), {"slug": slug})
-    if campaign is None or not campaign.is_public:
-        abort(404)
-    return campaign
+from crowdfund.pledges.totals import shown_totals_of
+from crowdfund.settlement.outcome import outcome_of
+from crowdfund.web import form_error
 
 
 @dataclass(frozen=True)
@@ -78,9 +54,6 @@ class Viewer:
 def _viewer_statements() -> tuple[sa.Select, sa.Select]:
     """The two forms of the viewer query (anonymous, signed in), built once: with bound
     parameters ``campaign`` and ``user``."""
-    # Inside: community imports this module (the package cycle issue 13 untangles).
-    from crowdfund.community.comments import threads_stamp_columns
-    from crowdfund.community.models import Follow
 
     campaign, user = sa.bindparam("campaign"), sa.bindparam("user")
     stamp = threads_stamp_columns(campaign)
@@ -109,15 +82,9 @@ def render_campaign_page(campaign: Campaign, *, preview: bool = False, comment_f
     my_pledge = pledge if pledge is not None and pledge.status is PledgeStatus.ACTIVE else None
     offering = investor_limit = None
     if campaign.kind.value == "equity":
-        from crowdfund.equity.investors import limit_of
-        from crowdfund.equity.services import offering_of
-
         offering = offering_of(campaign)
         if current_user.is_authenticated:
             investor_limit = limit_of(current_user)
-    from crowdfund.community import following
-    from crowdfund.community.updates import can_read
-
     # An active pledge makes a backer: no second look-up for the most common reader.
     reads_backer_updates = my_pledge is not None or can_read(current_user, campaign)
     outcome = outcome_of(campaign)
@@ -139,9 +106,6 @@ def comments_part(campaign: Campaign, stamp: tuple, comment_form=None) -> Markup
     cache; signed-in readers share it for PAGE_CACHE_SECONDS per process, apart from their
     CSRF token and the comments they wrote (no "Report" on those), until a comment is
     posted. A form sent back with errors, the founder and operators get it fresh."""
-    from crowdfund.community.comments import shown_threads, threads_of
-    from crowdfund.community.forms import CommentForm, ModerationForm, ReportForm
-
     signed_in = current_user.is_authenticated
     newest = current_app.config["COMMENT_THREADS_ON_CAMPAIGN_PAGE"]
 
@@ -177,17 +141,11 @@ def page_parts(campaign: Campaign, *, preview: bool, my_pledge, outcome, offerin
     page shares them between viewers for PAGE_CACHE_SECONDS per process (with their
     queries); an edit of the campaign shows at once (its ``updated_at`` is in the key).
     Previews, the founder and operators always get them fresh."""
-    from crowdfund.community import charts
-    from crowdfund.community.delivery import FUNDED_STATUSES, delivery_of, spending_of
-    from crowdfund.community.updates import updates_of
-
     def render() -> tuple[Markup, Markup]:
         funded = campaign.status in FUNDED_STATUSES
         deliveries = delivery_of(campaign) if funded else []
         documents = review_level = None
         if offering is not None:
-            from crowdfund.equity.services import documents_of, financial_review_level
-
             documents = documents_of(offering)
             review_level = financial_review_level(offering.maximum)
         body = render_template(
@@ -215,3 +173,29 @@ def show(slug: str):
         abort(404)
     remember_ref(campaign)
     return render_campaign_page(campaign, preview=not campaign.is_public)
+
+
+@community_bp.post("/campaigns/<slug>/comments")
+@login_required
+def post_comment(slug: str):
+    campaign = public_campaign(slug)
+    form = CommentForm()
+    if form.validate_on_submit():
+        parent_id = form.parent_id.data
+        try:
+            comment = comments.post_comment(campaign, current_user, form.body.data,
+                                            kind=form.kind.data or "comment",
+                                            parent_id=parent_id)
+        except DomainError as exc:
+            db.session.rollback()
+            form_error(form, exc)
+            return render_campaign_page(campaign, comment_form=form), exc.status_code
+        db.session.commit()
+        flash("Your reply is posted." if parent_id else "Your comment is posted.", "success")
+        return back_to_comment(comment)
+    return render_campaign_page(campaign, comment_form=form), 400
+
+
+@studio_bp.get("/<int:campaign_id>/preview")
+def preview(campaign_id: int):
+    return render_campaign_page(own_campaign(campaign_id), preview=True)

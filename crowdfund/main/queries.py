@@ -1,0 +1,74 @@
+"""Discovery: live campaigns filtered, searched and sorted, and how many per category."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import current_app
+
+from crowdfund.auth.models import User
+from crowdfund.campaigns.models import Campaign
+from crowdfund.campaigns.queries import CARD_LOADS
+from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.db import utcnow
+from crowdfund.extensions import db
+from crowdfund.pledges.totals import totals_subquery
+
+SORTS = {
+    "newest": "Newest",
+    "ending": "Ending soon",
+    "funded": "Most funded",
+}
+
+
+def discover(*, q: str | None = None, category: str | None = None, sort: str = "newest",
+             page: int = 1, per_page: int | None = None, now: datetime | None = None,
+             count: bool = True):
+    """A page of live campaigns, filtered and sorted; returns a Flask-SQLAlchemy Pagination
+    (``count=False``: no COUNT query, for lists that show no page numbers)."""
+    now = now or utcnow()
+    per_page = per_page or current_app.config["CAMPAIGNS_PER_PAGE"]
+    live = (Campaign.status == CampaignStatus.LIVE, Campaign.deadline > now)
+    stmt = (sa.select(Campaign).join(User, Campaign.founder_id == User.id).where(*live)
+            .options(*CARD_LOADS))
+    if category:
+        stmt = stmt.where(Campaign.category == category)
+    if q:
+        words = [w for w in q.split() if w][:6]
+        for word in words:
+            like = f"%{_escape_like(word.lower())}%"
+            stmt = stmt.where(
+                sa.or_(
+                    sa.func.lower(Campaign.title).like(like, escape="\\"),
+                    sa.func.lower(Campaign.blurb).like(like, escape="\\"),
+                    sa.func.lower(User.display_name).like(like, escape="\\"),
+                )
+            )
+    if sort == "ending":
+        stmt = stmt.order_by(Campaign.deadline.asc(), Campaign.id)
+    elif sort == "funded":
+        # Percentage of goal, so that currencies and sizes compare fairly; the totals of
+        # live campaigns only.
+        sub = totals_subquery(sa.select(Campaign.id).where(*live))
+        pledged = sa.func.coalesce(sub.c.pledged_minor, 0)
+        stmt = stmt.outerjoin(sub, sub.c.campaign_id == Campaign.id).order_by(
+            (pledged * 10000 / Campaign.goal_minor).desc(), Campaign.launched_at.desc(),
+            Campaign.id)
+    else:
+        stmt = stmt.order_by(Campaign.launched_at.desc(), Campaign.id.desc())
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=count)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def category_counts(now: datetime | None = None) -> dict[str, int]:
+    now = now or utcnow()
+    rows = db.session.execute(
+        sa.select(Campaign.category, sa.func.count())
+        .where(Campaign.status == CampaignStatus.LIVE, Campaign.deadline > now)
+        .group_by(Campaign.category)
+    )
+    return {category: count for category, count in rows}

@@ -1,0 +1,111 @@
+"""What campaigns raised: pledged totals and backers over counted pledges, and who backs
+a campaign or a reward."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from crowdfund import memo
+from crowdfund.campaigns.models import Campaign, RewardTier
+from crowdfund.extensions import db
+from crowdfund.money import Money
+from crowdfund.pledges.models import COUNTED_STATUSES, Pledge
+
+
+@dataclass(frozen=True)
+class Totals:
+    """What a campaign has raised: the sum over its counted pledges, and their backers."""
+
+    pledged: Money
+    backers: int
+
+    def percent_of(self, goal: Money) -> int:
+        return self.pledged.percent_of(goal)
+
+
+def totals_subquery(campaign_ids: sa.Select | None = None) -> sa.Subquery:
+    """Per campaign: pledged total (minor units) and backer count over counted pledges;
+    only for the campaigns ``campaign_ids`` selects when given (not every pledge ever)."""
+    stmt = (
+        sa.select(
+            Pledge.campaign_id.label("campaign_id"),
+            sa.func.coalesce(sa.func.sum(Pledge.amount_minor), 0).label("pledged_minor"),
+            sa.func.count(sa.distinct(Pledge.backer_id)).label("backers"),
+        )
+        .where(Pledge.status.in_(COUNTED_STATUSES))
+        .group_by(Pledge.campaign_id)
+    )
+    if campaign_ids is not None:
+        stmt = stmt.where(Pledge.campaign_id.in_(campaign_ids))
+    return stmt.subquery("totals")
+
+
+def totals_for(campaigns: list[Campaign]) -> dict[int, Totals]:
+    """Totals for several campaigns in one query (campaigns without pledges read 0)."""
+    ids = [c.id for c in campaigns]
+    found: dict[int, tuple[int, int]] = {}
+    if ids:
+        rows = db.session.execute(
+            sa.select(
+                Pledge.campaign_id,
+                sa.func.coalesce(sa.func.sum(Pledge.amount_minor), 0).label("pledged_minor"),
+                sa.func.count(sa.distinct(Pledge.backer_id)).label("backers"),
+            )
+            .where(Pledge.campaign_id.in_(ids), Pledge.status.in_(COUNTED_STATUSES))
+            .group_by(Pledge.campaign_id)
+        )
+        found = {row.campaign_id: (int(row.pledged_minor), int(row.backers)) for row in rows}
+    return {
+        c.id: Totals(Money(found.get(c.id, (0, 0))[0], c.currency), found.get(c.id, (0, 0))[1])
+        for c in campaigns
+    }
+
+
+def totals_of(campaign: Campaign) -> Totals:
+    """Live totals; once the deadline has passed, the totals frozen at the deadline."""
+    if campaign.pledged_at_deadline_minor is not None:
+        return Totals(Money(campaign.pledged_at_deadline_minor, campaign.currency),
+                      campaign.backers_at_deadline or 0)
+    return totals_for([campaign])[campaign.id]
+
+
+def shown_totals_for(campaigns: list[Campaign]) -> dict[int, Totals]:
+    """``totals_for`` as the public pages show it: the same for every visitor, so kept a
+    few seconds per process (``crowdfund.memo.shown``); never for a rule."""
+    frozen = {c.id: totals_of(c) for c in campaigns if c.pledged_at_deadline_minor is not None}
+    live = [c for c in campaigns if c.id not in frozen]
+    if not live:
+        return frozen
+    return {**frozen, **memo.shown(("totals", tuple(sorted(c.id for c in live))),
+                                   lambda: totals_for(live))}
+
+
+def shown_totals_of(campaign: Campaign) -> Totals:
+    return shown_totals_for([campaign])[campaign.id]
+
+
+def backer_ids(campaign_id: int) -> sa.Select:
+    """SELECT of the ids of the campaign's backers: people with a counted pledge (active now,
+    or when the deadline passed). For ``IN (...)`` clauses and membership checks."""
+    return sa.select(Pledge.backer_id).where(Pledge.campaign_id == campaign_id,
+                                             Pledge.status.in_(COUNTED_STATUSES))
+
+
+def tiers_with_backers(campaign: Campaign) -> set[int]:
+    """Ids of the campaign's tiers that counted pledges (or claimed units) point at."""
+    rows = db.session.scalars(
+        sa.select(Pledge.tier_id).where(
+            Pledge.campaign_id == campaign.id,
+            Pledge.tier_id.is_not(None),
+            Pledge.status.in_(COUNTED_STATUSES),
+        ).distinct()
+    )
+    ids = set(rows)
+    ids.update(t.id for t in campaign.tiers if t.claimed > 0)
+    return ids
+
+
+def tier_has_backers(tier: RewardTier) -> bool:
+    return tier.id in tiers_with_backers(tier.campaign)

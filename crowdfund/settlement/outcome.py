@@ -1,0 +1,71 @@
+"""What a funded campaign really raised: collected, still being collected, dropped,
+refunded, paid out (the honest totals on its page and the operators' console)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from crowdfund.campaigns.models import Campaign
+from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.extensions import db
+from crowdfund.money import Money
+from crowdfund.pledges.models import NEEDS_PAYMENT_STATUSES, Pledge, PledgeStatus
+from crowdfund.pledges.totals import totals_of
+from crowdfund.settlement.models import ChargeAttempt, ChargeStatus, Payout, PayoutStatus
+
+
+def collected_of(campaign: Campaign) -> Money:
+    """What was really charged: the sum of succeeded charge attempts."""
+    amount = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(
+        ChargeAttempt.amount_minor), 0)).where(ChargeAttempt.campaign_id == campaign.id,
+                                               ChargeAttempt.status == ChargeStatus.SUCCEEDED))
+    return Money(int(amount or 0), campaign.currency)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """After the deadline, what really happened to the money (the honest totals)."""
+
+    pledged: Money  # frozen at the deadline
+    backers: int
+    collected: Money  # charges that went through
+    collecting: Money  # failed charges backers can still fix
+    collecting_count: int
+    dropped: Money  # never paid: dropped after the collection window
+    dropped_count: int
+    refunded: Money
+    refunded_count: int
+    payout: object | None  # the founder's Payout once paid
+
+    @property
+    def kept(self) -> Money:
+        """Collected and not given back."""
+        return self.collected - self.refunded
+
+
+def outcome_of(campaign: Campaign) -> Outcome | None:
+    """Honest totals of a funded campaign (None before its deadline, or if it failed:
+    then nothing was charged and the page says so)."""
+    if campaign.pledged_at_deadline_minor is None or campaign.status not in (
+            CampaignStatus.FUNDED, CampaignStatus.COLLECTING, CampaignStatus.SETTLED):
+        return None
+
+    def sum_count(*conditions) -> tuple[Money, int]:
+        amount, count = db.session.execute(sa.select(
+            sa.func.coalesce(sa.func.sum(Pledge.amount_minor), 0), sa.func.count()).where(
+            Pledge.campaign_id == campaign.id, *conditions)).one()
+        return Money(int(amount), campaign.currency), int(count)
+
+    refunded, refunded_count = db.session.execute(sa.select(
+        sa.func.coalesce(sa.func.sum(Pledge.refunded_minor), 0), sa.func.count()).where(
+        Pledge.campaign_id == campaign.id, Pledge.refunded_minor > 0)).one()
+    collecting, collecting_count = sum_count(Pledge.status.in_(NEEDS_PAYMENT_STATUSES))
+    dropped, dropped_count = sum_count(Pledge.status == PledgeStatus.DROPPED)
+    payout = db.session.scalar(sa.select(Payout).where(
+        Payout.campaign_id == campaign.id, Payout.status == PayoutStatus.PAID))
+    frozen = totals_of(campaign)
+    return Outcome(frozen.pledged, frozen.backers, collected_of(campaign), collecting,
+                   collecting_count, dropped, dropped_count,
+                   Money(int(refunded), campaign.currency), int(refunded_count), payout)
