@@ -154,10 +154,11 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.auth import routes as _auth_routes  # noqa: F401
     from crowdfund.campaigns import bp as campaigns_bp
     from crowdfund.campaigns import cli as _campaigns_cli  # noqa: F401
-    from crowdfund.campaigns import studio as _studio  # noqa: F401
     from crowdfund.campaigns import studio_bp
+    from crowdfund.community import studio as _community_studio  # noqa: F401
     from crowdfund.community.routes import bp as community_bp
     from crowdfund.demo import bp as demo_bp
+    from crowdfund.equity import studio as _equity_studio  # noqa: F401
     from crowdfund.equity.routes import bp as equity_bp
     from crowdfund.jobs import bp as jobs_bp
     from crowdfund.ledger.cli import bp as ledger_bp
@@ -173,7 +174,11 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.pledges import cli as _pledges_cli  # noqa: F401 (commands)
     from crowdfund.pledges.routes import bp as pledges_bp
     from crowdfund.settlement import fix_pages as _fix_pages  # noqa: F401 (pledges' pages)
+    from crowdfund.settlement import studio as _settlement_studio  # noqa: F401
     from crowdfund.settlement.cli import bp as settlement_bp
+    from crowdfund.studio import backers as _studio_backers  # noqa: F401
+    from crowdfund.studio import drafts as _studio_drafts  # noqa: F401
+    from crowdfund.studio import rewards as _studio_rewards  # noqa: F401
 
     for blueprint in (main_bp, auth_bp, campaigns_bp, studio_bp, operators_bp, pledges_bp,
                       webhooks_bp, demo_bp, jobs_bp, settlement_bp, ledger_bp, outbox_bp,

@@ -1,5 +1,5 @@
 """Loading a campaign for a view: who may see it, the public one at a slug, the ``?ref=``
-tag of the link a backer came from."""
+tag of the link a backer came from; the signed-in founder's own campaign and reward."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from flask import abort, request, session
 from flask_login import current_user
 from sqlalchemy.orm import lazyload
 
-from crowdfund.campaigns.models import Campaign
+from crowdfund.campaigns.models import Campaign, RewardTier
 from crowdfund.extensions import db
 
 
@@ -54,3 +54,18 @@ def public_campaign(slug: str) -> Campaign:
     if campaign is None or not campaign.is_public:
         abort(404)
     return campaign
+
+
+def own_campaign(campaign_id: int) -> Campaign:
+    """The signed-in founder's campaign, or 404 (other people's drafts do not exist)."""
+    campaign = db.session.get(Campaign, campaign_id)
+    if campaign is None or campaign.founder_id != current_user.id:
+        abort(404)
+    return campaign
+
+
+def own_tier(campaign: Campaign, tier_id: int) -> RewardTier:
+    tier = db.session.get(RewardTier, tier_id)
+    if tier is None or tier.campaign_id != campaign.id:
+        abort(404)
+    return tier

@@ -18,8 +18,7 @@ from crowdfund import memo
 from crowdfund.auth.models import User
 from crowdfund.campaigns import bp, studio_bp
 from crowdfund.campaigns.models import Campaign
-from crowdfund.campaigns.studio import own_campaign
-from crowdfund.campaigns.web import can_view, public_campaign, remember_ref
+from crowdfund.campaigns.web import can_view, own_campaign, public_campaign, remember_ref
 from crowdfund.community import charts, comments, following
 from crowdfund.community.comments import shown_threads, threads_of, threads_stamp_columns
 from crowdfund.community.delivery import FUNDED_STATUSES, delivery_of, spending_of

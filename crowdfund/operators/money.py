@@ -3,11 +3,8 @@ cancelling a funded campaign, payouts, the charges CSV and the outbox."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 import sqlalchemy as sa
-from flask import Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.orm import aliased, selectinload
 
@@ -37,11 +34,12 @@ from crowdfund.settlement.models import (
     Payout,
     PayoutStatus,
     Refund,
+    RefundStatus,
 )
 from crowdfund.settlement.outcome import collected_of
 from crowdfund.settlement.views import refund_from_form, settler
 from crowdfund.supervision import open_failures
-from crowdfund.web import csv_cell, run_action
+from crowdfund.web import csv_cell, csv_response, run_action
 
 S = CampaignStatus
 
@@ -217,24 +215,20 @@ def charges_csv(campaign_id: int):
     campaign = _campaign(campaign_id)
     refunded = dict(db.session.execute(
         sa.select(Refund.attempt_id, sa.func.sum(Refund.amount_minor))
-        .where(Refund.campaign_id == campaign.id, Refund.status == "succeeded")
+        .where(Refund.campaign_id == campaign.id, Refund.status == RefundStatus.SUCCEEDED)
         .group_by(Refund.attempt_id)).all())
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["attempt_id", "pledge_id", "backer_email", "attempt_no", "idempotency_key",
-                     "payment_intent", "status", "amount", "refunded", "currency",
-                     "error_code", "error_message", "started_at", "finished_at"])
     rows = db.session.scalars(sa.select(ChargeAttempt).where(
         ChargeAttempt.campaign_id == campaign.id).order_by(ChargeAttempt.id))
-    for a in rows:
-        writer.writerow([
-            a.id, a.pledge_id, a.pledge.backer.email, a.attempt_no, a.idempotency_key,
-            a.payment_intent_id or "", a.status.value, a.amount.to_decimal(),
-            Money(int(refunded.get(a.id, 0)), a.currency).to_decimal(), a.currency,
-            a.error_code or "", csv_cell(a.error_message), a.created_at.isoformat(),
-            a.finished_at.isoformat() if a.finished_at else ""])
-    return Response(out.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": f'attachment; filename="{campaign.slug}-charges.csv"'})
+    return csv_response(
+        f"{campaign.slug}-charges.csv",
+        ["attempt_id", "pledge_id", "backer_email", "attempt_no", "idempotency_key",
+         "payment_intent", "status", "amount", "refunded", "currency", "error_code",
+         "error_message", "started_at", "finished_at"],
+        ([a.id, a.pledge_id, a.pledge.backer.email, a.attempt_no, a.idempotency_key,
+          a.payment_intent_id or "", a.status.value, a.amount.to_decimal(),
+          Money(int(refunded.get(a.id, 0)), a.currency).to_decimal(), a.currency,
+          a.error_code or "", csv_cell(a.error_message), a.created_at.isoformat(),
+          a.finished_at.isoformat() if a.finished_at else ""] for a in rows))
 
 
 @bp.get("/outbox")

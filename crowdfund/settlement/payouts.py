@@ -17,6 +17,7 @@ from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
 from crowdfund.ledger.services import founder_owed, post_payout
 from crowdfund.locking import lock
+from crowdfund.payments.gateway import PaymentGateway
 from crowdfund.settlement.models import Payout, PayoutStatus, Refund, RefundStatus
 from crowdfund.settlement.states import payout_states
 
@@ -37,6 +38,22 @@ def make_due(now: datetime | None = None) -> int:
         refresh_amount(payout)
         payout_states.apply(payout, PO.DUE, reason="Payout date reached")
     return len(payouts)
+
+
+def ensure_payout_account(founder: User, gateway: PaymentGateway) -> str:
+    """The founder's connected (Express) account, created once (idempotency key from the
+    user's id)."""
+    if founder.payout_account_id is None:
+        founder.payout_account_id = gateway.create_connected_account(
+            email=founder.email, country=None, idempotency_key=f"user-{founder.id}-connect")
+    return founder.payout_account_id
+
+
+def onboarding_link(founder: User, gateway: PaymentGateway, back_url: str) -> str:
+    """Where the founder completes (or resumes) the gateway's onboarding, coming back to
+    ``back_url``."""
+    return gateway.account_onboarding_link(ensure_payout_account(founder, gateway),
+                                           refresh_url=back_url, return_url=back_url)
 
 
 def connect_destination(campaign: Campaign) -> str | None:

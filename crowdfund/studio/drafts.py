@@ -1,0 +1,165 @@
+"""Drafts: the founder's campaigns, a new draft, its story and overview; submit, launch,
+cancel."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+import sqlalchemy as sa
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from crowdfund.campaigns import services, studio_bp
+from crowdfund.campaigns.forms import (
+    CampaignDraftForm,
+    CampaignStoryForm,
+    NewCampaignForm,
+    ReasonForm,
+)
+from crowdfund.campaigns.models import Campaign
+from crowdfund.campaigns.states import CampaignKind
+from crowdfund.campaigns.web import own_campaign
+from crowdfund.community.card_health import at_risk
+from crowdfund.errors import DomainError
+from crowdfund.extensions import db
+from crowdfund.forms import ConfirmForm
+from crowdfund.pledges.totals import totals_for, totals_of
+from crowdfund.uploads import UploadError, delete_upload, save_image
+from crowdfund.web import (
+    form_error,
+    form_status,
+    run_action,
+)
+
+
+@studio_bp.get("/")
+def index():
+    campaigns = list(db.session.scalars(
+        sa.select(Campaign).where(Campaign.founder_id == current_user.id)
+        .order_by(Campaign.updated_at.desc())
+    ))
+    return render_template("studio/index.html", campaigns=campaigns,
+                           totals=totals_for(campaigns))
+
+
+@studio_bp.route("/new", methods=["GET", "POST"])
+def new():
+    form = NewCampaignForm()
+    if form.validate_on_submit():
+        goal = form.goal.money_in(form.currency.data)
+        if goal is not None:
+            try:
+                campaign = services.create_campaign(
+                    current_user,
+                    title=form.title.data,
+                    kind=CampaignKind(form.kind.data),
+                    category=form.category.data,
+                    goal=goal,
+                    duration_days=form.duration_days.data,
+                )
+            except DomainError as exc:
+                db.session.rollback()
+                form_error(form, exc)
+            else:
+                db.session.commit()
+                flash("Your draft is saved. Tell its story next.", "success")
+                return redirect(url_for("studio.edit", campaign_id=campaign.id))
+    return render_template("studio/new.html", form=form), form_status(form)
+
+
+@studio_bp.route("/<int:campaign_id>/edit", methods=["GET", "POST"])
+def edit(campaign_id: int):
+    campaign = own_campaign(campaign_id)
+    if not campaign.can_edit_story:
+        flash(f"This campaign is {campaign.status_label.lower()} and cannot be edited now.",
+              "info")
+        return redirect(url_for("studio.overview", campaign_id=campaign.id))
+    form_cls = CampaignStoryForm if campaign.is_locked else CampaignDraftForm
+    form = form_cls(obj=campaign)
+    if request.method == "GET" and not campaign.is_locked:
+        form.goal.data = campaign.goal.to_decimal()
+        if campaign.scheduled_launch_at:
+            form.scheduled_launch_at.data = campaign.scheduled_launch_at.replace(tzinfo=None)
+    if form.validate_on_submit():
+        story = services.Story(
+            title=form.title.data, blurb=form.blurb.data or "", category=form.category.data,
+            description_md=form.description_md.data or "", risks_md=form.risks_md.data or "",
+        )
+        extra: dict = {}
+        ok = True
+        if not campaign.is_locked:
+            goal = form.goal.money_in(form.currency.data)
+            ok = goal is not None
+            launch_at = form.scheduled_launch_at.data
+            extra = dict(
+                slug=form.slug.data.strip(), goal=goal, duration_days=form.duration_days.data,
+                scheduled_launch_at=launch_at.replace(tzinfo=UTC) if launch_at else None,
+            )
+        new_cover = None
+        if ok and form.cover.data:
+            try:
+                new_cover = save_image(
+                    form.cover.data, "covers",
+                    max_bytes=current_app.config["COVER_MAX_BYTES"],
+                    max_size=current_app.config["COVER_MAX_SIZE"],
+                )
+            except UploadError as exc:
+                form.cover.errors = [*form.cover.errors, str(exc)]
+                ok = False
+        if ok:
+            try:
+                services.update_campaign(campaign, current_user, story, **extra)
+                old_cover = (services.set_cover(campaign, current_user, new_cover)
+                             if new_cover else None)
+            except DomainError as exc:
+                db.session.rollback()
+                delete_upload(new_cover)
+                form_error(form, exc)
+            else:
+                db.session.commit()
+                delete_upload(old_cover)
+                flash("Saved.", "success")
+                return redirect(url_for("studio.edit", campaign_id=campaign_id))
+        else:
+            delete_upload(new_cover)
+    return render_template("studio/edit.html", form=form, campaign=campaign), form_status(form)
+
+
+@studio_bp.get("/<int:campaign_id>")
+def overview(campaign_id: int):
+    campaign = own_campaign(campaign_id)
+    return render_template(
+        "studio/overview.html", campaign=campaign, checklist=services.readiness(campaign),
+        totals=totals_of(campaign), confirm=ConfirmForm(), cancel_form=ReasonForm(),
+        at_risk_count=len(at_risk(campaign)) if campaign.is_live else 0,
+    )
+
+
+_ACTIONS = {
+    "submit": (services.submit, "Submitted for review. An operator will look at it soon."),
+    "withdraw": (services.withdraw, "Withdrawn from review: you can edit it again."),
+    "launch": (services.launch, "Your campaign is live!"),
+}
+
+
+@studio_bp.post("/<int:campaign_id>/<any(submit, withdraw, launch):action>")
+def change_state(campaign_id: int, action: str):
+    campaign = own_campaign(campaign_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    service, message = _ACTIONS[action]
+    run_action(lambda: service(campaign, current_user), message)
+    return redirect(url_for("studio.overview", campaign_id=campaign.id))
+
+
+@studio_bp.post("/<int:campaign_id>/cancel")
+def cancel(campaign_id: int):
+    campaign = own_campaign(campaign_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash("Give a reason (at least 5 characters) to cancel.", "error")
+        return redirect(url_for("studio.overview", campaign_id=campaign.id))
+    run_action(lambda: services.cancel(campaign, current_user, form.reason.data),
+               lambda released: f"Campaign cancelled; {released} pledges released, nobody was "
+                                "charged.", "info")
+    return redirect(url_for("studio.overview", campaign_id=campaign.id))
