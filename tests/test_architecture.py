@@ -1,5 +1,6 @@
 """The layers the README draws (pyproject.toml, ``[tool.importlinter]``) hold."""
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -33,3 +34,31 @@ def test_an_import_that_breaks_the_layers_fails(tmp_path):
     result = lint_imports(tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "crowdfund.auth is not allowed to import crowdfund.settlement" in result.stdout
+
+
+#: Modules that serve pages, and services: their imports are at the top, where a reader
+#: (and lint-imports) sees them. Wiring (create_app, the demo, the job loop, the choice of
+#: gateway) may import inside functions; the README's "Architecture" says why.
+PAGES_AND_SERVICES = ("services.py", "routes.py", "views.py", "studio.py", "fix_pages.py",
+                      "campaign_page.py")
+
+
+def _function_local_project_imports(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.ImportFrom) and (inner.module or "").startswith(
+                        "crowdfund"):
+                    found.append(f"{path.relative_to(ROOT)}:{inner.lineno} {inner.module}")
+                elif isinstance(inner, ast.Import) and any(
+                        alias.name.startswith("crowdfund") for alias in inner.names):
+                    found.append(f"{path.relative_to(ROOT)}:{inner.lineno}")
+    return found
+
+
+def test_services_and_pages_import_at_the_top():
+    modules = [p for p in (ROOT / "crowdfund").rglob("*.py")
+               if p.name in PAGES_AND_SERVICES or p.parent.name in ("studio", "operators")]
+    assert len(modules) > 20
+    assert [hit for p in modules for hit in _function_local_project_imports(p)] == []

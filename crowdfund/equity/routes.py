@@ -2,14 +2,36 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
-from crowdfund.equity import investors
-from crowdfund.equity.forms import EducationForm, InvestorProfileForm
+from crowdfund.campaigns.models import Campaign
+from crowdfund.campaigns.states import CampaignKind
+from crowdfund.campaigns.web import ref_for
+from crowdfund.db import utcnow
+from crowdfund.equity import changes, investing, investors
+from crowdfund.equity.forms import EducationForm, InvestForm, InvestorProfileForm
+from crowdfund.equity.models import Holding
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
-from crowdfund.web import form_error, is_safe_next
+from crowdfund.forms import ConfirmForm
+from crowdfund.pledges.routes import own_pledge
+from crowdfund.pledges.services import AlreadyBacking
+from crowdfund.pledges.totals import totals_of
+from crowdfund.web import form_error, is_safe_next, run_action
 
 bp = Blueprint("equity", __name__, url_prefix="/invest")
 
@@ -43,8 +65,6 @@ def profile():
         form.accredited.data = current.accredited
         form.invested_elsewhere.data = current.invested_elsewhere.to_decimal()
     if form.validate_on_submit():
-        from decimal import Decimal
-
         data = investors.ProfileInput(
             jurisdiction=form.jurisdiction.data, annual_income=form.annual_income.data,
             net_worth=form.net_worth.data, accredited=form.accredited.data,
@@ -88,19 +108,8 @@ def education():
 @bp.route("/<slug>", methods=["GET", "POST"])
 def invest(slug: str):
     """Invest in an offering: type an amount, see what it buys, confirm, save a card."""
-    import sqlalchemy as sa
-    from flask import abort, current_app
-
-    from crowdfund.campaigns.models import Campaign
-    from crowdfund.campaigns.web import ref_for
-    from crowdfund.db import utcnow
-    from crowdfund.equity import investing
-    from crowdfund.equity.forms import InvestForm
-    from crowdfund.pledges.services import AlreadyBacking
-    from crowdfund.pledges.totals import totals_of
-
     campaign = db.session.scalar(sa.select(Campaign).where(Campaign.slug == slug))
-    if campaign is None or not campaign.is_public or campaign.kind.value != "equity":
+    if campaign is None or not campaign.is_public or campaign.kind is not CampaignKind.EQUITY:
         abort(404)
     now = utcnow()
     try:
@@ -150,10 +159,6 @@ def invest(slug: str):
 
 @bp.get("/holdings")
 def holdings():
-    import sqlalchemy as sa
-
-    from crowdfund.equity.models import Holding
-
     rows = list(db.session.scalars(sa.select(Holding).where(
         Holding.holder_id == current_user.id).order_by(Holding.issued_on.desc())))
     return render_template("equity/holdings.html", holdings=rows)
@@ -162,10 +167,6 @@ def holdings():
 @bp.get("/holdings/<int:holding_id>/confirmation.txt")
 def confirmation(holding_id: int):
     """A plain-text confirmation of the securities issued (the investor's own only)."""
-    from flask import Response, abort
-
-    from crowdfund.equity.models import Holding
-
     holding = db.session.get(Holding, holding_id)
     if holding is None or holding.holder_id != current_user.id:
         abort(404)
@@ -178,13 +179,6 @@ def confirmation(holding_id: int):
 @bp.post("/commitments/<int:pledge_id>/reconfirm")
 def reconfirm(pledge_id: int):
     """The investor keeps their commitment after a material change of the terms."""
-    from flask import abort
-
-    from crowdfund.equity import changes
-    from crowdfund.forms import ConfirmForm
-    from crowdfund.pledges.routes import own_pledge
-    from crowdfund.web import run_action
-
     pledge = own_pledge(pledge_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)

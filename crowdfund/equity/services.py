@@ -13,7 +13,7 @@ from crowdfund.auth.models import User
 from crowdfund.campaigns.access import require_founder
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import EDITABLE_STATUSES, CampaignKind
-from crowdfund.equity.models import AllocationPolicy, Offering, SecurityType
+from crowdfund.equity.models import AllocationPolicy, Offering, OfferingDocument, SecurityType
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.locking import lock
@@ -146,8 +146,6 @@ def _apply(offering: Offering, terms: OfferingInput) -> None:
 
 
 def documents_of(offering: Offering | None) -> list:
-    from crowdfund.equity.models import OfferingDocument
-
     if offering is None:
         return []
     return list(db.session.scalars(sa.select(OfferingDocument).where(
@@ -157,8 +155,6 @@ def documents_of(offering: Offering | None) -> list:
 def add_document(campaign: Campaign, founder: User, kind, title: str, path: str,
                  size: int):
     """Attach a stored PDF to the offering (terms must exist; editable campaigns only)."""
-    from crowdfund.equity.models import OfferingDocument
-
     require_founder(campaign, founder)
     if campaign.status not in EDITABLE_STATUSES:
         raise DomainError("Documents are locked once the campaign is in review or live.")
@@ -174,8 +170,6 @@ def add_document(campaign: Campaign, founder: User, kind, title: str, path: str,
 
 def remove_document(campaign: Campaign, founder: User, document_id: int) -> str | None:
     """Detach a document; returns its stored path to delete after the commit."""
-    from crowdfund.equity.models import OfferingDocument
-
     require_founder(campaign, founder)
     if campaign.status not in EDITABLE_STATUSES:
         raise DomainError("Documents are locked once the campaign is in review or live.")

@@ -11,6 +11,8 @@ from sqlalchemy.orm import aliased, selectinload
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.db import utcnow
+from crowdfund.equity import changes
+from crowdfund.equity.models import OfferingChange
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.forms import ConfirmForm
@@ -246,9 +248,6 @@ def outbox():
 @bp.post("/offering-changes/<int:change_id>/<any(material, 'not-material'):kind>")
 def decide_offering_change(change_id: int, kind: str):
     """Apply a founder's change of a live offering, judged material or not."""
-    from crowdfund.equity import changes
-    from crowdfund.equity.models import OfferingChange
-
     change = db.session.get(OfferingChange, change_id) or abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from crowdfund.auth.models import User, VerificationStatus
@@ -12,11 +12,16 @@ from crowdfund.campaigns import services
 from crowdfund.campaigns.forms import ApproveForm, ReasonForm, StaffPickForm
 from crowdfund.campaigns.models import Campaign, CampaignTransition
 from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.equity.changes import LABELS, pending_change, snapshot
+from crowdfund.equity.services import offering_of
 from crowdfund.extensions import db
 from crowdfund.forms import ConfirmForm
 from crowdfund.operators import bp
 from crowdfund.operators.forms import VerificationForm
+from crowdfund.payments import gateway
 from crowdfund.pledges.totals import totals_of
+from crowdfund.settlement.runner import Settler
+from crowdfund.settlement.services import plan
 from crowdfund.web import MAX_PAGE, int_arg, operator_required, run_action
 
 
@@ -53,10 +58,6 @@ def index():
 @bp.get("/campaigns/<int:campaign_id>")
 def review(campaign_id: int):
     campaign = _campaign(campaign_id)
-    from crowdfund.equity.changes import LABELS, pending_change, snapshot
-    from crowdfund.equity.services import offering_of
-    from crowdfund.forms import ConfirmForm
-    from crowdfund.settlement.services import plan
 
     offering = offering_of(campaign)
     change = offering and pending_change(offering)
@@ -94,12 +95,6 @@ def decide(campaign_id: int, action: str):
 @bp.post("/campaigns/<int:campaign_id>/settle")
 def settle(campaign_id: int):
     """Settle one campaign now, in this request (the same job as ``flask settle``)."""
-    from flask import current_app
-
-    from crowdfund.forms import ConfirmForm
-    from crowdfund.payments import gateway
-    from crowdfund.settlement.runner import Settler
-
     campaign = _campaign(campaign_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)

@@ -29,7 +29,7 @@ from crowdfund.pledges.models import NEEDS_PAYMENT_STATUSES, Pledge, PledgeStatu
 from crowdfund.pledges.services import release_units
 from crowdfund.pledges.states import pledge_states
 from crowdfund.settlement.models import ChargeAttempt, ChargeStatus, Payout, PayoutStatus
-from crowdfund.settlement.services import latest_attempt
+from crowdfund.settlement.services import latest_attempt, record_outcome
 from crowdfund.settlement.states import charge_states
 from crowdfund.supervision import each_isolated
 
@@ -64,7 +64,6 @@ def complete_authentication(pledge: Pledge, gateway) -> str:
     attempt = waiting_authentication(pledge)
     if attempt is None:
         return pledge.status.value
-    from crowdfund.settlement.services import record_outcome
 
     return record_outcome(attempt, gateway.retrieve_payment_intent(attempt.payment_intent_id))
 

@@ -34,6 +34,7 @@ from crowdfund.settlement.models import (
     Refund,
     RefundStatus,
 )
+from crowdfund.settlement.payouts import refresh_amount
 from crowdfund.settlement.states import refund_states
 
 P, R = PledgeStatus, RefundStatus
@@ -139,8 +140,6 @@ def record_refund(refund: Refund, result: RefundInfo | PaymentError,
 
 
 def _refresh_payout(campaign_id: int) -> None:
-    from crowdfund.settlement.payouts import refresh_amount
-
     payout = db.session.scalar(sa.select(Payout).where(Payout.campaign_id == campaign_id))
     if payout is not None:
         db.session.flush()
