@@ -14,6 +14,7 @@ from werkzeug.datastructures import FileStorage
 
 from crowdfund.auth import services as accounts
 from crowdfund.auth.models import User, VerificationStatus
+from crowdfund.campaigns import rewards
 from crowdfund.campaigns import services as campaigns
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignKind
@@ -95,13 +96,13 @@ CAMPAIGNS = [
 
 
 def _tier(currency: str, title: str, minimum: str, limit: int | None,
-          ships: bool) -> campaigns.TierInput:
+          ships: bool) -> rewards.TierInput:
     delivery = (date.today() + timedelta(days=120)).replace(day=1)
     shipping = []
     if ships:
         shipping = [("US", Money.from_decimal("8", currency)),
                     ("ROW", Money.from_decimal("15", currency))]
-    return campaigns.TierInput(
+    return rewards.TierInput(
         title=title, description=f"{title}, with our thanks.",
         minimum=Money.from_decimal(minimum, currency), quantity_limit=limit,
         estimated_delivery=delivery, ships=ships, shipping=shipping,
@@ -156,14 +157,14 @@ def _draft(founder: User, title, category, currency, goal, days, colours, tiers)
                        max_size=(1600, 900))
     campaigns.set_cover(campaign, founder, cover)
     goal_money = campaign.goal
-    campaigns.add_budget_line(campaign, founder, "Production run",
+    rewards.add_budget_line(campaign, founder, "Production run",
                               Money(goal_money.amount * 60 // 100, currency))
-    campaigns.add_budget_line(campaign, founder, "Shipping and fulfilment",
+    rewards.add_budget_line(campaign, founder, "Shipping and fulfilment",
                               Money(goal_money.amount * 25 // 100, currency))
-    campaigns.add_budget_line(campaign, founder, "Platform and payment fees",
+    rewards.add_budget_line(campaign, founder, "Platform and payment fees",
                               Money(goal_money.amount * 10 // 100, currency))
     for tier_title, minimum, limit, ships in tiers:
-        campaigns.add_tier(campaign, founder, _tier(currency, tier_title, minimum, limit, ships))
+        rewards.add_tier(campaign, founder, _tier(currency, tier_title, minimum, limit, ships))
     db.session.flush()
     return campaign
 

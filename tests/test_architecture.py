@@ -62,3 +62,11 @@ def test_services_and_pages_import_at_the_top():
                if p.name in PAGES_AND_SERVICES or p.parent.name in ("studio", "operators")]
     assert len(modules) > 20
     assert [hit for p in modules for hit in _function_local_project_imports(p)] == []
+
+
+def test_no_module_is_longer_than_400_lines():
+    """Past that a module holds more than one subject: split it by subject (complexity is
+    ruff's C901, at most 12, in ``make test``'s lint step)."""
+    long = {str(p.relative_to(ROOT)): n for p in (ROOT / "crowdfund").rglob("*.py")
+            if (n := len(p.read_text().splitlines())) > 400}
+    assert long == {}

@@ -62,6 +62,23 @@ def offering_of(campaign: Campaign) -> Offering | None:
 def _check(campaign: Campaign, terms: OfferingInput, today: date) -> None:
     """Every rule at once would be kinder, but one clear error next to its field is what
     the form shows; the first broken rule wins."""
+    _check_amounts(campaign, terms, today)
+    if terms.security.is_stock:
+        _check_stock(terms)
+    elif terms.valuation_cap is None and terms.discount_bps is None:
+        raise DomainError("Give a valuation cap, a discount or both.", field="valuation_cap")
+    if terms.discount_bps is not None and not 0 < terms.discount_bps < 10_000:
+        raise DomainError("A discount is between 0% and 100%.", field="discount")
+    if terms.security is SecurityType.CONVERTIBLE_NOTE:
+        if terms.interest_rate_bps is None or terms.interest_rate_bps < 0:
+            raise DomainError("Enter the note's yearly interest rate.", field="interest_rate")
+        if terms.maturity_on is None or terms.maturity_on <= today:
+            raise DomainError("The maturity date must be in the future.", field="maturity_on")
+
+
+def _check_amounts(campaign: Campaign, terms: OfferingInput, today: date) -> None:
+    """Amounts in the campaign's currency, above zero; the maximum between the target and
+    what an issuer may raise in 12 months; the minimum investment within it."""
     currency = campaign.currency
     for field, value in (("maximum", terms.maximum), ("minimum_investment",
                                                       terms.minimum_investment),
@@ -85,25 +102,17 @@ def _check(campaign: Campaign, terms: OfferingInput, today: date) -> None:
     if terms.minimum_investment > terms.maximum:
         raise DomainError("The minimum investment cannot be above the maximum.",
                           field="minimum_investment")
-    if terms.security.is_stock:
-        if terms.price_per_share is None:
-            raise DomainError("Enter the price of one share.", field="price_per_share")
-        if terms.pre_money_valuation is None:
-            raise DomainError("Enter the company's valuation before this raise.",
-                              field="pre_money_valuation")
-        if terms.minimum_investment < terms.price_per_share:
-            raise DomainError("The minimum investment must buy at least one share.",
-                              field="minimum_investment")
-    else:
-        if terms.valuation_cap is None and terms.discount_bps is None:
-            raise DomainError("Give a valuation cap, a discount or both.", field="valuation_cap")
-    if terms.discount_bps is not None and not 0 < terms.discount_bps < 10_000:
-        raise DomainError("A discount is between 0% and 100%.", field="discount")
-    if terms.security is SecurityType.CONVERTIBLE_NOTE:
-        if terms.interest_rate_bps is None or terms.interest_rate_bps < 0:
-            raise DomainError("Enter the note's yearly interest rate.", field="interest_rate")
-        if terms.maturity_on is None or terms.maturity_on <= today:
-            raise DomainError("The maturity date must be in the future.", field="maturity_on")
+
+
+def _check_stock(terms: OfferingInput) -> None:
+    if terms.price_per_share is None:
+        raise DomainError("Enter the price of one share.", field="price_per_share")
+    if terms.pre_money_valuation is None:
+        raise DomainError("Enter the company's valuation before this raise.",
+                          field="pre_money_valuation")
+    if terms.minimum_investment < terms.price_per_share:
+        raise DomainError("The minimum investment must buy at least one share.",
+                          field="minimum_investment")
 
 
 def save_terms(campaign: Campaign, founder: User, terms: OfferingInput,

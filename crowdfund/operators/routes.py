@@ -20,8 +20,8 @@ from crowdfund.operators import bp
 from crowdfund.operators.forms import VerificationForm
 from crowdfund.payments import gateway
 from crowdfund.pledges.totals import totals_of
+from crowdfund.settlement.plan import plan
 from crowdfund.settlement.runner import Settler
-from crowdfund.settlement.services import plan
 from crowdfund.web import MAX_PAGE, int_arg, operator_required, run_action
 
 

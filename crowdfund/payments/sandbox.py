@@ -75,27 +75,47 @@ def build_app(*, faults: bool = False) -> web.Application:
     app = server.app
     state = SandboxState()
     app["sandbox_state"] = state
+    # localstripe's own middlewares first (errors, auth), then ours around the handlers.
+    app.middlewares.append(_fault_middleware(state))
+    app.middlewares.append(_idempotency_middleware(state, UserError))
+    config = _ConfigRoutes(state, resources)
+    # Replace localstripe's DELETE /_config/data by ours (it also forgets idempotency keys).
+    for resource in app.router.resources():
+        if resource.canonical == "/_config/data":
+            for route in resource:
+                if route.method == "DELETE":
+                    route._handler = config.clear
+    if faults:
+        app.router.add_post("/_config/faults", config.set_faults)
+        app.router.add_get("/_config/faults/seen", config.get_seen)
+    return app
 
+
+def _fault_middleware(state: SandboxState):
+    """Counts every request; delays or fails those the current fault rules match."""
     @web.middleware
     async def fault_middleware(request: web.Request, handler):
         key = f"{request.method} {request.path}"
         state.seen[key] = state.seen.get(key, 0) + 1
-        for rule in state.faults:
-            if rule.count > 0 and request.method == rule.method and request.path.startswith(
-                rule.path_prefix
-            ):
-                rule.count -= 1
-                if rule.delay:
-                    await asyncio.sleep(rule.delay)
-                if rule.status is not None:
-                    headers = {}
-                    if rule.status == 429:
-                        headers["Stripe-Rate-Limited-Reason"] = "global-rate"
-                    return web.json_response(_error_body(rule.status), status=rule.status,
-                                             headers=headers)
-                break
-        return await handler(request)
+        rule = next((r for r in state.faults if r.count > 0 and request.method == r.method
+                     and request.path.startswith(r.path_prefix)), None)
+        if rule is None:
+            return await handler(request)
+        rule.count -= 1
+        if rule.delay:
+            await asyncio.sleep(rule.delay)
+        if rule.status is None:
+            return await handler(request)
+        headers = {"Stripe-Rate-Limited-Reason": "global-rate"} if rule.status == 429 else {}
+        return web.json_response(_error_body(rule.status), status=rule.status,
+                                 headers=headers)
 
+    return fault_middleware
+
+
+def _idempotency_middleware(state: SandboxState, user_error: type[Exception]):
+    """Stripe's idempotency keys, which localstripe lacks: the first answer to a key is
+    replayed; the same key with other parameters is refused."""
     @web.middleware
     async def idempotency_middleware(request: web.Request, handler):
         key = request.headers.get("Idempotency-Key")
@@ -105,22 +125,14 @@ def build_app(*, faults: bool = False) -> web.Application:
         fingerprint = hashlib.sha256(
             request.method.encode() + request.path.encode() + b"\0" + body
         ).hexdigest()
-        lock = state.locks.setdefault(key, asyncio.Lock())
-        async with lock:
+        async with state.locks.setdefault(key, asyncio.Lock()):
             stored = state.responses.get(key)
             if stored is not None:
-                if stored.fingerprint != fingerprint:
-                    return web.json_response({"error": {
-                        "type": "idempotency_error",
-                        "message": "Keys for idempotent requests can only be used with the "
-                                   "same parameters they were first used with."}}, status=400)
-                return web.Response(body=stored.body, status=stored.status,
-                                    content_type=stored.content_type,
-                                    headers={"Idempotent-Replayed": "true"})
+                return _replay(stored, fingerprint)
             try:
                 response = await handler(request)
-            except UserError as error:  # localstripe's 4xx (card declined...): Stripe stores
-                response = error.to_response()  # those under the key too
+            except user_error as error:  # localstripe's 4xx (card declined...): Stripe
+                response = error.to_response()  # stores those under the key too
             if response.status < 500 and response.status != 429 and isinstance(
                 response, web.Response
             ):
@@ -128,35 +140,40 @@ def build_app(*, faults: bool = False) -> web.Application:
                                                response.content_type)
             return response
 
-    async def set_faults(request: web.Request) -> web.Response:
+    return idempotency_middleware
+
+
+def _replay(stored: _Stored, fingerprint: str) -> web.Response:
+    if stored.fingerprint != fingerprint:
+        return web.json_response({"error": {
+            "type": "idempotency_error",
+            "message": "Keys for idempotent requests can only be used with the "
+                       "same parameters they were first used with."}}, status=400)
+    return web.Response(body=stored.body, status=stored.status,
+                        content_type=stored.content_type,
+                        headers={"Idempotent-Replayed": "true"})
+
+
+class _ConfigRoutes:
+    """Our ``/_config`` routes: fault rules, the requests seen, and a full reset."""
+
+    def __init__(self, state: SandboxState, resources) -> None:
+        self.state, self.resources = state, resources  # localstripe's module: its store
+
+    async def set_faults(self, request: web.Request) -> web.Response:
         rules = (await request.json()).get("rules", [])
-        state.faults[:] = [FaultRule(**rule) for rule in rules]
-        return web.json_response({"rules": len(state.faults)})
+        self.state.faults[:] = [FaultRule(**rule) for rule in rules]
+        return web.json_response({"rules": len(self.state.faults)})
 
-    async def get_seen(request: web.Request) -> web.Response:
-        return web.json_response(state.seen)
+    async def get_seen(self, request: web.Request) -> web.Response:
+        return web.json_response(self.state.seen)
 
-    async def clear(request: web.Request) -> web.Response:
-        resources.store.clear()
-        state.responses.clear()
-        state.locks.clear()
-        state.faults.clear()
-        state.seen.clear()
+    async def clear(self, request: web.Request) -> web.Response:
+        self.resources.store.clear()
+        for kept in (self.state.responses, self.state.locks, self.state.faults,
+                     self.state.seen):
+            kept.clear()
         return web.Response()
-
-    # localstripe's own middlewares first (errors, auth), then ours around the handlers.
-    app.middlewares.append(fault_middleware)
-    app.middlewares.append(idempotency_middleware)
-    # Replace localstripe's DELETE /_config/data by ours (it also forgets idempotency keys).
-    for resource in app.router.resources():
-        if resource.canonical == "/_config/data":
-            for route in resource:
-                if route.method == "DELETE":
-                    route._handler = clear
-    if faults:
-        app.router.add_post("/_config/faults", set_faults)
-        app.router.add_get("/_config/faults/seen", get_seen)
-    return app
 
 
 def confirm_setup_as_browser(api_base: str, client_secret: str, number: str | None = None,

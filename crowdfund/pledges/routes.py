@@ -13,7 +13,7 @@ from crowdfund.forms import ConfirmForm
 from crowdfund.locking import write_transaction
 from crowdfund.payments import gateway
 from crowdfund.payments.gateway import PaymentError
-from crowdfund.pledges import services
+from crowdfund.pledges import queries, services
 from crowdfund.pledges.forms import NO_REWARD, ConfirmCardForm, PledgeForm
 from crowdfund.pledges.models import Pledge
 from crowdfund.web import form_error, reads_first, run_action, writes_on_get
@@ -173,4 +173,4 @@ def cancel(pledge_id: int):
 @bp.get("/pledges")
 @login_required
 def mine():
-    return render_template("pledges/mine.html", pledges=services.pledges_of(current_user))
+    return render_template("pledges/mine.html", pledges=queries.pledges_of(current_user))

@@ -16,7 +16,6 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from crowdfund import events
 from crowdfund.auth.models import User
@@ -31,6 +30,7 @@ from crowdfund.payments.gateway import PaymentGateway, SetupIntentInfo
 from crowdfund.pledges.models import OPEN_STATUSES, Pledge, PledgeStatus
 from crowdfund.pledges.states import pledge_states
 from crowdfund.pledges.totals import totals_of
+from crowdfund.pledges.units import claim_unit, release_units
 
 P = PledgeStatus
 #: Pledges that still hold a promise (and maybe a reward unit).
@@ -68,46 +68,6 @@ class CardSetupFailed(DomainError):
     """The gateway did not confirm the card."""
 
     status_code = 402
-
-
-# --- reward units ----------------------------------------------------------------------
-
-
-def claim_unit(tier_id: int) -> bool:
-    """Take one unit of a tier if one is left; one conditional UPDATE, never oversold."""
-    # On the session's connection: a Core UPDATE, without the ORM's bulk-update machinery
-    # (nothing pending in the session bears on a tier's count).
-    result = db.session.connection().execute(_claim(), {"tier": tier_id})
-    _forget_claimed(tier_id)
-    return result.rowcount == 1
-
-
-@functools.cache
-def _claim() -> sa.Update:
-    return (sa.update(RewardTier)
-            .where(RewardTier.id == sa.bindparam("tier"),
-                   sa.or_(RewardTier.quantity_limit.is_(None),
-                          RewardTier.claimed < RewardTier.quantity_limit))
-            .values(claimed=RewardTier.claimed + 1))
-
-
-def release_units(tier_id: int, count: int = 1) -> None:
-    """Give back ``count`` units (never below zero)."""
-    db.session.execute(
-        sa.update(RewardTier)
-        .where(RewardTier.id == tier_id)
-        .values(claimed=sa.case((RewardTier.claimed > count, RewardTier.claimed - count),
-                                else_=0))
-        .execution_options(synchronize_session=False)
-    )
-    _forget_claimed(tier_id)
-
-
-def _forget_claimed(tier_id: int) -> None:
-    """The database changed ``claimed``: reload it the next time it is read."""
-    tier = db.session.identity_map.get(db.session.identity_key(RewardTier, tier_id))
-    if tier is not None:
-        db.session.expire(tier, ["claimed"])
 
 
 def _end(pledge: Pledge, to: PledgeStatus, *, actor=None, reason: str) -> None:
@@ -433,34 +393,3 @@ def release_open_pledges(campaign: Campaign, *, actor=None, reason: str) -> int:
     for tier_id, count in Counter(row.tier_id for row in rows if row.tier_id).items():
         release_units(tier_id, count)
     return released
-
-
-def pledges_of(backer: User) -> list[Pledge]:
-    return list(db.session.scalars(
-        sa.select(Pledge).where(Pledge.backer_id == backer.id)
-        .order_by(Pledge.created_at.desc())))
-
-
-def backers_query(campaign: Campaign) -> sa.Select:
-    """Every pledge of a campaign that is or was more than an abandoned attempt, oldest
-    first, with its backer and reward loaded in the same query (no query per row)."""
-    return (sa.select(Pledge)
-            .where(Pledge.campaign_id == campaign.id, Pledge.status != P.PENDING)
-            .options(joinedload(Pledge.backer).lazyload(User.verification),
-                     joinedload(Pledge.tier))
-            .order_by(Pledge.created_at, Pledge.id))
-
-
-def iter_backers(campaign: Campaign, batch: int = 1000):
-    """``backers_query`` in keyset batches of ``batch`` rows: constant memory for an export
-    of any size."""
-    after = None
-    while True:
-        stmt = backers_query(campaign).limit(batch)
-        if after is not None:
-            stmt = stmt.where(sa.tuple_(Pledge.created_at, Pledge.id) > after)
-        rows = db.session.scalars(stmt).unique().all()
-        yield from rows
-        if len(rows) < batch:
-            return
-        after = (rows[-1].created_at, rows[-1].id)  # rows not kept are freed (weak map)

@@ -4,7 +4,7 @@ webhook events they handle."""
 from __future__ import annotations
 
 from crowdfund import events
-from crowdfund.campaigns.services import tier_backed_by
+from crowdfund.campaigns.rewards import tier_backed_by
 from crowdfund.payments.events import handles
 from crowdfund.pledges import webhooks
 from crowdfund.pledges.services import release_open_pledges

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app
 from crowdfund.campaigns.models import Campaign
 from crowdfund.extensions import db
 from crowdfund.payments import gateway
-from crowdfund.settlement import services
+from crowdfund.settlement import plan as settlement_plan
 from crowdfund.settlement.runner import Settler
 from crowdfund.supervision import watch_loop
 
@@ -34,8 +34,8 @@ def settle(slug: str | None, dry_run: bool, watch: bool, interval: int) -> None:
             raise click.ClickException(f"No campaign {slug!r}.")
         ids = [campaign.id]
     if dry_run:
-        for campaign_id in ids if slug else services.due_campaign_ids():
-            click.echo(services.plan(db.session.get(Campaign, campaign_id)).describe())
+        for campaign_id in ids if slug else settlement_plan.due_campaign_ids():
+            click.echo(settlement_plan.plan(db.session.get(Campaign, campaign_id)).describe())
         db.session.rollback()
         return
     # End this session's read transaction: the settler works in sessions of its own, and

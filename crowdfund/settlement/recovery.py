@@ -26,8 +26,8 @@ from crowdfund.extensions import db
 from crowdfund.ledger.services import founder_owed
 from crowdfund.notifications import emails
 from crowdfund.pledges.models import NEEDS_PAYMENT_STATUSES, Pledge, PledgeStatus
-from crowdfund.pledges.services import release_units
 from crowdfund.pledges.states import pledge_states
+from crowdfund.pledges.units import release_units
 from crowdfund.settlement.models import ChargeAttempt, ChargeStatus, Payout, PayoutStatus
 from crowdfund.settlement.services import latest_attempt, record_outcome
 from crowdfund.settlement.states import charge_states

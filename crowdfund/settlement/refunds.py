@@ -23,8 +23,9 @@ from crowdfund.locking import lock
 from crowdfund.money import Money
 from crowdfund.payments.gateway import PaymentError, RefundInfo, is_gateway_id
 from crowdfund.pledges.models import NEEDS_PAYMENT_STATUSES, Pledge, PledgeStatus
-from crowdfund.pledges.services import release_open_pledges, release_units
+from crowdfund.pledges.services import release_open_pledges
 from crowdfund.pledges.states import pledge_states
+from crowdfund.pledges.units import release_units
 from crowdfund.settlement.models import (
     ChargeAttempt,
     ChargeStatus,

@@ -33,8 +33,11 @@ from crowdfund.payments.gateway import (
     RateLimited,
 )
 from crowdfund.pledges.models import Pledge, PledgeStatus
-from crowdfund.settlement import payouts, recovery, refunds, services
-from crowdfund.settlement.models import ChargeAttempt, ChargeStatus, Payout, Refund
+from crowdfund.settlement import plan as settlement_plan
+from crowdfund.settlement import services
+from crowdfund.settlement.models import ChargeAttempt
+from crowdfund.settlement.money_out import MoneyOut
+from crowdfund.settlement.recovering import Recovering
 from crowdfund.supervision import FAILED, isolated, resolved
 
 log = logging.getLogger("crowdfund.settlement")
@@ -86,7 +89,7 @@ class Report:
         return f"{self.slug}: {self.outcome}" + (f" ({parts})" if parts else "")
 
 
-class Settler:
+class Settler(Recovering, MoneyOut):
     """Settles campaigns for one process (``worker``)."""
 
     def __init__(self, app: Flask, gateway: PaymentGateway, *, worker: str | None = None,
@@ -235,180 +238,12 @@ class Settler:
             db.session.commit()
             return outcome
 
-    # --- after charging: fixing, final retries, drops -------------------------------------
-
-    def complete_or_cancel_waiting(self, pledge_id: int) -> str | None:
-        """A PaymentIntent waiting for authentication: record it if the backer completed it,
-        otherwise cancel it so that it can never be completed after another charge.
-        Returns "succeeded" when it turned out paid, None otherwise."""
-        with self.app.app_context():
-            attempt = recovery.waiting_authentication(db.session.get(Pledge, pledge_id))
-            if attempt is None:
-                db.session.commit()
-                return None
-            attempt_id, intent_id = attempt.id, attempt.payment_intent_id
-            db.session.commit()
-            self.bucket.acquire()
-            info = self.gateway.retrieve_payment_intent(intent_id)
-            if not info.succeeded and info.status != "canceled":
-                info = self.gateway.cancel_payment_intent(intent_id)
-            attempt = db.session.get(ChargeAttempt, attempt_id)
-            if info.succeeded:
-                outcome = services.record_outcome(attempt, info)
-            else:
-                if attempt.status is ChargeStatus.REQUIRES_ACTION:
-                    recovery.supersede(attempt, "Authentication not completed; cancelled")
-                outcome = None
-            db.session.commit()
-            return outcome
-
-    def retry(self, pledge_id: int) -> str:
-        """Charge a pledge whose payment failed once more (its saved card, maybe a new one).
-
-        Used by the fix page (the backer is present) and for the final automatic retry.
-        """
-        if self.complete_or_cancel_waiting(pledge_id) == "succeeded":
-            return "succeeded"
-        return self._charge_one(pledge_id, retry=True)
-
-    def process_recovery(self) -> dict[str, int]:
-        """Reminders, the final retry and drops, settling campaigns whose window closed,
-        payouts: each step commits its own work."""
-        done = {"reminded": 0, "final retries": 0, "dropped": 0, "settled": 0,
-                "payouts due": 0, "payouts sent": 0}
-        done["reminded"] = isolated(self.app, "recovery", "reminders", self._in_context,
-                                    recovery.send_reminders) or 0
-        closed = self._in_context(recovery.window_closed_ids)
-        for pledge_id in closed:
-            outcome = isolated(self.app, "recovery: window closed", pledge_id,
-                               self._after_window, pledge_id) or set()
-            done["final retries"] += "final retry" in outcome
-            done["dropped"] += "dropped" in outcome
-        done["cancelled waiting"] = self.cancel_orphaned_waiting()
-        for campaign_id in self._in_context(recovery.campaigns_to_settle):
-            settled = isolated(self.app, "settle after collection", campaign_id,
-                               self._in_context, lambda cid=campaign_id: recovery.settle_campaign(
-                                   db.session.get(Campaign, cid)))
-            done["settled"] += settled is not FAILED
-        done["payouts due"] = isolated(self.app, "payouts", "make due", self._in_context,
-                                       payouts.make_due) or 0
-        done["payouts sent"] = self.send_transfers()
-        return done
-
     def _in_context(self, fn: Callable[[], T]) -> T:
         """``fn()`` in an app context of its own, committed."""
         with self.app.app_context():
             result = fn()
             db.session.commit()
             return result
-
-    def _after_window(self, pledge_id: int) -> set[str]:
-        """A pledge still unpaid when its fix window closed: the final automatic retry (once),
-        then the drop. Returns what was done: {"final retry", "dropped"}, either, or none
-        (paid, or the next pass)."""
-        done: set[str] = set()
-        with self.app.app_context():
-            made = recovery.final_retry_made(db.session.get(Pledge, pledge_id))
-            db.session.commit()
-        if not made:
-            done.add("final retry")
-            try:
-                if self.retry(pledge_id) == "succeeded":
-                    return done
-            except PaymentError as error:
-                log.warning("final retry of pledge %s: %s", pledge_id, error)
-                return done
-        try:
-            if self.complete_or_cancel_waiting(pledge_id) == "succeeded":
-                return done
-        except PaymentError:
-            return done  # the PaymentIntent could not be cancelled: try again next pass
-        with self.app.app_context():
-            pledge = db.session.get(Pledge, pledge_id, with_for_update=True)
-            if recovery.can_drop(pledge):
-                recovery.drop(pledge)
-                done.add("dropped")
-            db.session.commit()
-        return done
-
-    def cancel_orphaned_waiting(self) -> int:
-        """Cancel PaymentIntents still waiting for authentication on pledges that no longer
-        need them (dropped, or their campaign was cancelled), so nobody completes one later.
-        One that was completed in the meantime is recorded (and shows in the ledger check
-        as a charge on a pledge that is not collected: an operator refunds it)."""
-        with self.app.app_context():
-            ids = recovery.orphaned_waiting_ids()
-            db.session.commit()
-        # A PaymentIntent that cannot be cancelled now is recorded (operators see it) and
-        # tried again on the next pass.
-        return sum(isolated(self.app, "cancel waiting payment", pledge_id,
-                            self.complete_or_cancel_waiting, pledge_id) is None
-                   for pledge_id in ids)
-
-    # --- refunds and payouts ---------------------------------------------------------------
-
-    def refund(self, refund_id: int) -> str:
-        """Send one refund (its row is committed already) and record the answer."""
-        with self.app.app_context():
-            row = db.session.get(Refund, refund_id)
-            if row is None or row.status.value != "started":
-                db.session.commit()
-                return row.status.value if row else "missing"
-            request = dict(payment_intent_id=row.attempt.payment_intent_id, amount=row.amount,
-                           metadata={"pledge_id": str(row.pledge_id),
-                                     "refund_id": str(row.id)},
-                           idempotency_key=row.idempotency_key)
-            db.session.commit()
-            result = self._call(self.gateway.refund, request)
-            if result is None:
-                return "retry later"
-            outcome = refunds.record_refund(db.session.get(Refund, refund_id), result)
-            db.session.commit()
-            return outcome
-
-    def process_refunds(self, campaign_id: int | None = None) -> int:
-        with self.app.app_context():
-            ids = refunds.started_refund_ids(campaign_id)
-            db.session.commit()
-        return sum(isolated(self.app, "send refund", refund_id, self.refund, refund_id)
-                   == "succeeded" for refund_id in ids)
-
-    def send_transfers(self) -> int:
-        """Pay due payouts by Connect transfer (crash-safe: key stored before the call)."""
-        sent = 0
-        with self.app.app_context():
-            ids = payouts.transferable_ids()
-            db.session.commit()
-        for payout_id in ids:
-            sent += isolated(self.app, "send payout", payout_id, self._transfer, payout_id) \
-                is True
-        return sent
-
-    def _transfer(self, payout_id: int) -> bool:
-        """One payout by Connect transfer; True when the transfer was made."""
-        with self.app.app_context():
-            payout = db.session.get(Payout, payout_id, with_for_update=True)
-            destination = payouts.connect_destination(
-                db.session.get(Campaign, payout.campaign_id))
-            if destination is None or not payouts.begin_transfer(payout, destination):
-                db.session.commit()
-                return False
-            request = dict(amount=payout.amount, destination=payout.destination_account,
-                           metadata={"campaign_id": str(payout.campaign_id),
-                                     "payout_id": str(payout.id)},
-                           idempotency_key=payout.idempotency_key)
-            db.session.commit()
-            try:
-                self.bucket.acquire()
-                transfer_id, error = self.gateway.transfer(**request), None
-            except (RateLimited, GatewayUnavailable) as exc:
-                log.warning("payout %s: %s; next pass", payout_id, exc)
-                return False  # stays started: resent with the same key
-            except PaymentError as exc:
-                transfer_id, error = None, str(exc)
-            payouts.record_transfer(db.session.get(Payout, payout_id), transfer_id, error)
-            db.session.commit()
-            return transfer_id is not None
 
     def _call(self, fn: Callable, request: dict):
         """A gateway call that moves money, under the rate budget, retried with the same
@@ -488,7 +323,7 @@ class Settler:
 
     def settle_due(self) -> list[Report]:
         """Every due campaign; one that raises is recorded and the others still settle."""
-        ids = self._in_context(services.due_campaign_ids)
+        ids = self._in_context(settlement_plan.due_campaign_ids)
         reports = []
         for campaign_id in ids:
             report = isolated(self.app, "settle campaign", campaign_id, self.settle, campaign_id)

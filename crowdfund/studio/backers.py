@@ -8,7 +8,7 @@ from flask_login import current_user
 from crowdfund.campaigns import studio_bp
 from crowdfund.campaigns.web import own_campaign
 from crowdfund.extensions import db
-from crowdfund.pledges import services as pledges
+from crowdfund.pledges import queries as pledges
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.pledges.totals import totals_of
 from crowdfund.settlement.forms import RefundForm

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from crowdfund.campaigns import services, studio_bp
+from crowdfund.campaigns import rewards as editing
+from crowdfund.campaigns import studio_bp
 from crowdfund.campaigns.forms import (
     BudgetLineForm,
     TierForm,
@@ -23,7 +24,7 @@ from crowdfund.web import (
 )
 
 
-def _tier_input(form: TierForm, campaign: Campaign) -> services.TierInput | None:
+def _tier_input(form: TierForm, campaign: Campaign) -> editing.TierInput | None:
     minimum = form.minimum.money_in(campaign.currency)
     shipping = []
     ok = minimum is not None
@@ -43,7 +44,7 @@ def _tier_input(form: TierForm, campaign: Campaign) -> services.TierInput | None
             shipping.append((destination, fee))
     if not ok:
         return None
-    return services.TierInput(
+    return editing.TierInput(
         title=form.title.data, description=form.description.data or "", minimum=minimum,
         quantity_limit=form.quantity_limit.data, estimated_delivery=form.estimated_delivery.data,
         ships=form.ships.data == "yes", shipping=shipping,
@@ -73,8 +74,8 @@ def tier(campaign_id: int, tier_id: int | None = None):
     if form.validate_on_submit():
         data = _tier_input(form, campaign)
         if data is not None and submit_form(form, lambda: (
-                services.add_tier(campaign, current_user, data) if tier is None
-                else services.update_tier(tier, current_user, data)), "Reward saved."):
+                editing.add_tier(campaign, current_user, data) if tier is None
+                else editing.update_tier(tier, current_user, data)), "Reward saved."):
             return redirect(url_for("studio.rewards", campaign_id=campaign.id))
     return render_template("studio/tier.html", form=form, campaign=campaign,
                            tier=tier), form_status(form)
@@ -86,7 +87,7 @@ def delete_tier(campaign_id: int, tier_id: int):
     tier = own_tier(campaign, tier_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    run_action(lambda: services.delete_tier(tier, current_user), "Reward removed.")
+    run_action(lambda: editing.delete_tier(tier, current_user), "Reward removed.")
     return redirect(url_for("studio.rewards", campaign_id=campaign.id))
 
 
@@ -97,7 +98,7 @@ def budget(campaign_id: int):
     if form.validate_on_submit():
         amount = form.amount.money_in(campaign.currency)
         if amount is not None and submit_form(
-                form, lambda: services.add_budget_line(campaign, current_user, form.label.data,
+                form, lambda: editing.add_budget_line(campaign, current_user, form.label.data,
                                                        amount), "Budget line added."):
             return redirect(url_for("studio.budget", campaign_id=campaign.id))
     return render_template("studio/budget.html", form=form, campaign=campaign,
@@ -112,5 +113,5 @@ def delete_budget_line(campaign_id: int, line_id: int):
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    run_action(lambda: services.delete_budget_line(line, current_user), "Budget line removed.")
+    run_action(lambda: editing.delete_budget_line(line, current_user), "Budget line removed.")
     return redirect(url_for("studio.budget", campaign_id=campaign.id))

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from crowdfund.campaigns import services
+from crowdfund.campaigns import rewards, services
 from crowdfund.campaigns.cli import launch_due
 from crowdfund.campaigns.models import CampaignTransition, RewardTier
 from crowdfund.campaigns.states import CampaignKind, CampaignStatus
@@ -98,7 +98,7 @@ def test_submit_requires_a_complete_draft(session, people):
 
 def test_budget_over_goal_blocks_submission(session, people):
     campaign = make_campaign(people["founder"], goal_minor=10_000)
-    services.add_budget_line(campaign, people["founder"], "More", Money(9_000, "USD"))
+    rewards.add_budget_line(campaign, people["founder"], "More", Money(9_000, "USD"))
     with pytest.raises(services.NotReady, match="Use of funds"):
         services.submit(campaign, people["founder"])
 
@@ -173,7 +173,7 @@ def _tier_input(minimum=1500, **kw):
     values = dict(title="T", description="", minimum=minimum, quantity_limit=None,
                   estimated_delivery=None, ships=False, shipping=[])
     values.update(kw)
-    return services.TierInput(**values)
+    return rewards.TierInput(**values)
 
 
 def test_tier_with_backers_is_read_only_once_live(session, people):
@@ -183,12 +183,12 @@ def test_tier_with_backers_is_read_only_once_live(session, people):
     make_pledge(campaign, tier=backed)
     free = make_tier(campaign)
     with pytest.raises(services.CampaignLocked):
-        services.update_tier(backed, founder, _tier_input())
+        rewards.update_tier(backed, founder, _tier_input())
     with pytest.raises(services.CampaignLocked):
-        services.delete_tier(backed, founder)
-    services.update_tier(free, founder, _tier_input(minimum=999))
+        rewards.delete_tier(backed, founder)
+    rewards.update_tier(free, founder, _tier_input(minimum=999))
     assert free.minimum_minor == 999
-    added = services.add_tier(campaign, founder, _tier_input(title="Late addition"))
+    added = rewards.add_tier(campaign, founder, _tier_input(title="Late addition"))
     assert added in campaign.tiers
 
 
@@ -204,18 +204,18 @@ def test_tier_with_backers_is_read_only_once_live(session, people):
 def test_tier_validation(session, people, kwargs, field):
     campaign = make_campaign(people["founder"])
     with pytest.raises(DomainError) as info:
-        services.add_tier(campaign, people["founder"], _tier_input(**kwargs))
+        rewards.add_tier(campaign, people["founder"], _tier_input(**kwargs))
     assert info.value.field == field
 
 
 def test_shipping_fee_falls_back_to_rest_of_world(session, people):
     campaign = make_campaign(people["founder"])
-    tier = services.add_tier(campaign, people["founder"], _tier_input(
+    tier = rewards.add_tier(campaign, people["founder"], _tier_input(
         ships=True, shipping=[("US", Money(500, "USD")), ("ROW", Money(1500, "USD"))]))
     session.flush()
     assert tier.shipping_fee("US") == Money(500, "USD")
     assert tier.shipping_fee("FR") == Money(1500, "USD")
-    services.update_tier(tier, people["founder"], _tier_input(
+    rewards.update_tier(tier, people["founder"], _tier_input(
         ships=True, shipping=[("US", Money(700, "USD"))]))
     session.flush()
     assert tier.shipping_fee("US") == Money(700, "USD") and tier.shipping_fee("FR") is None

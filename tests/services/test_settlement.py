@@ -14,6 +14,7 @@ from crowdfund.payments import gateway as current_gateway
 from crowdfund.payments.gateway import RateLimited
 from crowdfund.pledges import services as pledges
 from crowdfund.pledges.models import Pledge, PledgeStatus
+from crowdfund.settlement import plan as settlement_plan
 from crowdfund.settlement import services
 from crowdfund.settlement.models import ChargeAttempt, ChargeStatus, ChargeTransition
 from crowdfund.settlement.runner import Settler
@@ -300,7 +301,7 @@ def test_a_close_killed_between_batches_resumes_and_tells_everyone_once(
         db.session.commit()
         assert services.close_out(camp, 0, limit=3) == made[2]
         db.session.commit()
-        assert campaign.id in services.due_campaign_ids()
+        assert campaign.id in settlement_plan.due_campaign_ids()
     assert len(_outcome_emails(app, campaign.id)) == 3
     settler.batch = 2  # the rest in batches of 2, each committed
     settler.settle_due()
@@ -308,7 +309,7 @@ def test_a_close_killed_between_batches_resumes_and_tells_everyone_once(
     with app.app_context():
         camp = db.session.get(Campaign, campaign.id)
         assert camp.closed_out_at is not None
-        assert campaign.id not in services.due_campaign_ids()
+        assert campaign.id not in settlement_plan.due_campaign_ids()
         statuses = set(db.session.scalars(sa.select(Pledge.status).where(
             Pledge.campaign_id == campaign.id)))
         claimed = [db.session.get(RewardTier, t.id).claimed for t in tiers]

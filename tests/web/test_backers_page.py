@@ -39,7 +39,7 @@ def test_backers_page_queries_do_not_grow_with_backers(app, client, auth, sessio
 
 
 def test_backers_csv_has_every_backer_in_batches(app, client, auth, session, monkeypatch):
-    import crowdfund.pledges.services as pledges
+    import crowdfund.pledges.queries as pledges
 
     campaign = _campaign_with(session, 23)
     real = pledges.iter_backers

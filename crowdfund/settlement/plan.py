@@ -1,0 +1,80 @@
+"""Which campaigns are due for settlement, and what settling one now would do
+(``flask settle --dry-run``, the operators' review page)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from crowdfund.campaigns.models import Campaign
+from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.db import utcnow
+from crowdfund.extensions import db
+from crowdfund.money import Money
+from crowdfund.pledges.models import Pledge, PledgeStatus
+from crowdfund.pledges.totals import totals_of
+from crowdfund.settlement.models import ChargeAttempt, ChargeStatus
+
+S, P, C = CampaignStatus, PledgeStatus, ChargeStatus
+
+
+def due_campaign_ids(now: datetime | None = None) -> list[int]:
+    """Live campaigns past their deadline, funded ones still charging, failed ones whose
+    pledges are not all released yet (a close that was stopped halfway)."""
+    now = now or utcnow()
+    return list(db.session.scalars(
+        sa.select(Campaign.id).where(sa.or_(
+            sa.and_(Campaign.status == S.LIVE, Campaign.deadline <= now),
+            Campaign.status == S.FUNDED,
+            sa.and_(Campaign.status == S.FAILED, Campaign.closed_out_at.is_(None)),
+        )).order_by(Campaign.deadline, Campaign.id)
+    ))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What settling a campaign now would do (``flask settle --dry-run``)."""
+
+    slug: str
+    status: str
+    outcome: str  # "funded", "failed" or "not due"
+    pledged: Money
+    goal: Money
+    to_charge: int
+    amount_to_charge: Money
+    already_charged: int
+
+    def describe(self) -> str:
+        if self.outcome == "not due":
+            return f"{self.slug}: {self.status}, not due"
+        head = (f"{self.slug}: {self.outcome} ({self.pledged.format()} of "
+                f"{self.goal.format()})")
+        if self.outcome == "failed":
+            return f"{head}: release {self.to_charge} pledges, charge nobody"
+        return (f"{head}: charge {self.to_charge} pledges, {self.amount_to_charge.format()}"
+                + (f"; {self.already_charged} already charged" if self.already_charged else ""))
+
+
+def plan(campaign: Campaign, now: datetime | None = None) -> Plan:
+    """Read-only: the outcome and the charges settlement would make now."""
+    now = now or utcnow()
+    totals = totals_of(campaign)
+    pledged = (Money(campaign.pledged_at_deadline_minor, campaign.currency)
+               if campaign.pledged_at_deadline_minor is not None else totals.pledged)
+    due = (campaign.status is S.LIVE and campaign.deadline is not None
+           and campaign.deadline <= now) or campaign.status is S.FUNDED
+    if not due:
+        outcome = "not due"
+    elif campaign.status is S.FUNDED or pledged >= campaign.goal:
+        outcome = "funded"
+    else:
+        outcome = "failed"
+    row = db.session.execute(
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Pledge.amount_minor), 0))
+        .where(Pledge.campaign_id == campaign.id, Pledge.status == P.ACTIVE)).one()
+    charged = db.session.scalar(sa.select(sa.func.count()).select_from(ChargeAttempt).where(
+        ChargeAttempt.campaign_id == campaign.id, ChargeAttempt.status == C.SUCCEEDED)) or 0
+    return Plan(campaign.slug, campaign.status.value, outcome, pledged, campaign.goal,
+                int(row[0]), Money(int(row[1]), campaign.currency), charged)
