@@ -212,8 +212,19 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     from crowdfund import filters
+    from crowdfund.campaigns.states import CampaignKind, CampaignStatus
+    from crowdfund.community.models import DeliveryStatus
+    from crowdfund.equity.models import AllocationPolicy
+    from crowdfund.pledges.models import PledgeStatus
+    from crowdfund.settlement.models import PayoutStatus
 
     filters.init_app(app)
+    # Templates compare statuses with the enums (``pledge.status == PledgeStatus.ACTIVE``),
+    # never with their values as strings.
+    app.jinja_env.globals.update(
+        AllocationPolicy=AllocationPolicy, CampaignKind=CampaignKind,
+        CampaignStatus=CampaignStatus, DeliveryStatus=DeliveryStatus,
+        PayoutStatus=PayoutStatus, PledgeStatus=PledgeStatus)
 
 
 def register_commands(app: Flask) -> None:

@@ -70,3 +70,15 @@ def test_no_module_is_longer_than_400_lines():
     long = {str(p.relative_to(ROOT)): n for p in (ROOT / "crowdfund").rglob("*.py")
             if (n := len(p.read_text().splitlines())) > 400}
     assert long == {}
+
+
+def test_statuses_are_compared_as_enums_not_strings():
+    """``pledge.status is PledgeStatus.ACTIVE`` (Python), ``pledge.status ==
+    PledgeStatus.ACTIVE`` (templates): a renamed status then fails loudly."""
+    import re
+
+    compared = re.compile(r"\.value\s*(==|!=|\bin\b|\bnot in\b)\s*[\"'(]")
+    found = [f"{p.relative_to(ROOT)}:{n}" for p in [*(ROOT / "crowdfund").rglob("*.py"),
+                                                   *(ROOT / "templates").rglob("*.html")]
+             for n, line in enumerate(p.read_text().splitlines(), 1) if compared.search(line)]
+    assert found == []

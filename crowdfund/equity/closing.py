@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from crowdfund.campaigns.models import Campaign
 from crowdfund.db import utcnow
 from crowdfund.equity.allocation import Ask, allocate
-from crowdfund.equity.models import Holding
+from crowdfund.equity.models import AllocationPolicy, Holding
 from crowdfund.equity.services import offering_of
 from crowdfund.extensions import db
 from crowdfund.notifications import emails
@@ -36,7 +36,7 @@ def allocate_at_deadline(campaign: Campaign) -> int:
     unit = offering.price_per_share_minor or 1
     asks = [Ask(p.id, (p.created_at, p.id), p.amount_minor // unit) for p in pledges]
     got = allocate(asks, offering.maximum_minor // unit, offering.allocation.value)
-    policy = "first come, first served" if offering.allocation.value == "first_come" \
+    policy = "first come, first served" if offering.allocation is AllocationPolicy.FIRST_COME \
         else "pro rata"
     changed = 0
     for pledge in pledges:

@@ -18,6 +18,7 @@ from crowdfund import memo
 from crowdfund.auth.models import User
 from crowdfund.campaigns import bp, studio_bp
 from crowdfund.campaigns.models import Campaign
+from crowdfund.campaigns.states import CampaignKind
 from crowdfund.campaigns.web import can_view, own_campaign, public_campaign, remember_ref
 from crowdfund.community import charts, comments, following
 from crowdfund.community.comments import shown_threads, threads_of, threads_stamp_columns
@@ -80,7 +81,7 @@ def render_campaign_page(campaign: Campaign, *, preview: bool = False, comment_f
     pledge = viewer.pledge
     my_pledge = pledge if pledge is not None and pledge.status is PledgeStatus.ACTIVE else None
     offering = investor_limit = None
-    if campaign.kind.value == "equity":
+    if campaign.kind is CampaignKind.EQUITY:
         offering = offering_of(campaign)
         if current_user.is_authenticated:
             investor_limit = limit_of(current_user)

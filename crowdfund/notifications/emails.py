@@ -14,7 +14,7 @@ from crowdfund.campaigns.models import Campaign
 from crowdfund.filters import datetime_filter
 from crowdfund.money import Money
 from crowdfund.notifications.outbox import Email, queue
-from crowdfund.pledges.models import Pledge
+from crowdfund.pledges.models import Pledge, PledgeStatus
 
 
 def link(endpoint: str, **values) -> str:
@@ -120,7 +120,7 @@ def receipt(pledge: Pledge, amount: Money, payment_intent_id: str | None) -> boo
 
 
 def _fix_text(pledge: Pledge) -> str:
-    if pledge.status.value == "authentication_required":
+    if pledge.status is PledgeStatus.AUTHENTICATION_REQUIRED:
         return ("Your bank asks you to confirm this payment (3-D Secure). It takes a minute: "
                 "open the link below and complete the check.")
     return ("Your card was declined. Open the link below to try again with another card.")
@@ -185,7 +185,7 @@ def payout_paid(campaign: Campaign, amount: Money) -> bool:
 
 def allocation_cut(pledge: Pledge, maximum: Money, policy: str) -> bool:
     asked = Money(pledge.committed_minor or pledge.amount_minor, pledge.currency)
-    released = pledge.status.value == "released"
+    released = pledge.status is PledgeStatus.RELEASED
     text = (f"{pledge.campaign.title} received more commitments than its maximum of "
             f"{maximum.format()}, so they were allocated {policy}. ")
     text += ("None of your commitment could be allocated: you will not be charged."

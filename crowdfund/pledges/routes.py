@@ -6,6 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from crowdfund.campaigns.models import Campaign
+from crowdfund.campaigns.states import CampaignKind
 from crowdfund.campaigns.web import public_campaign, ref_for
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
@@ -15,7 +16,7 @@ from crowdfund.payments import gateway
 from crowdfund.payments.gateway import PaymentError
 from crowdfund.pledges import queries, services
 from crowdfund.pledges.forms import NO_REWARD, ConfirmCardForm, PledgeForm
-from crowdfund.pledges.models import Pledge
+from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.web import form_error, reads_first, run_action, writes_on_get
 
 bp = Blueprint("pledges", __name__, cli_group="pledges")
@@ -47,11 +48,11 @@ def _already_backing(pledge_id: int):
 @reads_first
 def new(slug: str):
     campaign = public_campaign(slug)
-    if campaign.kind.value == "equity":
+    if campaign.kind is CampaignKind.EQUITY:
         return redirect(url_for("equity.invest", slug=slug))
     if request.method == "GET":  # a POST learns it from the service (AlreadyBacking)
         existing = services.open_pledge_of(current_user, campaign)
-        if existing is not None and existing.status.value == "active":
+        if existing is not None and existing.status is PledgeStatus.ACTIVE:
             return _already_backing(existing.id)
     form = PledgeForm(campaign)
     if request.method == "GET":
@@ -109,7 +110,7 @@ def confirm_card(pledge_id: int):
     form = ConfirmCardForm()
     if not form.validate_on_submit():
         abort(400)
-    was_pending = pledge.status.value == "pending"
+    was_pending = pledge.status is PledgeStatus.PENDING
     try:
         services.confirm_card(pledge, gateway(), actor=current_user)
     except (DomainError, PaymentError) as exc:
