@@ -1,17 +1,24 @@
-"""Builders for test data, written straight to the database (no HTTP, no services)."""
+"""Builders for test data, written straight to the database (no HTTP, no services), and
+the few built through services that many test modules share (a live offering, an
+investor with a profile)."""
 
 from __future__ import annotations
 
 import contextlib
 import itertools
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 from crowdfund.auth import passwords
 from crowdfund.auth.models import IdentityVerification, User, VerificationStatus
 from crowdfund.campaigns.models import BudgetLine, Campaign, RewardTier, ShippingRate
 from crowdfund.campaigns.states import CampaignKind, CampaignStatus
 from crowdfund.db import utcnow
+from crowdfund.equity import investors
+from crowdfund.equity.models import AllocationPolicy, SecurityType
+from crowdfund.equity.services import OfferingInput, save_terms
 from crowdfund.extensions import db
+from crowdfund.money import Money
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.settlement.runner import Settler
 
@@ -152,3 +159,40 @@ def count_queries(app):
         yield statements
     finally:
         sa.event.remove(engine, "before_cursor_execute", count)
+
+
+# --- equity ------------------------------------------------------------------------------
+
+
+def _usd(major) -> Money:
+    return Money.from_decimal(str(major), "USD")
+
+
+#: The right answer to each question of the investor education quiz.
+QUIZ_ANSWERS = {name: right for name, _question, right in investors.QUIZ}
+
+
+def live_offering(security=SecurityType.COMMON_STOCK, price="1.30", minimum="100"):
+    campaign = make_campaign(kind=CampaignKind.EQUITY, goal_minor=50_000_00, tiers=0)
+    stock = security.is_stock
+    save_terms(campaign, campaign.founder, OfferingInput(
+        issuer_legal_name="Tidewater Instruments Inc.", issuer_jurisdiction="US",
+        incorporated_on=date(2020, 1, 1), security=security, maximum=_usd(100_000),
+        minimum_investment=_usd(minimum), allocation=AllocationPolicy.FIRST_COME,
+        use_of_proceeds_md="Tooling and the first production run.",
+        price_per_share=_usd(price) if stock else None,
+        pre_money_valuation=_usd(2_000_000) if stock else None,
+        valuation_cap=None if stock else _usd(5_000_000)))
+    campaign.status = CampaignStatus.LIVE
+    campaign.launched_at = utcnow() - timedelta(days=10)
+    campaign.deadline = utcnow() + timedelta(days=20)
+    return campaign
+
+
+def investor(income="40000", worth="30000", educated=True):
+    user = make_user()
+    investors.save_profile(user, investors.ProfileInput("US", Decimal(income), Decimal(worth),
+                                                        False, Decimal(0)))
+    if educated:
+        investors.acknowledge(user, QUIZ_ANSWERS, True)
+    return user

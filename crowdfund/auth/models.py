@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crowdfund.db import TimestampMixin, UTCDateTime, str_enum, utcnow
+from crowdfund.db import TimestampMixin, UTCDateTime, audit_row, str_enum, utcnow
 from crowdfund.extensions import db
 
 
@@ -94,6 +94,22 @@ class IdentityVerification(TimestampMixin, db.Model):
 
     user: Mapped[User] = relationship(back_populates="verification", foreign_keys=[user_id])
     checked_by: Mapped[User | None] = relationship(foreign_keys=[checked_by_id])
+    transitions: Mapped[list[VerificationTransition]] = relationship(
+        back_populates="verification", order_by="VerificationTransition.id",
+        cascade="all, delete-orphan")
+
+
+class VerificationTransition(audit_row(VerificationStatus), db.Model):
+    """Audit trail of a founder's identity check: each decision, by whom, why."""
+
+    __tablename__ = "verification_transitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    verification_id: Mapped[int] = mapped_column(sa.ForeignKey("identity_verifications.id"),
+                                                 index=True)
+
+    verification: Mapped[IdentityVerification] = relationship(back_populates="transitions")
+    actor: Mapped[User | None] = relationship()
 
 
 class LoginAttempt(db.Model):

@@ -22,6 +22,7 @@ from crowdfund.auth.models import (
     UserSession,
     VerificationStatus,
 )
+from crowdfund.auth.states import verification_states
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
@@ -287,8 +288,9 @@ def set_verification(founder: User, operator: User, *, status: VerificationStatu
     """An operator records the outcome of checking a founder's identity."""
     if not operator.is_operator:
         raise NotAllowed("Only operators verify founders.")
-    record = founder.verification or IdentityVerification(user=founder)
-    record.status = status
+    record = founder.verification or IdentityVerification(
+        user=founder, status=VerificationStatus.UNVERIFIED)
+    verification_states.apply(record, status, actor=operator, reason=note.strip() or None)
     record.legal_name = legal_name.strip()
     record.note = note.strip()
     record.method = "manual"

@@ -17,7 +17,7 @@ from crowdfund.campaigns.states import (
     CampaignKind,
     CampaignStatus,
 )
-from crowdfund.db import TimestampMixin, UTCDateTime, audit_row, str_enum
+from crowdfund.db import TimestampMixin, UTCDateTime, audit_row, str_enum, utcnow
 from crowdfund.extensions import db
 from crowdfund.money import Money
 
@@ -255,3 +255,18 @@ class CampaignTransition(audit_row(CampaignStatus), db.Model):
 
     campaign: Mapped[Campaign] = relationship(back_populates="transitions")
     actor: Mapped[User | None] = relationship()
+
+
+class StaffPickChange(db.Model):
+    """Audit trail of staff picks: which operator featured a campaign (or stopped), when."""
+
+    __tablename__ = "staff_pick_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id"), index=True)
+    picked: Mapped[bool] = mapped_column()
+    actor_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    campaign: Mapped[Campaign] = relationship()
+    actor: Mapped[User] = relationship()

@@ -19,9 +19,7 @@ from crowdfund import events
 from crowdfund.auth.models import User
 from crowdfund.campaigns.access import require_founder, require_operator
 from crowdfund.campaigns.categories import CATEGORIES
-from crowdfund.campaigns.models import (
-    Campaign,
-)
+from crowdfund.campaigns.models import Campaign, StaffPickChange
 from crowdfund.campaigns.states import CampaignKind, CampaignStatus, campaign_states
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError, NotAllowed
@@ -340,6 +338,11 @@ def _stopped(campaign: Campaign, actor: User, reason: str) -> int:
 
 
 def set_staff_pick(campaign: Campaign, operator: User, picked: bool) -> None:
+    """Feature a campaign on the home page (or stop); each change is in the audit trail."""
     require_operator(operator)
+    if campaign.staff_pick == picked:
+        return
     campaign.staff_pick = picked
+    db.session.add(StaffPickChange(campaign_id=campaign.id, picked=picked,
+                                   actor_id=operator.id))
 

@@ -23,8 +23,8 @@ from crowdfund.community.models import (
     CommentReport,
     CommentStatus,
     CommentTransition,
-    comment_states,
 )
+from crowdfund.community.states import comment_states
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db

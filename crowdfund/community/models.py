@@ -14,7 +14,6 @@ from crowdfund.campaigns.models import Campaign
 from crowdfund.db import UTCDateTime, audit_row, str_enum, utcnow
 from crowdfund.extensions import db
 from crowdfund.money import Money
-from crowdfund.statemachine import TransitionTable, audit_recorder
 
 
 class CampaignUpdate(db.Model):
@@ -88,13 +87,6 @@ class CommentTransition(audit_row(CommentStatus), db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     comment_id: Mapped[int] = mapped_column(sa.ForeignKey("comments.id"), index=True)
-
-
-comment_states = TransitionTable(
-    "comment",
-    {CommentStatus.VISIBLE: {CommentStatus.HIDDEN}, CommentStatus.HIDDEN: {CommentStatus.VISIBLE}},
-    audit_recorder(CommentTransition, "comment_id"),
-)
 
 
 class CommentReport(db.Model):

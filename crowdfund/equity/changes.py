@@ -20,8 +20,15 @@ from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.db import utcnow
 from crowdfund.equity.investing import quote_investment
-from crowdfund.equity.models import AllocationPolicy, Offering, OfferingChange, SecurityType
+from crowdfund.equity.models import (
+    AllocationPolicy,
+    Offering,
+    OfferingChange,
+    OfferingChangeStatus,
+    SecurityType,
+)
 from crowdfund.equity.services import OfferingInput, _apply, _check, offering_of
+from crowdfund.equity.states import offering_change_states
 from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
 from crowdfund.locking import lock
@@ -87,7 +94,8 @@ def snapshot(offering: Offering) -> dict:
 
 def pending_change(offering: Offering) -> OfferingChange | None:
     return db.session.scalar(sa.select(OfferingChange).where(
-        OfferingChange.offering_id == offering.id, OfferingChange.status == "pending"))
+        OfferingChange.offering_id == offering.id,
+        OfferingChange.status == OfferingChangeStatus.PENDING))
 
 
 def propose(campaign: Campaign, founder: User, terms: OfferingInput, summary: str,
@@ -128,7 +136,7 @@ def decide(change: OfferingChange, operator: User, material: bool,
     now = now or utcnow()
     if not operator.is_operator:
         raise NotAllowed("Only operators decide on offering changes.")
-    if change.status != "pending":
+    if change.status is not OfferingChangeStatus.PENDING:
         raise DomainError("This change was decided already.")
     if change.always_material and not material:
         raise DomainError("A change of price, security, maximum or use of proceeds is "
@@ -136,7 +144,10 @@ def decide(change: OfferingChange, operator: User, material: bool,
     offering = change.offering
     for column in TERM_COLUMNS:
         setattr(offering, column, _load(column, change.proposed[column]))
-    change.status, change.material = "applied", material
+    offering_change_states.apply(change, OfferingChangeStatus.APPLIED, actor=operator,
+                                 reason="material: investors reconfirm" if material
+                                 else "not material")
+    change.material = material
     change.decided_by_id, change.decided_at = operator.id, now
     what = ", ".join(LABELS[c] for c in change.changed)
     commitments = []

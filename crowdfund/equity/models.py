@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
-from crowdfund.db import TimestampMixin, UTCDateTime, str_enum, utcnow
+from crowdfund.db import TimestampMixin, UTCDateTime, audit_row, str_enum, utcnow
 from crowdfund.extensions import db
 from crowdfund.money import Money
 
@@ -226,6 +226,13 @@ class OfferingDocument(db.Model):
         return DOCUMENT_LABELS[self.kind]
 
 
+class OfferingChangeStatus(enum.Enum):
+    """Where a proposed change of a live offering stands (``equity.states``)."""
+
+    PENDING = "pending"
+    APPLIED = "applied"
+
+
 class OfferingChange(db.Model):
     """A change of a live offering's terms: proposed by the founder, judged by an operator
     (material or not), then applied. A material change makes every investor reconfirm."""
@@ -234,8 +241,8 @@ class OfferingChange(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     offering_id: Mapped[int] = mapped_column(sa.ForeignKey("offerings.id"), index=True)
-    #: "pending", "applied" or "withdrawn".
-    status: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    status: Mapped[OfferingChangeStatus] = mapped_column(
+        str_enum(OfferingChangeStatus, length=10), default=OfferingChangeStatus.PENDING)
     summary: Mapped[str] = mapped_column(sa.Text)
     #: The new terms (column -> value, JSON-safe) and which columns they change.
     proposed: Mapped[dict] = mapped_column(sa.JSON)
@@ -250,3 +257,18 @@ class OfferingChange(db.Model):
     reconfirm_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     offering: Mapped[Offering] = relationship()
+    transitions: Mapped[list[OfferingChangeTransition]] = relationship(
+        back_populates="change", order_by="OfferingChangeTransition.id",
+        cascade="all, delete-orphan")
+
+
+class OfferingChangeTransition(audit_row(OfferingChangeStatus), db.Model):
+    """Audit trail of an offering change: who applied it, when, material or not."""
+
+    __tablename__ = "offering_change_transitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    change_id: Mapped[int] = mapped_column(sa.ForeignKey("offering_changes.id"), index=True)
+
+    change: Mapped[OfferingChange] = relationship(back_populates="transitions")
+    actor: Mapped[User | None] = relationship()

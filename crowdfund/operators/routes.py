@@ -6,11 +6,11 @@ import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from crowdfund.auth.models import User, VerificationStatus
+from crowdfund.auth.models import User, VerificationStatus, VerificationTransition
 from crowdfund.auth.services import end_sessions_by_operator, set_verification
 from crowdfund.campaigns import services
 from crowdfund.campaigns.forms import ApproveForm, ReasonForm, StaffPickForm
-from crowdfund.campaigns.models import Campaign, CampaignTransition
+from crowdfund.campaigns.models import Campaign, CampaignTransition, StaffPickChange
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.equity.changes import LABELS, pending_change, snapshot
 from crowdfund.equity.services import offering_of
@@ -22,7 +22,7 @@ from crowdfund.payments import gateway
 from crowdfund.pledges.totals import totals_of
 from crowdfund.settlement.plan import plan
 from crowdfund.settlement.runner import Settler
-from crowdfund.web import MAX_PAGE, int_arg, operator_required, run_action
+from crowdfund.web import MAX_PAGE, int_arg, operator_required, run_action, submit_form
 
 
 @bp.before_request
@@ -124,7 +124,14 @@ def audit():
     if campaign_id:
         stmt = stmt.where(CampaignTransition.campaign_id == campaign_id)
     rows = db.paginate(stmt, page=page, per_page=50, error_out=False)
-    return render_template("operators/audit.html", rows=rows, campaign_id=campaign_id)
+    picks = sa.select(StaffPickChange).order_by(StaffPickChange.id.desc()).limit(50)
+    if campaign_id:
+        picks = picks.where(StaffPickChange.campaign_id == campaign_id)
+    checks = (sa.select(VerificationTransition).order_by(VerificationTransition.id.desc())
+              .limit(50))
+    return render_template("operators/audit.html", rows=rows, campaign_id=campaign_id,
+                           picks=db.session.scalars(picks).all(),
+                           checks=[] if campaign_id else db.session.scalars(checks).all())
 
 
 @bp.get("/founders")
@@ -147,11 +154,11 @@ def founder(user_id: int):
         legal_name=record.legal_name if record else "",
         note=record.note if record else "",
     ) if request.method == "GET" else VerificationForm()
-    if form.validate_on_submit():
-        set_verification(person, current_user, status=VerificationStatus(form.status.data),
-                         legal_name=form.legal_name.data or "", note=form.note.data or "")
-        db.session.commit()
-        flash(f"Identity status of {person.display_name} saved.", "success")
+    if form.validate_on_submit() and submit_form(
+            form, lambda: set_verification(
+                person, current_user, status=VerificationStatus(form.status.data),
+                legal_name=form.legal_name.data or "", note=form.note.data or ""),
+            f"Identity status of {person.display_name} saved."):
         return redirect(url_for("operators.founders"))
     campaigns = list(db.session.scalars(
         sa.select(Campaign).where(Campaign.founder_id == person.id)

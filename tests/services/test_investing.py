@@ -1,53 +1,23 @@
 """Investing: whole shares, the minimum, the investor's limit, and the 48-hour
 cancellation boundary."""
 
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import timedelta
 
 import pytest
 
-from crowdfund.campaigns.states import CampaignKind, CampaignStatus
-from crowdfund.db import utcnow
 from crowdfund.equity import investing, investors
-from crowdfund.equity.models import AllocationPolicy, SecurityType
-from crowdfund.equity.services import OfferingInput, save_terms
+from crowdfund.equity.models import SecurityType
 from crowdfund.errors import DomainError
 from crowdfund.money import Money
 from crowdfund.pledges import services as pledges
 from crowdfund.pledges.models import PledgeStatus
-from tests.factories import make_campaign, make_user
+from tests.factories import investor, live_offering, make_user
 
 RIGHT = {name: right for name, _q, right in investors.QUIZ}
 
 
 def usd(major):
     return Money.from_decimal(str(major), "USD")
-
-
-def live_offering(security=SecurityType.COMMON_STOCK, price="1.30", minimum="100"):
-    campaign = make_campaign(kind=CampaignKind.EQUITY, goal_minor=50_000_00, tiers=0)
-    stock = security.is_stock
-    save_terms(campaign, campaign.founder, OfferingInput(
-        issuer_legal_name="Tidewater Instruments Inc.", issuer_jurisdiction="US",
-        incorporated_on=date(2020, 1, 1), security=security, maximum=usd(100_000),
-        minimum_investment=usd(minimum), allocation=AllocationPolicy.FIRST_COME,
-        use_of_proceeds_md="Tooling and the first production run.",
-        price_per_share=usd(price) if stock else None,
-        pre_money_valuation=usd(2_000_000) if stock else None,
-        valuation_cap=None if stock else usd(5_000_000)))
-    campaign.status = CampaignStatus.LIVE
-    campaign.launched_at = utcnow() - timedelta(days=10)
-    campaign.deadline = utcnow() + timedelta(days=20)
-    return campaign
-
-
-def investor(income="40000", worth="30000", educated=True):
-    user = make_user()
-    investors.save_profile(user, investors.ProfileInput("US", Decimal(income), Decimal(worth),
-                                                        False, Decimal(0)))
-    if educated:
-        investors.acknowledge(user, RIGHT, True)
-    return user
 
 
 def test_stock_buys_whole_shares_rounded_down(session):

@@ -13,8 +13,7 @@ from crowdfund.errors import DomainError
 from crowdfund.money import Money
 from crowdfund.notifications.models import OutboxMessage
 from crowdfund.pledges.models import Pledge, PledgeStatus
-from tests.factories import make_user
-from tests.services.test_investing import investor, live_offering
+from tests.factories import investor, live_offering, make_user
 
 FRIDAY = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 

@@ -42,8 +42,14 @@ from crowdfund.pledges.totals import totals_of
 from crowdfund.settlement import payouts, refunds
 from crowdfund.settlement import services as settlement
 from crowdfund.settlement.models import Payout, PayoutStatus, Refund
-from tests.factories import make_campaign, make_pledge, make_tier, make_user
-from tests.services.test_investing import investor, live_offering
+from tests.factories import (
+    investor,
+    live_offering,
+    make_campaign,
+    make_pledge,
+    make_tier,
+    make_user,
+)
 from tests.services.test_recovery import back
 from tests.services.test_settlement import ended
 

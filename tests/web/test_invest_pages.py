@@ -3,7 +3,7 @@
 import sqlalchemy as sa
 
 from crowdfund.pledges.models import Pledge
-from tests.services.test_investing import investor, live_offering
+from tests.factories import investor, live_offering
 
 
 def test_invest_shows_what_the_amount_buys_before_committing(app, client, auth, session):

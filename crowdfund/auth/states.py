@@ -1,0 +1,17 @@
+"""Identity verification statuses: the one table of allowed transitions, and its audit
+record."""
+
+from __future__ import annotations
+
+from crowdfund.auth.models import VerificationStatus
+from crowdfund.statemachine import TransitionTable, audit_recorder
+
+#: An operator decides, and may decide again or save the same decision (a name corrected,
+#: a document looked at again): every save is a row of the audit trail.
+VERIFICATION_TRANSITIONS: dict[VerificationStatus, set[VerificationStatus]] = {
+    status: set(VerificationStatus) for status in VerificationStatus
+}
+
+verification_states = TransitionTable(
+    "identity verification", VERIFICATION_TRANSITIONS,
+    audit_recorder(None, "verification_id", collection="transitions"))
