@@ -23,9 +23,10 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from crowdfund import create_app
+from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.config import normalise_database_url
 from crowdfund.extensions import db
-from tests.factories import AuthActions, SettlerInTest, free_port
+from tests.factories import AuthActions, SettlerInTest, back, ended, free_port, make_campaign
 
 
 @pytest.fixture(scope="session")
@@ -282,3 +283,20 @@ def smtp(app):
     finally:
         controller.stop()
         app.config.update(SMTP_HOST=None, SMTP_PORT=25)
+
+
+# --- shared scenes ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def funded(app, session, gw, settler):
+    """A funded campaign after its charge run: two collected pledges ($100, $50) and one
+    errored; (campaign id, pledge ids)."""
+    campaign = make_campaign(status=CampaignStatus.LIVE, tiers=0, goal_minor=10_000)
+    ids = [back(campaign, gw, "ok", "100"), back(campaign, gw, "ok", "50"),
+           back(campaign, gw, "declines", "20")]
+    ended(campaign)
+    session.commit()
+    campaign_id = campaign.id
+    settler.settle(campaign_id)
+    return campaign_id, ids

@@ -196,3 +196,54 @@ def investor(income="40000", worth="30000", educated=True):
     if educated:
         investors.acknowledge(user, QUIZ_ANSWERS, True)
     return user
+
+
+# --- backing and settling through the services (the in-process fake gateway) ------------
+
+#: Test cards: accepted, declined when charged, asking for 3-D Secure when charged.
+CARDS = {"ok": "4242424242424242", "declines": "4000000000000341", "3ds": "4000002500003155"}
+
+
+def usd(major) -> Money:
+    return Money.from_decimal(str(major), "USD")
+
+
+def back_pledge(campaign: Campaign, gw, card: str = "ok", amount: str = "100",
+                tier: RewardTier | None = None) -> Pledge:
+    """A new backer's active pledge, its card (``CARDS[card]``) saved through the services."""
+    from crowdfund.pledges import services as pledges
+
+    backer = make_user()
+    pledge = pledges.start_pledge(backer, campaign, tier, Money.from_decimal(amount, "USD"),
+                                  None)
+    intent = pledges.ensure_setup_intent(pledge, backer, gw)
+    gw.confirm_setup(intent.id, CARDS[card])
+    pledges.confirm_card(pledge, gw)
+    return pledge
+
+
+def back(campaign: Campaign, gw, card: str = "ok", amount: str = "100",
+         tier: RewardTier | None = None) -> int:
+    """:func:`back_pledge`, returning the pledge's id."""
+    return back_pledge(campaign, gw, card, amount, tier).id
+
+
+def ended(campaign: Campaign) -> None:
+    """The campaign's deadline passed a minute ago."""
+    campaign.deadline = utcnow() - timedelta(minutes=1)
+
+
+def pledge_of(pledge_id: int) -> Pledge:
+    """The pledge as the database has it now."""
+    db.session.expire_all()
+    return db.session.get(Pledge, pledge_id)
+
+
+def refund_now(settler, pledge: Pledge, amount: Money, actor: User,
+               reason: str = "Changed my mind") -> str:
+    """A refund requested, committed and sent at once; the settler's outcome."""
+    from crowdfund.settlement import refunds
+
+    refund = refunds.request_refund(pledge, amount, actor, reason)
+    db.session.commit()
+    return settler.refund(refund.id)

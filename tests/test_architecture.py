@@ -82,3 +82,15 @@ def test_statuses_are_compared_as_enums_not_strings():
                                                    *(ROOT / "templates").rglob("*.html")]
              for n, line in enumerate(p.read_text().splitlines(), 1) if compared.search(line)]
     assert found == []
+
+
+def test_test_modules_stand_alone():
+    """Shared helpers live in conftest.py, factories.py, sandbox.py or browser/helpers.py;
+    a test module never imports another (running one alone runs what it says)."""
+    found = []
+    for path in (ROOT / "tests").rglob("test_*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("tests.") \
+                    and node.module.rsplit(".", 1)[-1].startswith("test_"):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.module}")
+    assert found == []

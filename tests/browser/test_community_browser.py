@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.community.models import Comment, Follow
 from crowdfund.extensions import db
-from tests.browser.test_pledge_browser import _sign_in
+from tests.browser.helpers import sign_in
 from tests.factories import make_campaign, make_pledge, make_user
 
 
@@ -27,7 +27,7 @@ def scene(app):
 
 def test_follow_comment_founder_reply_and_chart(app, page, scene, browser):
     url = f"{page.base}/campaigns/{scene['slug']}"
-    _sign_in(page, scene["backer"])
+    sign_in(page, scene["backer"])
     page.goto(url)
     page.click("#follow button")
     page.wait_for_selector("text=You follow this campaign")
@@ -45,7 +45,7 @@ def test_follow_comment_founder_reply_and_chart(app, page, scene, browser):
     founder = founder_context.new_page()
     founder.set_default_timeout(15_000)
     founder.base = page.base
-    _sign_in(founder, scene["founder"])
+    sign_in(founder, scene["founder"])
     founder.goto(url)
     founder.click(".thread .reply-box summary")
     founder.fill(".thread .reply-box textarea", "Yes, down to 10 metres.")

@@ -6,8 +6,8 @@ import sqlalchemy as sa
 
 from crowdfund.extensions import db
 from crowdfund.pledges.models import Pledge, PledgeStatus
-from tests.browser.test_pledge_browser import _sign_in, _type_card
-from tests.payments.test_sandbox_settlement import (
+from tests.browser.helpers import sign_in, type_card
+from tests.sandbox import (
     DECLINES_AT_CHARGE,
     OK,
     THREE_DS,
@@ -35,7 +35,7 @@ def test_backers_fix_their_payments_in_the_browser(app, page, stripe_sandbox):
 
     email, status = _backer_and_status(app, needs_3ds)
     assert status is PledgeStatus.AUTHENTICATION_REQUIRED
-    _sign_in(page, email)
+    sign_in(page, email)
     page.goto(f"{page.base}/pledges/{needs_3ds}")
     page.click("text=Fix your payment")
     page.wait_for_url(re.compile(rf".*/pledges/{needs_3ds}/pay$"))
@@ -48,9 +48,9 @@ def test_backers_fix_their_payments_in_the_browser(app, page, stripe_sandbox):
 
     email, status = _backer_and_status(app, declined)
     assert status is PledgeStatus.ERRORED
-    _sign_in(page, email)
+    sign_in(page, email)
     page.goto(f"{page.base}/pledges/{declined}/pay")
-    _type_card(page, "4242424242424242")
+    type_card(page, "4242424242424242")
     page.click("#card-submit")
     page.wait_for_url(re.compile(rf".*/pledges/{declined}$"))
     assert "Your payment went through" in page.inner_text("main")

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.extensions import db
 from crowdfund.pledges.models import Pledge, PledgeStatus
-from tests.factories import PASSWORD, make_campaign, make_tier, make_user
+from tests.browser.helpers import sign_in, type_card
+from tests.factories import make_campaign, make_tier, make_user
 
 
 @pytest.fixture
@@ -24,14 +25,6 @@ def scene(app):
         db.session.remove()
 
 
-def _sign_in(page, email):
-    page.goto(page.base + "/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(page.base + "/")
-
-
 def _choose_reward(page, slug):
     page.goto(f"{page.base}/campaigns/{slug}")
     page.click("text=Select this reward")
@@ -41,15 +34,6 @@ def _choose_reward(page, slug):
     page.wait_for_url(re.compile(r".*/pledges/\d+/card"))
 
 
-def _type_card(page, number):
-    page.wait_for_selector("#card-element input[placeholder=number]")
-    page.fill("#card-element input[placeholder=number]", number)
-    page.fill("#card-element input[placeholder=exp_month]", "12")
-    page.fill("#card-element input[placeholder=exp_year]", "34")
-    page.fill("#card-element input[placeholder=cvc]", "123")
-    page.fill("#card-element input[placeholder=postal_code]", "10001")
-
-
 def _status(app, email):
     with app.app_context():
         return db.session.execute(sa.select(Pledge.status, Pledge.card_last4).join(
@@ -57,10 +41,10 @@ def _status(app, email):
 
 
 def test_pledge_with_4242(app, page, scene):
-    _sign_in(page, scene["email"])
+    sign_in(page, scene["email"])
     _choose_reward(page, scene["slug"])
     assert "You will be charged $35.00 only if the campaign reaches its goal" in page.content()
-    _type_card(page, "4242424242424242")
+    type_card(page, "4242424242424242")
     page.click("#card-submit")
     page.wait_for_url(re.compile(r".*/pledges/\d+$"))
     body = page.inner_text("main")
@@ -71,9 +55,9 @@ def test_pledge_with_4242(app, page, scene):
 
 
 def test_pledge_with_3d_secure(app, page, scene):
-    _sign_in(page, scene["email"])
+    sign_in(page, scene["email"])
     _choose_reward(page, scene["slug"])
-    _type_card(page, "4000002500003155")
+    type_card(page, "4000002500003155")
     page.click("#card-submit")
     page.click("text=Complete authentication")
     page.wait_for_url(re.compile(r".*/pledges/\d+$"))
@@ -82,9 +66,9 @@ def test_pledge_with_3d_secure(app, page, scene):
 
 
 def test_declined_card_shows_the_reason_and_stays(app, page, scene):
-    _sign_in(page, scene["email"])
+    sign_in(page, scene["email"])
     _choose_reward(page, scene["slug"])
-    _type_card(page, "4000000000000002")
+    type_card(page, "4000000000000002")
     page.click("#card-submit")
     page.wait_for_selector("#card-errors:has-text('Your card was declined.')")
     assert re.search(r"/pledges/\d+/card$", page.url)

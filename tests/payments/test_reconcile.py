@@ -22,7 +22,7 @@ from crowdfund.settlement import services
 from crowdfund.settlement.models import ChargeAttempt, ChargeStatus
 from crowdfund.supervision import JobFailure
 from tests.factories import make_user
-from tests.payments.test_sandbox_settlement import (
+from tests.sandbox import (
     DECLINES_AT_CHARGE,
     OK,
     back,

@@ -20,7 +20,7 @@ from crowdfund.extensions import db
 from crowdfund.ledger.services import check as check_ledger
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.settlement.models import ChargeAttempt
-from tests.payments.test_sandbox_settlement import (
+from tests.sandbox import (
     DECLINES_AT_CHARGE,
     OK,
     back,

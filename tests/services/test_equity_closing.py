@@ -21,8 +21,7 @@ from crowdfund.money import Money
 from crowdfund.pledges import services as pledges
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.settlement.models import ChargeAttempt
-from tests.factories import investor, live_offering
-from tests.services.test_settlement import CARDS, ended
+from tests.factories import CARDS, ended, investor, live_offering
 
 S, P = CampaignStatus, PledgeStatus
 

@@ -9,8 +9,8 @@ from crowdfund.ledger import services as ledger
 from crowdfund.ledger.models import Account, LedgerEntry, LedgerTransaction
 from crowdfund.money import Money
 from crowdfund.settlement.runner import Settler
-from tests.factories import make_campaign
-from tests.services.test_settlement import back, ended, gw  # noqa: F401 (fixture)
+from tests.factories import back_pledge as back
+from tests.factories import ended, make_campaign
 
 
 @pytest.mark.parametrize(

@@ -91,8 +91,7 @@ def test_events_write_their_emails(app, session, gw, settler):
     """Launch, pledge confirmed, funded (founder and backers), receipt, payment failed."""
     from crowdfund.campaigns import services as campaigns
     from crowdfund.campaigns.states import CampaignStatus
-    from tests.services.test_recovery import back
-    from tests.services.test_settlement import ended
+    from tests.factories import back, ended
 
     campaign = make_campaign(status=CampaignStatus.APPROVED, tiers=0, goal_minor=5_000)
     campaigns.launch(campaign, campaign.founder)
@@ -115,8 +114,7 @@ def test_events_write_their_emails(app, session, gw, settler):
 
 def test_a_failed_campaign_tells_founder_and_backers(app, session, gw, settler):
     from crowdfund.campaigns.states import CampaignStatus
-    from tests.services.test_recovery import back
-    from tests.services.test_settlement import ended
+    from tests.factories import back, ended
 
     campaign = make_campaign(status=CampaignStatus.LIVE, tiers=0, goal_minor=100_000)
     backers = [back(campaign, gw, "ok", "60"), back(campaign, gw, "ok", "15")]

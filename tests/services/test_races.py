@@ -43,6 +43,8 @@ from crowdfund.settlement import payouts, refunds
 from crowdfund.settlement import services as settlement
 from crowdfund.settlement.models import Payout, PayoutStatus, Refund
 from tests.factories import (
+    back,
+    ended,
     investor,
     live_offering,
     make_campaign,
@@ -50,8 +52,6 @@ from tests.factories import (
     make_tier,
     make_user,
 )
-from tests.services.test_recovery import back
-from tests.services.test_settlement import ended
 
 pytestmark = pytest.mark.postgres_only
 

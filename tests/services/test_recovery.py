@@ -17,22 +17,12 @@ from crowdfund.ledger import services as ledger
 from crowdfund.money import Money
 from crowdfund.notifications.models import OutboxMessage
 from crowdfund.pledges import services as pledges
-from crowdfund.pledges.models import Pledge, PledgeStatus
+from crowdfund.pledges.models import PledgeStatus
 from crowdfund.settlement import recovery
 from crowdfund.settlement.models import ChargeAttempt, ChargeStatus, Payout, PayoutStatus
-from tests.factories import make_campaign, make_tier, make_user
-from tests.services.test_settlement import CARDS, ended
+from tests.factories import CARDS, back, ended, make_campaign, make_tier, pledge_of
 
 S, P, C = CampaignStatus, PledgeStatus, ChargeStatus
-
-
-def back(campaign, gw, card="ok", amount="100", tier=None):
-    backer = make_user()
-    pledge = pledges.start_pledge(backer, campaign, tier, Money.from_decimal(amount, "USD"), None)
-    intent = pledges.ensure_setup_intent(pledge, backer, gw)
-    gw.confirm_setup(intent.id, CARDS[card])
-    pledges.confirm_card(pledge, gw)
-    return pledge.id
 
 
 @pytest.fixture
@@ -50,11 +40,6 @@ def charged(app, session, gw, settler):
     report = settler.settle(campaign_id)
     assert report.outcome == "funded: charged"
     return campaign_id, tier_id, ids
-
-
-def pledge_of(pledge_id):
-    db.session.expire_all()
-    return db.session.get(Pledge, pledge_id)
 
 
 def outbox(kind):

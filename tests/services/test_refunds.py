@@ -14,39 +14,13 @@ from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
 from crowdfund.ledger import services as ledger
 from crowdfund.ledger.models import Account
-from crowdfund.money import Money
 from crowdfund.payments.stripe_gateway import StripeGateway
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.settlement import payouts, recovery, refunds
 from crowdfund.settlement.models import Dispute, Payout, PayoutStatus, Refund
-from tests.factories import SettlerInTest, make_campaign, make_user
-from tests.services.test_recovery import back, pledge_of
-from tests.services.test_settlement import ended
+from tests.factories import SettlerInTest, make_user, pledge_of, refund_now, usd
 
 S, P = CampaignStatus, PledgeStatus
-
-
-@pytest.fixture
-def funded(app, session, gw, settler):
-    """A funded campaign with two collected pledges ($100, $50) and one errored."""
-    campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=10_000)
-    ids = [back(campaign, gw, "ok", "100"), back(campaign, gw, "ok", "50"),
-           back(campaign, gw, "declines", "20")]
-    ended(campaign)
-    session.commit()
-    campaign_id = campaign.id
-    settler.settle(campaign_id)
-    return campaign_id, ids
-
-
-def usd(major):
-    return Money.from_decimal(str(major), "USD")
-
-
-def refund_now(settler, pledge, amount, actor, reason="Changed my mind"):
-    refund = refunds.request_refund(pledge, amount, actor, reason)
-    db.session.commit()
-    return settler.refund(refund.id)
 
 
 def test_partial_then_full_refund(app, session, gw, funded, settler):

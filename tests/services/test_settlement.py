@@ -18,28 +18,14 @@ from crowdfund.settlement import plan as settlement_plan
 from crowdfund.settlement import services
 from crowdfund.settlement.models import ChargeAttempt, ChargeStatus, ChargeTransition
 from crowdfund.settlement.runner import Settler
-from tests.factories import make_campaign, make_user
+from tests.factories import CARDS, back_pledge, ended, make_campaign, make_user
 
 S, P, C = CampaignStatus, PledgeStatus, ChargeStatus
-CARDS = {"ok": "4242424242424242", "declines": "4000000000000341", "3ds": "4000002500003155"}
 
 
 @pytest.fixture
 def gw(app):
     return current_gateway()
-
-
-def back(campaign, gw, card="ok", amount="100"):
-    backer = make_user()
-    pledge = pledges.start_pledge(backer, campaign, None, Money.from_decimal(amount, "USD"), None)
-    intent = pledges.ensure_setup_intent(pledge, backer, gw)
-    gw.confirm_setup(intent.id, CARDS[card])
-    pledges.confirm_card(pledge, gw)
-    return pledge
-
-
-def ended(campaign):
-    campaign.deadline = utcnow() - timedelta(minutes=1)
 
 
 @pytest.fixture
@@ -56,8 +42,8 @@ def _statuses(app, campaign_id):
 def test_funded_campaign_charges_each_active_pledge_once(app, session, gw, settler):
     campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=25_000)
     for card in ("ok", "ok", "declines", "3ds"):
-        back(campaign, gw, card)
-    cancelled = back(campaign, gw, "ok")
+        back_pledge(campaign, gw, card)
+    cancelled = back_pledge(campaign, gw, "ok")
     pledges.cancel_pledge(cancelled, cancelled.backer)
     ended(campaign)
     session.commit()
@@ -82,7 +68,7 @@ def test_funded_campaign_charges_each_active_pledge_once(app, session, gw, settl
 
 def test_failed_campaign_charges_nobody_and_detaches_cards(app, session, gw, settler):
     campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=1_000_000)
-    made = [back(campaign, gw) for _ in range(3)]
+    made = [back_pledge(campaign, gw) for _ in range(3)]
     ended(campaign)
     session.commit()
     report = settler.settle(campaign.id)
@@ -96,7 +82,7 @@ def test_failed_campaign_charges_nobody_and_detaches_cards(app, session, gw, set
 
 def test_not_due_is_left_alone(app, session, gw, settler):
     campaign = make_campaign(status=S.LIVE, tiers=0)
-    back(campaign, gw)
+    back_pledge(campaign, gw)
     session.commit()
     assert settler.settle(campaign.id).outcome == "live: nothing to do"
     assert "charge_off_session" not in gw.calls
@@ -104,7 +90,7 @@ def test_not_due_is_left_alone(app, session, gw, settler):
 
 def test_goal_reached_exactly_is_funded(app, session, gw, settler):
     campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=10_000)
-    back(campaign, gw, amount="100")
+    back_pledge(campaign, gw, amount="100")
     ended(campaign)
     session.commit()
     assert settler.settle(campaign.id).outcome == "funded: charged"
@@ -112,7 +98,7 @@ def test_goal_reached_exactly_is_funded(app, session, gw, settler):
 
 def test_resume_after_a_crash_between_steps_sends_the_same_key(app, session, gw, settler):
     campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=10_000)
-    pledge = back(campaign, gw)
+    pledge = back_pledge(campaign, gw)
     ended(campaign)
     session.commit()
     # A run that wrote the attempt and called the gateway, then died before step 3:
@@ -135,7 +121,7 @@ def test_resume_after_a_crash_between_steps_sends_the_same_key(app, session, gw,
 
 def test_stale_started_attempt_is_not_retried(app, session, gw, settler):
     campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=10_000)
-    pledge = back(campaign, gw)
+    pledge = back_pledge(campaign, gw)
     ended(campaign)
     session.commit()
     with app.app_context():
@@ -152,7 +138,7 @@ def test_stale_started_attempt_is_not_retried(app, session, gw, settler):
 
 def test_rate_limits_are_retried_with_the_same_key(app, session, gw, monkeypatch):
     campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=10_000)
-    back(campaign, gw)
+    back_pledge(campaign, gw)
     ended(campaign)
     session.commit()
     real, keys, sleeps = gw.charge_off_session, [], []
@@ -172,7 +158,7 @@ def test_rate_limits_are_retried_with_the_same_key(app, session, gw, monkeypatch
 
 def test_giving_up_leaves_the_attempt_to_resume(app, session, gw, monkeypatch):
     campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=10_000)
-    back(campaign, gw)
+    back_pledge(campaign, gw)
     ended(campaign)
     session.commit()
     monkeypatch.setattr(gw, "charge_off_session",
@@ -187,7 +173,7 @@ def test_giving_up_leaves_the_attempt_to_resume(app, session, gw, monkeypatch):
 
 def test_claim_keeps_a_second_process_out(app, session, gw):
     campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=10_000)
-    back(campaign, gw)
+    back_pledge(campaign, gw)
     ended(campaign)
     session.commit()
     with app.app_context():
@@ -199,11 +185,11 @@ def test_claim_keeps_a_second_process_out(app, session, gw):
 
 def test_dry_run_writes_nothing(app, session, gw):
     campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=10_000, title="Dry")
-    back(campaign, gw, amount="70")
-    back(campaign, gw, amount="50")
+    back_pledge(campaign, gw, amount="70")
+    back_pledge(campaign, gw, amount="50")
     ended(campaign)
     failing = make_campaign(status=S.LIVE, tiers=0, goal_minor=10**7)
-    back(failing, gw)
+    back_pledge(failing, gw)
     ended(failing)
     session.commit()
     funded_slug, failing_slug, campaign_id = campaign.slug, failing.slug, campaign.id
@@ -221,7 +207,7 @@ def test_dry_run_writes_nothing(app, session, gw):
 
 def test_settle_command_for_one_campaign(app, session, gw):
     campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=10_000)
-    back(campaign, gw)
+    back_pledge(campaign, gw)
     ended(campaign)
     session.commit()
     result = app.test_cli_runner().invoke(args=["settle", "--campaign", campaign.slug])
@@ -234,8 +220,8 @@ def test_settle_command_for_one_campaign(app, session, gw):
 
 def test_public_total_stays_frozen_at_the_deadline(app, client, session, gw, settler):
     campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=10_000)
-    back(campaign, gw, amount="80")
-    back(campaign, gw, card="declines", amount="40")
+    back_pledge(campaign, gw, amount="80")
+    back_pledge(campaign, gw, card="declines", amount="40")
     ended(campaign)
     session.commit()
     settler.settle(campaign.id)
@@ -245,8 +231,8 @@ def test_public_total_stays_frozen_at_the_deadline(app, client, session, gw, set
 
 def test_operator_settles_one_campaign_from_the_console(app, client, auth, session, gw):
     campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=10_000)
-    back(campaign, gw, amount="150")
-    back(campaign, gw, card="declines", amount="20")
+    back_pledge(campaign, gw, amount="150")
+    back_pledge(campaign, gw, card="declines", amount="20")
     ended(campaign)
     operator = make_user(operator=True)
     session.commit()
@@ -327,7 +313,7 @@ def test_a_close_killed_between_batches_resumes_and_tells_everyone_once(
 def _funded_and_ended(session, gw, backers: int):
     """A campaign past its deadline, funded by ``backers`` pledges of $100 (their ids)."""
     campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=10_000)
-    made = [back(campaign, gw).id for _ in range(backers)]
+    made = [back_pledge(campaign, gw).id for _ in range(backers)]
     ended(campaign)
     session.commit()
     return campaign, made

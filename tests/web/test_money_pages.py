@@ -13,9 +13,7 @@ from crowdfund.extensions import db
 from crowdfund.pledges.models import PledgeStatus
 from crowdfund.settlement import recovery
 from crowdfund.settlement.models import ChargeAttempt, Payout, PayoutStatus, Refund
-from tests.factories import make_campaign, make_user
-from tests.services.test_recovery import back, pledge_of
-from tests.services.test_settlement import ended
+from tests.factories import back, ended, make_campaign, make_user, pledge_of
 
 S, P = CampaignStatus, PledgeStatus
 

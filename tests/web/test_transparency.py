@@ -17,9 +17,15 @@ from crowdfund.extensions import db
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.settlement import payouts, recovery
 from crowdfund.settlement.models import Payout, PayoutStatus
-from tests.factories import make_campaign, make_pledge, make_tier, make_user
-from tests.services.test_recovery import pledge_of
-from tests.services.test_refunds import funded, refund_now, usd  # noqa: F401 (fixture)
+from tests.factories import (
+    make_campaign,
+    make_pledge,
+    make_tier,
+    make_user,
+    pledge_of,
+    refund_now,
+    usd,
+)
 
 S, P = CampaignStatus, PledgeStatus
 
