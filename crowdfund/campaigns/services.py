@@ -202,6 +202,15 @@ def set_cover(campaign: Campaign, actor: User, cover_path: str) -> str | None:
     return old
 
 
+def save_story(campaign: Campaign, actor: User, story: Story, *, cover: str | None = None,
+               **draft) -> str | None:
+    """The studio's edit form in one call: the story (with a draft's goal, length, slug and
+    schedule in ``draft``), then the new cover if one was uploaded. Returns the cover it
+    replaced, to delete once committed."""
+    update_campaign(campaign, actor, story, **draft)
+    return set_cover(campaign, actor, cover) if cover else None
+
+
 # --- review and launch -----------------------------------------------------------------
 
 

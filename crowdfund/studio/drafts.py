@@ -108,9 +108,8 @@ def edit(campaign_id: int):
                 ok = False
         if ok:
             try:
-                services.update_campaign(campaign, current_user, story, **extra)
-                old_cover = (services.set_cover(campaign, current_user, new_cover)
-                             if new_cover else None)
+                old_cover = services.save_story(campaign, current_user, story,
+                                                cover=new_cover, **extra)
             except DomainError as exc:
                 db.session.rollback()
                 delete_upload(new_cover)
