@@ -247,3 +247,16 @@ def refund_now(settler, pledge: Pledge, amount: Money, actor: User,
     refund = refunds.request_refund(pledge, amount, actor, reason)
     db.session.commit()
     return settler.refund(refund.id)
+
+
+def terms_of(offering, **changes_) -> OfferingInput:
+    """An offering's current terms as a service input, with ``changes_`` made."""
+    values = dict(issuer_legal_name=offering.issuer_legal_name,
+                  issuer_jurisdiction=offering.issuer_jurisdiction,
+                  incorporated_on=offering.incorporated_on, security=offering.security,
+                  maximum=offering.maximum, minimum_investment=offering.minimum_investment,
+                  allocation=offering.allocation, use_of_proceeds_md=offering.use_of_proceeds_md,
+                  price_per_share=offering.price_per_share,
+                  pre_money_valuation=offering.pre_money_valuation)
+    values.update(changes_)
+    return OfferingInput(**values)

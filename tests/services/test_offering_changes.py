@@ -8,30 +8,18 @@ import sqlalchemy as sa
 
 from crowdfund.equity import changes, investing
 from crowdfund.equity.models import OfferingChange, SecurityType
-from crowdfund.equity.services import OfferingInput, offering_of
+from crowdfund.equity.services import offering_of
 from crowdfund.errors import DomainError
 from crowdfund.money import Money
 from crowdfund.notifications.models import OutboxMessage
 from crowdfund.pledges.models import Pledge, PledgeStatus
-from tests.factories import investor, live_offering, make_user
+from tests.factories import investor, live_offering, make_user, terms_of
 
 FRIDAY = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 
 
 def usd(major):
     return Money.from_decimal(str(major), "USD")
-
-
-def terms_of(offering, **changes_):
-    values = dict(issuer_legal_name=offering.issuer_legal_name,
-                  issuer_jurisdiction=offering.issuer_jurisdiction,
-                  incorporated_on=offering.incorporated_on, security=offering.security,
-                  maximum=offering.maximum, minimum_investment=offering.minimum_investment,
-                  allocation=offering.allocation, use_of_proceeds_md=offering.use_of_proceeds_md,
-                  price_per_share=offering.price_per_share,
-                  pre_money_valuation=offering.pre_money_valuation)
-    values.update(changes_)
-    return OfferingInput(**values)
 
 
 def test_business_days_skip_the_weekend():

@@ -34,7 +34,7 @@ from crowdfund.settlement.models import (
 )
 from crowdfund.settlement.states import charge_states, payout_states, refund_states
 from crowdfund.statemachine import InvalidTransition
-from tests.factories import investor, live_offering, make_campaign, make_user
+from tests.factories import investor, live_offering, make_campaign, make_user, terms_of
 
 C, R, PO, P = ChargeStatus, RefundStatus, PayoutStatus, PledgeStatus
 
@@ -177,7 +177,6 @@ def test_identity_checks_are_audited(session):
 
 def test_applying_an_offering_change_is_audited_and_happens_once(session):
     from crowdfund.equity import investing
-    from crowdfund.equity.services import OfferingInput
     from crowdfund.money import Money
 
     friday = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
@@ -185,14 +184,7 @@ def test_applying_an_offering_change_is_audited_and_happens_once(session):
     campaign.deadline = friday + timedelta(days=30)
     investing.start_investment(investor(), campaign, Money(50000, "USD"), now=friday)
     offering = offering_of(campaign)
-    terms = OfferingInput(
-        issuer_legal_name="Tidewater Instruments, Inc.",
-        issuer_jurisdiction=offering.issuer_jurisdiction,
-        incorporated_on=offering.incorporated_on, security=offering.security,
-        maximum=offering.maximum, minimum_investment=offering.minimum_investment,
-        allocation=offering.allocation, use_of_proceeds_md=offering.use_of_proceeds_md,
-        price_per_share=offering.price_per_share,
-        pre_money_valuation=offering.pre_money_valuation)
+    terms = terms_of(offering, issuer_legal_name="Tidewater Instruments, Inc.")
     change = changes.propose(campaign, campaign.founder, terms, "Corrected the legal name.",
                              now=friday)
     assert change.status is OfferingChangeStatus.PENDING
