@@ -26,3 +26,7 @@ backlog = 2048
 max_requests = 5000
 max_requests_jitter = 500
 accesslog = "-"
+# The request id the app gives every response (X-Request-ID) ends each access line, so an
+# access line and the app's own lines for that request can be matched.
+access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms [%({x-request-id}o)s]'
+

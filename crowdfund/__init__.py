@@ -9,7 +9,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from crowdfund import pagecache
+from crowdfund import logs, pagecache
 from crowdfund.config import ConfigError, config_for
 
 
@@ -39,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Path values a database can take: ints that fit an INTEGER, text without NUL.
     app.url_map.converters.update(int=BoundedIntConverter, default=PrintableStringConverter,
                                   string=PrintableStringConverter, path=PrintablePathConverter)
+    logs.init_app(app)
     register_extensions(app)
     register_subscribers()
     register_blueprints(app)
@@ -160,6 +161,7 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.demo import bp as demo_bp
     from crowdfund.equity import studio as _equity_studio  # noqa: F401
     from crowdfund.equity.routes import bp as equity_bp
+    from crowdfund.health import bp as health_bp
     from crowdfund.jobs import bp as jobs_bp
     from crowdfund.ledger.cli import bp as ledger_bp
     from crowdfund.main import bp as main_bp
@@ -182,7 +184,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, auth_bp, campaigns_bp, studio_bp, operators_bp, pledges_bp,
                       webhooks_bp, demo_bp, jobs_bp, settlement_bp, ledger_bp, outbox_bp,
-                      equity_bp, community_bp):
+                      equity_bp, community_bp, health_bp):
         app.register_blueprint(blueprint)
 
 

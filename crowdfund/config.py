@@ -169,6 +169,13 @@ class BaseConfig:
     BABEL_LOCALE = "en_US"
     #: Trust X-Forwarded-For from this many proxies (0: use the socket address).
     PROXY_COUNT = 0
+    #: Log lines as "text" or "json" (one object per line), at this level.
+    LOG_FORMAT = "text"
+    LOG_LEVEL = "INFO"
+    #: The task broker (Redis), when background work runs on Celery; /readyz checks it.
+    CELERY_BROKER_URL: str | None = None
+    #: How long /readyz waits for the database and the broker before answering 503.
+    READY_TIMEOUT_SECONDS = 2.0
 
     @classmethod
     def from_environment(cls) -> dict:
@@ -191,7 +198,7 @@ class BaseConfig:
         for name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET",
                      "STRIPE_API_BASE", "STRIPE_JS_URL", "PAYMENT_GATEWAY", "PUBLIC_URL",
                      "MAIL_FROM", "SMTP_HOST", "SMTP_SECURITY", "SMTP_USERNAME",
-                     "SMTP_PASSWORD"):
+                     "SMTP_PASSWORD", "LOG_FORMAT", "LOG_LEVEL", "CELERY_BROKER_URL"):
             if os.environ.get(name):
                 values[name] = os.environ[name]
         if values.get("STRIPE_SECRET_KEY") and not values.get("STRIPE_API_BASE"):
