@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from crowdfund.db import UTCDateTime, utcnow
 from crowdfund.extensions import db
+from crowdfund.logs import current_work
 
 log = logging.getLogger("crowdfund.jobs")
 T = TypeVar("T")
@@ -104,6 +105,7 @@ def isolated(app: Flask, job: str, item: object, fn: Callable[..., T], *args,
              **kwargs) -> T:
     """``fn(*args, **kwargs)`` for one item of a loop; ``FAILED`` if it raised (recorded)."""
     key = str(item)[:120]
+    token = current_work.set(f"{job} {key}")  # on every log line while this item runs
     try:
         result = fn(*args, **kwargs)
     except Exception as error:  # noqa: BLE001 - the point: one item never stops the loop
@@ -112,6 +114,8 @@ def isolated(app: Flask, job: str, item: object, fn: Callable[..., T], *args,
         log.exception("%s %s failed; the loop goes on", job, key)
         _record(app, job, key, error)
         return FAILED
+    finally:
+        current_work.reset(token)
     try:
         _resolve(app, job, key)
     except sa.exc.SQLAlchemyError:
@@ -145,14 +149,17 @@ def each_isolated(job: str, items: Iterable[Item], fn: Callable[[Item], object],
 
 
 def _one_isolated(job: str, item, fn: Callable, key: Callable) -> object:
+    item_key = str(key(item))[:120]
+    token = current_work.set(f"{job} {item_key}")
     try:
         with db.session.begin_nested():
             return fn(item)
     except Exception as error:  # noqa: BLE001 - one item never stops the loop
-        item_key = str(key(item))[:120]
         log.exception("%s %s failed; the loop goes on", job, item_key)
         _upsert_failure(job, item_key, error)
         return False
+    finally:
+        current_work.reset(token)
 
 
 def _error_text(error: BaseException) -> str:

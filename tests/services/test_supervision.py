@@ -211,3 +211,36 @@ def test_one_backer_whose_email_fails_never_stops_a_campaigns_close(app, session
     assert pledges[1].backer.email not in told
     failure = session.scalar(sa.select(JobFailure))
     assert (failure.job, failure.item) == ("outcome email", str(bad_id))
+
+
+def test_log_lines_say_which_item_a_loop_was_on(app):
+    """Every line logged while an item runs names its job and item (the failure too);
+    after it, lines name nothing."""
+    import io
+    import logging
+
+    from crowdfund import logs
+    from crowdfund.supervision import isolated
+
+    handler = logs.configure("text")
+    buffer = io.StringIO()
+    handler.setStream(buffer)
+    worker = logging.getLogger("crowdfund.settlement")
+
+    def charge(pledge_id):
+        worker.warning("retrying the gateway")
+        if pledge_id == 2:
+            raise RuntimeError("gateway exploded")
+        return True
+
+    try:
+        assert isolated(app, "charge pledge", 1, charge, 1) is True
+        assert not isolated(app, "charge pledge", 2, charge, 2)
+        worker.warning("pass done")
+    finally:
+        logs.configure(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])
+    lines = [line for line in buffer.getvalue().splitlines() if " crowdfund." in line]
+    assert "[charge pledge 1] retrying the gateway" in lines[0]
+    assert "[charge pledge 2] retrying the gateway" in lines[1]
+    assert "[charge pledge 2] charge pledge 2 failed; the loop goes on" in lines[2]
+    assert lines[-1].endswith("[-] pass done")
