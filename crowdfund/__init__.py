@@ -136,13 +136,14 @@ def register_subscribers() -> None:
     this order: emails first, then followers, then equity's milestones, then pledges;
     and the gateway's webhook events to the features they are about.
     Connecting twice (another app in the process) changes nothing."""
+    from crowdfund.campaigns import subscribers as campaigns
     from crowdfund.community import subscribers as community
     from crowdfund.equity import subscribers as equity
     from crowdfund.notifications import subscribers as notifications
     from crowdfund.pledges import subscribers as pledges
     from crowdfund.settlement import subscribers as settlement
 
-    for feature in (notifications, community, equity, pledges, settlement):
+    for feature in (notifications, community, equity, pledges, settlement, campaigns):
         feature.register()
 
 

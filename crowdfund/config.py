@@ -169,6 +169,9 @@ class BaseConfig:
     BABEL_LOCALE = "en_US"
     #: Trust X-Forwarded-For from this many proxies (0: use the socket address).
     PROXY_COUNT = 0
+    #: Where uploads live: "local" (UPLOAD_FOLDER) or "database" (every web server sees
+    #: what any of them stored; crowdfund/storage.py).
+    UPLOAD_STORAGE = "local"
     #: Log lines as "text" or "json" (one object per line), at this level.
     LOG_FORMAT = "text"
     LOG_LEVEL = "INFO"
@@ -198,7 +201,8 @@ class BaseConfig:
         for name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET",
                      "STRIPE_API_BASE", "STRIPE_JS_URL", "PAYMENT_GATEWAY", "PUBLIC_URL",
                      "MAIL_FROM", "SMTP_HOST", "SMTP_SECURITY", "SMTP_USERNAME",
-                     "SMTP_PASSWORD", "LOG_FORMAT", "LOG_LEVEL", "CELERY_BROKER_URL"):
+                     "SMTP_PASSWORD", "LOG_FORMAT", "LOG_LEVEL", "CELERY_BROKER_URL",
+                     "UPLOAD_STORAGE"):
             if os.environ.get(name):
                 values[name] = os.environ[name]
         if values.get("STRIPE_SECRET_KEY") and not values.get("STRIPE_API_BASE"):

@@ -42,4 +42,5 @@ from crowdfund.settlement.models import (  # noqa: F401
     Refund,
     RefundTransition,
 )
+from crowdfund.storage import FileRow  # noqa: F401
 from crowdfund.supervision import JobFailure  # noqa: F401

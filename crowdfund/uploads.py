@@ -1,14 +1,20 @@
-"""Uploaded images: checked by content (not by name), re-encoded, stored under a random name."""
+"""Uploads: checked by content (not by name), images re-encoded without their metadata,
+stored through ``crowdfund.storage`` under a name made from their content (so they can be
+cached for ever), and deleted only when nothing uses them any more."""
 
 from __future__ import annotations
 
+import hashlib
 import io
-import secrets
-from pathlib import Path
+from collections.abc import Callable
 
-from flask import current_app
 from PIL import Image, UnidentifiedImageError
 from werkzeug.datastructures import FileStorage
+
+from crowdfund.storage import CONTENT_TYPES, storage, upload_root
+
+__all__ = ["UploadError", "delete_upload", "read_image", "referenced_by", "save_image",
+           "save_pdf", "upload_root"]
 
 #: Pillow format -> (file extension, save options).
 IMAGE_FORMATS = {
@@ -23,16 +29,24 @@ class UploadError(ValueError):
     """An upload that cannot be stored; the message is for the user."""
 
 
-def upload_root() -> Path:
-    folder = current_app.config.get("UPLOAD_FOLDER") or str(
-        Path(current_app.instance_path) / "uploads"
-    )
-    return Path(folder)
+# Who may still use a stored file (campaign covers, offering documents...): registered by
+# the features that keep keys (``campaigns.subscribers``, ``equity.subscribers``). Two
+# uploads of the same content share one key, so a file is deleted only when none does.
+_USERS: dict[str, Callable[[str], bool]] = {}
 
 
-def read_image(storage: FileStorage, *, max_bytes: int) -> Image.Image:
+def referenced_by(name: str, check: Callable[[str], bool]) -> None:
+    """Register ``check(key) -> bool``: does ``name`` (a feature) still use ``key``?"""
+    _USERS[name] = check
+
+
+def _key(folder: str, data: bytes, ext: str) -> str:
+    return f"{folder}/{hashlib.sha256(data).hexdigest()[:40]}.{ext}"
+
+
+def read_image(upload: FileStorage, *, max_bytes: int) -> Image.Image:
     """Parse an uploaded file as an image, checking size and real content."""
-    data = storage.stream.read(max_bytes + 1)
+    data = upload.stream.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise UploadError(f"The image is larger than {max_bytes // (1024 * 1024)} MB.")
     if not data:
@@ -51,13 +65,13 @@ def read_image(storage: FileStorage, *, max_bytes: int) -> Image.Image:
     return image
 
 
-def save_image(storage: FileStorage, folder: str, *, max_bytes: int,
+def save_image(upload: FileStorage, folder: str, *, max_bytes: int,
                max_size: tuple[int, int]) -> str:
     """Validate, strip metadata (EXIF, GPS), shrink to ``max_size`` and store.
 
-    Returns the path relative to the upload root, e.g. ``covers/3f9c....jpg``.
+    Returns its key, e.g. ``covers/3f9c....jpg`` (the content's hash).
     """
-    image = read_image(storage, max_bytes=max_bytes)
+    image = read_image(upload, max_bytes=max_bytes)
     ext, options = IMAGE_FORMATS[image.format]
     if image.format == "GIF":
         image.seek(0)
@@ -70,34 +84,32 @@ def save_image(storage: FileStorage, folder: str, *, max_bytes: int,
     clean.paste(image)
     if image.mode == "P" and image.getpalette():
         clean.putpalette(image.getpalette())
-    name = f"{secrets.token_hex(16)}.{ext}"
-    target_dir = upload_root() / folder
-    target_dir.mkdir(parents=True, exist_ok=True)
-    clean.save(target_dir / name, format="JPEG" if ext == "jpg" else ext.upper(), **options)
-    return f"{folder}/{name}"
+    out = io.BytesIO()
+    clean.save(out, format="JPEG" if ext == "jpg" else ext.upper(), **options)
+    data = out.getvalue()
+    key = _key(folder, data, ext)
+    storage().put(key, data, CONTENT_TYPES[ext])
+    return key
 
 
-def delete_upload(relative: str | None) -> None:
-    """Remove a stored upload (after the commit that stopped using it)."""
-    if not relative:
+def delete_upload(key: str | None) -> None:
+    """Remove a stored upload after the commit that stopped using it, unless something
+    else uses the same content (or no feature could tell: then it is kept)."""
+    if not key or not _USERS or any(check(key) for check in _USERS.values()):
         return
-    path = (upload_root() / relative).resolve()
-    if upload_root().resolve() in path.parents and path.exists():
-        path.unlink()
+    storage().delete(key)
 
 
-def save_pdf(storage: FileStorage, folder: str, *, max_bytes: int) -> tuple[str, int]:
-    """Store an uploaded PDF under a random name after checking that it is one (by its
-    content: the ``%PDF-`` header and an end-of-file marker). Returns (path, size)."""
-    data = storage.stream.read(max_bytes + 1)
+def save_pdf(upload: FileStorage, folder: str, *, max_bytes: int) -> tuple[str, int]:
+    """Store an uploaded PDF after checking that it is one (by its content: the ``%PDF-``
+    header and an end-of-file marker). Returns (key, size)."""
+    data = upload.stream.read(max_bytes + 1)
     if len(data) > max_bytes:
         raise UploadError(f"The document is larger than {max_bytes // (1024 * 1024)} MB.")
     if not data:
         raise UploadError("The file is empty.")
     if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-2048:]:
         raise UploadError("That file is not a PDF document.")
-    name = f"{secrets.token_hex(16)}.pdf"
-    target_dir = upload_root() / folder
-    target_dir.mkdir(parents=True, exist_ok=True)
-    (target_dir / name).write_bytes(data)
-    return f"{folder}/{name}", len(data)
+    key = _key(folder, data, "pdf")
+    storage().put(key, data, CONTENT_TYPES["pdf"])
+    return key, len(data)

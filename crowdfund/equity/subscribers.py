@@ -3,17 +3,21 @@ readiness registry)."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from crowdfund import events
 from crowdfund.campaigns.services import CheckItem, readiness_of_kind
 from crowdfund.campaigns.states import CampaignKind
 from crowdfund.equity.investing import post_milestones
-from crowdfund.equity.models import DocumentKind
+from crowdfund.equity.models import DocumentKind, OfferingDocument
 from crowdfund.equity.services import documents_of, offering_of
 from crowdfund.extensions import db
+from crowdfund.uploads import referenced_by
 
 
 def register() -> None:
     readiness_of_kind(CampaignKind.EQUITY)(offering_readiness)
+    referenced_by("offering documents", _used_as_document)
     events.pledge_activated.connect(_post_milestones, weak=False)
 
 
@@ -34,3 +38,7 @@ def _post_milestones(pledge, **_) -> None:
     if pledge.campaign.kind is CampaignKind.EQUITY:
         db.session.flush()
         post_milestones(pledge.campaign)
+
+
+def _used_as_document(key: str) -> bool:
+    return db.session.scalar(sa.select(sa.exists().where(OfferingDocument.path == key)))

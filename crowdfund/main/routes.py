@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
-from flask import abort, render_template, request, send_from_directory
+from flask import Response, abort, render_template, request
 
 from crowdfund.campaigns.categories import CATEGORIES
 from crowdfund.campaigns.models import Campaign
@@ -14,7 +16,7 @@ from crowdfund.main import bp
 from crowdfund.main.queries import SORTS, category_counts, discover
 from crowdfund.pagecache import public_page
 from crowdfund.pledges.totals import shown_totals_for
-from crowdfund.uploads import upload_root
+from crowdfund.storage import storage
 from crowdfund.web import MAX_PAGE, int_arg, text_arg
 
 
@@ -54,8 +56,23 @@ def discover_page(category: str | None = None):
     )
 
 
+#: What stored keys look like (older uploads have 32 random hex digits, newer ones the
+#: content's hash); anything else is not ours.
+UPLOAD_KEY = re.compile(r"^[a-z]+/[0-9a-f]{32,64}\.(jpg|png|webp|pdf)$")
+
+
 @bp.get("/uploads/<path:filename>")
 def uploads(filename: str):
-    # Documents download; they are never shown inline on our origin.
-    return send_from_directory(upload_root(), filename, max_age=86400,
-                               as_attachment=filename.endswith(".pdf"))
+    """A stored upload. Its name is its content's hash: cached for a year by browsers and
+    proxies. Documents download; they are never shown inline on our origin."""
+    found = storage().get(filename) if UPLOAD_KEY.match(filename) else None
+    if found is None:
+        abort(404)
+    response = Response(found.data, mimetype=found.content_type)
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.set_etag(filename.rsplit("/", 1)[-1].split(".", 1)[0])
+    if filename.endswith(".pdf"):
+        response.headers["Content-Disposition"] = (
+            f'attachment; filename="{filename.rsplit("/", 1)[-1]}"')
+    return response.make_conditional(request)

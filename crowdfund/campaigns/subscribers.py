@@ -1,0 +1,17 @@
+"""What campaigns tell the rest of the platform: which stored uploads a campaign uses."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from crowdfund.campaigns.models import Campaign
+from crowdfund.extensions import db
+from crowdfund.uploads import referenced_by
+
+
+def register() -> None:
+    referenced_by("campaign covers", _used_as_cover)
+
+
+def _used_as_cover(key: str) -> bool:
+    return db.session.scalar(sa.select(sa.exists().where(Campaign.cover_path == key)))
