@@ -14,6 +14,10 @@ if [ ! -x /usr/bin/chromium ]; then
   skipped+=("Browser suite (tests/browser): no /usr/bin/chromium. Install Debian's chromium package (apt-get install chromium); .ci/run does.")
 fi
 
+if [ ! -x /usr/bin/redis-server ]; then
+  skipped+=("Redis tests (the shared rate budget): no /usr/bin/redis-server. Install Debian's redis-server package (apt-get install redis-server); .ci/run does.")
+fi
+
 echo "== test suite on SQLite"
 env -u TEST_DATABASE_URL "$BIN/pytest" -q "$@" || status=1
 

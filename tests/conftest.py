@@ -300,3 +300,46 @@ def funded(app, session, gw, settler):
     campaign_id = campaign.id
     settler.settle(campaign_id)
     return campaign_id, ids
+
+
+# --- Redis (Debian's redis-server), for what several machines share ----------------------
+
+REDIS_SERVER = "/usr/bin/redis-server"
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """A throwaway Redis on 127.0.0.1 (no persistence), for the whole session."""
+    import shutil
+    import subprocess
+    import time
+
+    import redis
+
+    if not shutil.which(REDIS_SERVER):
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{REDIS_SERVER} is missing; CI must install Debian's redis-server.")
+        pytest.skip(f"needs Debian's redis-server at {REDIS_SERVER} "
+                    "(apt-get install redis-server)")
+    port = free_port()
+    folder = tmp_path_factory.mktemp("redis")
+    process = subprocess.Popen(  # noqa: S603 - Debian's redis-server, on 127.0.0.1 only
+        [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                pytest.fail("redis-server did not start")
+            time.sleep(0.05)
+    yield url
+    client.close()
+    process.terminate()
+    process.wait(10)

@@ -12,7 +12,6 @@ import logging
 import os
 import random
 import socket
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -33,6 +32,7 @@ from crowdfund.payments.gateway import (
     RateLimited,
 )
 from crowdfund.pledges.models import Pledge, PledgeStatus
+from crowdfund.ratelimit import bucket_for
 from crowdfund.settlement import plan as settlement_plan
 from crowdfund.settlement import services
 from crowdfund.settlement.models import ChargeAttempt
@@ -48,29 +48,6 @@ RECORD_CHUNK = 100
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:64]
-
-
-class TokenBucket:
-    """At most ``rate`` requests per second on average, ``burst`` at once; thread-safe."""
-
-    def __init__(self, rate: float, burst: int | None = None) -> None:
-        self.rate = rate
-        self.capacity = float(burst or max(1, int(rate)))
-        self.tokens = self.capacity
-        self.updated = time.monotonic()
-        self.lock = threading.Lock()
-
-    def acquire(self) -> None:
-        while True:
-            with self.lock:
-                now = time.monotonic()
-                self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-                self.updated = now
-                if self.tokens >= 1:
-                    self.tokens -= 1
-                    return
-                wait = (1 - self.tokens) / self.rate
-            time.sleep(wait)
 
 
 @dataclass
@@ -98,7 +75,7 @@ class Settler(Recovering, MoneyOut):
         self.app = app
         self.gateway = gateway
         self.worker = worker or worker_name()
-        self.bucket = TokenBucket(cfg["SETTLE_REQUESTS_PER_SECOND"])
+        self.bucket = bucket_for(cfg)  # shared by every worker when Redis is configured
         self.concurrency = cfg["SETTLE_CONCURRENCY"]
         self.batch = cfg["SETTLE_BATCH"]
         self.max_tries = cfg["SETTLE_MAX_TRIES"]
