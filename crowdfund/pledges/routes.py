@@ -98,9 +98,12 @@ def card(pledge_id: int):
         db.session.rollback()
         flash(getattr(exc, "message", None) or exc.user_message, "error")
         return redirect(url_for("pledges.show", pledge_id=pledge.id))
-    db.session.commit()
-    return render_template("pledges/card.html", pledge=pledge, intent=intent,
+    # Rendered before the commit: after it, reading the pledge would begin another
+    # (writing) transaction just to show what this one wrote.
+    page = render_template("pledges/card.html", pledge=pledge, intent=intent,
                            gateway=gateway(), form=ConfirmCardForm(setup_intent=intent.id))
+    db.session.commit()
+    return page
 
 
 @bp.post("/pledges/<int:pledge_id>/card")

@@ -69,11 +69,12 @@ def pay(pledge_id: int):
         db.session.rollback()
         flash(exc.user_message, "error")
         return redirect(url_for("pledges.show", pledge_id=pledge.id))
-    db.session.commit()
-    return render_template("pledges/pay.html", pledge=pledge, intent=intent,
+    page = render_template("pledges/pay.html", pledge=pledge, intent=intent,
                            gateway=gateway(), client_secret=client_secret, waiting=waiting,
                            deadline=fix_deadline(pledge), confirm=ConfirmForm(),
                            form=ConfirmCardForm(setup_intent=intent.id))
+    db.session.commit()  # after rendering: see pledges.routes.card
+    return page
 
 
 @bp.post("/pledges/<int:pledge_id>/pay/authenticated")

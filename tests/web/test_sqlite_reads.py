@@ -121,6 +121,30 @@ def test_a_pledge_takes_the_write_lock_once(app, client, pledging):
     assert statements[-1][0] == "UPDATE"  # the unit claimed last, then COMMIT
 
 
+def test_the_card_page_takes_the_write_lock_once(app, client, pledging):
+    """It saves the SetupIntent it makes, then shows the page from what it has (rendering
+    after the commit began another writing transaction to read the pledge again)."""
+    import sqlalchemy as sa
+
+    campaign, tier = pledging
+    response = client.post(f"/campaigns/{campaign.slug}/pledge",
+                           data={"tier": str(tier.id), "amount": "30"})
+    statements = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement.split(None, 2)[:2])
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        page = client.get(response.location)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert page.status_code == 200 and b"card-element" in page.data
+    assert statements.count(["BEGIN", "IMMEDIATE"]) == 1
+
+
 def test_the_rules_are_read_again_under_the_lock(app, client, pledging, writer, monkeypatch):
     """A pledge read its campaign live; another writer ends the campaign before this one
     gets the lock: the pledge is refused (the campaign is read again), nothing written."""
