@@ -14,6 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, g, has_request_context, request
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -123,6 +125,14 @@ def collecting(session, name: str) -> Iterator[dict | None]:
         yield pending
     finally:
         del session.info[name]
+
+
+def dialect_insert(session, model):
+    """An INSERT into ``model`` in the session's own dialect, for what both databases
+    support in their own spelling (``on_conflict_do_nothing``: a row made twice at once
+    exists once)."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    return (postgresql_insert if postgres else sqlite_insert)(model)
 
 
 def str_enum(enum_cls, length: int = 32) -> sa.Enum:

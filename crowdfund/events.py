@@ -51,49 +51,43 @@ class Event(NamedSignal):
     set_class = _OrderedSet
 
 
-class _Events:
-    def signal(self, name: str, doc: str) -> Event:
-        return Event(name, doc)
-
-
-_events = _Events()
 
 # --- campaigns (sender: the Campaign) ---------------------------------------------------
-campaign_submitted = _events.signal("campaign-submitted", doc="actor")
-campaign_approved = _events.signal("campaign-approved", doc="operator")
-campaign_launched = _events.signal("campaign-launched", doc="actor (None: scheduled)")
-campaign_stopped = _events.signal(
+campaign_submitted = Event("campaign-submitted", doc="actor")
+campaign_approved = Event("campaign-approved", doc="operator")
+campaign_launched = Event("campaign-launched", doc="actor (None: scheduled)")
+campaign_stopped = Event(
     "campaign-stopped", doc="actor, reason: cancelled by its founder or suspended by an "
     "operator before its deadline; its open pledges are to be released")
-campaign_closed = _events.signal(
+campaign_closed = Event(
     "campaign-closed", doc="funded, pledged (Money), backers: decided at the deadline")
-pledges_told_outcome = _events.signal(
+pledges_told_outcome = Event(
     "pledges-told-outcome", doc="pledges, funded: one batch of a closed campaign's pledges, "
     "released if it failed")
-campaign_closed_out = _events.signal(
+campaign_closed_out = Event(
     "campaign-closed-out", doc="funded: every pledge of a closed campaign was told")
-offering_changed = _events.signal(
+offering_changed = Event(
     "offering-changed", doc="change, what (the terms changed, in words), to_reconfirm (the "
     "commitments that must be reconfirmed: a material change): an operator applied a change "
     "to a live offering")
 
 # --- pledges (sender: the Pledge) -------------------------------------------------------
-pledge_activated = _events.signal("pledge-activated", doc="actor: its card was confirmed")
-pledge_changed = _events.signal("pledge-changed", doc="actor")
-pledge_cancelled = _events.signal("pledge-cancelled", doc="actor")
-pledge_dropped = _events.signal(
+pledge_activated = Event("pledge-activated", doc="actor: its card was confirmed")
+pledge_changed = Event("pledge-changed", doc="actor")
+pledge_cancelled = Event("pledge-cancelled", doc="actor")
+pledge_dropped = Event(
     "pledge-dropped", doc="its payment was not completed within the collection window")
 
 # --- money (sender: the Pledge, or the Campaign for a payout) ----------------------------
-charge_collected = _events.signal("charge-collected",
+charge_collected = Event("charge-collected",
                                   doc="amount (Money), payment_intent_id")
-charge_failed = _events.signal("charge-failed", doc="fix_by (datetime): was active")
-refund_issued = _events.signal("refund-issued", doc="refund_id, amount (Money), reason")
-payout_paid = _events.signal("payout-paid", doc="amount (Money)")
+charge_failed = Event("charge-failed", doc="fix_by (datetime): was active")
+refund_issued = Event("refund-issued", doc="refund_id, amount (Money), reason")
+payout_paid = Event("payout-paid", doc="amount (Money)")
 
 # --- community (sender: the Campaign) -----------------------------------------------------
-update_posted = _events.signal("update-posted", doc="update")
-comment_posted = _events.signal("comment-posted", doc="comment")
+update_posted = Event("update-posted", doc="update")
+comment_posted = Event("comment-posted", doc="comment")
 
 
 def receivers_of(event: Event) -> list:

@@ -84,6 +84,6 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _echo_request_id(response):
-        if "request_id" in g:
-            response.headers["X-Request-ID"] = g.request_id
+        # A page served from the page cache skipped the hook above: it gets an id too.
+        response.headers["X-Request-ID"] = g.get("request_id") or uuid.uuid4().hex
         return response

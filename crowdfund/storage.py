@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column
 
-from crowdfund.db import UTCDateTime, utcnow
+from crowdfund.db import UTCDateTime, dialect_insert, utcnow
 from crowdfund.extensions import db
 
 
@@ -96,10 +96,10 @@ class DatabaseStorage:
     form is refused is rolled back with it, one that is saved commits with it."""
 
     def put(self, key: str, data: bytes, content_type: str) -> None:
-        if db.session.get(FileRow, key) is None:  # same key, same content
-            db.session.add(FileRow(key=key, content_type=content_type, size=len(data),
-                                   data=data))
-            db.session.flush()
+        # Same key, same content: one already there (or stored at the same instant) stays.
+        db.session.execute(dialect_insert(db.session, FileRow).values(
+            key=key, content_type=content_type, size=len(data), data=data,
+            created_at=utcnow()).on_conflict_do_nothing(index_elements=["key"]))
 
     def get(self, key: str) -> StoredFile | None:
         row = db.session.get(FileRow, key)

@@ -11,10 +11,7 @@ from collections.abc import Callable
 from PIL import Image, UnidentifiedImageError
 from werkzeug.datastructures import FileStorage
 
-from crowdfund.storage import CONTENT_TYPES, storage, upload_root
-
-__all__ = ["UploadError", "delete_upload", "read_image", "referenced_by", "save_image",
-           "save_pdf", "upload_root"]
+from crowdfund.storage import CONTENT_TYPES, storage
 
 #: Pillow format -> (file extension, save options).
 IMAGE_FORMATS = {

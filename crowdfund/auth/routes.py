@@ -12,7 +12,7 @@ from crowdfund.db import end_request
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db, login_manager
 from crowdfund.locking import write_transaction
-from crowdfund.web import client_ip, form_error, is_safe_next, redirect_next
+from crowdfund.web import client_ip, form_error, form_status, is_safe_next, redirect_next
 
 
 @login_manager.user_loader
@@ -66,7 +66,7 @@ def register():
             sign_in(user)
             flash("Welcome! Your account is ready.", "success")
             return redirect_next("main.index")
-    status = 400 if form.is_submitted() else 200
+    status = form_status(form)
     return render_template("auth/register.html", form=form), status
 
 
@@ -122,7 +122,7 @@ def change_password():
                 f" You were signed out everywhere else ({ended} other session"
                 f"{'s' if ended != 1 else ''})." if ended else ""), "success")
             return redirect(url_for("auth.profile"))
-    status = 400 if form.is_submitted() else 200
+    status = form_status(form)
     return render_template("auth/password.html", form=form), status
 
 
@@ -144,5 +144,5 @@ def profile():
         db.session.commit()
         flash("Your profile is saved.", "success")
         return redirect(url_for("auth.profile"))
-    status = 400 if form.is_submitted() else 200
+    status = form_status(form)
     return render_template("auth/profile.html", form=form), status

@@ -136,6 +136,7 @@ def decide(change: OfferingChange, operator: User, material: bool,
     now = now or utcnow()
     if not operator.is_operator:
         raise NotAllowed("Only operators decide on offering changes.")
+    lock(change)  # two operators deciding at once: the second finds it decided
     if change.status is not OfferingChangeStatus.PENDING:
         raise DomainError("This change was decided already.")
     if change.always_material and not material:

@@ -31,7 +31,7 @@ from crowdfund.forms import ConfirmForm
 from crowdfund.pledges.routes import own_pledge
 from crowdfund.pledges.services import AlreadyBacking
 from crowdfund.pledges.totals import totals_of
-from crowdfund.web import form_error, is_safe_next, run_action
+from crowdfund.web import form_error, form_status, is_safe_next, run_action
 
 bp = Blueprint("equity", __name__, url_prefix="/invest")
 
@@ -80,7 +80,7 @@ def profile():
             if not saved.educated:
                 return redirect(url_for("equity.education", next=request.args.get("next")))
             return _next_or("equity.overview")
-    status = 400 if form.is_submitted() else 200
+    status = form_status(form)
     return render_template("equity/profile.html", form=form, profile=current), status
 
 
@@ -100,7 +100,7 @@ def education():
             db.session.commit()
             flash("Thank you. You can invest now.", "success")
             return _next_or("equity.overview")
-    status = 400 if form.is_submitted() else 200
+    status = form_status(form)
     return render_template("equity/education.html", form=form, text=investors.EDUCATION,
                            quiz=investors.QUIZ, version=investors.EDUCATION_VERSION), status
 

@@ -20,10 +20,8 @@ from email.utils import formataddr, make_msgid
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from crowdfund.db import collecting, utcnow
+from crowdfund.db import collecting, dialect_insert, utcnow
 from crowdfund.extensions import db
 from crowdfund.notifications.models import OutboxMessage
 
@@ -89,8 +87,7 @@ def batch() -> Iterator[None]:
 
 
 def _insert():
-    return (postgresql_insert if db.session.get_bind().dialect.name == "postgresql"
-            else sqlite_insert)(OutboxMessage)
+    return dialect_insert(db.session, OutboxMessage)
 
 
 def _row(key: str, kind: str, to_email: str, to_name: str, email: Email,

@@ -5,8 +5,14 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
-from crowdfund.auth.models import User, VerificationStatus, VerificationTransition
+from crowdfund.auth.models import (
+    IdentityVerification,
+    User,
+    VerificationStatus,
+    VerificationTransition,
+)
 from crowdfund.auth.services import end_sessions_by_operator, set_verification
 from crowdfund.campaigns import services
 from crowdfund.campaigns.forms import ApproveForm, ReasonForm, StaffPickForm
@@ -22,7 +28,7 @@ from crowdfund.payments import gateway
 from crowdfund.pledges.totals import totals_of
 from crowdfund.settlement.plan import plan
 from crowdfund.settlement.runner import Settler
-from crowdfund.web import MAX_PAGE, int_arg, operator_required, run_action, submit_form
+from crowdfund.web import MAX_PAGE, form_status, int_arg, operator_required, run_action, submit_form
 
 
 @bp.before_request
@@ -119,16 +125,24 @@ def staff_pick(campaign_id: int):
 @bp.get("/audit")
 def audit():
     page = int_arg("page", 1, high=MAX_PAGE)
-    stmt = sa.select(CampaignTransition).order_by(CampaignTransition.id.desc())
+    stmt = (sa.select(CampaignTransition).order_by(CampaignTransition.id.desc())
+            .options(joinedload(CampaignTransition.campaign),
+                     joinedload(CampaignTransition.actor).lazyload(User.verification)))
     campaign_id = int_arg("campaign")
     if campaign_id:
         stmt = stmt.where(CampaignTransition.campaign_id == campaign_id)
     rows = db.paginate(stmt, page=page, per_page=50, error_out=False)
-    picks = sa.select(StaffPickChange).order_by(StaffPickChange.id.desc()).limit(50)
+    # With who and what they name, in the same query (no query per row).
+    picks = (sa.select(StaffPickChange).order_by(StaffPickChange.id.desc()).limit(50)
+             .options(joinedload(StaffPickChange.campaign),
+                      joinedload(StaffPickChange.actor).lazyload(User.verification)))
     if campaign_id:
         picks = picks.where(StaffPickChange.campaign_id == campaign_id)
     checks = (sa.select(VerificationTransition).order_by(VerificationTransition.id.desc())
-              .limit(50))
+              .limit(50).options(
+                  joinedload(VerificationTransition.verification)
+                  .joinedload(IdentityVerification.user).lazyload(User.verification),
+                  joinedload(VerificationTransition.actor).lazyload(User.verification)))
     return render_template("operators/audit.html", rows=rows, campaign_id=campaign_id,
                            picks=db.session.scalars(picks).all(),
                            checks=[] if campaign_id else db.session.scalars(checks).all())
@@ -163,7 +177,7 @@ def founder(user_id: int):
     campaigns = list(db.session.scalars(
         sa.select(Campaign).where(Campaign.founder_id == person.id)
     ))
-    status = 400 if form.is_submitted() else 200
+    status = form_status(form)
     return render_template("operators/founder.html", person=person, form=form,
                            campaigns=campaigns, end_form=ConfirmForm()), status
 

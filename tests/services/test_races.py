@@ -413,3 +413,46 @@ def test_unique_rows_made_at_the_same_instant_take_the_no_op_path(app, session):
         assert count(InvestorProfile, InvestorProfile.user_id == fan_id) == 1
         assert sorted(session.scalars(sa.select(CampaignUpdate.number).where(
             CampaignUpdate.campaign_id == campaign_id))) == [1, 2, 3]
+
+
+def test_an_offering_change_decided_twice_at_once_is_applied_once(app, session):
+    """Two operators apply the same change at the same instant: one applies it (one audit
+    row, one reconfirmation email per investor), the other is told it was decided."""
+    from crowdfund.equity.models import OfferingChange, OfferingChangeTransition
+    from crowdfund.equity.services import offering_of
+    from tests.factories import investor, live_offering, terms_of
+
+    for _ in range(ROUNDS // 3):
+        campaign = live_offering()
+        pledge_id = investing.start_investment(investor(), campaign, usd(500)).id
+        change = changes.propose(campaign, campaign.founder,
+                                 terms_of(offering_of(campaign), price_per_share=usd("1.50")),
+                                 "New price after the bridge round.")
+        operators = [make_user(operator=True).id for _ in range(2)]
+        session.commit()
+        change_id = change.id
+
+        def decide(operator_id):
+            return lambda: changes.decide(_get(OfferingChange, change_id),
+                                          _get(User, operator_id), material=True)
+
+        assert sorted(race(app, *(decide(o) for o in operators))) == ["DomainError", "ok"]
+        assert session.scalar(sa.select(sa.func.count()).select_from(
+            OfferingChangeTransition).where(OfferingChangeTransition.change_id == change_id)) == 1
+        assert session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.dedupe_key == f"pledge-{pledge_id}-change-{change_id}")) == 1
+
+
+def test_the_same_upload_stored_twice_at_once_is_stored_once(app, session):
+    from crowdfund.storage import DatabaseStorage, FileRow
+
+    app.config["UPLOAD_STORAGE"] = "database"
+    try:
+        for round_ in range(ROUNDS // 3):
+            key = f"covers/{round_:040x}.png"
+            store = lambda: DatabaseStorage().put(key, b"the same bytes", "image/png")  # noqa: E731
+            assert race(app, store, store, store) == ["ok"] * 3
+            assert session.scalar(sa.select(sa.func.count()).select_from(FileRow).where(
+                FileRow.key == key)) == 1
+    finally:
+        app.config["UPLOAD_STORAGE"] = "local"

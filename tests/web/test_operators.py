@@ -99,3 +99,27 @@ def test_audit_trail_lists_transitions(client, setup):
     assert "Needs a budget" in page and "Olga" in page and "rejected" in page
     filtered = client.get(f"/operators/audit?campaign={setup['draft'].id}").get_data(as_text=True)
     assert "Needs a budget" not in filtered
+
+
+def test_audit_trail_shows_staff_picks_and_identity_checks_in_constant_queries(app, client,
+                                                                                setup):
+    from tests.factories import count_queries
+
+    def act(n):
+        for i in range(n):
+            founder = make_user(name=f"Checked founder {i}")
+            campaign = make_campaign(founder, status=S.LIVE, title=f"Picked {i}")
+            db.session.commit()
+            client.post(f"/operators/campaigns/{campaign.id}/staff-pick", data={"picked": "y"})
+            client.post(f"/operators/founders/{founder.id}", data={
+                "status": "verified", "legal_name": f"Legal {i}", "note": f"Passport {i}"})
+        with count_queries(app) as statements:
+            page = client.get("/operators/audit").get_data(as_text=True)
+        return page, len(statements)
+
+    with app.app_context():
+        small, queries_small = act(1)
+        large, queries_large = act(3)
+    assert "Picked 2" in large and "Picked" in small and "Olga" in large
+    assert "Checked founder 2" in large and "Passport 2" in large
+    assert queries_large == queries_small

@@ -10,7 +10,7 @@ from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.db import WriteInReadTransaction
 from crowdfund.extensions import db
 from crowdfund.locking import write_transaction
-from tests.factories import make_campaign
+from tests.factories import count_queries, make_campaign
 
 pytestmark = pytest.mark.sqlite_only
 
@@ -100,49 +100,25 @@ def test_a_pledge_takes_the_write_lock_once(app, client, pledging):
     """Read, then one writing transaction, then the redirect: nothing after the commit
     begins another (reading the new pledge's id after it did, and queued for the lock
     again)."""
-    import sqlalchemy as sa
-
     campaign, tier = pledging
-    statements = []
-
-    def seen(conn, cursor, statement, *args):
-        statements.append(statement.split(None, 2)[:2])
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with count_queries(app) as statements:
         response = client.post(f"/campaigns/{campaign.slug}/pledge",
                                data={"tier": str(tier.id), "amount": "30"})
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", seen)
     assert response.status_code == 302 and "/card" in response.location
-    assert statements.count(["BEGIN", "IMMEDIATE"]) == 1
-    assert statements[-1][0] == "UPDATE"  # the unit claimed last, then COMMIT
+    assert statements.count("BEGIN IMMEDIATE") == 1
+    assert statements[-1].startswith("UPDATE")  # the unit claimed last, then COMMIT
 
 
 def test_the_card_page_takes_the_write_lock_once(app, client, pledging):
     """It saves the SetupIntent it makes, then shows the page from what it has (rendering
     after the commit began another writing transaction to read the pledge again)."""
-    import sqlalchemy as sa
-
     campaign, tier = pledging
     response = client.post(f"/campaigns/{campaign.slug}/pledge",
                            data={"tier": str(tier.id), "amount": "30"})
-    statements = []
-
-    def seen(conn, cursor, statement, *args):
-        statements.append(statement.split(None, 2)[:2])
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with count_queries(app) as statements:
         page = client.get(response.location)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", seen)
     assert page.status_code == 200 and b"card-element" in page.data
-    assert statements.count(["BEGIN", "IMMEDIATE"]) == 1
+    assert statements.count("BEGIN IMMEDIATE") == 1
 
 
 def test_the_rules_are_read_again_under_the_lock(app, client, pledging, writer, monkeypatch):
