@@ -40,10 +40,12 @@ from bench.common import NO_LOGIN, free_port, past_deadline_campaign  # noqa: E4
 SECRET = "sk_test_bench"  # noqa: S105 - the sandbox accepts any sk_test_ key
 
 
-def start_sandbox() -> tuple[subprocess.Popen, str]:
+def start_sandbox(faults: bool = False) -> tuple[subprocess.Popen, str]:
+    """The sandbox on a free port (``faults``: with its /_config routes, the request log)."""
     port = free_port()
     proc = subprocess.Popen(  # noqa: S603 - our own module
-        [sys.executable, "-m", "crowdfund.payments.sandbox", "--port", str(port)],
+        [sys.executable, "-m", "crowdfund.payments.sandbox", "--port", str(port),
+         *(["--faults"] if faults else [])],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

@@ -15,8 +15,12 @@ from crowdfund.config import ConfigError, config_for
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the application: config, extensions, blueprints, error pages, commands."""
+    instance = os.environ.get("INSTANCE_PATH") or None  # each machine's own folder
+    if instance and not os.path.isabs(instance):
+        raise ConfigError(f"INSTANCE_PATH must be an absolute path, not {instance!r}.")
     app = Flask(
         __name__,
+        instance_path=instance,
         instance_relative_config=True,
         template_folder="../templates",
         static_folder="../static",
@@ -43,6 +47,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     register_extensions(app)
     register_subscribers()
     register_blueprints(app)
+    register_jobs(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_commands(app)
@@ -189,6 +194,20 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
 
+def register_jobs(app: Flask) -> None:
+    """Background work (``crowdfund/queue.py``): the job kinds, and how a committed job
+    reaches a runner: a Celery message when a broker is configured, nothing otherwise
+    (the embedded ``flask jobs run --watch`` finds due jobs itself)."""
+    from crowdfund import jobs, queue
+
+    jobs.register_jobs()
+    queue.init_app(app)
+    if app.config.get("CELERY_BROKER_URL"):
+        from crowdfund import tasks
+
+        tasks.configure(app)
+
+
 def register_errorhandlers(app: Flask) -> None:
     from flask import render_template
     from flask_wtf.csrf import CSRFError
@@ -219,6 +238,7 @@ def register_template_helpers(app: Flask) -> None:
     from crowdfund.community.models import DeliveryStatus
     from crowdfund.equity.models import AllocationPolicy
     from crowdfund.pledges.models import PledgeStatus
+    from crowdfund.queue import JobStatus
     from crowdfund.settlement.models import PayoutStatus
 
     filters.init_app(app)
@@ -227,7 +247,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         AllocationPolicy=AllocationPolicy, CampaignKind=CampaignKind,
         CampaignStatus=CampaignStatus, DeliveryStatus=DeliveryStatus,
-        PayoutStatus=PayoutStatus, PledgeStatus=PledgeStatus)
+        JobStatus=JobStatus, PayoutStatus=PayoutStatus, PledgeStatus=PledgeStatus)
 
 
 def register_commands(app: Flask) -> None:

@@ -114,6 +114,25 @@ class BaseConfig:
     SETTLE_MAX_TRIES = 6  # per charge, on 429 and connection errors, with jittered backoff
     SETTLE_BACKOFF_BASE = 0.5  # seconds, doubled per try
     SETTLE_CLAIM_LEASE = timedelta(minutes=5)
+    #: Tokens the rate budget may hold (requests sent at once after a pause); 0: a quarter
+    #: of a second's worth, so that no 5-second window goes 5% over the budget.
+    SETTLE_BURST = 0
+
+    # Background jobs (crowdfund/queue.py): the same on Celery and in the embedded loop.
+    #: A running job's lease, renewed by its heartbeat; a dead runner's job is taken over
+    #: once it lapses.
+    JOB_LEASE_SECONDS = 60
+    #: First delay before a failed job runs again, doubled per attempt (at most 300 s).
+    JOB_BACKOFF_SECONDS = 15
+    #: The periodic passes (Celery beat, or the embedded loop), in seconds.
+    SETTLE_INTERVAL_SECONDS = 30
+    JOBS_INTERVAL_SECONDS = 30
+    OUTBOX_INTERVAL_SECONDS = 10
+    #: How often hints lost with a worker or a broker restart are sent again.
+    JOB_SWEEP_SECONDS = 15
+    #: Redis hands an unacknowledged task to another worker after this long (OPERATIONS.md);
+    #: every job is far shorter (a batch of charges), and every retry countdown is below it.
+    CELERY_VISIBILITY_TIMEOUT = 3600
     #: Stripe replays an idempotent request for 24 h; older started attempts are reconciled.
     IDEMPOTENCY_WINDOW = timedelta(hours=23)
     #: After charging, backers whose payment failed have this long to fix it (DOMAIN.md);
@@ -193,6 +212,10 @@ class BaseConfig:
         if proxies := os.environ.get("PROXY_COUNT"):
             values["PROXY_COUNT"] = int(proxies)
         for name, kind in (("SETTLE_REQUESTS_PER_SECOND", float), ("SETTLE_CONCURRENCY", int),
+                           ("SETTLE_BURST", int), ("JOB_LEASE_SECONDS", int),
+                           ("JOB_BACKOFF_SECONDS", int), ("SETTLE_INTERVAL_SECONDS", int),
+                           ("JOBS_INTERVAL_SECONDS", int), ("OUTBOX_INTERVAL_SECONDS", int),
+                           ("JOB_SWEEP_SECONDS", int), ("CELERY_VISIBILITY_TIMEOUT", int),
                            ("SETTLE_BATCH", int), ("PAGE_CACHE_SECONDS", float),
                            ("SMTP_PORT", int), ("PLATFORM_FEE_BPS", int),
                            ("PROCESSING_FEE_BPS", int), ("PROCESSING_FEE_FIXED_MINOR", int)):

@@ -1,31 +1,66 @@
-"""``flask jobs run [--watch]``: the platform's periodic work in one loop.
+"""The platform's background work: what each job kind runs, the periodic passes, and
+``flask jobs run [--watch]``, the embedded runner (``make run``: no broker needed).
 
-Each pass launches approved campaigns whose scheduled time has come, cancels pending
-pledges whose card was never confirmed (freeing their reward units) and cancels equity
-commitments not reconfirmed within 5 business days of a material change, tells followers
-of campaigns ending within 48 hours and asks backers whose saved card will not work at the
-deadline to replace it (7 days and 48 hours before), and forgets sessions ended long ago.
-One job that raises is recorded and the others still run. Safe to run from cron
-every minute, or as one long-lived ``--watch`` process (what ``make run`` starts).
+On Celery (``crowdfund/tasks.py``) beat queues the periodic passes and workers run the
+jobs; here one loop does both. The job functions are the same (``crowdfund.queue``).
+
+The periodic passes:
+
+- **settle pass**: look up charges whose outcome is unknown, queue the settlement of each
+  due campaign (which queues its charges in batches), send refunds, remind backers whose
+  payment failed, make final retries and drop unpaid pledges, settle campaigns whose
+  collection window closed, pay due payouts;
+- **jobs pass**: launch approved campaigns whose time has come, cancel pending pledges whose
+  card was never confirmed, cancel equity commitments not reconfirmed in time, tell
+  followers of campaigns ending soon, ask backers whose card will not work at the deadline
+  for another, forget old sessions and finished jobs;
+- **send email**: the outbox;
+- **sweep**: hints for jobs whose message was lost (Celery only; the embedded loop finds
+  due jobs itself).
+
+One item that raises is recorded (the settlement console) and the others go on.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
 import click
-from flask import Blueprint, current_app
+from flask import Blueprint, Flask, current_app
 
+from crowdfund import queue
 from crowdfund.auth.services import prune_sessions
 from crowdfund.campaigns.cli import launch_due
+from crowdfund.community.card_health import remind_card_health
+from crowdfund.community.following import notify_ending_soon
+from crowdfund.equity.changes import cancel_unconfirmed
 from crowdfund.extensions import db
+from crowdfund.payments import gateway
 from crowdfund.pledges.services import release_abandoned
+from crowdfund.settlement.fan_out import CHARGE_BATCH, SEND_REFUNDS, SETTLE_CAMPAIGN
+from crowdfund.settlement.runner import Settler
 from crowdfund.supervision import FAILED, isolated, watch_loop
 
 T = TypeVar("T")
 
 bp = Blueprint("jobs", __name__, cli_group="jobs")
+
+SETTLE_PASS, JOBS_PASS, SEND_EMAIL, SWEEP = "settle pass", "jobs pass", "send email", "sweep"
+#: The periodic passes and the setting that says how often (seconds).
+PERIODIC = {SETTLE_PASS: "SETTLE_INTERVAL_SECONDS", JOBS_PASS: "JOBS_INTERVAL_SECONDS",
+            SEND_EMAIL: "OUTBOX_INTERVAL_SECONDS", SWEEP: "JOB_SWEEP_SECONDS"}
+
+
+#: The item loops of the settle pass (``supervision.isolated`` job names): an operator's
+#: "retry" of one of their failed items runs the settle pass now.
+SETTLE_LOOPS = ("settle campaign", "charge pledge", "send refund", "send payout",
+                "reconcile charge", "recovery", "settle after collection",
+                "cancel waiting payment", "payouts", "payment reminder", "outcome email")
+#: The jobs pass's.
+JOBS_LOOPS = ("jobs", "launch campaign", "cancel unconfirmed commitment",
+              "ending soon notice", "card health reminder")
 
 
 def _committed(fn: Callable[[], T]) -> T:
@@ -35,17 +70,13 @@ def _committed(fn: Callable[[], T]) -> T:
 
 
 def run_once() -> dict[str, int]:
-    """One pass; each job commits its own work, and one that raises is recorded (operators
-    see it on the settlement console) without stopping the others."""
-    from crowdfund.community.card_health import remind_card_health
-    from crowdfund.community.following import notify_ending_soon
-    from crowdfund.equity.changes import cancel_unconfirmed
-
+    """The jobs pass; each job commits its own work, and one that raises is recorded
+    (operators see it on the settlement console) without stopping the others."""
     app = current_app._get_current_object()
     jobs = {"launched": lambda: len(launch_due()), "released": release_abandoned,
             "cancelled (not reconfirmed)": cancel_unconfirmed,
             "told ending soon": notify_ending_soon, "asked to update a card": remind_card_health,
-            "old sessions forgotten": prune_sessions}
+            "old sessions forgotten": prune_sessions, "finished jobs forgotten": queue.prune}
     done = {}
     for name, job in jobs.items():
         result = isolated(app, "jobs", name, _committed, job)
@@ -53,16 +84,63 @@ def run_once() -> dict[str, int]:
     return done
 
 
-@bp.cli.command("run")
-@click.option("--watch", is_flag=True, help="Keep running, one pass every --interval seconds.")
-@click.option("--interval", default=30, show_default=True, type=click.IntRange(1, 3600))
-def run(watch: bool, interval: int) -> None:
-    """Run the periodic jobs once (or forever with --watch)."""
-    def one_pass() -> None:
-        done = run_once()
-        if any(done.values()):
-            click.echo(", ".join(f"{k}: {v}" for k, v in done.items()))
+def _settler() -> Settler:
+    return Settler(current_app._get_current_object(), gateway())
 
+
+def _settle_campaign(campaign_id: int) -> str:
+    return _settler().settle(campaign_id, fan_out=True).describe()
+
+
+def _describe(done: dict[str, int]) -> str:
+    return ", ".join(f"{k}: {v}" for k, v in done.items() if v) or "nothing to do"
+
+
+def register_jobs() -> None:
+    """What each kind of job runs (the same functions for Celery and the embedded loop)."""
+    queue.register(SETTLE_PASS, lambda: _describe(_settler().run_pass()), max_attempts=3,
+                   covers=SETTLE_LOOPS)
+    queue.register(JOBS_PASS, lambda: _describe(run_once()), max_attempts=3, covers=JOBS_LOOPS)
+    queue.register(SEND_EMAIL, lambda: f"sent: {_settler().send_email()}", max_attempts=3,
+                   covers=("send email",))
+    queue.register(SWEEP, lambda: f"hinted again: {queue.sweep()}", max_attempts=1)
+    queue.register(SETTLE_CAMPAIGN, _settle_campaign)
+    queue.register(CHARGE_BATCH, lambda *args: _settler().charge_batch(*args))
+    queue.register(SEND_REFUNDS, lambda campaign_id: _settler().send_refunds(campaign_id))
+
+
+def queue_periodic(kind: str) -> queue.Job:
+    """A periodic pass (at most one waiting per kind, however many beats or loops ask)."""
+    return queue.enqueue(kind, key=kind)
+
+
+class EmbeddedRunner:
+    """One process runs everything: the periodic passes when due, and every due job."""
+
+    def __init__(self, app: Flask, clock: Callable[[], float] = time.monotonic) -> None:
+        self.app, self.clock = app, clock
+        self.last: dict[str, float] = {}
+
+    def tick(self) -> int:
+        now = self.clock()
+        with self.app.app_context():
+            for kind, setting in PERIODIC.items():
+                if kind != SWEEP and now - self.last.get(kind, -1e9) >= self.app.config[setting]:
+                    queue_periodic(kind)
+                    self.last[kind] = now
+            db.session.commit()
+        return queue.drain(self.app)
+
+
+@bp.cli.command("run")
+@click.option("--watch", is_flag=True, help="Keep running: due jobs every second, the "
+              "periodic passes at their intervals.")
+def run(watch: bool) -> None:
+    """Run the periodic passes and every due job once (or for ever with --watch), in this
+    process: the embedded runner, when no Celery broker is configured."""
+    app = current_app._get_current_object()
+    db.session.commit()
+    runner = EmbeddedRunner(app)
     if watch:
-        watch_loop(one_pass, interval, "jobs")
-    one_pass()
+        watch_loop(runner.tick, 1, "jobs")
+    click.echo(f"jobs run: {runner.tick()}")

@@ -33,6 +33,7 @@ from crowdfund.ledger.models import LedgerEntry, LedgerTransaction  # noqa: F401
 from crowdfund.notifications.models import OutboxMessage  # noqa: F401
 from crowdfund.payments.models import WebhookEvent  # noqa: F401
 from crowdfund.pledges.models import Pledge, PledgeTransition  # noqa: F401
+from crowdfund.queue import Job  # noqa: F401
 from crowdfund.settlement.models import (  # noqa: F401
     ChargeAttempt,
     ChargeTransition,

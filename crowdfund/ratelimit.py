@@ -83,10 +83,22 @@ class RedisTokenBucket:
             self.sleep(wait)
 
 
+#: One bucket per process and setting: every job and thread of a process takes from the
+#: same one (a bucket per job would start each job with a full burst).
+_buckets: dict[tuple, Bucket] = {}
+
+
 def bucket_for(config: Mapping) -> Bucket:
-    """The shared bucket when a Redis broker is configured, this process's otherwise."""
+    """The shared bucket when a Redis broker is configured, this process's otherwise.
+    Its burst is ``SETTLE_BURST``, or a quarter of a second's worth: over any 5-second
+    window the rate stays within 5% of the budget."""
     rate = config["SETTLE_REQUESTS_PER_SECOND"]
+    burst = config.get("SETTLE_BURST") or max(1, int(rate / 4))
     url = config.get("CELERY_BROKER_URL") or ""
-    if url.startswith(("redis://", "rediss://", "unix://")):
-        return RedisTokenBucket(redis.Redis.from_url(url), rate)
-    return TokenBucket(rate)
+    key = (url, rate, burst)
+    if key not in _buckets:
+        if url.startswith(("redis://", "rediss://", "unix://")):
+            _buckets[key] = RedisTokenBucket(redis.Redis.from_url(url), rate, burst)
+        else:
+            _buckets[key] = TokenBucket(rate, burst)
+    return _buckets[key]

@@ -162,13 +162,13 @@ def _one_isolated(job: str, item, fn: Callable, key: Callable) -> object:
         current_work.reset(token)
 
 
-def _error_text(error: BaseException) -> str:
+def error_text(error: BaseException) -> str:
     return "".join(traceback.format_exception_only(type(error), error)).strip()[:4000]
 
 
 def _upsert_failure(job: str, key: str, error: BaseException) -> None:
     """Record (or count again) a failure in the current session."""
-    now, text = utcnow(), _error_text(error)
+    now, text = utcnow(), error_text(error)
     updated = db.session.execute(sa.update(JobFailure).where(
         JobFailure.job == job, JobFailure.item == key).values(
         attempts=JobFailure.attempts + 1, last_failed_at=now, last_error=text,

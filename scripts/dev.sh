@@ -53,9 +53,9 @@ fi
 "$BIN/flask" db upgrade
 "$BIN/flask" demo seed
 
-supervise "$BIN/flask" jobs run --watch --interval 30 &
-pids+=($!)
-supervise "$BIN/flask" settle --watch --interval 30 &
+# The embedded runner: the periodic passes and every background job, no broker needed
+# (production runs the same jobs on Celery workers: README "Deploying").
+supervise "$BIN/flask" jobs run --watch &
 pids+=($!)
 
 echo

@@ -8,6 +8,7 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.orm import aliased, selectinload
 
+from crowdfund import queue
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.db import utcnow
@@ -28,7 +29,9 @@ from crowdfund.pledges.models import (
     PledgeTransition,
 )
 from crowdfund.pledges.totals import totals_of
+from crowdfund.queue import Job
 from crowdfund.settlement import payouts, refunds
+from crowdfund.settlement.fan_out import CHARGE_BATCH, queue_refunds, subject_of
 from crowdfund.settlement.forms import CancelFundedForm, MarkPaidForm, RefundForm
 from crowdfund.settlement.models import (
     ChargeAttempt,
@@ -40,7 +43,7 @@ from crowdfund.settlement.models import (
 )
 from crowdfund.settlement.outcome import collected_of
 from crowdfund.settlement.views import refund_from_form, settler
-from crowdfund.supervision import open_failures
+from crowdfund.supervision import JobFailure, open_failures
 from crowdfund.web import csv_cell, csv_response, run_action
 
 S = CampaignStatus
@@ -88,6 +91,7 @@ def settlement():
     campaigns = {c.id: c for c in db.session.scalars(sa.select(Campaign).where(
         Campaign.id.in_([p.campaign_id for p in due_payouts])))}
     failing = NEEDS_PAYMENT_STATUSES
+    failures = open_failures()
     errored = db.session.scalar(sa.select(sa.func.count()).select_from(Pledge).where(
         Pledge.status.in_(failing)))
     earlier = aliased(ChargeAttempt)
@@ -104,8 +108,11 @@ def settlement():
                            due_payouts=due_payouts, payout_campaigns=campaigns,
                            errored=errored, failed=failed, statuses=list(PledgeStatus),
                            paid_form=MarkPaidForm(), confirm=ConfirmForm(),
-                           job_failures=open_failures(), undelivered=undelivered_email(),
-                           unknown=unknown_charges())
+                           job_failures=failures, undelivered=undelivered_email(),
+                           unknown=unknown_charges(), jobs=queue.recent(), now=now,
+                           batches={c.id: queue.progress(subject_of(c.id), CHARGE_BATCH)
+                                    for c in lists["Charging"]},
+                           retryable={f.id for f in failures if queue.kind_covering(f.job)})
 
 
 def unknown_charges(limit: int = 100) -> list[ChargeAttempt]:
@@ -189,14 +196,44 @@ def cancel_funded(campaign_id: int):
         db.session.rollback()
         flash(exc.message, "error")
         return redirect(url_for("operators.money", campaign_id=campaign.id))
+    # Its refunds, and cancelling 3-D Secure payments nobody may complete now, as a job:
+    # the page returns at once; the settlement console shows the job.
+    job = queue_refunds(campaign.id, requested_by=current_user.id)
     db.session.commit()
-    count = len(made)
-    run = settler()
-    run.cancel_orphaned_waiting()  # 3-D Secure payments nobody may complete now
-    sent = run.process_refunds(campaign_id)
-    flash(f"Campaign cancelled. Refunds: {sent} of {count} sent"
-          + ("; the rest go out on the next settlement pass." if sent < count else "."), "info")
+    flash(f"Campaign cancelled. {len(made)} refunds queued (job {job.id}); the settlement "
+          "console shows their progress.", "info")
     return redirect(url_for("operators.money", campaign_id=campaign_id))
+
+
+@bp.post("/jobs/<int:job_id>/retry")
+def retry_job(job_id: int):
+    """A failed job queued again from its first attempt."""
+    job = db.session.get(Job, job_id) or abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if queue.retry(job):
+        db.session.commit()
+        flash(f"Job {job_id} ({job.label}) queued again.", "success")
+    else:
+        flash(f"Job {job_id} is not failed, or the same work is already waiting.", "info")
+    return redirect(url_for("operators.settlement"))
+
+
+@bp.post("/failures/<int:failure_id>/retry")
+def retry_failure(failure_id: int):
+    """Run now the pass whose loop a failed item belongs to (it retries its items)."""
+    failure = db.session.get(JobFailure, failure_id) or abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    kind = queue.kind_covering(failure.job)
+    if kind is None:
+        flash("That item is retried by its own loop only.", "info")
+        return redirect(url_for("operators.settlement"))
+    job = queue.enqueue(kind, key=kind, requested_by=current_user.id)
+    db.session.commit()
+    flash(f"The {kind} queued (job {job.id}): it retries {failure.job} {failure.item}.",
+          "success")
+    return redirect(url_for("operators.settlement"))
 
 
 @bp.post("/payouts/<int:payout_id>/paid")

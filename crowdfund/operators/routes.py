@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
@@ -24,10 +24,9 @@ from crowdfund.extensions import db
 from crowdfund.forms import ConfirmForm
 from crowdfund.operators import bp
 from crowdfund.operators.forms import VerificationForm
-from crowdfund.payments import gateway
 from crowdfund.pledges.totals import totals_of
+from crowdfund.settlement.fan_out import queue_settlement
 from crowdfund.settlement.plan import plan
-from crowdfund.settlement.runner import Settler
 from crowdfund.web import MAX_PAGE, form_status, int_arg, operator_required, run_action, submit_form
 
 
@@ -100,14 +99,16 @@ def decide(campaign_id: int, action: str):
 
 @bp.post("/campaigns/<int:campaign_id>/settle")
 def settle(campaign_id: int):
-    """Settle one campaign now, in this request (the same job as ``flask settle``)."""
+    """Queue the campaign's settlement (the same job as the settle pass) and return at
+    once: its charges go out in batches over every worker; the console shows progress."""
     campaign = _campaign(campaign_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    db.session.commit()  # the settler works in sessions of its own
-    report = Settler(current_app._get_current_object(), gateway()).settle(campaign.id)
-    flash(f"Settlement: {report.describe()}", "info")
-    return redirect(url_for("operators.review", campaign_id=campaign_id))
+    job = queue_settlement(campaign.id, requested_by=current_user.id)
+    db.session.commit()
+    flash(f"Settlement of {campaign.title} queued (job {job.id}): its progress is below.",
+          "info")
+    return redirect(url_for("operators.settlement"))
 
 
 @bp.post("/campaigns/<int:campaign_id>/staff-pick")

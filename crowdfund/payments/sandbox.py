@@ -21,6 +21,7 @@ import argparse
 import asyncio
 import hashlib
 import logging
+import time
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -54,6 +55,8 @@ class SandboxState:
     faults: list[FaultRule] = field(default_factory=list)
     #: Requests seen per (method, path prefix) — lets tests see retries happen.
     seen: dict[str, int] = field(default_factory=dict)
+    #: When each request arrived (wall clock) and what it was: the observed request rate.
+    stamps: list[tuple[float, str]] = field(default_factory=list)
 
 
 def _error_body(status: int) -> dict:
@@ -88,6 +91,7 @@ def build_app(*, faults: bool = False) -> web.Application:
     if faults:
         app.router.add_post("/_config/faults", config.set_faults)
         app.router.add_get("/_config/faults/seen", config.get_seen)
+        app.router.add_get("/_config/stamps", config.get_stamps)
     return app
 
 
@@ -97,6 +101,7 @@ def _fault_middleware(state: SandboxState):
     async def fault_middleware(request: web.Request, handler):
         key = f"{request.method} {request.path}"
         state.seen[key] = state.seen.get(key, 0) + 1
+        state.stamps.append((time.time(), key))
         rule = next((r for r in state.faults if r.count > 0 and request.method == r.method
                      and request.path.startswith(r.path_prefix)), None)
         if rule is None:
@@ -168,10 +173,18 @@ class _ConfigRoutes:
     async def get_seen(self, request: web.Request) -> web.Response:
         return web.json_response(self.state.seen)
 
+    async def get_stamps(self, request: web.Request) -> web.Response:
+        """``[[unix time, "METHOD /path"], ...]`` for requests since ``?since=<unix time>``."""
+        try:
+            since = float(request.query.get("since", "0"))
+        except ValueError:
+            return web.json_response({"error": "since: a number"}, status=400)
+        return web.json_response([stamp for stamp in self.state.stamps if stamp[0] >= since])
+
     async def clear(self, request: web.Request) -> web.Response:
         self.resources.store.clear()
         for kept in (self.state.responses, self.state.locks, self.state.faults,
-                     self.state.seen):
+                     self.state.seen, self.state.stamps):
             kept.clear()
         return web.Response()
 

@@ -15,7 +15,6 @@ import socket
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import TypeVar
 
 from flask import Flask
@@ -35,9 +34,11 @@ from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.ratelimit import bucket_for
 from crowdfund.settlement import plan as settlement_plan
 from crowdfund.settlement import services
+from crowdfund.settlement.fan_out import FanOut
 from crowdfund.settlement.models import ChargeAttempt
 from crowdfund.settlement.money_out import MoneyOut
 from crowdfund.settlement.recovering import Recovering
+from crowdfund.settlement.report import Report
 from crowdfund.supervision import FAILED, isolated, resolved
 
 log = logging.getLogger("crowdfund.settlement")
@@ -50,23 +51,7 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:64]
 
 
-@dataclass
-class Report:
-    """What one run did to one campaign."""
-
-    slug: str
-    outcome: str = ""
-    counts: dict[str, int] = field(default_factory=dict)
-
-    def add(self, what: str) -> None:
-        self.counts[what] = self.counts.get(what, 0) + 1
-
-    def describe(self) -> str:
-        parts = ", ".join(f"{k}: {v}" for k, v in sorted(self.counts.items()))
-        return f"{self.slug}: {self.outcome}" + (f" ({parts})" if parts else "")
-
-
-class Settler(Recovering, MoneyOut):
+class Settler(FanOut, Recovering, MoneyOut):
     """Settles campaigns for one process (``worker``)."""
 
     def __init__(self, app: Flask, gateway: PaymentGateway, *, worker: str | None = None,
@@ -84,7 +69,9 @@ class Settler(Recovering, MoneyOut):
 
     # --- one campaign ----------------------------------------------------------------------
 
-    def settle(self, campaign_id: int) -> Report:
+    def settle(self, campaign_id: int, *, fan_out: bool = False) -> Report:
+        """Close a due campaign and charge it: in this process (``flask settle``), or,
+        with ``fan_out``, as charge-batch jobs that every worker takes from."""
         with self.app.app_context():
             campaign = db.session.get(Campaign, campaign_id)
             report = Report(campaign.slug)
@@ -101,6 +88,8 @@ class Settler(Recovering, MoneyOut):
                     report.outcome = "failed: nobody charged"
                     if closed_out:
                         self._detach_cards(campaign_id, report)
+                elif campaign.status is CampaignStatus.FUNDED and fan_out:
+                    self.plan_batches(campaign_id, report)
                 elif campaign.status is CampaignStatus.FUNDED:
                     self._charge_all(campaign_id, report)
                     db.session.expire_all()
@@ -134,7 +123,8 @@ class Settler(Recovering, MoneyOut):
             raise RuntimeError("lost the settlement claim")
         db.session.commit()
 
-    def _charge_all(self, campaign_id: int, report: Report) -> None:
+    def _charge_all(self, campaign_id: int, report: Report, after: int = 0,
+                    through: int | None = None, *, claimed: bool = True) -> None:
         """Every active pledge charged once, ``batch`` at a time: the batch's attempts
         committed in one transaction (step 1), the gateway calls made ``concurrency`` at a
         time with no transaction open (step 2), their outcomes recorded in short
@@ -142,11 +132,10 @@ class Settler(Recovering, MoneyOut):
         and its calls queued before this batch's outcomes are recorded, so the gateway
         never waits for our database. A run killed anywhere resumes: unfinished attempts
         are sent again with their own keys."""
-        after = 0
         in_flight: tuple[list[int], list, list] | None = None
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
             while True:
-                ids = services.pledge_ids_to_charge(campaign_id, after, self.batch)
+                ids = services.pledge_ids_to_charge(campaign_id, after, self.batch, through)
                 batch = None
                 if ids:
                     requests = services.begin_attempts(ids)
@@ -157,7 +146,10 @@ class Settler(Recovering, MoneyOut):
                     db.session.commit()
                 if in_flight is not None:
                     self._record(in_flight, report)
-                    self._renew(campaign_id)
+                    if claimed:  # a charge batch job holds no claim: batches run at once
+                        self._renew(campaign_id)
+                    else:
+                        db.session.commit()
                 if batch is None:
                     return
                 in_flight = batch

@@ -133,12 +133,15 @@ def close_out(campaign: Campaign, after: int = 0, *, limit: int = 500,
     return None
 
 
-def pledge_ids_to_charge(campaign_id: int, after_id: int, limit: int) -> list[int]:
-    """Active pledges (not charged yet), in id order from ``after_id``: constant memory."""
-    return list(db.session.scalars(
-        sa.select(Pledge.id).where(Pledge.campaign_id == campaign_id, Pledge.status == P.ACTIVE,
-                                   Pledge.id > after_id)
-        .order_by(Pledge.id).limit(limit)))
+def pledge_ids_to_charge(campaign_id: int, after_id: int, limit: int,
+                         through_id: int | None = None) -> list[int]:
+    """Active pledges (not charged yet), in id order from ``after_id`` (up to
+    ``through_id``): constant memory."""
+    stmt = sa.select(Pledge.id).where(Pledge.campaign_id == campaign_id,
+                                      Pledge.status == P.ACTIVE, Pledge.id > after_id)
+    if through_id is not None:
+        stmt = stmt.where(Pledge.id <= through_id)
+    return list(db.session.scalars(stmt.order_by(Pledge.id).limit(limit)))
 
 
 def begin_attempt(pledge: Pledge, now: datetime | None = None, *,

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from crowdfund import queue
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.db import utcnow
@@ -239,8 +240,16 @@ def test_operator_settles_one_campaign_from_the_console(app, client, auth, sessi
     auth.login_as(operator)
     page = client.get(f"/operators/campaigns/{campaign.id}").get_data(as_text=True)
     assert "If settled now" in page and "charge 2 pledges, $170.00" in page
+    # Queued, and the page returns at once: the console shows the job waiting...
     response = client.post(f"/operators/campaigns/{campaign.id}/settle", follow_redirects=True)
-    assert "funded: charged (failed: 1, succeeded: 1)" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert response.request.path == "/operators/settlement"
+    assert f"Settlement of {campaign.title} queued" in page
+    assert f"settle campaign {campaign.id}</td>" in page and "<td>queued</td>" in page
+    assert queue.drain(app) >= 2  # the embedded runner: the settlement, then its batch
+    page = client.get("/operators/settlement").get_data(as_text=True)
+    assert "funded: charging in 1 batch" in page  # the settlement's report
+    assert "charged; campaign collecting (failed: 1, succeeded: 1)" in page  # the batch's
     public = client.get(f"/campaigns/{campaign.slug}").get_data(as_text=True)
     assert "$170.00" in public and "pledged by the deadline" in public
     assert "$150.00" in public and "collected (charges that went through)" in public

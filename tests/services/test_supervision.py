@@ -129,7 +129,7 @@ def test_one_periodic_job_that_raises_leaves_the_others_running(app, session, mo
     def broken():
         raise RuntimeError("card health exploded")
 
-    monkeypatch.setattr("crowdfund.community.card_health.remind_card_health", broken)
+    monkeypatch.setattr(jobs, "remind_card_health", broken)
     calls = []
     monkeypatch.setattr(jobs, "release_abandoned", lambda: calls.append("released") or 2)
     with app.app_context():
@@ -177,9 +177,10 @@ def test_flask_settle_and_jobs_watch_survive_a_failing_pass(app, monkeypatch):
         runner.invoke(args=["settle", "--watch", "--interval", "1"])
     assert len(sleeps) == 3  # three passes, each of which raised
     sleeps.clear()
-    monkeypatch.setattr(jobs, "run_once", lambda: (_ for _ in ()).throw(RuntimeError("x")))
+    monkeypatch.setattr(jobs.EmbeddedRunner, "tick",
+                        lambda self: (_ for _ in ()).throw(RuntimeError("x")))
     with pytest.raises(_Stop):
-        runner.invoke(args=["jobs", "run", "--watch", "--interval", "1"])
+        runner.invoke(args=["jobs", "run", "--watch"])
     assert len(sleeps) == 3
 
 

@@ -7,6 +7,7 @@ import io
 import pytest
 import sqlalchemy as sa
 
+from crowdfund import queue
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.extensions import db
@@ -121,9 +122,15 @@ def test_operator_cancels_a_funded_campaign(app, client, auth, session, gw, char
     response = client.post(f"/operators/campaigns/{campaign_id}/cancel-funded",
                            data={"reason": "Fraud confirmed by the team"},
                            follow_redirects=True)
-    assert "Refunds: 1 of 1 sent." in response.get_data(as_text=True)
+    assert "Campaign cancelled. 1 refunds queued" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Campaign, campaign_id).status is S.CANCELLED
+    assert pledge_of(ids["ok"]).status is P.COLLECTED  # its refund waits for the job
+    db.session.commit()  # this test's own transaction ends: the job writes
+    assert queue.drain(app) == 1
+    db.session.expire_all()
+    assert "refunds sent: 1; waiting payments cancelled: 1" in client.get(
+        "/operators/settlement").get_data(as_text=True)
     assert pledge_of(ids["ok"]).status is P.REFUNDED
     assert pledge_of(ids["declines"]).status is P.DROPPED
     assert pledge_of(ids["3ds"]).status is P.DROPPED

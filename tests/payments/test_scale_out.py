@@ -1,0 +1,193 @@
+"""The production process model on real parts: two gunicorn web servers with their own
+instance folders, three Celery workers and beat on Redis, PostgreSQL, the Stripe sandbox.
+
+A funded campaign of 1,000 pledges is settled by the workers while one of them is
+SIGKILLed in the middle of a batch and started again: the sandbox holds exactly one
+PaymentIntent per pledge, the ledger check passes, and the sandbox never sees more than
+the platform's budget (+10%) in any 5-second window. A cover uploaded through the first
+web server is served by the second.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+
+import pytest
+import redis
+import requests
+import sqlalchemy as sa
+from PIL import Image
+
+from bench.cluster import Cluster, busiest_window, charges_by_pledge, saved_cards
+from crowdfund.auth.models import User
+from crowdfund.campaigns.models import Campaign
+from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.db import utcnow
+from crowdfund.extensions import db
+from crowdfund.ledger.services import check as check_ledger
+from crowdfund.pledges.models import Pledge, PledgeStatus
+from crowdfund.queue import Job, JobStatus
+from tests.factories import PASSWORD, free_port, make_campaign, make_user
+
+pytestmark = pytest.mark.postgres_only
+
+PLEDGES = 1_000
+BUDGET = 40  # requests/s for the whole platform: below what the sandbox serves here
+
+
+def _environment(app, sandbox, broker: str) -> dict[str, str]:
+    return {
+        "CROWDFUND_ENV": "production", "SECRET_KEY": "scale-out-test-secret",
+        "SESSION_COOKIE_SECURE": "0", "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "CELERY_BROKER_URL": broker, "UPLOAD_STORAGE": "database",
+        "PAYMENT_GATEWAY": "stripe", "STRIPE_SECRET_KEY": "sk_test_cluster",
+        "STRIPE_PUBLISHABLE_KEY": "pk_test_cluster", "STRIPE_API_BASE": sandbox.base,
+        "STRIPE_WEBHOOK_SECRET": "whsec_cluster",
+        "SETTLE_REQUESTS_PER_SECOND": str(BUDGET), "SETTLE_BATCH": "50",
+        "SETTLE_CONCURRENCY": "4",
+        # Short leases and timeouts, so that a killed worker's batch is taken over soon.
+        "JOB_LEASE_SECONDS": "6", "JOB_SWEEP_SECONDS": "3", "SETTLE_INTERVAL_SECONDS": "3",
+        "OUTBOX_INTERVAL_SECONDS": "5", "CELERY_VISIBILITY_TIMEOUT": "30",
+    }
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+
+def _cover_through(web: str, campaign: Campaign, email: str) -> None:
+    """Sign in and upload a cover through one web server, as a founder's browser would."""
+    browser = requests.Session()
+    page = browser.get(f"{web}/login", timeout=30).text
+    signed_in = browser.post(f"{web}/login", timeout=30, data={
+        "email": email, "password": PASSWORD, "csrf_token": _csrf(page)})
+    assert signed_in.ok and "Sign out" in signed_in.text, signed_in.text[-2000:]
+    form = browser.get(f"{web}/studio/{campaign.id}/edit", timeout=30).text
+    image = io.BytesIO()
+    Image.new("RGB", (640, 360), (200, 90, 30)).save(image, "PNG")
+    saved = browser.post(f"{web}/studio/{campaign.id}/edit", timeout=30, allow_redirects=False,
+                         data={"csrf_token": _csrf(form), "title": campaign.title,
+                               "blurb": "Short", "category": "design", "slug": campaign.slug,
+                               "currency": "USD", "goal": "1000", "duration_days": "30",
+                               "scheduled_launch_at": "", "description_md": "Story " * 20,
+                               "risks_md": "Risky business, handled."},
+                         files={"cover": ("cover.png", image.getvalue(), "image/png")})
+    assert saved.status_code == 302, saved.text[-2000:]
+
+
+def _seed(app, cards: list[tuple[str, str]]) -> int:
+    """A live campaign past its deadline, goal reached, one active pledge per saved card."""
+    with app.app_context():
+        campaign = make_campaign(status=CampaignStatus.LIVE, tiers=0, goal_minor=100_000)
+        campaign.deadline = utcnow()
+        db.session.flush()
+        for i, (customer, method) in enumerate(cards):
+            backer = User(email=f"backer{i}@cluster.invalid", password_hash="!",
+                          display_name=f"Backer {i}", payment_customer_id=customer)
+            db.session.add(backer)
+            db.session.flush()
+            db.session.add(Pledge(campaign_id=campaign.id, backer_id=backer.id,
+                                  status=PledgeStatus.ACTIVE, amount_minor=1_000 + i,
+                                  currency="USD", payment_method_id=method,
+                                  card_brand="visa", card_last4="4242"))
+        db.session.commit()
+        return campaign.id
+
+
+def _status(app, campaign_id: int) -> CampaignStatus:
+    with app.app_context():
+        return db.session.scalar(sa.select(Campaign.status).where(Campaign.id == campaign_id))
+
+
+def _charged(app, campaign_id: int) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Pledge).where(
+            Pledge.campaign_id == campaign_id, Pledge.status != PledgeStatus.ACTIVE))
+
+
+def _running_on(app, node: str) -> int | None:
+    """A charge batch the worker ``node`` is running now, if any."""
+    with app.app_context():
+        return db.session.scalar(sa.select(Job.id).where(
+            Job.kind == "charge batch", Job.status == JobStatus.RUNNING,
+            Job.claimed_by.like(f"{node}@%")).limit(1))
+
+
+def test_workers_on_several_machines_settle_exactly_once_within_the_budget(
+        app, sandbox, redis_url, tmp_path):
+    sandbox.reset()
+    broker = redis_url.rsplit("/", 1)[0] + "/5"
+    redis.Redis.from_url(broker).flushdb()
+    cluster = Cluster(tmp_path, _environment(app, sandbox, broker))
+    try:
+        # Two web servers, each with its own instance folder (two machines).
+        first = cluster.web("web1", free_port(), tmp_path / "instance-web1")
+        second = cluster.web("web2", free_port(), tmp_path / "instance-web2")
+        with app.app_context():
+            founder = make_user(password=PASSWORD)
+            draft = make_campaign(founder=founder, ready=False)
+            db.session.commit()
+            email = founder.email
+        _cover_through(first, draft, email)
+        with app.app_context():
+            key = db.session.get(Campaign, draft.id).cover_path
+        assert key
+        served = requests.get(f"{second}/uploads/{key}", timeout=30)
+        assert served.status_code == 200 and served.headers["Content-Type"] == "image/png"
+        assert Image.open(io.BytesIO(served.content)).size == (640, 360)
+        assert served.content == requests.get(f"{first}/uploads/{key}", timeout=30).content
+
+        campaign_id = _seed(app, saved_cards(sandbox.base, PLEDGES))
+        started = time.time()
+        for name in ("w1", "w2", "w3"):
+            cluster.worker(name)
+        cluster.beat()
+
+        # Kill w2 while it runs a batch, once a good part of the campaign is charged.
+        killed_job, deadline = None, time.monotonic() + 240
+        while killed_job is None and time.monotonic() < deadline:
+            if _charged(app, campaign_id) >= PLEDGES // 4:
+                killed_job = _running_on(app, "w2")
+            time.sleep(0.05)
+        assert killed_job is not None, cluster.log("w2")[-3000:]
+        cluster.kill("w2")
+        assert _status(app, campaign_id) is CampaignStatus.FUNDED  # mid-run
+        time.sleep(2)
+        cluster.worker("w2")  # started again, as a supervisor would
+
+        while (_status(app, campaign_id) is not CampaignStatus.COLLECTING
+               and time.monotonic() < deadline):
+            time.sleep(0.5)
+        assert _status(app, campaign_id) is CampaignStatus.COLLECTING, (
+            cluster.log("w1")[-3000:] + cluster.log("beat")[-2000:])
+    finally:
+        cluster.stop()
+    # What reached the gateway while the platform ran (this test's own reads left out).
+    stamps = [at for at, what in requests.get(f"{sandbox.base}/_config/stamps",
+                                              params={"since": started}, timeout=60).json()
+              if not what.split()[1].startswith("/_config")]
+
+    # Exactly once, as the sandbox saw it: one PaymentIntent per pledge, each succeeded.
+    made = charges_by_pledge(sandbox.base, campaign_id)
+    with app.app_context():
+        pledges = {str(p.id): p for p in db.session.scalars(
+            sa.select(Pledge).where(Pledge.campaign_id == campaign_id))}
+        assert set(made) == set(pledges) and len(made) == PLEDGES
+        assert {tuple(statuses) for statuses in made.values()} == {("succeeded",)}
+        assert {p.status for p in pledges.values()} == {PledgeStatus.COLLECTED}
+        assert check_ledger() == []
+        # The killed worker's batch was taken over and finished by another run.
+        job = db.session.get(Job, killed_job)
+        assert job.status is JobStatus.DONE and job.attempts >= 2
+        batches = db.session.scalars(sa.select(Job).where(Job.kind == "charge batch")).all()
+        assert len(batches) >= PLEDGES // 50 and {b.status for b in batches} == {JobStatus.DONE}
+        assert len({b.claimed_by.split("@")[0] for b in batches}) == 3  # every worker took part
+
+    # The platform's budget held at the sandbox over every 5-second window.
+    assert len(stamps) >= PLEDGES
+    busiest = busiest_window(stamps)
+    print(f"{len(stamps)} gateway requests in {max(stamps) - min(stamps):.1f} s; busiest 5 s: "
+          f"{busiest} (budget {BUDGET * 5}); killed batch job {killed_job}")
+    assert busiest <= 1.1 * BUDGET * 5, f"{busiest} requests in 5 s; budget {BUDGET}/s"
