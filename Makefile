@@ -30,12 +30,16 @@ lint: install
 
 ## bench: every benchmark, as ratios against baselines measured in the same run
 ##        (sizes: PLEDGES=2000 CLOSE_SIZES="10000 100000" CLIENTS=100 RACE=500;
-##         BENCH_DATABASE_URL=postgresql://... to run them on PostgreSQL)
+##         BENCH_DATABASE_URL=postgresql://... to run them on PostgreSQL, and the
+##         scale-out benchmark: 1, 2, 3 Celery workers against the global budget)
 bench: install
 	$(BIN)/python bench/pages.py --pledges $${PLEDGES:-2000} $${BENCH_DATABASE_URL:+--database-url $$BENCH_DATABASE_URL} 2>/dev/null
 	$(BIN)/python bench/pledge.py --clients $${CLIENTS:-100} --race $${RACE:-500} $${BENCH_DATABASE_URL:+--database-url $$BENCH_DATABASE_URL} 2>/dev/null
 	$(BIN)/python bench/close.py $$(for n in $${CLOSE_SIZES:-10000 100000}; do printf -- "--pledges %s " $$n; done) $${BENCH_DATABASE_URL:+--database-url $$BENCH_DATABASE_URL} 2>/dev/null
 	$(BIN)/python bench/settle.py --pledges $${PLEDGES:-2000}
+	@if [ -n "$${BENCH_DATABASE_URL:-}" ]; then \
+	  $(BIN)/python bench/scale_out.py --database-url "$$BENCH_DATABASE_URL" --pledges $${SCALE_PLEDGES:-600} 2>/dev/null; \
+	else echo "bench/scale_out.py: skipped (needs BENCH_DATABASE_URL=postgresql://... of its own and Debian's redis-server)"; fi
 
 migrate: install
 	CROWDFUND_ENV=development $(BIN)/flask db upgrade

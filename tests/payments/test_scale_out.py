@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 import redis
@@ -33,6 +36,7 @@ from tests.factories import PASSWORD, free_port, make_campaign, make_user
 
 pytestmark = pytest.mark.postgres_only
 
+ROOT = Path(__file__).resolve().parents[2]
 PLEDGES = 1_000
 BUDGET = 40  # requests/s for the whole platform: below what the sandbox serves here
 
@@ -191,3 +195,24 @@ def test_workers_on_several_machines_settle_exactly_once_within_the_budget(
     print(f"{len(stamps)} gateway requests in {max(stamps) - min(stamps):.1f} s; busiest 5 s: "
           f"{busiest} (budget {BUDGET * 5}); killed batch job {killed_job}")
     assert busiest <= 1.1 * BUDGET * 5, f"{busiest} requests in 5 s; budget {BUDGET}/s"
+
+
+def test_the_scale_out_bench_runs(app):
+    """bench/scale_out.py still runs (tiny): it prints its ratios for 1 and 2 workers.
+    It empties the database it is given, so it gets one of its own."""
+    url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    name = f"{url.database}_scale_bench"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        if not connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                 {"n": name}):
+            connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    done = subprocess.run(  # noqa: S603 - our own script
+        [sys.executable, "bench/scale_out.py", "--database-url",
+         url.set(database=name).render_as_string(hide_password=False), "--workers", "1",
+         "--workers", "2", "--pledges", "60", "--budget", "20"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = [line.split() for line in done.stdout.splitlines() if line.strip()[:1].isdigit()]
+    assert [row[:2] for row in rows] == [["1", "60"], ["2", "60"]], done.stdout
