@@ -369,20 +369,32 @@ def sweep(stale_after: timedelta = timedelta(seconds=30), limit: int = 500) -> i
     return len(stale)
 
 
-def prune(older_than: timedelta = timedelta(days=14)) -> int:
-    """Forget finished jobs (done ones; failed ones stay until an operator acts)."""
+def _is_pass():
+    """The periodic passes are the jobs keyed by their own kind (one waiting per kind)."""
+    return Job.key == Job.kind
+
+
+def prune(older_than: timedelta = timedelta(days=14),
+          passes_older_than: timedelta = timedelta(hours=1)) -> int:
+    """Forget done jobs (failed ones stay until an operator acts); the periodic passes,
+    a few thousand a day, after an hour."""
+    now = utcnow()
     return db.session.execute(sa.delete(Job).where(
-        Job.status == JobStatus.DONE, Job.finished_at < utcnow() - older_than)
+        Job.status == JobStatus.DONE, sa.or_(
+            Job.finished_at < now - older_than,
+            sa.and_(_is_pass(), Job.finished_at < now - passes_older_than)))
         .execution_options(synchronize_session=False)).rowcount
 
 
 def recent(limit: int = 50) -> list[Job]:
-    """For the console: unfinished and failed jobs first, then the latest finished."""
+    """For the console: unfinished and failed jobs first, then the latest finished (the
+    periodic passes left out: they run every few seconds)."""
     open_jobs = list(db.session.scalars(sa.select(Job).where(
         Job.status.in_((JobStatus.QUEUED, JobStatus.RUNNING, JobStatus.FAILED)))
         .order_by(Job.id.desc()).limit(limit)))
-    done = list(db.session.scalars(sa.select(Job).where(Job.status == JobStatus.DONE)
-                                   .order_by(Job.id.desc()).limit(max(0, limit // 2))))
+    done = list(db.session.scalars(sa.select(Job).where(
+        Job.status == JobStatus.DONE, sa.or_(Job.key.is_(None), ~_is_pass()))
+        .order_by(Job.id.desc()).limit(max(0, limit // 2))))
     return open_jobs + done
 
 

@@ -293,3 +293,28 @@ def test_the_same_key_enqueued_at_once_makes_one_job(app, session, kinds):
         thread.join()
     assert len(ids) == 4 and len(set(ids)) == 1
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Job)) == 1
+
+
+def test_done_passes_are_forgotten_after_an_hour_and_the_rest_after_two_weeks(app, session,
+                                                                             kinds):
+    now = utcnow()
+    rows = {
+        "old pass": Job(kind="probe", key="probe", status=JobStatus.DONE,
+                        finished_at=now - timedelta(hours=2)),
+        "keyed job": Job(kind="probe", key="probe 12", status=JobStatus.DONE,
+                        finished_at=now - timedelta(hours=2)),
+        "recent settlement": Job(kind="probe", key="settle 1", status=JobStatus.DONE,
+                                 finished_at=now - timedelta(days=3)),
+        "old settlement": Job(kind="probe", status=JobStatus.DONE,
+                              finished_at=now - timedelta(days=15)),
+        "failed": Job(kind="probe", status=JobStatus.FAILED, finished_at=now - timedelta(days=30)),
+    }
+    db.session.add_all(rows.values())
+    db.session.flush()
+    ids = {name: job.id for name, job in rows.items()}
+    assert queue.prune() == 2
+    db.session.expire_all()
+    left = {name for name, job_id in ids.items()
+            if db.session.scalar(sa.select(Job.id).where(Job.id == job_id)) is not None}
+    assert left == {"keyed job", "recent settlement", "failed"}
+    assert {job.id for job in queue.recent()} == {ids[name] for name in left}
