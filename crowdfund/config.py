@@ -114,8 +114,8 @@ class BaseConfig:
     SETTLE_MAX_TRIES = 6  # per charge, on 429 and connection errors, with jittered backoff
     SETTLE_BACKOFF_BASE = 0.5  # seconds, doubled per try
     SETTLE_CLAIM_LEASE = timedelta(minutes=5)
-    #: Tokens the rate budget may hold (requests sent at once after a pause); 0: a quarter
-    #: of a second's worth, so that no 5-second window goes 5% over the budget.
+    #: Tokens the rate budget may hold (requests sent at once after a pause); 0: a tenth
+    #: of a second's worth, so that no 5-second window goes 2% over the budget.
     SETTLE_BURST = 0
 
     # Background jobs (crowdfund/queue.py): the same on Celery and in the embedded loop.

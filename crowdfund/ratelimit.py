@@ -90,10 +90,10 @@ _buckets: dict[tuple, Bucket] = {}
 
 def bucket_for(config: Mapping) -> Bucket:
     """The shared bucket when a Redis broker is configured, this process's otherwise.
-    Its burst is ``SETTLE_BURST``, or a quarter of a second's worth: over any 5-second
-    window the rate stays within 5% of the budget."""
+    Its burst is ``SETTLE_BURST``, or a tenth of a second's worth: over any 5-second
+    window the rate stays within 2% of the budget, leaving room for network jitter."""
     rate = config["SETTLE_REQUESTS_PER_SECOND"]
-    burst = config.get("SETTLE_BURST") or max(1, int(rate / 4))
+    burst = config.get("SETTLE_BURST") or max(1, int(rate / 10))
     url = config.get("CELERY_BROKER_URL") or ""
     key = (url, rate, burst)
     if key not in _buckets:
