@@ -29,6 +29,25 @@ def free_port() -> int:
 NO_LOGIN = "!"  # noqa: S105 - not an Argon2 hash: these accounts cannot sign in
 
 
+def pledges_with_cards(campaign, cards: list[tuple[str, str]]) -> None:
+    """One backer and one active pledge per saved card (customer id, card id), added and
+    flushed in the caller's app context: what a campaign's confirmed pledges leave."""
+    from crowdfund.auth.models import User
+    from crowdfund.extensions import db
+    from crowdfund.pledges.models import Pledge, PledgeStatus
+
+    for i, (customer, method) in enumerate(cards):
+        backer = User(email=f"b{i}@bench.invalid", password_hash=NO_LOGIN,
+                      display_name=f"Backer {i}", payment_customer_id=customer)
+        db.session.add(backer)
+        db.session.flush()
+        db.session.add(Pledge(campaign_id=campaign.id, backer_id=backer.id,
+                              status=PledgeStatus.ACTIVE, amount_minor=1000 + i % 5000,
+                              currency="USD", payment_method_id=method,
+                              card_brand="visa", card_last4="4242"))
+    db.session.flush()
+
+
 def past_deadline_campaign(goal_minor: int):
     """A founder and their live campaign whose deadline passed a minute ago (added and
     flushed, in the caller's app context): what settlement picks up."""

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.cluster import Cluster, busiest_window, sandbox_get, saved_cards  # noqa: E402
-from bench.common import NO_LOGIN, free_port, past_deadline_campaign  # noqa: E402
+from bench.common import free_port, past_deadline_campaign, pledges_with_cards  # noqa: E402
 from bench.settle import start_sandbox  # noqa: E402
 
 REDIS_SERVER = "/usr/bin/redis-server"
@@ -79,23 +79,13 @@ def fresh_database(env: dict[str, str]) -> None:
 def seed(env: dict[str, str], cards: list[tuple[str, str]]) -> int:
     os.environ.update(env)
     from crowdfund import create_app
-    from crowdfund.auth.models import User
     from crowdfund.extensions import db
-    from crowdfund.pledges.models import Pledge, PledgeStatus
 
     app = create_app()
     with app.app_context():
         campaign = past_deadline_campaign(100)
         db.session.flush()
-        for i, (customer, method) in enumerate(cards):
-            backer = User(email=f"b{i}@bench.invalid", password_hash=NO_LOGIN,
-                          display_name=f"Backer {i}", payment_customer_id=customer)
-            db.session.add(backer)
-            db.session.flush()
-            db.session.add(Pledge(campaign_id=campaign.id, backer_id=backer.id,
-                                  status=PledgeStatus.ACTIVE, amount_minor=1000 + i,
-                                  currency="USD", payment_method_id=method,
-                                  card_brand="visa", card_last4="4242"))
+        pledges_with_cards(campaign, cards)
         db.session.commit()
         campaign_id = campaign.id
         db.session.remove()

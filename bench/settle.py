@@ -22,7 +22,6 @@ never a timing assertion. Peak memory that stays flat from one N to the next is 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -35,7 +34,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import NO_LOGIN, free_port, past_deadline_campaign  # noqa: E402
+from bench.cluster import saved_cards  # noqa: E402
+from bench.common import free_port, past_deadline_campaign, pledges_with_cards  # noqa: E402
 
 SECRET = "sk_test_bench"  # noqa: S105 - the sandbox accepts any sk_test_ key
 
@@ -59,25 +59,6 @@ def start_sandbox(faults: bool = False) -> tuple[subprocess.Popen, str]:
     raise SystemExit("the sandbox did not start")
 
 
-def post(base: str, path: str, form: dict[str, str]) -> dict:
-    data = "&".join(f"{k}={urllib.request.quote(str(v))}" for k, v in form.items()).encode()
-    request = urllib.request.Request(  # noqa: S310 - the sandbox on 127.0.0.1
-        base + path, data=data, method="POST",
-        headers={"Authorization": f"Bearer {SECRET}"})
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-        return json.loads(response.read())
-
-
-def saved_card(base: str, i: int) -> tuple[str, str]:
-    """A sandbox customer with a 4242 card attached: what a confirmed pledge leaves."""
-    customer = post(base, "/v1/customers", {"email": f"bench{i}@example.com"})["id"]
-    method = post(base, "/v1/payment_methods", {
-        "type": "card", "card[number]": "4242424242424242", "card[exp_month]": "12",
-        "card[exp_year]": "2034", "card[cvc]": "123"})["id"]
-    post(base, f"/v1/payment_methods/{method}/attach", {"customer": customer})
-    return customer, method
-
-
 def environment(db_url: str, base: str, concurrency: int) -> dict[str, str]:
     return {**os.environ, "CROWDFUND_ENV": "development", "DATABASE_URL": db_url,
             "SECRET_KEY": "bench-only", "STRIPE_SECRET_KEY": SECRET,
@@ -92,23 +73,13 @@ def seed(env: dict[str, str], cards: list[tuple[str, str]]) -> str:
                    cwd=ROOT, env=env, capture_output=True, check=True)
     os.environ.update(env)
     from crowdfund import create_app
-    from crowdfund.auth.models import User
     from crowdfund.extensions import db
-    from crowdfund.pledges.models import Pledge, PledgeStatus
 
     app = create_app()
     with app.app_context():
         campaign = past_deadline_campaign(100)
         db.session.flush()
-        for i, (customer, method) in enumerate(cards):
-            backer = User(email=f"b{i}@bench.invalid", password_hash=NO_LOGIN,
-                          display_name=f"Backer {i}", payment_customer_id=customer)
-            db.session.add(backer)
-            db.session.flush()
-            db.session.add(Pledge(campaign_id=campaign.id, backer_id=backer.id,
-                                  status=PledgeStatus.ACTIVE, amount_minor=1000 + i % 5000,
-                                  currency="USD", payment_method_id=method,
-                                  card_brand="visa", card_last4="4242"))
+        pledges_with_cards(campaign, cards)
         db.session.commit()
         return campaign.slug
 
@@ -155,8 +126,7 @@ def run(n: int, concurrency: int) -> dict:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             env = environment(f"sqlite:///{tmp}/bench.sqlite3", base, concurrency)
-            with ThreadPoolExecutor(max_workers=8) as pool:
-                cards = list(pool.map(lambda i: saved_card(base, i), range(n)))
+            cards = saved_cards(base, n)
             slug = seed(env, cards)
             raw_before = baseline(base, cards, concurrency, "before")
             seconds, peak_mib, output = settle(env, slug)

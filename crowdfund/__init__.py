@@ -198,10 +198,10 @@ def register_jobs(app: Flask) -> None:
     """Background work (``crowdfund/queue.py``): the job kinds, and how a committed job
     reaches a runner: a Celery message when a broker is configured, nothing otherwise
     (the embedded ``flask jobs run --watch`` finds due jobs itself)."""
-    from crowdfund import jobs, queue
+    from crowdfund import hints, jobs
 
     jobs.register_jobs()
-    queue.init_app(app)
+    hints.init_app(app)
     if app.config.get("CELERY_BROKER_URL"):
         from crowdfund import tasks
 

@@ -28,14 +28,15 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from crowdfund.db import UTCDateTime, str_enum, utcnow
 from crowdfund.extensions import db
+from crowdfund.hints import hint_on_commit
 from crowdfund.logs import current_work
 from crowdfund.supervision import error_text
 
@@ -123,61 +124,6 @@ def kind_covering(loop: str) -> str | None:
     return None
 
 
-# --- hints: how a committed job reaches a runner ---------------------------------------
-
-
-class Hints(Protocol):
-    def send(self, job_id: int, countdown: float = 0) -> None: ...
-
-
-class NoHints:
-    """Embedded: nobody to tell; the jobs loop finds due jobs itself."""
-
-    def send(self, job_id: int, countdown: float = 0) -> None:
-        return None
-
-
-def hints() -> Hints:
-    return current_app.extensions.get("crowdfund.hints") or NoHints()
-
-
-def use_hints(app: Flask, sender: Hints) -> None:
-    app.extensions["crowdfund.hints"] = sender
-
-
-def _hint_after_commit(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a savepoint released (the event fires for those too): not committed yet
-    ids = session.info.pop("crowdfund.hint_jobs", None)
-    if not ids:
-        return
-    sender = hints()
-    for job_id, countdown in ids:
-        try:
-            sender.send(job_id, countdown)
-        except Exception:  # noqa: BLE001 - the row is queued; the sweep sends it again
-            log.warning("could not send a hint for job %s; the sweep will", job_id,
-                        exc_info=True)
-
-
-def _forget_hints(session: Session) -> None:
-    if not session.in_nested_transaction():  # a savepoint's rollback keeps the rest
-        session.info.pop("crowdfund.hint_jobs", None)
-
-
-def init_app(app: Flask) -> None:
-    """Send hints for jobs once the transaction that made them commits (never before: a
-    worker must find the row)."""
-    if not getattr(init_app, "_listening", False):
-        sa.event.listen(Session, "after_commit", _hint_after_commit)
-        sa.event.listen(Session, "after_rollback", _forget_hints)
-        init_app._listening = True
-
-
-def _hint_on_commit(job_id: int, countdown: float = 0) -> None:
-    db.session.info.setdefault("crowdfund.hint_jobs", []).append((job_id, countdown))
-
-
 # --- writing jobs --------------------------------------------------------------------------
 
 
@@ -200,7 +146,7 @@ def enqueue(kind: str, *args: Any, key: str | None = None, subject: str | None =
         if waiting is None:
             raise
         return waiting
-    _hint_on_commit(job.id)
+    hint_on_commit(job.id)
     return job
 
 
@@ -219,7 +165,7 @@ def retry(job: Job) -> bool:
     job.finished_at, job.lease_until = None, None
     job.hinted_at = utcnow()
     db.session.flush()
-    _hint_on_commit(job.id)
+    hint_on_commit(job.id)
     return True
 
 
@@ -324,7 +270,7 @@ def _finish(app: Flask, job_id: int, worker: str, *, result: object = None,
                             * 2 ** (job.attempts - 1))
                 job.status, job.not_before = JobStatus.QUEUED, now + timedelta(seconds=delay)
                 job.hinted_at = now
-                _hint_on_commit(job.id, delay)
+                hint_on_commit(job.id, delay)
         db.session.commit()
 
 
@@ -365,7 +311,7 @@ def sweep(stale_after: timedelta = timedelta(seconds=30), limit: int = 500) -> i
         db.session.execute(sa.update(Job).where(Job.id.in_(stale)).values(hinted_at=now)
                            .execution_options(synchronize_session=False))
         for job_id in stale:
-            _hint_on_commit(job_id)
+            hint_on_commit(job_id)
     return len(stale)
 
 

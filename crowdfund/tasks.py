@@ -27,7 +27,7 @@ from celery import Celery
 from celery.signals import worker_process_init
 from flask import Flask
 
-from crowdfund import queue
+from crowdfund import hints, queue
 from crowdfund.extensions import db
 from crowdfund.jobs import PERIODIC, queue_periodic
 
@@ -62,7 +62,7 @@ def configure(app: Flask) -> None:
                        for kind, setting in PERIODIC.items()},
     )
     _app["app"] = app
-    queue.use_hints(app, CeleryHints())
+    hints.use_hints(app, CeleryHints())
 
 
 @worker_process_init.connect

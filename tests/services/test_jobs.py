@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from crowdfund import hints as hints_module
 from crowdfund import jobs, queue
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignStatus as S
@@ -34,7 +35,7 @@ class Recorded:
 @pytest.fixture
 def hints(app):
     recorded = Recorded()
-    queue.use_hints(app, recorded)
+    hints_module.use_hints(app, recorded)
     yield recorded
     app.extensions.pop("crowdfund.hints", None)
 
