@@ -20,12 +20,19 @@ log = logging.getLogger("crowdfund.jobs")
 class Hints(Protocol):
     def send(self, job_id: int, countdown: float = 0) -> None: ...
 
+    def waiting(self) -> int:
+        """Hints sent and not yet taken by a worker."""
+        ...
+
 
 class NoHints:
     """Embedded: nobody to tell; the jobs loop finds due jobs itself."""
 
     def send(self, job_id: int, countdown: float = 0) -> None:
         return None
+
+    def waiting(self) -> int:
+        return 0
 
 
 def hints() -> Hints:

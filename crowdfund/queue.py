@@ -36,7 +36,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from crowdfund.db import UTCDateTime, str_enum, utcnow
 from crowdfund.extensions import db
-from crowdfund.hints import hint_on_commit
+from crowdfund.hints import hint_on_commit, hints
 from crowdfund.logs import current_work
 from crowdfund.supervision import error_text
 
@@ -299,14 +299,19 @@ def drain(app: Flask, limit: int = 1000) -> int:
 
 
 def sweep(stale_after: timedelta = timedelta(seconds=30), limit: int = 500) -> int:
-    """Send hints again for due jobs whose last hint is older than ``stale_after`` (lost
-    with a worker or a broker restart, or a lapsed lease). In the caller's transaction."""
+    """Send hints again for due jobs whose last hint is older than ``stale_after``: lost
+    with a broker restart, or held by a worker that died (a lapsed lease). While hints
+    still wait in the broker (workers busy with a big campaign's batches), queued jobs are
+    not hinted again: they will be reached, and a hint per job per sweep would pile up.
+    In the caller's transaction."""
     now = utcnow()
     ids = due_ids(limit, now)
     if not ids:
         return 0
-    stale = list(db.session.scalars(sa.select(Job.id).where(
-        Job.id.in_(ids), sa.or_(Job.hinted_at.is_(None), Job.hinted_at < now - stale_after))))
+    stale_job = sa.or_(Job.hinted_at.is_(None), Job.hinted_at < now - stale_after)
+    if hints().waiting():
+        stale_job = sa.and_(stale_job, Job.status == JobStatus.RUNNING)
+    stale = list(db.session.scalars(sa.select(Job.id).where(Job.id.in_(ids), stale_job)))
     if stale:
         db.session.execute(sa.update(Job).where(Job.id.in_(stale)).values(hinted_at=now)
                            .execution_options(synchronize_session=False))

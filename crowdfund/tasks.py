@@ -32,7 +32,7 @@ from crowdfund.extensions import db
 from crowdfund.jobs import PERIODIC, queue_periodic
 
 celery = Celery("crowdfund")
-RUN_JOB, PERIODIC_TASK = "crowdfund.run_job", "crowdfund.periodic"
+RUN_JOB, PERIODIC_TASK, QUEUE = "crowdfund.run_job", "crowdfund.periodic", "crowdfund"
 _app: dict[str, Flask] = {}
 
 
@@ -41,6 +41,11 @@ class CeleryHints:
 
     def send(self, job_id: int, countdown: float = 0) -> None:
         celery.send_task(RUN_JOB, args=[job_id], countdown=countdown or None)
+
+    def waiting(self) -> int:
+        """Messages in the queue that no worker has taken yet (a Redis list)."""
+        with celery.connection_for_read() as connection:
+            return connection.default_channel.client.llen(QUEUE)
 
 
 def configure(app: Flask) -> None:
@@ -54,7 +59,7 @@ def configure(app: Flask) -> None:
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         task_ignore_result=True,
-        task_default_queue="crowdfund",
+        task_default_queue=QUEUE,
         worker_hijack_root_logger=False,  # crowdfund/logs.py configures logging
         timezone="UTC",
         beat_schedule={kind: {"task": PERIODIC_TASK, "schedule": float(config[setting]),

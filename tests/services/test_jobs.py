@@ -27,9 +27,13 @@ class Recorded:
 
     def __init__(self) -> None:
         self.sent: list[tuple[int, float]] = []
+        self.in_broker = 0
 
     def send(self, job_id: int, countdown: float = 0) -> None:
         self.sent.append((job_id, countdown))
+
+    def waiting(self) -> int:
+        return self.in_broker
 
 
 @pytest.fixture
@@ -319,3 +323,55 @@ def test_done_passes_are_forgotten_after_an_hour_and_the_rest_after_two_weeks(ap
             if db.session.scalar(sa.select(Job.id).where(Job.id == job_id)) is not None}
     assert left == {"keyed job", "recent settlement", "failed"}
     assert {job.id for job in queue.recent()} == {ids[name] for name in left}
+
+
+def test_the_sweep_hints_lost_jobs_again_but_not_while_hints_wait_in_the_broker(
+        app, session, hints, kinds):
+    waiting = queue.enqueue("probe", "waiting")
+    running = queue.enqueue("probe", "its worker died")
+    db.session.commit()
+    assert queue.claim(running.id, "dead")
+    long_ago = utcnow() - timedelta(minutes=5)
+    db.session.execute(sa.update(Job).values(hinted_at=long_ago))
+    db.session.execute(sa.update(Job).where(Job.id == running.id).values(
+        lease_until=long_ago))
+    db.session.commit()
+    hints.sent.clear()
+    hints.in_broker = 40  # workers busy: the queued job's hint is still on its way
+    assert queue.sweep() == 1
+    db.session.commit()
+    assert hints.sent == [(running.id, 0)]
+    hints.in_broker = 0  # nothing left in the broker: the queued job's hint was lost
+    db.session.execute(sa.update(Job).values(hinted_at=long_ago))
+    db.session.commit()
+    hints.sent.clear()
+    assert queue.sweep() == 2
+    db.session.commit()
+    assert sorted(hints.sent) == sorted([(waiting.id, 0), (running.id, 0)])
+    assert queue.sweep() == 0  # just hinted
+
+
+def test_celery_hints_travel_through_redis_and_are_counted_while_waiting(app, redis_url):
+    import json
+
+    import redis
+
+    from crowdfund import tasks
+
+    broker = redis_url.rsplit("/", 1)[0] + "/6"
+    client = redis.Redis.from_url(broker)
+    client.flushdb()
+    app.config["CELERY_BROKER_URL"] = broker
+    try:
+        tasks.configure(app)
+        with app.app_context():
+            sender = hints_module.hints()
+        assert isinstance(sender, tasks.CeleryHints)
+        sender.send(41)
+        sender.send(42)
+        assert sender.waiting() == 2
+        message = json.loads(client.lindex(tasks.QUEUE, 0))
+        assert message["headers"]["task"] == "crowdfund.run_job"
+    finally:
+        app.config["CELERY_BROKER_URL"] = None
+        app.extensions.pop("crowdfund.hints", None)
