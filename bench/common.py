@@ -70,3 +70,26 @@ def past_deadline_campaign(goal_minor: int):
                         deadline=now - timedelta(minutes=1))
     db.session.add(campaign)
     return campaign
+
+
+def seed_funded(env: dict[str, str], cards: list[tuple[str, str]]) -> tuple[int, str]:
+    """In the database ``env`` names (migrated): a live campaign past its deadline, goal
+    reached, one active pledge per saved card. Returns its id and slug; no connection is
+    left open (a benchmark may drop the schema next)."""
+    import os
+
+    os.environ.update(env)
+    from crowdfund import create_app
+    from crowdfund.extensions import db
+
+    app = create_app()
+    with app.app_context():
+        campaign = past_deadline_campaign(100)
+        db.session.flush()
+        pledges_with_cards(campaign, cards)
+        db.session.commit()
+        found = campaign.id, campaign.slug
+        db.session.remove()
+        for engine in db.engines.values():
+            engine.dispose()
+    return found

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.cluster import Cluster, busiest_window, sandbox_get, saved_cards  # noqa: E402
-from bench.common import free_port, past_deadline_campaign, pledges_with_cards  # noqa: E402
+from bench.common import free_port, seed_funded  # noqa: E402
 from bench.settle import start_sandbox  # noqa: E402
 
 REDIS_SERVER = "/usr/bin/redis-server"
@@ -76,24 +76,6 @@ def fresh_database(env: dict[str, str]) -> None:
                    cwd=ROOT, env={**os.environ, **env}, capture_output=True, check=True)
 
 
-def seed(env: dict[str, str], cards: list[tuple[str, str]]) -> int:
-    os.environ.update(env)
-    from crowdfund import create_app
-    from crowdfund.extensions import db
-
-    app = create_app()
-    with app.app_context():
-        campaign = past_deadline_campaign(100)
-        db.session.flush()
-        pledges_with_cards(campaign, cards)
-        db.session.commit()
-        campaign_id = campaign.id
-        db.session.remove()
-        for engine in db.engines.values():
-            engine.dispose()  # the next run drops the schema: no connection may linger
-    return campaign_id
-
-
 def charged(env: dict[str, str], campaign_id: int) -> bool:
     import sqlalchemy as sa
 
@@ -115,7 +97,7 @@ def run(workers: int, pledges: int, budget: float, database_url: str, folder: Pa
     cluster = Cluster(folder, env)
     try:
         fresh_database(env)
-        campaign_id = seed(env, saved_cards(base, pledges))
+        campaign_id, _ = seed_funded(env, saved_cards(base, pledges))
         started = time.time()
         for i in range(workers):
             cluster.worker(f"w{i + 1}")

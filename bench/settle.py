@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.cluster import saved_cards  # noqa: E402
-from bench.common import free_port, past_deadline_campaign, pledges_with_cards  # noqa: E402
+from bench.common import free_port, seed_funded  # noqa: E402
 
 SECRET = "sk_test_bench"  # noqa: S105 - the sandbox accepts any sk_test_ key
 
@@ -71,17 +71,7 @@ def seed(env: dict[str, str], cards: list[tuple[str, str]]) -> str:
     """A live campaign past its deadline with one active pledge per saved card."""
     subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],  # noqa: S603
                    cwd=ROOT, env=env, capture_output=True, check=True)
-    os.environ.update(env)
-    from crowdfund import create_app
-    from crowdfund.extensions import db
-
-    app = create_app()
-    with app.app_context():
-        campaign = past_deadline_campaign(100)
-        db.session.flush()
-        pledges_with_cards(campaign, cards)
-        db.session.commit()
-        return campaign.slug
+    return seed_funded(env, cards)[1]
 
 
 def baseline(base: str, cards: list[tuple[str, str]], concurrency: int, tag: str) -> float:
