@@ -55,6 +55,7 @@ class Event(NamedSignal):
 # --- campaigns (sender: the Campaign) ---------------------------------------------------
 campaign_submitted = Event("campaign-submitted", doc="actor")
 campaign_approved = Event("campaign-approved", doc="operator")
+campaign_sent_back = Event("campaign-sent-back", doc="operator, reason: changes requested")
 campaign_launched = Event("campaign-launched", doc="actor (None: scheduled)")
 campaign_stopped = Event(
     "campaign-stopped", doc="actor, reason: cancelled by its founder or suspended by an "

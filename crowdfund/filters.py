@@ -5,7 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 
-from babel.dates import format_date, format_datetime
+from babel.dates import (
+    format_date,
+    format_datetime,
+    get_date_format,
+    get_datetime_format,
+    get_time_format,
+)
 from flask import Flask, current_app
 from markupsafe import Markup
 
@@ -23,8 +29,11 @@ def money(value, currency: str | None = None, whole: bool = False) -> str:
     return value.format(current_app.config["BABEL_LOCALE"], whole=whole)
 
 
-def time_left(deadline: datetime | None, now: datetime | None = None) -> str:
-    """Backer's terms: "3 days to go", "5 hours to go", "12 minutes to go", "ended"."""
+def time_left(deadline: datetime | None, now: datetime | None = None, *,
+              short: bool = False) -> str:
+    """Backer's terms: "3 days to go", "5 hours to go", "12 minutes to go", "ended";
+    ``short``: "3 days", "5 hours" (beside a "to go" label). Rounded to the nearest unit,
+    so a 30-day campaign launched a moment ago has "30 days to go", not 29."""
     if deadline is None:
         return ""
     seconds = (deadline - (now or utcnow())).total_seconds()
@@ -32,12 +41,14 @@ def time_left(deadline: datetime | None, now: datetime | None = None) -> str:
         return "ended"
     days, hours, minutes = seconds / 86400, seconds / 3600, seconds / 60
     if days >= 2:
-        return f"{int(days)} days to go"
-    if hours >= 2:
-        return f"{int(hours)} hours to go"
-    if minutes >= 2:
-        return f"{int(minutes)} minutes to go"
-    return "less than 2 minutes to go"
+        left = f"{round(days)} days"
+    elif hours >= 2:
+        left = f"{round(hours)} hours"
+    elif minutes >= 2:
+        left = f"{round(minutes)} minutes"
+    else:
+        left = "less than 2 minutes"
+    return left if short else f"{left} to go"
 
 
 @lru_cache(maxsize=4096)
@@ -52,16 +63,26 @@ def date_filter(value, fmt: str = "medium") -> str:
     return _format_date(value, fmt, current_app.config["BABEL_LOCALE"])
 
 
-def datetime_filter(value, fmt: str = "medium") -> str:
+def datetime_filter(value) -> str:
+    """Every moment the platform shows, in one format: "Dec 1, 2026, 11:02 AM UTC" (the
+    locale's medium date and short time; never seconds, never "12/1/26")."""
     if value is None:
         return ""
-    return _format_datetime(value, fmt, current_app.config["BABEL_LOCALE"])
+    return _format_datetime(value, current_app.config["BABEL_LOCALE"])
+
+
+@lru_cache(maxsize=16)
+def _datetime_pattern(locale: str) -> str:
+    combined = get_datetime_format("medium", locale=locale)
+    return (combined.replace("{1}", get_date_format("medium", locale=locale).pattern)
+            .replace("{0}", get_time_format("short", locale=locale).pattern))
 
 
 @lru_cache(maxsize=8192)
-def _format_datetime(value, fmt: str, locale: str) -> str:
+def _format_datetime(value, locale: str) -> str:
     """Once per timestamp: the same comments and updates are shown on every view."""
-    return format_datetime(value, format=fmt, tzinfo="UTC", locale=locale) + " UTC"
+    return format_datetime(value, format=_datetime_pattern(locale), tzinfo="UTC",
+                           locale=locale) + " UTC"
 
 
 def month_filter(value) -> str:

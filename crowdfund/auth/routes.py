@@ -73,7 +73,8 @@ def register():
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("main.index"))
+        return redirect(url_for("operators.index" if current_user.is_operator
+                                else "main.index"))
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
@@ -89,7 +90,9 @@ def login():
             sign_in(user, remember=form.remember.data)
             flash(f"Signed in as {user.display_name}.", "success")
             target = form.next.data
-            return redirect(target if is_safe_next(target) else url_for("main.index"))
+            # Operators start at their console; everyone else where they were going.
+            home = url_for("operators.index") if user.is_operator else url_for("main.index")
+            return redirect(target if is_safe_next(target) else home)
     elif form.is_submitted():
         status = 400
     return render_template("auth/login.html", form=form), status

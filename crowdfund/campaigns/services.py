@@ -282,6 +282,11 @@ def approve(campaign: Campaign, operator: User, note: str | None = None) -> None
     require_operator(operator)
     if campaign.founder_id == operator.id:
         raise NotAllowed("Operators cannot review their own campaigns.")
+    if campaign.kind is CampaignKind.EQUITY and not campaign.founder.is_verified:
+        # Investors are told who they invest with: an offering goes live only after an
+        # operator has checked the founder's identity.
+        raise NotReady("Verify the founder's identity before approving an offering "
+                       "(Founders: identity checks).")
     campaign_states.apply(campaign, S.APPROVED, actor=operator, reason=note or None)
     campaign.rejection_reason = None
     events.campaign_approved.send(campaign, operator=operator)
@@ -295,6 +300,7 @@ def reject(campaign: Campaign, operator: User, reason: str) -> None:
         raise DomainError("Tell the founder what to change.", field="reason")
     campaign_states.apply(campaign, S.REJECTED, actor=operator, reason=reason.strip())
     campaign.rejection_reason = reason.strip()
+    events.campaign_sent_back.send(campaign, operator=operator, reason=reason.strip())
 
 
 def launch(campaign: Campaign, actor: User | None, now: datetime | None = None) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from crowdfund import events
 from crowdfund.community import following
+from crowdfund.community.models import Comment
 from crowdfund.community.updates import readers_to_tell
+from crowdfund.extensions import db
 from crowdfund.notifications import emails
 
 
@@ -14,6 +16,7 @@ def register() -> None:
         (events.campaign_closed_out, _tell_followers_of_outcome),
         (events.update_posted, _send_update),
         (events.comment_posted, _tell_founder_of_question),
+        (events.comment_posted, _tell_asker_of_answer),
     ):
         event.connect(receiver, weak=False)
 
@@ -34,3 +37,13 @@ def _send_update(campaign, *, update) -> None:
 def _tell_founder_of_question(campaign, *, comment) -> None:
     if comment.kind == "question" and comment.author_id != campaign.founder_id:
         emails.question_asked(campaign, comment)
+
+
+def _tell_asker_of_answer(campaign, *, comment) -> None:
+    """The founder replied to a question: its author hears it (not for their own)."""
+    if comment.parent_id is None or comment.author_id != campaign.founder_id:
+        return
+    question = db.session.get(Comment, comment.parent_id)
+    if (question is not None and question.kind == "question"
+            and question.author_id != campaign.founder_id):
+        emails.question_answered(campaign, comment, question)

@@ -11,6 +11,7 @@ from flask import current_app
 
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
+from crowdfund.db import utcnow
 from crowdfund.filters import datetime_filter
 from crowdfund.money import Money
 from crowdfund.notifications.outbox import Email, queue
@@ -70,6 +71,33 @@ def campaign_launched(campaign: Campaign) -> bool:
         facts=[("Campaign", campaign.title), ("Goal", campaign.goal.format()),
                ("Deadline", datetime_filter(campaign.deadline))],
         action=("See your campaign", link("campaigns.show", slug=campaign.slug))))
+
+
+def campaign_approved(campaign: Campaign) -> bool:
+    when = (f"It launches on {datetime_filter(campaign.scheduled_launch_at)}."
+            if campaign.scheduled_launch_at else
+            "Launch it from your studio when you are ready: the deadline is counted from then.")
+    return _send("campaign_approved", f"campaign-{campaign.id}-approved-{utcnow():%Y%m%d%H%M%S}",
+                 campaign.founder, Email(
+                     subject=f"{campaign.title} is approved",
+                     greeting=_hello(campaign.founder),
+                     paragraphs=[f"Our review team approved {campaign.title}.", when],
+                     facts=[("Campaign", campaign.title), ("Goal", campaign.goal.format())],
+                     action=("Open your studio", link("studio.overview",
+                                                      campaign_id=campaign.id))))
+
+
+def campaign_sent_back(campaign: Campaign, reason: str) -> bool:
+    return _send("campaign_sent_back",
+                 f"campaign-{campaign.id}-sent-back-{utcnow():%Y%m%d%H%M%S}", campaign.founder,
+                 Email(subject=f"Changes requested for {campaign.title}",
+                       greeting=_hello(campaign.founder),
+                       paragraphs=[f"Our review team asks for changes to {campaign.title} "
+                                   "before it can launch:", reason,
+                                   "Make them in your studio and submit it again."],
+                       facts=[("Campaign", campaign.title)],
+                       action=("Open your studio", link("studio.overview",
+                                                        campaign_id=campaign.id))))
 
 
 def campaign_outcome_founder(campaign: Campaign, pledged: Money, backers: int) -> bool:
@@ -319,6 +347,18 @@ def card_health(pledge: Pledge, notice: str, reason: str) -> bool:
                     "charged now."],
         facts=_pledge_facts(pledge),
         action=("Update your card", link("pledges.card", pledge_id=pledge.id))))
+
+
+def question_answered(campaign: Campaign, answer, question) -> bool:
+    """The founder replied to someone's question."""
+    return _send("question_answered", f"comment-{answer.id}-answer", question.author, Email(
+        subject=f"{campaign.founder.display_name} answered your question",
+        greeting=_hello(question.author),
+        paragraphs=["You asked:", question.body,
+                    f"{campaign.founder.display_name} (the founder) answered:", answer.body],
+        facts=[("Campaign", campaign.title)],
+        action=("See the conversation", link("campaigns.show", slug=campaign.slug) +
+                f"#comment-{question.id}")))
 
 
 def question_asked(campaign: Campaign, comment) -> bool:

@@ -10,6 +10,8 @@ from crowdfund.supervision import each_isolated
 
 def register() -> None:
     for event, receiver in (
+        (events.campaign_approved, _campaign_approved),
+        (events.campaign_sent_back, _campaign_sent_back),
         (events.campaign_launched, _campaign_launched),
         (events.campaign_closed, _campaign_closed),
         (events.pledges_told_outcome, _pledges_told_outcome),
@@ -22,6 +24,14 @@ def register() -> None:
         (events.offering_changed, _offering_changed),
     ):
         event.connect(receiver, weak=False)
+
+
+def _campaign_approved(campaign, **_) -> None:
+    emails.campaign_approved(campaign)
+
+
+def _campaign_sent_back(campaign, *, reason: str, **_) -> None:
+    emails.campaign_sent_back(campaign, reason)
 
 
 def _campaign_launched(campaign, **_) -> None:

@@ -14,17 +14,28 @@ from crowdfund.pledges.models import Pledge, PledgeStatus
 P = PledgeStatus
 
 
+def abandoned() -> sa.ColumnElement[bool]:
+    """An attempt that never became a pledge: its card was never confirmed, and it ended
+    (the backer started again, or it expired, or the campaign stopped). Not a backer, and
+    not something the backer cancelled."""
+    return sa.and_(Pledge.status.in_((P.CANCELLED, P.RELEASED)),
+                   Pledge.payment_method_id.is_(None))
+
+
 def pledges_of(backer: User) -> list[Pledge]:
+    """A backer's pledges, newest first; abandoned attempts left out."""
     return list(db.session.scalars(
-        sa.select(Pledge).where(Pledge.backer_id == backer.id)
+        sa.select(Pledge).where(Pledge.backer_id == backer.id, ~abandoned())
         .order_by(Pledge.created_at.desc())))
 
 
 def backers_query(campaign: Campaign) -> sa.Select:
-    """Every pledge of a campaign that is or was more than an abandoned attempt, oldest
-    first, with its backer and reward loaded in the same query (no query per row)."""
+    """Every pledge of a campaign that is or was more than an attempt (pending ones and
+    abandoned ones left out), oldest first, with its backer and reward loaded in the same
+    query (no query per row)."""
     return (sa.select(Pledge)
-            .where(Pledge.campaign_id == campaign.id, Pledge.status != P.PENDING)
+            .where(Pledge.campaign_id == campaign.id, Pledge.status != P.PENDING,
+                   ~abandoned())
             .options(joinedload(Pledge.backer).lazyload(User.verification),
                      joinedload(Pledge.tier))
             .order_by(Pledge.created_at, Pledge.id))

@@ -43,13 +43,24 @@ def _already_backing(pledge_id: int):
     return redirect(url_for("pledges.edit", pledge_id=pledge_id))
 
 
+def _not_a_pledge_form(campaign):
+    """Where to send someone for whom this form is not the way in: an investment, or the
+    founder's own campaign (never shown the form; a POST is refused by the service, 403)."""
+    if campaign.kind is CampaignKind.EQUITY:
+        return redirect(url_for("equity.invest", slug=campaign.slug))
+    if campaign.founder_id == current_user.id and request.method == "GET":
+        flash("This is your own campaign: founders cannot back it.", "info")
+        return redirect(url_for("campaigns.show", slug=campaign.slug))
+    return None
+
+
 @bp.route("/campaigns/<slug>/pledge", methods=["GET", "POST"])
 @login_required
 @reads_first
 def new(slug: str):
     campaign = public_campaign(slug)
-    if campaign.kind is CampaignKind.EQUITY:
-        return redirect(url_for("equity.invest", slug=slug))
+    if (elsewhere := _not_a_pledge_form(campaign)) is not None:
+        return elsewhere
     if request.method == "GET":  # a POST learns it from the service (AlreadyBacking)
         existing = services.open_pledge_of(current_user, campaign)
         if existing is not None and existing.status is PledgeStatus.ACTIVE:

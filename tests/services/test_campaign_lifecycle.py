@@ -271,3 +271,17 @@ def test_pledge_rows_untouched_by_failed_service_call(session, people):
     with pytest.raises(InvalidTransition):
         services.cancel(campaign, people["founder"], "Not live yet")
     assert session.scalar(sa.select(Pledge.status)) is PledgeStatus.ACTIVE
+
+
+def test_an_offering_is_approved_only_after_the_founders_identity_is_checked(session):
+    operator = make_user(operator=True)
+    offering = make_campaign(status=S.SUBMITTED, kind=CampaignKind.EQUITY)
+    session.flush()
+    with pytest.raises(services.NotReady, match="Verify the founder's identity"):
+        services.approve(offering, operator)
+    assert offering.status is S.SUBMITTED
+    verified = make_campaign(make_user(verified=True), status=S.SUBMITTED,
+                             kind=CampaignKind.EQUITY)
+    session.flush()
+    services.approve(verified, operator)
+    assert verified.status is S.APPROVED

@@ -105,3 +105,43 @@ def test_a_rolled_back_action_sends_nothing(session):
     assert session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) >= 1
     session.rollback()
     assert session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+
+
+def _mail(session, kind: str) -> list[tuple[str, str]]:
+    return session.execute(sa.select(OutboxMessage.to_email, OutboxMessage.subject)
+                           .where(OutboxMessage.kind == kind)).all()
+
+
+def test_founders_hear_of_approval_and_of_changes_requested(session):
+    operator = make_user(operator=True)
+    sent_back = make_campaign(status=CampaignStatus.SUBMITTED, title="Needs Work")
+    approved = make_campaign(status=CampaignStatus.SUBMITTED, title="Ready Now")
+    session.flush()
+    campaigns.reject(sent_back, operator, "Show the prototype working, please.")
+    campaigns.approve(approved, operator)
+    assert _mail(session, "campaign_sent_back") == [
+        (sent_back.founder.email, "Changes requested for Needs Work")]
+    body = session.scalar(sa.select(OutboxMessage.text_body).where(
+        OutboxMessage.kind == "campaign_sent_back"))
+    assert "Show the prototype working, please." in body
+    assert _mail(session, "campaign_approved") == [(approved.founder.email,
+                                                    "Ready Now is approved")]
+
+
+def test_the_asker_hears_the_founders_answer_and_nobody_else_is_told(session):
+    campaign = make_campaign(status=CampaignStatus.LIVE, title="Tide Clock")
+    asker, commenter = make_user(), make_user()
+    session.flush()
+    question = comments.post_comment(campaign, asker, "Does it ship to Chile?",
+                                     kind="question")
+    remark = comments.post_comment(campaign, commenter, "Lovely idea.")
+    comments.post_comment(campaign, campaign.founder, "Yes, from March.",
+                          parent_id=question.id)
+    comments.post_comment(campaign, campaign.founder, "Thank you!", parent_id=remark.id)
+    comments.post_comment(campaign, commenter, "Same question here.", parent_id=question.id)
+    founder_name = campaign.founder.display_name
+    assert _mail(session, "question_answered") == [
+        (asker.email, f"{founder_name} answered your question")]
+    body = session.scalar(sa.select(OutboxMessage.text_body).where(
+        OutboxMessage.kind == "question_answered"))
+    assert "Does it ship to Chile?" in body and "Yes, from March." in body

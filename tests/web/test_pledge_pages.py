@@ -110,7 +110,10 @@ def test_founder_cannot_back_own_campaign(app, client, auth, scene):
     auth.logout()
     auth.login_as(scene["founder"])
     page = client.get(f"/campaigns/{scene['campaign'].slug}").get_data(as_text=True)
-    assert "Back this campaign" not in page
+    assert "Back this campaign" not in page and "Select this reward" not in page
+    form = client.get(f"/campaigns/{scene['campaign'].slug}/pledge", follow_redirects=True)
+    assert form.request.path == f"/campaigns/{scene['campaign'].slug}"  # never the form
+    assert "founders cannot back it" in form.get_data(as_text=True)
     response = client.post(f"/campaigns/{scene['campaign'].slug}/pledge",
                            data={"tier": "none", "amount": "10"})
     assert response.status_code == 403 and "cannot back your own" in response.get_data(as_text=True)
@@ -190,16 +193,21 @@ def test_founder_sees_backers_and_exports_csv(app, client, auth, session, scene)
     make_pledge(scene["campaign"], make_user(name="=HYPERLINK(\"evil\")"), amount_minor=4500,
                 tier=scene["tier"])
     make_pledge(scene["campaign"], make_user(name="Quiet Backer"), status=P.PENDING)
-    make_pledge(scene["campaign"], make_user(name="Changed Mind"), status=P.CANCELLED)
+    changed = make_pledge(scene["campaign"], make_user(name="Changed Mind"),
+                          status=P.CANCELLED)
+    changed.payment_method_id = "pm_saved"  # backed with a card, then cancelled
+    # Went back and submitted the form again before adding a card: an attempt, no backer.
+    make_pledge(scene["campaign"], make_user(name="Second Try"), status=P.CANCELLED)
     session.commit()
     auth.logout()
     auth.login_as(scene["founder"])
     page = client.get(f"/studio/{scene['campaign'].id}/backers").get_data(as_text=True)
     assert "Changed Mind" in page and "Quiet Backer" not in page and "$45.00" in page
+    assert "Second Try" not in page
     export = client.get(f"/studio/{scene['campaign'].id}/backers.csv")
     assert export.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(export.get_data(as_text=True))))
-    assert {r["status"] for r in rows} == {"active", "cancelled"}
+    assert {r["status"] for r in rows} == {"active", "cancelled"} and len(rows) == 2
     evil = next(r for r in rows if "HYPERLINK" in r["backer"])
     assert evil["backer"].startswith("'=") and evil["amount"] == "45.00"
     auth.logout()

@@ -1,0 +1,91 @@
+"""What a newcomer tripped over (issue 15), as pages show it: times left, one date format,
+ended campaigns, abandoned attempts, the founder's own campaign, operators' landing page,
+the fix-payment button."""
+
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from crowdfund.campaigns.states import CampaignStatus as S
+from crowdfund.db import utcnow
+from crowdfund.extensions import db
+from crowdfund.filters import datetime_filter, time_left
+from crowdfund.pledges.models import Pledge
+from crowdfund.pledges.models import PledgeStatus as P
+from tests.factories import PASSWORD, make_campaign, make_pledge, make_tier, make_user
+
+NOW = datetime(2026, 12, 1, 11, 2, 29, tzinfo=UTC)
+
+
+def test_time_left_rounds_to_the_nearest_unit_and_reads_alone():
+    just_launched = NOW + timedelta(days=30) - timedelta(seconds=5)
+    assert time_left(just_launched, NOW) == "30 days to go"
+    assert time_left(just_launched, NOW, short=True) == "30 days"
+    assert time_left(NOW + timedelta(hours=5, minutes=40), NOW) == "6 hours to go"
+    assert time_left(NOW - timedelta(seconds=1), NOW) == "ended"
+
+
+def test_one_date_and_time_format_everywhere(app):
+    with app.app_context():
+        assert datetime_filter(NOW) == "Dec 1, 2026, 11:02\u202fAM UTC"  # CLDR's narrow space
+
+
+def test_cards_say_days_to_go_once_and_ended_campaigns_say_when(client, session):
+    live = make_campaign(status=S.LIVE, title="Still Going", days_left=38)
+    ended = make_campaign(status=S.FAILED, title="All Over")
+    ended.deadline = utcnow() - timedelta(days=3)
+    session.commit()
+    html = client.get("/discover").get_data(as_text=True)
+    assert "to go left" not in html and "days to go" not in html.split("Still Going")[1][:2000]
+    card = html.split("Still Going")[1][:2000]
+    assert "<dt>to go</dt><dd>38 days</dd>" in card.replace("\n", "").replace("  ", "")
+    page = client.get(f"/campaigns/{ended.slug}").get_data(as_text=True)
+    assert "will only be funded if it reaches its goal" not in page
+    assert "did not reach its goal by the deadline, so nobody was charged" in page
+    stats = page.split('class="campaign-stats"')[1].split("</aside>")[0]
+    assert '<p class="big">Ended</p>' in stats and "to go" not in stats and "ends " not in stats
+    live_page = client.get(f"/campaigns/{live.slug}").get_data(as_text=True)
+    assert "will only be funded if it reaches its goal by" in live_page
+
+
+def test_an_abandoned_attempt_is_neither_a_backer_nor_a_cancellation(app, client, auth,
+                                                                      session):
+    campaign = make_campaign(status=S.LIVE, tiers=0)
+    tier = make_tier(campaign, minimum_minor=2500)
+    backer = make_user(name="Second Thoughts")
+    session.commit()
+    auth.login_as(backer)
+    form = {"tier": str(tier.id), "amount": "30"}
+    first = client.post(f"/campaigns/{campaign.slug}/pledge", data=form)
+    assert first.status_code == 302
+    again = client.post(f"/campaigns/{campaign.slug}/pledge", data=form)  # went back
+    assert again.status_code == 302
+    with app.app_context():
+        statuses = sorted(s.value for s in db.session.scalars(
+            sa.select(Pledge.status).where(Pledge.backer_id == backer.id)))
+    assert statuses == ["cancelled", "pending"]  # the first attempt ended, never backed
+    mine = client.get("/pledges").get_data(as_text=True)
+    assert mine.count(campaign.title) == 1 and "Cancelled" not in mine
+    auth.logout()
+    auth.login_as(campaign.founder)
+    backers = client.get(f"/studio/{campaign.id}/backers").get_data(as_text=True)
+    assert "Second Thoughts" not in backers
+    csv_rows = client.get(f"/studio/{campaign.id}/backers.csv").get_data(as_text=True)
+    assert "Second Thoughts" not in csv_rows
+
+
+def test_operators_land_on_their_console(client, session):
+    operator = make_user(operator=True)
+    session.commit()
+    response = client.post("/login", data={"email": operator.email, "password": PASSWORD})
+    assert response.status_code == 302 and response.headers["Location"] == "/operators/"
+
+
+def test_a_failed_payment_has_its_fix_button_in_the_list(client, auth, session):
+    campaign = make_campaign(status=S.COLLECTING)
+    backer = make_user()
+    pledge = make_pledge(campaign, backer, status=P.ERRORED)
+    session.commit()
+    auth.login_as(backer)
+    mine = client.get("/pledges").get_data(as_text=True)
+    assert f'href="/pledges/{pledge.id}/pay"' in mine and "Fix payment" in mine
