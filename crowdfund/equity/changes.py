@@ -32,7 +32,7 @@ from crowdfund.equity.states import offering_change_states
 from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
 from crowdfund.locking import lock
-from crowdfund.notifications import emails
+from crowdfund.notifications import investor_emails as emails
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.pledges.states import pledge_states
 from crowdfund.pledges.totals import totals_of

@@ -17,7 +17,7 @@ from crowdfund.equity.allocation import Ask, allocate
 from crowdfund.equity.models import AllocationPolicy, Holding
 from crowdfund.equity.services import offering_of
 from crowdfund.extensions import db
-from crowdfund.notifications import emails
+from crowdfund.notifications import investor_emails as emails
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.pledges.states import pledge_states
 

@@ -20,7 +20,7 @@ from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.locking import lock
 from crowdfund.money import Money
-from crowdfund.notifications import emails
+from crowdfund.notifications import investor_emails as emails
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.pledges.services import Quote, open_pending, require_open_for_pledges
 from crowdfund.pledges.totals import totals_of

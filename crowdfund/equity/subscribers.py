@@ -4,6 +4,7 @@ readiness registry)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import current_app
 
 from crowdfund import events
 from crowdfund.campaigns.services import CheckItem, readiness_of_kind
@@ -12,12 +13,17 @@ from crowdfund.equity.investing import post_milestones
 from crowdfund.equity.models import DocumentKind, OfferingDocument
 from crowdfund.equity.services import documents_of, offering_of
 from crowdfund.extensions import db
+from crowdfund.filters import datetime_filter
+from crowdfund.notifications import investor_emails as emails
+from crowdfund.pledges.terms import terms_of_kind
 from crowdfund.uploads import referenced_by
 
 
 def register() -> None:
     readiness_of_kind(CampaignKind.EQUITY)(offering_readiness)
     referenced_by("offering documents", _used_as_document)
+    terms_of_kind(CampaignKind.EQUITY)(investment_terms)
+    events.pledge_activated.connect(_confirm_investment, weak=False)
     events.pledge_activated.connect(_post_milestones, weak=False)
 
 
@@ -31,6 +37,33 @@ def offering_readiness(campaign) -> list[CheckItem]:
                                               for d in documents_of(offering)),
                   "Upload them as a PDF with the offering terms."),
     ]
+
+
+def investment_terms(pledge) -> list[tuple[str, str]]:
+    """What an investment's pages show: the security, the price of a share, until when
+    it can be cancelled."""
+    offering = offering_of(pledge.campaign)
+    if offering is None:
+        return []
+    terms = [("Security", offering.security.label)]
+    if offering.price_per_share is not None:
+        terms.append(("Price per share", offering.price_per_share.format()))
+    cutoff = pledge.campaign.deadline - current_app.config["INVESTOR_CANCEL_CUTOFF"]
+    terms.append(("Cancel until", datetime_filter(cutoff)))
+    return terms
+
+
+def _confirm_investment(pledge, **_) -> None:
+    """The investor's confirmation, with the offering's terms (the reward pledge's email
+    is the notifications' own)."""
+    campaign = pledge.campaign
+    if campaign.kind is not CampaignKind.EQUITY:
+        return
+    offering = offering_of(campaign)
+    emails.investment_confirmed(
+        pledge, security=offering.security.label if offering else "",
+        price=offering.price_per_share if offering else None,
+        cancel_until=campaign.deadline - current_app.config["INVESTOR_CANCEL_CUTOFF"])
 
 
 def _post_milestones(pledge, **_) -> None:

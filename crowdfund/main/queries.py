@@ -10,7 +10,7 @@ from flask import current_app
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.queries import CARD_LOADS
-from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.campaigns.states import CampaignKind, CampaignStatus
 from crowdfund.db import utcnow
 from crowdfund.extensions import db
 from crowdfund.pledges.totals import totals_subquery
@@ -24,7 +24,7 @@ SORTS = {
 
 def discover(*, q: str | None = None, category: str | None = None, sort: str = "newest",
              page: int = 1, per_page: int | None = None, now: datetime | None = None,
-             count: bool = True):
+             count: bool = True, kind: CampaignKind | None = None):
     """A page of live campaigns, filtered and sorted; returns a Flask-SQLAlchemy Pagination
     (``count=False``: no COUNT query, for lists that show no page numbers)."""
     now = now or utcnow()
@@ -34,6 +34,8 @@ def discover(*, q: str | None = None, category: str | None = None, sort: str = "
             .options(*CARD_LOADS))
     if category:
         stmt = stmt.where(Campaign.category == category)
+    if kind is not None:  # rewards or equity offerings only
+        stmt = stmt.where(Campaign.kind == kind)
     if q:
         words = [w for w in q.split() if w][:6]
         for word in words:

@@ -10,7 +10,7 @@ from flask import Response, abort, render_template, request
 from crowdfund.campaigns.categories import CATEGORIES
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.queries import CARD_LOADS
-from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.campaigns.states import CampaignKind, CampaignStatus
 from crowdfund.extensions import db
 from crowdfund.main import bp
 from crowdfund.main.queries import SORTS, category_counts, discover
@@ -37,6 +37,10 @@ def index():
                            categories=CATEGORIES, counts=category_counts())
 
 
+#: The discover page's "type" filter: reward campaigns or equity offerings.
+KINDS = {"reward": CampaignKind.REWARD, "equity": CampaignKind.EQUITY}
+
+
 @bp.get("/discover")
 @bp.get("/discover/<category>")
 @public_page
@@ -48,12 +52,14 @@ def discover_page(category: str | None = None):
     if sort not in SORTS:
         sort = "newest"
     page = int_arg("page", 1, high=MAX_PAGE)
-    results = discover(q=q or None, category=category, sort=sort, page=page)
+    kind = KINDS.get(request.args.get("kind", ""))  # anything else: every kind
+    results = discover(q=q or None, category=category, sort=sort, page=page, kind=kind)
     return render_template(
         "main/discover.html", results=results, totals=shown_totals_for(results.items), q=q,
         sort=sort, sorts=SORTS, category=category, categories=CATEGORIES,
-        counts=category_counts(),
+        counts=category_counts(), kind=kind.value if kind else "",
     )
+
 
 
 #: What stored keys look like (older uploads have 32 random hex digits, newer ones the

@@ -26,15 +26,15 @@ def link(endpoint: str, **values) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
-def _send(kind: str, key: str, to: User, email: Email) -> bool:
+def send(kind: str, key: str, to: User, email: Email) -> bool:
     return queue(kind, key, to.email, to.display_name, email)
 
 
-def _hello(user: User) -> str:
+def hello(user: User) -> str:
     return f"Hello {user.display_name},"
 
 
-def _pledge_facts(pledge: Pledge) -> list[tuple[str, str]]:
+def pledge_facts(pledge: Pledge) -> list[tuple[str, str]]:
     facts = [("Campaign", pledge.campaign.title), ("Pledge", pledge.amount.format())]
     if pledge.tier is not None:
         facts.append(("Reward", pledge.tier.title))
@@ -46,25 +46,31 @@ def _pledge_facts(pledge: Pledge) -> list[tuple[str, str]]:
     return facts
 
 
+def sentence(text: str) -> str:
+    """``text`` ending a sentence: one full stop, even after "Fernwood Cider Co."."""
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
 def pledge_confirmed(pledge: Pledge) -> bool:
     campaign = pledge.campaign
-    return _send("pledge_confirmed", f"pledge-{pledge.id}-confirmed-{pledge.payment_method_id}",
+    return send("pledge_confirmed", f"pledge-{pledge.id}-confirmed-{pledge.payment_method_id}",
                  pledge.backer, Email(
         subject=f"You back {campaign.title}",
-        greeting=_hello(pledge.backer),
-        paragraphs=[f"Thank you for backing {campaign.title}. Your card is saved and will be "
-                    f"charged {pledge.amount.format()} only if the campaign reaches its goal "
-                    f"of {campaign.goal.format()} by {datetime_filter(campaign.deadline)}. "
+        greeting=hello(pledge.backer),
+        paragraphs=[f"Thank you for backing {sentence(campaign.title)} Your card is saved "
+                    f"and will be charged {pledge.amount.format()} only if the campaign "
+                    f"reaches its goal of {campaign.goal.format()} by "
+                    f"{datetime_filter(campaign.deadline)}. "
                     "If it does not, nobody is charged anything.",
                     "You can change or cancel your pledge until the deadline."],
-        facts=_pledge_facts(pledge),
+        facts=pledge_facts(pledge),
         action=("See your pledge", link("pledges.show", pledge_id=pledge.id))))
 
 
 def campaign_launched(campaign: Campaign) -> bool:
-    return _send("campaign_launched", f"campaign-{campaign.id}-launched", campaign.founder, Email(
+    return send("campaign_launched", f"campaign-{campaign.id}-launched", campaign.founder, Email(
         subject=f"{campaign.title} is live",
-        greeting=_hello(campaign.founder),
+        greeting=hello(campaign.founder),
         paragraphs=[f"{campaign.title} is live and taking pledges until "
                     f"{datetime_filter(campaign.deadline)}. Share it: backers are only charged "
                     f"if you reach {campaign.goal.format()} by then."],
@@ -77,10 +83,10 @@ def campaign_approved(campaign: Campaign) -> bool:
     when = (f"It launches on {datetime_filter(campaign.scheduled_launch_at)}."
             if campaign.scheduled_launch_at else
             "Launch it from your studio when you are ready: the deadline is counted from then.")
-    return _send("campaign_approved", f"campaign-{campaign.id}-approved-{utcnow():%Y%m%d%H%M%S}",
+    return send("campaign_approved", f"campaign-{campaign.id}-approved-{utcnow():%Y%m%d%H%M%S}",
                  campaign.founder, Email(
                      subject=f"{campaign.title} is approved",
-                     greeting=_hello(campaign.founder),
+                     greeting=hello(campaign.founder),
                      paragraphs=[f"Our review team approved {campaign.title}.", when],
                      facts=[("Campaign", campaign.title), ("Goal", campaign.goal.format())],
                      action=("Open your studio", link("studio.overview",
@@ -88,10 +94,10 @@ def campaign_approved(campaign: Campaign) -> bool:
 
 
 def campaign_sent_back(campaign: Campaign, reason: str) -> bool:
-    return _send("campaign_sent_back",
+    return send("campaign_sent_back",
                  f"campaign-{campaign.id}-sent-back-{utcnow():%Y%m%d%H%M%S}", campaign.founder,
                  Email(subject=f"Changes requested for {campaign.title}",
-                       greeting=_hello(campaign.founder),
+                       greeting=hello(campaign.founder),
                        paragraphs=[f"Our review team asks for changes to {campaign.title} "
                                    "before it can launch:", reason,
                                    "Make them in your studio and submit it again."],
@@ -113,8 +119,8 @@ def campaign_outcome_founder(campaign: Campaign, pledged: Money, backers: int) -
         text = (f"{campaign.title} ended with {pledged.format()} of its "
                 f"{campaign.goal.format()} goal. All or nothing: no backer is charged, and "
                 "every saved card is released.")
-    return _send("campaign_outcome", f"campaign-{campaign.id}-outcome-founder", campaign.founder,
-                 Email(subject=subject, greeting=_hello(campaign.founder), paragraphs=[text],
+    return send("campaign_outcome", f"campaign-{campaign.id}-outcome-founder", campaign.founder,
+                 Email(subject=subject, greeting=hello(campaign.founder), paragraphs=[text],
                        facts=[("Campaign", campaign.title), ("Pledged", pledged.format()),
                               ("Goal", campaign.goal.format()), ("Backers", str(backers))],
                        action=("See your campaign", link("campaigns.show", slug=campaign.slug))))
@@ -130,19 +136,19 @@ def campaign_outcome_backer(pledge: Pledge, funded: bool) -> bool:
         subject = f"{campaign.title} did not reach its goal"
         text = (f"{campaign.title} did not reach its goal of {campaign.goal.format()}. "
                 "You have not been charged and will not be; your saved card is released.")
-    return _send("campaign_outcome", f"pledge-{pledge.id}-outcome", pledge.backer, Email(
-        subject=subject, greeting=_hello(pledge.backer), paragraphs=[text],
-        facts=_pledge_facts(pledge),
+    return send("campaign_outcome", f"pledge-{pledge.id}-outcome", pledge.backer, Email(
+        subject=subject, greeting=hello(pledge.backer), paragraphs=[text],
+        facts=pledge_facts(pledge),
         action=("See the campaign", link("campaigns.show", slug=campaign.slug))))
 
 
 def receipt(pledge: Pledge, amount: Money, payment_intent_id: str | None) -> bool:
-    return _send("receipt", f"pledge-{pledge.id}-receipt", pledge.backer, Email(
+    return send("receipt", f"pledge-{pledge.id}-receipt", pledge.backer, Email(
         subject=f"Receipt: {amount.format()} for {pledge.campaign.title}",
-        greeting=_hello(pledge.backer),
+        greeting=hello(pledge.backer),
         paragraphs=[f"Your card was charged {amount.format()} for your pledge to "
                     f"{pledge.campaign.title}. Thank you for making it happen."],
-        facts=[*_pledge_facts(pledge), ("Charged", amount.format()),
+        facts=[*pledge_facts(pledge), ("Charged", amount.format()),
                ("Payment reference", payment_intent_id or "")],
         action=("See your pledge", link("pledges.show", pledge_id=pledge.id))))
 
@@ -155,55 +161,55 @@ def _fix_text(pledge: Pledge) -> str:
 
 
 def payment_failed(pledge: Pledge, deadline) -> bool:
-    return _send("payment_failed", f"pledge-{pledge.id}-payment-failed", pledge.backer, Email(
+    return send("payment_failed", f"pledge-{pledge.id}-payment-failed", pledge.backer, Email(
         subject=f"Action needed: your payment for {pledge.campaign.title}",
-        greeting=_hello(pledge.backer),
+        greeting=hello(pledge.backer),
         paragraphs=[f"{pledge.campaign.title} reached its goal, but we could not collect your "
                     f"pledge of {pledge.amount.format()}.", _fix_text(pledge),
                     f"You have until {datetime_filter(deadline)}; after that the pledge is "
                     "dropped and any limited reward goes to someone else."],
-        facts=_pledge_facts(pledge),
+        facts=pledge_facts(pledge),
         action=("Fix your payment", link("pledges.pay", pledge_id=pledge.id))))
 
 
 def payment_reminder(pledge: Pledge, number: int, deadline) -> bool:
-    return _send("payment_reminder", f"pledge-{pledge.id}-reminder-{number}", pledge.backer, Email(
+    return send("payment_reminder", f"pledge-{pledge.id}-reminder-{number}", pledge.backer, Email(
         subject=f"Reminder: your pledge to {pledge.campaign.title} is not paid yet",
-        greeting=_hello(pledge.backer),
+        greeting=hello(pledge.backer),
         paragraphs=[f"Your pledge of {pledge.amount.format()} to {pledge.campaign.title} still "
                     "needs your attention.", _fix_text(pledge),
                     f"It will be dropped after {datetime_filter(deadline)}."],
-        facts=_pledge_facts(pledge),
+        facts=pledge_facts(pledge),
         action=("Fix your payment", link("pledges.pay", pledge_id=pledge.id))))
 
 
 def pledge_dropped(pledge: Pledge) -> bool:
-    return _send("pledge_dropped", f"pledge-{pledge.id}-dropped", pledge.backer, Email(
+    return send("pledge_dropped", f"pledge-{pledge.id}-dropped", pledge.backer, Email(
         subject=f"Your pledge to {pledge.campaign.title} was dropped",
-        greeting=_hello(pledge.backer),
+        greeting=hello(pledge.backer),
         paragraphs=[f"We could not collect your pledge of {pledge.amount.format()} to "
                     f"{pledge.campaign.title} within the 7 days after the campaign ended, so it "
                     "is dropped. You have not been charged."],
-        facts=_pledge_facts(pledge),
+        facts=pledge_facts(pledge),
         action=("See the campaign", link("campaigns.show", slug=pledge.campaign.slug))))
 
 
 def refund_issued(pledge: Pledge, refund_id: int, amount: Money, reason: str) -> bool:
-    return _send("refund_issued", f"refund-{refund_id}-issued", pledge.backer, Email(
+    return send("refund_issued", f"refund-{refund_id}-issued", pledge.backer, Email(
         subject=f"Refund of {amount.format()} from {pledge.campaign.title}",
-        greeting=_hello(pledge.backer),
+        greeting=hello(pledge.backer),
         paragraphs=[f"We refunded {amount.format()} of your pledge to {pledge.campaign.title}"
                     " to the card you paid with. Banks usually show it within 5 to 10 days.",
                     *([f"Reason: {reason}"] if reason else [])],
-        facts=[*_pledge_facts(pledge), ("Refunded", amount.format()),
+        facts=[*pledge_facts(pledge), ("Refunded", amount.format()),
                ("Refunded in total", pledge.refunded.format())],
         action=("See your pledge", link("pledges.show", pledge_id=pledge.id))))
 
 
 def payout_paid(campaign: Campaign, amount: Money) -> bool:
-    return _send("payout_paid", f"campaign-{campaign.id}-payout-paid", campaign.founder, Email(
+    return send("payout_paid", f"campaign-{campaign.id}-payout-paid", campaign.founder, Email(
         subject=f"Payout of {amount.format()} for {campaign.title}",
-        greeting=_hello(campaign.founder),
+        greeting=hello(campaign.founder),
         paragraphs=[f"Your payout of {amount.format()} for {campaign.title} is on its way: "
                     "what your backers paid, less the platform fee, processing fees and any "
                     "refunds."],
@@ -211,84 +217,13 @@ def payout_paid(campaign: Campaign, amount: Money) -> bool:
         action=("See your campaign", link("campaigns.show", slug=campaign.slug))))
 
 
-def allocation_cut(pledge: Pledge, maximum: Money, policy: str) -> bool:
-    asked = Money(pledge.committed_minor or pledge.amount_minor, pledge.currency)
-    released = pledge.status is PledgeStatus.RELEASED
-    text = (f"{pledge.campaign.title} received more commitments than its maximum of "
-            f"{maximum.format()}, so they were allocated {policy}. ")
-    text += ("None of your commitment could be allocated: you will not be charged."
-             if released else
-             f"Of the {asked.format()} you committed, {pledge.amount.format()} was allocated"
-             + (f" ({pledge.shares:,} shares)" if pledge.shares else "")
-             + "; only that is charged.")
-    return _send("allocation", f"pledge-{pledge.id}-allocation", pledge.backer, Email(
-        subject=f"Your allocation in {pledge.campaign.title}", greeting=_hello(pledge.backer),
-        paragraphs=[text], facts=[("Offering", pledge.campaign.title),
-                                  ("Committed", asked.format()),
-                                  ("Allocated", "nothing" if released
-                                   else pledge.amount.format())],
-        action=("See your investment", link("pledges.show", pledge_id=pledge.id))))
-
-
-def milestone(campaign: Campaign, percent: int, pledge: Pledge) -> bool:
-    """Progress update required by Reg CF: the offering reached 50% or 100% of target."""
-    text = (f"{campaign.title} has reached {percent}% of its target of "
-            f"{campaign.goal.format()}." + (
-                " The offering will close at its deadline; your card is charged then."
-                if percent >= 100 else ""))
-    return _send("milestone", f"campaign-{campaign.id}-milestone-{percent}-pledge-{pledge.id}",
-                 pledge.backer, Email(
-        subject=f"{campaign.title} reached {percent}% of its target",
-        greeting=_hello(pledge.backer), paragraphs=[text],
-        facts=[("Offering", campaign.title), ("Target", campaign.goal.format())],
-        action=("See the offering", link("campaigns.show", slug=campaign.slug))))
-
-
-def reconfirm_needed(pledge: Pledge, change_id: int, summary: str, what: str, by) -> bool:
-    return _send("reconfirm", f"pledge-{pledge.id}-change-{change_id}", pledge.backer, Email(
-        subject=f"Please reconfirm your investment in {pledge.campaign.title}",
-        greeting=_hello(pledge.backer),
-        paragraphs=[f"The issuer changed material terms of the offering ({what}): {summary}",
-                    f"Your commitment of {pledge.amount.format()} stands only if you reconfirm "
-                    f"it by {datetime_filter(by)}. If you do not, it is cancelled and you are "
-                    "not charged."],
-        facts=_pledge_facts(pledge),
-        action=("Review and reconfirm", link("pledges.show", pledge_id=pledge.id))))
-
-
-def cancelled_unconfirmed(pledge: Pledge) -> bool:
-    return _send("reconfirm_cancelled", f"pledge-{pledge.id}-unconfirmed-cancelled",
-                 pledge.backer, Email(
-        subject=f"Your investment in {pledge.campaign.title} was cancelled",
-        greeting=_hello(pledge.backer),
-        paragraphs=[f"The terms of {pledge.campaign.title} changed materially and you did not "
-                    "reconfirm your commitment within 5 business days, so it is cancelled. "
-                    "You will not be charged. You can invest again on the new terms."],
-        facts=_pledge_facts(pledge),
-        action=("See the offering", link("campaigns.show", slug=pledge.campaign.slug))))
-
-
-def early_close(pledge: Pledge, new_deadline) -> bool:
-    cutoff = new_deadline - current_app.config["INVESTOR_CANCEL_CUTOFF"]
-    return _send("early_close", f"pledge-{pledge.id}-early-close-{new_deadline:%Y%m%d%H%M}",
-                 pledge.backer, Email(
-        subject=f"{pledge.campaign.title} will close early",
-        greeting=_hello(pledge.backer),
-        paragraphs=[f"{pledge.campaign.title} has reached its target and will close early, on "
-                    f"{datetime_filter(new_deadline)}.",
-                    f"You can still cancel your commitment for any reason until "
-                    f"{datetime_filter(cutoff)}."],
-        facts=_pledge_facts(pledge),
-        action=("See your investment", link("pledges.show", pledge_id=pledge.id))))
-
-
 def campaign_update(campaign: Campaign, update, to: User) -> bool:
     """An update, to a backer (who may read backers-only ones) or, public ones only, to a
     follower. The text is the founder's Markdown as plain text; links go to the page."""
     kind = "Backers-only update" if update.backers_only else "Update"
-    return _send("campaign_update", f"update-{update.id}-user-{to.id}", to, Email(
+    return send("campaign_update", f"update-{update.id}-user-{to.id}", to, Email(
         subject=f"{kind} #{update.number} from {campaign.title}: {update.title}",
-        greeting=_hello(to), paragraphs=[update.title, update.body_md],
+        greeting=hello(to), paragraphs=[update.title, update.body_md],
         facts=[("Campaign", campaign.title)],
         action=("Read it on the campaign page",
                 link("campaigns.show", slug=campaign.slug) + f"#update-{update.number}")))
@@ -300,9 +235,9 @@ def _unfollow_note() -> str:
 
 def followed_founder_launched(campaign: Campaign, to: User) -> bool:
     founder = campaign.founder
-    return _send("follow_launch", f"campaign-{campaign.id}-launched-user-{to.id}", to, Email(
+    return send("follow_launch", f"campaign-{campaign.id}-launched-user-{to.id}", to, Email(
         subject=f"{founder.display_name} launched {campaign.title}",
-        greeting=_hello(to),
+        greeting=hello(to),
         paragraphs=[f"{founder.display_name}, whom you follow, launched {campaign.title}: "
                     f"{campaign.blurb}",
                     f"It is all or nothing: it needs {campaign.goal.format()} by "
@@ -313,9 +248,9 @@ def followed_founder_launched(campaign: Campaign, to: User) -> bool:
 
 
 def followed_campaign_ending(campaign: Campaign, to: User) -> bool:
-    return _send("follow_ending", f"campaign-{campaign.id}-ending-user-{to.id}", to, Email(
+    return send("follow_ending", f"campaign-{campaign.id}-ending-user-{to.id}", to, Email(
         subject=f"{campaign.title} ends soon",
-        greeting=_hello(to),
+        greeting=hello(to),
         paragraphs=[f"{campaign.title} ends {datetime_filter(campaign.deadline)}. If you "
                     "want to back it, now is the time.", _unfollow_note()],
         facts=[("Campaign", campaign.title), ("Goal", campaign.goal.format()),
@@ -328,9 +263,9 @@ def followed_campaign_outcome(campaign: Campaign, to: User, funded: bool) -> boo
             if funded else
             f"{campaign.title} did not reach its goal of {campaign.goal.format()}; "
             "nobody was charged.")
-    return _send("follow_outcome", f"campaign-{campaign.id}-outcome-user-{to.id}", to, Email(
+    return send("follow_outcome", f"campaign-{campaign.id}-outcome-user-{to.id}", to, Email(
         subject=f"{campaign.title} is {'funded' if funded else 'not funded'}",
-        greeting=_hello(to), paragraphs=[text, _unfollow_note()],
+        greeting=hello(to), paragraphs=[text, _unfollow_note()],
         facts=[("Campaign", campaign.title)],
         action=("See the campaign", link("campaigns.show", slug=campaign.slug))))
 
@@ -338,22 +273,22 @@ def followed_campaign_outcome(campaign: Campaign, to: User, funded: bool) -> boo
 def card_health(pledge: Pledge, notice: str, reason: str) -> bool:
     """Before the deadline: the saved card will not work then (``notice`` is "7d"/"48h")."""
     campaign = pledge.campaign
-    return _send("card_health", f"pledge-{pledge.id}-card-health-{notice}", pledge.backer, Email(
+    return send("card_health", f"pledge-{pledge.id}-card-health-{notice}", pledge.backer, Email(
         subject=f"Update your card for {campaign.title}",
-        greeting=_hello(pledge.backer),
+        greeting=hello(pledge.backer),
         paragraphs=[f"{campaign.title} ends {datetime_filter(campaign.deadline)}, and your "
                     f"pledge is charged then if it reaches its goal. {reason}",
                     "Save a card that will work then, so your pledge counts. Nothing is "
                     "charged now."],
-        facts=_pledge_facts(pledge),
+        facts=pledge_facts(pledge),
         action=("Update your card", link("pledges.card", pledge_id=pledge.id))))
 
 
 def question_answered(campaign: Campaign, answer, question) -> bool:
     """The founder replied to someone's question."""
-    return _send("question_answered", f"comment-{answer.id}-answer", question.author, Email(
+    return send("question_answered", f"comment-{answer.id}-answer", question.author, Email(
         subject=f"{campaign.founder.display_name} answered your question",
-        greeting=_hello(question.author),
+        greeting=hello(question.author),
         paragraphs=["You asked:", question.body,
                     f"{campaign.founder.display_name} (the founder) answered:", answer.body],
         facts=[("Campaign", campaign.title)],
@@ -363,9 +298,9 @@ def question_answered(campaign: Campaign, answer, question) -> bool:
 
 def question_asked(campaign: Campaign, comment) -> bool:
     """A question for the founder: answering in public helps every backer."""
-    return _send("question", f"comment-{comment.id}-question", campaign.founder, Email(
+    return send("question", f"comment-{comment.id}-question", campaign.founder, Email(
         subject=f"A question about {campaign.title}",
-        greeting=_hello(campaign.founder),
+        greeting=hello(campaign.founder),
         paragraphs=[f"{comment.author.display_name} asked:", comment.body,
                     "Reply on the campaign page: your answer is marked as the founder's."],
         facts=[("Campaign", campaign.title)],

@@ -4,7 +4,8 @@ in the transaction of the change itself."""
 from __future__ import annotations
 
 from crowdfund import events
-from crowdfund.notifications import emails
+from crowdfund.campaigns.states import CampaignKind
+from crowdfund.notifications import emails, investor_emails
 from crowdfund.supervision import each_isolated
 
 
@@ -50,7 +51,8 @@ def _pledges_told_outcome(campaign, *, pledges, funded: bool) -> None:
 
 
 def _pledge_activated(pledge, **_) -> None:
-    emails.pledge_confirmed(pledge)
+    if pledge.campaign.kind is not CampaignKind.EQUITY:  # equity tells its investors
+        emails.pledge_confirmed(pledge)
 
 
 def _pledge_dropped(pledge, **_) -> None:
@@ -75,4 +77,5 @@ def _payout_paid(campaign, *, amount) -> None:
 
 def _offering_changed(campaign, *, change, what: str, to_reconfirm) -> None:
     for pledge in to_reconfirm:
-        emails.reconfirm_needed(pledge, change.id, change.summary, what, change.reconfirm_by)
+        investor_emails.reconfirm_needed(pledge, change.id, change.summary, what,
+                                         change.reconfirm_by)

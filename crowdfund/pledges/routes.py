@@ -17,6 +17,7 @@ from crowdfund.payments.gateway import PaymentError
 from crowdfund.pledges import queries, services
 from crowdfund.pledges.forms import NO_REWARD, ConfirmCardForm, PledgeForm
 from crowdfund.pledges.models import Pledge, PledgeStatus
+from crowdfund.pledges.terms import terms as pledge_terms
 from crowdfund.web import form_error, reads_first, run_action, writes_on_get
 
 bp = Blueprint("pledges", __name__, cli_group="pledges")
@@ -125,6 +126,7 @@ def confirm_card(pledge_id: int):
     if not form.validate_on_submit():
         abort(400)
     was_pending = pledge.status is PledgeStatus.PENDING
+    what = "investment" if pledge.campaign.kind is CampaignKind.EQUITY else "pledge"
     try:
         services.confirm_card(pledge, gateway(), actor=current_user)
     except (DomainError, PaymentError) as exc:
@@ -132,7 +134,7 @@ def confirm_card(pledge_id: int):
         flash(getattr(exc, "message", None) or exc.user_message, "error")
         return redirect(url_for("pledges.card", pledge_id=pledge.id))
     db.session.commit()
-    flash("Thank you! Your pledge is active." if was_pending else "Your card is updated.",
+    flash(f"Thank you! Your {what} is active." if was_pending else "Your card is updated.",
           "success")
     return redirect(url_for("pledges.show", pledge_id=pledge_id))
 
@@ -141,7 +143,9 @@ def confirm_card(pledge_id: int):
 @login_required
 def show(pledge_id: int):
     pledge = own_pledge(pledge_id)
-    return render_template("pledges/show.html", pledge=pledge, confirm=ConfirmForm())
+    return render_template("pledges/show.html", pledge=pledge, confirm=ConfirmForm(),
+                           terms=pledge_terms(pledge),
+                           investment=pledge.campaign.kind is CampaignKind.EQUITY)
 
 
 @bp.route("/pledges/<int:pledge_id>/edit", methods=["GET", "POST"])
@@ -149,6 +153,9 @@ def show(pledge_id: int):
 def edit(pledge_id: int):
     pledge = own_pledge(pledge_id)
     campaign = pledge.campaign
+    if campaign.kind is CampaignKind.EQUITY:
+        flash("An investment cannot be changed: cancel it and invest again.", "info")
+        return redirect(url_for("pledges.show", pledge_id=pledge_id))
     form = PledgeForm(campaign)
     if request.method == "GET":
         form.tier.data = str(pledge.tier_id) if pledge.tier_id else NO_REWARD

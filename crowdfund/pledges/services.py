@@ -27,6 +27,7 @@ from crowdfund.extensions import db
 from crowdfund.locking import lock
 from crowdfund.money import Money
 from crowdfund.payments.gateway import PaymentGateway, SetupIntentInfo
+from crowdfund.pledges.cards import expiry_problem
 from crowdfund.pledges.models import OPEN_STATUSES, Pledge, PledgeStatus
 from crowdfund.pledges.states import pledge_states
 from crowdfund.pledges.totals import totals_of
@@ -269,6 +270,8 @@ def confirm_card(pledge: Pledge, gateway: PaymentGateway, *, actor=None,
     if pledge.payment_method_id == info.payment_method_id and pledge.status is P.ACTIVE:
         return False  # already done (a webhook and the browser both got here)
     card = gateway.card(info.payment_method_id)
+    if problem := expiry_problem(pledge, card.exp_month, card.exp_year, now or utcnow()):
+        raise CardSetupFailed(problem)
     if card.customer_id is None:  # the sandbox does not attach it; harmless on Stripe
         card = gateway.attach_payment_method(info.payment_method_id, info.customer_id)
     pledge.payment_method_id = card.payment_method_id

@@ -54,3 +54,65 @@ def test_invest_refusals_and_the_profile_first(app, client, auth, session):
     response = client.post(f"/invest/{campaign.slug}", data={"amount": "12.345"})
     assert response.status_code == 400
     assert session.scalar(sa.select(sa.func.count()).select_from(Pledge)) == 0
+
+
+def test_an_investment_reads_as_one_on_its_pages_and_in_its_email(app, client, auth,
+                                                                   session):
+    from crowdfund.extensions import db
+    from crowdfund.notifications.models import OutboxMessage
+    from crowdfund.payments import gateway as current_gateway
+
+    campaign = live_offering()
+    campaign.title = "Fernwood Cider Co."
+    person = investor()
+    session.commit()
+    auth.login_as(person)
+    response = client.post(f"/invest/{campaign.slug}", data={"amount": "1000",
+                                                             "confirmed": "100000"})
+    pledge_id = int(response.location.split("/")[2])
+    card = client.get(f"/pledges/{pledge_id}/card").get_data(as_text=True)
+    assert "Investment" in card and "769 shares" in card and "Reward" not in card
+    with app.app_context():
+        current_gateway().confirm_setup(db.session.get(Pledge, pledge_id).setup_intent_id)
+    client.post(f"/pledges/{pledge_id}/card", data={"setup_intent": "x"})
+
+    page = client.get(f"/pledges/{pledge_id}").get_data(as_text=True)
+    assert "Your investment" in page and "Your pledge" not in page
+    for shown in ("Common stock", "Price per share", "$1.30", "769", "$999.70",
+                  "Cancel until", "Cancel investment"):
+        assert shown in page, shown
+    assert "Reward" not in page and "Change pledge" not in page
+    edit = client.get(f"/pledges/{pledge_id}/edit", follow_redirects=True)
+    assert edit.request.path == f"/pledges/{pledge_id}"
+    assert "An investment cannot be changed" in edit.get_data(as_text=True)
+
+    mail = session.scalar(sa.select(OutboxMessage).where(OutboxMessage.to_email == person.email))
+    assert mail.kind == "investment_confirmed"
+    assert mail.subject == "Your investment in Fernwood Cider Co."
+    body = mail.text_body
+    assert "investing in Fernwood Cider Co. Your card" in body and "Co.." not in body
+    assert "769" in body and "Common stock" in body and "$1.30" in body
+    assert "48 hours before the deadline" in body
+    assert "change or cancel your pledge" not in body
+
+
+def test_offerings_say_invested_and_investors_and_can_be_found(client, session):
+    from crowdfund.campaigns.states import CampaignStatus
+    from tests.factories import make_campaign
+
+    offering = live_offering()
+    offering.title = "Tidewater Instruments"
+    make_campaign(status=CampaignStatus.LIVE, title="Pocket Tide Clock")
+    session.commit()
+    only_equity = client.get("/discover?kind=equity").get_data(as_text=True)
+    assert "Tidewater Instruments" in only_equity and "Pocket Tide Clock" not in only_equity
+    card = only_equity.split("Tidewater Instruments")[0].rsplit('<article class="card">', 1)[1]
+    card += only_equity.split("Tidewater Instruments")[1].split("</article>")[0]
+    assert "Equity</span>" in card and "<dt>invested</dt>" in card
+    assert "<dt>investors</dt>" in card and "backers" not in card
+    only_rewards = client.get("/discover?kind=reward").get_data(as_text=True)
+    assert "Pocket Tide Clock" in only_rewards and "Tidewater Instruments" not in only_rewards
+    every = client.get("/discover?kind=nonsense").get_data(as_text=True)  # ignored, no 500
+    assert "Pocket Tide Clock" in every and "Tidewater Instruments" in every
+    page = client.get(f"/campaigns/{offering.slug}").get_data(as_text=True)
+    assert "invested of $50,000.00 target" in page and "pledged of" not in page

@@ -213,3 +213,32 @@ def test_founder_sees_backers_and_exports_csv(app, client, auth, session, scene)
     auth.logout()
     auth.login_as(scene["backer"])
     assert client.get(f"/studio/{scene['campaign'].id}/backers.csv").status_code == 404
+
+
+def test_a_card_that_will_have_expired_by_the_deadline_is_refused_when_saved(app, client,
+                                                                             session, scene):
+    from datetime import timedelta
+
+    from crowdfund.db import utcnow
+
+    campaign = scene["campaign"]
+    campaign.deadline = utcnow() + timedelta(days=60)  # past the end of this month
+    session.commit()
+    response = client.post(f"/campaigns/{campaign.slug}/pledge",
+                           data={"tier": "none", "amount": "10"})
+    pledge_id = int(response.headers["Location"].split("/")[2])
+    now = utcnow()
+    for month, year, refused in ((1, 2020, "cannot be charged now"),
+                                 (now.month, now.year, "cannot be charged at the deadline")):
+        client.get(f"/pledges/{pledge_id}/card")
+        with app.app_context():
+            current_gateway().confirm_setup(db.session.get(Pledge, pledge_id).setup_intent_id,
+                                            exp_month=month, exp_year=year)
+        page = client.post(f"/pledges/{pledge_id}/card", data={"setup_intent": "x"},
+                           follow_redirects=True).get_data(as_text=True)
+        assert f"This card expires {month:02d}/{year}" in page and refused in page
+        assert _count(app, Pledge.status == P.PENDING) == 1  # not active, nothing saved
+        with app.app_context():
+            assert db.session.get(Pledge, pledge_id).payment_method_id is None
+    _activate(app, client, pledge_id)  # a card good until 12/2034
+    assert _count(app, Pledge.status == P.ACTIVE) == 1

@@ -1,0 +1,25 @@
+"""What a pledge's pages show beyond amount and card, per kind of campaign: a reward
+pledge shows its reward; an investment its security, shares, price and until when it can
+be cancelled (registered by equity, which knows its offerings)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from crowdfund.campaigns.states import CampaignKind
+from crowdfund.pledges.models import Pledge
+
+_TERMS: dict[CampaignKind, Callable[[Pledge], list[tuple[str, str]]]] = {}
+
+
+def terms_of_kind(kind: CampaignKind):
+    """Register ``function(pledge) -> [(label, text)]`` for pledges of ``kind``."""
+    def register(function: Callable[[Pledge], list[tuple[str, str]]]):
+        _TERMS[kind] = function
+        return function
+    return register
+
+
+def terms(pledge: Pledge) -> list[tuple[str, str]]:
+    function = _TERMS.get(pledge.campaign.kind)
+    return function(pledge) if function else []
