@@ -123,11 +123,28 @@ def report_delivery(campaign: Campaign, founder: User, tier_id: int, status: str
     return row
 
 
+def reward_may_have_arrived(pledge: Pledge, today: date | None = None) -> bool:
+    """A paid reward that could be in the backer's hands: the founder reports it shipping
+    or delivered, or its estimated delivery month has come."""
+    if pledge.tier_id is None or pledge.status not in DELIVERABLE:
+        return False
+    today = today or utcnow().date()
+    latest = db.session.scalar(sa.select(DeliveryReport.status).where(
+        DeliveryReport.tier_id == pledge.tier_id).order_by(DeliveryReport.id.desc()).limit(1))
+    if latest in (DeliveryStatus.SHIPPING, DeliveryStatus.DELIVERED):
+        return True
+    estimated = pledge.tier.estimated_delivery
+    return estimated is not None and estimated <= today
+
+
 def confirm_receipt(pledge: Pledge, backer: User, now: datetime | None = None) -> None:
     if pledge.backer_id != backer.id:
         raise NotAllowed("This is not your pledge.")
     if pledge.tier_id is None or pledge.status not in DELIVERABLE:
         raise DomainError("Only a paid pledge with a reward can be marked as received.")
+    today = (now or utcnow()).date()
+    if pledge.received_at is None and not reward_may_have_arrived(pledge, today):
+        raise DomainError("This reward has not been sent yet: confirm it once it arrives.")
     if pledge.received_at is None:
         pledge.received_at = now or utcnow()
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from crowdfund import events
 from crowdfund.community import following
+from crowdfund.community.delivery import reward_may_have_arrived
 from crowdfund.community.models import Comment
 from crowdfund.community.updates import readers_to_tell
 from crowdfund.extensions import db
 from crowdfund.notifications import emails
+from crowdfund.pledges.terms import reward_arrival_known_by
 
 
 def register() -> None:
+    reward_arrival_known_by(reward_may_have_arrived)
     for event, receiver in (
         (events.campaign_launched, _tell_followers_of_launch),
         (events.campaign_closed_out, _tell_followers_of_outcome),

@@ -73,6 +73,23 @@ def open_offering(campaign: Campaign, now: datetime) -> Offering:
     return offering
 
 
+class OverLimit(DomainError):
+    """More than the investor's 12-month limit allows; ``available`` is what it allows."""
+
+    def __init__(self, message: str, *, field: str, available: Money) -> None:
+        super().__init__(message, field=field)
+        self.available = available
+
+
+def within_limit(offering: Offering, error: OverLimit) -> InvestmentQuote | None:
+    """What the investor can invest instead: the most their limit allows, in whole shares
+    (None when that is below the offering's minimum, or nothing)."""
+    try:
+        return quote_investment(offering, error.available)
+    except DomainError:
+        return None
+
+
 def check_investor(investor: User, quote: InvestmentQuote, now: datetime) -> None:
     """Profile and education done, and the amount within the 12-month limit.
 
@@ -88,7 +105,7 @@ def check_investor(investor: User, quote: InvestmentQuote, now: datetime) -> Non
         raise DomainError(f"Offerings in {quote.amount.currency} are not open to investors "
                           f"under {limit.rules.name} yet.", field="amount")
     if not limit.allows(quote.amount):
-        raise DomainError(limit.refusal(quote.amount), field="amount")
+        raise OverLimit(limit.refusal(quote.amount), field="amount", available=limit.available)
 
 
 def start_investment(investor: User, campaign: Campaign, typed: Money,

@@ -100,6 +100,16 @@ def save_profile(user: User, data: ProfileInput) -> InvestorProfile:
     return profile
 
 
+class WrongAnswers(DomainError):
+    """Quiz answers that are not right: each is marked, so the investor knows which."""
+
+    def __init__(self, fields: list[str]) -> None:
+        count = len(fields)
+        super().__init__(f"{count} answer{'s are' if count > 1 else ' is'} not right (marked "
+                         "below); read the text above again.")
+        self.fields = fields
+
+
 def acknowledge(user: User, answers: dict[str, str], accepted: bool,
                 now: datetime | None = None) -> InvestorProfile:
     """The education step: every question right and the risks accepted."""
@@ -108,8 +118,7 @@ def acknowledge(user: User, answers: dict[str, str], accepted: bool,
         raise DomainError("Tell us about yourself as an investor first.")
     wrong = [name for name, _question, right in QUIZ if answers.get(name) != right]
     if wrong:
-        raise DomainError("Some answers are not right; read the text above again.",
-                          field=wrong[0])
+        raise WrongAnswers(wrong)
     if not accepted:
         raise DomainError("Confirm that you understand the risks.", field="accept")
     profile.education_version = EDUCATION_VERSION

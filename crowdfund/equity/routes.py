@@ -96,6 +96,8 @@ def education():
         except DomainError as exc:
             db.session.rollback()
             form_error(form, exc)
+            for name in getattr(exc, "fields", ()):  # each wrong answer marked
+                getattr(form, name).errors = ["Not right: see the text above."]
         else:
             db.session.commit()
             flash("Thank you. You can invest now.", "success")
@@ -144,6 +146,9 @@ def invest(slug: str):
                 db.session.rollback()
                 flash("You already invest in this offering.", "info")
                 return redirect(url_for("pledges.show", pledge_id=exc.pledge_id))
+            except investing.OverLimit as exc:
+                db.session.rollback()
+                quote = _offer_what_the_limit_allows(form, offering, exc)
             except DomainError as exc:
                 db.session.rollback()
                 quote = None
@@ -155,6 +160,22 @@ def invest(slug: str):
     return render_template("equity/invest.html", campaign=campaign, offering=offering,
                            form=form, quote=quote, cutoff=cutoff, totals=totals_of(campaign),
                            limit=investors.limit_of(current_user, now)), status
+
+
+def _offer_what_the_limit_allows(form: InvestForm, offering, error):
+    """Over the limit: the form offers the most the limit allows, rounded down to whole
+    shares, to confirm (or the refusal, when even that is below the minimum)."""
+    quote = investing.within_limit(offering, error)
+    if quote is None:
+        form_error(form, error)
+        return None
+    form.amount.data, form.amount.raw_data = quote.amount.to_decimal(), None  # shown as is
+    form.confirmed.data = str(quote.amount.amount)
+    shares = f" ({quote.shares:,} whole shares)" if quote.shares else ""
+    form.form_errors.append(
+        f"{error.message} We lowered the amount to {quote.amount.format()}{shares}, the most "
+        "you can invest now: check it and confirm, or change it.")
+    return quote
 
 
 @bp.get("/holdings")

@@ -23,3 +23,16 @@ def terms_of_kind(kind: CampaignKind):
 def terms(pledge: Pledge) -> list[tuple[str, str]]:
     function = _TERMS.get(pledge.campaign.kind)
     return function(pledge) if function else []
+
+
+#: Whether a pledge's reward could have arrived (community knows deliveries).
+_arrival_checks: list[Callable[[Pledge], bool]] = []
+
+
+def reward_arrival_known_by(function: Callable[[Pledge], bool]) -> None:
+    _arrival_checks.append(function)
+
+
+def may_confirm_receipt(pledge: Pledge) -> bool:
+    """Offer "I received my reward" only once it could be true."""
+    return any(check(pledge) for check in _arrival_checks)

@@ -81,8 +81,10 @@ def test_education_needs_right_answers_and_the_acknowledgement(session):
         investors.acknowledge(investor, RIGHT, True)
     profile(investor)
     with pytest.raises(DomainError) as caught:
-        investors.acknowledge(investor, {**RIGHT, "lose_all": "no"}, True)
-    assert caught.value.field == "lose_all"
+        investors.acknowledge(investor, {**RIGHT, "lose_all": "no", "easy_to_sell": "yes"},
+                              True)
+    assert caught.value.fields == ["lose_all", "easy_to_sell"]  # every wrong one, in order
+    assert caught.value.message.startswith("2 answers are not right")
     with pytest.raises(DomainError, match="risks"):
         investors.acknowledge(investor, RIGHT, False)
     assert not investors.profile_of(investor).educated

@@ -48,7 +48,8 @@ def test_invest_refusals_and_the_profile_first(app, client, auth, session):
     client.post("/logout")
     auth.login_as(person)
     response = client.post(f"/invest/{campaign.slug}", data={"amount": "3000"})
-    assert response.status_code == 400
+    assert response.status_code == 200 and "We lowered the amount" in response.get_data(
+        as_text=True)  # offered what the limit allows, to confirm
     assert ("Your limit for the next 12 months is $2,500.00; you have $0.00 committed; "
             "you can invest up to $2,500.00.") in response.get_data(as_text=True)
     response = client.post(f"/invest/{campaign.slug}", data={"amount": "12.345"})
@@ -116,3 +117,23 @@ def test_offerings_say_invested_and_investors_and_can_be_found(client, session):
     assert "Pocket Tide Clock" in every and "Tidewater Instruments" in every
     page = client.get(f"/campaigns/{offering.slug}").get_data(as_text=True)
     assert "invested of $50,000.00 target" in page and "pledged of" not in page
+
+
+def test_an_amount_over_the_limit_is_lowered_to_whole_shares_within_it(app, client, auth,
+                                                                       session):
+    campaign = live_offering()
+    person = investor()  # a limit of $2,500.00
+    session.commit()
+    auth.login_as(person)
+    response = client.post(f"/invest/{campaign.slug}", data={"amount": "5000"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "is more than you can invest now" in page
+    assert "We lowered the amount to $2,499.90 (1,923 whole shares)" in page
+    assert 'value="2499.90"' in page and 'value="249990"' in page  # the form, ready to confirm
+    assert session.scalar(sa.select(sa.func.count()).select_from(Pledge)) == 0
+    confirmed = client.post(f"/invest/{campaign.slug}", data={"amount": "2499.90",
+                                                              "confirmed": "249990"})
+    assert confirmed.status_code == 302
+    pledge = session.scalar(sa.select(Pledge))
+    assert (pledge.shares, pledge.amount_minor) == (1923, 249_990)

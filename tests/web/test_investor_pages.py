@@ -28,6 +28,11 @@ def test_profile_then_education_then_the_limit(app, client, auth, session):
     wrong = {name: "yes" for name, _q, _r in investors.QUIZ} | {"accept": "y"}
     response = client.post("/invest/education", data=wrong)
     assert response.status_code == 400 and "not right" in response.get_data(as_text=True)
+    # Each wrong answer is marked beside its question, and only those.
+    html = response.get_data(as_text=True)
+    wrong_names = [name for name, _q, r in investors.QUIZ if r != "yes"]
+    assert html.count("Not right: see the text above.") == len(wrong_names) > 0
+    assert f"{len(wrong_names)} answer" in html
     right = {name: r for name, _q, r in investors.QUIZ} | {"accept": "y"}
     assert client.post("/invest/education", data=right).status_code == 302
     page = client.get("/invest/").get_data(as_text=True)

@@ -89,3 +89,31 @@ def test_a_failed_payment_has_its_fix_button_in_the_list(client, auth, session):
     auth.login_as(backer)
     mine = client.get("/pledges").get_data(as_text=True)
     assert f'href="/pledges/{pledge.id}/pay"' in mine and "Fix payment" in mine
+
+
+def test_i_received_my_reward_is_offered_only_once_it_can_have_arrived(client, auth, session):
+    from datetime import date
+
+    from crowdfund.community.models import DeliveryReport, DeliveryStatus
+
+    campaign = make_campaign(status=S.COLLECTING, tiers=0)
+    tier = make_tier(campaign, minimum_minor=2500)
+    tier.estimated_delivery = date(utcnow().year + 1, 6, 1)  # months away
+    backer = make_user()
+    pledge = make_pledge(campaign, backer, status=P.COLLECTED, tier=tier)
+    session.commit()
+    auth.login_as(backer)
+    page = client.get(f"/pledges/{pledge.id}").get_data(as_text=True)
+    assert "I received my reward" not in page and "has not been sent yet" in page
+    refused = client.post(f"/pledges/{pledge.id}/received", follow_redirects=True)
+    assert "has not been sent yet" in refused.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Pledge, pledge.id).received_at is None
+    db.session.add(DeliveryReport(tier_id=tier.id, status=DeliveryStatus.SHIPPING,
+                                  author_id=campaign.founder_id))
+    session.commit()
+    page = client.get(f"/pledges/{pledge.id}").get_data(as_text=True)
+    assert "I received my reward" in page  # the founder says it is on its way
+    assert client.post(f"/pledges/{pledge.id}/received").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Pledge, pledge.id).received_at is not None
