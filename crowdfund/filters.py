@@ -16,6 +16,7 @@ from flask import Flask, current_app
 from markupsafe import Markup
 
 from crowdfund.db import utcnow
+from crowdfund.forms import country_choices
 from crowdfund.markdown import render_markdown
 from crowdfund.money import Money
 
@@ -91,6 +92,16 @@ def month_filter(value) -> str:
     return _format_date(value, "MMMM y", current_app.config["BABEL_LOCALE"])
 
 
+def country_name(code: str | None) -> str:
+    """A country's name for an ISO code ("United States" for US); "Rest of world" for ROW;
+    the code itself when unknown."""
+    if not code:
+        return ""
+    if code == "ROW":
+        return "Rest of world"
+    return dict(country_choices()).get(code, code)
+
+
 def markdown_filter(text: str | None) -> Markup:
     return render_markdown(text)
 
@@ -102,6 +113,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(datetime_filter, "datetime")
     app.add_template_filter(month_filter, "month")
     app.add_template_filter(markdown_filter, "markdown")
+    app.add_template_filter(country_name, "country")
 
     @app.context_processor
     def globals_():

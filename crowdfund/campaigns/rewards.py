@@ -17,6 +17,7 @@ from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
+from crowdfund.filters import country_name
 from crowdfund.money import Money
 
 S = CampaignStatus
@@ -59,7 +60,8 @@ def _check_tier(campaign: Campaign, data: TierInput, today: date) -> None:
         seen = set()
         for destination, fee in data.shipping:
             if destination in seen:
-                raise DomainError(f"{destination} is listed twice.", field="shipping")
+                raise DomainError(f"{country_name(destination)} is listed twice.",
+                                  field="shipping")
             seen.add(destination)
             if fee.amount < 0:
                 raise DomainError("Shipping fees cannot be negative.", field="shipping")

@@ -117,3 +117,15 @@ def test_i_received_my_reward_is_offered_only_once_it_can_have_arrived(client, a
     assert client.post(f"/pledges/{pledge.id}/received").status_code == 302
     db.session.expire_all()
     assert db.session.get(Pledge, pledge.id).received_at is not None
+
+
+def test_destinations_are_country_names(client, session):
+    campaign = make_campaign(status=S.LIVE, tiers=0)
+    from crowdfund.campaigns.models import ShippingRate
+
+    tier = make_tier(campaign, minimum_minor=4000, ships=True)
+    tier.shipping_rates.append(ShippingRate(destination="US", fee_minor=500))
+    session.commit()
+    page = client.get(f"/campaigns/{campaign.slug}").get_data(as_text=True)
+    ships = page.split("Ships to:")[1].split("</p>")[0]
+    assert "United States" in ships and "Rest of world" in ships and " US " not in ships

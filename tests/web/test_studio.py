@@ -203,7 +203,7 @@ def test_add_tier_with_shipping(app, client, draft):
      ({"estimated_delivery": "May 2099"}, "Enter a month as YYYY-MM."),
      ({"shipping-0-fee": "-2"}, "cannot be negative"),
      ({"shipping-0-destination": "XX"}, "Not a valid choice"),
-     ({"shipping-1-destination": "US"}, "US is listed twice."),
+     ({"shipping-1-destination": "US"}, "United States is listed twice."),
      ({"shipping-0-fee": ""}, "Each shipping row needs a destination and a fee."),
      ({"shipping-0-destination": "", "shipping-0-fee": "", "shipping-1-destination": "",
        "shipping-1-fee": ""}, "Add at least one destination"),
