@@ -129,3 +129,21 @@ def test_destinations_are_country_names(client, session):
     page = client.get(f"/campaigns/{campaign.slug}").get_data(as_text=True)
     ships = page.split("Ships to:")[1].split("</p>")[0]
     assert "United States" in ships and "Rest of world" in ships and " US " not in ships
+
+
+def test_irreversible_actions_ask_first_without_scripts(client, auth, session):
+    campaign = make_campaign(status=S.LIVE, tiers=0)
+    backer = make_user()
+    pledge = make_pledge(campaign, backer)
+    approved = make_campaign(status=S.APPROVED)
+    session.commit()
+    auth.login_as(backer)
+    page = client.get(f"/pledges/{pledge.id}").get_data(as_text=True)
+    box = page.split('<details class="confirm-step">')[1].split("</details>")[0]
+    assert "<summary" in box and "Cancel this pledge? Nothing will be charged" in box
+    assert f'action="/pledges/{pledge.id}/cancel"' in box and "Yes, cancel pledge" in box
+    auth.logout()
+    auth.login_as(approved.founder)
+    studio = client.get(f"/studio/{approved.id}").get_data(as_text=True)
+    launch = studio.split('<details class="confirm-step">')[1].split("</details>")[0]
+    assert "Launch now? The campaign goes live at once" in launch and "Yes, launch it now" in launch
