@@ -49,6 +49,9 @@ class _Meta(DefaultMeta):
             field.validators = [_no_control_characters, *field.validators]
         elif isinstance(field, IntegerField | SelectField):
             field.validators = [_within_integer_range, *field.validators]
+        if field.short_name == "csrf_token":
+            # No id: a page with several forms would repeat id="csrf_token".
+            field.render_kw = {**(field.render_kw or {}), "id": False}
         return field
 
 

@@ -147,3 +147,28 @@ def test_irreversible_actions_ask_first_without_scripts(client, auth, session):
     studio = client.get(f"/studio/{approved.id}").get_data(as_text=True)
     launch = studio.split('<details class="confirm-step">')[1].split("</details>")[0]
     assert "Launch now? The campaign goes live at once" in launch and "Yes, launch it now" in launch
+
+
+def test_forms_describe_only_what_exists_and_ids_are_unique(client, auth, session):
+    import re
+
+    campaign = make_campaign(status=S.LIVE, tiers=1)
+    backer = make_user()
+    pledge = make_pledge(campaign, backer)
+    session.commit()
+    sent = client.post("/register", data={"email": "x"}).get_data(as_text=True)
+    assert 'aria-describedby="password-help password-error"' in sent  # hint and errors
+    assert 'id="password-help"' in sent and 'id="password-error"' in sent
+    for path in ("/login", "/register", "/", f"/campaigns/{campaign.slug}/pledge",
+                 f"/pledges/{pledge.id}", f"/campaigns/{campaign.slug}"):
+        if path.startswith(("/campaigns/", "/pledges/")):
+            auth.login_as(backer)
+        response = client.get(path, follow_redirects=True)  # (backing: the edit form)
+        assert response.status_code == 200, path
+        html = response.get_data(as_text=True)
+        ids = re.findall(r'\sid="([^"]+)"', html)
+        assert len(ids) == len(set(ids)), (path, sorted(i for i in ids if ids.count(i) > 1))
+        for described in re.findall(r'aria-describedby="([^"]+)"', html):
+            for target in described.split():
+                assert target in ids, (path, target)
+        assert html.index('class="skip-link" href="#content"') < html.index("<header")

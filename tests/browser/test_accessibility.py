@@ -1,0 +1,39 @@
+"""axe-core (through axe-playwright-python) over every role's main pages in Chromium:
+no serious or critical violation."""
+
+from __future__ import annotations
+
+from axe_playwright_python.sync_playwright import Axe
+
+from tests.browser.helpers import sign_in
+
+SEVERE = {"serious", "critical"}
+
+
+def test_every_roles_main_pages_have_no_serious_accessibility_violations(
+        browser, live_server, every_role):
+    scene, pages = every_role
+    axe = Axe()
+    found: dict[str, list[str]] = {}
+    # The check sees what it must: an image without a text alternative is critical.
+    probe = browser.new_page()
+    probe.set_content('<html lang="en"><body><main><img src="x.png"></main></body></html>')
+    assert {v["id"] for v in axe.run(probe).response["violations"]
+            if v["impact"] in SEVERE} == {"image-alt"}
+    probe.close()
+    for role, paths in pages.items():
+        context = browser.new_context(viewport={"width": 1100, "height": 900})
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.base = live_server
+        if role:
+            sign_in(page, scene[role])
+        for path in paths:
+            page.goto(live_server + path)
+            results = axe.run(page)
+            severe = [f"{v['id']} ({v['impact']}): {v['nodes'][0]['target']}"
+                      for v in results.response["violations"] if v["impact"] in SEVERE]
+            if severe:
+                found[path] = severe
+        context.close()
+    assert found == {}, "\n".join(f"{path}: {v}" for path, v in found.items())
