@@ -222,8 +222,3 @@ class IdField(HiddenField):
 class ConfirmForm(BaseForm):
     """A button that changes state: CSRF and nothing else."""
 
-
-def no_markup(form, field):
-    """Refuse angle brackets in one-line text (titles, names) rather than store markup."""
-    if field.data and re.search(r"[<>]", field.data):
-        raise ValidationError("Angle brackets (< >) are not allowed here.")

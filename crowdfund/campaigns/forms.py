@@ -28,7 +28,7 @@ from wtforms.validators import (
 from crowdfund.campaigns.categories import CATEGORIES
 from crowdfund.campaigns.models import REST_OF_WORLD
 from crowdfund.campaigns.states import CampaignKind
-from crowdfund.forms import AmountField, BaseForm, MonthField, choices, country_choices, no_markup
+from crowdfund.forms import AmountField, BaseForm, MonthField, choices, country_choices
 from crowdfund.money import currency_label
 
 IMAGE_TYPES = ["jpg", "jpeg", "png", "webp", "gif"]
@@ -53,7 +53,7 @@ class _DurationMixin:
 class NewCampaignForm(_DurationMixin, BaseForm):
     """The few facts needed to start a draft."""
 
-    title = StringField("Title", validators=[DataRequired(), Length(max=80), no_markup])
+    title = StringField("Title", validators=[DataRequired(), Length(max=80)])
     kind = RadioField(
         "Kind of campaign",
         choices=choices([(CampaignKind.REWARD.value, "Rewards: backers get products or perks"),
@@ -78,8 +78,8 @@ class NewCampaignForm(_DurationMixin, BaseForm):
 class CampaignStoryForm(BaseForm):
     """What a founder can change while the campaign is live."""
 
-    title = StringField("Title", validators=[DataRequired(), Length(max=80), no_markup])
-    blurb = TextAreaField("Short blurb", validators=[Optional(), Length(max=160), no_markup],
+    title = StringField("Title", validators=[DataRequired(), Length(max=80)])
+    blurb = TextAreaField("Short blurb", validators=[Optional(), Length(max=160)],
                           description="One or two sentences, shown on campaign cards.")
     category = SelectField("Category", validators=[DataRequired(message="Choose a category.")])
     cover = FileField(
@@ -122,7 +122,7 @@ class ShippingRateForm(Form):
 
 
 class TierForm(BaseForm):
-    title = StringField("Title", validators=[DataRequired(), Length(max=80), no_markup])
+    title = StringField("Title", validators=[DataRequired(), Length(max=80)])
     description = TextAreaField("What backers get",
                                 validators=[Optional(), Length(max=5000)])
     minimum = AmountField("Minimum pledge",
@@ -149,7 +149,7 @@ class TierForm(BaseForm):
 
 class BudgetLineForm(BaseForm):
     label = StringField("What it pays for",
-                        validators=[DataRequired(), Length(max=120), no_markup])
+                        validators=[DataRequired(), Length(max=120)])
     amount = AmountField("Amount", validators=[InputRequired(message="Enter an amount.")])
 
 

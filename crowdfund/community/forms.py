@@ -6,12 +6,12 @@ from wtforms import DateField, RadioField, SelectField, StringField, TextAreaFie
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from crowdfund.community.models import DELIVERY_LABELS
-from crowdfund.forms import AmountField, BaseForm, IdField, MonthField, choices, no_markup
+from crowdfund.forms import AmountField, BaseForm, IdField, MonthField, choices
 
 
 class UpdateForm(BaseForm):
     title = StringField("Title", validators=[DataRequired(message="Give the update a title."),
-                                             Length(max=120), no_markup])
+                                             Length(max=120)])
     body_md = TextAreaField("Update", validators=[
         DataRequired(message="Write the update."), Length(min=20, max=20_000)])
     visibility = RadioField("Who can read it", default="public", choices=choices([
@@ -56,7 +56,7 @@ class SpendingForm(BaseForm):
     amount = AmountField("Amount spent", validators=[InputRequired(message="Enter the amount.")])
     spent_on = DateField("Spent on", validators=[InputRequired(message="Enter the date.")])
     note = StringField("What it paid for", validators=[
-        DataRequired(message="Say what it was spent on."), Length(max=300), no_markup])
+        DataRequired(message="Say what it was spent on."), Length(max=300)])
 
     def __init__(self, campaign, *args, **kwargs):
         super().__init__(*args, **kwargs)

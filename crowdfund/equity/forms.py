@@ -18,7 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from crowdfund.equity.models import ALLOCATION_LABELS, DOCUMENT_LABELS, SECURITY_LABELS
-from crowdfund.forms import AmountField, BaseForm, choices, country_choices, no_markup
+from crowdfund.forms import AmountField, BaseForm, choices, country_choices
 
 
 class PercentField(StringField):
@@ -47,7 +47,7 @@ class PercentField(StringField):
 
 class OfferingForm(BaseForm):
     issuer_legal_name = StringField("Issuer's legal name", validators=[
-        DataRequired(message="Enter the company's legal name."), Length(max=200), no_markup])
+        DataRequired(message="Enter the company's legal name."), Length(max=200)])
     issuer_jurisdiction = SelectField("Incorporated in", validators=[
         DataRequired(message="Choose where the company is incorporated.")])
     incorporated_on = DateField("Incorporation date", validators=[
@@ -131,7 +131,7 @@ class DocumentForm(BaseForm):
     kind = SelectField("Kind", choices=choices((k.value, label)
                                                for k, label in DOCUMENT_LABELS.items()))
     title = StringField("Title", validators=[DataRequired(message="Give the document a title."),
-                                             Length(max=120), no_markup])
+                                             Length(max=120)])
     document = FileField("PDF document", validators=[
         FileRequired(message="Choose a PDF file."),
         FileAllowed(["pdf"], message="Upload a PDF document.")])

@@ -22,14 +22,29 @@ SORTS = {
 }
 
 
+#: What Discover can show: live campaigns, funded ones, or every one that has ended.
+STAGES = {"live": "Live", "funded": "Funded", "ended": "Ended"}
+_FINISHED = (CampaignStatus.FUNDED, CampaignStatus.COLLECTING, CampaignStatus.SETTLED)
+
+
+def _stage(stage: str, now: datetime) -> tuple:
+    if stage == "funded":
+        return (Campaign.status.in_(_FINISHED),)
+    if stage == "ended":
+        return (Campaign.status.in_((*_FINISHED, CampaignStatus.FAILED)),
+                Campaign.deadline <= now)
+    return (Campaign.status == CampaignStatus.LIVE, Campaign.deadline > now)
+
+
 def discover(*, q: str | None = None, category: str | None = None, sort: str = "newest",
              page: int = 1, per_page: int | None = None, now: datetime | None = None,
-             count: bool = True, kind: CampaignKind | None = None):
-    """A page of live campaigns, filtered and sorted; returns a Flask-SQLAlchemy Pagination
-    (``count=False``: no COUNT query, for lists that show no page numbers)."""
+             count: bool = True, kind: CampaignKind | None = None, stage: str = "live"):
+    """A page of campaigns at ``stage`` (live, funded, ended), filtered and sorted; returns
+    a Flask-SQLAlchemy Pagination (``count=False``: no COUNT query, for lists that show
+    no page numbers)."""
     now = now or utcnow()
     per_page = per_page or current_app.config["CAMPAIGNS_PER_PAGE"]
-    live = (Campaign.status == CampaignStatus.LIVE, Campaign.deadline > now)
+    live = _stage(stage, now)
     stmt = (sa.select(Campaign).join(User, Campaign.founder_id == User.id).where(*live)
             .options(*CARD_LOADS))
     if category:

@@ -13,7 +13,7 @@ from crowdfund.campaigns.queries import CARD_LOADS
 from crowdfund.campaigns.states import CampaignKind, CampaignStatus
 from crowdfund.extensions import db
 from crowdfund.main import bp
-from crowdfund.main.queries import SORTS, category_counts, discover
+from crowdfund.main.queries import SORTS, STAGES, category_counts, discover
 from crowdfund.pagecache import public_page
 from crowdfund.pledges.totals import shown_totals_for
 from crowdfund.storage import storage
@@ -23,15 +23,19 @@ from crowdfund.web import MAX_PAGE, int_arg, text_arg
 @bp.get("/")
 @public_page
 def index():
-    sections = {
-        key: discover(sort=key, per_page=4, count=False).items
-        for key in ("newest", "ending", "funded")
-    }
     picks = list(db.session.scalars(
         sa.select(Campaign).where(Campaign.status == CampaignStatus.LIVE,
                                   Campaign.staff_pick.is_(True)).limit(4).options(*CARD_LOADS)
     ))
-    shown = {c.id: c for items in [*sections.values(), picks] for c in items}
+    shown = {c.id: c for c in picks}
+    sections = {}
+    for key in ("newest", "ending", "funded"):
+        # A campaign appears once on the page: each section takes its first four not
+        # shown above, from the first twelve by its order (the same queries however many
+        # campaigns there are, or how many the sections share).
+        candidates = discover(sort=key, per_page=12, count=False).items
+        sections[key] = [c for c in candidates if c.id not in shown][:4]
+        shown.update((c.id, c) for c in sections[key])
     return render_template("main/index.html", sections=sections, sort_labels=SORTS,
                            picks=picks, totals=shown_totals_for(list(shown.values())),
                            categories=CATEGORIES, counts=category_counts())
@@ -53,11 +57,16 @@ def discover_page(category: str | None = None):
         sort = "newest"
     page = int_arg("page", 1, high=MAX_PAGE)
     kind = KINDS.get(request.args.get("kind", ""))  # anything else: every kind
-    results = discover(q=q or None, category=category, sort=sort, page=page, kind=kind)
+    stage = request.args.get("stage", "live")
+    if stage not in STAGES:
+        stage = "live"
+    results = discover(q=q or None, category=category, sort=sort, page=page, kind=kind,
+                       stage=stage)
     return render_template(
         "main/discover.html", results=results, totals=shown_totals_for(results.items), q=q,
         sort=sort, sorts=SORTS, category=category, categories=CATEGORIES,
-        counts=category_counts(), kind=kind.value if kind else "",
+        counts=category_counts(), kind=kind.value if kind else "", stage=stage,
+        stages=STAGES,
     )
 
 

@@ -172,3 +172,31 @@ def test_forms_describe_only_what_exists_and_ids_are_unique(client, auth, sessio
             for target in described.split():
                 assert target in ids, (path, target)
         assert html.index('class="skip-link" href="#content"') < html.index("<header")
+
+
+def test_funded_and_ended_campaigns_can_be_browsed(client, session):
+    make_campaign(status=S.LIVE, title="Still Live")
+    funded = make_campaign(status=S.COLLECTING, title="Made It")
+    failed = make_campaign(status=S.FAILED, title="Fell Short")
+    for campaign in (funded, failed):
+        campaign.deadline = utcnow() - timedelta(days=1)
+    session.commit()
+
+    def titles(query: str) -> set[str]:
+        html = client.get(f"/discover{query}").get_data(as_text=True)
+        return {t for t in ("Still Live", "Made It", "Fell Short") if t in html}
+
+    assert titles("") == {"Still Live"} and titles("?stage=nonsense") == {"Still Live"}
+    assert titles("?stage=funded") == {"Made It"}
+    assert titles("?stage=ended") == {"Made It", "Fell Short"}
+    assert "Discover ended campaigns" in client.get("/discover?stage=ended").get_data(
+        as_text=True)
+
+
+def test_the_home_page_shows_each_campaign_once(client, session):
+    for n in range(6):
+        make_campaign(status=S.LIVE, title=f"Campaign Number {n}", days_left=5 + n)
+    session.commit()
+    html = client.get("/").get_data(as_text=True)
+    for n in range(6):
+        assert html.count(f"Campaign Number {n}</h3>") <= 1, n
