@@ -21,8 +21,11 @@ from crowdfund.money import Money
 from crowdfund.pledges.models import COUNTED_STATUSES, Pledge
 
 #: The SVG's coordinate box; text is in the same units, so at phone width it is 1:1.
+#: The left margin holds the y axis's values.
 WIDTH, HEIGHT = 320, 180
-LEFT, RIGHT, TOP, BOTTOM = 8, 312, 14, 150
+LEFT, RIGHT, TOP, BOTTOM = 46, 312, 14, 150
+#: Something that is not nothing stays visible: at least this high above the axis.
+MIN_VISIBLE = 2.0
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,29 @@ class DailyChart:
 
     def fmt(self, value: int) -> Money | int:
         return Money(value, self.currency) if self.currency else value
+
+    @property
+    def ticks(self) -> list[tuple[int, float]]:
+        """The y axis's values and heights: 0 and round steps up to the scale."""
+        step = _round_step(self.scale_max / 3)
+        values = range(0, self.scale_max + 1, step)
+        span = BOTTOM - TOP
+        return [(v, BOTTOM - span * v / self.scale_max) for v in values]
+
+    @property
+    def one_day(self) -> bool:
+        return len(self.days) == 1
+
+
+def _round_step(raw: float) -> int:
+    """1, 2 or 5 times a power of ten, at least ``raw`` (and at least 1)."""
+    power = 1
+    while power * 10 <= raw:
+        power *= 10
+    for factor in (1, 2, 5, 10):
+        if power * factor >= raw:
+            return max(1, power * factor)
+    return max(1, power * 10)
 
 
 @dataclass(frozen=True)
@@ -115,7 +141,10 @@ def _daily(values: dict[date, int], first: date, last: date, currency: str | Non
     step = (RIGHT - LEFT) / n
 
     def y(value: int) -> float:
-        return BOTTOM - span * value / scale
+        height = span * value / scale
+        if value > 0:  # a small amount is still more than none
+            height = max(height, MIN_VISIBLE)
+        return BOTTOM - height
 
     days = []
     for i in range(n):

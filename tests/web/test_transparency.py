@@ -70,6 +70,24 @@ def test_the_funding_chart_sums_to_the_pledges(app, client, session):
     assert "<script" not in figure[:figure.index("</figure>")]
 
 
+def test_the_chart_has_y_values_small_totals_show_and_one_day_reads_once(client, session):
+    campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=1_000_000, days_left=20)
+    campaign.launched_at = utcnow()  # launched today: one day
+    _at(make_pledge(campaign, amount_minor=500), 0)  # $5 against a $10,000 goal
+    session.commit()
+    page = client.get(f"/campaigns/{campaign.slug}").get_data(as_text=True)
+    chart = svg(page, "funding-chart")
+    texts = [e for e in chart.iter() if e.tag.endswith("text")]
+    ticks = [t.text for t in texts if "tick" in (t.get("class") or "")]
+    assert ticks[0] == "$0" and len(ticks) >= 3 and "$10,000" in ticks  # the goal's scale
+    bar = next(r for r in chart.iter() if r.get("data-value") == "500")
+    assert float(bar.get("height")) >= 2  # $5 is still visible above the axis
+    dates = [t.text for t in texts
+             if "tick" not in (t.get("class") or "") and not (t.text or "").startswith("Goal")]
+    assert len(dates) == 1  # "2 Dec", not "2 Dec ... 2 Dec"
+    assert " on " in chart.find("title").text
+
+
 def test_referral_sources_and_founder_charts(app, client, auth, session):
     campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=50_000)
     big = make_tier(campaign, minimum_minor=5000)
