@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -198,6 +199,11 @@ class RewardTier(TimestampMixin, db.Model):
     @property
     def sold_out(self) -> bool:
         return self.quantity_limit is not None and self.claimed >= self.quantity_limit
+
+    @property
+    def rates_json(self) -> str:
+        """``{destination: fee in minor units}``, for the pledge form's running total."""
+        return json.dumps({r.destination: r.fee_minor for r in self.shipping_rates})
 
     def shipping_fee(self, destination: str) -> Money | None:
         """Fee to ``destination`` (country code), falling back to rest of world."""
