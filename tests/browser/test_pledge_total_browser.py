@@ -34,4 +34,6 @@ def test_the_total_follows_the_reward_and_the_destination(app, page):
     page.fill("#amount", "80")  # more than the minimum stays as typed
     page.select_option("#destination", "US")
     assert page.input_value("#amount") == "80"
-    assert page.js_errors == []
+    # No script error (the factories' campaigns name a cover file that is not there: its
+    # 404 is not the script's).
+    assert [e for e in page.js_errors if not e.startswith("Failed to load resource")] == []
