@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -104,10 +105,12 @@ def _charged(app, campaign_id: int) -> int:
 
 
 def _running_batch(app) -> tuple[int, str] | None:
-    """A charge batch some worker is running now: (job id, the worker's node name)."""
+    """A charge batch some worker started less than a second ago, so that it is still in
+    the middle of its calls (a batch takes seconds): (job id, the worker's node name)."""
     with app.app_context():
         row = db.session.execute(sa.select(Job.id, Job.claimed_by).where(
-            Job.kind == "charge batch", Job.status == JobStatus.RUNNING).limit(1)).first()
+            Job.kind == "charge batch", Job.status == JobStatus.RUNNING,
+            Job.started_at > utcnow() - timedelta(seconds=1)).limit(1)).first()
     return (row.id, row.claimed_by.split("@")[0]) if row else None
 
 
@@ -150,6 +153,7 @@ def test_workers_on_several_machines_settle_exactly_once_within_the_budget(
         assert running is not None, cluster.log("w1")[-3000:]
         killed_job, victim = running
         cluster.kill(victim)
+        killed_at = utcnow()
         assert _status(app, campaign_id) is CampaignStatus.FUNDED  # mid-run
         time.sleep(2)
         cluster.worker(victim)  # started again, as a supervisor would
@@ -177,7 +181,7 @@ def test_workers_on_several_machines_settle_exactly_once_within_the_budget(
         assert check_ledger() == []
         # The killed worker's batch was taken over and finished by another run.
         job = db.session.get(Job, killed_job)
-        assert job.status is JobStatus.DONE and job.attempts >= 2
+        assert job.status is JobStatus.DONE and job.attempts >= 2 and job.finished_at > killed_at
         batches = db.session.scalars(sa.select(Job).where(Job.kind == "charge batch")).all()
         assert len(batches) >= PLEDGES // 50 and {b.status for b in batches} == {JobStatus.DONE}
         assert len({b.claimed_by.split("@")[0] for b in batches}) == 3  # every worker took part
