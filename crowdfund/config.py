@@ -56,6 +56,10 @@ class BaseConfig:
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
     COVER_MAX_BYTES = 8 * 1024 * 1024
     COVER_MAX_SIZE = (1600, 900)
+    #: A cover fills a card and the top of the campaign page: at least this many pixels,
+    #: and landscape (width / height between 4:3 and 2.4:1).
+    COVER_MIN_SIZE = (640, 360)
+    COVER_ASPECT = (4 / 3, 2.4)
     DOCUMENT_MAX_BYTES = 10 * 1024 * 1024  # offering disclosures (PDF)
     UPLOAD_FOLDER: str | None = None  # default: <instance>/uploads
 

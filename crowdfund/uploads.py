@@ -63,12 +63,15 @@ def read_image(upload: FileStorage, *, max_bytes: int) -> Image.Image:
 
 
 def save_image(upload: FileStorage, folder: str, *, max_bytes: int,
-               max_size: tuple[int, int]) -> str:
-    """Validate, strip metadata (EXIF, GPS), shrink to ``max_size`` and store.
+               max_size: tuple[int, int], min_size: tuple[int, int] | None = None,
+               aspect: tuple[float, float] | None = None) -> str:
+    """Validate (at least ``min_size``, width / height within ``aspect``), strip metadata
+    (EXIF, GPS), shrink to ``max_size`` and store.
 
     Returns its key, e.g. ``covers/3f9c....jpg`` (the content's hash).
     """
     image = read_image(upload, max_bytes=max_bytes)
+    _require_shape(image.size, min_size, aspect)
     ext, options = IMAGE_FORMATS[image.format]
     if image.format == "GIF":
         image.seek(0)
@@ -87,6 +90,17 @@ def save_image(upload: FileStorage, folder: str, *, max_bytes: int,
     key = _key(folder, data, ext)
     storage().put(key, data, CONTENT_TYPES[ext])
     return key
+
+
+def _require_shape(size: tuple[int, int], min_size: tuple[int, int] | None,
+                   aspect: tuple[float, float] | None) -> None:
+    width, height = size
+    if min_size and (width < min_size[0] or height < min_size[1]):
+        raise UploadError(f"The image is {width} x {height} pixels: use one of at least "
+                          f"{min_size[0]} x {min_size[1]}.")
+    if aspect and not aspect[0] - 0.005 <= width / height <= aspect[1] + 0.005:
+        raise UploadError(f"The image is {width} x {height} pixels: use a landscape image, "
+                          "between 4:3 and 2.4:1 (16:9 is ideal).")
 
 
 def delete_upload(key: str | None) -> None:

@@ -85,7 +85,8 @@ class CampaignStoryForm(BaseForm):
     cover = FileField(
         "Cover image",
         validators=[FileAllowed(IMAGE_TYPES, "Use a JPEG, PNG, WebP or GIF image.")],
-        description="JPEG, PNG, WebP or GIF, up to 8 MB; shown at 16:9.",
+        description="JPEG, PNG, WebP or GIF, up to 8 MB, at least 640 x 360 pixels, landscape; "
+                    "shown at 16:9.",
     )
     description_md = TextAreaField("Story", validators=[Optional(), Length(max=50_000)],
                                    description="Markdown: **bold**, _italic_, lists, links.")

@@ -102,6 +102,8 @@ def edit(campaign_id: int):
                     form.cover.data, "covers",
                     max_bytes=current_app.config["COVER_MAX_BYTES"],
                     max_size=current_app.config["COVER_MAX_SIZE"],
+                    min_size=current_app.config["COVER_MIN_SIZE"],
+                    aspect=current_app.config["COVER_ASPECT"],
                 )
             except UploadError as exc:
                 form.cover.errors = [*form.cover.errors, str(exc)]

@@ -16,7 +16,7 @@ from tests.factories import make_campaign, make_user
 
 def _png(colour=(10, 120, 80)) -> io.BytesIO:
     buffer = io.BytesIO()
-    Image.new("RGB", (320, 180), colour).save(buffer, "PNG")
+    Image.new("RGB", (640, 360), colour).save(buffer, "PNG")
     buffer.seek(0)
     return buffer
 
@@ -57,7 +57,7 @@ def test_a_cover_uploaded_through_one_web_server_is_served_by_another(
                         "UPLOAD_FOLDER": str(tmp_path / "elsewhere")})
     served = other.test_client().get(f"/uploads/{key}")
     assert served.status_code == 200 and served.mimetype == "image/png"
-    assert Image.open(io.BytesIO(served.data)).size == (320, 180)
+    assert Image.open(io.BytesIO(served.data)).size == (640, 360)
     assert served.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     again = other.test_client().get(f"/uploads/{key}",
                                     headers={"If-None-Match": served.headers["ETag"]})

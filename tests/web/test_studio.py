@@ -96,7 +96,7 @@ def _edit_data(campaign, **changes):
     return data
 
 
-def _png(size=(320, 180), fmt="PNG") -> io.BytesIO:
+def _png(size=(640, 360), fmt="PNG") -> io.BytesIO:
     buffer = io.BytesIO()
     Image.new("RGB", size, (10, 120, 80)).save(buffer, fmt)
     buffer.seek(0)
@@ -122,7 +122,12 @@ def test_edit_saves_story_and_cover(app, client, draft):
      ((io.BytesIO(b"GIF89a not really"), "cover.gif"), "not an image we can read"),
      ((io.BytesIO(b"%PDF-1.4"), "cover.pdf"), "Use a JPEG, PNG, WebP or GIF image."),
      ((_png(fmt="BMP"), "cover.png"), "Use a JPEG, PNG, WebP or GIF image."),
-     ((io.BytesIO(b""), "cover.png"), "The file is empty.")],
+     ((io.BytesIO(b""), "cover.png"), "The file is empty."),
+     # Too small to fill a card, or not landscape.
+     ((_png((8, 8)), "cover.png"), "The image is 8 x 8 pixels: use one of at least 640 x 360."),
+     ((_png((639, 360)), "cover.png"), "use one of at least 640 x 360"),
+     ((_png((1000, 1000)), "cover.png"), "use a landscape image, between 4:3 and 2.4:1"),
+     ((_png((2000, 600)), "cover.png"), "use a landscape image")],
 )
 def test_cover_that_is_not_an_image_is_refused(app, client, draft, upload, message):
     response = client.post(f"/studio/{draft.id}/edit",
