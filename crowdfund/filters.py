@@ -99,7 +99,12 @@ def country_name(code: str | None) -> str:
         return ""
     if code == "ROW":
         return "Rest of world"
-    return dict(country_choices()).get(code, code)
+    return _country_names().get(code, code)
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, str]:
+    return dict(country_choices())
 
 
 def markdown_filter(text: str | None) -> Markup:

@@ -9,7 +9,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -30,6 +29,7 @@ from crowdfund.extensions import db
 from crowdfund.forms import ConfirmForm
 from crowdfund.pledges.routes import own_pledge
 from crowdfund.pledges.services import AlreadyBacking
+from crowdfund.pledges.terms import investor_cancel_until
 from crowdfund.pledges.totals import totals_of
 from crowdfund.web import form_error, form_status, is_safe_next, run_action
 
@@ -156,7 +156,7 @@ def invest(slug: str):
             else:
                 form.confirmed.data = str(typed.amount)
     status = 400 if form.is_submitted() and quote is None else 200
-    cutoff = campaign.deadline - current_app.config["INVESTOR_CANCEL_CUTOFF"]
+    cutoff = investor_cancel_until(campaign.deadline)
     return render_template("equity/invest.html", campaign=campaign, offering=offering,
                            form=form, quote=quote, cutoff=cutoff, totals=totals_of(campaign),
                            limit=investors.limit_of(current_user, now)), status

@@ -4,7 +4,6 @@ readiness registry)."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app
 
 from crowdfund import events
 from crowdfund.campaigns.services import CheckItem, readiness_of_kind
@@ -15,7 +14,7 @@ from crowdfund.equity.services import documents_of, offering_of
 from crowdfund.extensions import db
 from crowdfund.filters import datetime_filter
 from crowdfund.notifications import investor_emails as emails
-from crowdfund.pledges.terms import terms_of_kind
+from crowdfund.pledges.terms import investor_cancel_until, terms_of_kind
 from crowdfund.uploads import referenced_by
 
 
@@ -48,8 +47,8 @@ def investment_terms(pledge) -> list[tuple[str, str]]:
     terms = [("Security", offering.security.label)]
     if offering.price_per_share is not None:
         terms.append(("Price per share", offering.price_per_share.format()))
-    cutoff = pledge.campaign.deadline - current_app.config["INVESTOR_CANCEL_CUTOFF"]
-    terms.append(("Cancel until", datetime_filter(cutoff)))
+    terms.append(("Cancel until",
+                  datetime_filter(investor_cancel_until(pledge.campaign.deadline))))
     return terms
 
 
@@ -63,7 +62,7 @@ def _confirm_investment(pledge, **_) -> None:
     emails.investment_confirmed(
         pledge, security=offering.security.label if offering else "",
         price=offering.price_per_share if offering else None,
-        cancel_until=campaign.deadline - current_app.config["INVESTOR_CANCEL_CUTOFF"])
+        cancel_until=investor_cancel_until(campaign.deadline))
 
 
 def _post_milestones(pledge, **_) -> None:

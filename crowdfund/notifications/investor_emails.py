@@ -4,14 +4,13 @@ like every email (``emails.py``)."""
 
 from __future__ import annotations
 
-from flask import current_app
-
 from crowdfund.campaigns.models import Campaign
 from crowdfund.filters import datetime_filter
 from crowdfund.money import Money
 from crowdfund.notifications.emails import hello, link, pledge_facts, send, sentence
 from crowdfund.notifications.outbox import Email
 from crowdfund.pledges.models import Pledge, PledgeStatus
+from crowdfund.pledges.terms import investor_cancel_until
 
 
 def investment_confirmed(pledge: Pledge, *, security: str, price: Money | None,
@@ -104,7 +103,7 @@ def cancelled_unconfirmed(pledge: Pledge) -> bool:
 
 
 def early_close(pledge: Pledge, new_deadline) -> bool:
-    cutoff = new_deadline - current_app.config["INVESTOR_CANCEL_CUTOFF"]
+    cutoff = investor_cancel_until(new_deadline)
     return send("early_close", f"pledge-{pledge.id}-early-close-{new_deadline:%Y%m%d%H%M}",
                  pledge.backer, Email(
         subject=f"{pledge.campaign.title} will close early",

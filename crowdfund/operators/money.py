@@ -110,9 +110,14 @@ def settlement():
                            paid_form=MarkPaidForm(), confirm=ConfirmForm(),
                            job_failures=failures, undelivered=undelivered_email(),
                            unknown=unknown_charges(), jobs=queue.recent(), now=now,
-                           batches={c.id: queue.progress(subject_of(c.id), CHARGE_BATCH)
-                                    for c in lists["Charging"]},
+                           batches=_batch_progress(lists["Charging"]),
                            retryable={f.id for f in failures if queue.kind_covering(f.job)})
+
+
+def _batch_progress(campaigns: list[Campaign]) -> dict[int, tuple[int, int]]:
+    """Charge batches done and queued per charging campaign (one query for the list)."""
+    found = queue.progress([subject_of(c.id) for c in campaigns], CHARGE_BATCH)
+    return {c.id: found[subject_of(c.id)] for c in campaigns if subject_of(c.id) in found}
 
 
 def unknown_charges(limit: int = 100) -> list[ChargeAttempt]:

@@ -30,6 +30,7 @@ from crowdfund.payments.gateway import PaymentGateway, SetupIntentInfo
 from crowdfund.pledges.cards import expiry_problem
 from crowdfund.pledges.models import OPEN_STATUSES, Pledge, PledgeStatus
 from crowdfund.pledges.states import pledge_states
+from crowdfund.pledges.terms import investor_cancel_until
 from crowdfund.pledges.totals import totals_of
 from crowdfund.pledges.units import claim_unit, release_units
 
@@ -360,8 +361,7 @@ def cancel_pledge(pledge: Pledge, backer: User, now: datetime | None = None) -> 
         raise DomainError("This pledge is already closed.")
     require_open_for_pledges(pledge.campaign, now)
     if pledge.campaign.kind is CampaignKind.EQUITY:
-        cutoff = pledge.campaign.deadline - current_app.config["INVESTOR_CANCEL_CUTOFF"]
-        if now >= cutoff:
+        if now >= investor_cancel_until(pledge.campaign.deadline):
             raise DomainError("Investments can be cancelled until 48 hours before the "
                               "deadline; this commitment stands.")
     else:

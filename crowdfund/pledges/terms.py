@@ -5,9 +5,19 @@ be cancelled (registered by equity, which knows its offerings)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
+
+from flask import current_app
 
 from crowdfund.campaigns.states import CampaignKind
 from crowdfund.pledges.models import Pledge
+
+
+def investor_cancel_until(deadline: datetime) -> datetime:
+    """Until when an investment can be cancelled for any reason: 48 hours before the
+    deadline (``INVESTOR_CANCEL_CUTOFF``)."""
+    return deadline - current_app.config["INVESTOR_CANCEL_CUTOFF"]
+
 
 _TERMS: dict[CampaignKind, Callable[[Pledge], list[tuple[str, str]]]] = {}
 
