@@ -8,6 +8,8 @@ import hashlib
 import io
 from collections.abc import Callable
 
+from flask import current_app
+from itsdangerous import BadData, URLSafeTimedSerializer
 from PIL import Image, UnidentifiedImageError
 from werkzeug.datastructures import FileStorage
 
@@ -124,3 +126,34 @@ def save_pdf(upload: FileStorage, folder: str, *, max_bytes: int) -> tuple[str, 
     key = _key(folder, data, "pdf")
     storage().put(key, data, CONTENT_TYPES["pdf"])
     return key, len(data)
+
+
+# --- an upload kept across a form's failed attempts ---------------------------------------
+
+#: How long a file chosen in a form that failed stays usable without choosing it again.
+PENDING_MAX_AGE = 24 * 3600
+
+
+def _pending_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="pending-upload")
+
+
+def pending_token(key: str, owner_id: int) -> str:
+    """A signed note of a stored file chosen by ``owner_id``, to keep in a form's hidden
+    field when another field fails: the person does not choose the file again, and nobody
+    can name somebody else's file (or another folder's) through the field."""
+    return _pending_signer().dumps([key, owner_id])
+
+
+def pending_key(token: str | None, owner_id: int, folder: str) -> str | None:
+    """The key a ``pending_token`` names, if it is this owner's, under ``folder``, recent
+    and still stored; otherwise None."""
+    if not token:
+        return None
+    try:
+        key, owner = _pending_signer().loads(token, max_age=PENDING_MAX_AGE)
+    except (BadData, TypeError, ValueError):
+        return None
+    if owner != owner_id or not isinstance(key, str) or not key.startswith(f"{folder}/"):
+        return None
+    return key if storage().get(key) is not None else None

@@ -10,6 +10,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -88,6 +89,8 @@ class CampaignStoryForm(BaseForm):
         description="JPEG, PNG, WebP or GIF, up to 8 MB, at least 640 x 360 pixels, landscape; "
                     "shown at 16:9.",
     )
+    #: A cover chosen in an attempt that failed on another field (``uploads.pending_token``).
+    kept_cover = HiddenField()
     description_md = TextAreaField("Story", validators=[Optional(), Length(max=50_000)],
                                    description="Markdown: **bold**, _italic_, lists, links.")
     risks_md = TextAreaField("Risks and challenges",
@@ -117,6 +120,10 @@ class CampaignDraftForm(_DurationMixin, CampaignStoryForm):
         self.currency.choices = _currency_choices()
 
 
+#: Destinations one reward can list (every country is covered by "Rest of world").
+MAX_SHIPPING_ROWS = 100
+
+
 class ShippingRateForm(Form):
     destination = SelectField("Destination", validators=[Optional()])
     fee = AmountField("Fee", allow_zero=True, validators=[Optional()])
@@ -138,14 +145,31 @@ class TierForm(BaseForm):
                        choices=choices([("no", "No shipping (digital or collected in person)"),
                                         ("yes", "Ships: a flat fee per destination")]),
                        default="no", validators=[InputRequired()])
-    shipping = FieldList(FormField(ShippingRateForm), min_entries=6, max_entries=30)
+    shipping = FieldList(FormField(ShippingRateForm), min_entries=1,
+                         max_entries=MAX_SHIPPING_ROWS)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        destinations = choices([("", "—"), (REST_OF_WORLD, "Rest of world"),
-                                *country_choices()])
+        self._destinations = choices([("", "—"), (REST_OF_WORLD, "Rest of world"),
+                                      *country_choices()])
         for entry in self.shipping.entries:
-            entry.form.destination.choices = destinations
+            entry.form.destination.choices = self._destinations
+
+    def add_rows(self, count: int = 1) -> None:
+        """Empty shipping rows to fill in (up to the most a reward can have)."""
+        for _ in range(count):
+            if len(self.shipping.entries) >= MAX_SHIPPING_ROWS:
+                return
+            self.shipping.append_entry().form.destination.choices = self._destinations
+
+    def leave_blank_rows(self, wanted: int = 1) -> None:
+        """At least ``wanted`` empty rows after the filled ones."""
+        blank = 0
+        for entry in reversed(self.shipping.entries):
+            if entry.form.destination.data or entry.form.fee.data is not None:
+                break
+            blank += 1
+        self.add_rows(max(0, wanted - blank))
 
 
 class BudgetLineForm(BaseForm):

@@ -118,6 +118,10 @@ class Campaign(TimestampMixin, db.Model):
         return self.status is CampaignStatus.LIVE
 
     @property
+    def is_deleted(self) -> bool:
+        return self.status is CampaignStatus.DELETED
+
+    @property
     def is_editable(self) -> bool:
         """Every field can change (draft, or changes requested)."""
         return self.status in EDITABLE_STATUSES

@@ -142,7 +142,7 @@ def delete_tier(tier: RewardTier, actor: User) -> None:
 # --- budget ----------------------------------------------------------------------------
 
 
-def add_budget_line(campaign: Campaign, actor: User, label: str, amount: Money) -> BudgetLine:
+def _check_budget_line(campaign: Campaign, actor: User, amount: Money) -> None:
     require_founder(campaign, actor)
     if not campaign.can_edit_story:
         require_editable(campaign)
@@ -152,10 +152,21 @@ def add_budget_line(campaign: Campaign, actor: User, label: str, amount: Money) 
         raise DomainError("An amount must be more than zero.", field="amount")
     if amount > campaign.goal:
         raise DomainError("One line cannot be more than the whole goal.", field="amount")
+
+
+def add_budget_line(campaign: Campaign, actor: User, label: str, amount: Money) -> BudgetLine:
+    _check_budget_line(campaign, actor, amount)
     line = BudgetLine(campaign=campaign, label=label.strip(), amount_minor=amount.amount,
                       position=len(campaign.budget_lines))
     db.session.add(line)
     return line
+
+
+def update_budget_line(line: BudgetLine, actor: User, label: str, amount: Money) -> None:
+    """Rename a line or change its amount (while the story can change)."""
+    _check_budget_line(line.campaign, actor, amount)
+    line.label = label.strip()
+    line.amount_minor = amount.amount
 
 
 def delete_budget_line(line: BudgetLine, actor: User) -> None:

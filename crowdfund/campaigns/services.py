@@ -278,6 +278,20 @@ def withdraw(campaign: Campaign, actor: User) -> None:
     campaign_states.apply(campaign, S.DRAFT, actor=actor, reason="Withdrawn by the founder")
 
 
+def delete_draft(campaign: Campaign, actor: User) -> str | None:
+    """The founder gives up a campaign that never went to backers (a draft, or one sent
+    back): it disappears from their studio and its address is freed; the row and its
+    history stay for operators. Returns the cover to delete after the commit."""
+    require_founder(campaign, actor)
+    if not campaign.is_editable:
+        raise CampaignLocked("Only a draft can be deleted: withdraw it from review first.")
+    campaign_states.apply(campaign, S.DELETED, actor=actor, reason="Deleted by the founder")
+    campaign.slug = f"deleted--{campaign.id}"  # a double hyphen no founder can choose
+    cover, campaign.cover_path = campaign.cover_path, None
+    campaign.scheduled_launch_at = None
+    return cover
+
+
 def approve(campaign: Campaign, operator: User, note: str | None = None) -> None:
     require_operator(operator)
     if campaign.founder_id == operator.id:

@@ -28,15 +28,18 @@ class CampaignStatus(enum.Enum):
     FAILED = "failed"
     COLLECTING = "collecting"
     SETTLED = "settled"
+    #: A draft its founder deleted: kept (with its history) but shown to nobody but
+    #: operators; its address is freed.
+    DELETED = "deleted"
 
 
 S = CampaignStatus
 
 #: Every allowed move. Who may make it is checked by the service that makes it.
 CAMPAIGN_TRANSITIONS: dict[CampaignStatus, set[CampaignStatus]] = {
-    S.DRAFT: {S.SUBMITTED},
+    S.DRAFT: {S.SUBMITTED, S.DELETED},
     S.SUBMITTED: {S.APPROVED, S.REJECTED, S.DRAFT},  # DRAFT: founder withdraws
-    S.REJECTED: {S.SUBMITTED},  # edited and resubmitted
+    S.REJECTED: {S.SUBMITTED, S.DELETED},  # edited and resubmitted, or given up
     S.APPROVED: {S.LIVE, S.DRAFT},  # DRAFT: founder withdraws to make changes
     S.LIVE: {S.FUNDED, S.FAILED, S.CANCELLED, S.SUSPENDED},
     S.FUNDED: {S.COLLECTING, S.CANCELLED},
@@ -45,6 +48,7 @@ CAMPAIGN_TRANSITIONS: dict[CampaignStatus, set[CampaignStatus]] = {
     S.CANCELLED: set(),
     S.SUSPENDED: set(),
     S.SETTLED: set(),
+    S.DELETED: set(),
 }
 
 #: Every status change of a campaign goes through this, with a ``CampaignTransition`` row
@@ -74,4 +78,5 @@ LABELS = {
     S.FAILED: "Unsuccessful",
     S.COLLECTING: "Funded – collecting",
     S.SETTLED: "Funded",
+    S.DELETED: "Deleted",
 }

@@ -21,7 +21,9 @@ def can_view(campaign: Campaign) -> bool:
         return True
     if not current_user.is_authenticated:
         return False
-    return current_user.is_operator or current_user.id == campaign.founder_id
+    if current_user.is_operator:
+        return True
+    return current_user.id == campaign.founder_id and not campaign.is_deleted
 
 
 REF_PATTERN = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
@@ -57,9 +59,10 @@ def public_campaign(slug: str) -> Campaign:
 
 
 def own_campaign(campaign_id: int) -> Campaign:
-    """The signed-in founder's campaign, or 404 (other people's drafts do not exist)."""
+    """The signed-in founder's campaign, or 404 (other people's drafts, and deleted ones,
+    do not exist)."""
     campaign = db.session.get(Campaign, campaign_id)
-    if campaign is None or campaign.founder_id != current_user.id:
+    if campaign is None or campaign.founder_id != current_user.id or campaign.is_deleted:
         abort(404)
     return campaign
 

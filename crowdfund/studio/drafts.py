@@ -17,15 +17,22 @@ from crowdfund.campaigns.forms import (
     ReasonForm,
 )
 from crowdfund.campaigns.models import Campaign
-from crowdfund.campaigns.states import CampaignKind
+from crowdfund.campaigns.states import CampaignKind, CampaignStatus
 from crowdfund.campaigns.web import own_campaign
 from crowdfund.community.card_health import at_risk
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.forms import ConfirmForm
 from crowdfund.pledges.totals import totals_for, totals_of
-from crowdfund.uploads import UploadError, delete_upload, save_image
+from crowdfund.uploads import (
+    UploadError,
+    delete_upload,
+    pending_key,
+    pending_token,
+    save_image,
+)
 from crowdfund.web import (
+    flash_error,
     form_error,
     form_status,
     run_action,
@@ -35,7 +42,8 @@ from crowdfund.web import (
 @studio_bp.get("/")
 def index():
     campaigns = list(db.session.scalars(
-        sa.select(Campaign).where(Campaign.founder_id == current_user.id)
+        sa.select(Campaign).where(Campaign.founder_id == current_user.id,
+                                  Campaign.status != CampaignStatus.DELETED)
         .order_by(Campaign.updated_at.desc())
     ))
     return render_template("studio/index.html", campaigns=campaigns,
@@ -80,50 +88,68 @@ def edit(campaign_id: int):
         form.goal.data = campaign.goal.to_decimal()
         if campaign.scheduled_launch_at:
             form.scheduled_launch_at.data = campaign.scheduled_launch_at.replace(tzinfo=None)
-    if form.validate_on_submit():
-        story = services.Story(
-            title=form.title.data, blurb=form.blurb.data or "", category=form.category.data,
-            description_md=form.description_md.data or "", risks_md=form.risks_md.data or "",
-        )
-        extra: dict = {}
-        ok = True
-        if not campaign.is_locked:
-            goal = form.goal.money_in(form.currency.data)
-            ok = goal is not None
-            launch_at = form.scheduled_launch_at.data
-            extra = dict(
-                slug=form.slug.data.strip(), goal=goal, duration_days=form.duration_days.data,
-                scheduled_launch_at=launch_at.replace(tzinfo=UTC) if launch_at else None,
-            )
-        new_cover = None
-        if ok and form.cover.data:
-            try:
-                new_cover = save_image(
-                    form.cover.data, "covers",
-                    max_bytes=current_app.config["COVER_MAX_BYTES"],
-                    max_size=current_app.config["COVER_MAX_SIZE"],
-                    min_size=current_app.config["COVER_MIN_SIZE"],
-                    aspect=current_app.config["COVER_ASPECT"],
-                )
-            except UploadError as exc:
-                form.cover.errors = [*form.cover.errors, str(exc)]
-                ok = False
-        if ok:
-            try:
-                old_cover = services.save_story(campaign, current_user, story,
-                                                cover=new_cover, **extra)
-            except DomainError as exc:
-                db.session.rollback()
-                delete_upload(new_cover)
-                form_error(form, exc)
-            else:
-                db.session.commit()
-                delete_upload(old_cover)
-                flash("Saved.", "success")
-                return redirect(url_for("studio.edit", campaign_id=campaign_id))
+    valid = form.validate_on_submit()
+    cover = _chosen_cover(form) if request.method == "POST" else None
+    fields = _story_fields(form, campaign) if valid and not form.cover.errors else None
+    if fields is not None:
+        try:
+            old_cover = services.save_story(campaign, current_user, fields[0], cover=cover,
+                                            **fields[1])
+        except DomainError as exc:
+            db.session.rollback()
+            form_error(form, exc)
         else:
-            delete_upload(new_cover)
-    return render_template("studio/edit.html", form=form, campaign=campaign), form_status(form)
+            db.session.commit()
+            if old_cover != cover:
+                delete_upload(old_cover)
+            flash("Saved.", "success")
+            return redirect(url_for("studio.edit", campaign_id=campaign_id))
+    return render_template("studio/edit.html", form=form, campaign=campaign,
+                           kept_cover=cover), form_status(form)
+
+
+def _story_fields(form: CampaignStoryForm, campaign: Campaign) -> tuple[services.Story,
+                                                                        dict] | None:
+    """The story and (before launch) the goal, length, address and launch time as typed;
+    None when the goal does not fit its currency (the error is on the field)."""
+    story = services.Story(
+        title=form.title.data, blurb=form.blurb.data or "", category=form.category.data,
+        description_md=form.description_md.data or "", risks_md=form.risks_md.data or "",
+    )
+    if campaign.is_locked:
+        return story, {}
+    goal = form.goal.money_in(form.currency.data)
+    if goal is None:
+        return None
+    launch_at = form.scheduled_launch_at.data
+    return story, dict(
+        slug=form.slug.data.strip(), goal=goal, duration_days=form.duration_days.data,
+        scheduled_launch_at=launch_at.replace(tzinfo=UTC) if launch_at else None,
+    )
+
+
+def _chosen_cover(form: CampaignStoryForm) -> str | None:
+    """The cover of this attempt. A new file is checked and stored at once and kept in the
+    form (signed), so that an error on another field does not make the founder choose it
+    again; without a new file, the one kept from the last attempt (if any)."""
+    kept = pending_key(form.kept_cover.data, current_user.id, "covers")
+    if form.cover.data and not form.cover.errors:
+        try:
+            chosen = save_image(
+                form.cover.data, "covers",
+                max_bytes=current_app.config["COVER_MAX_BYTES"],
+                max_size=current_app.config["COVER_MAX_SIZE"],
+                min_size=current_app.config["COVER_MIN_SIZE"],
+                aspect=current_app.config["COVER_ASPECT"],
+            )
+        except UploadError as exc:
+            form.cover.errors = [*form.cover.errors, str(exc)]
+        else:
+            if kept and kept != chosen:
+                delete_upload(kept)  # chosen before, replaced before it was ever used
+            kept = chosen
+    form.kept_cover.data = pending_token(kept, current_user.id) if kept else ""
+    return kept
 
 
 @studio_bp.get("/<int:campaign_id>")
@@ -151,6 +177,24 @@ def change_state(campaign_id: int, action: str):
     service, message = _ACTIONS[action]
     run_action(lambda: service(campaign, current_user), message)
     return redirect(url_for("studio.overview", campaign_id=campaign.id))
+
+
+@studio_bp.post("/<int:campaign_id>/delete")
+def delete(campaign_id: int):
+    campaign = own_campaign(campaign_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    title = campaign.title
+    try:
+        cover = services.delete_draft(campaign, current_user)
+    except DomainError as exc:
+        db.session.rollback()
+        flash_error(exc)
+        return redirect(url_for("studio.overview", campaign_id=campaign.id))
+    db.session.commit()
+    delete_upload(cover)
+    flash(f"“{title}” is deleted.", "info")
+    return redirect(url_for("studio.index"))
 
 
 @studio_bp.post("/<int:campaign_id>/cancel")

@@ -8,10 +8,11 @@ from flask_login import current_user
 from crowdfund.campaigns import rewards as editing
 from crowdfund.campaigns import studio_bp
 from crowdfund.campaigns.forms import (
+    MAX_SHIPPING_ROWS,
     BudgetLineForm,
     TierForm,
 )
-from crowdfund.campaigns.models import BudgetLine, Campaign
+from crowdfund.campaigns.models import BudgetLine, Campaign, RewardTier
 from crowdfund.campaigns.web import own_campaign, own_tier
 from crowdfund.extensions import db
 from crowdfund.forms import ConfirmForm
@@ -66,19 +67,29 @@ def tier(campaign_id: int, tier_id: int | None = None):
     form = TierForm()
     if request.method == "GET" and tier is not None:
         form = TierForm(obj=tier)
-        form.minimum.data = tier.minimum.to_decimal()
-        form.ships.data = "yes" if tier.ships else "no"
-        for entry, rate in zip(form.shipping.entries, tier.rates_for_display, strict=False):
-            entry.form.destination.data = rate.destination
-            entry.form.fee.data = Money(rate.fee_minor, campaign.currency).to_decimal()
-    if form.validate_on_submit():
+        _fill_rates(form, tier)
+    more_rows = request.method == "POST" and "more_rows" in request.form
+    if more_rows:
+        form.add_rows(3)  # "Add another destination" without scripts: nothing is saved
+    elif form.validate_on_submit():
         data = _tier_input(form, campaign)
         if data is not None and submit_form(form, lambda: (
                 editing.add_tier(campaign, current_user, data) if tier is None
                 else editing.update_tier(tier, current_user, data)), "Reward saved."):
             return redirect(url_for("studio.rewards", campaign_id=campaign.id))
-    return render_template("studio/tier.html", form=form, campaign=campaign,
-                           tier=tier), form_status(form)
+    form.leave_blank_rows(1 if tier is not None or request.method == "POST" else 3)
+    return render_template("studio/tier.html", form=form, campaign=campaign, tier=tier,
+                           max_rows=MAX_SHIPPING_ROWS), 200 if more_rows else form_status(form)
+
+
+def _fill_rates(form: TierForm, tier: RewardTier) -> None:
+    form.minimum.data = tier.minimum.to_decimal()
+    form.ships.data = "yes" if tier.ships else "no"
+    rates = tier.rates_for_display
+    form.add_rows(len(rates) - len(form.shipping.entries))
+    for entry, rate in zip(form.shipping.entries, rates, strict=False):
+        entry.form.destination.data = rate.destination
+        entry.form.fee.data = Money(rate.fee_minor, tier.campaign.currency).to_decimal()
 
 
 @studio_bp.post("/<int:campaign_id>/rewards/<int:tier_id>/delete")
@@ -92,26 +103,37 @@ def delete_tier(campaign_id: int, tier_id: int):
 
 
 @studio_bp.route("/<int:campaign_id>/budget", methods=["GET", "POST"])
-def budget(campaign_id: int):
+@studio_bp.route("/<int:campaign_id>/budget/<int:line_id>", methods=["GET", "POST"])
+def budget(campaign_id: int, line_id: int | None = None):
+    """The budget, with a form that adds a line, or edits the line ``line_id``."""
     campaign = own_campaign(campaign_id)
+    line = _own_line(campaign, line_id) if line_id is not None else None
     form = BudgetLineForm()
+    if request.method == "GET" and line is not None:
+        form = BudgetLineForm(label=line.label, amount=line.amount.to_decimal())
     if form.validate_on_submit():
         amount = form.amount.money_in(campaign.currency)
-        if amount is not None and submit_form(
-                form, lambda: editing.add_budget_line(campaign, current_user, form.label.data,
-                                                       amount), "Budget line added."):
+        if amount is not None and submit_form(form, lambda: (
+                editing.add_budget_line(campaign, current_user, form.label.data, amount)
+                if line is None else
+                editing.update_budget_line(line, current_user, form.label.data, amount)),
+                "Budget line added." if line is None else "Budget line saved."):
             return redirect(url_for("studio.budget", campaign_id=campaign.id))
-    return render_template("studio/budget.html", form=form, campaign=campaign,
+    return render_template("studio/budget.html", form=form, campaign=campaign, editing=line,
                            confirm=ConfirmForm()), form_status(form)
+
+
+def _own_line(campaign: Campaign, line_id: int) -> BudgetLine:
+    line = db.session.get(BudgetLine, line_id)
+    if line is None or line.campaign_id != campaign.id:
+        abort(404)
+    return line
 
 
 @studio_bp.post("/<int:campaign_id>/budget/<int:line_id>/delete")
 def delete_budget_line(campaign_id: int, line_id: int):
-    campaign = own_campaign(campaign_id)
-    line = db.session.get(BudgetLine, line_id)
-    if line is None or line.campaign_id != campaign.id:
-        abort(404)
+    line = _own_line(own_campaign(campaign_id), line_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     run_action(lambda: editing.delete_budget_line(line, current_user), "Budget line removed.")
-    return redirect(url_for("studio.budget", campaign_id=campaign.id))
+    return redirect(url_for("studio.budget", campaign_id=campaign_id))
