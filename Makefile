@@ -9,11 +9,15 @@ export FLASK_APP := wsgi
 .PHONY: run test install lint migrate seed bench clean
 
 $(BIN)/python:
+	@echo "crowdfund: creating the virtual environment in $(VENV)"
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml | $(BIN)/python
+	@echo "crowdfund: installing crowdfund and its pinned dependencies into $(VENV)"
+	@echo "           (the first time takes a minute or two; later runs skip this step)"
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	touch $(STAMP)
+	@touch $(STAMP)
+	@echo "crowdfund: installed"
 
 install: $(STAMP)
 
@@ -21,7 +25,8 @@ install: $(STAMP)
 run: install
 	@scripts/dev.sh
 
-## test: install and run the whole suite (SQLite, and PostgreSQL when available)
+## test: install, lint, run the suite on SQLite, then on PostgreSQL when TEST_POSTGRES_URL
+##       is set (scripts/with-postgres.sh make test starts a throwaway cluster)
 test: install
 	@scripts/test.sh
 

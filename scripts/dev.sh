@@ -29,6 +29,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 if [ -z "${STRIPE_SECRET_KEY:-}" ]; then
+  echo "crowdfund: starting the local Stripe sandbox on 127.0.0.1:${SANDBOX_PORT}"
   mkdir -p instance
   [ -f instance/sandbox_webhook_secret ] || \
     "$BIN/python" -c 'import secrets; print("whsec_" + secrets.token_hex(24))' \
@@ -50,7 +51,10 @@ if [ -z "${STRIPE_SECRET_KEY:-}" ]; then
   echo "              4000 0000 0000 0002 (declined); any future expiry, any CVC"
 fi
 
+echo "crowdfund: bringing the database up to date (instance/)"
 "$BIN/flask" db upgrade
+echo "crowdfund: seeding the demo (only into an empty database; the first time pledges and"
+echo "           settles through the sandbox, a few seconds)"
 "$BIN/flask" demo seed
 
 # The embedded runner: the periodic passes and every background job, no broker needed

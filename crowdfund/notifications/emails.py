@@ -5,6 +5,7 @@ Links are absolute (PUBLIC_URL), so they work from a background job as from a re
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import current_app
@@ -34,16 +35,43 @@ def hello(user: User) -> str:
     return f"Hello {user.display_name},"
 
 
+@dataclass(frozen=True)
+class Words:
+    """How a backer's email names things: a reward pledge, or an investment."""
+
+    noun: str  # what the person made
+    project: str  # what they made it in
+    goal: str  # what has to be reached
+    see: str  # the button to its page
+    to: str  # "your pledge to ...", "your investment in ..."
+
+
+REWARD_WORDS = Words("pledge", "campaign", "goal", "See your pledge", "to")
+INVESTMENT_WORDS = Words("investment", "offering", "target", "See your investment", "in")
+
+
+def words(pledge: Pledge) -> Words:
+    return INVESTMENT_WORDS if pledge.campaign.is_equity else REWARD_WORDS
+
+
 def pledge_facts(pledge: Pledge) -> list[tuple[str, str]]:
+    if pledge.campaign.is_equity:
+        facts = [("Offering", pledge.campaign.title), ("Investment", pledge.amount.format())]
+        if pledge.shares:
+            facts.append(("Shares", f"{pledge.shares:,}"))
+        return facts + _card_fact(pledge)
     facts = [("Campaign", pledge.campaign.title), ("Pledge", pledge.amount.format())]
     if pledge.tier is not None:
         facts.append(("Reward", pledge.tier.title))
     if pledge.shipping_minor:
         facts.append(("Shipping included", pledge.shipping.format()))
-    if pledge.card_last4:
-        brand = (pledge.card_brand or "card").title()
-        facts.append(("Card", f"{brand} ending {pledge.card_last4}"))
-    return facts
+    return facts + _card_fact(pledge)
+
+
+def _card_fact(pledge: Pledge) -> list[tuple[str, str]]:
+    if not pledge.card_last4:
+        return []
+    return [("Card", f"{(pledge.card_brand or 'card').title()} ending {pledge.card_last4}")]
 
 
 def sentence(text: str) -> str:
@@ -127,14 +155,14 @@ def campaign_outcome_founder(campaign: Campaign, pledged: Money, backers: int) -
 
 
 def campaign_outcome_backer(pledge: Pledge, funded: bool) -> bool:
-    campaign = pledge.campaign
+    campaign, w = pledge.campaign, words(pledge)
     if funded:
         subject = f"{campaign.title} is funded"
-        text = (f"{campaign.title} reached its goal. Your card will be charged "
+        text = (f"{campaign.title} reached its {w.goal}. Your card will be charged "
                 f"{pledge.amount.format()} now; we will send a receipt.")
     else:
-        subject = f"{campaign.title} did not reach its goal"
-        text = (f"{campaign.title} did not reach its goal of {campaign.goal.format()}. "
+        subject = f"{campaign.title} did not reach its {w.goal}"
+        text = (f"{campaign.title} did not reach its {w.goal} of {campaign.goal.format()}. "
                 "You have not been charged and will not be; your saved card is released.")
     return send("campaign_outcome", f"pledge-{pledge.id}-outcome", pledge.backer, Email(
         subject=subject, greeting=hello(pledge.backer), paragraphs=[text],
@@ -143,14 +171,15 @@ def campaign_outcome_backer(pledge: Pledge, funded: bool) -> bool:
 
 
 def receipt(pledge: Pledge, amount: Money, payment_intent_id: str | None) -> bool:
+    w = words(pledge)
     return send("receipt", f"pledge-{pledge.id}-receipt", pledge.backer, Email(
         subject=f"Receipt: {amount.format()} for {pledge.campaign.title}",
         greeting=hello(pledge.backer),
-        paragraphs=[f"Your card was charged {amount.format()} for your pledge to "
-                    f"{pledge.campaign.title}. Thank you for making it happen."],
+        paragraphs=[f"Your card was charged {amount.format()} for your {w.noun} {w.to} "
+                    f"{sentence(pledge.campaign.title)} Thank you for making it happen."],
         facts=[*pledge_facts(pledge), ("Charged", amount.format()),
                ("Payment reference", payment_intent_id or "")],
-        action=("See your pledge", link("pledges.show", pledge_id=pledge.id))))
+        action=(w.see, link("pledges.show", pledge_id=pledge.id))))
 
 
 def _fix_text(pledge: Pledge) -> str:
@@ -161,49 +190,57 @@ def _fix_text(pledge: Pledge) -> str:
 
 
 def payment_failed(pledge: Pledge, deadline) -> bool:
+    w = words(pledge)
+    after = ("any limited reward goes to someone else" if w is REWARD_WORDS
+             else "no securities are issued to you")
     return send("payment_failed", f"pledge-{pledge.id}-payment-failed", pledge.backer, Email(
         subject=f"Action needed: your payment for {pledge.campaign.title}",
         greeting=hello(pledge.backer),
-        paragraphs=[f"{pledge.campaign.title} reached its goal, but we could not collect your "
-                    f"pledge of {pledge.amount.format()}.", _fix_text(pledge),
-                    f"You have until {datetime_filter(deadline)}; after that the pledge is "
-                    "dropped and any limited reward goes to someone else."],
+        paragraphs=[f"{pledge.campaign.title} reached its {w.goal}, but we could not collect "
+                    f"your {w.noun} of {pledge.amount.format()}.", _fix_text(pledge),
+                    f"You have until {datetime_filter(deadline)}; after that the {w.noun} is "
+                    f"dropped and {after}."],
         facts=pledge_facts(pledge),
         action=("Fix your payment", link("pledges.pay", pledge_id=pledge.id))))
 
 
 def payment_reminder(pledge: Pledge, number: int, deadline) -> bool:
+    w = words(pledge)
     return send("payment_reminder", f"pledge-{pledge.id}-reminder-{number}", pledge.backer, Email(
-        subject=f"Reminder: your pledge to {pledge.campaign.title} is not paid yet",
+        subject=f"Reminder: your {w.noun} {w.to} {pledge.campaign.title} is not paid yet",
         greeting=hello(pledge.backer),
-        paragraphs=[f"Your pledge of {pledge.amount.format()} to {pledge.campaign.title} still "
-                    "needs your attention.", _fix_text(pledge),
+        paragraphs=[f"Your {w.noun} of {pledge.amount.format()} {w.to} "
+                    f"{pledge.campaign.title} still needs your attention.",
+                    _fix_text(pledge),
                     f"It will be dropped after {datetime_filter(deadline)}."],
         facts=pledge_facts(pledge),
         action=("Fix your payment", link("pledges.pay", pledge_id=pledge.id))))
 
 
 def pledge_dropped(pledge: Pledge) -> bool:
+    w = words(pledge)
     return send("pledge_dropped", f"pledge-{pledge.id}-dropped", pledge.backer, Email(
-        subject=f"Your pledge to {pledge.campaign.title} was dropped",
+        subject=f"Your {w.noun} {w.to} {pledge.campaign.title} was dropped",
         greeting=hello(pledge.backer),
-        paragraphs=[f"We could not collect your pledge of {pledge.amount.format()} to "
-                    f"{pledge.campaign.title} within the 7 days after the campaign ended, so it "
-                    "is dropped. You have not been charged."],
+        paragraphs=[f"We could not collect your {w.noun} of {pledge.amount.format()} {w.to} "
+                    f"{pledge.campaign.title} within the 7 days after the {w.project} ended, "
+                    "so it is dropped. You have not been charged."],
         facts=pledge_facts(pledge),
         action=("See the campaign", link("campaigns.show", slug=pledge.campaign.slug))))
 
 
 def refund_issued(pledge: Pledge, refund_id: int, amount: Money, reason: str) -> bool:
+    w = words(pledge)
     return send("refund_issued", f"refund-{refund_id}-issued", pledge.backer, Email(
         subject=f"Refund of {amount.format()} from {pledge.campaign.title}",
         greeting=hello(pledge.backer),
-        paragraphs=[f"We refunded {amount.format()} of your pledge to {pledge.campaign.title}"
-                    " to the card you paid with. Banks usually show it within 5 to 10 days.",
+        paragraphs=[f"We refunded {amount.format()} of your {w.noun} {w.to} "
+                    f"{pledge.campaign.title} to the card you paid with. Banks usually show it "
+                    "within 5 to 10 days.",
                     *([f"Reason: {reason}"] if reason else [])],
         facts=[*pledge_facts(pledge), ("Refunded", amount.format()),
                ("Refunded in total", pledge.refunded.format())],
-        action=("See your pledge", link("pledges.show", pledge_id=pledge.id))))
+        action=(w.see, link("pledges.show", pledge_id=pledge.id))))
 
 
 def payout_paid(campaign: Campaign, amount: Money) -> bool:
@@ -272,13 +309,13 @@ def followed_campaign_outcome(campaign: Campaign, to: User, funded: bool) -> boo
 
 def card_health(pledge: Pledge, notice: str, reason: str) -> bool:
     """Before the deadline: the saved card will not work then (``notice`` is "7d"/"48h")."""
-    campaign = pledge.campaign
+    campaign, w = pledge.campaign, words(pledge)
     return send("card_health", f"pledge-{pledge.id}-card-health-{notice}", pledge.backer, Email(
         subject=f"Update your card for {campaign.title}",
         greeting=hello(pledge.backer),
         paragraphs=[f"{campaign.title} ends {datetime_filter(campaign.deadline)}, and your "
-                    f"pledge is charged then if it reaches its goal. {reason}",
-                    "Save a card that will work then, so your pledge counts. Nothing is "
+                    f"{w.noun} is charged then if it reaches its {w.goal}. {reason}",
+                    f"Save a card that will work then, so your {w.noun} counts. Nothing is "
                     "charged now."],
         facts=pledge_facts(pledge),
         action=("Update your card", link("pledges.card", pledge_id=pledge.id))))

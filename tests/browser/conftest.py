@@ -14,7 +14,7 @@ from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.db import utcnow
 from crowdfund.extensions import db
 from crowdfund.pledges.models import PledgeStatus
-from tests.factories import make_campaign, make_pledge, make_user
+from tests.factories import investor, live_offering, make_campaign, make_pledge, make_user
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -81,18 +81,31 @@ def every_role(app):
         make_pledge(ended, backer, amount_minor=5_000, status=PledgeStatus.ERRORED)
         for _ in range(3):
             make_pledge(live, amount_minor=2_500)
+        draft = make_campaign(founder, ready=False, title="A draft in the studio")
         operator = make_user(operator=True)
+        offering = live_offering()
+        person = investor()
         db.session.commit()
         ids = dict(live=live.id, ended=ended.id, live_slug=live.slug, ended_slug=ended.slug,
                    pledge=pledge.id, founder=founder.email, backer=backer.email,
-                   operator=operator.email)
+                   operator=operator.email, draft=draft.id, offering_slug=offering.slug,
+                   investor=person.email)
         db.session.remove()
     scene = ids
     pages = {
         None: ["/", "/discover", f"/campaigns/{scene['live_slug']}",
-               f"/campaigns/{scene['ended_slug']}", "/login", "/register"],
-        "backer": ["/pledges", f"/pledges/{scene['pledge']}"],
-        "founder": ["/studio/", f"/studio/{scene['live']}", f"/studio/{scene['live']}/backers"],
+               f"/campaigns/{scene['ended_slug']}", f"/campaigns/{scene['offering_slug']}",
+               "/login", "/register"],
+        # The pledge flow: the form, the card page (Stripe.js), the pledge, the list.
+        "backer": [f"/campaigns/{scene['live_slug']}/pledge", f"/pledges/{scene['pledge']}/card",
+                   f"/pledges/{scene['pledge']}", "/pledges", "/invest/profile"],
+        # The invest flow of an investor with a profile: education, the offer, holdings.
+        "investor": ["/invest/", "/invest/education", f"/invest/{scene['offering_slug']}",
+                     "/invest/holdings"],
+        "founder": ["/studio/", "/studio/new", f"/studio/{scene['draft']}",
+                    f"/studio/{scene['draft']}/edit", f"/studio/{scene['draft']}/rewards/new",
+                    f"/studio/{scene['draft']}/budget", f"/studio/{scene['live']}",
+                    f"/studio/{scene['live']}/backers", f"/studio/{scene['live']}/insights"],
         "operator": ["/operators/", "/operators/settlement", "/operators/audit",
                      f"/operators/campaigns/{scene['ended']}/money",
                      f"/operators/campaigns/{scene['live']}", "/operators/outbox"],

@@ -19,6 +19,8 @@ EXPECTED_CAMPAIGN = {
     (S.LIVE, S.FUNDED), (S.LIVE, S.FAILED), (S.LIVE, S.CANCELLED), (S.LIVE, S.SUSPENDED),
     (S.FUNDED, S.COLLECTING), (S.FUNDED, S.CANCELLED), (S.COLLECTING, S.SETTLED),
     (S.COLLECTING, S.CANCELLED),
+    # A founder deletes a campaign that never went to review or was sent back (issue 15).
+    (S.DRAFT, S.DELETED), (S.REJECTED, S.DELETED),
 }
 
 

@@ -1,5 +1,7 @@
 """The invest page: profile first, the quote shown before committing, then the card."""
 
+import re
+
 import sqlalchemy as sa
 
 from crowdfund.pledges.models import Pledge
@@ -137,3 +139,45 @@ def test_an_amount_over_the_limit_is_lowered_to_whole_shares_within_it(app, clie
     assert confirmed.status_code == 302
     pledge = session.scalar(sa.select(Pledge))
     assert (pledge.shares, pledge.amount_minor) == (1923, 249_990)
+
+
+REWARD_WORDS = re.compile(r"\b(pledge[sd]?|rewards?|shipping)\b", re.I)
+
+
+def test_every_email_and_the_fix_page_of_an_investment_speak_of_an_investment(
+        app, client, auth, session):
+    """Each backer email that can be about an investment (and the payment fix page)."""
+    from crowdfund.campaigns.states import CampaignStatus
+    from crowdfund.money import Money
+    from crowdfund.notifications import emails
+    from crowdfund.notifications.models import OutboxMessage
+    from crowdfund.pledges.models import PledgeStatus
+    from tests.factories import make_pledge
+
+    campaign = live_offering()
+    person = investor()
+    pledge = make_pledge(campaign, person, amount_minor=99_970)
+    pledge.shares, pledge.card_last4, pledge.card_brand = 769, "4242", "visa"
+    session.flush()
+    deadline = campaign.deadline
+    for send in (lambda: emails.campaign_outcome_backer(pledge, True),
+                 lambda: emails.receipt(pledge, pledge.amount, "pi_1"),
+                 lambda: emails.payment_failed(pledge, deadline),
+                 lambda: emails.payment_reminder(pledge, 1, deadline),
+                 lambda: emails.pledge_dropped(pledge),
+                 lambda: emails.refund_issued(pledge, 1, Money(100, "USD"), ""),
+                 lambda: emails.card_health(pledge, "7d", "Your card expires first.")):
+        send()
+    campaign.status, pledge.status = CampaignStatus.COLLECTING, PledgeStatus.ERRORED
+    session.commit()
+    found = {}
+    for mail in session.scalars(sa.select(OutboxMessage)):
+        text = mail.subject + "\n" + re.sub(r"https?://\S+", "", mail.text_body)
+        found[mail.kind] = [m.group(0) for m in REWARD_WORDS.finditer(text)]
+        assert "investment" in text.lower() or mail.kind == "campaign_outcome", mail.kind
+    assert len(found) == 7 and {k: v for k, v in found.items() if v} == {}
+    auth.login_as(person)
+    page = client.get(f"/pledges/{pledge.id}/pay").get_data(as_text=True)
+    main = page.split("<main", 1)[1].split("</main>")[0]
+    assert "Pay your investment" in main and "769" in main
+    assert [m.group(0) for m in REWARD_WORDS.finditer(re.sub(r"<[^>]+>", " ", main))] == []

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import click
 import sqlalchemy as sa
-from flask import Blueprint
+from flask import Blueprint, current_app
 from PIL import Image, ImageDraw
 from werkzeug.datastructures import FileStorage
 
@@ -41,6 +41,8 @@ ACCOUNTS = (
 )
 
 STORY = """## What we are making
+
+{pitch}
 
 {title} is the project we have been prototyping for two years. This campaign pays for
 the first production run, and every backer gets theirs before it reaches shops.
@@ -77,21 +79,54 @@ def _cover(colour_a: tuple, colour_b: tuple, label: str) -> FileStorage:
     return FileStorage(stream=buffer, filename="cover.png", content_type="image/png")
 
 
+@dataclass(frozen=True)
+class DemoCampaign:
+    title: str
+    category: str
+    currency: str
+    goal: str
+    days: int
+    colours: tuple
+    tiers: list
+    blurb: str
+    pitch: str
+
+
 CAMPAIGNS = [
-    # title, category, currency, goal, days, launched days ago, colours, tiers
-    ("Tidewater: a field recorder for rivers", "technology", "USD", "25000", 30, 3,
-     ((20, 60, 110), (40, 150, 170)),
-     [("Early field kit", "15", 50, True), ("Recorder", "149", None, True),
-      ("Thank-you postcard", "5", None, False)]),
-    ("The Salt Road — a graphic novel", "comics", "EUR", "8000", 21, 19,
-     ((120, 40, 40), (230, 140, 60)),
-     [("Digital edition", "12", None, False), ("Signed hardcover", "40", 200, True)]),
-    ("Kitchen Garden Almanac", "publishing", "GBP", "6000", 45, 10,
-     ((40, 90, 40), (150, 200, 90)),
-     [("Paperback", "18", None, True), ("Almanac + seed pack", "35", 120, True)]),
-    ("Night Ferry — a board game for two", "games", "USD", "15000", 40, 1,
-     ((30, 30, 70), (120, 80, 170)),
-     [("Print and play", "10", None, False), ("Boxed game", "45", 500, True)]),
+    # campaign, launched days ago, its founder (None: the demo founder account)
+    (DemoCampaign(
+        "Tidewater: a field recorder for rivers", "technology", "USD", "25000", 30,
+        ((20, 60, 110), (40, 150, 170)),
+        [("Early field kit", "15", 50, True), ("Recorder", "149", None, True),
+         ("Thank-you postcard", "5", None, False)],
+        "A rugged, solar-charged recorder that listens to a river for a whole season.",
+        "Hydrologists and sound artists asked for the same thing: a recorder that sits on a "
+        "riverbank for months, survives floods and tells you when the water changes."),
+     3, None),
+    (DemoCampaign(
+        "The Salt Road — a graphic novel", "comics", "EUR", "8000", 21,
+        ((120, 40, 40), (230, 140, 60)),
+        [("Digital edition", "12", None, False), ("Signed hardcover", "40", 200, True)],
+        "Two sisters, a caravan of salt and the last winter before the railway came.",
+        "240 hand-inked pages about the salt caravans of the Sahel, drawn over four years "
+        "from interviews with the last people who walked them."),
+     19, ("jonas@example.com", "Jonas Weber", "Illustrator. Berlin.", "Berlin, Germany")),
+    (DemoCampaign(
+        "Kitchen Garden Almanac", "publishing", "GBP", "6000", 45,
+        ((40, 90, 40), (150, 200, 90)),
+        [("Paperback", "18", None, True), ("Almanac + seed pack", "35", 120, True)],
+        "Twelve months of sowing, growing and cooking from a small urban plot.",
+        "A month-by-month guide for people with a balcony or a shared allotment, with "
+        "recipes for whatever comes up at once."),
+     10, ("priya@example.com", "Priya Raman", "Grower and food writer.", "Bristol, UK")),
+    (DemoCampaign(
+        "Night Ferry — a board game for two", "games", "USD", "15000", 40,
+        ((30, 30, 70), (120, 80, 170)),
+        [("Print and play", "10", None, False), ("Boxed game", "45", 500, True)],
+        "A 30-minute duel of smugglers and harbour masters on the last ferry of the night.",
+        "Two players, one deck of 54 cards and a folding harbour board; tested in 40 cafés "
+        "and a dozen game nights."),
+     1, ("kenji@example.com", "Kenji Sato", "Game designer.", "Osaka, Japan")),
 ]
 
 
@@ -109,8 +144,16 @@ def _tier(currency: str, title: str, minimum: str, limit: int | None,
     )
 
 
-def seed() -> list[DemoAccount]:
-    """Create the demo accounts and campaigns (the caller commits)."""
+#: The password of the demo's other founders and investors (not printed: the three
+#: accounts above are the way in; these make the demo look like a platform).
+OTHERS_PASSWORD = "demo-people-pass"  # noqa: S105 (a demo password, by design)
+
+
+def seed() -> tuple[list[DemoAccount], list[int]]:
+    """Create the demo accounts and campaigns (the caller commits, then settles the
+    campaigns whose ids come back: :func:`crowdfund.demo.scenes.after_commit`)."""
+    from crowdfund.demo import scenes
+
     users = {}
     for account in ACCOUNTS:
         users[account.role] = accounts.register_user(account.email, account.password,
@@ -125,46 +168,53 @@ def seed() -> list[DemoAccount]:
                               legal_name="Ada N. Okafor", note="Passport checked on video call")
     now = utcnow()
     campaign_rows = []
-    for (title, category, currency, goal, days, ago, colours, tiers) in CAMPAIGNS:
-        campaign = _draft(founder, title, category, currency, goal, days, colours, tiers)
-        campaigns.submit(campaign, founder)
-        campaigns.approve(campaign, operator, "Demo")
-        campaigns.launch(campaign, founder, now=now - timedelta(days=ago, hours=2))
+    for spec, ago, person in CAMPAIGNS:
+        owner = scenes.founder(operator, *person) if person else founder
+        campaign = _draft(owner, spec)
+        _go_live(campaign, owner, operator, now - timedelta(days=ago, hours=2))
         campaign_rows.append(campaign)
+    campaigns.set_staff_pick(campaign_rows[1], operator, True)
     _seed_pledges(campaign_rows, founder)
     _seed_ended(founder, operator, users["backer"])
-    waiting = _draft(founder, "Loom & Larch: small-batch wool blankets", "crafts", "USD", "12000",
-                     30, ((90, 70, 50), (200, 170, 120)), [("Blanket", "120", 80, True)])
+    to_settle = scenes.seed(operator)
+    waiting = _draft(founder, DemoCampaign(
+        "Loom & Larch: small-batch wool blankets", "crafts", "USD", "12000", 30,
+        ((90, 70, 50), (200, 170, 120)), [("Blanket", "120", 80, True)],
+        "Blankets woven from the wool of one valley's sheep, on a 1950s loom.",
+        "Every blanket is woven, washed and finished by hand in our barn."))
     campaigns.submit(waiting, founder)
-    _draft(founder, "Untitled documentary (draft)", "film", "USD", "40000", 30,
-           ((50, 50, 50), (110, 110, 110)), [])
-    return list(ACCOUNTS)
+    _draft(founder, DemoCampaign("Untitled documentary (draft)", "film", "USD", "40000", 30,
+                                 ((50, 50, 50), (110, 110, 110)), [], "", ""))
+    return list(ACCOUNTS), to_settle
 
 
-def _draft(founder: User, title, category, currency, goal, days, colours, tiers):
+def _go_live(campaign: Campaign, founder: User, operator: User, at) -> None:
+    campaigns.submit(campaign, founder)
+    campaigns.approve(campaign, operator, "Demo")
+    campaigns.launch(campaign, founder, now=at)
+
+
+def _draft(founder: User, spec: DemoCampaign, kind: CampaignKind = CampaignKind.REWARD):
     campaign = campaigns.create_campaign(
-        founder, title=title, kind=CampaignKind.REWARD, category=category,
-        goal=Money.from_decimal(goal, currency), duration_days=days,
+        founder, title=spec.title, kind=kind, category=spec.category,
+        goal=Money.from_decimal(spec.goal, spec.currency), duration_days=spec.days,
     )
     db.session.flush()
     campaigns.update_campaign(campaign, founder, campaigns.Story(
-        title=title,
-        blurb=f"{title.split(':')[0].split(' — ')[0]}: made with care, funded by people "
-              "who want it to exist.",
-        category=category, description_md=STORY.format(title=title), risks_md=RISKS,
+        title=spec.title, blurb=spec.blurb, category=spec.category, risks_md=RISKS,
+        description_md=STORY.format(title=spec.title, pitch=spec.pitch),
     ))
-    cover = save_image(_cover(*colours, title), "covers", max_bytes=8 * 1024 * 1024,
-                       max_size=(1600, 900))
+    cover = save_image(_cover(*spec.colours, spec.title), "covers",
+                       max_bytes=8 * 1024 * 1024, max_size=(1600, 900))
     campaigns.set_cover(campaign, founder, cover)
-    goal_money = campaign.goal
-    rewards.add_budget_line(campaign, founder, "Production run",
-                              Money(goal_money.amount * 60 // 100, currency))
-    rewards.add_budget_line(campaign, founder, "Shipping and fulfilment",
-                              Money(goal_money.amount * 25 // 100, currency))
-    rewards.add_budget_line(campaign, founder, "Platform and payment fees",
-                              Money(goal_money.amount * 10 // 100, currency))
-    for tier_title, minimum, limit, ships in tiers:
-        rewards.add_tier(campaign, founder, _tier(currency, tier_title, minimum, limit, ships))
+    goal = campaign.goal.amount
+    for label, share in [("Production run", 60), ("Shipping and fulfilment", 25),
+                         ("Platform and payment fees", 10)]:
+        rewards.add_budget_line(campaign, founder, label,
+                                Money(goal * share // 100, spec.currency))
+    for tier_title, minimum, limit, ships in spec.tiers:
+        rewards.add_tier(campaign, founder, _tier(spec.currency, tier_title, minimum, limit,
+                                                  ships))
     db.session.flush()
     return campaign
 
@@ -235,11 +285,12 @@ def _seed_ended(founder: User, operator: User, backer: User) -> None:
     gw = gateway()
     if not gw.api_base:
         return  # real Stripe keys: no made-up pledges
-    campaign = _draft(founder, "Harbour Lights: a pocket tide clock", "design", "USD", "150", 7,
-                      ((20, 60, 110), (120, 190, 220)), [("Tide clock", "45", 100, False)])
-    campaigns.submit(campaign, founder)
-    campaigns.approve(campaign, operator, "Demo")
-    campaigns.launch(campaign, founder, now=utcnow() - timedelta(days=6, hours=23))
+    campaign = _draft(founder, DemoCampaign(
+        "Harbour Lights: a pocket tide clock", "design", "USD", "150", 7,
+        ((20, 60, 110), (120, 190, 220)), [("Tide clock", "45", 100, False)],
+        "A brass tide clock the size of a watch, set once for your harbour.",
+        "Set it to your harbour once and it shows high and low water for years."))
+    _go_live(campaign, founder, operator, utcnow() - timedelta(days=6, hours=23))
     cards = [(backer, "4000000000000341", "60")]  # declines when charged
     cards += [(accounts.register_user(f"demo.tide{n}@example.com", f"demo-tide-{n}-pass", name),
                "4242424242424242", amount)
@@ -271,9 +322,15 @@ def seed_command() -> None:
         if demo is not None:
             print_accounts(ACCOUNTS)
         return
-    created = seed()
+    from crowdfund.demo import scenes
+
+    created, to_settle = seed()
     db.session.commit()
-    click.echo("Seeded the demo: 4 live campaigns (with pledges when the sandbox is in use), "
-               "1 just past its deadline (settled within a minute; the demo backer's card "
-               "declines, see their pledges), 1 in review, 1 draft.")
+    scenes.after_commit(current_app._get_current_object(), to_settle)
+    click.echo("Seeded the demo: 4 live reward campaigns by 4 founders (a staff pick among "
+               "them), an equity offering open to invest in (Fernwood Cider Co.), a funded "
+               "campaign with updates and deliveries (Paper Lanterns), one that did not reach "
+               "its goal (Ember), one just past its deadline (Harbour Lights: settled within "
+               "a minute; the demo backer's card declines, see their pledges), 1 in review, "
+               "1 draft.")
     print_accounts(created)
