@@ -76,6 +76,14 @@ def make_campaign(founder: User | None = None, *, status: CampaignStatus = Campa
     return campaign
 
 
+def story_form(campaign: Campaign, **changes) -> dict[str, str]:
+    """The studio's edit form of ``campaign`` filled in as a founder would, with ``changes``."""
+    data = {"title": campaign.title, "blurb": "Short", "category": "design", "slug": campaign.slug,
+            "currency": "USD", "goal": "1000", "duration_days": "30", "scheduled_launch_at": "",
+            "description_md": "Story " * 20, "risks_md": "Risky business, handled."}
+    return {**data, **changes}
+
+
 def make_tier(campaign: Campaign, *, minimum_minor: int = 2500, limit: int | None = None,
               claimed: int = 0, ships: bool = False) -> RewardTier:
     tier = RewardTier(campaign=campaign, title="Limited", minimum_minor=minimum_minor,

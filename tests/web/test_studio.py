@@ -9,7 +9,7 @@ from PIL import Image
 from crowdfund.campaigns.models import BudgetLine, Campaign, RewardTier
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.extensions import db
-from tests.factories import make_campaign, make_pledge, make_tier, make_user
+from tests.factories import make_campaign, make_pledge, make_tier, make_user, story_form
 
 S = CampaignStatus
 
@@ -19,12 +19,6 @@ def count(app, model):
         return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
-@pytest.fixture
-def founder(session, auth):
-    user = make_user(name="Founder")
-    session.commit()
-    auth.login_as(user)
-    return user
 
 
 NEW = {"title": "Solar kettle", "kind": "reward", "category": "design", "currency": "USD",
@@ -81,19 +75,10 @@ def test_angle_brackets_are_text_kept_and_escaped_on_output(app, client, founder
         "<main")[1]
 
 
-@pytest.fixture
-def draft(session, founder):
-    campaign = make_campaign(founder, ready=False)
-    session.commit()
-    return campaign
 
 
 def _edit_data(campaign, **changes):
-    data = {"title": campaign.title, "blurb": "Short", "category": "design", "slug": campaign.slug,
-            "currency": "USD", "goal": "1000", "duration_days": "30", "scheduled_launch_at": "",
-            "description_md": "Story " * 20, "risks_md": "Risky business, handled."}
-    data.update(changes)
-    return data
+    return story_form(campaign, **changes)
 
 
 def _png(size=(640, 360), fmt="PNG") -> io.BytesIO:

@@ -16,31 +16,17 @@ from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.extensions import db
 from crowdfund.storage import storage
 from crowdfund.uploads import pending_token
-from tests.factories import make_campaign, make_tier, make_user
+from tests.factories import make_campaign, make_tier, make_user, story_form
 
 S = CampaignStatus
 
 
-@pytest.fixture
-def founder(session, auth):
-    user = make_user(name="Founder")
-    session.commit()
-    auth.login_as(user)
-    return user
 
 
-@pytest.fixture
-def draft(session, founder):
-    campaign = make_campaign(founder, ready=False)
-    session.commit()
-    return campaign
 
 
 def _story(campaign, **changes):
-    data = {"title": campaign.title, "blurb": "Short", "category": "design", "slug": campaign.slug,
-            "currency": "USD", "goal": "1000", "duration_days": "30", "scheduled_launch_at": "",
-            "description_md": "Story " * 20, "risks_md": "Risky business, handled."}
-    return {**data, **changes}
+    return story_form(campaign, **changes)
 
 
 def _image(size=(800, 450), colour=(10, 120, 80)) -> io.BytesIO:
