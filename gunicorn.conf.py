@@ -10,6 +10,10 @@ gunicorn's own command-line options.
 import multiprocessing
 import os
 
+from gunicorn.glogging import Logger
+
+from crowdfund.logs import redact
+
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", 2 * multiprocessing.cpu_count() + 1))
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "sync")
@@ -30,3 +34,17 @@ accesslog = "-"
 # access line and the app's own lines for that request can be matched.
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms [%({x-request-id}o)s]'
 
+
+
+class RedactingLogger(Logger):
+    """Access lines without the secret part of emailed links (/password/reset/<token>)."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        for key in ("r", "U", "{raw_uri}e"):
+            if isinstance(atoms.get(key), str):
+                atoms[key] = redact(atoms[key])
+        return atoms
+
+
+logger_class = RedactingLogger

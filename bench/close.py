@@ -87,7 +87,7 @@ def seed(app, n: int, funded: bool) -> int:
         for start in range(0, n, step):
             users = [{"email": f"b{i}@bench.invalid", "password_hash": NO_LOGIN,
                       "display_name": f"Backer {i}", "payment_customer_id": f"cus_{i}",
-                      "created_at": now, "updated_at": now}
+                      "created_at": now, "updated_at": now, "email_verified_at": now}
                      for i in range(start, min(n, start + step))]
             ids = db.session.scalars(sa.insert(User).returning(User.id), users).all()
             db.session.execute(sa.insert(Pledge), [

@@ -33,12 +33,14 @@ def pledges_with_cards(campaign, cards: list[tuple[str, str]]) -> None:
     """One backer and one active pledge per saved card (customer id, card id), added and
     flushed in the caller's app context: what a campaign's confirmed pledges leave."""
     from crowdfund.auth.models import User
+    from crowdfund.db import utcnow
     from crowdfund.extensions import db
     from crowdfund.pledges.models import Pledge, PledgeStatus
 
     for i, (customer, method) in enumerate(cards):
         backer = User(email=f"b{i}@bench.invalid", password_hash=NO_LOGIN,
-                      display_name=f"Backer {i}", payment_customer_id=customer)
+                      display_name=f"Backer {i}", payment_customer_id=customer,
+                      email_verified_at=utcnow())
         db.session.add(backer)
         db.session.flush()
         db.session.add(Pledge(campaign_id=campaign.id, backer_id=backer.id,
@@ -61,7 +63,8 @@ def past_deadline_campaign(goal_minor: int):
 
     now = utcnow()
     founder = User(email="founder@bench.invalid", password_hash=NO_LOGIN,
-                   display_name="Founder")
+                   display_name="Founder",
+                   email_verified_at=utcnow())
     db.session.add(founder)
     db.session.flush()
     campaign = Campaign(slug="bench", founder_id=founder.id, title="Bench",

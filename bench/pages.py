@@ -66,7 +66,8 @@ def seed(app, pledges: int) -> dict:
     with app.app_context():
         password = passwords.hash_password("bench password")
         founder = User(email="founder@bench.invalid", password_hash=password,
-                       display_name="Ada Founder")
+                       display_name="Ada Founder",
+                       email_verified_at=utcnow())
         db.session.add(founder)
         db.session.flush()
         db.session.add(IdentityVerification(user_id=founder.id, legal_name="Ada Founder",
@@ -90,7 +91,8 @@ def seed(app, pledges: int) -> dict:
         db.session.flush()
         main = campaigns[0]
         backers = [User(email=f"b{i}@bench.invalid", password_hash=password,
-                        display_name=f"Backer {i}") for i in range(pledges)]
+                        display_name=f"Backer {i}",
+                        email_verified_at=utcnow()) for i in range(pledges)]
         db.session.add_all(backers)
         db.session.flush()
         for i, backer in enumerate(backers):

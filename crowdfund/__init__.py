@@ -156,6 +156,7 @@ def register_blueprints(app: Flask) -> None:
     # A package's __init__ only makes its blueprint; the modules that add views and
     # commands to it are imported here (importing a package's models never imports its
     # pages, and with them the rest of the app).
+    from crowdfund.auth import account_routes as _account_routes  # noqa: F401
     from crowdfund.auth import bp as auth_bp
     from crowdfund.auth import cli as _auth_cli  # noqa: F401
     from crowdfund.auth import routes as _auth_routes  # noqa: F401

@@ -76,6 +76,13 @@ class BaseConfig:
     SESSION_TOUCH_EVERY = timedelta(minutes=5)
     #: Ended (or long unused) sessions are kept this long, then forgotten by the jobs loop.
     SESSION_KEEP = timedelta(days=90)
+    #: Emailed account links: confirming an address, choosing a new password.
+    EMAIL_VERIFY_VALID_FOR = timedelta(hours=24)
+    PASSWORD_RESET_VALID_FOR = timedelta(hours=1)
+    #: Emails asked for (register, resend a link, reset a password) per hour: per address
+    #: (beyond it nothing more is sent, the answer is the same) and per client (429).
+    ACCOUNT_EMAILS_PER_ADDRESS = 3
+    ACCOUNT_EMAILS_PER_CLIENT = 20
     #: Sent with every response where the cookies are Secure (HTTPS): browsers then refuse
     #: plain HTTP to this site for a year. None: not sent (development and tests).
     STRICT_TRANSPORT_SECURITY: str | None = "max-age=31536000; includeSubDomains"

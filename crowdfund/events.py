@@ -52,6 +52,16 @@ class Event(NamedSignal):
 
 
 
+# --- accounts (sender: the User) ----------------------------------------------------------
+account_link_issued = Event(
+    "account-link-issued", doc="token (AccountToken): an emailed link to confirm an address "
+    "or choose a new password; the message carries it, signed, only when sent")
+address_claimed = Event(
+    "address-claimed", doc="what (\"register\", \"change email\"): someone asked for an "
+    "account at the address this user owns")
+password_changed = Event("password-changed", doc="how (\"changed\", \"reset\")")
+email_changed = Event("email-changed", doc="old_email: the address it replaced")
+
 # --- campaigns (sender: the Campaign) ---------------------------------------------------
 campaign_submitted = Event("campaign-submitted", doc="actor")
 campaign_approved = Event("campaign-approved", doc="operator")

@@ -49,6 +49,28 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, ensure_ascii=False)
 
 
+#: Paths whose last part is a secret (an emailed link's token): what access logs show of
+#: them ends in "[redacted]" (``redact``).
+_SECRET_PATHS = re.compile(r"(/account/confirm/|/password/reset/)[^\s?#\"']+")
+
+
+def redact(text: str) -> str:
+    """``text`` with the token of every emailed-link path replaced."""
+    return _SECRET_PATHS.sub(r"\1[redacted]", text)
+
+
+class RedactFilter(logging.Filter):
+    """For request lines written by servers (werkzeug's development server): the message
+    is formatted here, with the links' tokens redacted."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        return True
+
+
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 
 
@@ -76,6 +98,9 @@ def init_app(app: Flask) -> None:
     if app.config["LOG_FORMAT"] not in ("text", "json"):
         raise ConfigError("LOG_FORMAT must be text or json.")
     configure(app.config["LOG_FORMAT"], app.config["LOG_LEVEL"])
+    werkzeug_log = logging.getLogger("werkzeug")
+    if not any(isinstance(f, RedactFilter) for f in werkzeug_log.filters):
+        werkzeug_log.addFilter(RedactFilter())
 
     @app.before_request
     def _request_id() -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import threading
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -17,6 +19,7 @@ from crowdfund.db import utcnow
 from crowdfund.equity import investors
 from crowdfund.equity.models import AllocationPolicy, SecurityType
 from crowdfund.equity.services import OfferingInput, save_terms
+from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.money import Money
 from crowdfund.pledges.models import Pledge, PledgeStatus
@@ -27,13 +30,17 @@ _seq = itertools.count(1)
 
 
 def make_user(email: str | None = None, *, name: str | None = None, operator: bool = False,
-              verified: bool = False, password: str = PASSWORD) -> User:
+              verified: bool = False, password: str = PASSWORD,
+              email_confirmed: bool = True) -> User:
+    """A person; ``verified``: their identity checked (founders); ``email_confirmed``:
+    their address confirmed (what backing, commenting and submitting need)."""
     n = next(_seq)
     user = User(
         email=email or f"user{n}@example.com",
         password_hash=passwords.hash_password(password),
         display_name=name or f"User {n}",
         is_operator=operator,
+        email_verified_at=utcnow() if email_confirmed else None,
     )
     db.session.add(user)
     if verified:
@@ -268,3 +275,37 @@ def terms_of(offering, **changes_) -> OfferingInput:
                   pre_money_valuation=offering.pre_money_valuation)
     values.update(changes_)
     return OfferingInput(**values)
+
+
+# --- races (PostgreSQL) ---------------------------------------------------------------
+
+
+def race(app, *actions: Callable[[], object]) -> list[str]:
+    """Run ``actions`` at once, each in its own app context (session, connection), and
+    commit each; "ok", the DomainError's class name, or "error: ..." for anything else."""
+    barrier = threading.Barrier(len(actions))
+    outcomes: list[str] = [""] * len(actions)
+
+    def run(index: int, action: Callable[[], object]) -> None:
+        with app.app_context():
+            try:
+                barrier.wait(timeout=30)
+                action()
+                db.session.commit()
+                outcomes[index] = "ok"
+            except DomainError as exc:
+                db.session.rollback()
+                outcomes[index] = type(exc).__name__
+            except Exception as exc:  # noqa: BLE001 - reported by the caller's assertion
+                db.session.rollback()
+                outcomes[index] = f"error: {exc!r}"
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not [o for o in outcomes if o.startswith("error")], outcomes
+    return outcomes

@@ -33,6 +33,29 @@ class RegisterForm(BaseForm):
     )
 
 
+class EmailForm(BaseForm):
+    """An address to send a link to (forgot password)."""
+
+    email = StringField("Email", validators=[DataRequired(), Length(max=254)])
+
+
+class NewPasswordForm(BaseForm):
+    """A new password chosen with a reset link."""
+
+    password = PasswordField("New password", validators=[DataRequired(), _PASSWORD_LENGTH],
+                             description=f"At least {MIN_LENGTH} characters.")
+    confirm = PasswordField(
+        "Repeat new password",
+        validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
+    )
+
+
+class ChangeEmailForm(BaseForm):
+    email = StringField("New email address", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Your password", validators=[DataRequired(),
+                                                          Length(max=MAX_LENGTH)])
+
+
 class LoginForm(BaseForm):
     email = StringField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH)])

@@ -31,6 +31,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     #: Operators review campaigns and run settlement; made with the CLI only.
     is_operator: Mapped[bool] = mapped_column(default=False)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the owner opened the link sent to ``email`` (None: not confirmed yet: they may
+    #: browse and follow, not pledge, invest, comment or submit a campaign).
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The payment gateway's customer (cards are saved on it); created on the first pledge.
     payment_customer_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     #: The founder's Stripe Connect account (Express) that receives payouts, when connected.
@@ -50,6 +53,10 @@ class User(UserMixin, TimestampMixin, db.Model):
         if not self.session_token:
             raise RuntimeError("sign in through auth.services.start_session")
         return self.session_token
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     @property
     def is_verified(self) -> bool:
@@ -151,3 +158,48 @@ class UserSession(db.Model):
     revoked_reason: Mapped[str | None] = mapped_column(sa.String(100))
 
     user: Mapped[User] = relationship()
+
+
+class TokenPurpose(enum.Enum):
+    """What an emailed account link does."""
+
+    VERIFY_EMAIL = "verify_email"  # confirm the address (at registration, or a new one)
+    RESET_PASSWORD = "reset_password"  # noqa: S105 (a purpose, not a password)
+
+
+class AccountToken(db.Model):
+    """One emailed account link: single use, expiring. The link carries this row's id
+    signed with the app's secret (``auth.tokens``); nothing secret is stored here, and the
+    outbox keeps only a marker that becomes the link when the message is sent."""
+
+    __tablename__ = "account_tokens"
+    __table_args__ = (sa.Index("ix_account_tokens_user_purpose", "user_id", "purpose"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    purpose: Mapped[TokenPurpose] = mapped_column(str_enum(TokenPurpose))
+    #: The address the link was sent to (for VERIFY_EMAIL: the one it confirms).
+    email: Mapped[str] = mapped_column(sa.String(254))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: Used, or voided (a newer link, the password changed): it works no more.
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+class AccountRequest(db.Model):
+    """A request that sends an email (register, resend a link, reset a password), kept a
+    day to limit them per address and per client whether or not an account exists."""
+
+    __tablename__ = "account_requests"
+    __table_args__ = (
+        sa.Index("ix_account_requests_kind_email", "kind", "email", "created_at"),
+        sa.Index("ix_account_requests_kind_ip", "kind", "ip", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(30))
+    email: Mapped[str] = mapped_column(sa.String(254))
+    ip: Mapped[str] = mapped_column(sa.String(45))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from difflib import SequenceMatcher
+
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app
+from zxcvbn import zxcvbn
 
 MIN_LENGTH = 10
 MAX_LENGTH = 256
@@ -45,3 +49,40 @@ def burn_time(password: str) -> None:
     if key not in _DUMMY:
         _DUMMY[key] = hash_password("not-a-real-password")
     verify_password(_DUMMY[key], password)
+
+
+#: zxcvbn's score below which a password is refused: 0 and 1 are guessed in under a
+#: million tries (the common and breached passwords it ships, with small variations).
+MIN_SCORE = 2
+
+
+#: A password this similar to the person's email, name or one of their parts is refused
+#: (difflib's ratio; Django's UserAttributeSimilarityValidator uses the same measure).
+MAX_SIMILARITY = 0.7
+
+
+def _own_words(email: str | None, name: str | None) -> list[str]:
+    words = []
+    if email:
+        local, _, domain = email.lower().partition("@")
+        words += [email.lower(), local, *re.split(r"[^a-z0-9]+", local), domain.split(".")[0]]
+    if name:
+        words += [name.lower(), *re.split(r"\W+", name.lower())]
+    return sorted({w for w in words if len(w) >= 3}, key=len, reverse=True)
+
+
+def weakness(password: str, *, email: str | None = None, name: str | None = None) -> str | None:
+    """Why ``password`` is refused, or None: it is (nearly) the person's own email or name,
+    or one of (or close to) the common and breached passwords of zxcvbn's list (shipped
+    with the package: no network)."""
+    lowered = password.lower()
+    own = _own_words(email, name)
+    if any(SequenceMatcher(a=lowered, b=word).quick_ratio() >= MAX_SIMILARITY
+           and SequenceMatcher(a=lowered, b=word).ratio() >= MAX_SIMILARITY for word in own):
+        return "Your password is too close to your name or email address."
+    result = zxcvbn(password[:100], user_inputs=own)
+    if result["score"] >= MIN_SCORE:
+        return None
+    warning = result["feedback"]["warning"] or "This password is easy to guess"
+    return (f"{warning.rstrip('.')}: it is on the lists attackers try first. Use a few "
+            "unrelated words, or a password manager.")

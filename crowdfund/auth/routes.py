@@ -6,13 +6,13 @@ from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from crowdfund.auth import bp, services
-from crowdfund.auth.forms import ChangePasswordForm, LoginForm, ProfileForm, RegisterForm
+from crowdfund.auth.forms import ChangePasswordForm, LoginForm, ProfileForm
 from crowdfund.auth.models import User
 from crowdfund.db import end_request
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db, login_manager
 from crowdfund.locking import write_transaction
-from crowdfund.web import client_ip, form_error, form_status, is_safe_next, redirect_next
+from crowdfund.web import client_ip, form_error, form_status, is_safe_next
 
 
 @login_manager.user_loader
@@ -47,27 +47,6 @@ def sign_in(user: User, remember: bool = False) -> None:
     services.start_session(user, client_ip(), request.headers.get("User-Agent", ""))
     db.session.commit()
     login_user(user, remember=remember)
-
-
-@bp.route("/register", methods=["GET", "POST"])
-def register():
-    if current_user.is_authenticated:
-        return redirect(url_for("main.index"))
-    form = RegisterForm()
-    if form.validate_on_submit():
-        try:
-            user = services.register_user(form.email.data, form.password.data,
-                                          form.display_name.data)
-        except DomainError as exc:
-            db.session.rollback()
-            form_error(form, exc)
-        else:
-            db.session.commit()
-            sign_in(user)
-            flash("Welcome! Your account is ready.", "success")
-            return redirect_next("main.index")
-    status = form_status(form)
-    return render_template("auth/register.html", form=form), status
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -14,15 +14,18 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from crowdfund import events
 from crowdfund.auth import passwords
 from crowdfund.auth.models import (
     IdentityVerification,
     LoginAttempt,
+    TokenPurpose,
     User,
     UserSession,
     VerificationStatus,
 )
 from crowdfund.auth.states import verification_states
+from crowdfund.auth.tokens import void as void_links
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
@@ -62,21 +65,25 @@ def normalise_email(raw: str) -> str:
     return result.normalized.lower()
 
 
-def check_password_policy(password: str, email: str | None = None) -> None:
+def check_password_policy(password: str, email: str | None = None,
+                          name: str | None = None) -> None:
+    """Long enough, not one of the common or breached passwords, not the person's own
+    email or name (``passwords.weakness``)."""
     if len(password) < passwords.MIN_LENGTH:
         raise WeakPassword(
             f"Use at least {passwords.MIN_LENGTH} characters.", field="password"
         )
     if len(password) > passwords.MAX_LENGTH:
         raise WeakPassword(f"Use at most {passwords.MAX_LENGTH} characters.", field="password")
-    if email and password.strip().lower() == email.lower():
-        raise WeakPassword("Your password cannot be your email address.", field="password")
+    problem = passwords.weakness(password, email=email, name=name)
+    if problem:
+        raise WeakPassword(problem, field="password")
 
 
 def register_user(email: str, password: str, display_name: str) -> User:
     """Create an account; the email must be free."""
     email = normalise_email(email)
-    check_password_policy(password, email)
+    check_password_policy(password, email, display_name)
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
         raise EmailTaken("An account with this email already exists.", field="email")
     user = User(
@@ -173,8 +180,10 @@ def change_password(user: User, current: str, new: str) -> int:
     """A new password; every other session of the user ends. Returns how many ended."""
     if not passwords.verify_password(user.password_hash, current):
         raise InvalidCredentials("Your current password is incorrect.", field="current_password")
-    check_password_policy(new, user.email)
+    check_password_policy(new, user.email, user.display_name)
     user.password_hash = passwords.hash_password(new)
+    void_links(user, TokenPurpose.RESET_PASSWORD)  # a reset link dies with the old password
+    events.password_changed.send(user, how="changed")
     return end_sessions(user, "password changed", keep_token=user.session_token)
 
 
@@ -278,6 +287,7 @@ def make_operator(email: str, password: str | None, display_name: str | None) ->
         if not password:
             raise DomainError(f"No account has {email}; give a password to create one.")
         user = register_user(email, password, display_name or email.split("@")[0])
+        user.email_verified_at = utcnow()  # made by whoever runs the platform
         created = True
     user.is_operator = True
     return user, created

@@ -20,6 +20,7 @@ from crowdfund.campaigns.states import (
 )
 from crowdfund.db import TimestampMixin, UTCDateTime, audit_row, str_enum, utcnow
 from crowdfund.extensions import db
+from crowdfund.forms import country_codes
 from crowdfund.money import Money
 
 #: Shipping destination code meaning "every country without its own rate".
@@ -210,9 +211,13 @@ class RewardTier(TimestampMixin, db.Model):
         return json.dumps({r.destination: r.fee_minor for r in self.shipping_rates})
 
     def shipping_fee(self, destination: str) -> Money | None:
-        """Fee to ``destination`` (country code), falling back to rest of world."""
+        """Fee to ``destination`` (a country's code), falling back to rest of world; None
+        when it does not ship there, or ``destination`` is no country (rest of world is a
+        rate, not a place to ship to)."""
         if not self.ships:
             return Money.zero(self.campaign.currency)
+        if destination not in country_codes():
+            return None
         rates = {r.destination: r.fee_minor for r in self.shipping_rates}
         fee = rates.get(destination, rates.get(REST_OF_WORLD))
         return None if fee is None else Money(fee, self.campaign.currency)

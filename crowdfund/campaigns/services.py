@@ -17,6 +17,7 @@ from flask import current_app
 
 from crowdfund import events
 from crowdfund.auth.models import User
+from crowdfund.auth.recovery import require_verified_email
 from crowdfund.campaigns.access import require_founder, require_operator
 from crowdfund.campaigns.categories import CATEGORIES
 from crowdfund.campaigns.models import Campaign, StaffPickChange
@@ -264,6 +265,7 @@ def _reward_readiness(campaign: Campaign) -> list[CheckItem]:
 def submit(campaign: Campaign, actor: User) -> None:
     """Founder sends a draft (or a campaign with requested changes) for review."""
     require_founder(campaign, actor)
+    require_verified_email(actor)
     missing = [item.label for item in readiness(campaign) if not item.done]
     if missing:
         raise NotReady("Before review, complete: " + ", ".join(missing) + ".")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from crowdfund import events, memo
 from crowdfund.auth.models import User
+from crowdfund.auth.recovery import require_verified_email
 from crowdfund.campaigns.models import Campaign
 from crowdfund.community.models import (
     Comment,
@@ -178,6 +179,7 @@ def post_comment(campaign: Campaign, author: User, body: str, *, kind: str = "co
     now = now or utcnow()
     if not campaign.is_public:
         raise DomainError("Comments open once the campaign is live.")
+    require_verified_email(author)
     text = clean_text(body)
     if not text:
         raise DomainError("Write something first.", field="body")

@@ -17,7 +17,7 @@ from crowdfund.campaigns import services as campaigns
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignKind
 from crowdfund.db import utcnow
-from crowdfund.demo import OTHERS_PASSWORD, DemoCampaign, _draft, _go_live
+from crowdfund.demo import OTHERS_PASSWORD, DemoCampaign, _draft, _go_live, _person
 from crowdfund.extensions import db
 from crowdfund.money import Money
 from crowdfund.uploads import save_pdf
@@ -25,7 +25,7 @@ from crowdfund.uploads import save_pdf
 
 def founder(operator: User, email: str, name: str, bio: str, location: str) -> User:
     """Another founder, identity checked by the demo operator."""
-    person = accounts.register_user(email, OTHERS_PASSWORD, name)
+    person = _person(email, OTHERS_PASSWORD, name)
     person.bio, person.location = bio, location
     db.session.flush()
     accounts.set_verification(person, operator, status=VerificationStatus.VERIFIED,
@@ -103,7 +103,7 @@ def _offering(operator: User) -> Campaign:
 def _invest(campaign: Campaign, gw, n: int, amount: str) -> None:
     from crowdfund.equity import investing, investors
 
-    person = accounts.register_user(f"demo.investor{n}@example.com", OTHERS_PASSWORD,
+    person = _person(f"demo.investor{n}@example.com", OTHERS_PASSWORD,
                                     ["Grace Hopper", "Karl Berg"][n])
     db.session.flush()
     investors.save_profile(person, investors.ProfileInput("US", Decimal(85_000),
@@ -136,7 +136,7 @@ def _funded(operator: User) -> int:
     owner = founder(operator, "lucia@example.com", "Lucía Fernández",
                     "Teacher turned toy maker.", "Madrid, Spain")
     campaign = _ended_with(owner, operator, LANTERNS, ended_days_ago=12, backing=[
-        (1, "45", "US"), (1, "50", "ROW"), (0, "8", None), (1, "1200", "US"), (1, "900", "US")])
+        (1, "45", "US"), (1, "50", "PT"), (0, "8", None), (1, "1200", "US"), (1, "900", "US")])
     return campaign.id
 
 
@@ -144,7 +144,7 @@ def _failed(operator: User) -> int:
     owner = founder(operator, "jonas.ember@example.com", "Jonas Lind",
                     "Mechanical engineer and camper.", "Gothenburg, Sweden")
     campaign = _ended_with(owner, operator, EMBER, ended_days_ago=4,
-                           backing=[(0, "195", "ROW"), (0, "400", "ROW")])
+                           backing=[(0, "195", "SE"), (0, "400", "NO")])
     return campaign.id
 
 
@@ -158,7 +158,7 @@ def _ended_with(owner: User, operator: User, spec: DemoCampaign, *, ended_days_a
     gw = _sandbox()
     made = []
     for n, (tier_index, amount, destination) in enumerate(backing):
-        backer = accounts.register_user(f"demo.{campaign.slug[:12]}{n}@example.com",
+        backer = _person(f"demo.{campaign.slug[:12]}{n}@example.com",
                                         OTHERS_PASSWORD, f"Backer {n + 1}")
         db.session.flush()
         pledge = pledges.start_pledge(backer, campaign, campaign.tiers[tier_index],

@@ -110,14 +110,16 @@ def one_line(text: str) -> str:
 
 
 def _message(row: OutboxMessage) -> EmailMessage:
+    from crowdfund.notifications.account_emails import expand_links  # it imports this module
+
     message = EmailMessage()
     message["From"] = one_line(current_app.config["MAIL_FROM"])
     to_name, to_email = one_line(row.to_name), one_line(row.to_email)
     message["To"] = formataddr((to_name, to_email)) if to_name else to_email
     message["Subject"] = one_line(row.subject)
     message["Message-ID"] = make_msgid(idstring=f"outbox-{row.id}", domain="crowdfund.invalid")
-    message.set_content(row.text_body)
-    message.add_alternative(row.html_body, subtype="html")
+    message.set_content(expand_links(row.text_body))
+    message.add_alternative(expand_links(row.html_body), subtype="html")
     return message
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from crowdfund import events
 from crowdfund.campaigns.states import CampaignKind
-from crowdfund.notifications import emails, investor_emails
+from crowdfund.notifications import account_emails, emails, investor_emails
 from crowdfund.supervision import each_isolated
 
 
@@ -23,6 +23,10 @@ def register() -> None:
         (events.refund_issued, _refund_issued),
         (events.payout_paid, _payout_paid),
         (events.offering_changed, _offering_changed),
+        (events.account_link_issued, _account_link_issued),
+        (events.address_claimed, _address_claimed),
+        (events.password_changed, _password_changed),
+        (events.email_changed, _email_changed),
     ):
         event.connect(receiver, weak=False)
 
@@ -79,3 +83,19 @@ def _offering_changed(campaign, *, change, what: str, to_reconfirm) -> None:
     for pledge in to_reconfirm:
         investor_emails.reconfirm_needed(pledge, change.id, change.summary, what,
                                          change.reconfirm_by)
+
+
+def _account_link_issued(user, *, token, **_) -> None:
+    account_emails.account_link(user, token)
+
+
+def _address_claimed(user, *, what: str, **_) -> None:
+    account_emails.address_claimed(user, what)
+
+
+def _password_changed(user, *, how: str, **_) -> None:
+    account_emails.password_changed(user, how)
+
+
+def _email_changed(user, *, old_email: str, **_) -> None:
+    account_emails.email_changed(user, old_email)

@@ -19,6 +19,7 @@ from crowdfund.extensions import db
 from crowdfund.forms import ConfirmForm
 from crowdfund.ledger.services import founder_owed
 from crowdfund.money import Money
+from crowdfund.notifications.account_emails import expand_links
 from crowdfund.notifications.models import OutboxMessage
 from crowdfund.operators import bp
 from crowdfund.payments.gateway import PaymentError
@@ -282,7 +283,9 @@ def outbox():
         abort(404)
     messages = list(db.session.scalars(sa.select(OutboxMessage)
                                        .order_by(OutboxMessage.id.desc()).limit(100)))
-    return render_template("operators/outbox.html", messages=messages)
+    # Development: the account links are shown usable, so that a person trying the platform
+    # without SMTP can confirm an address or reset a password from here.
+    return render_template("operators/outbox.html", messages=messages, expand=expand_links)
 
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from crowdfund import events
 from crowdfund.auth.models import User
+from crowdfund.auth.recovery import require_verified_email
 from crowdfund.campaigns.models import Campaign, RewardTier
 from crowdfund.campaigns.states import CampaignKind, CampaignStatus
 from crowdfund.db import utcnow
@@ -179,6 +180,7 @@ def open_pending(backer: User, campaign: Campaign, result: Quote, now: datetime,
     require_open_for_pledges(campaign, now)
     if campaign.founder_id == backer.id:
         raise NotAllowed("You cannot back your own campaign.")
+    require_verified_email(backer)
     # Its id and status first (most backers have none): the pledge itself only to replace it.
     existing = db.session.execute(_open_pledge(Pledge.id, Pledge.status),
                                   {"campaign": campaign.id, "backer": backer.id}).first()

@@ -364,3 +364,15 @@ def test_a_pledge_for_a_sold_out_reward_is_refused_before_any_write(app, session
     writes = [s for s in statements if s.lstrip().upper().startswith(
         ("INSERT", "UPDATE", "DELETE", "SAVEPOINT"))]
     assert writes == []  # the 500-way race: losers cost a couple of reads
+
+
+@pytest.mark.parametrize("destination", ["ROW", "XX", "us", "United States", "U"])
+def test_a_reward_ships_only_to_a_country(session, destination):
+    """"Rest of world" is a rate, not a place: a pledge names a country (a code no form
+    sends would otherwise reach the database, where PostgreSQL refuses it with a 500)."""
+    campaign = make_campaign(status=CampaignStatus.LIVE, tiers=0)
+    tier = make_tier(campaign, ships=True)  # rest of world: $15.00
+    backer = make_user()
+    with pytest.raises(DomainError, match="does not ship there"):
+        services.start_pledge(backer, campaign, tier, usd("60"), destination)
+    assert services.start_pledge(backer, campaign, tier, usd("60"), "PT").destination == "PT"

@@ -14,7 +14,6 @@ close, so every outcome of "close early" racing "cancel" is also one of a serial
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
@@ -31,7 +30,6 @@ from crowdfund.community.models import CampaignUpdate, Comment, CommentReport, F
 from crowdfund.db import utcnow
 from crowdfund.equity import changes, investing, investors
 from crowdfund.equity.models import InvestorProfile
-from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.money import Money
 from crowdfund.notifications import outbox
@@ -51,6 +49,7 @@ from tests.factories import (
     make_pledge,
     make_tier,
     make_user,
+    race,
 )
 
 pytestmark = pytest.mark.postgres_only
@@ -61,37 +60,6 @@ S, P = CampaignStatus, PledgeStatus
 
 def usd(major) -> Money:
     return Money.from_decimal(str(major), "USD")
-
-
-def race(app, *actions: Callable[[], object]) -> list[str]:
-    """Run ``actions`` at once, each in its own app context (session, connection), and
-    commit each; "ok", the DomainError's class name, or "error: ..." for anything else."""
-    barrier = threading.Barrier(len(actions))
-    outcomes: list[str] = [""] * len(actions)
-
-    def run(index: int, action: Callable[[], object]) -> None:
-        with app.app_context():
-            try:
-                barrier.wait(timeout=30)
-                action()
-                db.session.commit()
-                outcomes[index] = "ok"
-            except DomainError as exc:
-                db.session.rollback()
-                outcomes[index] = type(exc).__name__
-            except Exception as exc:  # noqa: BLE001 - reported by the caller's assertion
-                db.session.rollback()
-                outcomes[index] = f"error: {exc!r}"
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not [o for o in outcomes if o.startswith("error")], outcomes
-    return outcomes
 
 
 def _get(model, id_):
