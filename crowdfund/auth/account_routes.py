@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required, logout_user
 
-from crowdfund.auth import bp, recovery, tokens
+from crowdfund.auth import bp, recovery, services, session_list, tokens
 from crowdfund.auth.forms import ChangeEmailForm, EmailForm, NewPasswordForm, RegisterForm
 from crowdfund.auth.models import TokenPurpose
 from crowdfund.errors import DomainError
@@ -161,3 +161,44 @@ def reset_password(token: str):
                   f"out. Sign in with it as {user.email}.", "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", form=form), status
+
+
+@bp.get("/account/sessions")
+@login_required
+def sessions():
+    return render_template("auth/sessions.html", sessions=session_list.live_sessions(
+        current_user), confirm=ConfirmForm())
+
+
+@bp.post("/account/sessions/<int:session_id>/end")
+@login_required
+def end_session(session_id: int):
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("auth.sessions"))
+    mine = any(s.id == session_id and s.current
+               for s in session_list.live_sessions(current_user))
+    try:
+        session_list.end_own_session(current_user, session_id)
+    except DomainError as exc:
+        db.session.rollback()
+        flash_error(exc)
+        return redirect(url_for("auth.sessions"))
+    db.session.commit()
+    if mine:
+        logout_user()
+        flash("You are signed out.", "info")
+        return redirect(url_for("main.index"))
+    flash("That session is ended: whoever holds it is signed out.", "success")
+    return redirect(url_for("auth.sessions"))
+
+
+@bp.post("/account/sessions/end-others")
+@login_required
+def end_other_sessions():
+    if ConfirmForm().validate_on_submit():
+        ended = services.end_sessions(current_user, "ended by its owner",
+                                      keep_token=current_user.session_token)
+        db.session.commit()
+        flash(f"Signed out everywhere else ({ended} session{'s' if ended != 1 else ''}).",
+              "success")
+    return redirect(url_for("auth.sessions"))
