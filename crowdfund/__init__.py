@@ -160,6 +160,7 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.auth import bp as auth_bp
     from crowdfund.auth import cli as _auth_cli  # noqa: F401
     from crowdfund.auth import routes as _auth_routes  # noqa: F401
+    from crowdfund.auth import two_factor_routes as _two_factor_routes  # noqa: F401
     from crowdfund.campaigns import bp as campaigns_bp
     from crowdfund.campaigns import cli as _campaigns_cli  # noqa: F401
     from crowdfund.campaigns import studio_bp

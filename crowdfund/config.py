@@ -83,6 +83,12 @@ class BaseConfig:
     #: (beyond it nothing more is sent, the answer is the same) and per client (429).
     ACCOUNT_EMAILS_PER_ADDRESS = 3
     ACCOUNT_EMAILS_PER_CLIENT = 20
+    #: Operators move money: every operator page needs a session that passed two-factor
+    #: sign-in. (Off only in the test suite's config, whose tests of it turn it on.)
+    OPERATOR_TWO_FACTOR_REQUIRED = True
+    #: Sensitive actions (refunds, the payout account, a new email address) ask for a code
+    #: again when the session last passed the second factor longer ago than this.
+    TWO_FACTOR_FRESH_FOR = timedelta(minutes=10)
     #: Sent with every response where the cookies are Secure (HTTPS): browsers then refuse
     #: plain HTTP to this site for a year. None: not sent (development and tests).
     STRICT_TRANSPORT_SECURITY: str | None = "max-age=31536000; includeSubDomains"
@@ -289,6 +295,8 @@ class TestingConfig(BaseConfig):
     #: Off, so that a test sees what it just wrote; tests of the cache turn it on.
     PAGE_CACHE_SECONDS = 0
     STRIPE_WEBHOOK_SECRET = "whsec_testing"  # noqa: S105 - tests only
+    #: Off for the suite's many operator tests; tests/web/test_two_factor.py turns it on.
+    OPERATOR_TWO_FACTOR_REQUIRED = False
 
 
 class ProductionConfig(BaseConfig):

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required, logout_user
 
 from crowdfund.auth import bp, recovery, services, session_list, tokens
 from crowdfund.auth.forms import ChangeEmailForm, EmailForm, NewPasswordForm, RegisterForm
+from crowdfund.auth.guards import recent_second_factor
 from crowdfund.auth.models import TokenPurpose
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
@@ -96,6 +97,7 @@ def resend_confirmation():
 
 @bp.route("/account/email", methods=["GET", "POST"])
 @login_required
+@recent_second_factor
 def change_email():
     form = ChangeEmailForm()
     status = form_status(form)

@@ -56,6 +56,23 @@ class ChangeEmailForm(BaseForm):
                                                           Length(max=MAX_LENGTH)])
 
 
+class CodeForm(BaseForm):
+    """A code from the authenticator app, or a recovery code."""
+
+    code = StringField("Code", validators=[DataRequired(message="Type the code."),
+                                           Length(max=40)],
+                       description="The 6 digits your authenticator app shows, or one of "
+                                   "your recovery codes.")
+    next = HiddenField()
+
+
+class TurnOffTwoFactorForm(BaseForm):
+    password = PasswordField("Your password", validators=[DataRequired(),
+                                                          Length(max=MAX_LENGTH)])
+    code = StringField("Code", validators=[DataRequired(message="Type the code."),
+                                           Length(max=40)])
+
+
 class LoginForm(BaseForm):
     email = StringField("Email", validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH)])

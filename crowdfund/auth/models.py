@@ -154,6 +154,9 @@ class UserSession(db.Model):
     ip: Mapped[str] = mapped_column(sa.String(45), default="")
     user_agent: Mapped[str] = mapped_column(sa.String(300), default="")
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When this browser last passed the second factor (sign-in, or asked again before a
+    #: sensitive action); None: not asked (the account has none, or not yet).
+    second_factor_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: "signed out", "password changed", "ended by an operator"...
     revoked_reason: Mapped[str | None] = mapped_column(sa.String(100))
 
@@ -203,3 +206,32 @@ class AccountRequest(db.Model):
     email: Mapped[str] = mapped_column(sa.String(254))
     ip: Mapped[str] = mapped_column(sa.String(45))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class TwoFactor(db.Model):
+    """An account's authenticator app (TOTP, RFC 6238). The seed is kept encrypted
+    (``auth.two_factor``); ``confirmed_at`` is set once the person typed a first code."""
+
+    __tablename__ = "two_factor"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), unique=True)
+    secret_encrypted: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The 30-second step of the last code accepted: a code is never accepted twice.
+    last_step: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+    user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """One of the ten single-use codes that stand in for the authenticator (hashed)."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    #: HMAC-SHA256 of the code under the app's secret key.
+    code_hash: Mapped[str] = mapped_column(sa.String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

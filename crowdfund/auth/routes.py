@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from crowdfund.auth import bp, services
+from crowdfund.auth import bp, services, two_factor
 from crowdfund.auth.forms import ChangePasswordForm, LoginForm, ProfileForm
 from crowdfund.auth.models import User
 from crowdfund.db import end_request
@@ -66,15 +66,24 @@ def login():
             form.form_errors.append(exc.message)
             status = exc.status_code
         else:
+            target = form.next.data
+            if two_factor.enabled(user):
+                db.session.commit()  # the attempt is kept; the session starts after the code
+                return start_second_step(user, form.remember.data, target)
             sign_in(user, remember=form.remember.data)
             flash(f"Signed in as {user.display_name}.", "success")
-            target = form.next.data
             # Operators start at their console; everyone else where they were going.
             home = url_for("operators.index") if user.is_operator else url_for("main.index")
             return redirect(target if is_safe_next(target) else home)
     elif form.is_submitted():
         status = 400
     return render_template("auth/login.html", form=form), status
+
+
+def start_second_step(user: User, remember: bool, target: str):
+    from crowdfund.auth.two_factor_routes import start_second_step as start  # its page
+
+    return start(user, remember, target)
 
 
 @bp.route("/logout", methods=["POST"])

@@ -161,6 +161,7 @@ def seed() -> tuple[list[DemoAccount], list[int]]:
     db.session.flush()
     operator = users["operator"]
     operator.is_operator = True
+    _operator_two_factor(operator)
     founder = users["founder"]
     founder.bio = "Product designer and sound nerd from Lagos, now in Lisbon."
     founder.location = "Lisbon, Portugal"
@@ -186,6 +187,20 @@ def seed() -> tuple[list[DemoAccount], list[int]]:
     _draft(founder, DemoCampaign("Untitled documentary (draft)", "film", "USD", "40000", 30,
                                  ((50, 50, 50), (110, 110, 110)), [], "", ""))
     return list(ACCOUNTS), to_settle
+
+
+#: The demo operator's authenticator key and recovery codes (operators need two-factor
+#: sign-in): printed once, by the seed that made them.
+DEMO_TWO_FACTOR: dict[str, object] = {}
+
+
+def _operator_two_factor(operator: User) -> None:
+    from crowdfund.auth import two_factor
+
+    row = two_factor.begin_setup(operator)
+    seed, _qr = two_factor.setup_details(operator)
+    row.confirmed_at = utcnow()
+    DEMO_TWO_FACTOR.update(seed=seed, codes=two_factor.new_recovery_codes(operator))
 
 
 def _person(email: str, password: str, name: str) -> User:
@@ -341,3 +356,8 @@ def seed_command() -> None:
                "a minute; the demo backer's card declines, see their pledges), 1 in review, "
                "1 draft.")
     print_accounts(created)
+    if DEMO_TWO_FACTOR:
+        click.echo("The operator signs in with two-factor: add this key to an authenticator "
+                   f"app: {DEMO_TWO_FACTOR['seed']}")
+        click.echo("  or use a recovery code (each works once): "
+                   + ", ".join(DEMO_TWO_FACTOR["codes"][:5]))

@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy.orm import aliased, selectinload
 
 from crowdfund import queue
+from crowdfund.auth.guards import recent_second_factor
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.db import utcnow
@@ -165,6 +166,7 @@ def money(campaign_id: int):
 
 
 @bp.post("/pledges/<int:pledge_id>/refund")
+@recent_second_factor
 def refund(pledge_id: int):
     pledge = db.session.get(Pledge, pledge_id) or abort(404)
     refund_from_form(pledge, RefundForm(), current_user)

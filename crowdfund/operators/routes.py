@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
+from crowdfund.auth.guards import operator_second_factor
 from crowdfund.auth.models import (
     IdentityVerification,
     User,
@@ -33,7 +34,9 @@ from crowdfund.web import MAX_PAGE, form_status, int_arg, operator_required, run
 @bp.before_request
 @operator_required
 def _operators_only():
-    """Every operator page: signed in, and an operator (403 otherwise)."""
+    """Every operator page: signed in, an operator (403 otherwise), with a session that
+    passed two-factor sign-in (OPERATOR_TWO_FACTOR_REQUIRED)."""
+    return operator_second_factor()
 
 
 def _campaign(campaign_id: int) -> Campaign:

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from crowdfund.auth.guards import recent_second_factor
 from crowdfund.campaigns import studio_bp
 from crowdfund.campaigns.models import Campaign
 from crowdfund.extensions import db
@@ -34,6 +35,7 @@ def payouts():
 
 
 @studio_bp.post("/payouts/connect")
+@recent_second_factor
 def connect_payouts():
     """Create the founder's Express account once, then send them to onboarding."""
     if not current_app.config["STRIPE_CONNECT_ENABLED"]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, current_app, redirect, render_template, url_for
 from flask_login import current_user
 
+from crowdfund.auth.guards import recent_second_factor
 from crowdfund.campaigns import studio_bp
 from crowdfund.campaigns.web import own_campaign
 from crowdfund.extensions import db
@@ -51,6 +52,7 @@ def backers_csv(campaign_id: int):
 
 
 @studio_bp.post("/<int:campaign_id>/pledges/<int:pledge_id>/refund")
+@recent_second_factor
 def refund(campaign_id: int, pledge_id: int):
     """The founder refunds one of their backers (before the payout)."""
     campaign = own_campaign(campaign_id)

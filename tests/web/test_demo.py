@@ -42,7 +42,11 @@ def test_seed_only_into_an_empty_database(app, client, auth):
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == users
     # The printed accounts work, and the operator sees the campaign waiting for review.
-    assert auth.login("operator@example.com", "operator-demo-pass").status_code == 302
+    # The demo operator has two-factor sign-in: its key and recovery codes are printed.
+    signed = auth.login("operator@example.com", "operator-demo-pass")
+    assert signed.location == "/login/code"
+    code = result.output.split("each works once): ")[1].split(",")[0].strip()
+    assert client.post("/login/code", data={"code": code}).location == "/operators/"
     assert b"Loom &amp; Larch" in client.get("/operators/").data
     home = client.get("/").get_data(as_text=True)
     assert "Tidewater" in home and "Untitled documentary" not in home

@@ -1,0 +1,219 @@
+"""Two-factor sign-in: an authenticator app's codes (TOTP, RFC 6238, with pyotp) and ten
+single-use recovery codes.
+
+Nothing secret is kept readable: the seed is encrypted (Fernet, with a key derived from the
+app's secret key), the recovery codes are kept as HMACs. A code is accepted once (the step
+of the last one is kept, and moved forward by a conditional UPDATE, so two uses at once
+cannot both pass); failures are counted like passwords (``LoginAttempt``), per account.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import time
+
+import pyotp
+import segno
+import sqlalchemy as sa
+from cryptography.fernet import Fernet, InvalidToken
+from flask import current_app
+
+from crowdfund.auth import passwords
+from crowdfund.auth.models import LoginAttempt, RecoveryCode, TwoFactor, User, UserSession
+from crowdfund.auth.services import (
+    InvalidCredentials,
+    LoginThrottled,
+    _token_hash,
+    throttle_state,
+)
+from crowdfund.db import utcnow
+from crowdfund.errors import DomainError
+from crowdfund.extensions import db
+from crowdfund.locking import lock_key
+
+ISSUER = "crowdfund"
+RECOVERY_CODES = 10
+_STEP = 30
+
+
+class WrongCode(DomainError):
+    pass
+
+
+def _fernet() -> Fernet:
+    key = hashlib.sha256(b"two-factor seed:" + current_app.secret_key.encode()).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def _code_hash(code: str) -> str:
+    return hmac.new(current_app.secret_key.encode(), b"recovery:" + code.encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def _normal(code: str) -> str:
+    return "".join(c for c in (code or "").lower() if c.isalnum())[:32]
+
+
+def _totp(row: TwoFactor) -> pyotp.TOTP:
+    try:
+        seed = _fernet().decrypt(row.secret_encrypted.encode()).decode()
+    except InvalidToken:  # the secret key changed: the seed cannot be read any more
+        raise DomainError("Your authenticator cannot be checked: use a recovery code, or "
+                          "ask us to reset two-factor sign-in.") from None
+    return pyotp.TOTP(seed, issuer=ISSUER)
+
+
+def of(user: User) -> TwoFactor | None:
+    return db.session.scalar(sa.select(TwoFactor).where(TwoFactor.user_id == user.id))
+
+
+def enabled(user: User) -> bool:
+    row = of(user)
+    return row is not None and row.confirmed_at is not None
+
+
+# --- setting it up -----------------------------------------------------------------------
+
+
+def begin_setup(user: User) -> TwoFactor:
+    """A new seed, waiting for its first code (a setup begun earlier is replaced)."""
+    row = of(user)
+    if row is not None and row.confirmed_at is not None:
+        raise DomainError("Two-factor sign-in is already on.")
+    if row is None:
+        row = TwoFactor(user_id=user.id)
+        db.session.add(row)
+    row.secret_encrypted = _fernet().encrypt(pyotp.random_base32().encode()).decode()
+    row.last_step = 0
+    db.session.flush()
+    return row
+
+
+def setup_details(user: User) -> tuple[str, str]:
+    """What the person adds to their app, for the setup waiting: (the seed to type, the
+    QR code as inline SVG). Shown on their own page only."""
+    row = of(user)
+    if row is None or row.confirmed_at is not None:
+        raise DomainError("Start the setup first.")
+    totp = _totp(row)
+    uri = totp.provisioning_uri(name=user.email, issuer_name=ISSUER)
+    svg = segno.make(uri, error="m").svg_inline(scale=5, title="QR code for your "
+                                                 "authenticator app")
+    return totp.secret, svg
+
+
+def confirm_setup(user: User, code: str) -> list[str]:
+    """The first code from the app turns it on; returns the recovery codes (shown once)."""
+    row = of(user)
+    if row is None or row.confirmed_at is not None:
+        raise DomainError("Start the setup first.")
+    if not _accept_totp(row, code):
+        raise WrongCode("That code is not right: check the time on your phone and type the "
+                        "6 digits the app shows now.", field="code")
+    row.confirmed_at = utcnow()
+    return new_recovery_codes(user)
+
+
+def new_recovery_codes(user: User) -> list[str]:
+    """Ten new codes (the earlier ones stop working)."""
+    db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    codes = []
+    for _ in range(RECOVERY_CODES):
+        raw = base64.b32encode(secrets.token_bytes(10)).decode().lower()  # 80 bits
+        codes.append(f"{raw[:4]}-{raw[4:8]}-{raw[8:12]}-{raw[12:16]}")
+        db.session.add(RecoveryCode(user_id=user.id, code_hash=_code_hash(_normal(raw))))
+    return codes
+
+
+def recovery_codes_left(user: User) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).where(
+        RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))) or 0
+
+
+def turn_off(user: User, password: str, code: str, ip: str) -> None:
+    if current_app.config["OPERATOR_TWO_FACTOR_REQUIRED"] and user.is_operator:
+        raise DomainError("Operators keep two-factor sign-in on.")
+    if not passwords.verify_password(user.password_hash, password):
+        raise InvalidCredentials("Your password is incorrect.", field="password")
+    check(user, code, ip)
+    db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    db.session.execute(sa.delete(TwoFactor).where(TwoFactor.user_id == user.id))
+
+
+# --- checking a code ---------------------------------------------------------------------
+
+
+def _accept_totp(row: TwoFactor, code: str) -> bool:
+    """A code of the step before, now or after (clocks drift), never one of a step already
+    used: the step is moved forward by one conditional UPDATE (two uses at once: one)."""
+    code = _normal(code)
+    if not (len(code) == 6 and code.isdigit()):
+        return False
+    totp, now_step = _totp(row), int(time.time()) // _STEP
+    for step in (now_step - 1, now_step, now_step + 1):
+        if step <= row.last_step or not hmac.compare_digest(totp.at(step * _STEP), code):
+            continue
+        moved = db.session.execute(
+            sa.update(TwoFactor).where(TwoFactor.id == row.id, TwoFactor.last_step < step)
+            .values(last_step=step).execution_options(synchronize_session=False)).rowcount
+        if moved:
+            row.last_step = step
+            return True
+    return False
+
+
+def _accept_recovery(user: User, code: str) -> bool:
+    used = db.session.execute(
+        sa.update(RecoveryCode).where(RecoveryCode.user_id == user.id,
+                                      RecoveryCode.code_hash == _code_hash(_normal(code)),
+                                      RecoveryCode.used_at.is_(None))
+        .values(used_at=utcnow()).execution_options(synchronize_session=False)).rowcount
+    return used == 1
+
+
+def check(user: User, code: str, ip: str) -> str:
+    """Accept a code from the app or a recovery code, or raise; throttled per account like
+    passwords (the attempt is recorded: the caller commits either way). Returns which kind
+    was used ("app" or "recovery code")."""
+    cfg = current_app.config
+    key = f"2fa:{user.email}"
+    lock_key("second factor", key)  # one attempt after the other per account
+    state = throttle_state(key, f"2fa:{ip}")
+    if state.account_failures >= cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]:
+        minutes = int(cfg["LOGIN_WINDOW"].total_seconds() // 60)
+        raise LoginThrottled(f"Too many wrong codes. Please wait {minutes} minutes and try "
+                             "again.")
+    row = of(user)
+    kind = None
+    if row is not None and row.confirmed_at is not None:
+        if _accept_totp(row, code):
+            kind = "app"
+        elif _accept_recovery(user, code):
+            kind = "recovery code"
+    db.session.add(LoginAttempt(email=key, ip=f"2fa:{ip}"[:45], succeeded=kind is not None))
+    if kind is None:
+        raise WrongCode("That code is not right.", field="code")
+    return kind
+
+
+# --- the session that passed it ------------------------------------------------------------
+
+
+def mark_session(user: User) -> None:
+    """This browser's session passed the second factor now."""
+    if user.session_token:
+        db.session.execute(sa.update(UserSession).where(
+            UserSession.token_hash == _token_hash(user.session_token))
+            .values(second_factor_at=utcnow()))
+
+
+def session_passed(user: User, within=None) -> bool:
+    """Did this browser's session pass the second factor (``within`` a while, if given)?"""
+    if not user.session_token:
+        return False
+    at = db.session.scalar(sa.select(UserSession.second_factor_at).where(
+        UserSession.token_hash == _token_hash(user.session_token)))
+    return at is not None and (within is None or at >= utcnow() - within)
