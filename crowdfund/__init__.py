@@ -175,6 +175,7 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.main import bp as main_bp
     from crowdfund.main import campaign_page as _campaign_page  # noqa: F401
     from crowdfund.main import routes as _main_routes  # noqa: F401
+    from crowdfund.main import site_pages as _site_pages  # noqa: F401
     from crowdfund.notifications.cli import bp as outbox_bp
     from crowdfund.operators import bp as operators_bp
     from crowdfund.operators import community as _operators_community  # noqa: F401

@@ -86,6 +86,8 @@ class BaseConfig:
     #: Operators move money: every operator page needs a session that passed two-factor
     #: sign-in. (Off only in the test suite's config, whose tests of it turn it on.)
     OPERATOR_TWO_FACTOR_REQUIRED = True
+    #: Shown on the contact page and in legal notices.
+    SUPPORT_EMAIL = "support@crowdfund.invalid"
     #: Sensitive actions (refunds, the payout account, a new email address) ask for a code
     #: again when the session last passed the second factor longer ago than this.
     TWO_FACTOR_FRESH_FOR = timedelta(minutes=10)
@@ -242,7 +244,7 @@ class BaseConfig:
                      "STRIPE_API_BASE", "STRIPE_JS_URL", "PAYMENT_GATEWAY", "PUBLIC_URL",
                      "MAIL_FROM", "SMTP_HOST", "SMTP_SECURITY", "SMTP_USERNAME",
                      "SMTP_PASSWORD", "LOG_FORMAT", "LOG_LEVEL", "CELERY_BROKER_URL",
-                     "UPLOAD_STORAGE"):
+                     "UPLOAD_STORAGE", "SUPPORT_EMAIL"):
             if os.environ.get(name):
                 values[name] = os.environ[name]
         if values.get("STRIPE_SECRET_KEY") and not values.get("STRIPE_API_BASE"):

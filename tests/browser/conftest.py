@@ -95,9 +95,10 @@ def every_role(app):
     pages = {
         None: ["/", "/discover", f"/campaigns/{scene['live_slug']}",
                f"/campaigns/{scene['ended_slug']}", f"/campaigns/{scene['offering_slug']}",
-               "/login", "/register"],
+               "/login", "/register", "/password/forgot", "/fees", "/privacy"],
         # The pledge flow: the form, the card page (Stripe.js), the pledge, the list.
-        "backer": [f"/campaigns/{scene['live_slug']}/pledge", f"/pledges/{scene['pledge']}/card",
+        "backer": ["/account/sessions", "/account/two-factor",
+                   f"/campaigns/{scene['live_slug']}/pledge", f"/pledges/{scene['pledge']}/card",
                    f"/pledges/{scene['pledge']}", "/pledges", "/invest/profile"],
         # The invest flow of an investor with a profile: education, the offer, holdings.
         "investor": ["/invest/", "/invest/education", f"/invest/{scene['offering_slug']}",

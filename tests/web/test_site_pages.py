@@ -1,0 +1,36 @@
+"""The site's own pages: linked from every page's footer, the fees page shows the real fee
+settings, the privacy page says what is kept and for how long."""
+
+from __future__ import annotations
+
+import pytest
+
+PAGES = {"/help": "When is my card charged?", "/fees": "Platform fee",
+         "/terms": "All or nothing", "/privacy": "How long", "/contact": "Write to"}
+
+
+@pytest.mark.parametrize(("path", "text"), PAGES.items())
+def test_each_page_is_there_and_linked_from_every_footer(client, path, text):
+    page = client.get(path).get_data(as_text=True)
+    assert text in page
+    for other in PAGES:
+        assert f'href="{other}"' in page.split('class="site-footer"')[1]
+
+
+def test_fees_follow_the_settings(app, client):
+    page = client.get("/fees").get_data(as_text=True)
+    assert "5.0% of each collected charge" in page and "3.0% + $0.20 per charge" in page
+    # $100.00 charged: $5.00 platform, $3.20 processing, $91.80 to the founder.
+    assert "$100.00</td><td class=\"num\">$5.00</td><td class=\"num\">$3.20</td>" \
+        "<td class=\"num\">$91.80" in page
+    app.config["PLATFORM_FEE_BPS"] = 400
+    try:
+        assert "4.0% of each collected charge" in client.get("/fees").get_data(as_text=True)
+    finally:
+        app.config["PLATFORM_FEE_BPS"] = 500
+
+
+def test_privacy_says_how_long_from_the_settings(client):
+    page = client.get("/privacy").get_data(as_text=True)
+    assert "90 days after a session ends" in page and "24 hours" in page
+    assert "60 minutes" in page and "Card numbers never reach our servers" in page
