@@ -31,6 +31,13 @@ class User(UserMixin, TimestampMixin, db.Model):
     #: Operators review campaigns and run settlement; made with the CLI only.
     is_operator: Mapped[bool] = mapped_column(default=False)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Which emails beyond the transactional ones the person wants (``auth.email_choices``):
+    #: updates of campaigns they back or follow, comment replies and answers, news of
+    #: founders and campaigns they follow, and (off unless chosen) marketing.
+    notify_updates: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    notify_comments: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    notify_followed: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    notify_marketing: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: When the owner opened the link sent to ``email`` (None: not confirmed yet: they may
     #: browse and follow, not pledge, invest, comment or submit a campaign).
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -5,11 +5,12 @@ Links are absolute (PUBLIC_URL), so they work from a background job as from a re
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from flask import current_app
 
+from crowdfund.auth import email_choices
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
 from crowdfund.db import utcnow
@@ -27,7 +28,23 @@ def link(endpoint: str, **values) -> str:
     return adapter.build(endpoint, values, force_external=True)
 
 
+#: The kinds of message a person may turn off, and their category (``email_choices``);
+#: every other kind is transactional and always sent.
+OPTIONAL_KINDS = {"campaign_update": "updates", "question_answered": "comments",
+                  "question": "comments", "follow_launch": "followed",
+                  "follow_ending": "followed", "follow_outcome": "followed"}
+
+
 def send(kind: str, key: str, to: User, email: Email) -> bool:
+    """Queue ``email`` to ``to``: unless it is of a kind they turned off; such a message
+    carries its unsubscribe link. False when not queued."""
+    category = OPTIONAL_KINDS.get(kind)
+    if category is not None:
+        if not email_choices.wants(to, category):
+            return False
+        email = replace(email, unsubscribe=(
+            email_choices.CATEGORIES[category].label.lower(),
+            link("auth.unsubscribe", token=email_choices.unsubscribe_token(to, category))))
     return queue(kind, key, to.email, to.display_name, email)
 
 

@@ -26,6 +26,9 @@ class OutboxMessage(db.Model):
     subject: Mapped[str] = mapped_column(sa.String(200))
     text_body: Mapped[str] = mapped_column(sa.Text)
     html_body: Mapped[str] = mapped_column(sa.Text)
+    #: A message people may stop getting: its unsubscribe link (the List-Unsubscribe
+    #: header, RFC 2369 and one-click RFC 8058); None for transactional mail.
+    unsubscribe_url: Mapped[str | None] = mapped_column(sa.String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Delivery: tries so far, the last error, when to try again, when it went out.
     attempts: Mapped[int] = mapped_column(default=0)

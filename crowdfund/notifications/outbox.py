@@ -39,6 +39,8 @@ class Email:
     facts: list[tuple[str, str]] = field(default_factory=list)
     #: The one thing to do, as (label, absolute URL).
     action: tuple[str, str] | None = None
+    #: For a message of a kind people may turn off: (what it is, the unsubscribe URL).
+    unsubscribe: tuple[str, str] | None = None
 
 
 def queue(kind: str, dedupe_key: str, to_email: str, to_name: str, email: Email) -> bool:
@@ -100,6 +102,7 @@ def _row(key: str, kind: str, to_email: str, to_name: str, email: Email,
             "subject": email.subject[:200],
             "text_body": templates.get_template("emails/layout.txt").render(context),
             "html_body": templates.get_template("emails/layout.html").render(context),
+            "unsubscribe_url": email.unsubscribe[1] if email.unsubscribe else None,
             "next_attempt_at": now, "created_at": now, "attempts": 0}
 
 
@@ -118,6 +121,9 @@ def _message(row: OutboxMessage) -> EmailMessage:
     message["To"] = formataddr((to_name, to_email)) if to_name else to_email
     message["Subject"] = one_line(row.subject)
     message["Message-ID"] = make_msgid(idstring=f"outbox-{row.id}", domain="crowdfund.invalid")
+    if row.unsubscribe_url:  # RFC 2369, and one click without a page (RFC 8058)
+        message["List-Unsubscribe"] = f"<{one_line(row.unsubscribe_url)}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(expand_links(row.text_body))
     message.add_alternative(expand_links(row.html_body), subtype="html")
     return message

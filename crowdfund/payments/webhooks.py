@@ -16,7 +16,7 @@ log = logging.getLogger("crowdfund.webhooks")
 
 
 @bp.post("/webhooks/stripe")
-@csrf.exempt  # signed by the gateway instead; the only route without CSRF
+@csrf.exempt  # signed by the gateway instead (like auth.unsubscribe: a signed token)
 def stripe_webhook():
     payload = request.get_data(cache=False)
     try:

@@ -123,10 +123,13 @@ def test_no_secret_configured_means_400(app, client, pending):
     assert response.status_code == 400 and _count(app, WebhookEvent) == 0
 
 
-def test_webhook_is_the_only_route_without_csrf(app, client):
+def test_only_signed_routes_go_without_csrf(app, client):
+    """The gateway's webhook (signed by it) and unsubscribing (a signed token a mail client
+    posts with one click): no other route skips the form token."""
     app.config["WTF_CSRF_ENABLED"] = True
     body = event("evt_5", "customer.created", {"id": "cus_1"})
     response = client.post("/webhooks/stripe", data=body, headers={"Stripe-Signature": sign(body)})
     assert response.status_code == 200
     exempt = {name for name in app.extensions["csrf"]._exempt_views}
-    assert exempt == {"crowdfund.payments.webhooks.stripe_webhook"}
+    assert exempt == {"crowdfund.payments.webhooks.stripe_webhook",
+                      "crowdfund.auth.choices_routes.unsubscribe"}

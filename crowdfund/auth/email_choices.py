@@ -1,0 +1,67 @@
+"""Which emails a person wants beyond the transactional ones (receipts, payment problems,
+account security, legal notices to investors: those always go). Every other message
+carries a link that unsubscribes from its kind without signing in (signed: it names the
+person and the kind, nothing else), also as the List-Unsubscribe header."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from itsdangerous import BadData, URLSafeSerializer
+
+from crowdfund.auth.models import User
+from crowdfund.errors import DomainError
+from crowdfund.extensions import db
+
+
+@dataclass(frozen=True)
+class Category:
+    name: str
+    label: str
+    column: str
+
+
+CATEGORIES = {c.name: c for c in (
+    Category("updates", "Updates posted by campaigns you back or follow", "notify_updates"),
+    Category("comments", "Answers to your questions, and questions about your campaigns",
+             "notify_comments"),
+    Category("followed", "Launches and endings of founders and campaigns you follow",
+             "notify_followed"),
+    Category("marketing", "News and picks from crowdfund (at most once a month)",
+             "notify_marketing"),
+)}
+
+
+def wants(user: User, category: str) -> bool:
+    return bool(getattr(user, CATEGORIES[category].column))
+
+
+def choose(user: User, choices: dict[str, bool]) -> None:
+    for name, on in choices.items():
+        setattr(user, CATEGORIES[name].column, bool(on))
+
+
+def _signer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="unsubscribe")
+
+
+def unsubscribe_token(user: User, category: str) -> str:
+    return _signer().dumps([user.id, category])
+
+
+def read_token(token: str) -> tuple[User, Category]:
+    try:
+        user_id, name = _signer().loads(token or "")
+    except (BadData, TypeError, ValueError):
+        raise DomainError("This unsubscribe link is not valid.") from None
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or name not in CATEGORIES:
+        raise DomainError("This unsubscribe link is not valid.")
+    return user, CATEGORIES[name]
+
+
+def unsubscribe(token: str) -> tuple[User, Category]:
+    user, category = read_token(token)
+    setattr(user, category.column, False)
+    return user, category
