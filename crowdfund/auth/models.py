@@ -38,6 +38,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     notify_comments: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     notify_followed: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     notify_marketing: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: When the person closed the account (their personal data erased: ``auth.privacy``).
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: When the owner opened the link sent to ``email`` (None: not confirmed yet: they may
     #: browse and follow, not pledge, invest, comment or submit a campaign).
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

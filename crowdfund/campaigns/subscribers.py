@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from crowdfund.campaigns import privacy as campaigns_privacy
 from crowdfund.campaigns.models import Campaign
 from crowdfund.extensions import db
 from crowdfund.uploads import referenced_by
 
 
 def register() -> None:
+    campaigns_privacy.register()
     referenced_by("campaign covers", _used_as_cover)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from crowdfund import events
 from crowdfund.community import following
+from crowdfund.community import privacy as community_privacy
 from crowdfund.community.delivery import reward_may_have_arrived
 from crowdfund.community.models import Comment
 from crowdfund.community.updates import readers_to_tell
@@ -13,6 +14,7 @@ from crowdfund.pledges.terms import reward_arrival_known_by
 
 
 def register() -> None:
+    community_privacy.register()
     reward_arrival_known_by(reward_may_have_arrived)
     for event, receiver in (
         (events.campaign_launched, _tell_followers_of_launch),

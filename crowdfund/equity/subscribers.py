@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from crowdfund import events
 from crowdfund.campaigns.services import CheckItem, readiness_of_kind
 from crowdfund.campaigns.states import CampaignKind
+from crowdfund.equity import privacy as equity_privacy
 from crowdfund.equity.investing import post_milestones
 from crowdfund.equity.models import DocumentKind, OfferingDocument
 from crowdfund.equity.services import documents_of, offering_of
@@ -19,6 +20,7 @@ from crowdfund.uploads import referenced_by
 
 
 def register() -> None:
+    equity_privacy.register()
     readiness_of_kind(CampaignKind.EQUITY)(offering_readiness)
     referenced_by("offering documents", _used_as_document)
     terms_of_kind(CampaignKind.EQUITY)(investment_terms)

@@ -6,10 +6,12 @@ from __future__ import annotations
 from crowdfund import events
 from crowdfund.campaigns.states import CampaignKind
 from crowdfund.notifications import account_emails, emails, investor_emails
+from crowdfund.notifications import privacy as notifications_privacy
 from crowdfund.supervision import each_isolated
 
 
 def register() -> None:
+    notifications_privacy.register()
     for event, receiver in (
         (events.campaign_approved, _campaign_approved),
         (events.campaign_sent_back, _campaign_sent_back),

@@ -6,12 +6,14 @@ from __future__ import annotations
 from crowdfund import events
 from crowdfund.campaigns.rewards import tier_backed_by
 from crowdfund.payments.events import handles
+from crowdfund.pledges import privacy as pledges_privacy
 from crowdfund.pledges import webhooks
 from crowdfund.pledges.services import release_open_pledges
 from crowdfund.pledges.totals import tier_has_backers
 
 
 def register() -> None:
+    pledges_privacy.register()
     events.campaign_stopped.connect(_release_open_pledges, weak=False)
     handles("setup_intent.succeeded")(webhooks.setup_intent_succeeded)
     tier_backed_by(tier_has_backers)

@@ -1,0 +1,175 @@
+"""A person's privacy rights: everything about them as one JSON archive, and closing the
+account, which erases their personal data except what the law or the books need (kept
+under the account's id, which no longer names anybody).
+
+Every feature knows its own data: it registers here (from its ``subscribers``) what it
+exports, what would stop the account from closing now, what closing does to it, and how it
+erases. Accounts call them in turn; no feature imports another.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+
+import sqlalchemy as sa
+
+from crowdfund.auth import passwords
+from crowdfund.auth.models import (
+    AccountRequest,
+    AccountToken,
+    LoginAttempt,
+    RecoveryCode,
+    TwoFactor,
+    User,
+    UserSession,
+)
+from crowdfund.auth.services import InvalidCredentials
+from crowdfund.db import utcnow
+from crowdfund.errors import DomainError
+from crowdfund.extensions import db
+
+_EXPORTS: dict[str, Callable[[User], object]] = {}
+_BLOCKERS: list[Callable[[User], list[str]]] = []
+_CONSEQUENCES: list[Callable[[User], list[str]]] = []
+_ERASERS: list[tuple[str, Callable[[User], None]]] = []
+#: What stays after closing, and why (shown on the page before closing).
+KEPT: list[tuple[str, str]] = []
+
+
+def exports(name: str):
+    """Register ``fn(user) -> data``: the part ``name`` of the user's archive."""
+    def register(fn):
+        _EXPORTS[name] = fn
+        return fn
+    return register
+
+
+def blocks(fn):
+    """Register ``fn(user) -> [reason]``: why the account cannot close now."""
+    if fn not in _BLOCKERS:
+        _BLOCKERS.append(fn)
+    return fn
+
+
+def explains(fn):
+    """Register ``fn(user) -> [sentence]``: what closing does to what the user has."""
+    if fn not in _CONSEQUENCES:
+        _CONSEQUENCES.append(fn)
+    return fn
+
+
+def erases(name: str, kept: tuple[str, str] | None = None, *, last: bool = False):
+    """Register ``fn(user)``: erase the feature's personal data of the user (in the closing
+    transaction); ``kept``: (what stays, why), for the page; ``last``: after every other
+    feature's (the emails: others queue messages as they close things)."""
+    def register(fn):
+        if name not in [n for n, _ in _ERASERS]:
+            _ERASERS.insert(len(_ERASERS) if last else _first_last(), (name, fn))
+            if last:
+                _LAST.add(name)
+            if kept:
+                KEPT.append(kept)
+        return fn
+    return register
+
+
+_LAST: set[str] = set()
+
+
+def _first_last() -> int:
+    """Where a feature's eraser goes: before those registered as ``last``."""
+    return next((i for i, (n, _) in enumerate(_ERASERS) if n in _LAST), len(_ERASERS))
+
+
+def plain(value):
+    """A value as JSON has it."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def rows(stmt, *columns: str) -> list[dict]:
+    """The rows of ``stmt`` (one entity) as dicts of ``columns``."""
+    return [{c: plain(getattr(row, c)) for c in columns} for row in db.session.scalars(stmt)]
+
+
+# --- the archive -------------------------------------------------------------------------
+
+
+def export(user: User) -> dict:
+    """Everything about ``user``: the account's own parts, then each feature's."""
+    archive = {
+        "generated_at": plain(utcnow()),
+        "account": {c: plain(getattr(user, c)) for c in (
+            "id", "email", "display_name", "bio", "location", "links", "created_at",
+            "email_verified_at", "last_login_at", "notify_updates", "notify_comments",
+            "notify_followed", "notify_marketing", "is_operator")},
+        "identity_check": ({c: plain(getattr(user.verification, c)) for c in (
+            "status", "legal_name", "checked_at")} if user.verification else None),
+        "two_factor": {"on": db.session.scalar(sa.select(TwoFactor.confirmed_at).where(
+            TwoFactor.user_id == user.id)) is not None},
+        "sessions": rows(sa.select(UserSession).where(UserSession.user_id == user.id)
+                         .order_by(UserSession.id), "created_at", "last_seen_at", "ip",
+                         "user_agent", "revoked_at", "revoked_reason"),
+        "sign_in_attempts": rows(sa.select(LoginAttempt).where(
+            LoginAttempt.email == user.email).order_by(LoginAttempt.id), "created_at", "ip",
+            "succeeded"),
+    }
+    for name, fn in _EXPORTS.items():
+        archive[name] = fn(user)
+    return archive
+
+
+# --- closing the account -------------------------------------------------------------------
+
+
+def blockers(user: User) -> list[str]:
+    return [reason for fn in _BLOCKERS for reason in fn(user)]
+
+
+def consequences(user: User) -> list[str]:
+    return [sentence for fn in _CONSEQUENCES for sentence in fn(user)]
+
+
+def close_account(user: User, password: str) -> None:
+    """Erase the person and close the account, in the caller's transaction: each feature
+    first (pledges cancelled, comments emptied...), then the account itself."""
+    if not passwords.verify_password(user.password_hash, password):
+        raise InvalidCredentials("Your password is incorrect.", field="password")
+    reasons = blockers(user)
+    if reasons:
+        raise DomainError("Your account cannot be closed yet: " + " ".join(reasons))
+    for _name, erase in _ERASERS:
+        erase(user)
+    _erase_account(user)
+
+
+def _erase_account(user: User) -> None:
+    email = user.email
+    for model, column in ((UserSession, UserSession.user_id), (AccountToken, AccountToken.user_id),
+                          (RecoveryCode, RecoveryCode.user_id), (TwoFactor, TwoFactor.user_id)):
+        db.session.execute(sa.delete(model).where(column == user.id))
+    db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.email.in_(
+        [email, f"2fa:{email}"])))
+    db.session.execute(sa.delete(AccountRequest).where(AccountRequest.email == email))
+    if user.verification is not None:
+        user.verification.legal_name = ""
+        user.verification.note = ""
+    user.email = f"closed-{user.id}@closed.invalid"
+    user.display_name = f"Closed account {user.id}"
+    user.bio, user.location, user.links = "", "", []
+    user.password_hash = passwords.hash_password(secrets.token_urlsafe(32))  # nobody's
+    user.payment_customer_id = None
+    user.is_operator = False
+    user.email_verified_at = None
+    user.notify_updates = user.notify_comments = user.notify_followed = False
+    user.notify_marketing = False
+    user.closed_at = utcnow()

@@ -1,0 +1,40 @@
+"""A person's comments, reports and follows in their archive; on closing, their comments
+are emptied in place (the threads others replied in stay readable), their follows go."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from crowdfund.auth import privacy
+from crowdfund.auth.models import User
+from crowdfund.community.models import Comment, CommentReport, Follow
+from crowdfund.extensions import db
+
+REMOVED = "[Removed: its author closed their account.]"
+
+
+def register() -> None:
+    privacy.exports("comments")(comments)
+    privacy.exports("follows")(follows)
+    privacy.erases("community")(erase)
+
+
+def comments(user: User) -> list[dict]:
+    return [{"campaign": c.campaign.title, **{k: privacy.plain(getattr(c, k)) for k in (
+        "id", "kind", "parent_id", "body", "status", "created_at")}}
+        for c in db.session.scalars(sa.select(Comment).where(Comment.author_id == user.id)
+                                    .order_by(Comment.id))]
+
+
+def follows(user: User) -> list[dict]:
+    return privacy.rows(sa.select(Follow).where(Follow.user_id == user.id).order_by(Follow.id),
+                        "campaign_id", "founder_id", "created_at")
+
+
+def erase(user: User) -> None:
+    db.session.execute(sa.update(Comment).where(Comment.author_id == user.id)
+                       .values(body=REMOVED))
+    db.session.execute(sa.update(CommentReport).where(CommentReport.reporter_id == user.id)
+                       .values(reason=""))
+    db.session.execute(sa.delete(Follow).where(sa.or_(Follow.user_id == user.id,
+                                                      Follow.founder_id == user.id)))

@@ -1,0 +1,83 @@
+"""A backer's pledges and investments in their data archive, and on closing: open ones are
+cancelled (nothing is charged), what cannot be cancelled any more stops the closing, and the
+saved card's details go; amounts and statuses stay (they are the campaigns' books)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from crowdfund.auth import privacy
+from crowdfund.auth.models import User
+from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.errors import DomainError
+from crowdfund.extensions import db
+from crowdfund.filters import datetime_filter
+from crowdfund.pledges.models import NEEDS_PAYMENT_STATUSES, Pledge, PledgeStatus
+from crowdfund.pledges.services import cancel_pledge
+
+P = PledgeStatus
+
+
+def register() -> None:
+    privacy.exports("pledges")(export)
+    privacy.blocks(blockers)
+    privacy.explains(consequences)
+    privacy.erases("pledges", kept=(
+        "Your pledges' and investments' amounts, rewards and statuses",
+        "they are the books of the campaigns you backed (charges, refunds and the ledger "
+        "refer to them); kept under your account's number, without your card's details"))(
+        erase)
+
+
+def _of(user: User) -> list[Pledge]:
+    return list(db.session.scalars(sa.select(Pledge).where(Pledge.backer_id == user.id)
+                                   .order_by(Pledge.id)))
+
+
+def _open(user: User) -> list[Pledge]:
+    return [p for p in _of(user) if p.status in (P.PENDING, P.ACTIVE)
+            and p.campaign.status is CampaignStatus.LIVE]
+
+
+def export(user: User) -> list[dict]:
+    return [{"campaign": p.campaign.title, "kind": p.campaign.kind.value,
+             "reward": p.tier.title if p.tier else None, "shares": p.shares,
+             **{c: privacy.plain(getattr(p, c)) for c in (
+                 "id", "status", "amount_minor", "shipping_minor", "currency", "destination",
+                 "card_brand", "card_last4", "created_at", "refunded_minor", "ref",
+                 "received_at")}} for p in _of(user)]
+
+
+def blockers(user: User) -> list[str]:
+    """An open pledge its backer can no longer cancel (the last day, an investment inside
+    48 hours), or a payment still to be made, keeps the account open until it is settled."""
+    reasons = []
+    for pledge in _open(user):
+        nested = db.session.begin_nested()
+        try:
+            cancel_pledge(pledge, user)  # would it be allowed? (rolled back either way)
+        except DomainError as exc:
+            reasons.append(f"{pledge.campaign.title}: {exc.message}")
+        finally:
+            nested.rollback()
+    for pledge in _of(user):
+        if pledge.status in NEEDS_PAYMENT_STATUSES and pledge.campaign.status in (
+                CampaignStatus.FUNDED, CampaignStatus.COLLECTING):
+            reasons.append(f"{pledge.campaign.title}: your payment is not settled yet; pay it "
+                           "from Your pledges, or close your account once the collection "
+                           "window is over.")
+    return reasons
+
+
+def consequences(user: User) -> list[str]:
+    return [f"Your {'investment' if p.campaign.is_equity else 'pledge'} of "
+            f"{p.amount.format()} in {p.campaign.title} is cancelled: nothing is charged "
+            f"(the campaign ends {datetime_filter(p.campaign.deadline)})." for p in _open(user)]
+
+
+def erase(user: User) -> None:
+    for pledge in _open(user):
+        cancel_pledge(pledge, user)
+    db.session.execute(sa.update(Pledge).where(Pledge.backer_id == user.id).values(
+        card_brand=None, card_last4=None, card_exp_month=None, card_exp_year=None,
+        payment_method_id=None, ref=None))
