@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
 from crowdfund.auth import bp, services, two_factor
 from crowdfund.auth.forms import ChangePasswordForm, LoginForm, ProfileForm
 from crowdfund.auth.models import User
+from crowdfund.auth.signing import sign_in, start_second_step
 from crowdfund.db import end_request
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db, login_manager
@@ -42,13 +43,6 @@ def _touch_session(response):
     return response
 
 
-def sign_in(user: User, remember: bool = False) -> None:
-    """Start a server-side session (committed), then set the cookies."""
-    services.start_session(user, client_ip(), request.headers.get("User-Agent", ""))
-    db.session.commit()
-    login_user(user, remember=remember)
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
@@ -78,12 +72,6 @@ def login():
     elif form.is_submitted():
         status = 400
     return render_template("auth/login.html", form=form), status
-
-
-def start_second_step(user: User, remember: bool, target: str):
-    from crowdfund.auth.two_factor_routes import start_second_step as start  # its page
-
-    return start(user, remember, target)
 
 
 @bp.route("/logout", methods=["POST"])

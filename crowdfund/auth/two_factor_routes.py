@@ -4,24 +4,18 @@ actions."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from crowdfund.auth import bp, two_factor
 from crowdfund.auth.forms import CodeForm, TurnOffTwoFactorForm
 from crowdfund.auth.models import User
-from crowdfund.auth.routes import sign_in
+from crowdfund.auth.signing import PENDING_FOR, PENDING_KEY, sign_in
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.forms import ConfirmForm
 from crowdfund.web import client_ip, form_error, is_safe_next
-
-#: How long the password step of a sign-in waits for its code.
-PENDING_FOR = timedelta(minutes=5)
-PENDING_KEY = "second_factor_pending"
 
 
 def _status(exc: DomainError) -> int:
@@ -108,15 +102,6 @@ def two_factor_off():
 
 
 # --- the code at sign-in, and again --------------------------------------------------------
-
-
-def start_second_step(user: User, remember: bool, target: str):
-    """The password was right and the account has two-factor sign-in: remember who (for a
-    few minutes, in the signed session cookie) and ask for the code."""
-    session[PENDING_KEY] = {"user": user.id, "at": utcnow().timestamp(),
-                            "remember": bool(remember),
-                            "next": target if is_safe_next(target) else ""}
-    return redirect(url_for("auth.login_code"))
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
