@@ -160,6 +160,7 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.auth import bp as auth_bp
     from crowdfund.auth import choices_routes as _choices_routes  # noqa: F401
     from crowdfund.auth import cli as _auth_cli  # noqa: F401
+    from crowdfund.auth import identity_routes as _identity_routes  # noqa: F401
     from crowdfund.auth import privacy_routes as _privacy_routes  # noqa: F401
     from crowdfund.auth import routes as _auth_routes  # noqa: F401
     from crowdfund.auth import two_factor_routes as _two_factor_routes  # noqa: F401

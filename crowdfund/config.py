@@ -86,6 +86,9 @@ class BaseConfig:
     #: Operators move money: every operator page needs a session that passed two-factor
     #: sign-in. (Off only in the test suite's config, whose tests of it turn it on.)
     OPERATOR_TWO_FACTOR_REQUIRED = True
+    #: A founder's identity document is deleted this long after the operator's decision.
+    IDENTITY_DOCUMENT_RETENTION = timedelta(days=30)
+    IDENTITY_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
     #: Shown on the contact page and in legal notices.
     SUPPORT_EMAIL = "support@crowdfund.invalid"
     #: Sensitive actions (refunds, the payout account, a new email address) ask for a code

@@ -31,6 +31,7 @@ import click
 from flask import Blueprint, Flask, current_app
 
 from crowdfund import queue
+from crowdfund.auth.identity import delete_expired_documents
 from crowdfund.auth.services import prune_sessions
 from crowdfund.campaigns.cli import launch_due
 from crowdfund.community.card_health import remind_card_health
@@ -76,7 +77,8 @@ def run_once() -> dict[str, int]:
     jobs = {"launched": lambda: len(launch_due()), "released": release_abandoned,
             "cancelled (not reconfirmed)": cancel_unconfirmed,
             "told ending soon": notify_ending_soon, "asked to update a card": remind_card_health,
-            "old sessions forgotten": prune_sessions, "finished jobs forgotten": queue.prune}
+            "old sessions forgotten": prune_sessions, "finished jobs forgotten": queue.prune,
+            "identity documents deleted": delete_expired_documents}
     done = {}
     for name, job in jobs.items():
         result = isolated(app, "jobs", name, _committed, job)

@@ -26,7 +26,15 @@ from crowdfund import create_app
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.config import normalise_database_url
 from crowdfund.extensions import db
-from tests.factories import AuthActions, SettlerInTest, back, ended, free_port, make_campaign
+from tests.factories import (
+    AuthActions,
+    SettlerInTest,
+    back,
+    ended,
+    free_port,
+    make_campaign,
+    make_user,
+)
 
 
 @pytest.fixture(scope="session")
@@ -290,9 +298,11 @@ def smtp(app):
 
 @pytest.fixture
 def funded(app, session, gw, settler):
-    """A funded campaign after its charge run: two collected pledges ($100, $50) and one
-    errored; (campaign id, pledge ids)."""
-    campaign = make_campaign(status=CampaignStatus.LIVE, tiers=0, goal_minor=10_000)
+    """A funded campaign (its founder's identity verified: they are to be paid) after its
+    charge run: two collected pledges ($100, $50) and one errored; (campaign id, pledge
+    ids)."""
+    campaign = make_campaign(make_user(verified=True), status=CampaignStatus.LIVE, tiers=0,
+                             goal_minor=10_000)
     ids = [back(campaign, gw, "ok", "100"), back(campaign, gw, "ok", "50"),
            back(campaign, gw, "declines", "20")]
     ended(campaign)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -107,6 +107,14 @@ class IdentityVerification(TimestampMixin, db.Model):
     checked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     note: Mapped[str] = mapped_column(sa.Text, default="")
+    #: What the founder submitted (``auth.identity``): born on, lives at, and the image of
+    #: an identity document, kept in a private folder of the uploads storage (operators
+    #: only) until ``document_delete_after`` (the decision + IDENTITY_DOCUMENT_RETENTION).
+    date_of_birth: Mapped[date | None] = mapped_column(sa.Date)
+    address: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    document_key: Mapped[str | None] = mapped_column(sa.String(200))
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    document_delete_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="verification", foreign_keys=[user_id])
     checked_by: Mapped[User | None] = relationship(foreign_keys=[checked_by_id])

@@ -31,6 +31,7 @@ from crowdfund.auth.services import InvalidCredentials
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
+from crowdfund.storage import storage
 
 _EXPORTS: dict[str, Callable[[User], object]] = {}
 _BLOCKERS: list[Callable[[User], list[str]]] = []
@@ -113,7 +114,8 @@ def export(user: User) -> dict:
             "email_verified_at", "last_login_at", "notify_updates", "notify_comments",
             "notify_followed", "notify_marketing", "is_operator")},
         "identity_check": ({c: plain(getattr(user.verification, c)) for c in (
-            "status", "legal_name", "checked_at")} if user.verification else None),
+            "status", "legal_name", "date_of_birth", "address", "submitted_at", "checked_at",
+            "note")} if user.verification else None),
         "two_factor": {"on": db.session.scalar(sa.select(TwoFactor.confirmed_at).where(
             TwoFactor.user_id == user.id)) is not None},
         "sessions": rows(sa.select(UserSession).where(UserSession.user_id == user.id)
@@ -161,8 +163,11 @@ def _erase_account(user: User) -> None:
         [email, f"2fa:{email}"])))
     db.session.execute(sa.delete(AccountRequest).where(AccountRequest.email == email))
     if user.verification is not None:
-        user.verification.legal_name = ""
-        user.verification.note = ""
+        record = user.verification
+        if record.document_key:
+            storage().delete(record.document_key)
+        record.legal_name, record.note, record.address = "", "", ""
+        record.date_of_birth = record.document_key = record.document_delete_after = None
     user.email = f"closed-{user.id}@closed.invalid"
     user.display_name = f"Closed account {user.id}"
     user.bio, user.location, user.links = "", "", []

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from crowdfund import events
-from crowdfund.auth import passwords
+from crowdfund.auth import identity, passwords
 from crowdfund.auth.models import (
     IdentityVerification,
     LoginAttempt,
@@ -300,11 +300,15 @@ def set_verification(founder: User, operator: User, *, status: VerificationStatu
         raise NotAllowed("Only operators verify founders.")
     record = founder.verification or IdentityVerification(
         user=founder, status=VerificationStatus.UNVERIFIED)
+    if status is VerificationStatus.REJECTED and not note.strip():
+        raise DomainError("Say why (the founder reads it).", field="note")
     verification_states.apply(record, status, actor=operator, reason=note.strip() or None)
     record.legal_name = legal_name.strip()
     record.note = note.strip()
     record.method = "manual"
     record.checked_by = operator
     record.checked_at = utcnow()
+    if status in (VerificationStatus.VERIFIED, VerificationStatus.REJECTED):
+        identity.schedule_deletion(record, record.checked_at)
     db.session.add(record)
     return record

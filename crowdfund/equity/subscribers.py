@@ -37,6 +37,10 @@ def offering_readiness(campaign) -> list[CheckItem]:
         CheckItem("Financial statements", any(d.kind is DocumentKind.FINANCIAL_STATEMENTS
                                               for d in documents_of(offering)),
                   "Upload them as a PDF with the offering terms."),
+        # Investors are told who they invest with: only a verified founder submits.
+        CheckItem("Your identity verified", campaign.founder.is_verified,
+                  "Send your identity document from Your account, Identity; an operator "
+                  "checks it."),
     ]
 
 

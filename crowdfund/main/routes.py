@@ -7,6 +7,7 @@ import re
 import sqlalchemy as sa
 from flask import Response, abort, render_template, request
 
+from crowdfund.auth.identity import PRIVATE_FOLDER
 from crowdfund.campaigns.categories import CATEGORIES
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.queries import CARD_LOADS
@@ -80,7 +81,9 @@ UPLOAD_KEY = re.compile(r"^[a-z]+/[0-9a-f]{32,64}\.(jpg|png|webp|pdf)$")
 def uploads(filename: str):
     """A stored upload. Its name is its content's hash: cached for a year by browsers and
     proxies. Documents download; they are never shown inline on our origin."""
-    found = storage().get(filename) if UPLOAD_KEY.match(filename) else None
+    # Identity documents are in a private folder: operators read them on their own page.
+    public = UPLOAD_KEY.match(filename) and not filename.startswith(f"{PRIVATE_FOLDER}/")
+    found = storage().get(filename) if public else None
     if found is None:
         abort(404)
     response = Response(found.data, mimetype=found.content_type)

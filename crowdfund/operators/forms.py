@@ -15,7 +15,8 @@ class VerificationForm(BaseForm):
     )
     legal_name = StringField("Legal name as on the document",
                              validators=[Length(max=200)])
-    note = TextAreaField("How it was checked", validators=[Optional(), Length(max=2000)])
+    note = TextAreaField("How it was checked, or why it is refused (the founder reads a refusal)",
+                         validators=[Optional(), Length(max=2000)])
 
     def validate_legal_name(self, field):
         if self.status.data == VerificationStatus.VERIFIED.value and not (field.data or "").strip():

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
+from crowdfund.auth import identity
 from crowdfund.auth.guards import operator_second_factor
 from crowdfund.auth.models import (
     IdentityVerification,
@@ -184,6 +185,19 @@ def founder(user_id: int):
     status = form_status(form)
     return render_template("operators/founder.html", person=person, form=form,
                            campaigns=campaigns, end_form=ConfirmForm()), status
+
+
+@bp.get("/founders/<int:user_id>/document")
+def identity_document(user_id: int):
+    """A founder's identity document, for operators only: never cached, never a download
+    link anyone else could follow."""
+    person = db.session.get(User, user_id) or abort(404)
+    found = identity.document_of(person)
+    if found is None:
+        abort(404)
+    return Response(found.data, mimetype=found.content_type, headers={
+        "Cache-Control": "no-store, private", "X-Content-Type-Options": "nosniff",
+        "Content-Disposition": "inline"})
 
 
 @bp.post("/users/<int:user_id>/sessions/end")

@@ -74,6 +74,13 @@ def transferable_ids() -> list[int]:
         .order_by(Payout.id)))
 
 
+def founder_verified(campaign_id: int) -> bool:
+    """Is the identity of the founder to be paid verified (what paying them needs)?"""
+    founder = db.session.scalar(sa.select(User).join(Campaign, Campaign.founder_id == User.id)
+                                .where(Campaign.id == campaign_id))
+    return founder is not None and founder.is_verified
+
+
 def refunds_in_flight(campaign_id: int) -> bool:
     """A refund of this campaign was requested and not answered yet: the ledger does not
     show it, so a payout now would pay the founder money that is going back to a backer."""
@@ -89,6 +96,8 @@ def begin_transfer(payout: Payout, destination: str) -> bool:
         return True
     if payout.status is not PO.DUE or refunds_in_flight(payout.campaign_id):
         return False
+    if not founder_verified(payout.campaign_id):
+        return False  # paid once an operator has verified who receives it
     refresh_amount(payout)
     if payout.amount_minor <= 0:
         mark_paid(payout, None, "Nothing to pay out")
@@ -121,6 +130,8 @@ def mark_paid(payout: Payout, actor: User | None, reference: str) -> None:
     if len(reference.strip()) < 3:
         raise DomainError("Enter the payment reference (at least 3 characters).",
                           field="reference")
+    if not founder_verified(payout.campaign_id):
+        raise DomainError("Verify the founder's identity before paying them (Founders).")
     if refunds_in_flight(payout.campaign_id):
         raise DomainError("A refund of this campaign is being sent; mark the payout paid "
                           "once it is done (in a minute or two).")

@@ -1,0 +1,90 @@
+"""A founder's identity check: the founder submits their legal name, date of birth,
+address and an image of an identity document; an operator looks at them beside the
+account and approves or refuses with a reason (``services.set_verification``); the
+document is deleted a while after the decision. Every step is a row of the audit trail.
+
+The document lives in a private folder of the uploads storage: never served by the public
+uploads route, only by the operators' page (``PRIVATE_FOLDER``)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask import current_app
+
+from crowdfund.auth.models import IdentityVerification, User, VerificationStatus
+from crowdfund.auth.states import verification_states
+from crowdfund.db import utcnow
+from crowdfund.errors import DomainError
+from crowdfund.extensions import db
+from crowdfund.storage import storage
+
+#: Where identity documents are stored; the public uploads route refuses it.
+PRIVATE_FOLDER = "identity"
+ADULT_AT = 18
+
+
+def _age_on(born: date, day: date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def submit(user: User, *, legal_name: str, date_of_birth: date, address: str,
+           document_key: str) -> str | None:
+    """The founder's submission, waiting for an operator (pending). Returns the earlier
+    document's key, to delete once committed."""
+    if not legal_name.strip():
+        raise DomainError("Give your legal name as it is on the document.", field="legal_name")
+    today = utcnow().date()
+    if date_of_birth >= today or date_of_birth.year < 1900:
+        raise DomainError("Give your real date of birth.", field="date_of_birth")
+    if _age_on(date_of_birth, today) < ADULT_AT:
+        raise DomainError(f"Founders are at least {ADULT_AT} years old.", field="date_of_birth")
+    if len(address.strip()) < 10:
+        raise DomainError("Give your full address: street, town, postcode, country.",
+                          field="address")
+    if not document_key.startswith(f"{PRIVATE_FOLDER}/"):
+        raise DomainError("Add an image of your identity document.", field="document")
+    record = user.verification or IdentityVerification(
+        user=user, status=VerificationStatus.UNVERIFIED)
+    if record.status is VerificationStatus.VERIFIED:
+        raise DomainError("Your identity is already verified.")
+    old = record.document_key
+    verification_states.apply(record, VerificationStatus.PENDING, actor=user,
+                              reason="Documents submitted by the founder")
+    record.legal_name = legal_name.strip()
+    record.date_of_birth = date_of_birth
+    record.address = address.strip()
+    record.document_key = document_key
+    record.submitted_at = utcnow()
+    record.document_delete_after = None
+    db.session.add(record)
+    return old if old != document_key else None
+
+
+def schedule_deletion(record: IdentityVerification, decided_at: datetime) -> None:
+    """After a decision the document is kept IDENTITY_DOCUMENT_RETENTION, then deleted."""
+    if record.document_key:
+        record.document_delete_after = decided_at + \
+            current_app.config["IDENTITY_DOCUMENT_RETENTION"]
+
+
+def delete_expired_documents(now: datetime | None = None) -> int:
+    """Delete the documents whose retention after the decision is over. Returns how many."""
+    now = now or utcnow()
+    records = list(db.session.scalars(sa.select(IdentityVerification).where(
+        IdentityVerification.document_key.is_not(None),
+        IdentityVerification.document_delete_after <= now)))
+    for record in records:
+        storage().delete(record.document_key)
+        record.document_key = None
+        record.document_delete_after = None
+    return len(records)
+
+
+def document_of(user: User):
+    """The stored document of ``user`` (for operators' eyes only), or None."""
+    record = user.verification
+    if record is None or not record.document_key:
+        return None
+    return storage().get(record.document_key)
