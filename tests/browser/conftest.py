@@ -97,7 +97,8 @@ def every_role(app):
                f"/campaigns/{scene['ended_slug']}", f"/campaigns/{scene['offering_slug']}",
                "/login", "/register", "/password/forgot", "/fees", "/privacy"],
         # The pledge flow: the form, the card page (Stripe.js), the pledge, the list.
-        "backer": ["/account/sessions", "/account/two-factor",
+        "backer": ["/account/sessions", "/account/two-factor", "/account/identity",
+                   "/account/data", "/account/notifications",
                    f"/campaigns/{scene['live_slug']}/pledge", f"/pledges/{scene['pledge']}/card",
                    f"/pledges/{scene['pledge']}", "/pledges", "/invest/profile"],
         # The invest flow of an investor with a profile: education, the offer, holdings.
