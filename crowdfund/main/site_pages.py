@@ -28,7 +28,8 @@ def privacy():
         "site/privacy.html", session_keep=_days(cfg["SESSION_KEEP"]),
         login_window=int(cfg["LOGIN_WINDOW"].total_seconds() // 60),
         verify_for=int(cfg["EMAIL_VERIFY_VALID_FOR"].total_seconds() // 3600),
-        reset_for=int(cfg["PASSWORD_RESET_VALID_FOR"].total_seconds() // 60))
+        reset_for=int(cfg["PASSWORD_RESET_VALID_FOR"].total_seconds() // 60),
+        document_days=cfg["IDENTITY_DOCUMENT_RETENTION"].days)
 
 
 @bp.get("/fees")

@@ -5,6 +5,7 @@ table, the books kept under the account's number, and they still balance)."""
 from __future__ import annotations
 
 import json
+from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -44,6 +45,11 @@ def _grace_with_a_history(session, gw, settler):
     following.follow_founder(grace, live.founder)
     investors.save_profile(grace, investors.ProfileInput("US", Decimal(90_000),
                                                          Decimal(200_000), False, Decimal(0)))
+    from crowdfund.auth.models import IdentityVerification, VerificationStatus
+
+    session.add(IdentityVerification(  # she sent her identity documents (postal address)
+        user=grace, status=VerificationStatus.PENDING, legal_name="Grace Brewster Hopper",
+        date_of_birth=date(1906, 12, 9), address="1 Navy Yard, Washington DC 20374"))
     session.commit()
     return grace, open_pledge.id
 
@@ -71,6 +77,7 @@ def test_download_my_data_has_everything(app, client, auth, session, gw, settler
     assert any(s["succeeded"] for s in data["sign_in_attempts"])
     assert {e["kind"] for e in data["emails"]} >= {"pledge_confirmed", "receipt"}
     assert data["two_factor"] == {"on": False}
+    assert data["identity_check"]["address"].startswith("1 Navy Yard")
 
 
 def test_closing_erases_the_person_and_keeps_the_books(app, client, auth, session, gw,
@@ -91,7 +98,9 @@ def test_closing_erases_the_person_and_keeps_the_books(app, client, auth, sessio
         assert db.session.get(User, grace_id).closed_at is not None
         assert ledger.check() == []
         found = _every_string_containing(["grace.hopper", "Grace Hopper", "Hopper",
-                                          "Arlington", "Rear admiral"])
+                                          "Arlington", "Rear admiral", "Navy Yard"])
+        record = db.session.get(User, grace_id).verification
+        assert record.date_of_birth is None
     assert found == []
     assert auth.login("grace.hopper@example.com").status_code == 401
     # The address is free for a new account.

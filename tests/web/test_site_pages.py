@@ -34,3 +34,4 @@ def test_privacy_says_how_long_from_the_settings(client):
     page = client.get("/privacy").get_data(as_text=True)
     assert "90 days after a session ends" in page and "24 hours" in page
     assert "60 minutes" in page and "Card numbers never reach our servers" in page
+    assert "30 days after the operator's decision, then deleted" in page
