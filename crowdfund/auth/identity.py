@@ -82,6 +82,14 @@ def delete_expired_documents(now: datetime | None = None) -> int:
     return len(records)
 
 
+def discard(key: str | None) -> None:
+    """Delete a stored document no check refers to (a refused form's, a replaced one): the
+    same photo sent twice has the same key, and one still in use stays."""
+    if key and db.session.scalar(sa.select(sa.exists().where(
+            IdentityVerification.document_key == key))) is False:
+        storage().delete(key)
+
+
 def document_of(user: User):
     """The stored document of ``user`` (for operators' eyes only), or None."""
     record = user.verification

@@ -12,7 +12,6 @@ from crowdfund.auth import bp, identity
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.forms import BaseForm
-from crowdfund.storage import storage
 from crowdfund.uploads import UploadError, save_image
 from crowdfund.web import form_error, form_status
 
@@ -47,16 +46,14 @@ def identity_page():
                                   address=form.address.data, document_key=key)
         except (DomainError, UploadError) as exc:
             db.session.rollback()
-            if key:
-                storage().delete(key)
+            identity.discard(key)
             if isinstance(exc, UploadError):
                 form.document.errors = [*form.document.errors, str(exc)]
             else:
                 form_error(form, exc)
         else:
             db.session.commit()
-            if old:
-                storage().delete(old)
+            identity.discard(old)
             flash("Thank you: an operator checks your documents, usually within two business "
                   "days. We email you the decision.", "success")
             return redirect(url_for("auth.identity_page"))

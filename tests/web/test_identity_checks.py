@@ -141,14 +141,16 @@ def test_the_document_is_deleted_after_the_retention(app, client, session, fiona
     ({"document": (io.BytesIO(b"%PDF-1.4"), "passport.pdf")}, "Use a photo")])
 def test_a_submission_with_bad_input_is_refused_and_stores_nothing(app, client, fiona,
                                                                    changes, message):
+    import pathlib
+
+    stored = pathlib.Path(app.config["UPLOAD_FOLDER"]) / "identity"
+    before = set(stored.glob("*"))
     response = _send(client, **changes)
     assert response.status_code == 400 and message in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(
             IdentityVerification)) == 0
-    folder = app.config["UPLOAD_FOLDER"]
-    import pathlib
-    assert not list((pathlib.Path(folder) / "identity").glob("*"))
+    assert set(stored.glob("*")) == before  # a document stored for a refused form is gone
 
 
 def test_an_equity_offering_and_a_payout_need_a_verified_founder(app, client, session,
@@ -197,3 +199,11 @@ def test_an_unverified_founder_is_not_paid(app, session):
         payouts.mark_paid(payout, make_user(operator=True), "BANK-123")
     assert payouts.begin_transfer(payout, "acct_1") is False
     assert payout.status is PayoutStatus.DUE
+
+
+def test_a_refused_form_with_the_same_photo_keeps_the_document_in_use(app, client, fiona):
+    assert _send(client).status_code == 302
+    key = _record(app, fiona.id).document_key
+    assert _send(client, address="Porto").status_code == 400  # same photo, a bad address
+    with app.app_context():
+        assert storage().get(key) is not None  # still the one the check refers to

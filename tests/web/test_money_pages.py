@@ -21,7 +21,9 @@ S, P = CampaignStatus, PledgeStatus
 
 @pytest.fixture
 def charged(app, session, gw, settler):
-    campaign = make_campaign(status=S.LIVE, tiers=0, goal_minor=10_000)
+    # Its founder's identity verified: they are to be paid.
+    campaign = make_campaign(make_user(verified=True), status=S.LIVE, tiers=0,
+                             goal_minor=10_000)
     ids = {"ok": back(campaign, gw, "ok", "120"), "declines": back(campaign, gw, "declines", "40"),
            "3ds": back(campaign, gw, "3ds", "30")}
     ended(campaign)

@@ -113,6 +113,15 @@ def test_documents_are_pdfs_and_readiness_needs_the_statements(app, client, auth
     served = client.get(f"/uploads/{document.path}")
     assert served.data == PDF and served.headers["Content-Disposition"].startswith("attachment")
     session.expire_all()
+    readiness = {i.label: i.done for i in campaigns.readiness(campaign)}
+    assert [label for label, done in readiness.items() if not done] == [
+        "Your identity verified"]
+    from crowdfund.auth.models import IdentityVerification, VerificationStatus
+
+    session.add(IdentityVerification(user=campaign.founder,
+                                     status=VerificationStatus.VERIFIED))
+    session.commit()
+    session.expire_all()
     assert all(i.done for i in campaigns.readiness(campaign))
     preview = client.get(f"/studio/{campaign.id}/preview").get_data(as_text=True)
     assert "Statements 2025" in preview
