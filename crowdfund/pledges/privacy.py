@@ -9,11 +9,13 @@ import sqlalchemy as sa
 from crowdfund.auth import privacy
 from crowdfund.auth.models import User
 from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.db import utcnow
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.filters import datetime_filter
 from crowdfund.pledges.models import NEEDS_PAYMENT_STATUSES, Pledge, PledgeStatus
-from crowdfund.pledges.services import cancel_pledge
+from crowdfund.pledges.services import _check_last_day, cancel_pledge, require_open_for_pledges
+from crowdfund.pledges.terms import investor_cancel_until
 
 P = PledgeStatus
 
@@ -52,14 +54,11 @@ def blockers(user: User) -> list[str]:
     """An open pledge its backer can no longer cancel (the last day, an investment inside
     48 hours), or a payment still to be made, keeps the account open until it is settled."""
     reasons = []
+    now = utcnow()
     for pledge in _open(user):
-        nested = db.session.begin_nested()
-        try:
-            cancel_pledge(pledge, user)  # would it be allowed? (rolled back either way)
-        except DomainError as exc:
-            reasons.append(f"{pledge.campaign.title}: {exc.message}")
-        finally:
-            nested.rollback()
+        refusal = _why_it_stands(pledge, now)
+        if refusal:
+            reasons.append(f"{pledge.campaign.title}: {refusal}")
     for pledge in _of(user):
         if pledge.status in NEEDS_PAYMENT_STATUSES and pledge.campaign.status in (
                 CampaignStatus.FUNDED, CampaignStatus.COLLECTING):
@@ -67,6 +66,22 @@ def blockers(user: User) -> list[str]:
                            "from Your pledges, or close your account once the collection "
                            "window is over.")
     return reasons
+
+
+def _why_it_stands(pledge: Pledge, now) -> str | None:
+    """Why its backer could not cancel ``pledge`` now (the rules ``cancel_pledge`` applies,
+    read only: this is asked on a page; closing cancels under the campaign's lock)."""
+    try:
+        require_open_for_pledges(pledge.campaign, now)
+        if pledge.campaign.is_equity:
+            if now >= investor_cancel_until(pledge.campaign.deadline):
+                return ("investments can be cancelled until 48 hours before the deadline: "
+                        "this commitment stands until the offering closes.")
+        else:
+            _check_last_day(pledge, pledge.amount, now)
+    except DomainError as exc:
+        return exc.message
+    return None
 
 
 def consequences(user: User) -> list[str]:

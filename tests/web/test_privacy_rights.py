@@ -141,3 +141,21 @@ def test_what_keeps_an_account_open(app, client, auth, session):
     assert refused.status_code == 400 and b"cannot be closed yet" in refused.data
     with app.app_context():
         assert db.session.get(User, founder.id).closed_at is None
+
+
+def test_a_pledge_that_can_no_longer_be_cancelled_keeps_the_account_open(app, client, auth,
+                                                                         session):
+    from datetime import timedelta
+
+    from crowdfund.db import utcnow
+    from tests.factories import live_offering, make_pledge
+
+    offering = live_offering()
+    offering.deadline = utcnow() + timedelta(hours=20)  # inside the 48-hour cutoff
+    investor = make_user()
+    make_pledge(offering, investor, amount_minor=10_000)
+    session.commit()
+    auth.login_as(investor)
+    page = client.get("/account/data").get_data(as_text=True)
+    assert "cannot be closed yet" in page and "this commitment stands" in page
+    assert client.post("/account/close", data={"password": PASSWORD}).status_code == 400
