@@ -25,22 +25,32 @@ def _refused(form, exc: DomainError) -> int:
     return 429 if isinstance(exc, recovery.TooManyRequests) else 400
 
 
+def _then_answer(form, action, endpoint: str):
+    """For a valid ``form``: run ``action``, commit and redirect to ``endpoint`` (one
+    answer, whatever the service found). Otherwise the page's status (the errors are on
+    the form)."""
+    if not form.validate_on_submit():
+        return form_status(form)
+    try:
+        action()
+    except DomainError as exc:
+        return _refused(form, exc)
+    db.session.commit()
+    return redirect(url_for(endpoint))
+
+
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = RegisterForm()
-    status = form_status(form)
-    if form.validate_on_submit():
-        try:
-            recovery.register(form.email.data, form.password.data, form.display_name.data,
-                              client_ip())
-        except DomainError as exc:
-            status = _refused(form, exc)
-        else:
-            db.session.commit()
-            # The same answer whether the address was free or already had an account.
-            return redirect(url_for("auth.registered"))
+    # The same answer whether the address was free or already had an account.
+    answer = _then_answer(form, lambda: recovery.register(
+        form.email.data, form.password.data, form.display_name.data, client_ip()),
+        "auth.registered")
+    if not isinstance(answer, int):
+        return answer
+    status = answer
     return render_template("auth/register.html", form=form), status
 
 
@@ -118,16 +128,13 @@ def change_email():
 @bp.route("/password/forgot", methods=["GET", "POST"])
 def forgot_password():
     form = EmailForm()
-    status = form_status(form)
-    if form.validate_on_submit():
-        try:
-            recovery.request_password_reset(form.email.data, client_ip())
-        except DomainError as exc:
-            status = _refused(form, exc)
-        else:
-            db.session.commit()
-            # The same answer whether or not an account has this address.
-            return redirect(url_for("auth.reset_sent"))
+    # The same answer whether or not an account has this address.
+    answer = _then_answer(form, lambda: recovery.request_password_reset(form.email.data,
+                                                                        client_ip()),
+                          "auth.reset_sent")
+    if not isinstance(answer, int):
+        return answer
+    status = answer
     return render_template("auth/forgot.html", form=form), status
 
 
