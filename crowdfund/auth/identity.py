@@ -18,6 +18,7 @@ from crowdfund.auth.states import verification_states
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
+from crowdfund.locking import lock_key
 from crowdfund.storage import storage
 
 #: Where identity documents are stored; the public uploads route refuses it.
@@ -45,8 +46,7 @@ def submit(user: User, *, legal_name: str, date_of_birth: date, address: str,
                           field="address")
     if not document_key.startswith(f"{PRIVATE_FOLDER}/"):
         raise DomainError("Add an image of your identity document.", field="document")
-    record = user.verification or IdentityVerification(
-        user=user, status=VerificationStatus.UNVERIFIED)
+    record = record_of(user)
     if record.status is VerificationStatus.VERIFIED:
         raise DomainError("Your identity is already verified.")
     old = record.document_key
@@ -60,6 +60,15 @@ def submit(user: User, *, legal_name: str, date_of_birth: date, address: str,
     record.document_delete_after = None
     db.session.add(record)
     return old if old != document_key else None
+
+
+def record_of(user: User) -> IdentityVerification:
+    """The user's check, read under a lock on the user (one row per user: two first
+    submissions or decisions at once would both insert one), or a new one."""
+    lock_key("identity check", str(user.id))
+    db.session.expire(user, ["verification"])
+    return user.verification or IdentityVerification(
+        user=user, status=VerificationStatus.UNVERIFIED)
 
 
 def schedule_deletion(record: IdentityVerification, decided_at: datetime) -> None:

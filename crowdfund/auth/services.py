@@ -298,8 +298,7 @@ def set_verification(founder: User, operator: User, *, status: VerificationStatu
     """An operator records the outcome of checking a founder's identity."""
     if not operator.is_operator:
         raise NotAllowed("Only operators verify founders.")
-    record = founder.verification or IdentityVerification(
-        user=founder, status=VerificationStatus.UNVERIFIED)
+    record = identity.record_of(founder)
     if status is VerificationStatus.REJECTED and not note.strip():
         raise DomainError("Say why (the founder reads it).", field="note")
     verification_states.apply(record, status, actor=operator, reason=note.strip() or None)

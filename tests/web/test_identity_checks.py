@@ -207,3 +207,23 @@ def test_a_refused_form_with_the_same_photo_keeps_the_document_in_use(app, clien
     assert _send(client, address="Porto").status_code == 400  # same photo, a bad address
     with app.app_context():
         assert storage().get(key) is not None  # still the one the check refers to
+
+
+@pytest.mark.postgres_only
+def test_two_first_decisions_at_once_make_one_check(app, session):
+    """One row per founder: the first check read under a lock (it used to be a unique
+    violation, a 500, for the second of two at once)."""
+    from crowdfund.auth.services import set_verification
+    from tests.factories import race
+
+    founder, operator = make_user(), make_user(operator=True)
+    session.commit()
+
+    def decide():
+        set_verification(db.session.get(User, founder.id), db.session.get(User, operator.id),
+                         status=V.VERIFIED, legal_name="Fiona Founder", note="Passport")
+
+    assert race(app, decide, decide) == ["ok", "ok"]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(
+            IdentityVerification)) == 1
