@@ -94,6 +94,8 @@ class BaseConfig:
     #: Sensitive actions (refunds, the payout account, a new email address) ask for a code
     #: again when the session last passed the second factor longer ago than this.
     TWO_FACTOR_FRESH_FOR = timedelta(minutes=10)
+    #: What the authenticator seeds are encrypted with (None: derived from SECRET_KEY).
+    TWO_FACTOR_KEY: str | None = None
     #: Sent with every response where the cookies are Secure (HTTPS): browsers then refuse
     #: plain HTTP to this site for a year. None: not sent (development and tests).
     STRICT_TRANSPORT_SECURITY: str | None = "max-age=31536000; includeSubDomains"
@@ -247,7 +249,7 @@ class BaseConfig:
                      "STRIPE_API_BASE", "STRIPE_JS_URL", "PAYMENT_GATEWAY", "PUBLIC_URL",
                      "MAIL_FROM", "SMTP_HOST", "SMTP_SECURITY", "SMTP_USERNAME",
                      "SMTP_PASSWORD", "LOG_FORMAT", "LOG_LEVEL", "CELERY_BROKER_URL",
-                     "UPLOAD_STORAGE", "SUPPORT_EMAIL"):
+                     "UPLOAD_STORAGE", "SUPPORT_EMAIL", "TWO_FACTOR_KEY"):
             if os.environ.get(name):
                 values[name] = os.environ[name]
         if values.get("STRIPE_SECRET_KEY") and not values.get("STRIPE_API_BASE"):

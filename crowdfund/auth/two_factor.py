@@ -44,7 +44,10 @@ class WrongCode(DomainError):
 
 
 def _fernet() -> Fernet:
-    key = hashlib.sha256(b"two-factor seed:" + current_app.secret_key.encode()).digest()
+    """The seeds' key: from TWO_FACTOR_KEY when set (then SECRET_KEY can be rotated without
+    turning everyone's authenticator off), else derived from SECRET_KEY."""
+    material = current_app.config.get("TWO_FACTOR_KEY") or current_app.secret_key
+    key = hashlib.sha256(b"two-factor seed:" + material.encode()).digest()
     return Fernet(base64.urlsafe_b64encode(key))
 
 

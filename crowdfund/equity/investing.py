@@ -22,7 +22,8 @@ from crowdfund.locking import lock
 from crowdfund.money import Money
 from crowdfund.notifications import investor_emails as emails
 from crowdfund.pledges.models import Pledge, PledgeStatus
-from crowdfund.pledges.services import Quote, open_pending, require_open_for_pledges
+from crowdfund.pledges.rules import require_open_for_pledges
+from crowdfund.pledges.services import Quote, open_pending
 from crowdfund.pledges.totals import totals_of
 
 

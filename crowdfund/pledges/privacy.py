@@ -14,7 +14,8 @@ from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.filters import datetime_filter
 from crowdfund.pledges.models import NEEDS_PAYMENT_STATUSES, Pledge, PledgeStatus
-from crowdfund.pledges.services import _check_last_day, cancel_pledge, require_open_for_pledges
+from crowdfund.pledges.rules import check_last_day, require_open_for_pledges
+from crowdfund.pledges.services import cancel_pledge
 from crowdfund.pledges.terms import investor_cancel_until
 
 P = PledgeStatus
@@ -78,7 +79,7 @@ def _why_it_stands(pledge: Pledge, now) -> str | None:
                 return ("investments can be cancelled until 48 hours before the deadline: "
                         "this commitment stands until the offering closes.")
         else:
-            _check_last_day(pledge, pledge.amount, now)
+            check_last_day(pledge, pledge.amount, now)
     except DomainError as exc:
         return exc.message
     return None

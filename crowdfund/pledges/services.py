@@ -21,7 +21,7 @@ from crowdfund import events
 from crowdfund.auth.models import User
 from crowdfund.auth.recovery import require_verified_email
 from crowdfund.campaigns.models import Campaign, RewardTier
-from crowdfund.campaigns.states import CampaignKind, CampaignStatus
+from crowdfund.campaigns.states import CampaignKind
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
@@ -30,9 +30,14 @@ from crowdfund.money import Money
 from crowdfund.payments.gateway import PaymentGateway, SetupIntentInfo
 from crowdfund.pledges.cards import expiry_problem
 from crowdfund.pledges.models import OPEN_STATUSES, Pledge, PledgeStatus
+from crowdfund.pledges.rules import (  # noqa: F401 - CampaignClosed, LastDayRule: part of the API
+    CampaignClosed,
+    LastDayRule,
+    check_last_day,
+    require_open_for_pledges,
+)
 from crowdfund.pledges.states import pledge_states
 from crowdfund.pledges.terms import investor_cancel_until
-from crowdfund.pledges.totals import totals_of
 from crowdfund.pledges.units import claim_unit, release_units
 
 P = PledgeStatus
@@ -45,12 +50,6 @@ class TierSoldOut(DomainError):
     status_code = 409
 
 
-class CampaignClosed(DomainError):
-    """The campaign is not taking pledges (not live, or past its deadline)."""
-
-    status_code = 409
-
-
 class AlreadyBacking(DomainError):
     """The backer has an open pledge on this campaign already: change that one."""
 
@@ -59,12 +58,6 @@ class AlreadyBacking(DomainError):
     def __init__(self, message: str, pledge_id: int) -> None:
         super().__init__(message)
         self.pledge_id = pledge_id
-
-
-class LastDayRule(DomainError):
-    """In the last 24 hours a pledge cannot drop the campaign below its goal."""
-
-    status_code = 409
 
 
 class CardSetupFailed(DomainError):
@@ -94,14 +87,6 @@ class Quote:
     @property
     def total(self) -> Money:
         return self.reward + self.shipping
-
-
-def require_open_for_pledges(campaign: Campaign, now: datetime | None = None) -> None:
-    now = now or utcnow()
-    if campaign.status is not CampaignStatus.LIVE or campaign.deadline is None:
-        raise CampaignClosed("This campaign is not taking pledges.")
-    if campaign.deadline <= now:
-        raise CampaignClosed("This campaign has ended; pledges are closed.")
 
 
 def quote(campaign: Campaign, tier: RewardTier | None, amount: Money,
@@ -311,22 +296,6 @@ def _lock_for_change(pledge: Pledge) -> None:
     lock(pledge)
 
 
-def _check_last_day(pledge: Pledge, reduction: Money, now: datetime) -> None:
-    """Call with the campaign locked (``_lock_for_change``)."""
-    campaign = pledge.campaign
-    if reduction.amount <= 0 or pledge.status is not P.ACTIVE:
-        return
-    if now < campaign.deadline - current_app.config["LAST_DAY_LOCK"]:
-        return
-    current = totals_of(campaign).pledged
-    after = current - reduction
-    if current >= campaign.goal and after < campaign.goal:
-        raise LastDayRule(
-            "In the last 24 hours you cannot cancel or lower your pledge if that would take "
-            f"the campaign below its goal ({campaign.goal.format()}). It would drop to "
-            f"{after.format()}.")
-
-
 def change_pledge(pledge: Pledge, backer: User, tier: RewardTier | None, amount: Money,
                   destination: str | None, now: datetime | None = None) -> None:
     """Change reward, amount or destination of an open pledge while the campaign is live."""
@@ -340,7 +309,7 @@ def change_pledge(pledge: Pledge, backer: User, tier: RewardTier | None, amount:
     campaign = pledge.campaign
     require_open_for_pledges(campaign, now)
     result = quote(campaign, tier, amount, destination)
-    _check_last_day(pledge, pledge.amount - result.total, now)
+    check_last_day(pledge, pledge.amount - result.total, now)
     new_tier_id = tier.id if tier else None
     if new_tier_id != pledge.tier_id:
         if new_tier_id is not None and not claim_unit(new_tier_id):
@@ -367,7 +336,7 @@ def cancel_pledge(pledge: Pledge, backer: User, now: datetime | None = None) -> 
             raise DomainError("Investments can be cancelled until 48 hours before the "
                               "deadline; this commitment stands.")
     else:
-        _check_last_day(pledge, pledge.amount, now)
+        check_last_day(pledge, pledge.amount, now)
     _end(pledge, P.CANCELLED, actor=backer, reason="Cancelled by the backer")
     events.pledge_cancelled.send(pledge, actor=backer)
 

@@ -185,3 +185,24 @@ def test_one_code_given_twice_at_once_is_accepted_once(app, session):
         two_factor.check(db.session.get(User, grace.id), code, "10.0.0.1")
 
     assert sorted(race(app, use, use)) == ["WrongCode", "ok"]
+
+
+def test_a_two_factor_key_of_its_own_survives_a_new_secret_key(app, session):
+    from crowdfund.auth import two_factor
+
+    grace = make_user("grace@example.com")
+    app.config["TWO_FACTOR_KEY"] = "a key for the seeds only"
+    try:
+        seed, _codes = with_two_factor(grace)
+        session.commit()
+        old_secret, app.secret_key = app.secret_key, "a rotated secret key"
+        try:
+            row = two_factor.of(grace)
+            assert two_factor._totp(row).secret == seed
+        finally:
+            app.secret_key = old_secret
+        app.config["TWO_FACTOR_KEY"] = None  # then it is another key: the seed is unreadable
+        with pytest.raises(Exception, match="recovery code"):
+            two_factor._totp(two_factor.of(grace))
+    finally:
+        app.config["TWO_FACTOR_KEY"] = None
