@@ -65,7 +65,7 @@ pids+=($!)
 echo
 echo "crowdfund is running at http://127.0.0.1:${PORT}  (Ctrl-C to stop)"
 if [ -z "${SMTP_HOST:-}" ]; then
-  echo "Email is not sent (no SMTP_HOST): operators read it at http://127.0.0.1:${PORT}/operators/outbox"
+  echo "Email is not sent (no SMTP_HOST): read it at http://127.0.0.1:${PORT}/dev/mail"
 fi
 echo
 # In the foreground, so that Ctrl-C reaches it; the EXIT trap then stops the rest.

@@ -35,3 +35,21 @@ def test_privacy_says_how_long_from_the_settings(client):
     assert "90 days after a session ends" in page and "24 hours" in page
     assert "60 minutes" in page and "Card numbers never reach our servers" in page
     assert "30 days after the operator's decision, then deleted" in page
+
+
+def test_development_mail_is_readable_there_only(app, client, session):
+    from crowdfund.notifications.outbox import Email, queue
+
+    queue("test", "dev-mail-1", "someone@example.com", "Someone",
+          Email(subject="Confirm your email address", greeting="Hello", paragraphs=["Hi"]))
+    session.commit()
+    assert client.get("/dev/mail").status_code == 404  # testing: no
+    app.config["ENV_NAME"] = "development"
+    try:
+        page = client.get("/dev/mail").get_data(as_text=True)
+        assert "Confirm your email address" in page and "someone@example.com" in page
+        assert "Read it here" in client.get("/register/sent").get_data(as_text=True)
+        app.config["SMTP_HOST"] = "smtp.example.com"  # real mail: no page
+        assert client.get("/dev/mail").status_code == 404
+    finally:
+        app.config.update(ENV_NAME="testing", SMTP_HOST=None)
