@@ -227,3 +227,9 @@ def test_two_first_decisions_at_once_make_one_check(app, session):
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(
             IdentityVerification)) == 1
+
+
+def test_the_payouts_page_asks_an_unverified_founder_for_their_document(client, fiona):
+    page = client.get("/studio/payouts").get_data(as_text=True)
+    assert "We pay only founders whose identity is verified" in page
+    assert 'href="/account/identity"' in page
