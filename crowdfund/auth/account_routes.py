@@ -25,18 +25,19 @@ def _refused(form, exc: DomainError) -> int:
     return 429 if isinstance(exc, recovery.TooManyRequests) else 400
 
 
-def _then_answer(form, action, endpoint: str):
+def _then_answer(form, action, endpoint: str, template: str):
     """For a valid ``form``: run ``action``, commit and redirect to ``endpoint`` (one
-    answer, whatever the service found). Otherwise the page's status (the errors are on
-    the form)."""
-    if not form.validate_on_submit():
-        return form_status(form)
-    try:
-        action()
-    except DomainError as exc:
-        return _refused(form, exc)
-    db.session.commit()
-    return redirect(url_for(endpoint))
+    answer, whatever the service found). Otherwise ``template`` with the form's errors."""
+    status = form_status(form)
+    if form.validate_on_submit():
+        try:
+            action()
+        except DomainError as exc:
+            status = _refused(form, exc)
+        else:
+            db.session.commit()
+            return redirect(url_for(endpoint))
+    return render_template(template, form=form), status
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -45,13 +46,9 @@ def register():
         return redirect(url_for("main.index"))
     form = RegisterForm()
     # The same answer whether the address was free or already had an account.
-    answer = _then_answer(form, lambda: recovery.register(
+    return _then_answer(form, lambda: recovery.register(
         form.email.data, form.password.data, form.display_name.data, client_ip()),
-        "auth.registered")
-    if not isinstance(answer, int):
-        return answer
-    status = answer
-    return render_template("auth/register.html", form=form), status
+        "auth.registered", "auth/register.html")
 
 
 @bp.get("/register/sent")
@@ -129,13 +126,9 @@ def change_email():
 def forgot_password():
     form = EmailForm()
     # The same answer whether or not an account has this address.
-    answer = _then_answer(form, lambda: recovery.request_password_reset(form.email.data,
-                                                                        client_ip()),
-                          "auth.reset_sent")
-    if not isinstance(answer, int):
-        return answer
-    status = answer
-    return render_template("auth/forgot.html", form=form), status
+    return _then_answer(form, lambda: recovery.request_password_reset(form.email.data,
+                                                                      client_ip()),
+                        "auth.reset_sent", "auth/forgot.html")
 
 
 @bp.get("/password/forgot/sent")

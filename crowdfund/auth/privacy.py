@@ -36,7 +36,10 @@ from crowdfund.storage import storage
 _EXPORTS: dict[str, Callable[[User], object]] = {}
 _BLOCKERS: list[Callable[[User], list[str]]] = []
 _CONSEQUENCES: list[Callable[[User], list[str]]] = []
-_ERASERS: list[tuple[str, Callable[[User], None]]] = []
+#: Erasers by name: the features' first, then the ``last`` ones (the emails: the others
+#: queue messages as they close things).
+_ERASERS: dict[str, Callable[[User], None]] = {}
+_LAST_ERASERS: dict[str, Callable[[User], None]] = {}
 #: What stays after closing, and why (shown on the page before closing).
 KEPT: list[tuple[str, str]] = []
 
@@ -68,22 +71,17 @@ def erases(name: str, kept: tuple[str, str] | None = None, *, last: bool = False
     transaction); ``kept``: (what stays, why), for the page; ``last``: after every other
     feature's (the emails: others queue messages as they close things)."""
     def register(fn):
-        if name not in [n for n, _ in _ERASERS]:
-            _ERASERS.insert(len(_ERASERS) if last else _first_last(), (name, fn))
-            if last:
-                _LAST.add(name)
-            if kept:
-                KEPT.append(kept)
+        erasers = _LAST_ERASERS if last else _ERASERS
+        if name not in erasers and kept:
+            KEPT.append(kept)
+        erasers[name] = fn
         return fn
     return register
 
 
-_LAST: set[str] = set()
-
-
-def _first_last() -> int:
-    """Where a feature's eraser goes: before those registered as ``last``."""
-    return next((i for i, (n, _) in enumerate(_ERASERS) if n in _LAST), len(_ERASERS))
+def closed_address(user: User) -> str:
+    """The address a closed account (and what was sent to it) is left with."""
+    return f"closed-{user.id}@closed.invalid"
 
 
 def plain(value):
@@ -149,7 +147,7 @@ def close_account(user: User, password: str) -> None:
     reasons = blockers(user)
     if reasons:
         raise DomainError("Your account cannot be closed yet: " + " ".join(reasons))
-    for _name, erase in _ERASERS:
+    for erase in [*_ERASERS.values(), *_LAST_ERASERS.values()]:
         erase(user)
     _erase_account(user)
 
@@ -168,7 +166,7 @@ def _erase_account(user: User) -> None:
             storage().delete(record.document_key)
         record.legal_name, record.note, record.address = "", "", ""
         record.date_of_birth = record.document_key = record.document_delete_after = None
-    user.email = f"closed-{user.id}@closed.invalid"
+    user.email = closed_address(user)
     user.display_name = f"Closed account {user.id}"
     user.bio, user.location, user.links = "", "", []
     user.password_hash = passwords.hash_password(secrets.token_urlsafe(32))  # nobody's

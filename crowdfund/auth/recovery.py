@@ -180,8 +180,7 @@ def reset_password(token: str, new_password: str) -> tuple[User, int]:
     link = tokens.find(token, TokenPurpose.RESET_PASSWORD)
     user = link.user
     if link.email != user.email:
-        raise tokens.LinkInvalid("This link has expired or was already used. Ask for a new "
-                                 "one.")
+        raise tokens.LinkInvalid()
     check_password_policy(new_password, user.email, user.display_name)
     tokens.use(token, TokenPurpose.RESET_PASSWORD)
     tokens.void(user, TokenPurpose.RESET_PASSWORD)

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, logout_user
 from crowdfund.auth import bp, services, two_factor
 from crowdfund.auth.forms import ChangePasswordForm, LoginForm, ProfileForm
 from crowdfund.auth.models import User
-from crowdfund.auth.signing import sign_in, start_second_step
+from crowdfund.auth.signing import home_of, sign_in, start_second_step
 from crowdfund.db import end_request
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db, login_manager
@@ -46,8 +46,7 @@ def _touch_session(response):
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for("operators.index" if current_user.is_operator
-                                else "main.index"))
+        return redirect(home_of(current_user))
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
@@ -66,9 +65,7 @@ def login():
                 return start_second_step(user, form.remember.data, target)
             sign_in(user, remember=form.remember.data)
             flash(f"Signed in as {user.display_name}.", "success")
-            # Operators start at their console; everyone else where they were going.
-            home = url_for("operators.index") if user.is_operator else url_for("main.index")
-            return redirect(target if is_safe_next(target) else home)
+            return redirect(target if is_safe_next(target) else home_of(user))
     elif form.is_submitted():
         status = 400
     return render_template("auth/login.html", form=form), status

@@ -27,6 +27,11 @@ def sign_in(user: User, remember: bool = False) -> None:
     login_user(user, remember=remember)
 
 
+def home_of(user: User) -> str:
+    """Where a signed-in person starts: operators at their console, everyone else home."""
+    return url_for("operators.index") if user.is_operator else url_for("main.index")
+
+
 def start_second_step(user: User, remember: bool, target: str):
     """The password was right and the account has two-factor sign-in: remember who (in
     the signed session cookie) and ask for the code."""

@@ -25,6 +25,9 @@ class LinkInvalid(DomainError):
 
     status_code = 400
 
+    def __init__(self) -> None:
+        super().__init__("This link has expired or was already used. Ask for a new one.")
+
 
 def _signer(purpose: TokenPurpose) -> URLSafeSerializer:
     return URLSafeSerializer(current_app.secret_key, salt=f"account-link:{purpose.value}")
@@ -55,7 +58,7 @@ def find(token: str, purpose: TokenPurpose) -> AccountToken:
     row = db.session.get(AccountToken, row_id) if isinstance(row_id, int) else None
     if row is None or row.purpose is not purpose or row.used_at is not None \
             or row.expires_at <= utcnow():
-        raise LinkInvalid("This link has expired or was already used. Ask for a new one.")
+        raise LinkInvalid()
     return row
 
 
@@ -67,7 +70,7 @@ def use(token: str, purpose: TokenPurpose) -> AccountToken:
                                       AccountToken.used_at.is_(None))
         .values(used_at=utcnow()).execution_options(synchronize_session=False)).rowcount
     if won != 1:
-        raise LinkInvalid("This link has expired or was already used. Ask for a new one.")
+        raise LinkInvalid()
     db.session.refresh(row)
     return row
 

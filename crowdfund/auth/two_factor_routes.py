@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from crowdfund.auth import bp, two_factor
 from crowdfund.auth.forms import CodeForm, TurnOffTwoFactorForm
 from crowdfund.auth.models import User
-from crowdfund.auth.signing import PENDING_FOR, PENDING_KEY, sign_in
+from crowdfund.auth.signing import PENDING_FOR, PENDING_KEY, home_of, sign_in
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
@@ -131,8 +131,7 @@ def login_code():
                 left = two_factor.recovery_codes_left(user)
                 flash(f"You signed in with a recovery code; {left} left. Make new ones on "
                       "your two-factor page if you are running out.", "info")
-            home = url_for("operators.index") if user.is_operator else url_for("main.index")
-            return redirect(pending.get("next") or home)
+            return redirect(pending.get("next") or home_of(user))
     return render_template("auth/login_code.html", form=form), status
 
 

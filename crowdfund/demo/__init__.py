@@ -250,15 +250,33 @@ DEMO_PLEDGES = [
 ]
 
 
-def _seed_pledges(rows, founder: User) -> int:
-    """Active pledges made the real way through the local sandbox (skipped with real keys)."""
+def sandbox():
+    """The local sandbox gateway, or None with real Stripe keys (then: no made-up money)."""
     from crowdfund.payments import gateway
+
+    gw = gateway()
+    return gw if gw.api_base else None
+
+
+def save_card(pledge, person: User, gw, number: str = "4242424242424242") -> None:
+    """The pledge's card typed into the sandbox's card form, as a browser would, and
+    confirmed: the pledge is active."""
     from crowdfund.payments.sandbox import confirm_setup_as_browser
     from crowdfund.pledges import services as pledges
 
-    gw = gateway()
-    if not gw.api_base:
-        return 0  # real Stripe keys: no made-up pledges
+    intent = pledges.ensure_setup_intent(pledge, person, gw)
+    confirm_setup_as_browser(gw.api_base, intent.client_secret, number,
+                             publishable_key=gw.publishable_key)
+    pledges.confirm_card(pledge, gw, actor=person)
+
+
+def _seed_pledges(rows, founder: User) -> int:
+    """Active pledges made the real way through the local sandbox (skipped with real keys)."""
+    from crowdfund.pledges import services as pledges
+
+    gw = sandbox()
+    if gw is None:
+        return 0
     backers = [_person(f"demo.backer{n}@example.com", OTHERS_PASSWORD,
                                       name) for n, name in enumerate(
         ["Mira Chen", "Tomás Díaz", "Ines Kovač", "Joe Park", "Léa Martin", "Sam Osei"])]
@@ -272,10 +290,7 @@ def _seed_pledges(rows, founder: User) -> int:
                                       Money.from_decimal(amount, campaign.currency), destination,
                                       ref=refs[n % len(refs)])
         db.session.flush()
-        intent = pledges.ensure_setup_intent(pledge, backer, gw)
-        confirm_setup_as_browser(gw.api_base, intent.client_secret, "4242424242424242",
-                                 publishable_key=gw.publishable_key)
-        pledges.confirm_card(pledge, gw, actor=backer)
+        save_card(pledge, backer, gw)
         # Spread over the days since launch, so that the funding chart has a shape.
         days = max(0, (utcnow() - campaign.launched_at).days)
         pledge.created_at = campaign.launched_at + timedelta(days=(n * 3) % (days + 1), hours=3)
@@ -300,13 +315,11 @@ def _seed_ended(founder: User, operator: User, backer: User) -> None:
     """A campaign whose deadline has just passed, over its goal: the settle loop of
     ``make run`` charges it within a minute. The demo backer's card declines at charge
     time, so they get the "fix your payment" email (outbox) and page."""
-    from crowdfund.payments import gateway
-    from crowdfund.payments.sandbox import confirm_setup_as_browser
     from crowdfund.pledges import services as pledges
 
-    gw = gateway()
-    if not gw.api_base:
-        return  # real Stripe keys: no made-up pledges
+    gw = sandbox()
+    if gw is None:
+        return
     campaign = _draft(founder, DemoCampaign(
         "Harbour Lights: a pocket tide clock", "design", "USD", "150", 7,
         ((20, 60, 110), (120, 190, 220)), [("Tide clock", "45", 100, False)],
@@ -322,10 +335,7 @@ def _seed_ended(founder: User, operator: User, backer: User) -> None:
         pledge = pledges.start_pledge(person, campaign, campaign.tiers[0],
                                       Money.from_decimal(amount, "USD"), None)
         db.session.flush()
-        intent = pledges.ensure_setup_intent(pledge, person, gw)
-        confirm_setup_as_browser(gw.api_base, intent.client_secret, number,
-                                 publishable_key=gw.publishable_key)
-        pledges.confirm_card(pledge, gw, actor=person)
+        save_card(pledge, person, gw, number)
     campaign.deadline = utcnow() - timedelta(minutes=1)  # the demo's deadline has passed
 
 

@@ -17,7 +17,15 @@ from crowdfund.campaigns import services as campaigns
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignKind
 from crowdfund.db import utcnow
-from crowdfund.demo import OTHERS_PASSWORD, DemoCampaign, _draft, _go_live, _person
+from crowdfund.demo import (
+    OTHERS_PASSWORD,
+    DemoCampaign,
+    _draft,
+    _go_live,
+    _person,
+    sandbox,
+    save_card,
+)
 from crowdfund.extensions import db
 from crowdfund.money import Money
 from crowdfund.uploads import save_pdf
@@ -38,7 +46,7 @@ def seed(operator: User) -> list[int]:
     sandbox): returns the ids of those two, to settle once the seed is committed."""
     offering = _offering(operator)
     campaigns.set_staff_pick(offering, operator, True)
-    if _sandbox() is None:
+    if sandbox() is None:
         return []  # real Stripe keys: no made-up money
     return [_funded(operator), _failed(operator)]
 
@@ -93,7 +101,7 @@ def _offering(operator: User) -> Campaign:
     equity.add_document(campaign, owner, DocumentKind.FINANCIAL_STATEMENTS,
                         "Financial statements 2025 (reviewed)", path, size)
     _go_live(campaign, owner, operator, utcnow() - timedelta(days=8, hours=3))
-    gw = _sandbox()
+    gw = sandbox()
     if gw is not None:
         for n, amount in enumerate(["500", "1250"]):
             _invest(campaign, gw, n, amount)
@@ -111,7 +119,7 @@ def _invest(campaign: Campaign, gw, n: int, amount: str) -> None:
     investors.acknowledge(person, {name: right for name, _q, right in investors.QUIZ}, True)
     pledge = investing.start_investment(person, campaign, _usd(amount))
     db.session.flush()
-    _save_card(pledge, person, gw)
+    save_card(pledge, person, gw)
 
 
 # --- a funded campaign and a failed one (deadline passed; settled after the commit) -----
@@ -155,7 +163,7 @@ def _ended_with(owner: User, operator: User, spec: DemoCampaign, *, ended_days_a
 
     campaign = _draft(owner, spec)
     _go_live(campaign, owner, operator, utcnow() - timedelta(days=1))
-    gw = _sandbox()
+    gw = sandbox()
     made = []
     for n, (tier_index, amount, destination) in enumerate(backing):
         backer = _person(f"demo.{campaign.slug[:12]}{n}@example.com",
@@ -164,7 +172,7 @@ def _ended_with(owner: User, operator: User, spec: DemoCampaign, *, ended_days_a
         pledge = pledges.start_pledge(backer, campaign, campaign.tiers[tier_index],
                                       _usd(amount), destination)
         db.session.flush()
-        _save_card(pledge, backer, gw)
+        save_card(pledge, backer, gw)
         made.append(pledge)
     # Moved back in time: it ran for its length and ended days ago.
     campaign.launched_at -= timedelta(days=spec.days + ended_days_ago - 1)
@@ -200,24 +208,6 @@ def _news(campaign: Campaign) -> None:
 
 def _usd(major: str) -> Money:
     return Money.from_decimal(major, "USD")
-
-
-def _sandbox():
-    """The local sandbox gateway, or None with real Stripe keys."""
-    from crowdfund.payments import gateway
-
-    gw = gateway()
-    return gw if gw.api_base else None
-
-
-def _save_card(pledge, person: User, gw, number: str = "4242424242424242") -> None:
-    from crowdfund.payments.sandbox import confirm_setup_as_browser
-    from crowdfund.pledges import services as pledges
-
-    intent = pledges.ensure_setup_intent(pledge, person, gw)
-    confirm_setup_as_browser(gw.api_base, intent.client_secret, number,
-                             publishable_key=gw.publishable_key)
-    pledges.confirm_card(pledge, gw, actor=person)
 
 
 def _pdf(title: str) -> FileStorage:

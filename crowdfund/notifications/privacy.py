@@ -28,7 +28,7 @@ def emails(user: User) -> list[dict]:
 def erase(user: User) -> None:
     now = utcnow()
     db.session.execute(sa.update(OutboxMessage).where(OutboxMessage.to_email == user.email)
-                       .values(to_email=f"closed-{user.id}@closed.invalid", to_name="",
+                       .values(to_email=privacy.closed_address(user), to_name="",
                                subject=ERASED, text_body=ERASED, html_body=ERASED,
                                unsubscribe_url=None,
                                failed_at=sa.case((OutboxMessage.sent_at.is_(None), now),

@@ -37,9 +37,9 @@ def _of(user: User) -> list[Pledge]:
                                    .order_by(Pledge.id)))
 
 
-def _open(user: User) -> list[Pledge]:
-    return [p for p in _of(user) if p.status in (P.PENDING, P.ACTIVE)
-            and p.campaign.status is CampaignStatus.LIVE]
+def _open(user: User, pledges: list[Pledge] | None = None) -> list[Pledge]:
+    return [p for p in (_of(user) if pledges is None else pledges)
+            if p.status in (P.PENDING, P.ACTIVE) and p.campaign.status is CampaignStatus.LIVE]
 
 
 def export(user: User) -> list[dict]:
@@ -56,11 +56,12 @@ def blockers(user: User) -> list[str]:
     48 hours), or a payment still to be made, keeps the account open until it is settled."""
     reasons = []
     now = utcnow()
-    for pledge in _open(user):
+    pledges = _of(user)
+    for pledge in _open(user, pledges):
         refusal = _why_it_stands(pledge, now)
         if refusal:
             reasons.append(f"{pledge.campaign.title}: {refusal}")
-    for pledge in _of(user):
+    for pledge in pledges:
         if pledge.status in NEEDS_PAYMENT_STATUSES and pledge.campaign.status in (
                 CampaignStatus.FUNDED, CampaignStatus.COLLECTING):
             reasons.append(f"{pledge.campaign.title}: your payment is not settled yet; pay it "
