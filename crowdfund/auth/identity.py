@@ -20,6 +20,7 @@ from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.locking import lock_key
 from crowdfund.storage import storage
+from crowdfund.supervision import FAILED, isolated
 
 #: Where identity documents are stored; the public uploads route refuses it.
 PRIVATE_FOLDER = "identity"
@@ -79,16 +80,25 @@ def schedule_deletion(record: IdentityVerification, decided_at: datetime) -> Non
 
 
 def delete_expired_documents(now: datetime | None = None) -> int:
-    """Delete the documents whose retention after the decision is over. Returns how many."""
+    """Delete the documents whose retention after the decision is over, each on its own:
+    one that cannot be deleted is recorded for operators and the others go on. Returns how
+    many were deleted."""
     now = now or utcnow()
-    records = list(db.session.scalars(sa.select(IdentityVerification).where(
+    app = current_app._get_current_object()
+    ids = list(db.session.scalars(sa.select(IdentityVerification.id).where(
         IdentityVerification.document_key.is_not(None),
         IdentityVerification.document_delete_after <= now)))
-    for record in records:
-        storage().delete(record.document_key)
-        record.document_key = None
-        record.document_delete_after = None
-    return len(records)
+    db.session.commit()
+    return sum(isolated(app, "identity document", f"verification {record_id}",
+                        _delete_document, record_id) is not FAILED for record_id in ids)
+
+
+def _delete_document(record_id: int) -> None:
+    record = db.session.get(IdentityVerification, record_id)
+    # The file first (the storage may commit; deleting twice is harmless), then the record.
+    storage().delete(record.document_key)
+    record.document_key = record.document_delete_after = None
+    db.session.commit()
 
 
 def discard(key: str | None) -> None:

@@ -31,7 +31,6 @@ from crowdfund.auth.services import InvalidCredentials
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
-from crowdfund.storage import storage
 
 _EXPORTS: dict[str, Callable[[User], object]] = {}
 _BLOCKERS: list[Callable[[User], list[str]]] = []
@@ -139,9 +138,10 @@ def consequences(user: User) -> list[str]:
     return [sentence for fn in _CONSEQUENCES for sentence in fn(user)]
 
 
-def close_account(user: User, password: str) -> None:
+def close_account(user: User, password: str) -> list[str]:
     """Erase the person and close the account, in the caller's transaction: each feature
-    first (pledges cancelled, comments emptied...), then the account itself."""
+    first (pledges cancelled, comments emptied...), then the account itself. Returns the
+    stored files to delete once committed (the storage may commit as it deletes)."""
     if not passwords.verify_password(user.password_hash, password):
         raise InvalidCredentials("Your password is incorrect.", field="password")
     reasons = blockers(user)
@@ -149,10 +149,10 @@ def close_account(user: User, password: str) -> None:
         raise DomainError("Your account cannot be closed yet: " + " ".join(reasons))
     for erase in [*_ERASERS.values(), *_LAST_ERASERS.values()]:
         erase(user)
-    _erase_account(user)
+    return _erase_account(user)
 
 
-def _erase_account(user: User) -> None:
+def _erase_account(user: User) -> list[str]:
     email = user.email
     for model, column in ((UserSession, UserSession.user_id), (AccountToken, AccountToken.user_id),
                           (RecoveryCode, RecoveryCode.user_id), (TwoFactor, TwoFactor.user_id)):
@@ -160,10 +160,10 @@ def _erase_account(user: User) -> None:
     db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.email.in_(
         [email, f"2fa:{email}"])))
     db.session.execute(sa.delete(AccountRequest).where(AccountRequest.email == email))
+    files = []
     if user.verification is not None:
         record = user.verification
-        if record.document_key:
-            storage().delete(record.document_key)
+        files = [record.document_key] if record.document_key else []
         record.legal_name, record.note, record.address = "", "", ""
         record.date_of_birth = record.document_key = record.document_delete_after = None
     user.email = closed_address(user)
@@ -176,3 +176,4 @@ def _erase_account(user: User) -> None:
     user.notify_updates = user.notify_comments = user.notify_followed = False
     user.notify_marketing = False
     user.closed_at = utcnow()
+    return files

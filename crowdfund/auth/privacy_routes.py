@@ -17,6 +17,7 @@ from crowdfund.db import utcnow
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.forms import BaseForm, ConfirmForm
+from crowdfund.storage import storage
 from crowdfund.web import form_error
 
 
@@ -54,12 +55,14 @@ def close_account():
     form = CloseAccountForm()
     if form.validate_on_submit():
         try:
-            privacy.close_account(current_user, form.password.data)
+            files = privacy.close_account(current_user, form.password.data)
         except DomainError as exc:
             db.session.rollback()
             form_error(form, exc)
         else:
             db.session.commit()
+            for key in files:
+                storage().delete(key)
             logout_user()
             flash("Your account is closed and your personal data erased. Thank you for "
                   "having been part of crowdfund.", "info")

@@ -145,6 +145,9 @@ def _chosen_cover(form: CampaignStoryForm) -> str | None:
         except UploadError as exc:
             form.cover.errors = [*form.cover.errors, str(exc)]
         else:
+            # Kept whatever happens to the rest of the form: committed now (the database
+            # storage writes in this transaction, which a refused form rolls back).
+            db.session.commit()
             if kept and kept != chosen:
                 delete_upload(kept)  # chosen before, replaced before it was ever used
             kept = chosen

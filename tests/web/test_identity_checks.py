@@ -233,3 +233,33 @@ def test_the_payouts_page_asks_an_unverified_founder_for_their_document(client, 
     page = client.get("/studio/payouts").get_data(as_text=True)
     assert "We pay only founders whose identity is verified" in page
     assert 'href="/account/identity"' in page
+
+
+def test_a_document_that_cannot_be_deleted_does_not_stop_the_others(app, session,
+                                                                    monkeypatch):
+    from crowdfund.auth import identity
+    from crowdfund.supervision import JobFailure
+
+    people = [make_user(), make_user()]
+    for n, person in enumerate(people):
+        session.add(IdentityVerification(
+            user=person, status=V.VERIFIED, legal_name="X", document_key=f"identity/{n}.jpg",
+            document_delete_after=utcnow() - timedelta(days=1)))
+    session.commit()
+    real = storage()
+
+    class Flaky:
+        def delete(self, key):
+            if key == "identity/0.jpg":
+                raise OSError("disk says no")
+            real.delete(key)
+
+    monkeypatch.setattr(identity, "storage", Flaky)
+    with app.app_context():
+        assert identity.delete_expired_documents() == 1
+        keys = dict(db.session.execute(sa.select(IdentityVerification.user_id,
+                                                 IdentityVerification.document_key)).all())
+        assert keys == {people[0].id: "identity/0.jpg", people[1].id: None}
+        failure = db.session.scalar(sa.select(JobFailure).where(
+            JobFailure.job == "identity document"))
+        assert "disk says no" in failure.last_error

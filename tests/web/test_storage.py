@@ -85,7 +85,11 @@ def test_names_come_from_the_content_and_a_shared_file_is_kept(
     assert client.get(f"/uploads/{key}").status_code == 404
 
 
-def test_a_refused_form_stores_nothing(in_database, client, auth, session):
+def test_a_refused_form_keeps_only_the_chosen_cover(in_database, client, auth, session):
+    """In the database too, a cover chosen in a refused form is kept (the page says so, and
+    the next try uses it); nothing else the form asked for is written."""
+    import re
+
     app = in_database
     campaign = make_campaign(ready=False)
     taken = make_campaign(ready=False)
@@ -95,8 +99,19 @@ def test_a_refused_form_stores_nothing(in_database, client, auth, session):
                            data=_edit(campaign, _png(), slug=taken.slug),
                            content_type="multipart/form-data")
     assert response.status_code == 400
+    page = response.get_data(as_text=True)
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(FileRow)) == 0
+        keys = db.session.scalars(sa.select(FileRow.key)).all()
+        assert db.session.get(Campaign, campaign.id).cover_path is None
+    assert len(keys) == 1 and f'src="/uploads/{keys[0]}" alt="The cover you chose"' in page
+    token = re.search(r'name="kept_cover" type="hidden" value="([^"]*)"', page).group(1)
+    data = _edit(campaign, _png(), kept_cover=token)
+    del data["cover"]
+    saved = client.post(f"/studio/{campaign.id}/edit", data=data,
+                        content_type="multipart/form-data")
+    assert saved.status_code == 302
+    with app.app_context():
+        assert db.session.get(Campaign, campaign.id).cover_path == keys[0]
 
 
 @pytest.mark.parametrize("path", ["covers/../../secret_key", "covers/abc.png", "x" * 300,

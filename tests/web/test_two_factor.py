@@ -206,3 +206,18 @@ def test_a_two_factor_key_of_its_own_survives_a_new_secret_key(app, session):
             two_factor._totp(two_factor.of(grace))
     finally:
         app.config["TWO_FACTOR_KEY"] = None
+
+
+@pytest.mark.postgres_only
+def test_one_recovery_code_given_twice_at_once_is_accepted_once(app, session):
+    from crowdfund.auth import two_factor
+    from crowdfund.auth.models import User
+
+    grace = make_user("grace@example.com")
+    _seed, codes = with_two_factor(grace)
+    session.commit()
+
+    def use():
+        two_factor.check(db.session.get(User, grace.id), codes[0], "10.0.0.1")
+
+    assert sorted(race(app, use, use)) == ["WrongCode", "ok"]
