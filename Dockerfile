@@ -7,6 +7,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /srv/crowdfund
 
 # Dependencies first (pinned in pyproject.toml), so that a code change reuses this layer.
+# No extras: the local Stripe sandbox and the test tools never ship in the image.
 COPY pyproject.toml ./
 RUN mkdir crowdfund && touch crowdfund/__init__.py \
     && pip install --no-cache-dir . && pip uninstall -y crowdfund && rm -rf crowdfund build

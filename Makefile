@@ -6,16 +6,16 @@ STAMP  := $(VENV)/.installed
 
 export FLASK_APP := wsgi
 
-.PHONY: run test install lint migrate seed bench clean
+.PHONY: run test install lint migrate seed bench clean operator-key
 
 $(BIN)/python:
 	@echo "crowdfund: creating the virtual environment in $(VENV)"
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	@echo "crowdfund: installing crowdfund and its pinned dependencies into $(VENV)"
+	@echo "crowdfund: installing crowdfund, the local Stripe sandbox and the test tools (pinned) into $(VENV)"
 	@echo "           (the first time takes a minute or two; later runs skip this step)"
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[sandbox,dev]'
 	@touch $(STAMP)
 	@echo "crowdfund: installed"
 
@@ -45,6 +45,10 @@ bench: install
 	@if [ -n "$${BENCH_DATABASE_URL:-}" ]; then \
 	  $(BIN)/python bench/scale_out.py --database-url "$$BENCH_DATABASE_URL" --pledges $${SCALE_PLEDGES:-600} 2>/dev/null; \
 	else echo "bench/scale_out.py: skipped (needs BENCH_DATABASE_URL=postgresql://... of its own and Debian's redis-server)"; fi
+
+## operator-key: print the demo operator's two-factor key again (development only)
+operator-key: install
+	@CROWDFUND_ENV=development $(BIN)/flask demo operator-key
 
 migrate: install
 	CROWDFUND_ENV=development $(BIN)/flask db upgrade

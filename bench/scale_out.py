@@ -56,7 +56,8 @@ def environment(database_url: str, broker: str, sandbox: str, budget: float) -> 
             "DATABASE_URL": database_url, "CELERY_BROKER_URL": broker,
             "PAYMENT_GATEWAY": "stripe", "STRIPE_SECRET_KEY": "sk_test_bench",
             "STRIPE_PUBLISHABLE_KEY": "pk_test_bench", "STRIPE_API_BASE": sandbox,
-            "STRIPE_WEBHOOK_SECRET": "whsec_bench", "SETTLE_REQUESTS_PER_SECOND": str(budget),
+            "STRIPE_WEBHOOK_SECRET": "whsec_bench", "SANDBOX_DEPLOYMENT": "1",
+            "SETTLE_REQUESTS_PER_SECOND": str(budget),
             "SETTLE_BATCH": "50", "SETTLE_CONCURRENCY": "4", "SETTLE_INTERVAL_SECONDS": "2",
             "JOB_SWEEP_SECONDS": "5", "LOG_LEVEL": "WARNING"}
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import Flask
 
 from crowdfund import logs, pagecache
-from crowdfund.config import ConfigError, config_for
+from crowdfund.config import ConfigError, config_for, refuse_plain_http_payments
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -100,6 +100,7 @@ def _finish_config(app: Flask) -> None:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if app.config["SMTP_SECURITY"] not in ("none", "starttls", "ssl"):
         raise ConfigError("SMTP_SECURITY must be none, starttls or ssl.")
+    refuse_plain_http_payments(app.config)
     if app.config.get("PROXY_COUNT"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -16,11 +16,13 @@ class ConfigError(RuntimeError):
     """The configuration cannot run the application."""
 
 
+def _flag(raw: str) -> bool:
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
 def _bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
-    if raw is None:
-        return default
-    return raw.strip().lower() in {"1", "true", "yes", "on"}
+    return default if raw is None else _flag(raw)
 
 
 def normalise_database_url(url: str) -> str:
@@ -79,8 +81,9 @@ class BaseConfig:
     #: Emailed account links: confirming an address, choosing a new password.
     EMAIL_VERIFY_VALID_FOR = timedelta(hours=24)
     PASSWORD_RESET_VALID_FOR = timedelta(hours=1)
-    #: Emails asked for (register, resend a link, reset a password) per hour: per address
-    #: (beyond it nothing more is sent, the answer is the same) and per client (429).
+    #: Emails asked for (register, resend a link, reset a password, change the address) per
+    #: hour, every kind together: per address (beyond it nothing more is sent, the answer
+    #: is the same) and per client (429).
     ACCOUNT_EMAILS_PER_ADDRESS = 3
     ACCOUNT_EMAILS_PER_CLIENT = 20
     #: Operators move money: every operator page needs a session that passed two-factor
@@ -105,7 +108,7 @@ class BaseConfig:
     PAGE_CACHE_SECONDS = 5
     PAGE_CACHE_ENTRIES = 500
 
-    # Campaign policy (DOMAIN.md).
+    # Campaign policy (docs/domain.md#the-numbers).
     CAMPAIGN_MIN_DAYS = 1
     CAMPAIGN_MAX_DAYS = 60
     SUPPORTED_CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "CHF", "SEK", "JPY")
@@ -130,8 +133,13 @@ class BaseConfig:
     STRIPE_API_BASE: str | None = None
     STRIPE_JS_URL = "https://js.stripe.com/v3/"
     STRIPE_MAX_NETWORK_RETRIES = 2
+    #: This deployment takes no real payments (a demo or staging site on the sandbox): only
+    #: then does production accept a plain-HTTP STRIPE_API_BASE or STRIPE_JS_URL, and every
+    #: page says so in a banner (templates/base.html).
+    SANDBOX_DEPLOYMENT = False
 
-    # Settlement (PAYMENTS.md). Stripe allows 25 requests/s in test mode: stay well under.
+    # Settlement (docs/money.md#the-rate-budget). Stripe allows 25 requests/s in test mode:
+    # stay well under.
     SETTLE_REQUESTS_PER_SECOND = 10.0
     SETTLE_CONCURRENCY = 4
     SETTLE_BATCH = 200
@@ -154,12 +162,24 @@ class BaseConfig:
     OUTBOX_INTERVAL_SECONDS = 10
     #: How often hints lost with a worker or a broker restart are sent again.
     JOB_SWEEP_SECONDS = 15
-    #: Redis hands an unacknowledged task to another worker after this long (OPERATIONS.md);
+    #: Every worker, beat and the embedded runner write a heartbeat row this often
+    #: (crowdfund/fleet.py: the settlement console and ``flask jobs status`` read them).
+    PROCESS_HEARTBEAT_SECONDS = 15
+    #: A process not seen for this long is stale (0: three heartbeats).
+    PROCESS_STALE_SECONDS = 0
+    #: Heartbeat rows of processes not seen for this long are forgotten (the jobs pass).
+    PROCESS_HEARTBEAT_KEEP = timedelta(days=1)
+    #: A due job still waiting after this long, while no job was started in that time, is a
+    #: problem (``flask jobs status`` exits non-zero): no runner takes jobs.
+    JOB_WAIT_ALERT_SECONDS = 600
+    #: Redis hands an unacknowledged task to another worker after this long
+    #: (docs/operations.md#background-jobs);
     #: every job is far shorter (a batch of charges), and every retry countdown is below it.
     CELERY_VISIBILITY_TIMEOUT = 3600
     #: Stripe replays an idempotent request for 24 h; older started attempts are reconciled.
     IDEMPOTENCY_WINDOW = timedelta(hours=23)
-    #: After charging, backers whose payment failed have this long to fix it (DOMAIN.md);
+    #: After charging, backers whose payment failed have this long to fix it
+    #: (docs/domain.md#after-the-deadline);
     #: they are reminded every RECOVERY_REMINDER_EVERY, then one final automatic retry is
     #: made and an unpaid pledge is dropped.
     COLLECTION_WINDOW = timedelta(days=7)
@@ -172,7 +192,8 @@ class BaseConfig:
     #: hand and mark the payout paid. The sandbox has no Connect.
     STRIPE_CONNECT_ENABLED = False
 
-    # Fees (DOMAIN.md), in basis points of the charge, plus a fixed part in minor units.
+    # Fees (docs/domain.md#fees), in basis points of the charge, plus a fixed part in minor
+    # units.
     PLATFORM_FEE_BPS = 500
     PROCESSING_FEE_BPS = 300
     PROCESSING_FEE_FIXED_MINOR = 20
@@ -183,6 +204,8 @@ class BaseConfig:
 
     # Community. At most this many comments per user in the window (replies included).
     COMMENT_RATE_LIMIT = (5, timedelta(minutes=10))
+    #: At most this many reports (of comments and campaigns together) per user in the window.
+    REPORT_RATE_LIMIT = (10, timedelta(hours=1))
     #: The newest threads shown on the campaign page; the rest on its comments page.
     COMMENT_THREADS_ON_CAMPAIGN_PAGE = 10
     COMMENT_THREADS_PER_PAGE = 50
@@ -208,6 +231,8 @@ class BaseConfig:
     OUTBOX_RETRY_BASE = timedelta(minutes=1)  # doubled per failed try
 
     CAMPAIGNS_PER_PAGE = 12
+    #: The home page's "Ending soon": live campaigns whose deadline is within this many days.
+    ENDING_SOON_DAYS = 7
     BACKERS_PER_PAGE = 100  # the founder's backers page
     BABEL_LOCALE = "en_US"
     #: Trust X-Forwarded-For from this many proxies (0: use the socket address).
@@ -240,9 +265,12 @@ class BaseConfig:
                            ("JOB_BACKOFF_SECONDS", int), ("SETTLE_INTERVAL_SECONDS", int),
                            ("JOBS_INTERVAL_SECONDS", int), ("OUTBOX_INTERVAL_SECONDS", int),
                            ("JOB_SWEEP_SECONDS", int), ("CELERY_VISIBILITY_TIMEOUT", int),
+                           ("PROCESS_HEARTBEAT_SECONDS", float),
+                           ("PROCESS_STALE_SECONDS", float), ("JOB_WAIT_ALERT_SECONDS", int),
                            ("SETTLE_BATCH", int), ("PAGE_CACHE_SECONDS", float),
                            ("SMTP_PORT", int), ("PLATFORM_FEE_BPS", int),
-                           ("PROCESSING_FEE_BPS", int), ("PROCESSING_FEE_FIXED_MINOR", int)):
+                           ("PROCESSING_FEE_BPS", int), ("PROCESSING_FEE_FIXED_MINOR", int),
+                           ("STRIPE_CONNECT_ENABLED", _flag), ("SANDBOX_DEPLOYMENT", _flag)):
             if os.environ.get(name):
                 values[name] = kind(os.environ[name])
         for name in ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET",
@@ -257,15 +285,30 @@ class BaseConfig:
             values.update(STRIPE_API_BASE=None, STRIPE_MAX_NETWORK_RETRIES=2)
             values.setdefault("STRIPE_JS_URL", "https://js.stripe.com/v3/")
         if values.get("STRIPE_API_BASE"):
-            # The sandbox: no retries (PAYMENTS.md), Stripe.js served by the sandbox itself.
+            # The sandbox (docs/money.md#the-local-sandbox): no retries, Stripe.js served by
+            # the sandbox itself.
             values["STRIPE_MAX_NETWORK_RETRIES"] = 0
             values.setdefault("STRIPE_JS_URL",
                               values["STRIPE_API_BASE"].rstrip("/") + "/js.stripe.com/v3/")
-        if os.environ.get("STRIPE_CONNECT_ENABLED"):
-            values["STRIPE_CONNECT_ENABLED"] = _bool("STRIPE_CONNECT_ENABLED", False)
         values["SESSION_COOKIE_SECURE"] = _bool("SESSION_COOKIE_SECURE", cls.SESSION_COOKIE_SECURE)
         values["REMEMBER_COOKIE_SECURE"] = values["SESSION_COOKIE_SECURE"]
         return values
+
+
+def refuse_plain_http_payments(config) -> None:
+    """Production talks to Stripe over HTTPS: a plain-HTTP ``STRIPE_API_BASE`` or
+    ``STRIPE_JS_URL`` (the local sandbox's) is refused at start unless the operator says
+    this is a sandbox deployment (``SANDBOX_DEPLOYMENT=1``; every page then says so)."""
+    if config["ENV_NAME"] != "production" or config.get("SANDBOX_DEPLOYMENT"):
+        return
+    for name in ("STRIPE_API_BASE", "STRIPE_JS_URL"):
+        url = config.get(name)
+        if url and not url.lower().startswith("https://"):
+            raise ConfigError(
+                f"{name}={url!r} is not an https:// address: production sends card details "
+                "and secret keys only over HTTPS. Unset it to use Stripe, or set "
+                "SANDBOX_DEPLOYMENT=1 if this deployment takes no real payments (the local "
+                "sandbox; every page then says so).")
 
 
 class DevelopmentConfig(BaseConfig):

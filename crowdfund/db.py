@@ -70,6 +70,19 @@ class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 
+@event.listens_for(sa.Table, "after_parent_attach")
+def _ids_never_reused(table: sa.Table, parent) -> None:
+    """Every table's integer primary key hands each id out once, on SQLite too
+    (AUTOINCREMENT; PostgreSQL's sequences never reuse one). Without it SQLite gives a
+    deleted highest id to the next row, and whatever named the old row (an outbox dedupe
+    key, an emailed link, a cache key) names the new one. Set on every table built in the
+    process: the models', and those the migrations build (``op.create_table``, and the
+    copies batch operations make on SQLite, whose reflection loses the option). Older
+    databases were rebuilt by the migration ``b7e41c9a2d55`` (ids never reused)."""
+    if isinstance(parent, sa.MetaData):
+        table.dialect_kwargs["sqlite_autoincrement"] = True
+
+
 class TimestampMixin:
     """``created_at`` and ``updated_at`` kept by the database session."""
 

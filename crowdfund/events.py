@@ -61,6 +61,10 @@ address_claimed = Event(
     "account at the address this user owns")
 password_changed = Event("password-changed", doc="how (\"changed\", \"reset\")")
 email_changed = Event("email-changed", doc="old_email: the address it replaced")
+identity_decided = Event(
+    "identity-decided", doc="verification (IdentityVerification): an operator verified the "
+    "founder's identity, or refused the documents (its ``note`` says why); sent when the "
+    "decision changes, not when the same one is saved again")
 
 # --- campaigns (sender: the Campaign) ---------------------------------------------------
 campaign_submitted = Event("campaign-submitted", doc="actor")

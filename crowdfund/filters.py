@@ -1,8 +1,9 @@
-"""Jinja filters and globals: money, dates, time left, Markdown, labels."""
+"""Jinja filters and globals: money, dates, time left, counts with their nouns, Markdown,
+labels."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 
 from babel.dates import (
@@ -19,6 +20,7 @@ from crowdfund.db import utcnow
 from crowdfund.forms import country_choices
 from crowdfund.markdown import render_markdown
 from crowdfund.money import Money
+from crowdfund.statemachine import status_label
 
 
 def money(value, currency: str | None = None, whole: bool = False) -> str:
@@ -28,6 +30,40 @@ def money(value, currency: str | None = None, whole: bool = False) -> str:
     if not isinstance(value, Money):
         value = Money(int(value), currency)
     return value.format(current_app.config["BABEL_LOCALE"], whole=whole)
+
+
+def noun(count: int, singular: str, plural: str) -> str:
+    """The noun that goes with ``count``: "backer" for 1, "backers" otherwise. The one place
+    plurals are chosen (with ``counted``): both forms are written out at every use, so that
+    this becomes ``ngettext(singular, plural, count)`` when the pages are translated."""
+    return singular if count == 1 else plural
+
+
+def counted(count: int, singular: str, plural: str) -> str:
+    """A count with its noun: "1 backer", "2 backers", "1,204 backers" (``{{ n |
+    counted('backer', 'backers') }}`` in templates). Translated, it becomes
+    ``ngettext("%(num)s backer", "%(num)s backers", count)``."""
+    return f"{count:,} {noun(count, singular, plural)}"
+
+
+def duration(delta: timedelta) -> str:
+    """A length of time in words, in its largest whole unit: "30 days", "1 day", "12 hours",
+    "45 minutes", "less than a minute" (retention periods, how long something waited)."""
+    seconds = int(delta.total_seconds())
+    if seconds >= 86400:
+        return counted(seconds // 86400, "day", "days")
+    if seconds >= 3600:
+        return counted(seconds // 3600, "hour", "hours")
+    if seconds >= 60:
+        return counted(seconds // 60, "minute", "minutes")
+    return "less than a minute"
+
+
+def age(since: datetime | None, now: datetime | None = None) -> str:
+    """How long ago ``since`` was, in words ("3 days", "5 hours", "1 minute")."""
+    if since is None:
+        return ""
+    return duration((now or utcnow()) - since)
 
 
 def time_left(deadline: datetime | None, now: datetime | None = None, *,
@@ -119,6 +155,11 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(month_filter, "month")
     app.add_template_filter(markdown_filter, "markdown")
     app.add_template_filter(country_name, "country")
+    app.add_template_filter(status_label, "status_label")
+    app.add_template_filter(counted, "counted")
+    app.add_template_filter(noun, "noun")
+    app.add_template_filter(duration, "duration")
+    app.add_template_filter(age, "age")
 
     @app.context_processor
     def globals_():

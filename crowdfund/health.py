@@ -1,6 +1,12 @@
 """``/healthz``: the process answers (no database call). ``/readyz``: the database, and the
 broker where one is configured, answer within ``READY_TIMEOUT_SECONDS``; 503 otherwise
-(load balancers take the server out of rotation; compose health checks wait for it)."""
+(load balancers take the server out of rotation; compose health checks wait for it).
+
+``/readyz`` is this web server's readiness only. Its body also carries the background
+fleet's state (``fleet``: workers and beat alive, jobs waiting, problems: crowdfund/fleet.py)
+for whoever reads it, but dead workers never make it 503: taking every web server out of
+rotation would not bring a worker back, and pages work without them. A monitor of the
+fleet runs ``flask jobs status`` (non-zero when it is down)."""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ import redis
 import sqlalchemy as sa
 from flask import Blueprint, Flask, current_app, jsonify
 
+from crowdfund import fleet
 from crowdfund.extensions import db
 
 bp = Blueprint("health", __name__)
@@ -45,8 +52,27 @@ def readyz():
     ready = all(value == "ok" for value in results.values())
     if not ready:
         log.warning("not ready: %s", results)
-    return jsonify(status="ready" if ready else "not ready", checks=results), \
-        200 if ready else 503
+    body = {"status": "ready" if ready else "not ready", "checks": results}
+    if results["database"] == "ok":
+        body["fleet"] = _fleet(app, timeout)
+    return jsonify(body), 200 if ready else 503
+
+
+def _fleet(app: Flask, timeout: float) -> dict | str:
+    """The background fleet, for information (never decides readiness)."""
+    def read() -> dict:
+        with app.app_context():
+            try:
+                found = fleet.status()
+                return {"ok": found.ok, **found.summary()}
+            finally:
+                db.session.rollback()
+    try:
+        return _checks.submit(read).result(timeout=timeout)
+    except CheckTimedOut:
+        return f"no answer within {timeout:g} s"
+    except Exception as error:  # noqa: BLE001 - information only: say what went wrong
+        return type(error).__name__
 
 
 def _database(app: Flask) -> None:

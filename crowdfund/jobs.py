@@ -23,6 +23,10 @@ One item that raises is recorded (the settlement console) and the others go on.
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import sys
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -30,7 +34,7 @@ from typing import TypeVar
 import click
 from flask import Blueprint, Flask, current_app
 
-from crowdfund import queue
+from crowdfund import fleet, queue
 from crowdfund.auth.identity import delete_expired_documents
 from crowdfund.auth.services import prune_sessions
 from crowdfund.campaigns.cli import launch_due
@@ -38,6 +42,8 @@ from crowdfund.community.card_health import remind_card_health
 from crowdfund.community.following import notify_ending_soon
 from crowdfund.equity.changes import cancel_unconfirmed
 from crowdfund.extensions import db
+from crowdfund.fleet import ProcessKind
+from crowdfund.hints import hints
 from crowdfund.payments import gateway
 from crowdfund.pledges.services import release_abandoned
 from crowdfund.settlement.fan_out import CHARGE_BATCH, SEND_REFUNDS, SETTLE_CAMPAIGN
@@ -78,7 +84,8 @@ def run_once() -> dict[str, int]:
             "cancelled (not reconfirmed)": cancel_unconfirmed,
             "told ending soon": notify_ending_soon, "asked to update a card": remind_card_health,
             "old sessions forgotten": prune_sessions, "finished jobs forgotten": queue.prune,
-            "identity documents deleted": delete_expired_documents}
+            "identity documents deleted": delete_expired_documents,
+            "old heartbeats forgotten": fleet.prune}
     done = {}
     for name, job in jobs.items():
         result = isolated(app, "jobs", name, _committed, job)
@@ -144,5 +151,62 @@ def run(watch: bool) -> None:
     db.session.commit()
     runner = EmbeddedRunner(app)
     if watch:
-        watch_loop(runner.tick, 1, "jobs")
+        # Its heartbeat row, like a worker's: `flask jobs status` and the console read it.
+        name = f"{socket.gethostname()}:{os.getpid()}"
+        beating = fleet.Heartbeat(app, ProcessKind.EMBEDDED, name, fleet.running_jobs(f"{name}:"))
+        beating.start()
+        # Stopped by its supervisor (make run's Ctrl-C, systemd): a clean exit that says so.
+        before = signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        try:
+            watch_loop(runner.tick, 1, "jobs")
+        finally:
+            signal.signal(signal.SIGTERM, before)
+            beating.stop()
     click.echo(f"jobs run: {runner.tick()}")
+
+
+@bp.cli.command("status")
+def status() -> None:
+    """The background processes (each worker and beat, or the embedded runner) with when
+    each was last seen, and the jobs waiting, running and failed. Exits 1 when none of a
+    kind is alive or a job has waited longer than JOB_WAIT_ALERT_SECONDS with no job
+    started meanwhile (for a monitor: `flask jobs status || alert`)."""
+    found = fleet.status()
+    db.session.commit()
+    problems = list(found.problems)
+    click.echo("Background work: " + ("the embedded runner (no CELERY_BROKER_URL)"
+                                      if found.embedded else "Celery workers and beat"))
+    kinds = ((ProcessKind.EMBEDDED,) if found.embedded
+             else (ProcessKind.WORKER, ProcessKind.BEAT))
+    for kind in kinds:
+        click.echo(f"{kind.value}s:" if kind is ProcessKind.WORKER else f"{kind.value}:")
+        for process in found.of(kind):
+            click.echo("  " + _seen(found, process))
+        if not found.of(kind):
+            click.echo("  none seen")
+    jobs = found.jobs
+    waited = (f" (the oldest for {fleet.words(found.now - jobs.oldest_waiting_since)})"
+              if jobs.oldest_waiting_since else "")
+    click.echo(f"jobs: {jobs.waiting} waiting{waited}, {jobs.running} running, {jobs.stuck} "
+               f"stuck, {jobs.retrying} retrying later, {jobs.failed} failed")
+    if not found.embedded:
+        try:
+            click.echo(f"broker: {hints().waiting()} messages not yet taken")
+        except Exception as error:  # noqa: BLE001 - any failure means it does not answer
+            problems.append(f"The broker does not answer ({type(error).__name__}).")
+    for problem in problems:
+        click.echo(f"PROBLEM: {problem}", err=True)
+    if problems:
+        raise SystemExit(1)
+    click.echo("OK")
+
+
+def _seen(found: fleet.Fleet, process: fleet.ProcessHeartbeat) -> str:
+    ago = fleet.words(found.now - process.last_seen_at)
+    if process.stopped_at is not None:
+        state = f"stopped {ago} ago"
+    elif found.is_stale(process):
+        state = f"NOT SEEN for {ago}"
+    else:
+        state = f"seen {ago} ago"
+    return f"{process.name:<40} {state:<28} {process.doing}"

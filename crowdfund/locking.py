@@ -1,4 +1,4 @@
-"""Row locks for read-check-write rules (OPERATIONS.md, "PostgreSQL patterns").
+"""Row locks for read-check-write rules (docs/operations.md#row-locks).
 
 A rule that reads a total, checks it and then writes (the last-24-hours rule, an
 investor's 12-month limit, early close, a refund against what is left, a refund racing

@@ -14,6 +14,7 @@ from crowdfund.campaigns.models import (  # noqa: F401
     ShippingRate,
 )
 from crowdfund.community.models import (  # noqa: F401
+    CampaignReport,
     CampaignUpdate,
     Comment,
     CommentReport,
@@ -29,6 +30,7 @@ from crowdfund.equity.models import (  # noqa: F401
     OfferingChange,
     OfferingDocument,
 )
+from crowdfund.fleet import ProcessHeartbeat  # noqa: F401
 from crowdfund.ledger.models import LedgerEntry, LedgerTransaction  # noqa: F401
 from crowdfund.notifications.models import OutboxMessage  # noqa: F401
 from crowdfund.payments.models import WebhookEvent  # noqa: F401

@@ -1,4 +1,5 @@
-"""Background work as rows: the row is the truth, the message is a hint (OPERATIONS.md).
+"""Background work as rows: the row is the truth, the message is a hint
+(docs/operations.md#background-jobs).
 
 Every piece of background work (a settle pass, one campaign's settlement, one batch of its
 charges, an operator's "Settle now") is a :class:`Job` row, written in the caller's
@@ -43,7 +44,7 @@ from crowdfund.supervision import error_text
 log = logging.getLogger("crowdfund.jobs")
 
 #: Longest delay before a retry; below any broker's visibility timeout (a countdown past
-#: it is delivered early and can multiply: OPERATIONS.md).
+#: it is delivered early and can multiply: docs/operations.md#background-jobs).
 MAX_BACKOFF_SECONDS = 300
 
 

@@ -40,6 +40,27 @@ def _words(status: Enum) -> str:
     return status.value.replace("_", " ")
 
 
+#: What pages call each status, per status enum (``label_statuses``).
+_LABELS: dict[type[Enum], Mapping[Enum, str]] = {}
+
+
+def label_statuses(labels: Mapping[S, str]) -> Mapping[S, str]:
+    """Register what the pages call each status of one enum ("Changes requested" for a
+    rejected campaign), so that every page, history and audit trail says the same
+    (``status_label``, the ``status_label`` filter). Returns ``labels``."""
+    for status in labels:
+        _LABELS[type(status)] = labels
+    return labels
+
+
+def status_label(status: Enum | None) -> str:
+    """The registered label of ``status`` (its value in words when none is registered)."""
+    if status is None:
+        return ""
+    labels = _LABELS.get(type(status), {})
+    return labels.get(status) or _words(status).capitalize()
+
+
 class TransitionTable(Generic[S]):
     """``{status: {next statuses}}`` for one model, plus the audit hook."""
 

@@ -1,4 +1,4 @@
-"""One bad item never stops a loop (STYLE rule 12).
+"""One bad item never stops a loop (docs/operations.md#one-bad-item-never-stops-a-loop).
 
 Every queue-like loop (settlement, charging, refunds, recovery, payouts, the outbox, the
 periodic jobs) runs each item through :func:`isolated`: an item that raises is rolled

@@ -101,7 +101,40 @@ def run_migrations_online():
         )
 
         with context.begin_transaction():
+            counters = _sqlite_counters(connection)
             context.run_migrations()
+            _keep_sqlite_counters(connection, counters)
+
+
+def _sqlite_counters(connection) -> dict:
+    """SQLite's AUTOINCREMENT counters (``crowdfund.db._ids_never_reused``): a migration
+    that rebuilds a table (batch operations copy it) starts its counter again after the
+    highest id left, and would hand out the ids of rows deleted above it."""
+    if connection.dialect.name != 'sqlite' or not connection.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").scalar():
+        return {}
+    return dict(connection.exec_driver_sql('SELECT name, seq FROM sqlite_sequence').all())
+
+
+def _keep_sqlite_counters(connection, counters: dict) -> None:
+    """Every table still there counts on from at least where it was before (committed
+    here: on SQLite each migration commits its own transaction, none is left open)."""
+    if not counters:
+        return
+    for name, seq in counters.items():
+        if not connection.exec_driver_sql(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                (name,)).scalar():
+            continue
+        now = connection.exec_driver_sql('SELECT seq FROM sqlite_sequence WHERE name = ?',
+                                         (name,)).scalar()
+        if now is None:
+            connection.exec_driver_sql(
+                'INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)', (name, seq))
+        elif now < seq:
+            connection.exec_driver_sql('UPDATE sqlite_sequence SET seq = ? WHERE name = ?',
+                                       (seq, name))
+    connection.commit()
 
 
 if context.is_offline_mode():

@@ -37,7 +37,10 @@ if [ -z "${STRIPE_SECRET_KEY:-}" ]; then
   export STRIPE_WEBHOOK_SECRET="$(cat instance/sandbox_webhook_secret)"
   export STRIPE_API_BASE="http://127.0.0.1:${SANDBOX_PORT}"
   export STRIPE_JS_URL="${STRIPE_API_BASE}/js.stripe.com/v3/"
+  # Its customers, cards and charges are kept in instance/ across restarts, with the
+  # database that points to them (delete instance/ to start again).
   "$BIN/python" -m crowdfund.payments.sandbox --port "$SANDBOX_PORT" \
+    --state-file instance/sandbox-state.pickle \
     --webhook-url "http://127.0.0.1:${PORT}/webhooks/stripe" \
     --webhook-secret "$STRIPE_WEBHOOK_SECRET" &
   pids+=($!)

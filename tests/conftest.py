@@ -147,6 +147,8 @@ def _clean_database(request):
             else:
                 for table in tables:
                     conn.execute(sa.text(f'DELETE FROM "{table}"'))  # noqa: S608 - our table names
+                # Ids start again at 1, as RESTART IDENTITY does (AUTOINCREMENT's counters).
+                conn.execute(sa.text("DELETE FROM sqlite_sequence"))
 
 
 @pytest.fixture

@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
+import re
 import threading
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
+
+import sqlalchemy as sa
+from alembic.script import ScriptDirectory
 
 from crowdfund.auth import passwords
 from crowdfund.auth.models import IdentityVerification, User, VerificationStatus
@@ -20,7 +25,7 @@ from crowdfund.equity import investors
 from crowdfund.equity.models import AllocationPolicy, SecurityType
 from crowdfund.equity.services import OfferingInput, save_terms
 from crowdfund.errors import DomainError
-from crowdfund.extensions import db
+from crowdfund.extensions import db, migrate
 from crowdfund.money import Money
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.settlement.runner import Settler
@@ -323,3 +328,39 @@ def with_two_factor(user: User) -> tuple[str, list[str]]:
     seed, _qr = two_factor.setup_details(user)
     row.confirmed_at = utcnow()
     return seed, two_factor.new_recovery_codes(user)
+
+
+# --- what the database holds ---------------------------------------------------------------
+
+
+def every_string_containing(needles: list[str]) -> list[str]:
+    """Every (table.column, value) of the whole database holding one of ``needles`` (what
+    closing an account must leave none of)."""
+    found = []
+    for table in db.metadata.sorted_tables:
+        text_columns = [c for c in table.columns
+                        if isinstance(c.type, sa.String | sa.Text | sa.JSON)]
+        if not text_columns:
+            continue
+        for row in db.session.execute(sa.select(*text_columns)):
+            for column, value in zip(text_columns, row, strict=True):
+                text = value if isinstance(value, str) else json.dumps(value, default=str)
+                if value and any(n.lower() in text.lower() for n in needles):
+                    found.append(f"{table.name}.{column.name}: {text[:80]}")
+    return found
+
+
+def revision_before(app, revision: str) -> str:
+    """The migration ``revision`` revises (to build a database as it was before it)."""
+    config = migrate.get_config(directory=app.extensions["migrate"].directory)
+    return ScriptDirectory.from_config(config).get_revision(revision).down_revision
+
+
+#: Words of reward campaigns that no page, email or text of an equity offering uses.
+REWARD_WORDS = re.compile(r"\b(pledge[sd]?|pledging|rewards?|shipping|backers?)\b", re.I)
+
+
+def reward_words_in(text: str) -> list[str]:
+    """Each reward word found in ``text``, with a little of the text around it."""
+    return [text[max(0, m.start() - 40):m.end() + 20].replace("\n", " ")
+            for m in REWARD_WORDS.finditer(text)]

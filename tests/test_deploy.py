@@ -3,9 +3,11 @@ compose.yaml (two web, two workers, exactly one beat, PostgreSQL, Redis, a migra
 the Procfile, and the Dockerfile (the source tree as deployed)."""
 
 import os
+import re
 import shlex
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import yaml
@@ -63,6 +65,20 @@ def test_the_image_holds_the_source_tree_as_it_is_laid_out():
         assert f"COPY {part} ./{part}" in dockerfile
     assert "wsgi.py gunicorn.conf.py" in dockerfile
     assert "USER crowdfund" in dockerfile  # not root
+    # The production dependencies only: no extra (neither the sandbox nor the test tools).
+    installs = [line for line in dockerfile.splitlines() if "pip install" in line]
+    assert installs and not any("[" in line for line in installs)
+
+
+def test_the_sandbox_and_the_test_tools_are_extras_never_production_dependencies():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    production = {re.split(r"[\[=<>~ ;]", spec)[0].lower() for spec in project["dependencies"]}
+    assert not production & {"localstripe", "aiohttp", "pytest"}
+    assert {"packaging", "celery", "gunicorn"} <= production  # what the processes import
+    extras = project["optional-dependencies"]
+    assert any(spec.startswith("localstripe==") for spec in extras["sandbox"])
+    assert "crowdfund[sandbox]" in extras["dev"]  # the suite starts the sandbox
+    assert "-e '.[sandbox,dev]'" in (ROOT / "Makefile").read_text()  # make run and make test
 
 
 def test_the_celery_entry_point_loads_and_refuses_to_run_without_a_broker(tmp_path):

@@ -13,6 +13,7 @@ from crowdfund.auth.guards import recent_second_factor
 from crowdfund.auth.models import TokenPurpose
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
+from crowdfund.filters import counted
 from crowdfund.forms import ConfirmForm
 from crowdfund.web import client_ip, flash_error, form_error, form_status
 
@@ -201,6 +202,6 @@ def end_other_sessions():
         ended = services.end_sessions(current_user, "ended by its owner",
                                       keep_token=current_user.session_token)
         db.session.commit()
-        flash(f"Signed out everywhere else ({ended} session{'s' if ended != 1 else ''}).",
+        flash(f"Signed out everywhere else ({counted(ended, 'session', 'sessions')}).",
               "success")
     return redirect(url_for("auth.sessions"))

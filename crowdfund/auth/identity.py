@@ -12,6 +12,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 
 from crowdfund.auth.models import IdentityVerification, User, VerificationStatus
 from crowdfund.auth.states import verification_states
@@ -25,6 +26,9 @@ from crowdfund.supervision import FAILED, isolated
 #: Where identity documents are stored; the public uploads route refuses it.
 PRIVATE_FOLDER = "identity"
 ADULT_AT = 18
+#: An operator's decisions: the founder is emailed each, and the document's deletion is
+#: scheduled from it.
+DECISIONS = frozenset({VerificationStatus.VERIFIED, VerificationStatus.REJECTED})
 
 
 def _age_on(born: date, day: date) -> int:
@@ -70,6 +74,16 @@ def record_of(user: User) -> IdentityVerification:
     db.session.expire(user, ["verification"])
     return user.verification or IdentityVerification(
         user=user, status=VerificationStatus.UNVERIFIED)
+
+
+def waiting_checks() -> list[IdentityVerification]:
+    """Every check waiting for an operator's decision, oldest submission first, with its
+    person (whether or not they have a campaign yet)."""
+    return list(db.session.scalars(
+        sa.select(IdentityVerification)
+        .where(IdentityVerification.status == VerificationStatus.PENDING)
+        .options(joinedload(IdentityVerification.user).lazyload(User.verification))
+        .order_by(IdentityVerification.submitted_at, IdentityVerification.id)))
 
 
 def schedule_deletion(record: IdentityVerification, decided_at: datetime) -> None:

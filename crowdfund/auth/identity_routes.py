@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Length
 from crowdfund.auth import bp, identity
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
+from crowdfund.filters import duration
 from crowdfund.forms import BaseForm
 from crowdfund.uploads import UploadError, save_image
 from crowdfund.web import form_error, form_status
@@ -25,9 +26,15 @@ class IdentityForm(BaseForm):
                             description="Street, town, postcode, country.")
     document = FileField(
         "Identity document", validators=[FileAllowed(["jpg", "jpeg", "png", "webp"],
-                                                     "Use a photo: JPEG, PNG or WebP.")],
-        description="A clear photo of your passport, identity card or driving licence. Only "
-                    "our operators see it; it is deleted after their decision.")
+                                                     "Use a photo: JPEG, PNG or WebP.")])
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # When it is deleted, from the one setting the privacy page reads too.
+        kept = duration(current_app.config["IDENTITY_DOCUMENT_RETENTION"])
+        self.document.description = (
+            "A clear photo of your passport, identity card or driving licence. Only our "
+            f"operators see it; it is deleted {kept} after their decision.")
 
 
 @bp.route("/account/identity", methods=["GET", "POST"])

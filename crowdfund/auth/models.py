@@ -148,6 +148,9 @@ class LoginAttempt(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The normalised email typed, whether or not an account has it.
     email: Mapped[str] = mapped_column(sa.String(254))
+    #: The account that had the typed address then (None: none had it): the person's
+    #: archive and closing select their attempts by this, never by the address.
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     ip: Mapped[str] = mapped_column(sa.String(45))
     succeeded: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -209,13 +212,14 @@ class AccountToken(db.Model):
 
 
 class AccountRequest(db.Model):
-    """A request that sends an email (register, resend a link, reset a password), kept a
-    day to limit them per address and per client whether or not an account exists."""
+    """A request that sends an email (register, resend a link, reset a password, change
+    the address), kept a day to limit them per address (every kind together) and per
+    client, whether or not an account exists."""
 
     __tablename__ = "account_requests"
     __table_args__ = (
-        sa.Index("ix_account_requests_kind_email", "kind", "email", "created_at"),
-        sa.Index("ix_account_requests_kind_ip", "kind", "ip", "created_at"),
+        sa.Index("ix_account_requests_email_created", "email", "created_at"),
+        sa.Index("ix_account_requests_ip_created", "ip", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -83,6 +83,18 @@ def closed_address(user: User) -> str:
     return f"closed-{user.id}@closed.invalid"
 
 
+def addresses_of(user: User) -> set[str]:
+    """Every address the person had or asked for, as far as the account's own rows tell:
+    the current one, those its links were sent to, those its sign-in attempts typed. For
+    erasing rows kept by address before rows carried the person's id (and rows of an
+    address no account had then); everything else is selected by the person's id."""
+    typed = db.session.scalars(sa.select(LoginAttempt.email).where(
+        LoginAttempt.user_id == user.id).distinct())
+    linked = db.session.scalars(sa.select(AccountToken.email).where(
+        AccountToken.user_id == user.id).distinct())
+    return {user.email, *linked, *(email.removeprefix("2fa:") for email in typed)}
+
+
 def plain(value):
     """A value as JSON has it."""
     if isinstance(value, datetime | date):
@@ -119,7 +131,7 @@ def export(user: User) -> dict:
                          .order_by(UserSession.id), "created_at", "last_seen_at", "ip",
                          "user_agent", "revoked_at", "revoked_reason"),
         "sign_in_attempts": rows(sa.select(LoginAttempt).where(
-            LoginAttempt.email == user.email).order_by(LoginAttempt.id), "created_at", "ip",
+            LoginAttempt.user_id == user.id).order_by(LoginAttempt.id), "created_at", "ip",
             "succeeded"),
     }
     for name, fn in _EXPORTS.items():
@@ -153,13 +165,15 @@ def close_account(user: User, password: str) -> list[str]:
 
 
 def _erase_account(user: User) -> list[str]:
-    email = user.email
+    addresses = addresses_of(user)
     for model, column in ((UserSession, UserSession.user_id), (AccountToken, AccountToken.user_id),
-                          (RecoveryCode, RecoveryCode.user_id), (TwoFactor, TwoFactor.user_id)):
+                          (RecoveryCode, RecoveryCode.user_id), (TwoFactor, TwoFactor.user_id),
+                          (LoginAttempt, LoginAttempt.user_id)):
         db.session.execute(sa.delete(model).where(column == user.id))
-    db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.email.in_(
-        [email, f"2fa:{email}"])))
-    db.session.execute(sa.delete(AccountRequest).where(AccountRequest.email == email))
+    db.session.execute(sa.delete(LoginAttempt).where(
+        LoginAttempt.user_id.is_(None),
+        LoginAttempt.email.in_([*addresses, *(f"2fa:{email}" for email in addresses)])))
+    db.session.execute(sa.delete(AccountRequest).where(AccountRequest.email.in_(addresses)))
     files = []
     if user.verification is not None:
         record = user.verification

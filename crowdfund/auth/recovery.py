@@ -5,8 +5,10 @@ it, and choosing a new password by an emailed link.
 What is emailed is decided here and told through events (``account_link_issued``,
 ``address_claimed``, ``password_changed``, ``email_changed``): the notifications feature
 writes the messages. Every request that sends an email is counted per address and per
-client (``AccountRequest``); over the address's limit nothing more is sent and the answer
-does not change, over the client's the answer is 429 (it says nothing about accounts).
+client (``AccountRequest``), every kind together (register, a new confirmation link,
+forgot password, change of address: one hourly budget for an address, whoever asks and
+for what); over the address's limit nothing more is sent and the answer does not change,
+over the client's the answer is 429 (it says nothing about accounts).
 """
 
 from __future__ import annotations
@@ -56,8 +58,9 @@ def require_verified_email(user: User) -> None:
 
 
 def _request(kind: str, email: str, ip: str) -> bool:
-    """Record a request that would send an email. False when ``email`` had enough of them
-    this hour (send nothing, answer the same); ``TooManyRequests`` when the client did."""
+    """Record a request that would send an email to ``email``. False when the address had
+    enough of them this hour, of any kind (send nothing, answer the same);
+    ``TooManyRequests`` when the client did. ``kind`` is kept for the record only."""
     cfg = current_app.config
     # Counted one after the other per client and per address (a row lock would not do:
     # the rows counted may not exist yet). Released at commit.
@@ -70,8 +73,7 @@ def _request(kind: str, email: str, ip: str) -> bool:
         raise TooManyRequests("Too many requests from your network. Please try again in an "
                               "hour.")
     to_address = db.session.scalar(sa.select(sa.func.count()).where(
-        AccountRequest.kind == kind, AccountRequest.email == email,
-        AccountRequest.created_at >= since)) or 0
+        AccountRequest.email == email, AccountRequest.created_at >= since)) or 0
     db.session.add(AccountRequest(kind=kind, email=email, ip=ip[:45]))
     db.session.execute(sa.delete(AccountRequest).where(
         AccountRequest.created_at < utcnow() - timedelta(days=1)))

@@ -12,6 +12,7 @@ from crowdfund.auth.signing import home_of, sign_in, start_second_step
 from crowdfund.db import end_request
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db, login_manager
+from crowdfund.filters import counted
 from crowdfund.locking import write_transaction
 from crowdfund.web import client_ip, form_error, form_status, is_safe_next
 
@@ -95,8 +96,9 @@ def change_password():
         else:
             db.session.commit()
             flash("Your password has been changed." + (
-                f" You were signed out everywhere else ({ended} other session"
-                f"{'s' if ended != 1 else ''})." if ended else ""), "success")
+                f" You were signed out everywhere else "
+                f"({counted(ended, 'other session', 'other sessions')})." if ended else ""),
+                "success")
             return redirect(url_for("auth.profile"))
     status = form_status(form)
     return render_template("auth/password.html", form=form), status

@@ -161,7 +161,8 @@ def authenticate(raw_email: str, password: str, ip: str) -> User:
         ok = False
     else:
         ok = passwords.verify_password(user.password_hash, password)
-    db.session.add(LoginAttempt(email=email, ip=ip, succeeded=ok))
+    db.session.add(LoginAttempt(email=email, user_id=user.id if user is not None else None,
+                                ip=ip, succeeded=ok))
     _prune_attempts()
     if not ok or user is None:
         raise InvalidCredentials("Email or password is incorrect.")
@@ -301,13 +302,17 @@ def set_verification(founder: User, operator: User, *, status: VerificationStatu
     record = identity.record_of(founder)
     if status is VerificationStatus.REJECTED and not note.strip():
         raise DomainError("Say why (the founder reads it).", field="note")
-    verification_states.apply(record, status, actor=operator, reason=note.strip() or None)
+    before = verification_states.apply(record, status, actor=operator,
+                                       reason=note.strip() or None)
     record.legal_name = legal_name.strip()
     record.note = note.strip()
     record.method = "manual"
     record.checked_by = operator
     record.checked_at = utcnow()
-    if status in (VerificationStatus.VERIFIED, VerificationStatus.REJECTED):
-        identity.schedule_deletion(record, record.checked_at)
     db.session.add(record)
+    if status in identity.DECISIONS:
+        identity.schedule_deletion(record, record.checked_at)
+        if before is not status:  # the founder is told (the identity page promises it)
+            db.session.flush()
+            events.identity_decided.send(founder, verification=record)
     return record

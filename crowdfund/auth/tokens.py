@@ -4,6 +4,12 @@ A link names an ``AccountToken`` row by its id, signed with the app's secret key
 link's purpose (itsdangerous): the database holds no secret, and a link cannot be made or
 altered without the key. Using it is one conditional UPDATE (``used_at`` from NULL), so of
 two uses at once exactly one succeeds, on PostgreSQL as on SQLite.
+
+A row's id is never given to another row, even after it is deleted (closing an account
+deletes its links): SQLite tables have AUTOINCREMENT (``crowdfund.db._ids_never_reused``),
+PostgreSQL's sequences never reuse an id. So a link, and the outbox's dedupe key and
+marker of its message (``account-link-<id>``), of a deleted row name no other one: they
+stop working, they never open someone else's.
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """Two-factor sign-in: an authenticator app's codes (TOTP, RFC 6238, with pyotp) and ten
 single-use recovery codes.
 
-Nothing secret is kept readable: the seed is encrypted (Fernet, with a key derived from the
-app's secret key), the recovery codes are kept as HMACs. A code is accepted once (the step
+Nothing secret is kept readable: the seed is encrypted (Fernet, with a key derived by HKDF
+from TWO_FACTOR_KEY or the app's secret key; seeds written with the former key, a plain
+SHA-256 of it, are still read and written again with the new one when next used), the
+recovery codes are kept as HMACs. A code is accepted once (the step
 of the last one is kept, and moved forward by a conditional UPDATE, so two uses at once
 cannot both pass); failures are counted like passwords (``LoginAttempt``), per account.
 """
@@ -18,7 +20,9 @@ import time
 import pyotp
 import segno
 import sqlalchemy as sa
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 
 from crowdfund.auth import passwords
@@ -43,12 +47,39 @@ class WrongCode(DomainError):
     pass
 
 
+class SeedUnreadable(DomainError):
+    """The seed was encrypted with a key this app no longer has (SECRET_KEY or
+    TWO_FACTOR_KEY changed): only a recovery code or an operator's reset helps."""
+
+
+#: HKDF's salt and info name what the key is for: no other key made from the same secret
+#: (sessions, recovery codes) can equal it.
+_SEED_KEY_SALT = b"crowdfund.auth.two_factor"
+_SEED_KEY_INFO = b"fernet key for authenticator seeds, v2"
+
+
+def _key_material() -> bytes:
+    """TWO_FACTOR_KEY when set (then SECRET_KEY can be rotated without turning everyone's
+    authenticator off), else SECRET_KEY."""
+    return (current_app.config.get("TWO_FACTOR_KEY") or current_app.secret_key).encode()
+
+
 def _fernet() -> Fernet:
-    """The seeds' key: from TWO_FACTOR_KEY when set (then SECRET_KEY can be rotated without
-    turning everyone's authenticator off), else derived from SECRET_KEY."""
-    material = current_app.config.get("TWO_FACTOR_KEY") or current_app.secret_key
-    key = hashlib.sha256(b"two-factor seed:" + material.encode()).digest()
+    """The seeds' key, derived with HKDF-SHA256: every seed is written with it."""
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=_SEED_KEY_SALT,
+               info=_SEED_KEY_INFO).derive(_key_material())
     return Fernet(base64.urlsafe_b64encode(key))
+
+
+def _former_fernet() -> Fernet:
+    """The key seeds were written with before HKDF (one SHA-256 of the secret): only read."""
+    key = hashlib.sha256(b"two-factor seed:" + _key_material()).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def _readers() -> MultiFernet:
+    """Reads a seed written with either key; ``rotate`` writes it again with the new one."""
+    return MultiFernet([_fernet(), _former_fernet()])
 
 
 def _code_hash(code: str) -> str:
@@ -62,10 +93,10 @@ def _normal(code: str) -> str:
 
 def _totp(row: TwoFactor) -> pyotp.TOTP:
     try:
-        seed = _fernet().decrypt(row.secret_encrypted.encode()).decode()
+        seed = _readers().decrypt(row.secret_encrypted.encode()).decode()
     except InvalidToken:  # the secret key changed: the seed cannot be read any more
-        raise DomainError("Your authenticator cannot be checked: use a recovery code, or "
-                          "ask us to reset two-factor sign-in.") from None
+        raise SeedUnreadable("Your authenticator cannot be checked: use a recovery code, or "
+                             "ask us to reset two-factor sign-in.") from None
     return pyotp.TOTP(seed, issuer=ISSUER)
 
 
@@ -106,6 +137,15 @@ def setup_details(user: User) -> tuple[str, str]:
     svg = segno.make(uri, error="m").svg_inline(scale=5, title="QR code for your "
                                                  "authenticator app")
     return totp.secret, svg
+
+
+def seed_of(user: User) -> str:
+    """The seed of the person's authenticator, readable: only for ``flask demo
+    operator-key``, which shows the development demo's operator theirs again."""
+    row = of(user)
+    if row is None or row.confirmed_at is None:
+        raise DomainError("Two-factor sign-in is not on.")
+    return _totp(row).secret
 
 
 def confirm_setup(user: User, code: str) -> list[str]:
@@ -164,8 +204,19 @@ def _accept_totp(row: TwoFactor, code: str) -> bool:
             .values(last_step=step).execution_options(synchronize_session=False)).rowcount
         if moved:
             row.last_step = step
+            _rewrite_with_new_key(row)
             return True
     return False
+
+
+def _rewrite_with_new_key(row: TwoFactor) -> None:
+    """A seed still under the former key is encrypted again with the new one (written with
+    the caller's commit), so that the former key's seeds wear out as people sign in."""
+    token = row.secret_encrypted.encode()
+    try:
+        _fernet().decrypt(token)
+    except InvalidToken:
+        row.secret_encrypted = _readers().rotate(token).decode()
 
 
 def _accept_recovery(user: User, code: str) -> bool:
@@ -196,7 +247,8 @@ def check(user: User, code: str, ip: str) -> str:
             kind = "app"
         elif _accept_recovery(user, code):
             kind = "recovery code"
-    db.session.add(LoginAttempt(email=key, ip=f"2fa:{ip}"[:45], succeeded=kind is not None))
+    db.session.add(LoginAttempt(email=key, user_id=user.id, ip=f"2fa:{ip}"[:45],
+                                succeeded=kind is not None))
     if kind is None:
         raise WrongCode("That code is not right.", field="code")
     return kind

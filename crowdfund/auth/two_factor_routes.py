@@ -8,7 +8,12 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_login import current_user, login_required
 
 from crowdfund.auth import bp, two_factor
-from crowdfund.auth.forms import CodeForm, TurnOffTwoFactorForm
+from crowdfund.auth.forms import (
+    CodeForm,
+    RecoveryCodeForm,
+    TurnOffTwoFactorForm,
+    TurnOffWithRecoveryCodeForm,
+)
 from crowdfund.auth.models import User
 from crowdfund.auth.signing import PENDING_FOR, PENDING_KEY, home_of, sign_in
 from crowdfund.db import utcnow
@@ -22,13 +27,21 @@ def _status(exc: DomainError) -> int:
     return 429 if exc.status_code == 429 else 400
 
 
+def _with_recovery_code() -> bool:
+    """``?use=recovery``: the page asks for a recovery code (a full keyboard on phones)
+    instead of the app's 6 digits (a number pad). Either field accepts either code."""
+    return request.args.get("use") == "recovery"
+
+
 @bp.get("/account/two-factor")
 @login_required
 def two_factor_page():
     return render_template(
         "auth/two_factor.html", on=two_factor.enabled(current_user),
         left=two_factor.recovery_codes_left(current_user), confirm=ConfirmForm(),
-        code_form=CodeForm(), off_form=TurnOffTwoFactorForm(),
+        code_form=CodeForm(), recovery=_with_recovery_code(),
+        off_form=(TurnOffWithRecoveryCodeForm if _with_recovery_code() else
+                  TurnOffTwoFactorForm)(),
         required=current_user.is_operator
         and current_app.config["OPERATOR_TWO_FACTOR_REQUIRED"])
 
@@ -113,7 +126,7 @@ def login_code():
         session.pop(PENDING_KEY, None)
         flash("Sign in again: the code was not given in time.", "info")
         return redirect(url_for("auth.login"))
-    form = CodeForm()
+    form = (RecoveryCodeForm if _with_recovery_code() else CodeForm)()
     status = 200
     if form.validate_on_submit():
         try:
@@ -132,14 +145,15 @@ def login_code():
                 flash(f"You signed in with a recovery code; {left} left. Make new ones on "
                       "your two-factor page if you are running out.", "info")
             return redirect(pending.get("next") or home_of(user))
-    return render_template("auth/login_code.html", form=form), status
+    return render_template("auth/login_code.html", form=form,
+                           recovery=_with_recovery_code()), status
 
 
 @bp.route("/account/two-factor/verify", methods=["GET", "POST"])
 @login_required
 def verify_second_factor():
     """A code again (an operator's session that has not given one, or a sensitive action)."""
-    form = CodeForm()
+    form = (RecoveryCodeForm if _with_recovery_code() else CodeForm)()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
     status = 200
@@ -155,4 +169,5 @@ def verify_second_factor():
             db.session.commit()
             target = form.next.data
             return redirect(target if is_safe_next(target) else url_for("main.index"))
-    return render_template("auth/login_code.html", form=form, again=True), status
+    return render_template("auth/login_code.html", form=form, again=True,
+                           recovery=_with_recovery_code()), status

@@ -169,6 +169,13 @@ def update_budget_line(line: BudgetLine, actor: User, label: str, amount: Money)
     line.amount_minor = amount.amount
 
 
+def budget_overrun(campaign: Campaign) -> Money | None:
+    """How far the budget lines together go over the goal (saved, but review refuses such a
+    budget: ``services.readiness``), or None."""
+    over = campaign.budget_total - campaign.goal
+    return over if over.amount > 0 else None
+
+
 def delete_budget_line(line: BudgetLine, actor: User) -> None:
     campaign = line.campaign
     require_founder(campaign, actor)

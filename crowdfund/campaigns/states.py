@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-from crowdfund.statemachine import TransitionTable, audit_recorder
+from crowdfund.statemachine import TransitionTable, audit_recorder, label_statuses
 
 
 class CampaignKind(enum.Enum):
@@ -15,7 +15,7 @@ class CampaignKind(enum.Enum):
 
 
 class CampaignStatus(enum.Enum):
-    """Where a campaign is in its life (DOMAIN.md)."""
+    """Where a campaign is in its life (docs/domain.md#campaign-lifecycle)."""
 
     DRAFT = "draft"
     SUBMITTED = "submitted"
@@ -66,7 +66,7 @@ EDITABLE_STATUSES = frozenset({S.DRAFT, S.REJECTED})
 ENDED_STATUSES = frozenset({S.FUNDED, S.FAILED, S.COLLECTING, S.SETTLED, S.CANCELLED,
                             S.SUSPENDED})
 
-LABELS = {
+LABELS = label_statuses({
     S.DRAFT: "Draft",
     S.SUBMITTED: "In review",
     S.REJECTED: "Changes requested",
@@ -79,4 +79,4 @@ LABELS = {
     S.COLLECTING: "Funded – collecting",
     S.SETTLED: "Funded",
     S.DELETED: "Deleted",
-}
+})

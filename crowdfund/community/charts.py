@@ -8,11 +8,13 @@ chart ends exactly at the pledged total shown next to it.
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 
 from crowdfund.campaigns.models import Campaign, RewardTier
 from crowdfund.db import utc_day, utcnow
@@ -26,6 +28,9 @@ WIDTH, HEIGHT = 320, 180
 LEFT, RIGHT, TOP, BOTTOM = 46, 312, 14, 150
 #: Something that is not nothing stays visible: at least this high above the axis.
 MIN_VISIBLE = 2.0
+#: The width of a digit of the axis's 11-unit labels (0.64 em: the widest common sans-serif
+#: digits); a separator is half as wide. The axis moves right of its widest label.
+DIGIT_WIDTH = 7.0
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,7 @@ class DailyChart:
     goal: int | None
     goal_y: float | None
     scale_max: int
+    left: float = LEFT  # where the y axis is: right of its widest label
 
     @property
     def total(self) -> int:
@@ -67,14 +73,31 @@ class DailyChart:
     @property
     def ticks(self) -> list[tuple[int, float]]:
         """The y axis's values and heights: 0 and round steps up to the scale."""
-        step = _round_step(self.scale_max / 3)
-        values = range(0, self.scale_max + 1, step)
         span = BOTTOM - TOP
-        return [(v, BOTTOM - span * v / self.scale_max) for v in values]
+        return [(v, BOTTOM - span * v / self.scale_max) for v in _tick_values(self.scale_max)]
+
+    @property
+    def middle(self) -> float:
+        return (self.left + RIGHT) / 2
 
     @property
     def one_day(self) -> bool:
         return len(self.days) == 1
+
+
+def _tick_values(scale: int) -> range:
+    return range(0, scale + 1, _round_step(scale / 3))
+
+
+def _axis_left(scale: int, currency: str | None) -> float:
+    """The y axis's x, so that its widest label ("$10,000", "CHF 150,000") is whole on the
+    left of it (at least ``LEFT``)."""
+    locale = current_app.config["BABEL_LOCALE"]
+    labels = [Money(v, currency).format(locale, whole=True) if currency else str(v)
+              for v in _tick_values(scale)]
+    widest = max(DIGIT_WIDTH * (len(text) - (text.count(",") + text.count(".")) / 2)
+                 for text in labels)
+    return max(float(LEFT), float(math.ceil(widest + 6)))
 
 
 def _round_step(raw: float) -> int:
@@ -138,7 +161,8 @@ def _daily(values: dict[date, int], first: date, last: date, currency: str | Non
     scale = max([running, goal or 0, biggest_day, 1])
     scale += scale // 10  # headroom above the goal line
     span = BOTTOM - TOP
-    step = (RIGHT - LEFT) / n
+    left = _axis_left(scale, currency)
+    step = (RIGHT - left) / n
 
     def y(value: int) -> float:
         height = span * value / scale
@@ -149,9 +173,9 @@ def _daily(values: dict[date, int], first: date, last: date, currency: str | Non
     days = []
     for i in range(n):
         day = first + timedelta(days=i)
-        days.append(Day(day, values.get(day, 0), totals[i], LEFT + i * step,
+        days.append(Day(day, values.get(day, 0), totals[i], left + i * step,
                         max(step * 0.8, 0.5), y(values.get(day, 0)), y(totals[i])))
-    return DailyChart(days, currency, goal, y(goal) if goal else None, scale)
+    return DailyChart(days, currency, goal, y(goal) if goal else None, scale, left)
 
 
 def _span(campaign: Campaign, stamps: list[date]) -> tuple[date, date] | None:

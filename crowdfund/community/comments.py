@@ -1,8 +1,10 @@
 """Comments and questions on a campaign, reports, and operators' moderation.
 
-Nobody deletes a comment. Founders reply (their replies are marked) but cannot remove
-criticism; an operator hides a comment with a reason that is shown in its place, and
-restores it the same way, each step in the comment's audit trail. Services never commit.
+No comment row is ever deleted. Founders reply (their replies are marked) but cannot
+remove criticism; an operator hides a comment with a reason that is shown in its place, and
+restores it the same way; its author may delete it: "[deleted by its author]" is shown in
+its place, its replies stay, and operators still read what it said (reports may be about
+it). Each step is in the comment's audit trail. Services never commit.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from crowdfund.community.models import (
     CommentStatus,
     CommentTransition,
 )
+from crowdfund.community.reports import check_report_rate
 from crowdfund.community.states import comment_states
+from crowdfund.community.text import clean_text
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
@@ -34,13 +38,6 @@ from crowdfund.pledges.models import Pledge
 from crowdfund.pledges.totals import backer_ids
 
 MAX_LENGTH = 5000
-_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10))
-
-
-def clean_text(text: str | None) -> str:
-    """Plain text as typed, minus control characters. It is never trusted as HTML: the
-    templates escape it (a ``<script>`` shows as text)."""
-    return (text or "").replace("\r\n", "\n").translate(_CONTROL).strip()
 
 
 class TooManyComments(DomainError):
@@ -61,15 +58,19 @@ class CommentView:
     author_id: int
     author: Author
     kind: str
+    #: Empty for a comment its author deleted, unless read for operators.
     body: str
     is_hidden: bool
     hidden_reason: str | None
     created_at: datetime
+    is_deleted: bool = False
 
     @classmethod
-    def of(cls, row: Comment) -> CommentView:
-        return cls(row.id, row.author_id, Author(row.author.display_name), row.kind, row.body,
-                   row.is_hidden, row.hidden_reason, row.created_at)
+    def of(cls, row: Comment, removed_text: bool = False) -> CommentView:
+        """``removed_text``: keep the text of a deleted comment (operators' eyes only)."""
+        body = "" if row.is_deleted and not removed_text else row.body
+        return cls(row.id, row.author_id, Author(row.author.display_name), row.kind, body,
+                   row.is_hidden, row.hidden_reason, row.created_at, row.is_deleted)
 
 
 @dataclass
@@ -104,23 +105,25 @@ class Threads:
         return max(1, -(-self.total // self.per_page))
 
 
-def threads_of(campaign: Campaign, *, page: int = 1, per_page: int | None = None) -> Threads:
+def threads_of(campaign: Campaign, *, page: int = 1, per_page: int | None = None,
+               removed_text: bool = False) -> Threads:
     """A page of threads, newest first, each with its replies (oldest first): a constant
     number of queries and rows whatever the campaign's comments (the campaign page shows
-    the newest few, its comments page the rest)."""
+    the newest few, its comments page the rest). ``removed_text``: with the text of
+    comments their authors deleted (for operators)."""
     per_page = per_page or current_app.config["COMMENT_THREADS_PER_PAGE"]
     top = (sa.select(Comment).where(Comment.campaign_id == campaign.id,
                                     Comment.parent_id.is_(None))
            .order_by(Comment.created_at.desc(), Comment.id.desc()))
     firsts = list(db.session.scalars(top.options(selectinload(Comment.author))
                                      .limit(per_page).offset((page - 1) * per_page)))
-    threads = {row.id: Thread(CommentView.of(row)) for row in firsts}
+    threads = {row.id: Thread(CommentView.of(row, removed_text)) for row in firsts}
     if threads:
         for row in db.session.scalars(
                 sa.select(Comment).where(Comment.parent_id.in_(list(threads)))
                 .options(selectinload(Comment.author))
                 .order_by(Comment.created_at, Comment.id)):
-            threads[row.parent_id].replies.append(CommentView.of(row))
+            threads[row.parent_id].replies.append(CommentView.of(row, removed_text))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Comment).where(
         Comment.campaign_id == campaign.id, Comment.parent_id.is_(None))) \
         if len(firsts) == per_page or page > 1 else len(firsts)
@@ -130,19 +133,23 @@ def threads_of(campaign: Campaign, *, page: int = 1, per_page: int | None = None
 
 
 def threads_stamp_columns(campaign_id) -> tuple:
-    """What changes when a comment is posted on a campaign (its count and newest id), as
-    two scalar subqueries to select with other things: the key of what is shared between
-    viewers. ``campaign_id``: an id or a bound parameter."""
+    """What changes when a comment is posted on a campaign (its count and newest id) or
+    deleted by its author (how many are), as scalar subqueries to select with other
+    things: the key of what is shared between viewers. ``campaign_id``: an id or a bound
+    parameter."""
     where = Comment.campaign_id == campaign_id
     return (sa.select(sa.func.count()).select_from(Comment).where(where).scalar_subquery(),
-            sa.select(sa.func.max(Comment.id)).where(where).scalar_subquery())
+            sa.select(sa.func.max(Comment.id)).where(where).scalar_subquery(),
+            sa.select(sa.func.count()).select_from(Comment).where(
+                where, Comment.status == CommentStatus.DELETED).scalar_subquery())
 
 
 def shown_threads(campaign: Campaign, per_page: int, stamp: tuple) -> Threads:
     """The newest threads as the campaign page shows them: shared between viewers a few
     seconds per process (``crowdfund.memo.shown``), read again at once when a comment is
     posted (``stamp``, read with ``threads_stamp_columns``, is in the key). A comment
-    hidden or restored shows so within those seconds (operators read it fresh)."""
+    hidden or restored shows so within those seconds (operators read it fresh); one
+    deleted by its author at once."""
     return memo.shown(("threads", campaign.id, per_page, stamp),
                       lambda: threads_of(campaign, per_page=per_page))
 
@@ -193,6 +200,8 @@ def post_comment(campaign: Campaign, author: User, body: str, *, kind: str = "co
             raise DomainError("That comment cannot be answered here.")
         if parent.is_hidden:
             raise DomainError("That comment was hidden by a moderator.")
+        if parent.is_deleted:
+            raise DomainError("That comment was deleted by its author.")
         kind = "comment"
     _check_rate(author, now)
     comment = Comment(campaign_id=campaign.id, author_id=author.id, parent_id=parent_id,
@@ -204,16 +213,20 @@ def post_comment(campaign: Campaign, author: User, body: str, *, kind: str = "co
 
 
 def report(comment: Comment, reporter: User, reason: str) -> CommentReport:
-    """Flag a comment for operators (once per person; reporting again is a no-op)."""
+    """Flag a comment for operators (once per person; reporting again is a no-op; at most
+    REPORT_RATE_LIMIT reports per person in the window)."""
     reason = clean_text(reason)[:300]
     if not reason:
         raise DomainError("Tell us what is wrong with it.", field="reason")
     if comment.author_id == reporter.id:
         raise DomainError("You cannot report your own comment.")
+    if comment.is_deleted:
+        raise DomainError("That comment was deleted by its author: nobody sees it any more.")
     existing = db.session.scalar(sa.select(CommentReport).where(
         CommentReport.comment_id == comment.id, CommentReport.reporter_id == reporter.id))
     if existing is not None:
         return existing
+    check_report_rate(reporter, utcnow())
     row = CommentReport(comment_id=comment.id, reporter_id=reporter.id, reason=reason)
     try:
         with db.session.begin_nested():
@@ -222,6 +235,19 @@ def report(comment: Comment, reporter: User, reason: str) -> CommentReport:
         return db.session.scalar(sa.select(CommentReport).where(
             CommentReport.comment_id == comment.id, CommentReport.reporter_id == reporter.id))
     return row
+
+
+def delete_own(comment: Comment, author: User) -> None:
+    """The author takes their comment off the page: "[deleted by its author]" is shown in
+    its place and its replies stay; the row and its audit trail are kept for moderation
+    (operators still read it, and its open reports). Nobody else deletes a comment."""
+    if comment.author_id != author.id:
+        raise NotAllowed("Only its author can delete a comment.")
+    lock(comment)  # deleted twice at once: one audit row, the other is told
+    if comment.is_deleted:
+        raise DomainError("This comment is already deleted.")
+    comment_states.apply(comment, CommentStatus.DELETED, actor=author,
+                         reason="Deleted by its author")
 
 
 def _resolve_reports(comment: Comment, operator: User) -> None:

@@ -44,15 +44,19 @@ class CampaignUpdate(db.Model):
 
 
 class CommentStatus(enum.Enum):
+    """Whether a comment's text is shown; operators read it whatever its status."""
+
     VISIBLE = "visible"
     HIDDEN = "hidden"  # by an operator, with a reason shown in its place
+    DELETED = "deleted"  # by its author: "[deleted by its author]" in its place
 
 
 class Comment(db.Model):
     """A comment or question on a campaign, or a reply (one level: ``parent_id``).
 
-    Nobody deletes comments: founders cannot remove criticism; operators hide one, with
-    a reason shown in its place and an audit row.
+    No row is ever deleted: founders cannot remove criticism; operators hide one, with a
+    reason shown in its place; its author may delete it, which takes its text off the
+    page (the row, its replies and its audit trail stay: operators still read it).
     """
 
     __tablename__ = "comments"
@@ -81,6 +85,10 @@ class Comment(db.Model):
     def is_hidden(self) -> bool:
         return self.status is CommentStatus.HIDDEN
 
+    @property
+    def is_deleted(self) -> bool:
+        return self.status is CommentStatus.DELETED
+
 
 class CommentTransition(audit_row(CommentStatus), db.Model):
     __tablename__ = "comment_transitions"
@@ -107,6 +115,36 @@ class CommentReport(db.Model):
 
     comment: Mapped[Comment] = relationship()
     reporter: Mapped[User] = relationship(foreign_keys=[reporter_id])
+
+
+class CampaignReport(db.Model):
+    """Someone told operators that something is wrong with a campaign (a founder who
+    stopped answering, a suspected fraud). One open report per person and campaign; an
+    operator closes it with a note of what was done: the row keeps who reported, why,
+    when, and who decided what."""
+
+    __tablename__ = "campaign_reports"
+    __table_args__ = (
+        sa.Index("uq_campaign_reports_open_once", "campaign_id", "reporter_id", unique=True,
+                 sqlite_where=sa.text("resolved_at IS NULL"),
+                 postgresql_where=sa.text("resolved_at IS NULL")),
+        sa.Index("ix_campaign_reports_reporter_created", "reporter_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id"), index=True)
+    reporter_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    #: What the reporter says is wrong (emptied if they close their account).
+    reason: Mapped[str] = mapped_column(sa.String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    #: The operator's note of what was done ("Suspended", "Founder answered: shipping").
+    resolution: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+
+    campaign: Mapped[Campaign] = relationship()
+    reporter: Mapped[User] = relationship(foreign_keys=[reporter_id])
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
 
 
 # --- following ------------------------------------------------------------------------------

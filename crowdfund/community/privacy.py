@@ -1,5 +1,6 @@
 """A person's comments, reports and follows in their archive; on closing, their comments
-are emptied in place (the threads others replied in stay readable), their follows go."""
+are emptied in place (the threads others replied in stay readable), the reasons of their
+reports too, their follows go."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import sqlalchemy as sa
 
 from crowdfund.auth import privacy
 from crowdfund.auth.models import User
-from crowdfund.community.models import Comment, CommentReport, Follow
+from crowdfund.community.models import CampaignReport, Comment, CommentReport, Follow
 from crowdfund.extensions import db
 
 REMOVED = "[Removed: its author closed their account.]"
@@ -16,6 +17,7 @@ REMOVED = "[Removed: its author closed their account.]"
 def register() -> None:
     privacy.exports("comments")(comments)
     privacy.exports("follows")(follows)
+    privacy.exports("reports")(reports)
     privacy.erases("community")(erase)
 
 
@@ -31,10 +33,19 @@ def follows(user: User) -> list[dict]:
                         "campaign_id", "founder_id", "created_at")
 
 
+def reports(user: User) -> list[dict]:
+    """What the person reported to operators: comments and campaigns."""
+    return [*privacy.rows(sa.select(CommentReport).where(CommentReport.reporter_id == user.id)
+                          .order_by(CommentReport.id), "comment_id", "reason", "created_at"),
+            *privacy.rows(sa.select(CampaignReport).where(CampaignReport.reporter_id == user.id)
+                          .order_by(CampaignReport.id), "campaign_id", "reason", "created_at")]
+
+
 def erase(user: User) -> None:
     db.session.execute(sa.update(Comment).where(Comment.author_id == user.id)
                        .values(body=REMOVED))
-    db.session.execute(sa.update(CommentReport).where(CommentReport.reporter_id == user.id)
-                       .values(reason=""))
+    for report in (CommentReport, CampaignReport):
+        db.session.execute(sa.update(report).where(report.reporter_id == user.id)
+                           .values(reason=""))
     db.session.execute(sa.delete(Follow).where(sa.or_(Follow.user_id == user.id,
                                                       Follow.founder_id == user.id)))

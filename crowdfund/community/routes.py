@@ -1,4 +1,5 @@
-"""Backers' side of the community: comments, reports, following, receipt of rewards."""
+"""Backers' side of the community: comments (and deleting one's own), reports of comments
+and campaigns, following, receipt of rewards."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.queries import public_campaigns_of
 from crowdfund.campaigns.web import public_campaign
-from crowdfund.community import comments, following
+from crowdfund.community import comments, following, reports
 from crowdfund.community.delivery import FUNDED_STATUSES, confirm_receipt, delivery_of
 from crowdfund.community.following import follows_founder
 from crowdfund.community.forms import CommentForm, ModerationForm, ReportForm
@@ -45,7 +46,8 @@ def comments_page(slug: str):
     signed_in = current_user.is_authenticated
     return render_template(
         "campaigns/comments.html", campaign=campaign, comments_page=True,
-        threads=comments.threads_of(campaign, page=int_arg("page", 1, high=MAX_PAGE)),
+        threads=comments.threads_of(campaign, page=int_arg("page", 1, high=MAX_PAGE),
+                                    removed_text=signed_in and current_user.is_operator),
         comment_form=CommentForm() if signed_in else None,
         report_form=ReportForm() if signed_in else None,
         moderation_form=ModerationForm() if signed_in else None)
@@ -63,6 +65,36 @@ def report(comment_id: int):
     else:
         run_action(lambda: comments.report(comment, current_user, form.reason.data),
                    "Thank you: our moderators will look at it.")
+    return back_to_comment(comment)
+
+
+@bp.post("/campaigns/<slug>/report")
+@login_required
+def report_campaign(slug: str):
+    """"Report this campaign": to the operators' Community queue, with the reason."""
+    campaign = public_campaign(slug)
+    form = ReportForm()
+    if not form.validate_on_submit():
+        flash("Tell us what is wrong with the campaign.", "error")
+    else:
+        run_action(lambda: reports.report_campaign(campaign, current_user, form.reason.data),
+                   "Thank you: our operators will look at this campaign.")
+    return _back_to(campaign, "report")
+
+
+@bp.post("/comments/<int:comment_id>/delete")
+@login_required
+def delete_comment(comment_id: int):
+    """The author deletes their comment (after a confirmation); anyone else: 403."""
+    comment = db.session.get(Comment, comment_id)
+    if comment is None or not comment.campaign.is_public:
+        abort(404)
+    if comment.author_id != current_user.id:
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    run_action(lambda: comments.delete_own(comment, current_user),
+               "Your comment is deleted: it no longer shows on the page.")
     return back_to_comment(comment)
 
 

@@ -19,6 +19,7 @@ from crowdfund.campaigns import services as campaigns
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignKind
 from crowdfund.db import utcnow
+from crowdfund.demo import runs, story
 from crowdfund.extensions import db
 from crowdfund.money import Money
 from crowdfund.uploads import save_image
@@ -90,7 +91,16 @@ class DemoCampaign:
     tiers: list
     blurb: str
     pitch: str
+    #: The story and risks (Markdown; ``{title}`` and ``{pitch}`` filled in) and the budget
+    #: as (label, % of the goal); None: a reward campaign's (:data:`STORY`, ...).
+    story: str | None = None
+    risks: str | None = None
+    budget: tuple[tuple[str, int], ...] | None = None
 
+
+#: A reward campaign's budget: (label, % of the goal).
+BUDGET = (("Production run", 60), ("Shipping and fulfilment", 25),
+          ("Platform and payment fees", 10))
 
 CAMPAIGNS = [
     # campaign, launched days ago, its founder (None: the demo founder account)
@@ -186,6 +196,7 @@ def seed() -> tuple[list[DemoAccount], list[int]]:
     campaigns.submit(waiting, founder)
     _draft(founder, DemoCampaign("Untitled documentary (draft)", "film", "USD", "40000", 30,
                                  ((50, 50, 50), (110, 110, 110)), [], "", ""))
+    story.in_story_order(operator)
     return list(ACCOUNTS), to_settle
 
 
@@ -223,15 +234,15 @@ def _draft(founder: User, spec: DemoCampaign, kind: CampaignKind = CampaignKind.
     )
     db.session.flush()
     campaigns.update_campaign(campaign, founder, campaigns.Story(
-        title=spec.title, blurb=spec.blurb, category=spec.category, risks_md=RISKS,
-        description_md=STORY.format(title=spec.title, pitch=spec.pitch),
+        title=spec.title, blurb=spec.blurb, category=spec.category,
+        risks_md=spec.risks or RISKS,
+        description_md=(spec.story or STORY).format(title=spec.title, pitch=spec.pitch),
     ))
     cover = save_image(_cover(*spec.colours, spec.title), "covers",
                        max_bytes=8 * 1024 * 1024, max_size=(1600, 900))
     campaigns.set_cover(campaign, founder, cover)
     goal = campaign.goal.amount
-    for label, share in [("Production run", 60), ("Shipping and fulfilment", 25),
-                         ("Platform and payment fees", 10)]:
+    for label, share in spec.budget or BUDGET:
         rewards.add_budget_line(campaign, founder, label,
                                 Money(goal * share // 100, spec.currency))
     for tier_title, minimum, limit, ships in spec.tiers:
@@ -291,9 +302,10 @@ def _seed_pledges(rows, founder: User) -> int:
                                       ref=refs[n % len(refs)])
         db.session.flush()
         save_card(pledge, backer, gw)
-        # Spread over the days since launch, so that the funding chart has a shape.
-        days = max(0, (utcnow() - campaign.launched_at).days)
-        pledge.created_at = campaign.launched_at + timedelta(days=(n * 3) % (days + 1), hours=3)
+        # Spread over the time since launch (never later than now), so that the funding
+        # chart has a shape.
+        pledge.created_at = campaign.launched_at + (
+            (utcnow() - campaign.launched_at) * ((n * 7) % 10 + 1) / 11)
     _seed_conversation(rows[0], founder, backers)
     return len(DEMO_PLEDGES)
 
@@ -353,9 +365,14 @@ def seed_command() -> None:
         click.echo("The database already has accounts; not seeding.")
         if demo is not None:
             print_accounts(ACCOUNTS)
+            click.echo(f"The operator's two-factor key was printed by the first run; "
+                       f"{runs.KEY_HINT}.")
+            if not runs.sandbox_knows_the_cards():
+                click.echo(runs.SANDBOX_FORGOT, err=True)
         return
     from crowdfund.demo import scenes
 
+    runs.fresh_sandbox()
     created, to_settle = seed()
     db.session.commit()
     scenes.after_commit(current_app._get_current_object(), to_settle)
@@ -371,3 +388,12 @@ def seed_command() -> None:
                    f"app: {DEMO_TWO_FACTOR['seed']}")
         click.echo("  or use a recovery code (each works once): "
                    + ", ".join(DEMO_TWO_FACTOR["codes"][:5]))
+        click.echo(f"  Later runs do not print the key: {runs.KEY_HINT}.")
+
+
+@bp.cli.command("operator-key")
+@click.option("--new-recovery-codes", is_flag=True, help="Make new recovery codes too.")
+def operator_key_command(new_recovery_codes: bool) -> None:
+    """Development only: print the demo operator's two-factor key again."""
+    runs.show_operator_key(ACCOUNTS[2].email, new_codes=new_recovery_codes)
+    db.session.commit()

@@ -78,7 +78,30 @@ FERNWOOD = DemoCampaign(
     ((60, 90, 30), (200, 170, 60)), [],
     "Own a share of a 40-acre orchard cidery that sold out its first three vintages.",
     "We press apples from our own heritage orchard and six neighbours'. This offering "
-    "pays for a second press house and the bottling line that triples what we can make.")
+    "pays for a second press house and the bottling line that triples what we can make.",
+    story="""## The business
+
+{pitch}
+
+Fernwood Cider Co. has pressed cider since 2019. Restaurants and bottle stores across
+Oregon bought every bottle of our first three vintages, and we now turn buyers away each
+spring: one press house and a contract bottler are all that limit us.
+
+## What your investment pays for
+
+- **A second press house** (55%): twice the apples pressed each autumn
+- **A bottling line** (35%): we bottle ourselves instead of paying a contract bottler
+- **Platform and payment fees** (10%)
+
+Investors buy common stock of Fernwood Cider Co. at $2.50 a share. Our reviewed financial
+statements for 2025 are in the documents of this offering.
+""",
+    risks="Investing in a small private company is risky: you can lose all the money you "
+          "invest, and its shares are hard to sell. A poor harvest or a late press house "
+          "would cut a year's output; we insure the crop and keep a season of cider in the "
+          "cellar. We report to investors twice a year.",
+    budget=(("Second press house", 55), ("Bottling line", 35),
+            ("Platform and payment fees", 10)))
 
 
 def _offering(operator: User) -> Campaign:

@@ -29,6 +29,7 @@ from crowdfund.equity.services import (
 )
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
+from crowdfund.filters import counted
 from crowdfund.forms import ConfirmForm
 from crowdfund.money import Money
 from crowdfund.uploads import UploadError, delete_upload, save_pdf
@@ -194,5 +195,5 @@ def close_offering_early(campaign_id: int):
     new_deadline = form.deadline.data.replace(tzinfo=UTC)
     run_action(lambda: close_early(campaign, current_user, new_deadline),
                lambda told: f"The offering now closes {new_deadline:%Y-%m-%d %H:%M} UTC; "
-                            f"{told} investors were told.")
+                            f"{counted(told, 'investor was', 'investors were')} told.")
     return redirect(url_for("studio.offering", campaign_id=campaign.id))

@@ -9,7 +9,7 @@ from flask import abort, current_app, render_template
 
 from crowdfund.extensions import db
 from crowdfund.main import bp
-from crowdfund.notifications.account_emails import expand_links
+from crowdfund.notifications.links import expand_links
 from crowdfund.notifications.models import OutboxMessage
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -38,13 +39,16 @@ def _stage(stage: str, now: datetime) -> tuple:
 
 def discover(*, q: str | None = None, category: str | None = None, sort: str = "newest",
              page: int = 1, per_page: int | None = None, now: datetime | None = None,
-             count: bool = True, kind: CampaignKind | None = None, stage: str = "live"):
+             count: bool = True, kind: CampaignKind | None = None, stage: str = "live",
+             ends_within: timedelta | None = None):
     """A page of campaigns at ``stage`` (live, funded, ended), filtered and sorted; returns
     a Flask-SQLAlchemy Pagination (``count=False``: no COUNT query, for lists that show
-    no page numbers)."""
+    no page numbers). ``ends_within``: only those whose deadline is that close."""
     now = now or utcnow()
     per_page = per_page or current_app.config["CAMPAIGNS_PER_PAGE"]
     live = _stage(stage, now)
+    if ends_within is not None:
+        live = (*live, Campaign.deadline <= now + ends_within)
     stmt = (sa.select(Campaign).join(User, Campaign.founder_id == User.id).where(*live)
             .options(*CARD_LOADS))
     if category:
@@ -89,3 +93,51 @@ def category_counts(now: datetime | None = None) -> dict[str, int]:
         .group_by(Campaign.category)
     )
     return {category: count for category, count in rows}
+
+
+#: Campaigns per home page section.
+HOME_SECTION_SIZE = 4
+
+
+@dataclass(frozen=True)
+class HomePage:
+    """What the home page shows: each campaign at most once."""
+
+    picks: list[Campaign]
+    sections: dict[str, list[Campaign]]  # "newest", "ending", "funded", in the page's order
+    ending_days: int  # "Ending soon" means ending within this many days
+
+    @property
+    def campaigns(self) -> list[Campaign]:
+        return [*self.picks, *(c for items in self.sections.values() for c in items)]
+
+
+def home_page(now: datetime | None = None) -> HomePage:
+    """The home page's sections. "Ending soon" chooses first: the live campaigns ending
+    within ``ENDING_SOON_DAYS``, nearest first, so a campaign about to end is always there.
+    Then staff picks, the newest and the most funded each take the first four not yet on
+    the page from their first sixteen (more than the three sections before can hold: a
+    section is empty only when every live campaign is already on the page). The same
+    queries whatever the data."""
+    now = now or utcnow()
+    days = current_app.config["ENDING_SOON_DAYS"]
+    size = HOME_SECTION_SIZE
+    ending = discover(sort="ending", per_page=size, count=False, now=now,
+                      ends_within=timedelta(days=days)).items
+    shown = {c.id for c in ending}
+
+    def first_not_shown(candidates) -> list[Campaign]:
+        chosen = [c for c in candidates if c.id not in shown][:size]
+        shown.update(c.id for c in chosen)
+        return chosen
+
+    picks = first_not_shown(db.session.scalars(
+        sa.select(Campaign).where(*_stage("live", now), Campaign.staff_pick.is_(True))
+        .order_by(Campaign.launched_at.desc(), Campaign.id.desc()).limit(2 * size)
+        .options(*CARD_LOADS)))
+    newest = first_not_shown(discover(sort="newest", per_page=4 * size, count=False,
+                                      now=now).items)
+    funded = first_not_shown(discover(sort="funded", per_page=4 * size, count=False,
+                                      now=now).items)
+    return HomePage(picks=picks, sections={"newest": newest, "ending": ending,
+                                           "funded": funded}, ending_days=days)

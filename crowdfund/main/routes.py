@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import re
 
-import sqlalchemy as sa
 from flask import Response, abort, render_template, request
 
 from crowdfund.auth.identity import PRIVATE_FOLDER
 from crowdfund.campaigns.categories import CATEGORIES
-from crowdfund.campaigns.models import Campaign
-from crowdfund.campaigns.queries import CARD_LOADS
-from crowdfund.campaigns.states import CampaignKind, CampaignStatus
-from crowdfund.extensions import db
+from crowdfund.campaigns.states import CampaignKind
 from crowdfund.main import bp
-from crowdfund.main.queries import SORTS, STAGES, category_counts, discover
+from crowdfund.main.queries import SORTS, STAGES, category_counts, discover, home_page
 from crowdfund.pagecache import public_page
 from crowdfund.pledges.totals import shown_totals_for
 from crowdfund.storage import storage
@@ -24,22 +20,11 @@ from crowdfund.web import MAX_PAGE, int_arg, text_arg
 @bp.get("/")
 @public_page
 def index():
-    picks = list(db.session.scalars(
-        sa.select(Campaign).where(Campaign.status == CampaignStatus.LIVE,
-                                  Campaign.staff_pick.is_(True)).limit(4).options(*CARD_LOADS)
-    ))
-    shown = {c.id: c for c in picks}
-    sections = {}
-    for key in ("newest", "ending", "funded"):
-        # A campaign appears once on the page: each section takes its first four not
-        # shown above, from the first twelve by its order (the same queries however many
-        # campaigns there are, or how many the sections share).
-        candidates = discover(sort=key, per_page=12, count=False).items
-        sections[key] = [c for c in candidates if c.id not in shown][:4]
-        shown.update((c.id, c) for c in sections[key])
-    return render_template("main/index.html", sections=sections, sort_labels=SORTS,
-                           picks=picks, totals=shown_totals_for(list(shown.values())),
-                           categories=CATEGORIES, counts=category_counts())
+    home = home_page()
+    counts = category_counts()
+    return render_template("main/index.html", home=home, sort_labels=SORTS,
+                           totals=shown_totals_for(home.campaigns), categories=CATEGORIES,
+                           counts=counts, live=sum(counts.values()))
 
 
 #: The discover page's "type" filter: reward campaigns or equity offerings.

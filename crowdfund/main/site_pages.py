@@ -6,14 +6,10 @@ from __future__ import annotations
 
 from flask import current_app, render_template
 
+from crowdfund.filters import duration
 from crowdfund.ledger.services import fees_for
 from crowdfund.main import bp
 from crowdfund.money import Money
-
-
-def _days(delta) -> str:
-    days = delta.days or round(delta.total_seconds() / 86400, 1)
-    return f"{days} day{'s' if days != 1 else ''}"
 
 
 @bp.get("/terms")
@@ -25,11 +21,11 @@ def terms():
 def privacy():
     cfg = current_app.config
     return render_template(
-        "site/privacy.html", session_keep=_days(cfg["SESSION_KEEP"]),
+        "site/privacy.html", session_keep=duration(cfg["SESSION_KEEP"]),
         login_window=int(cfg["LOGIN_WINDOW"].total_seconds() // 60),
         verify_for=int(cfg["EMAIL_VERIFY_VALID_FOR"].total_seconds() // 3600),
         reset_for=int(cfg["PASSWORD_RESET_VALID_FOR"].total_seconds() // 60),
-        document_days=cfg["IDENTITY_DOCUMENT_RETENTION"].days)
+        document_kept=duration(cfg["IDENTITY_DOCUMENT_RETENTION"]))
 
 
 @bp.get("/fees")

@@ -1,40 +1,30 @@
 """Account emails: confirm an address, choose a new password, someone asked for an
-account at your address, your password or address changed. Transactional: always sent.
+account at your address, your password or address changed, an operator decided on your
+identity check. Transactional: always sent.
 
-The link of a confirmation or reset message is a marker in the outbox row
-(``[[account-link:<id>]]``), made into the signed link only as the message is sent
-(``expand_links``): the outbox never holds a usable token.
+The link of a confirmation or reset message is a marker in the outbox row, made into the
+signed link only as the message is sent (``links.expand_links``): the outbox never holds a
+usable token.
 """
 
 from __future__ import annotations
 
-import re
-
-from crowdfund.auth.models import AccountToken, TokenPurpose, User
-from crowdfund.auth.tokens import secret_of
+from crowdfund.auth.models import (
+    AccountToken,
+    IdentityVerification,
+    TokenPurpose,
+    User,
+    VerificationStatus,
+)
 from crowdfund.db import utcnow
-from crowdfund.extensions import db
-from crowdfund.filters import datetime_filter
+from crowdfund.filters import date_filter, datetime_filter
 from crowdfund.notifications.emails import hello, link, send
+from crowdfund.notifications.links import account_link_marker
 from crowdfund.notifications.outbox import Email, queue
-
-_MARKER = re.compile(r"\[\[account-link:(\d{1,18})\]\]")
-_ENDPOINTS = {TokenPurpose.VERIFY_EMAIL: "auth.confirm_email",
-              TokenPurpose.RESET_PASSWORD: "auth.reset_password"}
-
-
-def expand_links(text: str) -> str:
-    """The markers of ``text`` as the links they stand for (a row gone: no link)."""
-    def replace(match: re.Match) -> str:
-        row = db.session.get(AccountToken, int(match.group(1)))
-        if row is None:
-            return "(this link is no longer valid)"
-        return link(_ENDPOINTS[row.purpose], token=secret_of(row))
-    return _MARKER.sub(replace, text)
 
 
 def account_link(user: User, token: AccountToken) -> bool:
-    marker = f"[[account-link:{token.id}]]"
+    marker = account_link_marker(token)
     until = datetime_filter(token.expires_at)
     if token.purpose is TokenPurpose.RESET_PASSWORD:
         email = Email(
@@ -59,7 +49,7 @@ def account_link(user: User, token: AccountToken) -> bool:
                         "ignore this message."],
             action=("Confirm my email address", marker))
     return queue(f"account_{token.purpose.value}", f"account-link-{token.id}", token.email,
-                 user.display_name, email)
+                 user.display_name, email, recipient_id=user.id)
 
 
 def address_claimed(user: User, what: str) -> bool:
@@ -99,4 +89,33 @@ def email_changed(user: User, old_email: str) -> bool:
                                    f"(confirmed on {datetime_filter(utcnow())}); messages go "
                                    "there from now on.",
                                    "If this was not you, reply to this message at once: we "
-                                   "will lock the account and help you get it back."]))
+                                   "will lock the account and help you get it back."]),
+                 recipient_id=user.id)
+
+
+def identity_decided(user: User, record: IdentityVerification) -> bool:
+    """The operator's decision on the founder's identity check: verified, or refused with
+    the operator's reason (the identity page promises this message)."""
+    key = f"identity-{record.id}-decision-{len(record.transitions)}"
+    deleted = (f" The photo of your document is deleted on "
+               f"{date_filter(record.document_delete_after)}."
+               if record.document_key and record.document_delete_after else "")
+    if record.status is VerificationStatus.VERIFIED:
+        email = Email(
+            subject="Your identity is verified",
+            greeting=hello(user),
+            paragraphs=["One of our operators checked the documents you sent: your identity "
+                        f"is verified (on {date_filter(record.checked_at)}). Your campaign "
+                        "pages say so, and you can submit an equity offering and receive "
+                        f"payouts.{deleted}"],
+            action=("See your identity page", link("auth.identity_page")))
+    else:
+        email = Email(
+            subject="Your identity check: documents not accepted",
+            greeting=hello(user),
+            paragraphs=["One of our operators looked at the documents you sent and could not "
+                        "verify your identity. Their reason:",
+                        record.note or "(no reason given)",
+                        f"Send them again with the changes asked for.{deleted}"],
+            action=("Send your documents again", link("auth.identity_page")))
+    return send("identity_decided", key, user, email)

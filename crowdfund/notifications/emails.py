@@ -6,27 +6,16 @@ Links are absolute (PUBLIC_URL), so they work from a background job as from a re
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from urllib.parse import urlsplit
-
-from flask import current_app
 
 from crowdfund.auth import email_choices
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
 from crowdfund.db import utcnow
-from crowdfund.filters import datetime_filter
+from crowdfund.filters import counted, datetime_filter
 from crowdfund.money import Money
+from crowdfund.notifications.links import link
 from crowdfund.notifications.outbox import Email, queue
 from crowdfund.pledges.models import Pledge, PledgeStatus
-
-
-def link(endpoint: str, **values) -> str:
-    """An absolute URL on PUBLIC_URL, with or without a request."""
-    public = urlsplit(current_app.config["PUBLIC_URL"])
-    adapter = current_app.url_map.bind(public.netloc, script_name=public.path or "/",
-                                       url_scheme=public.scheme or "https")
-    return adapter.build(endpoint, values, force_external=True)
-
 
 #: The kinds of message a person may turn off, and their category (``email_choices``);
 #: every other kind is transactional and always sent.
@@ -45,7 +34,7 @@ def send(kind: str, key: str, to: User, email: Email) -> bool:
         email = replace(email, unsubscribe=(
             email_choices.CATEGORIES[category].label.lower(),
             link("auth.unsubscribe", token=email_choices.unsubscribe_token(to, category))))
-    return queue(kind, key, to.email, to.display_name, email)
+    return queue(kind, key, to.email, to.display_name, email, recipient_id=to.id)
 
 
 def hello(user: User) -> str:
@@ -151,14 +140,21 @@ def campaign_sent_back(campaign: Campaign, reason: str) -> bool:
                                                         campaign_id=campaign.id))))
 
 
+def _backers(campaign: Campaign, count: int) -> str:
+    """ "12 backers", "1 investor"."""
+    if campaign.is_equity:
+        return counted(count, "investor", "investors")
+    return counted(count, "backer", "backers")
+
+
 def campaign_outcome_founder(campaign: Campaign, pledged: Money, backers: int) -> bool:
     funded = campaign.pledged_at_deadline_minor is not None and pledged >= campaign.goal
     if funded:
         subject = f"{campaign.title} is funded"
         text = (f"Congratulations: {campaign.title} reached {pledged.format()} of its "
-                f"{campaign.goal.format()} goal from {backers} backers. Cards are being charged "
-                "now; backers whose payment fails have 7 days to fix it. Your payout follows "
-                "when the collection window closes.")
+                f"{campaign.goal.format()} goal from {_backers(campaign, backers)}. Cards are "
+                "being charged now; backers whose payment fails have 7 days to fix it. Your "
+                "payout follows when the collection window closes.")
     else:
         subject = f"{campaign.title} did not reach its goal"
         text = (f"{campaign.title} ended with {pledged.format()} of its "

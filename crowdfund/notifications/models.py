@@ -22,6 +22,11 @@ class OutboxMessage(db.Model):
     dedupe_key: Mapped[str] = mapped_column(sa.String(120), unique=True)
     kind: Mapped[str] = mapped_column(sa.String(40))
     to_email: Mapped[str] = mapped_column(sa.String(254))
+    #: The person it is written to: their archive and closing select their mail by this,
+    #: never by the address (which they may change, and someone else may take later).
+    #: None for mail to an address no account has, and for old messages that could not
+    #: be matched to a person safely (migration ``d68b54739f86``).
+    recipient_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     to_name: Mapped[str] = mapped_column(sa.String(120), default="")
     subject: Mapped[str] = mapped_column(sa.String(200))
     text_body: Mapped[str] = mapped_column(sa.Text)

@@ -23,6 +23,7 @@ from flask import current_app
 
 from crowdfund.db import collecting, dialect_insert, utcnow
 from crowdfund.extensions import db
+from crowdfund.notifications.links import expand_links
 from crowdfund.notifications.models import OutboxMessage
 
 log = logging.getLogger("crowdfund.outbox")
@@ -43,8 +44,11 @@ class Email:
     unsubscribe: tuple[str, str] | None = None
 
 
-def queue(kind: str, dedupe_key: str, to_email: str, to_name: str, email: Email) -> bool:
+def queue(kind: str, dedupe_key: str, to_email: str, to_name: str, email: Email, *,
+          recipient_id: int | None) -> bool:
     """Add a message to the outbox (no commit). False if ``dedupe_key`` is queued already.
+    ``recipient_id``: the person it is written to (None only for an address no account
+    has): their archive and closing find it by that, whatever their address is later.
 
     Inside :func:`batch` the message waits for the batch's single INSERT (True then means
     "not queued twice in this batch")."""
@@ -53,14 +57,14 @@ def queue(kind: str, dedupe_key: str, to_email: str, to_name: str, email: Email)
     if pending is not None:
         if key in pending:
             return False
-        pending[key] = (kind, to_email, to_name, email)
+        pending[key] = (kind, to_email, to_name, email, recipient_id)
         return True
     exists = db.session.scalar(sa.select(OutboxMessage.id).where(  # autoflush: sees new rows
         OutboxMessage.dedupe_key == key))
     if exists is not None:
         return False
     result = db.session.execute(
-        _insert().values(**_row(key, kind, to_email, to_name, email, utcnow()))
+        _insert().values(**_row(key, kind, to_email, to_name, email, recipient_id, utcnow()))
         .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(OutboxMessage.id))
     return result.scalar() is not None  # no row back: it was there already
 
@@ -93,12 +97,13 @@ def _insert():
 
 
 def _row(key: str, kind: str, to_email: str, to_name: str, email: Email,
-         now: datetime) -> dict:
+         recipient_id: int | None, now: datetime) -> dict:
     # The layouts need nothing but the message: rendered by Jinja itself, without Flask's
     # context processors (a closing campaign renders two per pledge).
     templates = current_app.jinja_env
     context = {"email": email, "to_name": to_name}
     return {"dedupe_key": key, "kind": kind, "to_email": to_email, "to_name": to_name[:120],
+            "recipient_id": recipient_id,
             "subject": email.subject[:200],
             "text_body": templates.get_template("emails/layout.txt").render(context),
             "html_body": templates.get_template("emails/layout.html").render(context),
@@ -113,8 +118,6 @@ def one_line(text: str) -> str:
 
 
 def _message(row: OutboxMessage) -> EmailMessage:
-    from crowdfund.notifications.account_emails import expand_links  # it imports this module
-
     message = EmailMessage()
     message["From"] = one_line(current_app.config["MAIL_FROM"])
     to_name, to_email = one_line(row.to_name), one_line(row.to_email)

@@ -29,6 +29,7 @@ def register() -> None:
         (events.address_claimed, _address_claimed),
         (events.password_changed, _password_changed),
         (events.email_changed, _email_changed),
+        (events.identity_decided, _identity_decided),
     ):
         event.connect(receiver, weak=False)
 
@@ -101,3 +102,7 @@ def _password_changed(user, *, how: str, **_) -> None:
 
 def _email_changed(user, *, old_email: str, **_) -> None:
     account_emails.email_changed(user, old_email)
+
+
+def _identity_decided(user, *, verification, **_) -> None:
+    account_emails.identity_decided(user, verification)

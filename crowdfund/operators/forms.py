@@ -5,12 +5,13 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from crowdfund.auth.models import VerificationStatus
+from crowdfund.auth.states import VERIFICATION_LABELS
 from crowdfund.forms import BaseForm, choices
 
 
 class VerificationForm(BaseForm):
     status = SelectField(
-        "Identity", choices=choices((s.value, s.value.title()) for s in VerificationStatus),
+        "Identity", choices=choices((s.value, VERIFICATION_LABELS[s]) for s in VerificationStatus),
         validators=[DataRequired()],
     )
     legal_name = StringField("Legal name as on the document",

@@ -8,7 +8,7 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy.orm import aliased, selectinload
 
-from crowdfund import queue
+from crowdfund import fleet, queue
 from crowdfund.auth.guards import recent_second_factor
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignStatus
@@ -17,10 +17,11 @@ from crowdfund.equity import changes
 from crowdfund.equity.models import OfferingChange
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
+from crowdfund.filters import counted
 from crowdfund.forms import ConfirmForm
 from crowdfund.ledger.services import founder_owed
 from crowdfund.money import Money
-from crowdfund.notifications.account_emails import expand_links
+from crowdfund.notifications.links import expand_links
 from crowdfund.notifications.models import OutboxMessage
 from crowdfund.operators import bp
 from crowdfund.payments.gateway import PaymentError
@@ -111,7 +112,10 @@ def settlement():
                            errored=errored, failed=failed, statuses=list(PledgeStatus),
                            paid_form=MarkPaidForm(), confirm=ConfirmForm(),
                            job_failures=failures, undelivered=undelivered_email(),
+                           email_waiting=email_waiting(),
+                           celery=bool(current_app.config.get("CELERY_BROKER_URL")),
                            unknown=unknown_charges(), jobs=queue.recent(), now=now,
+                           fleet=fleet.status(now),
                            batches=_batch_progress(lists["Charging"]),
                            retryable={f.id for f in failures if queue.kind_covering(f.job)})
 
@@ -127,6 +131,17 @@ def unknown_charges(limit: int = 100) -> list[ChargeAttempt]:
     one still here after a pass needs a look)."""
     return list(db.session.scalars(sa.select(ChargeAttempt).where(
         ChargeAttempt.status == ChargeStatus.UNKNOWN).order_by(ChargeAttempt.id).limit(limit)))
+
+
+def email_waiting() -> tuple[int, int]:
+    """Messages in the outbox not sent yet and not given up, and how many of them were
+    never tried (the console counts them: "every email went out" only when none waits)."""
+    waiting = sa.and_(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
+    total, untried = db.session.execute(sa.select(
+        sa.func.count(),
+        sa.func.coalesce(sa.func.sum(sa.case((OutboxMessage.attempts == 0, 1), else_=0)), 0))
+        .where(waiting)).one()
+    return int(total), int(untried)
 
 
 def undelivered_email(limit: int = 100) -> list[OutboxMessage]:
@@ -300,7 +315,7 @@ def decide_offering_change(change_id: int, kind: str):
         abort(400)
     campaign_id = change.offering.campaign_id
     run_action(lambda: changes.decide(change, current_user, material=kind == "material"),
-               lambda count: (f"Applied as material: {count} investors must reconfirm within "
-                              "5 business days." if kind == "material"
+               lambda count: (f"Applied as material: {counted(count, 'investor', 'investors')} "
+                              "must reconfirm within 5 business days." if kind == "material"
                               else "Applied; no reconfirmation needed."))
     return redirect(url_for("operators.review", campaign_id=campaign_id))

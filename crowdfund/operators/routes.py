@@ -20,15 +20,18 @@ from crowdfund.campaigns import services
 from crowdfund.campaigns.forms import ApproveForm, ReasonForm, StaffPickForm
 from crowdfund.campaigns.models import Campaign, CampaignTransition, StaffPickChange
 from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.community.reports import open_reports
 from crowdfund.equity.changes import LABELS, pending_change, snapshot
 from crowdfund.equity.services import offering_of
 from crowdfund.extensions import db
+from crowdfund.filters import counted
 from crowdfund.forms import ConfirmForm
 from crowdfund.operators import bp
 from crowdfund.operators.forms import VerificationForm
 from crowdfund.pledges.totals import totals_of
 from crowdfund.settlement.fan_out import queue_settlement
 from crowdfund.settlement.plan import plan
+from crowdfund.statemachine import status_label
 from crowdfund.web import MAX_PAGE, form_status, int_arg, operator_required, run_action, submit_form
 
 
@@ -61,7 +64,17 @@ def index():
         .order_by(Campaign.deadline)
     ))
     return render_template("operators/index.html", queue=queue, counts=counts, live=live,
-                           statuses=list(CampaignStatus))
+                           statuses=_status_names(), checks=identity.waiting_checks(),
+                           reports=open_reports())
+
+
+def _status_names() -> dict[CampaignStatus, str]:
+    """Each status as the pages name it; two that share a name ("Funded": charging, and
+    settled) are told apart by their value."""
+    names = {status: status_label(status) for status in CampaignStatus}
+    shared = {name for name in names.values() if list(names.values()).count(name) > 1}
+    return {status: f"{name} ({status.value})" if name in shared else name
+            for status, name in names.items()}
 
 
 @bp.get("/campaigns/<int:campaign_id>")
@@ -95,7 +108,8 @@ def decide(campaign_id: int, action: str):
                    "Sent back to the founder with your reason.")
     else:
         run_action(lambda: services.suspend(campaign, current_user, form.reason.data),
-                   lambda released: f"Suspended; {released} pledges released.")
+                   lambda released: f"Suspended; {counted(released, 'pledge', 'pledges')} "
+                                    "released.")
     if action == "suspend":
         return redirect(url_for("operators.review", campaign_id=campaign.id))
     return redirect(url_for("operators.index"))
@@ -155,8 +169,10 @@ def audit():
 
 @bp.get("/founders")
 def founders():
+    # Founders, and people who sent an identity check before starting a campaign.
     people = list(db.session.scalars(
-        sa.select(User).where(User.id.in_(sa.select(Campaign.founder_id)))
+        sa.select(User).where(sa.or_(User.id.in_(sa.select(Campaign.founder_id)),
+                                     User.id.in_(sa.select(IdentityVerification.user_id))))
         .order_by(User.display_name)
     ))
     return render_template("operators/founders.html", people=people)
@@ -207,6 +223,6 @@ def end_sessions(user_id: int):
     if person is None or not ConfirmForm().validate_on_submit():
         abort(404 if person is None else 400)
     run_action(lambda: end_sessions_by_operator(person, current_user),
-               lambda ended: f"Ended {ended} session{'s' if ended != 1 else ''} of "
+               lambda ended: f"Ended {counted(ended, 'session', 'sessions')} of "
                              f"{person.display_name}.")
     return redirect(url_for("operators.founder", user_id=person.id))

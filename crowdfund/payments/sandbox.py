@@ -2,7 +2,7 @@
 
     python -m crowdfund.payments.sandbox --port 8420 [--webhook-url URL --webhook-secret S]
 
-What this launcher adds to localstripe (see PAYMENTS.md):
+What this launcher adds to localstripe (see docs/money.md#the-local-sandbox):
 
 - no pickle of the whole store to a shared file in /tmp on every write;
 - binds 127.0.0.1 only;
@@ -10,7 +10,11 @@ What this launcher adds to localstripe (see PAYMENTS.md):
   them 24 h), and the same key with other parameters is refused, as Stripe does;
 - with ``--faults`` (tests only): ``POST /_config/faults`` queues injected failures (429 with
   ``Stripe-Rate-Limited-Reason``, 500, delays) for matching requests;
-- ``DELETE /_config/data`` also forgets the remembered idempotent responses.
+- ``DELETE /_config/data`` also forgets the remembered idempotent responses;
+- with ``--state-file PATH`` (``make run``: ``instance/sandbox-state.pickle``) everything is
+  kept in that file across restarts (``sandbox_disk``); without, in memory only (tests);
+- its Stripe.js card form takes an expiry as people type it: a two- or four-digit year
+  ("30", "2030"), or "12/30" in the month box; a card number with spaces.
 
 Ready when ``GET /js.stripe.com/v3/`` answers 200.
 """
@@ -23,8 +27,11 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from aiohttp import web
+
+from crowdfund.payments.sandbox_disk import StateFile
 
 log = logging.getLogger("crowdfund.sandbox")
 
@@ -66,8 +73,9 @@ def _error_body(status: int) -> dict:
     return {"error": {"type": "api_error", "message": "Injected server error."}}
 
 
-def build_app(*, faults: bool = False) -> web.Application:
-    """localstripe's aiohttp app with our middlewares and routes added."""
+def build_app(*, faults: bool = False, state_file: str | None = None) -> web.Application:
+    """localstripe's aiohttp app with our middlewares and routes added; with
+    ``state_file``, its state is read from that file and kept there."""
     import localstripe.resources as resources
     from localstripe.errors import UserError
 
@@ -79,20 +87,73 @@ def build_app(*, faults: bool = False) -> web.Application:
     state = SandboxState()
     app["sandbox_state"] = state
     # localstripe's own middlewares first (errors, auth), then ours around the handlers.
+    if state_file:  # read now, saved after write requests and at shutdown
+        disk = StateFile(state_file, resources.store, state.responses, _Stored)
+        app["sandbox_loaded"] = disk.load()
+        app.on_shutdown.append(disk.on_shutdown)
+        app.middlewares.append(disk.middleware())
     app.middlewares.append(_fault_middleware(state))
     app.middlewares.append(_idempotency_middleware(state, UserError))
+    app["stripe_js"] = stripe_js()
     config = _ConfigRoutes(state, resources)
-    # Replace localstripe's DELETE /_config/data by ours (it also forgets idempotency keys).
+    # Replace localstripe's DELETE /_config/data by ours (it also forgets idempotency keys),
+    # and its Stripe.js by the one that reads a card as people type it.
     for resource in app.router.resources():
         if resource.canonical == "/_config/data":
             for route in resource:
                 if route.method == "DELETE":
                     route._handler = config.clear
+        if resource.canonical == "/js.stripe.com/v3/":
+            for route in resource:
+                route._handler = _stripe_js
     if faults:
         app.router.add_post("/_config/faults", config.set_faults)
         app.router.add_get("/_config/faults/seen", config.get_seen)
         app.router.add_get("/_config/stamps", config.get_stamps)
     return app
+
+
+#: localstripe's Stripe.js, changed where it misreads what people type: (its text, ours).
+_STRIPE_JS_FIXES = [
+    # The year box: localstripe put "20" before whatever was typed ("2030" -> "202030").
+    ("""          number: this._inputs.number.value,
+          exp_month: this._inputs.exp_month.value,
+          exp_year: '20' + this._inputs.exp_year.value,""",
+     """          number: this._inputs.number.value.replace(/[\\s-]/g, ''),
+          ...crowdfundExpiry(this._inputs.exp_month.value, this._inputs.exp_year.value),"""),
+    # It moved on to the CVC once "20" was typed, before the rest of "2030".
+    ("this.value.card.exp_year.length >= 4", "crowdfundYearTyped(this._inputs.exp_year.value)"),
+]
+_STRIPE_JS_HELPERS = """
+// crowdfund: an expiry as people type it ("12" and "30" or "2030"; or "12/30" in one box).
+function crowdfundExpiry(month, year) {
+  const both = /^\\s*(\\d{1,2})\\s*\\/\\s*(\\d{2}|\\d{4})\\s*$/.exec(month);
+  if (both) { month = both[1]; year = both[2]; }
+  year = year.replace(/\\D/g, '');
+  return {exp_month: month.trim(), exp_year: year.length === 2 ? '20' + year : year};
+}
+// A year is complete at four digits, or two that cannot begin one ("20" may become "2030").
+function crowdfundYearTyped(year) {
+  const digits = year.replace(/\\D/g, '');
+  return digits.length >= 4 || (digits.length === 2 && digits !== '20');
+}
+"""
+
+
+def stripe_js() -> str:
+    """localstripe's Stripe.js with :data:`_STRIPE_JS_FIXES` applied."""
+    import localstripe
+
+    text = (Path(localstripe.__file__).parent / "localstripe-v3.js").read_text()
+    for theirs, ours in _STRIPE_JS_FIXES:
+        if text.count(theirs) != 1:
+            raise RuntimeError(f"localstripe's Stripe.js changed: {theirs.strip()[:60]!r}")
+        text = text.replace(theirs, ours)
+    return text + _STRIPE_JS_HELPERS
+
+
+async def _stripe_js(request: web.Request) -> web.Response:
+    return web.Response(text=request.app["stripe_js"], content_type="application/javascript")
 
 
 def _fault_middleware(state: SandboxState):
@@ -250,9 +311,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--webhook-url")
     parser.add_argument("--webhook-secret")
     parser.add_argument("--faults", action="store_true", help="enable POST /_config/faults (tests)")
+    parser.add_argument("--state-file", help="keep the sandbox's state in this file across "
+                        "restarts (read at start, written after changes and at shutdown)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
-    app = build_app(faults=args.faults)
+    app = build_app(faults=args.faults, state_file=args.state_file)
+    if args.state_file:
+        print(f"Stripe sandbox state: {args.state_file} ({app['sandbox_loaded']} objects "
+              "kept from before)", flush=True)
     if args.webhook_url:
         if not args.webhook_secret:
             parser.error("--webhook-url needs --webhook-secret")

@@ -13,6 +13,7 @@ from crowdfund.campaigns.models import Campaign, RewardTier
 from crowdfund.db import TimestampMixin, UTCDateTime, audit_row, str_enum
 from crowdfund.extensions import db
 from crowdfund.money import Money
+from crowdfund.statemachine import label_statuses
 
 
 class PledgeStatus(enum.Enum):
@@ -47,7 +48,7 @@ OPEN_STATUSES = (P.PENDING, P.ACTIVE)
 NEEDS_PAYMENT_STATUSES = frozenset({P.ERRORED, P.AUTHENTICATION_REQUIRED})
 
 
-STATUS_LABELS = {
+STATUS_LABELS = label_statuses({
     P.PENDING: "Waiting for card",
     P.ACTIVE: "Active",
     P.CANCELLED: "Cancelled",
@@ -58,7 +59,7 @@ STATUS_LABELS = {
     P.DROPPED: "Dropped",
     P.DISPUTED: "Disputed",
     P.REFUNDED: "Refunded",
-}
+})
 
 
 class Pledge(TimestampMixin, db.Model):
@@ -158,6 +159,12 @@ class Pledge(TimestampMixin, db.Model):
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
+
+    @property
+    def noun(self) -> str:
+        """What the backer made, in the pages' words: an "investment" in an equity
+        offering, a "pledge" otherwise (emails: ``notifications.emails.words``)."""
+        return "investment" if self.campaign.is_equity else "pledge"
 
 
 class PledgeTransition(audit_row(PledgeStatus), db.Model):

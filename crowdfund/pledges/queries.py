@@ -9,7 +9,7 @@ from sqlalchemy.orm import joinedload
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
 from crowdfund.extensions import db
-from crowdfund.pledges.models import Pledge, PledgeStatus
+from crowdfund.pledges.models import COUNTED_STATUSES, Pledge, PledgeStatus
 
 P = PledgeStatus
 
@@ -39,6 +39,16 @@ def backers_query(campaign: Campaign) -> sa.Select:
             .options(joinedload(Pledge.backer).lazyload(User.verification),
                      joinedload(Pledge.tier))
             .order_by(Pledge.created_at, Pledge.id))
+
+
+def not_counted_in_list(campaign: Campaign) -> int:
+    """How many of ``backers_query``'s pledges the totals do not count (cancelled by the
+    backer, released with a stopped or failed campaign): the list says so beside its
+    count."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Pledge)
+        .where(Pledge.campaign_id == campaign.id, Pledge.status != P.PENDING, ~abandoned(),
+               Pledge.status.not_in(COUNTED_STATUSES))) or 0
 
 
 def iter_backers(campaign: Campaign, batch: int = 1000):

@@ -127,7 +127,6 @@ def confirm_card(pledge_id: int):
     if not form.validate_on_submit():
         abort(400)
     was_pending = pledge.status is PledgeStatus.PENDING
-    what = "investment" if pledge.campaign.kind is CampaignKind.EQUITY else "pledge"
     try:
         services.confirm_card(pledge, gateway(), actor=current_user)
     except (DomainError, PaymentError) as exc:
@@ -135,7 +134,7 @@ def confirm_card(pledge_id: int):
         flash(getattr(exc, "message", None) or exc.user_message, "error")
         return redirect(url_for("pledges.card", pledge_id=pledge.id))
     db.session.commit()
-    flash(f"Thank you! Your {what} is active." if was_pending else "Your card is updated.",
+    flash(f"Thank you! Your {pledge.noun} is active." if was_pending else "Your card is updated.",
           "success")
     return redirect(url_for("pledges.show", pledge_id=pledge_id))
 
@@ -190,7 +189,7 @@ def cancel(pledge_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     run_action(lambda: services.cancel_pledge(pledge, current_user),
-               "Your pledge is cancelled. You will not be charged.", "info")
+               f"Your {pledge.noun} is cancelled. You will not be charged.", "info")
     return redirect(url_for("pledges.show", pledge_id=pledge.id))
 
 

@@ -1,9 +1,9 @@
 """Pledge services: start, confirm the card, change, cancel, release.
 
-The all-or-nothing pattern (PAYMENTS.md): a pledge saves a card through a SetupIntent and
-becomes active only when the server itself reads the SetupIntent as ``succeeded``. Reward
-units are claimed with a conditional UPDATE inside the pledge's transaction, so a limited
-tier is never oversold. Services never commit.
+The all-or-nothing pattern (docs/money.md#saving-a-card-at-pledge-time): a pledge saves a
+card through a SetupIntent and becomes active only when the server itself reads the
+SetupIntent as ``succeeded``. Reward units are claimed with a conditional UPDATE inside the
+pledge's transaction, so a limited tier is never oversold. Services never commit.
 """
 
 from __future__ import annotations

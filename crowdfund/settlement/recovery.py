@@ -1,6 +1,6 @@
 """After charging: backers whose payment failed fix it, are reminded, and are dropped.
 
-The rules (DOMAIN.md, PAYMENTS.md): a pledge whose charge failed (errored, or
+The rules (docs/money.md#the-fix-window): a pledge whose charge failed (errored, or
 authentication required) can be paid by its backer on the fix page for COLLECTION_WINDOW
 after the failure; they are reminded every RECOVERY_REMINDER_EVERY; when the window ends
 one final automatic retry is made and a pledge still unpaid is dropped, freeing its reward

@@ -2,7 +2,8 @@
 
 ``request_refund`` writes a refund row with its idempotency key (status ``started``); the
 runner then calls the gateway with that key and ``record_refund`` writes the outcome, as
-for charges (PAYMENTS.md), so a refund interrupted anywhere is resumed, never doubled.
+for charges (docs/money.md#crash-safety), so a refund interrupted anywhere is resumed,
+never doubled (docs/money.md#refunds).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Settlement services: close a campaign at its deadline, plan, begin and record charges.
 
 These change rows and never commit; the runner (``runner.py``) owns the transactions,
-because the crash-safe protocol (PAYMENTS.md) commits between its steps:
+because the crash-safe protocol (docs/money.md#crash-safety) commits between its steps:
 
 1. ``begin_attempt``: a charge-attempt row with its idempotency key, status ``started``;
 2. the gateway call with that key (no transaction open);

@@ -33,6 +33,7 @@ def backers(campaign_id: int):
     can_refund = not payout_paid(campaign.id)
     return render_template("studio/backers.html", campaign=campaign, pledges=page.items,
                            page=page, totals=totals_of(campaign), refund_form=RefundForm(),
+                           not_counted=pledges.not_counted_in_list(campaign),
                            refundable=refundable_of([p for p in page.items if can_refund
                                                      and p.status is PledgeStatus.COLLECTED]))
 

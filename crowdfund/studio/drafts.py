@@ -22,6 +22,7 @@ from crowdfund.campaigns.web import own_campaign
 from crowdfund.community.card_health import at_risk
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
+from crowdfund.filters import counted
 from crowdfund.forms import ConfirmForm
 from crowdfund.pledges.totals import totals_for, totals_of
 from crowdfund.uploads import (
@@ -208,6 +209,6 @@ def cancel(campaign_id: int):
         flash("Give a reason (at least 5 characters) to cancel.", "error")
         return redirect(url_for("studio.overview", campaign_id=campaign.id))
     run_action(lambda: services.cancel(campaign, current_user, form.reason.data),
-               lambda released: f"Campaign cancelled; {released} pledges released, nobody was "
-                                "charged.", "info")
+               lambda released: f"Campaign cancelled; {counted(released, 'pledge', 'pledges')} "
+                                "released, nobody was charged.", "info")
     return redirect(url_for("studio.overview", campaign_id=campaign.id))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from crowdfund.campaigns import rewards as editing
@@ -15,6 +15,7 @@ from crowdfund.campaigns.forms import (
 from crowdfund.campaigns.models import BudgetLine, Campaign, RewardTier
 from crowdfund.campaigns.web import own_campaign, own_tier
 from crowdfund.extensions import db
+from crowdfund.filters import money
 from crowdfund.forms import ConfirmForm
 from crowdfund.money import Money
 from crowdfund.pledges.totals import tiers_with_backers
@@ -118,9 +119,20 @@ def budget(campaign_id: int, line_id: int | None = None):
                 if line is None else
                 editing.update_budget_line(line, current_user, form.label.data, amount)),
                 "Budget line added." if line is None else "Budget line saved."):
+            _warn_over_goal(campaign)
             return redirect(url_for("studio.budget", campaign_id=campaign.id))
     return render_template("studio/budget.html", form=form, campaign=campaign, editing=line,
                            confirm=ConfirmForm()), form_status(form)
+
+
+def _warn_over_goal(campaign: Campaign) -> None:
+    """A budget over the goal is saved (the founder may be lowering another line next) but
+    said plainly: review refuses it."""
+    over = editing.budget_overrun(campaign)
+    if over is not None:
+        flash(f"Budget now {money(over)} over the goal of {money(campaign.goal)}: review "
+              "will refuse it until the lines together are no more than the goal (lower a "
+              "line, or raise the goal).", "warning")
 
 
 def _own_line(campaign: Campaign, line_id: int) -> BudgetLine:

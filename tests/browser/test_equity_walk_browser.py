@@ -17,19 +17,11 @@ from crowdfund.payments import gateway
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.settlement.runner import Settler
 from tests.browser.helpers import sign_in, type_card
-from tests.factories import ended, live_offering, make_user
-
-REWARD_WORDS = re.compile(r"\b(pledge[sd]?|pledging|rewards?|shipping|backers?)\b", re.I)
-
-
-def _reward_words_in(text: str) -> list[str]:
-    """Each reward word found, with a little of the text around it."""
-    return [text[max(0, m.start() - 40):m.end() + 20].replace("\n", " ")
-            for m in REWARD_WORDS.finditer(text)]
+from tests.factories import ended, live_offering, make_user, reward_words_in
 
 
 def _words_of_rewards(page) -> list[str]:
-    return _reward_words_in(page.inner_text("main"))
+    return reward_words_in(page.inner_text("main"))
 
 
 def test_a_new_investor_walks_the_equity_path(app, page):
@@ -108,7 +100,7 @@ def test_a_new_investor_walks_the_equity_path(app, page):
         assert pledge.status is PledgeStatus.COLLECTED
         emails = db.session.scalars(sa.select(OutboxMessage).where(
             OutboxMessage.to_email == email)).all()
-        mail = {e.subject: _reward_words_in(e.subject + " " + re.sub(
+        mail = {e.subject: reward_words_in(e.subject + " " + re.sub(
             r"https?://\S+", "", e.text_body)) for e in emails}
         db.session.remove()
     assert len(mail) >= 2, mail  # the confirmation, and the receipt of the charge

@@ -49,7 +49,7 @@ def _environment(app, sandbox, broker: str) -> dict[str, str]:
         "CELERY_BROKER_URL": broker, "UPLOAD_STORAGE": "database",
         "PAYMENT_GATEWAY": "stripe", "STRIPE_SECRET_KEY": "sk_test_cluster",
         "STRIPE_PUBLISHABLE_KEY": "pk_test_cluster", "STRIPE_API_BASE": sandbox.base,
-        "STRIPE_WEBHOOK_SECRET": "whsec_cluster",
+        "STRIPE_WEBHOOK_SECRET": "whsec_cluster", "SANDBOX_DEPLOYMENT": "1",
         "SETTLE_REQUESTS_PER_SECOND": str(BUDGET), "SETTLE_BATCH": "50",
         "SETTLE_CONCURRENCY": "4",
         # Short leases and timeouts, so that a killed worker's batch is taken over soon.

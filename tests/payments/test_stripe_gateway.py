@@ -29,7 +29,8 @@ def test_same_idempotency_key_same_customer(gw):
 
 def test_same_key_with_other_parameters_is_refused(gw):
     gw.create_customer(email="a@example.com", name="A", idempotency_key="user-9-customer")
-    with pytest.raises(InvalidRequest):
+    with pytest.raises(InvalidRequest, match="Keys for idempotent requests can only be used "
+                                             "with the same parameters"):
         gw.create_customer(email="b@example.com", name="B", idempotency_key="user-9-customer")
 
 
@@ -50,10 +51,12 @@ def test_setup_intent_round_trip(gw, stripe_sandbox):
     assert gw.card(done.payment_method_id).customer_id is None
 
 
-@pytest.mark.parametrize(("status", "error"), [(429, RateLimited), (500, GatewayUnavailable)])
-def test_injected_faults_map_to_our_errors(gw, stripe_sandbox, status, error):
+@pytest.mark.parametrize(("status", "error", "message"), [
+    (429, RateLimited, "Too many requests hit the API too quickly"),
+    (500, GatewayUnavailable, "Injected server error")])
+def test_injected_faults_map_to_our_errors(gw, stripe_sandbox, status, error, message):
     stripe_sandbox.faults({"path_prefix": "/v1/customers", "status": status, "count": 1})
-    with pytest.raises(error):
+    with pytest.raises(error, match=message):
         gw.create_customer(email="a@example.com", name="A", idempotency_key="user-3-customer")
     # The fault was not remembered under the key: the retry with the same key succeeds.
     assert gw.create_customer(email="a@example.com", name="A",
@@ -61,7 +64,7 @@ def test_injected_faults_map_to_our_errors(gw, stripe_sandbox, status, error):
 
 
 def test_unknown_object_is_an_invalid_request(gw):
-    with pytest.raises(InvalidRequest):
+    with pytest.raises(InvalidRequest, match="Not Found"):
         gw.retrieve_setup_intent("seti_doesnotexist")
 
 
@@ -70,7 +73,7 @@ def test_unreachable_gateway_is_unavailable(app):
 
     dead = StripeGateway(secret_key="sk_test_x", publishable_key="pk_test_x", webhook_secret=None,
                          api_base="http://127.0.0.1:9", max_network_retries=0)
-    with pytest.raises(GatewayUnavailable):
+    with pytest.raises(GatewayUnavailable, match="Network error: ConnectionError"):
         dead.create_customer(email="a@example.com", name="A", idempotency_key="x")
 
 

@@ -47,17 +47,20 @@ def test_create_campaign_makes_a_draft_with_unique_slug(session, people):
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "field"),
-    [({"goal": Money(0, "USD")}, "goal"), ({"goal": Money(-5, "USD")}, "goal"),
-     ({"goal": Money(10**11 + 1, "USD")}, "goal"), ({"goal": Money(100, "KRW")}, "currency"),
-     ({"duration_days": 0}, "duration_days"), ({"duration_days": 61}, "duration_days"),
-     ({"category": "weapons"}, "category")],
+    ("kwargs", "field", "message"),
+    [({"goal": Money(0, "USD")}, "goal", "The goal must be more than zero"),
+     ({"goal": Money(-5, "USD")}, "goal", "The goal must be more than zero"),
+     ({"goal": Money(10**11 + 1, "USD")}, "goal", r"The goal can be at most \$100,000,000\.00"),
+     ({"goal": Money(100, "KRW")}, "currency", "KRW is not a currency we accept"),
+     ({"duration_days": 0}, "duration_days", "A campaign runs for 1 to 60 days"),
+     ({"duration_days": 61}, "duration_days", "A campaign runs for 1 to 60 days"),
+     ({"category": "weapons"}, "category", "Choose a category from the list")],
 )
-def test_create_campaign_refuses_bad_values(session, people, kwargs, field):
+def test_create_campaign_refuses_bad_values(session, people, kwargs, field, message):
     values = dict(title="T", kind=CampaignKind.REWARD, category="art", goal=Money(1000, "USD"),
                   duration_days=30)
     values.update(kwargs)
-    with pytest.raises(DomainError) as info:
+    with pytest.raises(DomainError, match=message) as info:
         services.create_campaign(people["founder"], **values)
     assert info.value.field == field
 
@@ -113,7 +116,7 @@ def test_equity_campaigns_cannot_be_submitted_until_terms_exist(session, people)
 def test_only_the_founder_moves_their_campaign(session, people, action):
     status = {"submit": S.DRAFT, "withdraw": S.SUBMITTED, "launch": S.APPROVED}[action]
     campaign = make_campaign(people["founder"], status=status)
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotAllowed, match="This is not your campaign"):
         getattr(services, action)(campaign, people["other"])
     assert campaign.status is status
 
@@ -122,26 +125,28 @@ def test_only_the_founder_moves_their_campaign(session, people, action):
 def test_only_operators_review(session, people, action):
     campaign = make_campaign(people["founder"], status=S.SUBMITTED)
     args = ("Needs work",) if action == "reject" else ()
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotAllowed, match="Only operators can do this"):
         getattr(services, action)(campaign, people["other"], *args)
     operator_founder = make_user(operator=True)
     own = make_campaign(operator_founder, status=S.SUBMITTED)
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotAllowed, match="Operators cannot review their own campaigns"):
         getattr(services, action)(own, operator_founder, *args)
     assert campaign.status is S.SUBMITTED and own.status is S.SUBMITTED
 
 
 def test_reject_needs_a_reason(session, people):
     campaign = make_campaign(people["founder"], status=S.SUBMITTED)
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError, match="Tell the founder what to change"):
         services.reject(campaign, people["operator"], "   ")
+    assert campaign.status is S.SUBMITTED
 
 
 @pytest.mark.parametrize("status", [S.DRAFT, S.SUBMITTED, S.REJECTED, S.LIVE, S.FAILED])
 def test_launch_only_from_approved(session, people, status):
     campaign = make_campaign(people["founder"], status=status)
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(InvalidTransition, match="This campaign is .* and cannot become") as no:
         services.launch(campaign, people["founder"])
+    assert (no.value.from_status, no.value.to_status) == (status, S.LIVE)
 
 
 def test_withdraw_from_approval_returns_to_draft(session, people):
@@ -155,7 +160,8 @@ def test_live_campaign_locks_goal_currency_length_and_slug(session, people):
     campaign = make_campaign(founder, status=S.LIVE)
     for kwargs in ({"goal": Money(1, "USD")}, {"goal": Money(campaign.goal_minor, "EUR")},
                    {"duration_days": 10}, {"slug": "another"}):
-        with pytest.raises(services.CampaignLocked):
+        with pytest.raises(services.CampaignLocked, match="Goal, currency, length and address "
+                                                          "are fixed once a campaign is live"):
             services.update_campaign(campaign, founder, _story(campaign), **kwargs)
     services.update_campaign(campaign, founder, _story(campaign, title="Better title"))
     assert campaign.title == "Better title" and campaign.goal_minor == 100_000
@@ -163,7 +169,8 @@ def test_live_campaign_locks_goal_currency_length_and_slug(session, people):
 
 def test_submitted_campaign_cannot_be_edited(session, people):
     campaign = make_campaign(people["founder"], status=S.SUBMITTED)
-    with pytest.raises(services.CampaignLocked):
+    with pytest.raises(services.CampaignLocked, match="This campaign is in review; withdraw it "
+                                                      "from review to make changes"):
         services.update_campaign(campaign, people["founder"], _story(campaign, title="x"))
 
 
@@ -182,9 +189,11 @@ def test_tier_with_backers_is_read_only_once_live(session, people):
     backed = make_tier(campaign, limit=10, claimed=1)
     make_pledge(campaign, tier=backed)
     free = make_tier(campaign)
-    with pytest.raises(services.CampaignLocked):
+    with pytest.raises(services.CampaignLocked, match="This reward has backers, so it can no "
+                                                      "longer change"):
         rewards.update_tier(backed, founder, _tier_input())
-    with pytest.raises(services.CampaignLocked):
+    with pytest.raises(services.CampaignLocked, match="This reward has backers, so it cannot be "
+                                                      "removed"):
         rewards.delete_tier(backed, founder)
     rewards.update_tier(free, founder, _tier_input(minimum=999))
     assert free.minimum_minor == 999
@@ -193,17 +202,22 @@ def test_tier_with_backers_is_read_only_once_live(session, people):
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "field"),
-    [({"minimum": Money(0, "USD")}, "minimum"), ({"minimum": Money(100, "EUR")}, "minimum"),
-     ({"minimum": Money(10**9, "USD")}, "minimum"), ({"quantity_limit": 0}, "quantity_limit"),
-     ({"estimated_delivery": date(2001, 1, 1)}, "estimated_delivery"),
-     ({"ships": True, "shipping": []}, "shipping"),
+    ("kwargs", "field", "message"),
+    [({"minimum": Money(0, "USD")}, "minimum", "The minimum pledge must be more than zero"),
+     ({"minimum": Money(100, "EUR")}, "minimum", "Use the campaign's currency"),
+     ({"minimum": Money(10**9, "USD")}, "minimum",
+      r"The minimum pledge can be at most \$100,000\.00"),
+     ({"quantity_limit": 0}, "quantity_limit", "A limited reward has at least 1 unit"),
+     ({"estimated_delivery": date(2001, 1, 1)}, "estimated_delivery",
+      "The estimated delivery cannot be in the past"),
+     ({"ships": True, "shipping": []}, "shipping",
+      "Add at least one destination with its shipping fee"),
      ({"ships": True, "shipping": [("US", Money(1, "USD")), ("US", Money(2, "USD"))]},
-      "shipping")],
+      "shipping", "United States is listed twice")],
 )
-def test_tier_validation(session, people, kwargs, field):
+def test_tier_validation(session, people, kwargs, field, message):
     campaign = make_campaign(people["founder"])
-    with pytest.raises(DomainError) as info:
+    with pytest.raises(DomainError, match=message) as info:
         rewards.add_tier(campaign, people["founder"], _tier_input(**kwargs))
     assert info.value.field == field
 
@@ -242,9 +256,9 @@ def test_stopping_a_live_campaign_releases_every_open_pledge(session, people, se
 
 def test_backer_cannot_suspend_and_founder_cannot_cancel_others(session, people):
     campaign = make_campaign(people["founder"], status=S.LIVE)
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotAllowed, match="Only operators can do this"):
         services.suspend(campaign, people["other"], "because")
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotAllowed, match="This is not your campaign"):
         services.cancel(campaign, people["other"], "because")
     assert campaign.status is S.LIVE
 
@@ -268,8 +282,9 @@ def test_scheduled_launch_job_launches_only_due_approved_campaigns(session, peop
 def test_pledge_rows_untouched_by_failed_service_call(session, people):
     campaign = make_campaign(people["founder"], status=S.DRAFT)
     make_pledge(campaign, status=PledgeStatus.ACTIVE)
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(InvalidTransition, match="This campaign is .* and cannot become") as no:
         services.cancel(campaign, people["founder"], "Not live yet")
+    assert (no.value.from_status, no.value.to_status) == (S.DRAFT, S.CANCELLED)
     assert session.scalar(sa.select(Pledge.status)) is PledgeStatus.ACTIVE
 
 

@@ -52,9 +52,11 @@ def test_refusals(session, typed, message):
 
 def test_profile_and_education_come_first(session):
     campaign = live_offering()
-    with pytest.raises(investing.NeedsProfile):
+    needs = "Before your first investment, complete your investor profile and the short " \
+            "education step"
+    with pytest.raises(investing.NeedsProfile, match=needs):
         investing.start_investment(make_user(), campaign, usd(500))
-    with pytest.raises(investing.NeedsProfile):
+    with pytest.raises(investing.NeedsProfile, match=needs):
         investing.start_investment(investor(educated=False), campaign, usd(500))
 
 

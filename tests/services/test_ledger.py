@@ -28,7 +28,8 @@ def test_fees(app, amount, platform, processing):
 
 def test_unbalanced_posting_is_refused(session):
     campaign = make_campaign()
-    with pytest.raises(ledger.LedgerImbalance):
+    with pytest.raises(ledger.LedgerImbalance,
+                       match=r"bad-1: debits and credits differ \{'USD': 1\}"):
         ledger.post("charge", "bad-1", campaign.id, None, [
             (Account.PROCESSOR_BALANCE, Money(100, "USD"), Money(0, "USD")),
             (Account.FOUNDER_PAYABLE, Money(0, "USD"), Money(99, "USD"))])

@@ -10,7 +10,7 @@ from crowdfund.campaigns import services as campaigns
 from crowdfund.campaigns.states import CampaignKind, CampaignStatus
 from crowdfund.equity.models import AllocationPolicy, Offering, SecurityType
 from crowdfund.equity.services import OfferingInput, financial_review_level, save_terms
-from crowdfund.errors import DomainError
+from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.money import Money
 from tests.factories import make_campaign, make_user
 
@@ -76,7 +76,7 @@ def test_bad_terms_are_refused_with_their_field(session, equity, changes, field,
 
 
 def test_only_the_founder_of_an_editable_equity_campaign(session, equity):
-    with pytest.raises(DomainError):
+    with pytest.raises(NotAllowed, match="This is not your campaign"):
         save_terms(equity, make_user(), stock(), today=TODAY)
     reward = make_campaign(tiers=0)
     with pytest.raises(DomainError, match="Only equity"):

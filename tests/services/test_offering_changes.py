@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from crowdfund.equity import changes, investing
 from crowdfund.equity.models import OfferingChange, SecurityType
 from crowdfund.equity.services import offering_of
-from crowdfund.errors import DomainError
+from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.money import Money
 from crowdfund.notifications.models import OutboxMessage
 from crowdfund.pledges.models import Pledge, PledgeStatus
@@ -89,7 +89,7 @@ def test_proposals_are_checked(session, live):
     with pytest.raises(DomainError, match="cannot be below the target"):
         changes.propose(campaign, founder, terms_of(offering, maximum=usd(10)),
                         "Lower the maximum a lot.", now=FRIDAY)
-    with pytest.raises(DomainError):
+    with pytest.raises(NotAllowed, match="This is not your campaign"):
         changes.propose(campaign, make_user(), terms_of(offering, maximum=usd(90_000)),
                         "Not my campaign at all.", now=FRIDAY)
     late = campaign.deadline - timedelta(days=3)

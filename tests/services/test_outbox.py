@@ -40,7 +40,7 @@ def test_a_rolled_back_event_sends_nothing(app, session, smtp):
     user = make_user()
     db.session.commit()
     queue("test", "rolled-back", user.email, user.display_name,
-          Email("Hi", "Hello", ["This never happened."]))
+          Email("Hi", "Hello", ["This never happened."]), recipient_id=user.id)
     db.session.rollback()
     assert deliver_due().sent == 0
     assert smtp.messages == []
@@ -50,7 +50,8 @@ def test_failed_delivery_is_retried_later_then_given_up(app, session):
     app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=free_port(), OUTBOX_MAX_ATTEMPTS=2)
     try:
         user = make_user()
-        queue("test", "unlucky", user.email, "", Email("Hi", "Hello", ["Nobody listens."]))
+        queue("test", "unlucky", user.email, "", Email("Hi", "Hello", ["Nobody listens."]),
+              recipient_id=user.id)
         db.session.commit()
         now = utcnow()
         report = deliver_due(now)
@@ -70,7 +71,8 @@ def test_failed_delivery_is_retried_later_then_given_up(app, session):
 
 def test_without_smtp_the_outbox_keeps_the_mail(app, session):
     user = make_user()
-    queue("test", "kept", user.email, "", Email("Hi", "Hello", ["Stays here."]))
+    queue("test", "kept", user.email, "", Email("Hi", "Hello", ["Stays here."]),
+          recipient_id=user.id)
     db.session.commit()
     assert deliver_due().sent == 0
     row = db.session.scalar(sa.select(OutboxMessage))
@@ -79,7 +81,8 @@ def test_without_smtp_the_outbox_keeps_the_mail(app, session):
 
 def test_outbox_send_command(app, session, smtp):
     user = make_user()
-    queue("test", "by-command", user.email, "", Email("Hello there", "Hello", ["Sent by CLI."]))
+    queue("test", "by-command", user.email, "", Email("Hello there", "Hello", ["Sent by CLI."]),
+          recipient_id=user.id)
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["outbox", "send"])
     assert result.exit_code == 0, result.output

@@ -79,7 +79,7 @@ def test_unauthenticated_3ds_card_is_not_accepted(session, live, gw):
     pledge = services.start_pledge(backer, campaign, None, usd("10"), None)
     intent = services.ensure_setup_intent(pledge, backer, gw)
     gw.confirm_setup(intent.id, "4000002500003155", authenticate=False)
-    with pytest.raises(services.CardSetupFailed):
+    with pytest.raises(services.CardSetupFailed, match="Your card has not been confirmed yet"):
         services.confirm_card(pledge, gw)
     assert services.ensure_setup_intent(pledge, backer, gw).id == intent.id  # still usable
     gw.confirm_setup(intent.id, "4000002500003155", authenticate=True)
@@ -149,7 +149,7 @@ def test_tier_of_another_campaign_is_refused(session, live):
                                     CampaignStatus.FUNDED, CampaignStatus.CANCELLED])
 def test_only_live_campaigns_take_pledges(session, status):
     campaign = make_campaign(status=status)
-    with pytest.raises(services.CampaignClosed):
+    with pytest.raises(services.CampaignClosed, match="This campaign is not taking pledges"):
         services.start_pledge(make_user(), campaign, None, usd("10"), None)
 
 
@@ -162,7 +162,7 @@ def test_ended_campaign_takes_no_pledges(session, live):
 
 def test_founder_cannot_back_own_campaign(session, live):
     campaign, _, _ = live
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotAllowed, match="You cannot back your own campaign"):
         services.start_pledge(campaign.founder, campaign, None, usd("10"), None)
 
 
@@ -175,7 +175,7 @@ def test_one_open_pledge_per_backer(session, live, gw):
     assert first.status is P.CANCELLED and second.status is P.PENDING
     assert session.get(RewardTier, tier.id).claimed == 1
     _activate(second, backer, gw)
-    with pytest.raises(services.AlreadyBacking) as info:
+    with pytest.raises(services.AlreadyBacking, match="You already back this campaign") as info:
         services.start_pledge(backer, campaign, None, usd("5"), None)
     assert info.value.pledge_id == second.id
 
@@ -184,7 +184,8 @@ def test_database_refuses_two_open_pledges(session, live):
     campaign, _, _ = live
     backer = make_user()
     make_pledge(campaign, backer)
-    with pytest.raises(sa.exc.IntegrityError):
+    with pytest.raises(sa.exc.IntegrityError, match=r"uq_pledges_one_open_per_backer|UNIQUE "
+                       r"constraint failed: pledges\.campaign_id, pledges\.backer_id"):
         make_pledge(campaign, backer, status=P.PENDING)
 
 
@@ -223,7 +224,7 @@ def test_change_to_a_sold_out_tier_keeps_the_old_one(session, live, gw):
     backer = make_user()
     pledge = services.start_pledge(backer, campaign, None, usd("25"), None)
     _activate(pledge, backer, gw)
-    with pytest.raises(services.TierSoldOut):
+    with pytest.raises(services.TierSoldOut, match="“Limited” is sold out"):
         services.change_pledge(pledge, backer, tier, usd("25"), None)
     assert pledge.tier_id is None and session.get(RewardTier, tier.id).claimed == 3
 
@@ -233,11 +234,11 @@ def test_only_the_backer_changes_or_cancels(session, live, gw):
     backer = make_user()
     pledge = services.start_pledge(backer, campaign, tier, usd("25"), None)
     intruder = make_user()
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotAllowed, match="This is not your pledge"):
         services.change_pledge(pledge, intruder, None, usd("500"), None)
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotAllowed, match="This is not your pledge"):
         services.cancel_pledge(pledge, intruder)
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotAllowed, match="This is not your pledge"):
         services.ensure_setup_intent(pledge, intruder, gw)
 
 
@@ -249,7 +250,7 @@ def test_cancel_releases_the_unit(session, live, gw):
     services.cancel_pledge(pledge, backer)
     session.flush()
     assert pledge.status is P.CANCELLED and session.get(RewardTier, tier.id).claimed == 0
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError, match="This pledge is already closed"):
         services.cancel_pledge(pledge, backer)
 
 
@@ -288,7 +289,8 @@ class TestLastDay:
     def test_cancel_below_goal_is_refused_but_increase_is_fine(self, funded_ish):
         campaign, backer, mine = funded_ish
         last_hour = campaign.deadline - timedelta(hours=1)
-        with pytest.raises(services.LastDayRule):
+        with pytest.raises(services.LastDayRule, match=r"below its goal \(\$1,000\.00\)\. "
+                                                       r"It would drop to \$750\.00"):
             services.cancel_pledge(mine, backer, now=last_hour)
         services.change_pledge(mine, backer, None, usd("400"), None, now=last_hour)
         assert mine.status is P.ACTIVE and mine.amount == usd("400")
@@ -359,7 +361,8 @@ def test_a_pledge_for_a_sold_out_reward_is_refused_before_any_write(app, session
         services.start_pledge(make_user(), campaign, tier, usd("25"), None)
     late = make_user()
     session.flush()
-    with count_queries(app) as statements, pytest.raises(services.TierSoldOut):
+    with count_queries(app) as statements, pytest.raises(services.TierSoldOut,
+                                                         match="“Limited” is sold out"):
         services.start_pledge(late, campaign, tier, usd("25"), None)
     writes = [s for s in statements if s.lstrip().upper().startswith(
         ("INSERT", "UPDATE", "DELETE", "SAVEPOINT"))]

@@ -360,7 +360,7 @@ def test_unique_rows_made_at_the_same_instant_take_the_no_op_path(app, session):
         def queue_once():
             user = _get(User, fan_id)
             outbox.queue("test", f"same-{campaign_id}", user.email, user.display_name,
-                         outbox.Email("Hi", "Hello", ["Once."]))
+                         outbox.Email("Hi", "Hello", ["Once."]), recipient_id=user.id)
 
         def profile():
             investors.save_profile(_get(User, fan_id), investors.ProfileInput(

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from crowdfund.campaigns.models import Campaign, RewardTier
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.db import utcnow
+from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.ledger import services as ledger
 from crowdfund.money import Money
@@ -172,7 +173,7 @@ def test_the_backer_cannot_retry_forever(app, session, gw, charged, settler):
     try:
         assert settler.retry(ids["declines"]) == "failed"
         assert settler.retry(ids["declines"]) == "failed"
-        with pytest.raises(Exception, match="Too many tries"):
+        with pytest.raises(DomainError, match="Too many tries for this payment"):
             recovery.require_fixable(pledge_of(ids["declines"]))
     finally:
         app.config["RECOVERY_MAX_ATTEMPTS"] = 10

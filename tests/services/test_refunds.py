@@ -73,7 +73,8 @@ def test_founder_refunds_their_own_backers_before_the_payout(app, session, funde
     campaign_id, (first, second, _) = funded
     campaign = db.session.get(Campaign, campaign_id)
     stranger = make_user()
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotAllowed, match="Only the campaign's founder or an operator can "
+                                         "refund it"):
         refunds.request_refund(pledge_of(first), usd(5), stranger)
     db.session.rollback()
     assert refund_now(settler, pledge_of(first), usd(5), campaign.founder) == "succeeded"
@@ -159,7 +160,7 @@ def test_manual_payout_needs_a_reference_and_books_the_ledger(app, session, fund
     assert payout.status is PayoutStatus.DUE
     with pytest.raises(DomainError, match="reference"):
         payouts.mark_paid(payout, operator, " ")
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotAllowed, match="Only operators can mark payouts paid"):
         payouts.mark_paid(payout, make_user(), "REF-1")
     payouts.mark_paid(payout, operator, "SEPA 2026-11-22 #42")
     db.session.commit()

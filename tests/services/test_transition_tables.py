@@ -18,7 +18,7 @@ from crowdfund.equity import changes
 from crowdfund.equity.models import OfferingChangeStatus, OfferingChangeTransition
 from crowdfund.equity.services import offering_of
 from crowdfund.equity.states import offering_change_states
-from crowdfund.errors import NotAllowed
+from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.pledges.models import PledgeStatus
 from crowdfund.pledges.states import pledge_states
 from crowdfund.settlement.models import (
@@ -54,7 +54,8 @@ def test_every_status_has_its_row(table, statuses):
 
 
 #: (table, from, to, allowed): what the domain says, written out independently of the
-#: tables (DOMAIN.md): money that moved never moves back by a status change.
+#: tables (docs/domain.md#pledge-lifecycle): money that moved never moves back by a
+#: status change.
 MOVES = [
     (charge_states, C.STARTED, C.SUCCEEDED, True),
     (charge_states, C.STARTED, C.UNKNOWN, True),
@@ -113,8 +114,9 @@ def test_a_change_records_who_from_to_and_why_and_a_refused_one_changes_nothing(
         start, end, operator.id, "Because the gateway said so", obj.id)
     terminal = next(s for s, nxt in table.table.items() if not nxt)
     obj.status = terminal
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(InvalidTransition, match="cannot become") as refused:
         table.apply(obj, start)
+    assert (refused.value.from_status, refused.value.to_status) == (terminal, start)
     assert obj.status is terminal
     assert len([r for r in session.new if isinstance(r, audit)]) == 1
     session.rollback()
@@ -144,7 +146,7 @@ def test_staff_picks_are_audited(session):
     campaigns.set_staff_pick(campaign, operator, True)
     campaigns.set_staff_pick(campaign, operator, True)  # no change: nothing recorded
     campaigns.set_staff_pick(campaign, operator, False)
-    with pytest.raises(NotAllowed):
+    with pytest.raises(NotAllowed, match="Only operators can do this"):
         campaigns.set_staff_pick(campaign, make_user(), True)
     session.flush()
     rows = session.scalars(sa.select(StaffPickChange).order_by(StaffPickChange.id)).all()
@@ -195,5 +197,5 @@ def test_applying_an_offering_change_is_audited_and_happens_once(session):
     assert [(r.change_id, r.from_status, r.to_status, r.actor_id, r.reason) for r in rows] == [
         (change.id, OfferingChangeStatus.PENDING, OfferingChangeStatus.APPLIED, operator.id,
          "not material")]
-    with pytest.raises(Exception, match="decided already"):
+    with pytest.raises(DomainError, match="This change was decided already"):
         changes.decide(change, operator, material=False, now=friday)

@@ -10,7 +10,7 @@ from crowdfund.config import ConfigError, normalise_database_url
 def clean_env(monkeypatch, tmp_path):
     for name in ("SECRET_KEY", "DATABASE_URL", "CROWDFUND_ENV", "SESSION_COOKIE_SECURE",
                  "STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET",
-                 "STRIPE_API_BASE", "STRIPE_JS_URL", "PAYMENT_GATEWAY"):
+                 "STRIPE_API_BASE", "STRIPE_JS_URL", "PAYMENT_GATEWAY", "SANDBOX_DEPLOYMENT"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     return monkeypatch
@@ -95,3 +95,41 @@ def test_sandbox_policy_allows_only_the_sandbox(clean_env):
     policy = content_security_policy(app.config["STRIPE_JS_URL"], app.config["STRIPE_API_BASE"])
     assert "script-src 'self' http://127.0.0.1:9999;" in policy
     assert "stripe.com" not in policy
+
+
+def _production_on_the_sandbox(env) -> None:
+    for name, value in {"CROWDFUND_ENV": "production", "SECRET_KEY": "x" * 40,
+                        "DATABASE_URL": "postgresql://u@localhost/db",
+                        "STRIPE_SECRET_KEY": "sk_test_x", "STRIPE_PUBLISHABLE_KEY": "pk_test_x",
+                        "STRIPE_WEBHOOK_SECRET": "whsec_x",
+                        "STRIPE_API_BASE": "http://sandbox.internal:8420"}.items():
+        env.setenv(name, value)
+
+
+def test_production_refuses_a_plain_http_stripe_address(clean_env):
+    _production_on_the_sandbox(clean_env)
+    with pytest.raises(ConfigError, match=r"STRIPE_API_BASE='http://sandbox.internal:8420' is "
+                                          r"not an https:// address.*SANDBOX_DEPLOYMENT=1"):
+        create_app()
+    clean_env.delenv("STRIPE_API_BASE")
+    clean_env.setenv("STRIPE_JS_URL", "http://sandbox.internal:8420/js.stripe.com/v3/")
+    with pytest.raises(ConfigError, match=r"STRIPE_JS_URL='http://sandbox.internal:8420/js"):
+        create_app()
+    clean_env.setenv("SANDBOX_DEPLOYMENT", "0")
+    with pytest.raises(ConfigError, match="STRIPE_JS_URL='http://"):
+        create_app()
+
+
+def test_production_on_the_sandbox_starts_when_told_so(clean_env):
+    _production_on_the_sandbox(clean_env)
+    clean_env.setenv("SANDBOX_DEPLOYMENT", "1")
+    app = create_app()
+    assert app.config["SANDBOX_DEPLOYMENT"] is True
+    assert app.config["STRIPE_JS_URL"] == "http://sandbox.internal:8420/js.stripe.com/v3/"
+
+
+def test_production_on_stripe_over_https_needs_no_flag(clean_env):
+    _production_on_the_sandbox(clean_env)
+    clean_env.setenv("STRIPE_API_BASE", "https://stripe-proxy.internal")
+    app = create_app()
+    assert app.config["SANDBOX_DEPLOYMENT"] is False

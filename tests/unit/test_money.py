@@ -1,3 +1,4 @@
+import re
 from decimal import Decimal
 
 import pytest
@@ -15,18 +16,21 @@ def test_from_decimal(text, currency, minor):
 
 
 @pytest.mark.parametrize(
-    ("text", "currency"),
-    [("0.001", "USD"), ("1.5", "JPY"), ("abc", "USD"), ("NaN", "USD"), ("Infinity", "EUR"),
-     ("", "USD"), ("10", "XXX")],
+    ("text", "currency", "message"),
+    [("0.001", "USD", "USD amounts take at most 2 decimal places"),
+     ("1.5", "JPY", "JPY amounts take whole units"), ("abc", "USD", "'abc' is not a number"),
+     ("NaN", "USD", "'NaN' is not a number"), ("Infinity", "EUR", "'Infinity' is not a number"),
+     ("", "USD", "'' is not a number"), ("10", "XXX", "Unknown currency 'XXX'")],
 )
-def test_from_decimal_refuses(text, currency):
-    with pytest.raises(MoneyError):
+def test_from_decimal_refuses(text, currency, message):
+    with pytest.raises(MoneyError, match=message):
         Money.from_decimal(text, currency)
 
 
 @pytest.mark.parametrize("amount", [1.5, 2.0, "3", True, None])
 def test_amount_must_be_an_integer(amount):
-    with pytest.raises(MoneyError):
+    with pytest.raises(MoneyError, match=f"Money amounts are integers of minor units, not "
+                                         f"{re.escape(repr(amount))}"):
         Money(amount, "USD")
 
 
@@ -40,9 +44,9 @@ def test_arithmetic_and_comparison():
 
 
 def test_currencies_do_not_mix():
-    with pytest.raises(MoneyError):
+    with pytest.raises(MoneyError, match="cannot combine USD with EUR"):
         Money(1, "USD") + Money(1, "EUR")
-    with pytest.raises(MoneyError):
+    with pytest.raises(MoneyError, match="cannot combine USD with EUR"):
         assert Money(1, "USD") < Money(1, "EUR")
 
 

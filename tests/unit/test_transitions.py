@@ -12,7 +12,8 @@ from crowdfund.statemachine import InvalidTransition, TransitionTable
 
 S = CampaignStatus
 
-# Written out independently of the table under test, from DOMAIN.md's lifecycle.
+# Written out independently of the table under test, from the lifecycle in
+# docs/domain.md#campaign-lifecycle.
 EXPECTED_CAMPAIGN = {
     (S.DRAFT, S.SUBMITTED), (S.SUBMITTED, S.APPROVED), (S.SUBMITTED, S.REJECTED),
     (S.SUBMITTED, S.DRAFT), (S.REJECTED, S.SUBMITTED), (S.APPROVED, S.LIVE), (S.APPROVED, S.DRAFT),
@@ -26,7 +27,7 @@ EXPECTED_CAMPAIGN = {
 
 P = PledgeStatus
 
-# Written out independently of the table, from DOMAIN.md's pledge lifecycle: a pending
+# Written out independently of the table, from docs/domain.md#pledge-lifecycle: a pending
 # attempt becomes active when its card is saved (or is cancelled, or released with its
 # campaign); an active pledge is cancelled by its backer, released when its campaign
 # fails or stops, or charged at the deadline (collected, errored, or waiting for 3-D
@@ -66,8 +67,9 @@ def test_campaign_pair(a, b):
         assert obj.status is b
         assert log == [(a, b, "op", "why")]
     else:
-        with pytest.raises(InvalidTransition):
+        with pytest.raises(InvalidTransition, match="cannot become") as refused:
             table.apply(obj, b, actor="op")
+        assert (refused.value.from_status, refused.value.to_status) == (a, b)
         assert obj.status is a and log == []
 
 
@@ -81,8 +83,9 @@ def test_pledge_pair(a, b):
         assert obj.status is b
         assert log == [(a, b, "backer", "why")]
     else:
-        with pytest.raises(InvalidTransition):
+        with pytest.raises(InvalidTransition, match="cannot become") as refused:
             table.apply(obj, b)
+        assert (refused.value.from_status, refused.value.to_status) == (a, b)
         assert obj.status is a and log == []
 
 

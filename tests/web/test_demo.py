@@ -2,12 +2,21 @@
 shows the product: several founders, an equity offering open to invest in, a funded
 campaign with updates and deliveries, a failed one, staff picks."""
 
+import re
+from pathlib import Path
+
+import pytest
+import requests
 import sqlalchemy as sa
 
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignKind, CampaignStatus
+from crowdfund.db import UTCDateTime, utcnow
+from crowdfund.equity.models import Offering
 from crowdfund.extensions import db
+from crowdfund.payments import gateway as current_gateway
+from tests.factories import reward_words_in
 
 S = CampaignStatus
 
@@ -120,3 +129,127 @@ def test_seed_with_the_sandbox_makes_real_pledges(app, client, stripe_sandbox):
         assert len(days) > 3
         assert {p.ref for p in db.session.scalars(sa.select(Pledge))} >= {"newsletter",
                                                                           "podcast", None}
+
+
+#: Columns that hold a time to come by nature (deadlines, expiries, schedules).
+FUTURE_BY_NATURE = {"deadline", "collection_ends_at", "expires_at", "pending_expires_at",
+                    "reconfirm_by", "document_delete_after", "not_before", "next_attempt_at",
+                    "lease_until", "settlement_claimed_until", "due_at", "scheduled_launch_at"}
+
+
+def _seeded_in_the_future(now) -> list[str]:
+    """``table.column: latest`` for each timestamp column holding a time after ``now``."""
+    late = []
+    for table in db.metadata.sorted_tables:
+        for column in table.columns:
+            if isinstance(column.type, UTCDateTime) and column.name not in FUTURE_BY_NATURE:
+                latest = db.session.scalar(sa.select(sa.func.max(column)))
+                if latest is not None and latest > now:
+                    late.append(f"{table.name}.{column.name}: {latest}")
+    return late
+
+
+def _readme() -> str:
+    return (Path(__file__).parents[2] / "README.md").read_text()
+
+
+def test_the_seeded_demo_holds_together(app, stripe_sandbox):
+    """Nothing seeded is dated in the future; a founder's identity was checked (and their
+    account made) before their campaigns launched, and a campaign's history runs up to its
+    launch; the equity offering speaks of investing, with a budget that is its use of
+    proceeds; the README counts what is seeded."""
+    result = app.test_cli_runner().invoke(args=["demo", "seed"])
+    assert result.exit_code == 0, result.output
+    now = utcnow()
+    with app.app_context():
+        assert _seeded_in_the_future(now) == []
+        launched = db.session.scalars(sa.select(Campaign).where(
+            Campaign.launched_at.is_not(None))).all()
+        assert len(launched) == 8
+        for campaign in launched:
+            check = campaign.founder.verification
+            assert check.checked_at < campaign.launched_at, campaign.title
+            assert all(t.created_at < campaign.launched_at for t in check.transitions)
+            assert campaign.founder.created_at < check.checked_at
+            assert campaign.created_at < campaign.launched_at
+            assert [t.created_at <= campaign.launched_at for t in campaign.transitions
+                    if t.to_status in (S.SUBMITTED, S.APPROVED, S.LIVE)] == [True] * 3
+        founders = {c.founder_id for c in db.session.scalars(sa.select(Campaign))}
+        running = db.session.scalar(sa.select(sa.func.count()).where(
+            Campaign.status == S.LIVE, Campaign.kind == CampaignKind.REWARD,
+            Campaign.deadline > now))
+        offering = _campaign("Fernwood Cider")
+        texts = [offering.title, offering.blurb, offering.description_md, offering.risks_md,
+                 *(line.label for line in offering.budget_lines)]
+        budget = {line.label: line.amount_minor * 100 // offering.goal_minor
+                  for line in offering.budget_lines}
+        proceeds = db.session.scalar(sa.select(Offering.use_of_proceeds_md).where(
+            Offering.campaign_id == offering.id))
+    assert reward_words_in(" ".join(texts)) == []
+    assert not re.search(r"shops|packaging|factory", " ".join(texts), re.I)
+    assert budget and all(f"{label}: {share}%" in proceeds for label, share in budget.items())
+    words = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    said = re.search(r"The demo has (\w+) founders .*? (\w+) live reward campaigns", _readme(),
+                     re.S)
+    assert said.groups() == (words[len(founders)], words[running])
+
+
+@pytest.mark.parametrize("env", ["production", "testing"])
+def test_the_operator_key_is_not_shown_again_outside_development(app, env):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["demo", "seed"])
+    app.config["ENV_NAME"] = env
+    try:
+        refused = runner.invoke(args=["demo", "operator-key"])
+    finally:
+        app.config["ENV_NAME"] = "testing"
+    assert refused.exit_code == 1
+    assert f"Only in development (this is {env})" in refused.output
+    assert "authenticator app" not in refused.output
+
+
+def test_a_later_run_says_how_to_print_the_operator_key_again(app, client, auth):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo", "seed"])
+    key = first.output.split("authenticator app: ")[1].split()[0]
+    again = runner.invoke(args=["demo", "seed"])
+    assert "not seeding" in again.output and "make operator-key" in again.output
+    app.config["ENV_NAME"] = "development"
+    try:
+        shown = runner.invoke(args=["demo", "operator-key"])
+        renewed = runner.invoke(args=["demo", "operator-key", "--new-recovery-codes"])
+    finally:
+        app.config["ENV_NAME"] = "testing"
+    assert shown.exit_code == 0, shown.output
+    assert f"authenticator app: {key}" in shown.output and "10 left" in shown.output
+    # The code of the moment signs the operator in; so does a new recovery code, and the
+    # first run's codes no longer work.
+    code = shown.output.split("code of this moment: ")[1].split()[0]
+    assert auth.login("operator@example.com", "operator-demo-pass").location == "/login/code"
+    assert client.post("/login/code", data={"code": code}).location == "/operators/"
+    old_code = first.output.split("each works once): ")[1].split(",")[0].strip()
+    new_code = renewed.output.split("no longer do): ")[1].split(",")[0].strip()
+    client.post("/logout")
+    auth.login("operator@example.com", "operator-demo-pass")
+    assert client.post("/login/code", data={"code": old_code}).location != "/operators/"
+    assert client.post("/login/code", data={"code": new_code}).location == "/operators/"
+
+
+def test_the_demo_and_the_sandbox_stay_in_step(app, stripe_sandbox):
+    """The first seed empties the sandbox (an earlier database's objects, and keys built
+    from ids that start again at 1); a later run warns when the sandbox does not know the
+    demo's saved cards (started without its state file) instead of failing every charge."""
+    with app.app_context():
+        earlier = current_gateway().create_customer(email="old@example.com", name="Old",
+                                                    idempotency_key="user-1-customer")
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    with pytest.raises(requests.HTTPError, match="404"):
+        stripe_sandbox.get(f"/v1/customers/{earlier}")
+    again = runner.invoke(args=["demo", "seed"])
+    assert "not seeding" in again.output and "does not know" not in again.output
+    stripe_sandbox.reset()  # as a sandbox started without instance/sandbox-state.pickle
+    forgot = runner.invoke(args=["demo", "seed"])
+    assert forgot.exit_code == 0
+    assert "the local Stripe sandbox does not know this demo's saved cards" in forgot.output
+    assert "delete instance/" in forgot.output

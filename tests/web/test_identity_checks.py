@@ -263,3 +263,37 @@ def test_a_document_that_cannot_be_deleted_does_not_stop_the_others(app, session
         failure = db.session.scalar(sa.select(JobFailure).where(
             JobFailure.job == "identity document"))
         assert "disk says no" in failure.last_error
+
+
+#: What a founder might type to run script in an operator's browser.
+HOSTILE = {"legal_name": "<script>alert('name')</script> Fiona",
+           "address": '<img src=x onerror="alert(1)"> 12 Harbour Street, Porto'}
+ESCAPED = {"legal_name": "&lt;script&gt;alert(&#39;name&#39;)&lt;/script&gt; Fiona",
+           "address": "&lt;img src=x onerror=&#34;alert(1)&#34;&gt; 12 Harbour Street, Porto"}
+
+
+def test_identity_details_are_escaped_where_operators_and_the_founder_read_them(
+        app, client, auth, session, fiona):
+    assert _send(client, **HOSTILE).status_code == 302
+    operator = make_user(operator=True)
+    session.commit()
+    auth.logout()
+    auth.login_as(operator)
+    page = client.get(f"/operators/founders/{fiona.id}").get_data(as_text=True)
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert f"<dd>{ESCAPED['legal_name']}</dd>" in page  # what the founder sent
+    assert f'value="{ESCAPED["legal_name"]}"' in page  # the decision form, filled in
+    assert f"<dd>{ESCAPED['address']}</dd>" in page
+    waiting = client.get("/operators/").get_data(as_text=True)  # the checks waiting
+    assert "<script>alert" not in waiting and ESCAPED["legal_name"] in waiting
+    note = "Not this: <b onmouseover=alert(2)>" + HOSTILE["legal_name"]
+    client.post(f"/operators/founders/{fiona.id}", data={
+        "status": "rejected", "legal_name": HOSTILE["legal_name"], "note": note})
+    audit = client.get("/operators/audit").get_data(as_text=True)
+    assert "<b onmouseover" not in audit and "<script>alert" not in audit
+    assert "Not this: &lt;b onmouseover=alert(2)&gt;&lt;script&gt;" in audit
+    auth.logout()
+    auth.login_as(fiona)
+    own = client.get("/account/identity").get_data(as_text=True)
+    assert "<b onmouseover" not in own and "<script>alert" not in own
+    assert "Not this: &lt;b onmouseover=alert(2)&gt;" in own

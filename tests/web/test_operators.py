@@ -74,7 +74,7 @@ def test_suspend_live_campaign_releases_pledges(app, client, session, setup):
     session.commit()
     response = client.post(f"/operators/campaigns/{live.id}/suspend",
                            data={"reason": "Reported as a scam"}, follow_redirects=True)
-    assert b"Suspended; 1 pledges released." in response.data
+    assert b"Suspended; 1 pledge released." in response.data
     public = client.get(f"/campaigns/{live.slug}").get_data(as_text=True)
     assert "Funding for this campaign has been suspended" in public
 
@@ -96,7 +96,12 @@ def test_audit_trail_lists_transitions(client, setup):
     campaign = setup["waiting"]
     client.post(f"/operators/campaigns/{campaign.id}/reject", data={"reason": "Needs a budget"})
     page = client.get("/operators/audit").get_data(as_text=True)
-    assert "Needs a budget" in page and "Olga" in page and "rejected" in page
+    assert "Needs a budget" in page and "Olga" in page
+    # In the words the founder's page and email use, not the status's value.
+    assert ">In review</td>" in page and ">Changes requested</td>" in page
+    assert "rejected" not in page
+    founder_page = client.get(f"/operators/campaigns/{campaign.id}").get_data(as_text=True)
+    assert "In review → <strong>Changes requested</strong>" in founder_page
     filtered = client.get(f"/operators/audit?campaign={setup['draft'].id}").get_data(as_text=True)
     assert "Needs a budget" not in filtered
 

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
+from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.extensions import db
 from crowdfund.locking import write_transaction
@@ -27,11 +28,20 @@ def test_a_get_reads_in_a_read_only_transaction(app, session):
 
 
 def test_a_get_that_says_it_writes_may_write(app, session):
+    campaign = make_campaign(status=CampaignStatus.LIVE)
+    session.commit()
+    assert campaign.staff_pick is False
     with app.test_request_context("/"):
-        db.session.execute(sa.text("SELECT 1"))
+        read_only = sa.text("SHOW transaction_read_only")
+        assert db.session.scalar(read_only) == "on"  # a GET begins reading only
         write_transaction()
-        db.session.execute(sa.text("UPDATE campaigns SET staff_pick = staff_pick"))
-        db.session.rollback()
+        assert db.session.scalar(read_only) == "off"
+        written = db.session.execute(sa.text(
+            "UPDATE campaigns SET staff_pick = true WHERE id = :id"), {"id": campaign.id})
+        assert written.rowcount == 1
+        db.session.commit()
+    session.expire_all()
+    assert session.get(Campaign, campaign.id).staff_pick is True
 
 
 def test_pages_end_with_commit_and_keep_their_prepared_statements(app, client, auth,

@@ -17,7 +17,14 @@ from crowdfund.equity import investors
 from crowdfund.extensions import db
 from crowdfund.ledger import services as ledger
 from crowdfund.pledges.models import Pledge, PledgeStatus
-from tests.factories import PASSWORD, back_pledge, ended, make_campaign, make_user
+from tests.factories import (
+    PASSWORD,
+    back_pledge,
+    ended,
+    every_string_containing,
+    make_campaign,
+    make_user,
+)
 
 S = CampaignStatus
 
@@ -97,8 +104,8 @@ def test_closing_erases_the_person_and_keeps_the_books(app, client, auth, sessio
         assert db.session.get(Pledge, open_id).status is PledgeStatus.CANCELLED
         assert db.session.get(User, grace_id).closed_at is not None
         assert ledger.check() == []
-        found = _every_string_containing(["grace.hopper", "Grace Hopper", "Hopper",
-                                          "Arlington", "Rear admiral", "Navy Yard"])
+        found = every_string_containing(["grace.hopper", "Grace Hopper", "Hopper",
+                                         "Arlington", "Rear admiral", "Navy Yard"])
         record = db.session.get(User, grace_id).verification
         assert record.date_of_birth is None
     assert found == []
@@ -112,22 +119,6 @@ def test_closing_erases_the_person_and_keeps_the_books(app, client, auth, sessio
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).where(
             User.email == "grace.hopper@example.com")) == 1
-
-
-def _every_string_containing(needles: list[str]) -> list[str]:
-    """Every (table.column, value) of the whole database holding one of ``needles``."""
-    found = []
-    for table in db.metadata.sorted_tables:
-        text_columns = [c for c in table.columns
-                        if isinstance(c.type, sa.String | sa.Text | sa.JSON)]
-        if not text_columns:
-            continue
-        for row in db.session.execute(sa.select(*text_columns)):
-            for column, value in zip(text_columns, row, strict=True):
-                text = value if isinstance(value, str) else json.dumps(value, default=str)
-                if value and any(n.lower() in text.lower() for n in needles):
-                    found.append(f"{table.name}.{column.name}: {text[:80]}")
-    return found
 
 
 def test_what_keeps_an_account_open(app, client, auth, session):

@@ -41,7 +41,8 @@ def test_development_mail_is_readable_there_only(app, client, session):
     from crowdfund.notifications.outbox import Email, queue
 
     queue("test", "dev-mail-1", "someone@example.com", "Someone",
-          Email(subject="Confirm your email address", greeting="Hello", paragraphs=["Hi"]))
+          Email(subject="Confirm your email address", greeting="Hello", paragraphs=["Hi"]),
+          recipient_id=None)
     session.commit()
     assert client.get("/dev/mail").status_code == 404  # testing: no
     app.config["ENV_NAME"] = "development"

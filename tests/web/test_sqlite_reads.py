@@ -58,7 +58,8 @@ def test_a_writing_request_still_waits_for_the_lock(app, session, writer):
 def test_a_get_that_writes_without_saying_so_fails_in_tests(app, session):
     with app.test_request_context("/"):
         db.session.execute(db.text("SELECT 1"))
-        with pytest.raises(WriteInReadTransaction):
+        with pytest.raises(WriteInReadTransaction, match="GET main.index writes in a read-only "
+                                                         "transaction"):
             db.session.execute(db.text("UPDATE campaigns SET staff_pick = staff_pick"))
         db.session.rollback()
 

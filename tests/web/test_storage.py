@@ -122,7 +122,7 @@ def test_only_stored_keys_are_served(client, path):
 
 def test_local_storage_never_leaves_its_folder(tmp_path):
     store = LocalStorage(tmp_path / "uploads")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"bad storage key '\.\./outside\.png'"):
         store.put("../outside.png", b"x", "image/png")
     assert store.get("../../etc/passwd") is None
     store.put("covers/" + "b" * 40 + ".png", b"png bytes", "image/png")

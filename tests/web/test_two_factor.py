@@ -202,7 +202,8 @@ def test_a_two_factor_key_of_its_own_survives_a_new_secret_key(app, session):
         finally:
             app.secret_key = old_secret
         app.config["TWO_FACTOR_KEY"] = None  # then it is another key: the seed is unreadable
-        with pytest.raises(Exception, match="recovery code"):
+        with pytest.raises(two_factor.SeedUnreadable, match="Your authenticator cannot be "
+                                                            "checked: use a recovery code"):
             two_factor._totp(two_factor.of(grace))
     finally:
         app.config["TWO_FACTOR_KEY"] = None
@@ -221,3 +222,54 @@ def test_one_recovery_code_given_twice_at_once_is_accepted_once(app, session):
         two_factor.check(db.session.get(User, grace.id), codes[0], "10.0.0.1")
 
     assert sorted(race(app, use, use)) == ["WrongCode", "ok"]
+
+
+
+def _key_of_before_hkdf(secret: str):
+    """How seeds were encrypted before HKDF: Fernet with one SHA-256 of the secret."""
+    import base64
+    import hashlib
+
+    from cryptography.fernet import Fernet
+
+    return Fernet(base64.urlsafe_b64encode(
+        hashlib.sha256(b"two-factor seed:" + secret.encode()).digest()))
+
+
+def _opens(key, token: bytes) -> bool:
+    from cryptography.fernet import InvalidToken
+
+    try:
+        key.decrypt(token)
+    except InvalidToken:
+        return False
+    return True
+
+
+def test_a_seed_encrypted_before_hkdf_still_signs_in_and_is_written_again(app, client,
+                                                                           session):
+    from crowdfund.auth import two_factor
+
+    grace = make_user("grace@example.com")
+    seed, _codes = with_two_factor(grace)
+    old = _key_of_before_hkdf(app.secret_key)
+    two_factor.of(grace).secret_encrypted = old.encrypt(seed.encode()).decode()
+    session.commit()
+    _login(client, grace.email)
+    signed_in = client.post("/login/code", data={"code": _code(seed)})
+    assert signed_in.location == "/" and client.get("/account/profile").status_code == 200
+    with app.app_context():  # used once, it is now under the new key only
+        stored = db.session.scalar(sa.select(TwoFactor.secret_encrypted)).encode()
+        assert two_factor._fernet().decrypt(stored).decode() == seed
+    assert not _opens(old, stored)
+
+
+def test_a_new_seed_is_not_readable_with_the_key_of_before_hkdf(app, session):
+    from crowdfund.auth import two_factor
+
+    grace = make_user("grace@example.com")
+    seed, _codes = with_two_factor(grace)
+    session.commit()
+    stored = two_factor.of(grace).secret_encrypted.encode()
+    assert two_factor._totp(two_factor.of(grace)).secret == seed
+    assert not _opens(_key_of_before_hkdf(app.secret_key), stored)
