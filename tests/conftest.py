@@ -218,7 +218,7 @@ class Sandbox:
     def confirm_setup(self, client_secret: str, number: str | None = None) -> dict:
         """What Stripe.js's confirmCardSetup sends from the browser (publishable key only);
         without ``number``, "Complete authentication" after a 3-D Secure challenge."""
-        from crowdfund.payments.sandbox import confirm_setup_as_browser
+        from crowdfund.payments.sandbox_client import confirm_setup_as_browser
 
         return confirm_setup_as_browser(self.base, client_secret, number,
                                         publishable_key="pk_test_suite")

@@ -13,7 +13,7 @@ from crowdfund.db import utcnow
 from crowdfund.extensions import db
 from crowdfund.money import Money
 from crowdfund.payments import gateway as current_gateway
-from crowdfund.payments.sandbox import confirm_setup_as_browser
+from crowdfund.payments.sandbox_client import confirm_setup_as_browser
 from crowdfund.pledges import services as pledges
 from crowdfund.pledges.models import Pledge
 from crowdfund.settlement.runner import Settler

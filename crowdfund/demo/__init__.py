@@ -272,7 +272,7 @@ def sandbox():
 def save_card(pledge, person: User, gw, number: str = "4242424242424242") -> None:
     """The pledge's card typed into the sandbox's card form, as a browser would, and
     confirmed: the pledge is active."""
-    from crowdfund.payments.sandbox import confirm_setup_as_browser
+    from crowdfund.payments.sandbox_client import confirm_setup_as_browser
     from crowdfund.pledges import services as pledges
 
     intent = pledges.ensure_setup_intent(pledge, person, gw)

@@ -9,7 +9,7 @@ from crowdfund.extensions import db
 from crowdfund.ledger.models import Account
 from crowdfund.ledger.services import balance as ledger_balance
 from crowdfund.ledger.services import check as check_ledger
-from crowdfund.payments.sandbox import confirm_setup_as_browser
+from crowdfund.payments.sandbox_client import confirm_setup_as_browser
 from crowdfund.pledges import services as pledges
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from tests.sandbox import (
@@ -111,7 +111,7 @@ def _succeeded_for(sandbox, campaign_id, pledge_id):
 def test_fix_page_recovers_errored_and_3ds_pledges_once(app, client, stripe_sandbox):
     import re
 
-    from crowdfund.payments.sandbox import confirm_payment_as_browser
+    from crowdfund.payments.sandbox_client import confirm_payment_as_browser
 
     campaign_id = new_campaign(app, goal_minor=10_000)
     back(app, stripe_sandbox, campaign_id, OK, "100")

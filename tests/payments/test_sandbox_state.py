@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import requests
 
 from crowdfund.money import Money
-from crowdfund.payments.sandbox import confirm_setup_as_browser
+from crowdfund.payments.sandbox_client import confirm_setup_as_browser
 from crowdfund.payments.sandbox_disk import SAVE_DELAY
 from crowdfund.payments.stripe_gateway import StripeGateway
 from tests.factories import free_port
