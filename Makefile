@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 export FLASK_APP := wsgi
 
-.PHONY: run test install lint migrate seed bench clean operator-key
+.PHONY: run test install lint migrate seed bench clean translations operator-key
 
 $(BIN)/python:
 	@echo "crowdfund: creating the virtual environment in $(VENV)"
@@ -49,6 +49,11 @@ bench: install
 ## operator-key: print the demo operator's two-factor key again (development only)
 operator-key: install
 	@CROWDFUND_ENV=development $(BIN)/flask demo operator-key
+
+## translations: extract every marked text into crowdfund/translations/messages.pot, bring
+##               each language's catalogue up to date with it, compile them (docs/i18n.md)
+translations: install
+	$(BIN)/python -m crowdfund.catalogues update
 
 migrate: install
 	CROWDFUND_ENV=development $(BIN)/flask db upgrade

@@ -100,12 +100,29 @@ def _finish_config(app: Flask) -> None:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     if app.config["SMTP_SECURITY"] not in ("none", "starttls", "ssl"):
         raise ConfigError("SMTP_SECURITY must be none, starttls or ssl.")
+    _check_reader_defaults(app)
     refuse_plain_http_payments(app.config)
     if app.config.get("PROXY_COUNT"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+
+def _check_reader_defaults(app: Flask) -> None:
+    """DEFAULT_LOCALE is a language we speak, DEFAULT_TIMEZONE a zone we know."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from crowdfund.i18n import LANGUAGES
+
+    if app.config["DEFAULT_LOCALE"] not in LANGUAGES:
+        raise ConfigError(f"DEFAULT_LOCALE must be one of {', '.join(LANGUAGES)}, "
+                          f"not {app.config['DEFAULT_LOCALE']!r}.")
+    try:
+        ZoneInfo(app.config["DEFAULT_TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"DEFAULT_TIMEZONE must be a time zone such as Asia/Shanghai, not "
+                          f"{app.config['DEFAULT_TIMEZONE']!r}.") from None
 
 
 def register_extensions(app: Flask) -> None:
@@ -125,6 +142,9 @@ def register_extensions(app: Flask) -> None:
     app.url_value_preprocessor(note_reads_first)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
+    from crowdfund import i18n
+
+    i18n.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
@@ -163,6 +183,7 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.auth import cli as _auth_cli  # noqa: F401
     from crowdfund.auth import identity_routes as _identity_routes  # noqa: F401
     from crowdfund.auth import privacy_routes as _privacy_routes  # noqa: F401
+    from crowdfund.auth import reader_routes as _reader_routes  # noqa: F401
     from crowdfund.auth import routes as _auth_routes  # noqa: F401
     from crowdfund.auth import two_factor_routes as _two_factor_routes  # noqa: F401
     from crowdfund.campaigns import bp as campaigns_bp
@@ -300,4 +321,6 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("Content-Security-Policy", policy)
         if hsts and app.config["SESSION_COOKIE_SECURE"]:
             response.headers.setdefault("Strict-Transport-Security", hsts)
+        if response.mimetype == "text/html":  # in the reader's language (crowdfund/i18n.py)
+            response.vary.update(("Cookie", "Accept-Language"))
         return response

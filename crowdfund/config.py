@@ -234,7 +234,10 @@ class BaseConfig:
     #: The home page's "Ending soon": live campaigns whose deadline is within this many days.
     ENDING_SOON_DAYS = 7
     BACKERS_PER_PAGE = 100  # the founder's backers page
-    BABEL_LOCALE = "en_US"
+    #: The language and time zone of a reader who has chosen none and whose browser says
+    #: nothing we speak (crowdfund/i18n.py; DEFAULT_LOCALE one of its LANGUAGES).
+    DEFAULT_LOCALE = "en"
+    DEFAULT_TIMEZONE = "UTC"
     #: Trust X-Forwarded-For from this many proxies (0: use the socket address).
     PROXY_COUNT = 0
     #: Where uploads live: "local" (UPLOAD_FOLDER) or "database" (every web server sees
@@ -277,7 +280,8 @@ class BaseConfig:
                      "STRIPE_API_BASE", "STRIPE_JS_URL", "PAYMENT_GATEWAY", "PUBLIC_URL",
                      "MAIL_FROM", "SMTP_HOST", "SMTP_SECURITY", "SMTP_USERNAME",
                      "SMTP_PASSWORD", "LOG_FORMAT", "LOG_LEVEL", "CELERY_BROKER_URL",
-                     "UPLOAD_STORAGE", "SUPPORT_EMAIL", "TWO_FACTOR_KEY"):
+                     "UPLOAD_STORAGE", "SUPPORT_EMAIL", "TWO_FACTOR_KEY", "DEFAULT_LOCALE",
+                     "DEFAULT_TIMEZONE"):
             if os.environ.get(name):
                 values[name] = os.environ[name]
         if values.get("STRIPE_SECRET_KEY") and not values.get("STRIPE_API_BASE"):

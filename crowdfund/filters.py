@@ -3,7 +3,7 @@ labels."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from babel.dates import (
@@ -13,11 +13,12 @@ from babel.dates import (
     get_datetime_format,
     get_time_format,
 )
-from flask import Flask, current_app
+from flask import Flask
 from markupsafe import Markup
 
 from crowdfund.db import utcnow
 from crowdfund.forms import country_choices
+from crowdfund.i18n import _, ngettext, reader_locale, reader_timezone
 from crowdfund.markdown import render_markdown
 from crowdfund.money import Money
 from crowdfund.statemachine import status_label
@@ -29,7 +30,7 @@ def money(value, currency: str | None = None, whole: bool = False) -> str:
         return ""
     if not isinstance(value, Money):
         value = Money(int(value), currency)
-    return value.format(current_app.config["BABEL_LOCALE"], whole=whole)
+    return value.format(reader_locale(), whole=whole)
 
 
 def noun(count: int, singular: str, plural: str) -> str:
@@ -70,22 +71,32 @@ def time_left(deadline: datetime | None, now: datetime | None = None, *,
               short: bool = False) -> str:
     """Backer's terms: "3 days to go", "5 hours to go", "12 minutes to go", "ended";
     ``short``: "3 days", "5 hours" (beside a "to go" label). Rounded to the nearest unit,
-    so a 30-day campaign launched a moment ago has "30 days to go", not 29."""
+    so a 30-day campaign launched a moment ago has "30 days to go", not 29. Days are
+    counted on the reader's clock: a deadline three evenings away is "3 days to go" also
+    when a daylight-saving change makes those days 71 or 73 hours long."""
     if deadline is None:
         return ""
-    seconds = (deadline - (now or utcnow())).total_seconds()
+    now = now or utcnow()
+    seconds = (deadline - now).total_seconds()
     if seconds <= 0:
-        return "ended"
-    days, hours, minutes = seconds / 86400, seconds / 3600, seconds / 60
+        return _("ended")
+    zone = reader_timezone()
+    wall = (deadline.astimezone(zone).replace(tzinfo=None)
+            - now.astimezone(zone).replace(tzinfo=None)).total_seconds()
+    days, hours, minutes = wall / 86400, seconds / 3600, seconds / 60
     if days >= 2:
-        left = f"{round(days)} days"
-    elif hours >= 2:
-        left = f"{round(hours)} hours"
-    elif minutes >= 2:
-        left = f"{round(minutes)} minutes"
-    else:
-        left = "less than 2 minutes"
-    return left if short else f"{left} to go"
+        n = round(days)
+        return (ngettext("%(num)s day", "%(num)s days", n) if short
+                else ngettext("%(num)s day to go", "%(num)s days to go", n))
+    if hours >= 2:
+        n = round(hours)
+        return (ngettext("%(num)s hour", "%(num)s hours", n) if short
+                else ngettext("%(num)s hour to go", "%(num)s hours to go", n))
+    if minutes >= 2:
+        n = round(minutes)
+        return (ngettext("%(num)s minute", "%(num)s minutes", n) if short
+                else ngettext("%(num)s minute to go", "%(num)s minutes to go", n))
+    return _("less than 2 minutes") if short else _("less than 2 minutes to go")
 
 
 @lru_cache(maxsize=4096)
@@ -94,18 +105,28 @@ def _format_date(value, fmt: str, locale: str) -> str:
     return format_date(value, format=fmt, locale=locale)
 
 
-def date_filter(value, fmt: str = "medium") -> str:
-    if value is None:
-        return ""
-    return _format_date(value, fmt, current_app.config["BABEL_LOCALE"])
+def _local(value: datetime) -> datetime:
+    """A stored (UTC) moment on the reader's clock."""
+    return value.astimezone(reader_timezone())
 
 
-def datetime_filter(value) -> str:
-    """Every moment the platform shows, in one format: "Dec 1, 2026, 11:02 AM UTC" (the
-    locale's medium date and short time; never seconds, never "12/1/26")."""
+def date_filter(value: date | datetime | None, fmt: str = "medium") -> str:
+    """A calendar day in the reader's language ("Dec 1, 2026", "2026年12月1日"); a moment
+    is first put on the reader's clock (the day it is where they are)."""
     if value is None:
         return ""
-    return _format_datetime(value, current_app.config["BABEL_LOCALE"])
+    if isinstance(value, datetime):
+        value = _local(value).date()
+    return _format_date(value, fmt, reader_locale())
+
+
+def datetime_filter(value: datetime | None) -> str:
+    """Every moment the platform shows, in one format, on the reader's clock and named:
+    "Jan 8, 2027, 7:00 AM EST", "2027年1月8日 20:00 中国标准时间" (the locale's medium date
+    and short time; never seconds, never "1/8/27")."""
+    if value is None:
+        return ""
+    return _format_datetime(value, reader_locale(), reader_timezone().zone)
 
 
 @lru_cache(maxsize=16)
@@ -116,16 +137,22 @@ def _datetime_pattern(locale: str) -> str:
 
 
 @lru_cache(maxsize=8192)
-def _format_datetime(value, locale: str) -> str:
-    """Once per timestamp: the same comments and updates are shown on every view."""
-    return format_datetime(value, format=_datetime_pattern(locale), tzinfo="UTC",
-                           locale=locale) + " UTC"
+def _format_datetime(value: datetime, locale: str, zone: str) -> str:
+    """Once per moment, language and zone: the same comments and updates are shown on
+    every view. The zone by its short name where it has one people use (EST, GMT, UTC),
+    else by its long name ("China Standard Time"), never as a bare offset."""
+    text = format_datetime(value, format=_datetime_pattern(locale), tzinfo=zone,
+                           locale=locale)
+    short = format_datetime(value, format="z", tzinfo=zone, locale=locale)
+    name = short if short.isalpha() else format_datetime(value, format="zzzz", tzinfo=zone,
+                                                         locale=locale)
+    return f"{text} {name}"
 
 
 def month_filter(value) -> str:
     if value is None:
         return ""
-    return _format_date(value, "MMMM y", current_app.config["BABEL_LOCALE"])
+    return _format_date(value, "MMMM y", reader_locale())
 
 
 def country_name(code: str | None) -> str:
@@ -134,7 +161,7 @@ def country_name(code: str | None) -> str:
     if not code:
         return ""
     if code == "ROW":
-        return "Rest of world"
+        return _("Rest of world")
     return _country_names().get(code, code)
 
 

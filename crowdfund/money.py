@@ -12,8 +12,17 @@ from babel.numbers import format_currency, get_currency_name
 CURRENCY_EXPONENTS: dict[str, int] = {
     "USD": 2, "EUR": 2, "GBP": 2, "CAD": 2, "AUD": 2, "NZD": 2, "CHF": 2,
     "SEK": 2, "NOK": 2, "DKK": 2, "PLN": 2, "CZK": 2, "MXN": 2, "BRL": 2,
-    "SGD": 2, "HKD": 2, "CNY": 2, "INR": 2, "JPY": 0, "KRW": 0,
+    "SGD": 2, "HKD": 2, "CNY": 2, "TWD": 2, "INR": 2, "JPY": 0, "KRW": 0,
 }
+
+#: The reader's locale when none is named (``crowdfund.i18n`` installs the request's or the
+#: recipient's; outside an application: US English).
+_reader_locale: list = [lambda: "en_US"]
+
+
+def use_reader_locale(source) -> None:
+    """Install the function that tells the current reader's locale (``crowdfund.i18n``)."""
+    _reader_locale[0] = source
 
 
 class MoneyError(ValueError):
@@ -101,9 +110,10 @@ class Money:
             return 0
         return self.amount * 100 // other.amount
 
-    def format(self, locale: str = "en_US", *, whole: bool = False) -> str:
-        """Localised text such as ``$1,250.00`` (``whole`` drops zero minor digits)."""
-        return _format(self.amount, self.currency, locale, whole)
+    def format(self, locale: str | None = None, *, whole: bool = False) -> str:
+        """Localised text such as ``$1,250.00`` or ``US$1,250.00`` (``whole`` drops zero
+        minor digits), in the reader's locale unless one is named."""
+        return _format(self.amount, self.currency, locale or _reader_locale[0](), whole)
 
     def __str__(self) -> str:
         return self.format()
@@ -120,6 +130,6 @@ def _format(amount: int, currency: str, locale: str, whole: bool) -> str:
     return format_currency(value, currency, locale=locale)
 
 
-def currency_label(code: str, locale: str = "en_US") -> str:
-    """``USD — US Dollar`` for select boxes."""
-    return f"{code} — {get_currency_name(code, locale=locale)}"
+def currency_label(code: str, locale: str | None = None) -> str:
+    """``USD — US Dollar`` (``USD — 美元``) for select boxes, in the reader's locale."""
+    return f"{code} — {get_currency_name(code, locale=locale or _reader_locale[0]())}"

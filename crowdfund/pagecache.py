@@ -14,7 +14,9 @@ Only what is the same for every anonymous visitor is ever stored or served:
 - stored only from such a request, when the answer is a 200 that set no cookie and did
   not change the session (a ``?ref=`` link records its source in the session: those
   requests always reach the view);
-- the key is the full path with its query string; at most ``PAGE_CACHE_ENTRIES`` URLs
+- the key is the reader's language and time zone (``crowdfund.i18n.reader_key``: a page
+  is kept once per language and zone it was asked in) and the full path with its query
+  string; at most ``PAGE_CACHE_ENTRIES`` URLs
   are kept (least recently used go first), so odd query strings cannot grow memory.
 
 A signed-in person always gets their own freshly rendered page. Every other response
@@ -28,6 +30,7 @@ from collections.abc import Callable
 from flask import Flask, Response, current_app, g, request, session
 
 from crowdfund import memo
+from crowdfund.i18n import reader_key
 from crowdfund.memo import Store
 
 #: Marks a view function whose anonymous GET answer may be kept (see the module).
@@ -62,7 +65,7 @@ def _anonymous_get() -> bool:
 
 
 def _key() -> str:
-    return request.full_path
+    return f"{reader_key()} {request.full_path}"
 
 
 def serve() -> Response | None:
@@ -74,7 +77,7 @@ def serve() -> Response | None:
         return None
     g.page_cache_hit = True
     response = Response(found[0], status=200, content_type=found[1])
-    response.vary.add("Cookie")
+    response.vary.update(("Cookie", "Accept-Language"))
     return response
 
 

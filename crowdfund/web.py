@@ -178,7 +178,7 @@ def submit_form(form: FlaskForm, action: Callable[[], object],
         form_error(form, exc)
         return False
     db.session.commit()
-    flash(success(result) if callable(success) else success, "success")
+    flash(str(success(result) if callable(success) else success), "success")
     return True
 
 
@@ -194,5 +194,5 @@ def run_action(action: Callable[[], object], success: str | Callable[[object], s
         flash_error(exc)
         return False
     db.session.commit()
-    flash(success(result) if callable(success) else success, category)
+    flash(str(success(result) if callable(success) else success), category)
     return True

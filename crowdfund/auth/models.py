@@ -47,6 +47,12 @@ class User(UserMixin, TimestampMixin, db.Model):
     payment_customer_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     #: The founder's Stripe Connect account (Express) that receives payouts, when connected.
     payout_account_id: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    #: The language pages and emails are written in for this person ("en", "zh_Hans": one
+    #: of ``crowdfund.i18n.LANGUAGES``); None: their browser's, else DEFAULT_LOCALE.
+    locale: Mapped[str | None] = mapped_column(sa.String(16))
+    #: The IANA time zone times are shown in ("Asia/Shanghai"); None: the one their
+    #: browser reported, else DEFAULT_TIMEZONE.
+    timezone: Mapped[str | None] = mapped_column(sa.String(64))
 
     verification: Mapped[IdentityVerification | None] = relationship(
         back_populates="user", foreign_keys="IdentityVerification.user_id", uselist=False,

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 
 from crowdfund.campaigns.models import Campaign, RewardTier
 from crowdfund.db import utc_day, utcnow
 from crowdfund.extensions import db
+from crowdfund.i18n import reader_locale
 from crowdfund.money import Money
 from crowdfund.pledges.models import COUNTED_STATUSES, Pledge
 
@@ -92,7 +92,7 @@ def _tick_values(scale: int) -> range:
 def _axis_left(scale: int, currency: str | None) -> float:
     """The y axis's x, so that its widest label ("$10,000", "CHF 150,000") is whole on the
     left of it (at least ``LEFT``)."""
-    locale = current_app.config["BABEL_LOCALE"]
+    locale = reader_locale()
     labels = [Money(v, currency).format(locale, whole=True) if currency else str(v)
               for v in _tick_values(scale)]
     widest = max(DIGIT_WIDTH * (len(text) - (text.count(",") + text.count(".")) / 2)

@@ -4,12 +4,14 @@ examples), help and contact."""
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import current_app, redirect, render_template, request, url_for
 
+from crowdfund import i18n
 from crowdfund.filters import duration
 from crowdfund.ledger.services import fees_for
 from crowdfund.main import bp
 from crowdfund.money import Money
+from crowdfund.web import is_safe_next
 
 
 @bp.get("/terms")
@@ -54,3 +56,18 @@ def help_page():
 def contact():
     return render_template("site/contact.html",
                            support=current_app.config["SUPPORT_EMAIL"])
+
+
+@bp.get("/language/<code>")
+def choose_language(code: str):
+    """The footer's language switch for a visitor who is not signed in: a cookie, then back
+    to the page (a signed-in person's choice is saved on their account: the footer posts
+    it to ``auth.choose_language``). An unknown code changes nothing."""
+    found = i18n.supported(code)
+    target = request.args.get("next")
+    response = redirect(target if is_safe_next(target) else url_for("main.index"))
+    if found:
+        response.set_cookie(i18n.LANGUAGE_COOKIE, found, max_age=365 * 24 * 3600,
+                            samesite="Lax", httponly=True,
+                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
