@@ -111,7 +111,8 @@ class BaseConfig:
     # Campaign policy (docs/domain.md#the-numbers).
     CAMPAIGN_MIN_DAYS = 1
     CAMPAIGN_MAX_DAYS = 60
-    SUPPORTED_CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "CHF", "SEK", "JPY")
+    SUPPORTED_CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD", "CHF", "SEK", "JPY", "CNY", "HKD",
+                            "TWD", "SGD")
     MAX_GOAL_MAJOR = 100_000_000  # a goal above this (in major units) is refused
     MAX_PLEDGE_MAJOR = 100_000  # one pledge (and a tier minimum) at most this
     #: Reg CF: an issuer raises at most this (in the campaign's currency) in 12 months.
