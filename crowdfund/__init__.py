@@ -143,11 +143,14 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
     from crowdfund import i18n
+    from crowdfund.i18n import _l
 
     i18n.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to continue."
+    # Flashed in the reader's language: the lazy text is made a string when flashed.
+    login_manager.login_message = _l("Please sign in to continue.")
+    login_manager.localize_callback = str
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
     from crowdfund import payments
@@ -243,6 +246,7 @@ def register_errorhandlers(app: Flask) -> None:
     from werkzeug.exceptions import HTTPException
 
     from crowdfund.extensions import db
+    from crowdfund.i18n import _
 
     def render_error(error: HTTPException):
         code = error.code or 500
@@ -257,8 +261,8 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         return render_template("errors/generic.html", error=error,
-                               message="The form expired or was sent from elsewhere. "
-                                       "Go back, reload the page and try again."), 400
+                               message=_("The form expired or was sent from elsewhere. "
+                                         "Go back, reload the page and try again.")), 400
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -37,7 +37,9 @@ TRANSLATIONS = ROOT / "crowdfund" / "translations"
 TEMPLATE = TRANSLATIONS / "messages.pot"
 #: The functions whose first arguments are texts to translate (and ngettext's second).
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None,
-            "lazy_gettext": None, "lazy_ngettext": (1, 2), "_n": (1, 2)}
+            "lazy_gettext": None, "lazy_ngettext": (1, 2), "_n": (1, 2),
+            "pgettext": ((1, "c"), 2), "lazy_pgettext": ((1, "c"), 2),
+            "npgettext": ((1, "c"), 2, 3)}
 _PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]|%[sdif]")
 _HEADER = "crowdfund"
 #: Written as the catalogues' dates, so that updating unchanged catalogues changes nothing
@@ -51,11 +53,19 @@ def extract() -> Catalog:
         method_map, options_map = parse_mapping_cfg(cfg)
     catalog = Catalog(project=_HEADER, charset="utf-8", fuzzy=False)
     found = extract_from_dir(str(ROOT), method_map, options_map, keywords=KEYWORDS,
-                             comment_tags=("TRANSLATORS:",), strip_comment_tags=True)
+                             comment_tags=("TRANSLATORS:",), strip_comment_tags=True,
+                             directory_filter=_walked)
     for filename, lineno, message, comments, context in found:
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments,
                     context=context)
     return catalog
+
+
+def _walked(path: str) -> bool:
+    """Every folder but hidden ones, caches and the virtual environment (Babel's own
+    filter would also skip ``templates/_macros``)."""
+    name = Path(path).name
+    return not name.startswith((".", "__")) and name not in {"node_modules", "build", "dist"}
 
 
 def languages() -> list[str]:

@@ -9,6 +9,7 @@ from functools import lru_cache
 from babel.dates import (
     format_date,
     format_datetime,
+    format_skeleton,
     get_date_format,
     get_datetime_format,
     get_time_format,
@@ -47,17 +48,24 @@ def counted(count: int, singular: str, plural: str) -> str:
     return f"{count:,} {noun(count, singular, plural)}"
 
 
+def word_list(items) -> str:
+    """Items written one after the other in the reader's language ("Story, Cover image",
+    "项目介绍、封面图片")."""
+    # TRANSLATORS: what goes between the items of a list ("Story, Cover image").
+    return _(", ").join(str(item) for item in items)
+
+
 def duration(delta: timedelta) -> str:
     """A length of time in words, in its largest whole unit: "30 days", "1 day", "12 hours",
     "45 minutes", "less than a minute" (retention periods, how long something waited)."""
     seconds = int(delta.total_seconds())
     if seconds >= 86400:
-        return counted(seconds // 86400, "day", "days")
+        return ngettext("%(num)s day", "%(num)s days", seconds // 86400)
     if seconds >= 3600:
-        return counted(seconds // 3600, "hour", "hours")
+        return ngettext("%(num)s hour", "%(num)s hours", seconds // 3600)
     if seconds >= 60:
-        return counted(seconds // 60, "minute", "minutes")
-    return "less than a minute"
+        return ngettext("%(num)s minute", "%(num)s minutes", seconds // 60)
+    return _("less than a minute")
 
 
 def age(since: datetime | None, now: datetime | None = None) -> str:
@@ -110,13 +118,22 @@ def _local(value: datetime) -> datetime:
     return value.astimezone(reader_timezone())
 
 
-def date_filter(value: date | datetime | None, fmt: str = "medium") -> str:
+@lru_cache(maxsize=4096)
+def _format_skeleton(value, skeleton: str, locale: str) -> str:
+    return format_skeleton(skeleton, value, locale=locale)
+
+
+def date_filter(value: date | datetime | None, fmt: str = "medium",
+                skeleton: str | None = None) -> str:
     """A calendar day in the reader's language ("Dec 1, 2026", "2026年12月1日"); a moment
-    is first put on the reader's clock (the day it is where they are)."""
+    is first put on the reader's clock (the day it is where they are). ``skeleton``: which
+    fields, in the order and words of the reader's language ("MMMd": "Dec 1", "12月1日")."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         value = _local(value).date()
+    if skeleton:
+        return _format_skeleton(value, skeleton, reader_locale())
     return _format_date(value, fmt, reader_locale())
 
 
@@ -150,24 +167,25 @@ def _format_datetime(value: datetime, locale: str, zone: str) -> str:
 
 
 def month_filter(value) -> str:
+    """A month in the reader's language ("May 2027", "2027年5月")."""
     if value is None:
         return ""
-    return _format_date(value, "MMMM y", reader_locale())
+    return _format_skeleton(value, "yMMMM", reader_locale())
 
 
 def country_name(code: str | None) -> str:
-    """A country's name for an ISO code ("United States" for US); "Rest of world" for ROW;
-    the code itself when unknown."""
+    """A country's name for an ISO code in the reader's language ("United States", "美国"
+    for US); "Rest of world" for ROW; the code itself when unknown."""
     if not code:
         return ""
     if code == "ROW":
         return _("Rest of world")
-    return _country_names().get(code, code)
+    return _country_names(reader_locale()).get(code, code)
 
 
-@lru_cache(maxsize=1)
-def _country_names() -> dict[str, str]:
-    return dict(country_choices())
+@lru_cache(maxsize=8)
+def _country_names(locale: str) -> dict[str, str]:
+    return dict(country_choices(locale))
 
 
 def markdown_filter(text: str | None) -> Markup:

@@ -1,21 +1,32 @@
-"""Form fields shared across blueprints: money amounts, months, countries, confirmations."""
+"""Form fields shared across blueprints: money amounts, months, moments on the reader's
+clock, countries, confirmations."""
 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from babel import Locale
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from wtforms import Field, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateTimeLocalField,
+    Field,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import Choice, SelectChoice
 from wtforms.meta import DefaultMeta
 from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import MonthInput, Select, html_params
 
+from crowdfund.i18n import _, _l, reader_locale, reader_timezone
 from crowdfund.money import Money, MoneyError
 
 #: C0 control characters and DEL; a one-line field refuses them all (a line break in a
@@ -32,14 +43,14 @@ def _no_control_characters(form, field) -> None:
         return
     pattern = _CONTROL_IN_TEXT_RE if isinstance(field, TextAreaField) else _CONTROL_RE
     if pattern.search(raw):
-        raise StopValidation("Remove the control characters (such as line breaks) from "
-                             "this field." if pattern is _CONTROL_RE else
-                             "Remove the control characters from this text.")
+        raise StopValidation(_("Remove the control characters (such as line breaks) from "
+                               "this field.") if pattern is _CONTROL_RE else
+                             _("Remove the control characters from this text."))
 
 
 def _within_integer_range(form, field) -> None:
     if isinstance(field.data, int) and not -MAX_INT <= field.data <= MAX_INT:
-        raise StopValidation("That number is too large.")
+        raise StopValidation(_("That number is too large."))
 
 
 class _Meta(DefaultMeta):
@@ -94,17 +105,17 @@ class AmountField(StringField):
         raw = valuelist[0].strip()
         match = _AMOUNT_RE.match(raw)
         if not match or (match.group(2) is None and match.group(3) is None):
-            raise ValueError("Enter an amount such as 25 or 25.50.")
+            raise ValueError(_("Enter an amount such as 25 or 25.50."))
         try:
             value = Decimal(raw.replace(",", "").replace(" ", ""))
         except InvalidOperation:
-            raise ValueError("Enter an amount such as 25 or 25.50.") from None
+            raise ValueError(_("Enter an amount such as 25 or 25.50.")) from None
         if value < 0:
-            raise ValueError("The amount cannot be negative.")
+            raise ValueError(_("The amount cannot be negative."))
         if value == 0 and not self.allow_zero:
-            raise ValueError("The amount must be more than zero.")
+            raise ValueError(_("The amount must be more than zero."))
         if value >= Decimal("1e13"):
-            raise ValueError("That amount is too large.")
+            raise ValueError(_("That amount is too large."))
         self.data = value
 
     def money_in(self, currency: str) -> Money | None:
@@ -134,8 +145,62 @@ class MonthField(Field):
             return
         match = re.fullmatch(r"(\d{4})-(\d{2})", valuelist[0].strip())
         if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
-            raise ValueError("Enter a month as YYYY-MM.")
+            raise ValueError(_("Enter a month as YYYY-MM."))
         self.data = date(int(match.group(1)), int(match.group(2)), 1)
+
+
+NOT_A_MOMENT = _l("Enter a date and time such as 2027-03-14 09:00.")
+
+
+class LocalDateTimeField(DateTimeLocalField):
+    """An ``<input type=datetime-local>`` typed on the reader's clock (their time zone:
+    ``i18n.reader_timezone``): ``data`` is an aware UTC datetime, and a stored one is shown
+    back on that clock. A time the clocks skip (02:30 on the night New York springs forward)
+    is refused with the time to type instead; a time that happens twice (the night the
+    clocks go back) means the first of the two."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("format", ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+        kwargs.setdefault("invalid_value_message", NOT_A_MOMENT)
+        super().__init__(label, validators, **kwargs)
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return local_time(self.data).strftime(self.format[0]) if self.data else ""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None:
+            self.data = utc_from_local(self.data)
+
+
+def reader_zone_name() -> str:
+    """The reader's time zone as IANA names it ("America/New_York")."""
+    zone = reader_timezone()
+    return getattr(zone, "zone", None) or str(zone)
+
+
+def local_time(moment: datetime) -> datetime:
+    """A stored (UTC) moment on the reader's clock, without its zone (what they type)."""
+    return moment.astimezone(ZoneInfo(reader_zone_name())).replace(tzinfo=None)
+
+
+def utc_from_local(typed: datetime) -> datetime:
+    """A wall-clock time the reader typed (naive), as the UTC moment it means in their
+    zone. Raises ValueError (a message for the field) when their clocks skip that time."""
+    name = reader_zone_name()
+    try:
+        moment = typed.replace(tzinfo=ZoneInfo(name), fold=0).astimezone(UTC)
+        shown = moment.astimezone(ZoneInfo(name)).replace(tzinfo=None)
+    except OverflowError:  # the first or last day a datetime holds, moved past it
+        raise ValueError(str(NOT_A_MOMENT)) from None
+    if shown != typed:  # in a gap: fold=0 read it with the offset before the change
+        raise ValueError(_(
+            "%(typed)s does not exist in %(zone)s: the clocks go forward then. Choose "
+            "another time, such as %(later)s.", typed=typed.strftime("%Y-%m-%d %H:%M"),
+            zone=name.replace("_", " "), later=shown.strftime("%Y-%m-%d %H:%M")))
+    return moment
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -145,8 +210,8 @@ def choices(pairs) -> list[SelectChoice]:
 
 @lru_cache(maxsize=8)
 def country_select_choices(locale: str = "en_US") -> tuple[SelectChoice, ...]:
-    """``country_choices`` after a blank "—", as select choices: built once (a pledge form
-    is made on every pledge POST)."""
+    """``country_choices`` after a blank "—", as select choices: built once per language (a
+    pledge form is made on every pledge POST)."""
     return tuple(choices([("", "—"), *country_choices(locale)]))
 
 
@@ -156,7 +221,8 @@ def country_codes(locale: str = "en_US") -> frozenset[str]:
 
 
 class CountrySelect(Select):
-    """The country ``<select>``: its ~250 options rendered once per selected value."""
+    """The country ``<select>``: its ~250 options, named in the reader's language, rendered
+    once per language and selected value."""
 
     def __call__(self, field, **kwargs):
         kwargs.setdefault("id", field.id)
@@ -165,16 +231,16 @@ class CountrySelect(Select):
             if key in self.validation_attrs and key not in kwargs:
                 kwargs[key] = getattr(flags, key)
         known = field.data == "" or field.data in country_codes()
-        options = _country_options(field.data if known else None)
+        options = _country_options(field.data if known else None, reader_locale())
         return Markup(f"<select {html_params(name=field.name, **kwargs)}>{options}</select>")  # noqa: S704 - escaped parts
 
 
 @lru_cache(maxsize=512)
-def _country_options(selected: str | None) -> str:
+def _country_options(selected: str | None, locale: str) -> str:
     return "".join(
         Select.render_option(Choice(value=choice.value, label=choice.label,
                                     selected=choice.value == selected, render_kw=None))
-        for choice in country_select_choices())
+        for choice in country_select_choices(locale))
 
 
 class CountryField(SelectField):
@@ -187,11 +253,11 @@ class CountryField(SelectField):
 
     def __init__(self, label=None, validators=None, **kwargs):
         super().__init__(label, validators, validate_choice=False, **kwargs)
-        self.choices = country_select_choices()
+        self.choices = country_select_choices(reader_locale())
 
     def pre_validate(self, form) -> None:
         if self.data and self.data not in country_codes():
-            raise ValidationError("Choose a country from the list.")
+            raise ValidationError(_("Choose a country from the list."))
 
 
 @lru_cache(maxsize=8)
@@ -215,7 +281,7 @@ class IdField(HiddenField):
         if not raw.strip():
             return
         if not raw.isascii() or not raw.strip().isdigit() or not 0 < int(raw) <= MAX_INT:
-            raise ValueError("That is not something you can reply to.")
+            raise ValueError(_("That is not something you can reply to."))
         self.data = int(raw)
 
 

@@ -27,26 +27,53 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 import pytz
 from babel import Locale
 from flask import Flask, current_app, has_app_context, request
+from babel.numbers import format_decimal
 from flask_babel import (
     Babel,
     get_locale,
     get_timezone,
+    get_translations,
     gettext,
     lazy_gettext,
-    ngettext,
+    pgettext,
     refresh,
 )
+from jinja2 import pass_context
+from markupsafe import Markup
 from flask_babel import _get_current_context as _babel_context
 from flask_login import current_user
 
 from crowdfund import money
 
 __all__ = ["LANGUAGES", "_", "_l", "babel", "get_locale", "get_timezone", "gettext",
-           "in_language_of", "lazy_gettext", "ngettext", "reader_locale", "reader_timezone",
-           "refresh"]
+           "in_language_of", "lazy_gettext", "ngettext", "pgettext", "reader_locale",
+           "reader_timezone", "refresh"]
 
 _ = gettext
 _l = lazy_gettext
+
+
+def number(value: int) -> str:
+    """A count as the reader writes it ("1,204")."""
+    return format_decimal(value, locale=reader_locale())
+
+
+def ngettext(__singular: str, __plural: str, __num: int, **variables) -> str:
+    """The form of a text for a count ("1 backer", "1,204 backers"): ``%(num)s`` is the
+    count written for the reader's locale unless given."""
+    variables.setdefault("num", number(__num))
+    return get_translations().ungettext(__singular, __plural, __num) % variables
+
+
+@pass_context
+def _template_ngettext(__context, __singular: str, __plural: str, __num: int, **variables):
+    """Templates' ``ngettext`` and ``{% trans count=n %}``: Jinja's own, with the count
+    written for the reader's locale (Jinja's puts the bare number in ``%(num)s``)."""
+    variables.setdefault("num", number(__num))
+    text = get_translations().ungettext(__singular, __plural, __num)
+    if __context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
 
 babel = Babel()
 
@@ -124,6 +151,11 @@ def select_locale() -> str:
     return current_app.config["DEFAULT_LOCALE"]
 
 
+def browser_timezone() -> str | None:
+    """The zone the reader's browser reported (the ``tz`` cookie), if it is one we know."""
+    return valid_timezone(request.cookies.get(TIMEZONE_COOKIE)) if request else None
+
+
 def select_timezone() -> str:
     """The reader's time zone (see the module)."""
     chosen = getattr(current_user, "timezone", None) if current_user else None
@@ -196,5 +228,6 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone,
                    default_locale=app.config["DEFAULT_LOCALE"],
                    default_timezone=app.config["DEFAULT_TIMEZONE"])
+    app.jinja_env.globals["ngettext"] = _template_ngettext
     app.context_processor(_template_globals)
     money.use_reader_locale(reader_locale)

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
+from crowdfund.i18n import _, reader_locale
 
 S = TypeVar("S", bound=Enum)
 
@@ -30,10 +31,24 @@ class InvalidTransition(DomainError):  # noqa: N818 - domain name reads better
         self.obj_id = obj_id
         self.from_status = from_status
         self.to_status = to_status
-        super().__init__(
-            f"This {model} is {_words(from_status)} and cannot become {_words(to_status)}."
-        )
+        super().__init__(_Refusal(model, from_status, to_status))
         self.detail = f"{model} {obj_id}: {from_status.value} -> {to_status.value} not allowed"
+
+
+class _Refusal:
+    """The message of an :class:`InvalidTransition`, written when it is shown: in English
+    the statuses' own words ("This campaign is approved and cannot become rejected."); in
+    another language their labels, in that language."""
+
+    def __init__(self, model: str, from_status: Enum, to_status: Enum) -> None:
+        self.model, self.from_status, self.to_status = model, from_status, to_status
+
+    def __str__(self) -> str:
+        if reader_locale().split("_")[0] == "en":
+            return (f"This {self.model} is {_words(self.from_status)} and cannot become "
+                    f"{_words(self.to_status)}.")
+        return _("This cannot change from “%(status)s” to “%(next)s”.",
+                 status=status_label(self.from_status), next=status_label(self.to_status))
 
 
 def _words(status: Enum) -> str:
@@ -54,7 +69,8 @@ def label_statuses(labels: Mapping[S, str]) -> Mapping[S, str]:
 
 
 def status_label(status: Enum | None) -> str:
-    """The registered label of ``status`` (its value in words when none is registered)."""
+    """The registered label of ``status`` (its value in words when none is registered), in
+    the reader's language: each feature registers its labels through ``i18n._l``."""
     if status is None:
         return ""
     labels = _LABELS.get(type(status), {})

@@ -13,8 +13,8 @@ from crowdfund.auth.guards import recent_second_factor
 from crowdfund.auth.models import TokenPurpose
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
-from crowdfund.filters import counted
 from crowdfund.forms import ConfirmForm
+from crowdfund.i18n import _, browser_timezone, ngettext, reader_locale
 from crowdfund.web import client_ip, flash_error, form_error, form_status
 
 
@@ -46,15 +46,18 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = RegisterForm()
-    # The same answer whether the address was free or already had an account.
+    # The same answer whether the address was free or already had an account. The new
+    # account keeps the language this page is read in and the browser's time zone: its
+    # emails are written in them.
     return _then_answer(form, lambda: recovery.register(
-        form.email.data, form.password.data, form.display_name.data, client_ip()),
+        form.email.data, form.password.data, form.display_name.data, client_ip(),
+        locale=reader_locale(), timezone=browser_timezone()),
         "auth.registered", "auth/register.html")
 
 
 @bp.get("/register/sent")
 def registered():
-    return render_template("auth/sent.html", heading="Check your inbox", text=(
+    return render_template("auth/sent.html", heading=_("Check your inbox"), text=_(
         "We sent a message to the address you gave. Open the link in it within 24 hours to "
         "confirm your address; then sign in and you can back campaigns, invest, comment "
         "and start your own. Nothing arrived? Look in your spam folder, or ask for a new "
@@ -77,9 +80,10 @@ def confirm_email(token: str):
         return render_template("auth/link_invalid.html", message=exc.message), 400
     db.session.commit()
     if current_user.is_authenticated and current_user.id == user.id:
-        flash(f"Your email address {user.email} is confirmed.", "success")
+        flash(_("Your email address %(email)s is confirmed.", email=user.email), "success")
         return redirect(url_for("main.index"))
-    flash(f"Your email address {user.email} is confirmed. Sign in to continue.", "success")
+    flash(_("Your email address %(email)s is confirmed. Sign in to continue.",
+            email=user.email), "success")
     return redirect(url_for("auth.login"))
 
 
@@ -96,10 +100,10 @@ def resend_confirmation():
         return redirect(url_for("main.index"))
     db.session.commit()
     if sent:
-        flash(f"We sent a new link to {current_user.email}.", "success")
+        flash(_("We sent a new link to %(email)s.", email=current_user.email), "success")
     else:
-        flash("We have sent several links this hour: look for them in your inbox and spam "
-              "folder, or try again later.", "info")
+        flash(_("We have sent several links this hour: look for them in your inbox and spam "
+                "folder, or try again later."), "info")
     return redirect(url_for("main.index"))
 
 
@@ -117,8 +121,9 @@ def change_email():
             status = _refused(form, exc)
         else:
             db.session.commit()
-            flash(f"We sent a link to {email}. Your address changes when you open it (within "
-                  "24 hours); until then we keep writing to your current one.", "success")
+            flash(_("We sent a link to %(email)s. Your address changes when you open it "
+                    "(within 24 hours); until then we keep writing to your current one.",
+                    email=email), "success")
             return redirect(url_for("auth.profile"))
     return render_template("auth/email.html", form=form), status
 
@@ -134,7 +139,7 @@ def forgot_password():
 
 @bp.get("/password/forgot/sent")
 def reset_sent():
-    return render_template("auth/sent.html", heading="Check your inbox", text=(
+    return render_template("auth/sent.html", heading=_("Check your inbox"), text=_(
         "If an account has this address, we sent it a link to choose a new password. The "
         "link works once, for one hour. Nothing arrived? Look in your spam folder, or ask "
         "again in a few minutes."))
@@ -160,8 +165,8 @@ def reset_password(token: str):
             db.session.commit()
             if current_user.is_authenticated:
                 logout_user()  # this browser's session ended with the others
-            flash("Your new password is saved, and every browser that was signed in is signed "
-                  f"out. Sign in with it as {user.email}.", "success")
+            flash(_("Your new password is saved, and every browser that was signed in is "
+                    "signed out. Sign in with it as %(email)s.", email=user.email), "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", form=form), status
 
@@ -189,9 +194,9 @@ def end_session(session_id: int):
     db.session.commit()
     if mine:
         logout_user()
-        flash("You are signed out.", "info")
+        flash(_("You are signed out."), "info")
         return redirect(url_for("main.index"))
-    flash("That session is ended: whoever holds it is signed out.", "success")
+    flash(_("That session is ended: whoever holds it is signed out."), "success")
     return redirect(url_for("auth.sessions"))
 
 
@@ -202,6 +207,6 @@ def end_other_sessions():
         ended = services.end_sessions(current_user, "ended by its owner",
                                       keep_token=current_user.session_token)
         db.session.commit()
-        flash(f"Signed out everywhere else ({counted(ended, 'session', 'sessions')}).",
-              "success")
+        flash(ngettext("Signed out everywhere else (%(num)s session).",
+                       "Signed out everywhere else (%(num)s sessions).", ended), "success")
     return redirect(url_for("auth.sessions"))

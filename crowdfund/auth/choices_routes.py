@@ -11,6 +11,7 @@ from crowdfund.auth import bp, email_choices
 from crowdfund.errors import DomainError
 from crowdfund.extensions import csrf, db
 from crowdfund.forms import BaseForm
+from crowdfund.i18n import _
 
 
 def _choices_form():
@@ -33,7 +34,7 @@ def notifications():
         email_choices.choose(current_user, {name: getattr(form, name).data
                                             for name in email_choices.CATEGORIES})
         db.session.commit()
-        flash("Your email choices are saved.", "success")
+        flash(_("Your email choices are saved."), "success")
         return redirect(url_for("auth.notifications"))
     return render_template("auth/notifications.html", form=form,
                            categories=email_choices.CATEGORIES.values())

@@ -7,6 +7,7 @@ import click
 from crowdfund.auth import bp, services
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
+from crowdfund.i18n import _, ngettext
 
 
 @bp.cli.command("create-operator")
@@ -26,15 +27,16 @@ def create_operator(email: str, display_name: str | None, password: str | None) 
             db.select(services.User.id).where(services.User.email == normalised)
         )
         if exists is None and not password:
-            password = click.prompt("Password for the new account", hide_input=True,
+            password = click.prompt(_("Password for the new account"), hide_input=True,
                                     confirmation_prompt=True)
         user, created = services.make_operator(email, password, display_name)
     except DomainError as exc:
         db.session.rollback()
         raise click.ClickException(exc.message) from None
     db.session.commit()
-    verb = "Created" if created else "Promoted"
-    click.echo(f"{verb} operator {user.email} (id {user.id}).")
+    click.echo(_("Created operator %(email)s (id %(id)s).", email=user.email, id=user.id)
+               if created else
+               _("Promoted operator %(email)s (id %(id)s).", email=user.email, id=user.id))
 
 
 @bp.cli.command("end-sessions")
@@ -47,7 +49,8 @@ def end_sessions(email: str) -> None:
         raise click.ClickException(exc.message) from None
     user = db.session.scalar(db.select(services.User).where(services.User.email == normalised))
     if user is None:
-        raise click.ClickException(f"No account has {normalised}.")
+        raise click.ClickException(_("No account has %(email)s.", email=normalised))
     ended = services.end_sessions(user, "ended from the command line")
     db.session.commit()
-    click.echo(f"Ended {ended} session(s) of {user.email}.")
+    click.echo(ngettext("Ended %(num)s session of %(email)s.",
+                        "Ended %(num)s sessions of %(email)s.", ended, email=user.email))

@@ -13,22 +13,25 @@ from itsdangerous import BadData, URLSafeSerializer
 from crowdfund.auth.models import User
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
+from crowdfund.i18n import _, _l
 
 
 @dataclass(frozen=True)
 class Category:
     name: str
+    #: What the choices page and unsubscribe links call it (a lazily translated text).
     label: str
     column: str
 
 
 CATEGORIES = {c.name: c for c in (
-    Category("updates", "Updates posted by campaigns you back or follow", "notify_updates"),
-    Category("comments", "Answers to your questions, and questions about your campaigns",
+    Category("updates", _l("Updates posted by campaigns you back or follow"),
+             "notify_updates"),
+    Category("comments", _l("Answers to your questions, and questions about your campaigns"),
              "notify_comments"),
-    Category("followed", "Launches and endings of founders and campaigns you follow",
+    Category("followed", _l("Launches and endings of founders and campaigns you follow"),
              "notify_followed"),
-    Category("marketing", "News and picks from crowdfund (at most once a month)",
+    Category("marketing", _l("News and picks from crowdfund (at most once a month)"),
              "notify_marketing"),
 )}
 
@@ -54,10 +57,10 @@ def read_token(token: str) -> tuple[User, Category]:
     try:
         user_id, name = _signer().loads(token or "")
     except (BadData, TypeError, ValueError):
-        raise DomainError("This unsubscribe link is not valid.") from None
+        raise DomainError(_("This unsubscribe link is not valid.")) from None
     user = db.session.get(User, user_id) if isinstance(user_id, int) else None
     if user is None or name not in CATEGORIES:
-        raise DomainError("This unsubscribe link is not valid.")
+        raise DomainError(_("This unsubscribe link is not valid."))
     return user, CATEGORIES[name]
 
 

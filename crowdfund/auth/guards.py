@@ -10,6 +10,7 @@ from flask import current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
 from crowdfund.auth import two_factor
+from crowdfund.i18n import _
 
 
 def operator_second_factor():
@@ -18,7 +19,7 @@ def operator_second_factor():
     if not current_app.config["OPERATOR_TWO_FACTOR_REQUIRED"]:
         return None
     if not two_factor.enabled(current_user):
-        flash("Operators move money: set up two-factor sign-in before using the console.",
+        flash(_("Operators move money: set up two-factor sign-in before using the console."),
               "info")
         return redirect(url_for("auth.two_factor_page"))
     if not two_factor.session_passed(current_user):
@@ -44,7 +45,7 @@ def recent_second_factor(view):
         if current_user.is_authenticated and two_factor.enabled(current_user) and \
                 not two_factor.session_passed(current_user,
                                               current_app.config["TWO_FACTOR_FRESH_FOR"]):
-            flash("For this, give a code from your authenticator app again.", "info")
+            flash(_("For this, give a code from your authenticator app again."), "info")
             return redirect(url_for("auth.verify_second_factor", next=_back()))
         return view(*args, **kwargs)
     return wrapped

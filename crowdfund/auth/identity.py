@@ -19,6 +19,7 @@ from crowdfund.auth.states import verification_states
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
+from crowdfund.i18n import _, ngettext
 from crowdfund.locking import lock_key
 from crowdfund.storage import storage
 from crowdfund.supervision import FAILED, isolated
@@ -40,20 +41,23 @@ def submit(user: User, *, legal_name: str, date_of_birth: date, address: str,
     """The founder's submission, waiting for an operator (pending). Returns the earlier
     document's key, to delete once committed."""
     if not legal_name.strip():
-        raise DomainError("Give your legal name as it is on the document.", field="legal_name")
+        raise DomainError(_("Give your legal name as it is on the document."),
+                          field="legal_name")
     today = utcnow().date()
     if date_of_birth >= today or date_of_birth.year < 1900:
-        raise DomainError("Give your real date of birth.", field="date_of_birth")
+        raise DomainError(_("Give your real date of birth."), field="date_of_birth")
     if _age_on(date_of_birth, today) < ADULT_AT:
-        raise DomainError(f"Founders are at least {ADULT_AT} years old.", field="date_of_birth")
+        raise DomainError(ngettext("Founders are at least %(num)s year old.",
+                                   "Founders are at least %(num)s years old.", ADULT_AT),
+                          field="date_of_birth")
     if len(address.strip()) < 10:
-        raise DomainError("Give your full address: street, town, postcode, country.",
+        raise DomainError(_("Give your full address: street, town, postcode, country."),
                           field="address")
     if not document_key.startswith(f"{PRIVATE_FOLDER}/"):
-        raise DomainError("Add an image of your identity document.", field="document")
+        raise DomainError(_("Add an image of your identity document."), field="document")
     record = record_of(user)
     if record.status is VerificationStatus.VERIFIED:
-        raise DomainError("Your identity is already verified.")
+        raise DomainError(_("Your identity is already verified."))
     old = record.document_key
     verification_states.apply(record, VerificationStatus.PENDING, actor=user,
                               reason="Documents submitted by the founder")

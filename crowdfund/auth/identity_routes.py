@@ -13,28 +13,29 @@ from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.filters import duration
 from crowdfund.forms import BaseForm
+from crowdfund.i18n import _, _l
 from crowdfund.uploads import UploadError, save_image
 from crowdfund.web import form_error, form_status
 
 
 class IdentityForm(BaseForm):
-    legal_name = StringField("Legal name, as on the document",
+    legal_name = StringField(_l("Legal name, as on the document"),
                              validators=[DataRequired(), Length(max=200)])
-    date_of_birth = DateField("Date of birth", validators=[InputRequired(
-        message="Enter your date of birth (YYYY-MM-DD).")])
-    address = TextAreaField("Home address", validators=[DataRequired(), Length(max=500)],
-                            description="Street, town, postcode, country.")
+    date_of_birth = DateField(_l("Date of birth"), validators=[InputRequired(
+        message=_l("Enter your date of birth (YYYY-MM-DD)."))])
+    address = TextAreaField(_l("Home address"), validators=[DataRequired(), Length(max=500)],
+                            description=_l("Street, town, postcode, country."))
     document = FileField(
-        "Identity document", validators=[FileAllowed(["jpg", "jpeg", "png", "webp"],
-                                                     "Use a photo: JPEG, PNG or WebP.")])
+        _l("Identity document"), validators=[FileAllowed(["jpg", "jpeg", "png", "webp"],
+                                                         _l("Use a photo: JPEG, PNG or WebP."))])
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # When it is deleted, from the one setting the privacy page reads too.
         kept = duration(current_app.config["IDENTITY_DOCUMENT_RETENTION"])
-        self.document.description = (
+        self.document.description = _(
             "A clear photo of your passport, identity card or driving licence. Only our "
-            f"operators see it; it is deleted {kept} after their decision.")
+            "operators see it; it is deleted %(kept)s after their decision.", kept=kept)
 
 
 @bp.route("/account/identity", methods=["GET", "POST"])
@@ -46,7 +47,8 @@ def identity_page():
         key = None
         try:
             if not form.document.data:
-                raise DomainError("Add a photo of your identity document.", field="document")
+                raise DomainError(_("Add a photo of your identity document."),
+                                  field="document")
             key = _store(form.document.data)
             old = identity.submit(current_user, legal_name=form.legal_name.data,
                                   date_of_birth=form.date_of_birth.data,
@@ -61,8 +63,8 @@ def identity_page():
         else:
             db.session.commit()
             identity.discard(old)
-            flash("Thank you: an operator checks your documents, usually within two business "
-                  "days. We email you the decision.", "success")
+            flash(_("Thank you: an operator checks your documents, usually within two "
+                    "business days. We email you the decision."), "success")
             return redirect(url_for("auth.identity_page"))
     return render_template("auth/identity.html", form=form, record=record), form_status(form)
 

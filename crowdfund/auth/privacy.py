@@ -31,6 +31,7 @@ from crowdfund.auth.services import InvalidCredentials
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
+from crowdfund.i18n import _
 
 _EXPORTS: dict[str, Callable[[User], object]] = {}
 _BLOCKERS: list[Callable[[User], list[str]]] = []
@@ -155,10 +156,13 @@ def close_account(user: User, password: str) -> list[str]:
     first (pledges cancelled, comments emptied...), then the account itself. Returns the
     stored files to delete once committed (the storage may commit as it deletes)."""
     if not passwords.verify_password(user.password_hash, password):
-        raise InvalidCredentials("Your password is incorrect.", field="password")
+        raise InvalidCredentials(_("Your password is incorrect."), field="password")
     reasons = blockers(user)
     if reasons:
-        raise DomainError("Your account cannot be closed yet: " + " ".join(reasons))
+        # TRANSLATORS: reasons are the sentences saying what stops it ("Your pledge to X is
+        # being collected."), one after the other.
+        raise DomainError(_("Your account cannot be closed yet: %(reasons)s",
+                            reasons=" ".join(str(reason) for reason in reasons)))
     for erase in [*_ERASERS.values(), *_LAST_ERASERS.values()]:
         erase(user)
     return _erase_account(user)

@@ -17,13 +17,14 @@ from crowdfund.db import utcnow
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.forms import BaseForm, ConfirmForm
+from crowdfund.i18n import _, _l
 from crowdfund.storage import storage
 from crowdfund.web import form_error
 
 
 class CloseAccountForm(BaseForm):
-    password = PasswordField("Your password", validators=[DataRequired(),
-                                                          Length(max=MAX_LENGTH)])
+    password = PasswordField(_l("Your password"), validators=[DataRequired(),
+                                                              Length(max=MAX_LENGTH)])
 
 
 @bp.get("/account/data")
@@ -64,8 +65,8 @@ def close_account():
             for key in files:
                 storage().delete(key)
             logout_user()
-            flash("Your account is closed and your personal data erased. Thank you for "
-                  "having been part of crowdfund.", "info")
+            flash(_("Your account is closed and your personal data erased. Thank you for "
+                    "having been part of crowdfund."), "info")
             return redirect(url_for("main.index"))
     return render_template("auth/my_data.html", confirm=ConfirmForm(), form=form,
                            blockers=privacy.blockers(current_user),

@@ -32,6 +32,7 @@ from crowdfund.auth.services import (
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
+from crowdfund.i18n import _
 from crowdfund.locking import lock_key
 
 
@@ -49,9 +50,9 @@ def require_verified_email(user: User) -> None:
     """Pledging, investing, commenting and submitting a campaign need a confirmed address:
     the platform can then reach the person, and one person cannot make a crowd."""
     if not user.email_verified:
-        raise EmailNotVerified(
-            f"Confirm your email address first: open the link we sent to {user.email} "
-            "(or send a new one from the banner at the top of the page).")
+        raise EmailNotVerified(_(
+            "Confirm your email address first: open the link we sent to %(email)s (or send a "
+            "new one from the banner at the top of the page).", email=user.email))
 
 
 # --- counting the requests that send email ---------------------------------------------
@@ -70,8 +71,8 @@ def _request(kind: str, email: str, ip: str) -> bool:
     from_client = db.session.scalar(sa.select(sa.func.count()).where(
         AccountRequest.ip == ip, AccountRequest.created_at >= since)) or 0
     if from_client >= cfg["ACCOUNT_EMAILS_PER_CLIENT"]:
-        raise TooManyRequests("Too many requests from your network. Please try again in an "
-                              "hour.")
+        raise TooManyRequests(_("Too many requests from your network. Please try again in "
+                                "an hour."))
     to_address = db.session.scalar(sa.select(sa.func.count()).where(
         AccountRequest.email == email, AccountRequest.created_at >= since)) or 0
     db.session.add(AccountRequest(kind=kind, email=email, ip=ip[:45]))
@@ -83,16 +84,20 @@ def _request(kind: str, email: str, ip: str) -> bool:
 # --- registering and confirming an address ----------------------------------------------
 
 
-def register(raw_email: str, password: str, display_name: str, ip: str) -> User | None:
+def register(raw_email: str, password: str, display_name: str, ip: str,
+             locale: str | None = None, timezone: str | None = None) -> User | None:
     """A new account, unconfirmed, with a link sent to confirm it; or None when the
     address already has an account (its owner is told someone tried). The caller answers
-    the same in both cases, and both take as long (one Argon2 computation)."""
+    the same in both cases, and both take as long (one Argon2 computation). ``locale``:
+    the language the person reads in (the view's reader's), saved on the new account: the
+    confirmation and every later email are written in it; ``timezone`` likewise (the zone
+    the browser reported, if any)."""
     email = normalise_email(raw_email)
     check_password_policy(password, email, display_name)
     may_send = _request("register", email, ip)
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is None:
         try:
-            user = register_user(email, password, display_name)
+            user = register_user(email, password, display_name, locale, timezone)
         except EmailTaken:  # registered a moment ago by another request
             user = None
         else:
@@ -116,7 +121,7 @@ def _send_confirmation(user: User, email: str) -> None:
 def resend_confirmation(user: User, ip: str) -> bool:
     """Another link to confirm the address. False: enough were sent this hour."""
     if user.email_verified:
-        raise DomainError("Your email address is already confirmed.")
+        raise DomainError(_("Your email address is already confirmed."))
     if not _request("confirm", user.email, ip):
         return False
     _send_confirmation(user, user.email)
@@ -132,8 +137,8 @@ def confirm_email(token: str) -> User:
         taken = db.session.scalar(sa.select(User.id).where(User.email == link.email,
                                                            User.id != user.id))
         if taken is not None:
-            raise DomainError("Another account uses this address now; keep your current one "
-                              "or choose another.")
+            raise DomainError(_("Another account uses this address now; keep your current "
+                                "one or choose another."))
         old, user.email = user.email, link.email
         events.email_changed.send(user, old_email=old)
     user.email_verified_at = utcnow()
@@ -145,10 +150,10 @@ def request_email_change(user: User, raw_email: str, password: str, ip: str) -> 
     the same whether or not the new address has an account (that account's owner is told
     instead). Returns the normalised new address."""
     if not passwords.verify_password(user.password_hash, password):
-        raise InvalidCredentials("Your password is incorrect.", field="password")
+        raise InvalidCredentials(_("Your password is incorrect."), field="password")
     email = normalise_email(raw_email)
     if email == user.email:
-        raise DomainError("That is already your address.", field="email")
+        raise DomainError(_("That is already your address."), field="email")
     if not _request("change email", email, ip):
         return email
     owner = db.session.scalar(sa.select(User).where(User.email == email))

@@ -12,7 +12,7 @@ from crowdfund.auth.signing import home_of, sign_in, start_second_step
 from crowdfund.db import end_request
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db, login_manager
-from crowdfund.filters import counted
+from crowdfund.i18n import _, ngettext, refresh
 from crowdfund.locking import write_transaction
 from crowdfund.web import client_ip, form_error, form_status, is_safe_next
 
@@ -65,7 +65,8 @@ def login():
                 db.session.commit()  # the attempt is kept; the session starts after the code
                 return start_second_step(user, form.remember.data, target)
             sign_in(user, remember=form.remember.data)
-            flash(f"Signed in as {user.display_name}.", "success")
+            refresh()  # from now on in the account's language, if it has one
+            flash(_("Signed in as %(name)s.", name=user.display_name), "success")
             return redirect(target if is_safe_next(target) else home_of(user))
     elif form.is_submitted():
         status = 400
@@ -78,7 +79,7 @@ def logout():
     services.end_session(current_user.session_token)
     db.session.commit()
     logout_user()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect(url_for("main.index"))
 
 
@@ -95,10 +96,11 @@ def change_password():
             form_error(form, exc)
         else:
             db.session.commit()
-            flash("Your password has been changed." + (
-                f" You were signed out everywhere else "
-                f"({counted(ended, 'other session', 'other sessions')})." if ended else ""),
-                "success")
+            flash(ngettext("Your password has been changed. You were signed out everywhere "
+                           "else (%(num)s other session).",
+                           "Your password has been changed. You were signed out everywhere "
+                           "else (%(num)s other sessions).", ended)
+                  if ended else _("Your password has been changed."), "success")
             return redirect(url_for("auth.profile"))
     status = form_status(form)
     return render_template("auth/password.html", form=form), status
@@ -120,7 +122,7 @@ def profile():
             links=[e.data for e in form.links.entries],
         )
         db.session.commit()
-        flash("Your profile is saved.", "success")
+        flash(_("Your profile is saved."), "success")
         return redirect(url_for("auth.profile"))
     status = form_status(form)
     return render_template("auth/profile.html", form=form), status

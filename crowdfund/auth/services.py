@@ -29,6 +29,7 @@ from crowdfund.auth.tokens import void as void_links
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
+from crowdfund.i18n import LANGUAGES, _, _l, ngettext, valid_timezone
 from crowdfund.locking import lock_key
 
 
@@ -56,12 +57,35 @@ class WeakPassword(DomainError):
     """A password that does not meet the policy."""
 
 
+#: What is wrong with an address, by the start of email_validator's (English only) reason;
+#: any other reason reads as ``_NOT_AN_ADDRESS``.
+_EMAIL_PROBLEMS = (
+    ("An email address must have an @-sign.", _l("An email address must have an @-sign.")),
+    ('The email address has the "full-width" at-sign',
+     _l("Use the regular @ sign, not the full-width ＠.")),
+    ('The email address has the "small commercial at"', _l("Use the regular @ sign.")),
+    ("There must be something before the @-sign.",
+     _l("There must be something before the @-sign.")),
+    ("There must be something after the @-sign.",
+     _l("There must be something after the @-sign.")),
+    ("The part after the @-sign is not valid. It should have a period.",
+     _l("The part after the @-sign is not valid. It should have a period.")),
+    ("The email address is too long", _l("The email address is too long.")),
+)
+_NOT_AN_ADDRESS = _l("This is not a valid email address: check it for typing mistakes.")
+
+
+def _email_problem(reason: str):
+    return next((ours for start, ours in _EMAIL_PROBLEMS if reason.startswith(start)),
+                _NOT_AN_ADDRESS)
+
+
 def normalise_email(raw: str) -> str:
     """Canonical form of an email: syntax checked, domain IDNA-normalised, lower case."""
     try:
         result = validate_email((raw or "").strip(), check_deliverability=False)
     except EmailNotValidError as exc:
-        raise EmailInvalid(str(exc), field="email") from None
+        raise EmailInvalid(_email_problem(str(exc)), field="email") from None
     return result.normalized.lower()
 
 
@@ -70,32 +94,39 @@ def check_password_policy(password: str, email: str | None = None,
     """Long enough, not one of the common or breached passwords, not the person's own
     email or name (``passwords.weakness``)."""
     if len(password) < passwords.MIN_LENGTH:
-        raise WeakPassword(
-            f"Use at least {passwords.MIN_LENGTH} characters.", field="password"
-        )
+        raise WeakPassword(_("Use at least %(num)s characters.", num=passwords.MIN_LENGTH),
+                           field="password")
     if len(password) > passwords.MAX_LENGTH:
-        raise WeakPassword(f"Use at most {passwords.MAX_LENGTH} characters.", field="password")
+        raise WeakPassword(_("Use at most %(num)s characters.", num=passwords.MAX_LENGTH),
+                           field="password")
     problem = passwords.weakness(password, email=email, name=name)
     if problem:
         raise WeakPassword(problem, field="password")
 
 
-def register_user(email: str, password: str, display_name: str) -> User:
-    """Create an account; the email must be free."""
+def register_user(email: str, password: str, display_name: str,
+                  locale: str | None = None, timezone: str | None = None) -> User:
+    """Create an account; the email must be free. ``locale``: the language the person was
+    reading in as they registered (one of ``LANGUAGES``, else none is saved): pages and
+    emails are written in it from then on, whoever triggers them; ``timezone``: the zone
+    their browser reported (an IANA name, else none is saved)."""
     email = normalise_email(email)
     check_password_policy(password, email, display_name)
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
-        raise EmailTaken("An account with this email already exists.", field="email")
+        raise EmailTaken(_("An account with this email already exists."), field="email")
     user = User(
         email=email,
         password_hash=passwords.hash_password(password),
         display_name=display_name.strip(),
+        locale=locale if locale in LANGUAGES else None,
+        timezone=valid_timezone(timezone),
     )
     try:
         with db.session.begin_nested():
             db.session.add(user)
     except IntegrityError:  # lost a race with an identical registration
-        raise EmailTaken("An account with this email already exists.", field="email") from None
+        raise EmailTaken(_("An account with this email already exists."),
+                         field="email") from None
     return user
 
 
@@ -152,9 +183,10 @@ def authenticate(raw_email: str, password: str, ip: str) -> User:
         state.account_failures >= cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
         or state.ip_failures >= cfg["LOGIN_MAX_FAILURES_PER_IP"]
     ):
-        raise LoginThrottled(
-            f"Too many failed sign-in attempts. Please wait {minutes} minutes and try again."
-        )
+        raise LoginThrottled(ngettext(
+            "Too many failed sign-in attempts. Please wait %(num)s minute and try again.",
+            "Too many failed sign-in attempts. Please wait %(num)s minutes and try again.",
+            minutes))
     user = db.session.scalar(sa.select(User).where(User.email == email))
     if user is None:
         passwords.burn_time(password)
@@ -165,7 +197,7 @@ def authenticate(raw_email: str, password: str, ip: str) -> User:
                                 ip=ip, succeeded=ok))
     _prune_attempts()
     if not ok or user is None:
-        raise InvalidCredentials("Email or password is incorrect.")
+        raise InvalidCredentials(_("Email or password is incorrect."))
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     user.last_login_at = utcnow()
@@ -180,7 +212,8 @@ def _prune_attempts() -> None:
 def change_password(user: User, current: str, new: str) -> int:
     """A new password; every other session of the user ends. Returns how many ended."""
     if not passwords.verify_password(user.password_hash, current):
-        raise InvalidCredentials("Your current password is incorrect.", field="current_password")
+        raise InvalidCredentials(_("Your current password is incorrect."),
+                                 field="current_password")
     check_password_policy(new, user.email, user.display_name)
     user.password_hash = passwords.hash_password(new)
     void_links(user, TokenPurpose.RESET_PASSWORD)  # a reset link dies with the old password
@@ -267,7 +300,7 @@ def prune_sessions(now: datetime | None = None) -> int:
 
 def end_sessions_by_operator(user: User, operator: User) -> int:
     if not operator.is_operator:
-        raise NotAllowed("Only operators end other people's sessions.")
+        raise NotAllowed(_("Only operators end other people's sessions."))
     return end_sessions(user, f"ended by operator {operator.id}")
 
 
@@ -286,7 +319,8 @@ def make_operator(email: str, password: str | None, display_name: str | None) ->
     created = False
     if user is None:
         if not password:
-            raise DomainError(f"No account has {email}; give a password to create one.")
+            raise DomainError(_("No account has %(email)s; give a password to create one.",
+                                email=email))
         user = register_user(email, password, display_name or email.split("@")[0])
         user.email_verified_at = utcnow()  # made by whoever runs the platform
         created = True
@@ -298,10 +332,10 @@ def set_verification(founder: User, operator: User, *, status: VerificationStatu
                      legal_name: str, note: str) -> IdentityVerification:
     """An operator records the outcome of checking a founder's identity."""
     if not operator.is_operator:
-        raise NotAllowed("Only operators verify founders.")
+        raise NotAllowed(_("Only operators verify founders."))
     record = identity.record_of(founder)
     if status is VerificationStatus.REJECTED and not note.strip():
-        raise DomainError("Say why (the founder reads it).", field="note")
+        raise DomainError(_("Say why (the founder reads it)."), field="note")
     before = verification_states.apply(record, status, actor=operator,
                                        reason=note.strip() or None)
     record.legal_name = legal_name.strip()

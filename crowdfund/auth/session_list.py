@@ -16,6 +16,7 @@ from crowdfund.auth.services import _token_hash
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
+from crowdfund.i18n import _
 
 _BROWSERS = [("Edge", r"Edg/"), ("Opera", r"OPR/"), ("Firefox", r"Firefox/"),
              ("Chrome", r"Chrom(e|ium)/"), ("Safari", r"Safari/"), ("curl", r"curl/")]
@@ -25,14 +26,16 @@ _SYSTEMS = [("Android", r"Android"), ("iPhone", r"iPhone"), ("iPad", r"iPad"),
 
 
 def describe_device(user_agent: str) -> str:
-    """"Firefox on Windows", from a browser's User-Agent (or "Unknown browser")."""
+    """"Firefox on Windows", from a browser's User-Agent (or "Unknown browser"), in the
+    reader's language."""
     browser = next((name for name, pattern in _BROWSERS if re.search(pattern, user_agent)),
                    None)
     system = next((name for name, pattern in _SYSTEMS if re.search(pattern, user_agent)),
                   None)
     if browser and system:
-        return f"{browser} on {system}"
-    return browser or system or "Unknown browser"
+        # TRANSLATORS: a signed-in device: "Firefox on Windows".
+        return _("%(browser)s on %(system)s", browser=browser, system=system)
+    return browser or system or _("Unknown browser")
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ def live_sessions(user: User) -> list[SessionView]:
     rows = db.session.scalars(sa.select(UserSession).where(
         UserSession.user_id == user.id, UserSession.revoked_at.is_(None),
         UserSession.last_seen_at >= since).order_by(UserSession.last_seen_at.desc()))
-    return [SessionView(row.id, describe_device(row.user_agent), row.ip or "unknown",
+    return [SessionView(row.id, describe_device(row.user_agent), row.ip or _("unknown"),
                         row.created_at, row.last_seen_at, row.token_hash == mine)
             for row in rows]
 
@@ -64,4 +67,4 @@ def end_own_session(user: User, session_id: int) -> None:
         UserSession.revoked_at.is_(None)).values(revoked_at=utcnow(),
                                                  revoked_reason="ended by its owner")).rowcount
     if not ended:
-        raise DomainError("That session has already ended.")
+        raise DomainError(_("That session has already ended."))

@@ -4,6 +4,7 @@ record."""
 from __future__ import annotations
 
 from crowdfund.auth.models import VerificationStatus
+from crowdfund.i18n import _l
 from crowdfund.statemachine import TransitionTable, audit_recorder, label_statuses
 
 #: An operator decides, and may decide again or save the same decision (a name corrected,
@@ -15,10 +16,10 @@ VERIFICATION_TRANSITIONS: dict[VerificationStatus, set[VerificationStatus]] = {
 #: What operators' pages and the audit trail call each status (the founder's page says
 #: "Not accepted" for a refusal too).
 VERIFICATION_LABELS = label_statuses({
-    VerificationStatus.UNVERIFIED: "Not verified",
-    VerificationStatus.PENDING: "Waiting for a decision",
-    VerificationStatus.VERIFIED: "Verified",
-    VerificationStatus.REJECTED: "Not accepted",
+    VerificationStatus.UNVERIFIED: _l("Not verified"),
+    VerificationStatus.PENDING: _l("Waiting for a decision"),
+    VerificationStatus.VERIFIED: _l("Verified"),
+    VerificationStatus.REJECTED: _l("Not accepted"),
 })
 
 verification_states = TransitionTable(

@@ -24,6 +24,10 @@ from crowdfund.auth.models import AccountToken, TokenPurpose, User
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
+from crowdfund.i18n import _l
+
+#: The one refusal of a link, whatever the reason (translated when shown).
+LINK_INVALID = _l("This link has expired or was already used. Ask for a new one.")
 
 
 class LinkInvalid(DomainError):
@@ -32,7 +36,7 @@ class LinkInvalid(DomainError):
     status_code = 400
 
     def __init__(self) -> None:
-        super().__init__("This link has expired or was already used. Ask for a new one.")
+        super().__init__(LINK_INVALID)
 
 
 def _signer(purpose: TokenPurpose) -> URLSafeSerializer:

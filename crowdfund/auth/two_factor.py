@@ -36,6 +36,7 @@ from crowdfund.auth.services import (
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
+from crowdfund.i18n import _, ngettext
 from crowdfund.locking import lock_key
 
 ISSUER = "crowdfund"
@@ -95,8 +96,8 @@ def _totp(row: TwoFactor) -> pyotp.TOTP:
     try:
         seed = _readers().decrypt(row.secret_encrypted.encode()).decode()
     except InvalidToken:  # the secret key changed: the seed cannot be read any more
-        raise SeedUnreadable("Your authenticator cannot be checked: use a recovery code, or "
-                             "ask us to reset two-factor sign-in.") from None
+        raise SeedUnreadable(_("Your authenticator cannot be checked: use a recovery code, "
+                               "or ask us to reset two-factor sign-in.")) from None
     return pyotp.TOTP(seed, issuer=ISSUER)
 
 
@@ -116,7 +117,7 @@ def begin_setup(user: User) -> TwoFactor:
     """A new seed, waiting for its first code (a setup begun earlier is replaced)."""
     row = of(user)
     if row is not None and row.confirmed_at is not None:
-        raise DomainError("Two-factor sign-in is already on.")
+        raise DomainError(_("Two-factor sign-in is already on."))
     if row is None:
         row = TwoFactor(user_id=user.id)
         db.session.add(row)
@@ -131,11 +132,11 @@ def setup_details(user: User) -> tuple[str, str]:
     QR code as inline SVG). Shown on their own page only."""
     row = of(user)
     if row is None or row.confirmed_at is not None:
-        raise DomainError("Start the setup first.")
+        raise DomainError(_("Start the setup first."))
     totp = _totp(row)
     uri = totp.provisioning_uri(name=user.email, issuer_name=ISSUER)
-    svg = segno.make(uri, error="m").svg_inline(scale=5, title="QR code for your "
-                                                 "authenticator app")
+    svg = segno.make(uri, error="m").svg_inline(
+        scale=5, title=_("QR code for your authenticator app"))
     return totp.secret, svg
 
 
@@ -144,7 +145,7 @@ def seed_of(user: User) -> str:
     operator-key``, which shows the development demo's operator theirs again."""
     row = of(user)
     if row is None or row.confirmed_at is None:
-        raise DomainError("Two-factor sign-in is not on.")
+        raise DomainError(_("Two-factor sign-in is not on."))
     return _totp(row).secret
 
 
@@ -152,10 +153,10 @@ def confirm_setup(user: User, code: str) -> list[str]:
     """The first code from the app turns it on; returns the recovery codes (shown once)."""
     row = of(user)
     if row is None or row.confirmed_at is not None:
-        raise DomainError("Start the setup first.")
+        raise DomainError(_("Start the setup first."))
     if not _accept_totp(row, code):
-        raise WrongCode("That code is not right: check the time on your phone and type the "
-                        "6 digits the app shows now.", field="code")
+        raise WrongCode(_("That code is not right: check the time on your phone and type "
+                          "the 6 digits the app shows now."), field="code")
     row.confirmed_at = utcnow()
     return new_recovery_codes(user)
 
@@ -164,7 +165,7 @@ def new_recovery_codes(user: User) -> list[str]:
     """Ten new codes (the earlier ones stop working)."""
     db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     codes = []
-    for _ in range(RECOVERY_CODES):
+    for _number in range(RECOVERY_CODES):
         raw = base64.b32encode(secrets.token_bytes(10)).decode().lower()  # 80 bits
         codes.append(f"{raw[:4]}-{raw[4:8]}-{raw[8:12]}-{raw[12:16]}")
         db.session.add(RecoveryCode(user_id=user.id, code_hash=_code_hash(_normal(raw))))
@@ -178,9 +179,9 @@ def recovery_codes_left(user: User) -> int:
 
 def turn_off(user: User, password: str, code: str, ip: str) -> None:
     if current_app.config["OPERATOR_TWO_FACTOR_REQUIRED"] and user.is_operator:
-        raise DomainError("Operators keep two-factor sign-in on.")
+        raise DomainError(_("Operators keep two-factor sign-in on."))
     if not passwords.verify_password(user.password_hash, password):
-        raise InvalidCredentials("Your password is incorrect.", field="password")
+        raise InvalidCredentials(_("Your password is incorrect."), field="password")
     check(user, code, ip)
     db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     db.session.execute(sa.delete(TwoFactor).where(TwoFactor.user_id == user.id))
@@ -238,8 +239,9 @@ def check(user: User, code: str, ip: str) -> str:
     state = throttle_state(key, f"2fa:{ip}")
     if state.account_failures >= cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"]:
         minutes = int(cfg["LOGIN_WINDOW"].total_seconds() // 60)
-        raise LoginThrottled(f"Too many wrong codes. Please wait {minutes} minutes and try "
-                             "again.")
+        raise LoginThrottled(ngettext(
+            "Too many wrong codes. Please wait %(num)s minute and try again.",
+            "Too many wrong codes. Please wait %(num)s minutes and try again.", minutes))
     row = of(user)
     kind = None
     if row is not None and row.confirmed_at is not None:
@@ -250,7 +252,7 @@ def check(user: User, code: str, ip: str) -> str:
     db.session.add(LoginAttempt(email=key, user_id=user.id, ip=f"2fa:{ip}"[:45],
                                 succeeded=kind is not None))
     if kind is None:
-        raise WrongCode("That code is not right.", field="code")
+        raise WrongCode(_("That code is not right."), field="code")
     return kind
 
 

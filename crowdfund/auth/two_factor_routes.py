@@ -20,6 +20,7 @@ from crowdfund.db import utcnow
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.forms import ConfirmForm
+from crowdfund.i18n import _, ngettext, refresh
 from crowdfund.web import client_ip, form_error, is_safe_next
 
 
@@ -110,7 +111,7 @@ def two_factor_off():
             flash(exc.message, "error")
         else:
             db.session.commit()
-            flash("Two-factor sign-in is off.", "info")
+            flash(_("Two-factor sign-in is off."), "info")
     return redirect(url_for("auth.two_factor_page"))
 
 
@@ -124,7 +125,7 @@ def login_code():
     if user is None or utcnow().timestamp() - pending.get("at", 0) > \
             PENDING_FOR.total_seconds():
         session.pop(PENDING_KEY, None)
-        flash("Sign in again: the code was not given in time.", "info")
+        flash(_("Sign in again: the code was not given in time."), "info")
         return redirect(url_for("auth.login"))
     form = (RecoveryCodeForm if _with_recovery_code() else CodeForm)()
     status = 200
@@ -140,10 +141,14 @@ def login_code():
             sign_in(user, remember=pending.get("remember", False))
             two_factor.mark_session(user)
             db.session.commit()
+            refresh()  # from now on in the account's language, if it has one
             if kind == "recovery code":
                 left = two_factor.recovery_codes_left(user)
-                flash(f"You signed in with a recovery code; {left} left. Make new ones on "
-                      "your two-factor page if you are running out.", "info")
+                flash(ngettext(
+                    "You signed in with a recovery code; %(num)s left. Make new ones on your "
+                    "two-factor page if you are running out.",
+                    "You signed in with a recovery code; %(num)s left. Make new ones on your "
+                    "two-factor page if you are running out.", left), "info")
             return redirect(pending.get("next") or home_of(user))
     return render_template("auth/login_code.html", form=form,
                            recovery=_with_recovery_code()), status

@@ -1,21 +1,23 @@
-"""The fixed list of campaign categories (slug -> label)."""
+"""The fixed list of campaign categories (slug -> label, in the reader's language)."""
+
+from crowdfund.i18n import _l
 
 CATEGORIES: dict[str, str] = {
-    "art": "Art",
-    "comics": "Comics",
-    "crafts": "Crafts",
-    "design": "Design",
-    "fashion": "Fashion",
-    "film": "Film & Video",
-    "food": "Food",
-    "games": "Games",
-    "journalism": "Journalism",
-    "music": "Music",
-    "photography": "Photography",
-    "publishing": "Publishing",
-    "technology": "Technology",
-    "theater": "Theater",
-    "business": "Business & Startups",
+    "art": _l("Art"),
+    "comics": _l("Comics"),
+    "crafts": _l("Crafts"),
+    "design": _l("Design"),
+    "fashion": _l("Fashion"),
+    "film": _l("Film & Video"),
+    "food": _l("Food"),
+    "games": _l("Games"),
+    "journalism": _l("Journalism"),
+    "music": _l("Music"),
+    "photography": _l("Photography"),
+    "publishing": _l("Publishing"),
+    "technology": _l("Technology"),
+    "theater": _l("Theater"),
+    "business": _l("Business & Startups"),
 }
 
 

@@ -12,6 +12,7 @@ from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.services import delete_draft
 from crowdfund.campaigns.states import EDITABLE_STATUSES, CampaignStatus
 from crowdfund.extensions import db
+from crowdfund.i18n import _, _l
 
 S = CampaignStatus
 UNDER_WAY = (S.SUBMITTED, S.APPROVED, S.LIVE, S.FUNDED, S.COLLECTING)
@@ -22,9 +23,9 @@ def register() -> None:
     privacy.blocks(blockers)
     privacy.explains(consequences)
     privacy.erases("campaigns", kept=(
-        "Campaigns you ran, with their updates",
-        "backers keep the page of what they paid for; it shows a closed account as its "
-        "founder"))(erase)
+        _l("Campaigns you ran, with their updates"),
+        _l("backers keep the page of what they paid for; it shows a closed account as its "
+           "founder")))(erase)
 
 
 def _mine(user: User) -> list[Campaign]:
@@ -39,13 +40,14 @@ def export(user: User) -> list[dict]:
 
 
 def blockers(user: User) -> list[str]:
-    return [f"{c.title} is {c.status_label.lower()}: withdraw or cancel it, or close your "
-            "account once it is settled (its backers must be able to reach you)."
+    return [_("%(title)s is %(status)s: withdraw or cancel it, or close your account once it "
+              "is settled (its backers must be able to reach you).", title=c.title,
+              status=c.status_label.lower())
             for c in _mine(user) if c.status in UNDER_WAY]
 
 
 def consequences(user: User) -> list[str]:
-    return [f"Your draft {c.title} is deleted." for c in _mine(user)
+    return [_("Your draft %(title)s is deleted.", title=c.title) for c in _mine(user)
             if c.status in EDITABLE_STATUSES]
 
 

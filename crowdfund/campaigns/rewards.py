@@ -18,9 +18,12 @@ from crowdfund.db import utcnow
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.filters import country_name
+from crowdfund.i18n import _, _l
 from crowdfund.money import Money
 
 S = CampaignStatus
+
+OTHER_CURRENCY = _l("Use the campaign's currency.")
 
 
 # --- reward tiers ----------------------------------------------------------------------
@@ -41,30 +44,30 @@ class TierInput:
 
 def _check_tier(campaign: Campaign, data: TierInput, today: date) -> None:
     if data.minimum.currency != campaign.currency:
-        raise DomainError("Use the campaign's currency.", field="minimum")
+        raise DomainError(OTHER_CURRENCY, field="minimum")
     if data.minimum.amount <= 0:
-        raise DomainError("The minimum pledge must be more than zero.", field="minimum")
+        raise DomainError(_("The minimum pledge must be more than zero."), field="minimum")
     max_pledge = Money.from_decimal(str(current_app.config["MAX_PLEDGE_MAJOR"]), campaign.currency)
     if data.minimum > max_pledge:
-        raise DomainError(f"The minimum pledge can be at most {max_pledge.format()}.",
-                          field="minimum")
+        raise DomainError(_("The minimum pledge can be at most %(amount)s.",
+                            amount=max_pledge.format()), field="minimum")
     if data.quantity_limit is not None and data.quantity_limit < 1:
-        raise DomainError("A limited reward has at least 1 unit.", field="quantity_limit")
+        raise DomainError(_("A limited reward has at least 1 unit."), field="quantity_limit")
     if data.estimated_delivery is not None and data.estimated_delivery < today.replace(day=1):
-        raise DomainError("The estimated delivery cannot be in the past.",
+        raise DomainError(_("The estimated delivery cannot be in the past."),
                           field="estimated_delivery")
     if data.ships:
         if not data.shipping:
-            raise DomainError("Add at least one destination with its shipping fee.",
+            raise DomainError(_("Add at least one destination with its shipping fee."),
                               field="shipping")
         seen = set()
         for destination, fee in data.shipping:
             if destination in seen:
-                raise DomainError(f"{country_name(destination)} is listed twice.",
-                                  field="shipping")
+                raise DomainError(_("%(country)s is listed twice.",
+                                    country=country_name(destination)), field="shipping")
             seen.add(destination)
             if fee.amount < 0:
-                raise DomainError("Shipping fees cannot be negative.", field="shipping")
+                raise DomainError(_("Shipping fees cannot be negative."), field="shipping")
 
 
 def _apply_tier(tier: RewardTier, data: TierInput) -> None:
@@ -125,7 +128,7 @@ def update_tier(tier: RewardTier, actor: User, data: TierInput) -> None:
     require_founder(campaign, actor)
     _require_tiers_editable(campaign)
     if campaign.is_locked and tier_has_backers(tier):
-        raise CampaignLocked("This reward has backers, so it can no longer change.")
+        raise CampaignLocked(_("This reward has backers, so it can no longer change."))
     _check_tier(campaign, data, utcnow().date())
     _apply_tier(tier, data)
 
@@ -135,7 +138,7 @@ def delete_tier(tier: RewardTier, actor: User) -> None:
     require_founder(campaign, actor)
     _require_tiers_editable(campaign)
     if tier_has_backers(tier):
-        raise CampaignLocked("This reward has backers, so it cannot be removed.")
+        raise CampaignLocked(_("This reward has backers, so it cannot be removed."))
     campaign.tiers.remove(tier)
 
 
@@ -147,11 +150,11 @@ def _check_budget_line(campaign: Campaign, actor: User, amount: Money) -> None:
     if not campaign.can_edit_story:
         require_editable(campaign)
     if amount.currency != campaign.currency:
-        raise DomainError("Use the campaign's currency.", field="amount")
+        raise DomainError(OTHER_CURRENCY, field="amount")
     if amount.amount <= 0:
-        raise DomainError("An amount must be more than zero.", field="amount")
+        raise DomainError(_("An amount must be more than zero."), field="amount")
     if amount > campaign.goal:
-        raise DomainError("One line cannot be more than the whole goal.", field="amount")
+        raise DomainError(_("One line cannot be more than the whole goal."), field="amount")
 
 
 def add_budget_line(campaign: Campaign, actor: User, label: str, amount: Money) -> BudgetLine:

@@ -25,6 +25,8 @@ from crowdfund.campaigns.states import CampaignKind, CampaignStatus, campaign_st
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
+from crowdfund.filters import word_list
+from crowdfund.i18n import _, _l
 from crowdfund.money import Money
 
 S = CampaignStatus
@@ -45,12 +47,12 @@ class NotReady(DomainError):
 
 def require_editable(campaign: Campaign) -> None:
     if not campaign.is_editable:
+        status = campaign.status_label.lower()
         raise CampaignLocked(
-            f"This campaign is {campaign.status_label.lower()}; "
-            + ("withdraw it from review to make changes."
-               if campaign.status in (S.SUBMITTED, S.APPROVED)
-               else "it can no longer be changed this way.")
-        )
+            _("This campaign is %(status)s; withdraw it from review to make changes.",
+              status=status) if campaign.status in (S.SUBMITTED, S.APPROVED)
+            else _("This campaign is %(status)s; it can no longer be changed this way.",
+                   status=status))
 
 
 # --- validation helpers ---------------------------------------------------------------
@@ -62,27 +64,29 @@ def _max_goal(currency: str) -> Money:
 
 def check_currency(currency: str) -> None:
     if currency not in current_app.config["SUPPORTED_CURRENCIES"]:
-        raise DomainError(f"{currency} is not a currency we accept.", field="currency")
+        raise DomainError(_("%(currency)s is not a currency we accept.", currency=currency),
+                          field="currency")
 
 
 def check_goal(goal: Money) -> None:
     check_currency(goal.currency)
     if goal.amount <= 0:
-        raise DomainError("The goal must be more than zero.", field="goal")
+        raise DomainError(_("The goal must be more than zero."), field="goal")
     if goal > _max_goal(goal.currency):
-        raise DomainError(f"The goal can be at most {_max_goal(goal.currency).format()}.",
-                          field="goal")
+        raise DomainError(_("The goal can be at most %(amount)s.",
+                            amount=_max_goal(goal.currency).format()), field="goal")
 
 
 def check_duration(days: int) -> None:
     lo, hi = current_app.config["CAMPAIGN_MIN_DAYS"], current_app.config["CAMPAIGN_MAX_DAYS"]
     if not lo <= days <= hi:
-        raise DomainError(f"A campaign runs for {lo} to {hi} days.", field="duration_days")
+        raise DomainError(_("A campaign runs for %(low)s to %(high)s days.", low=lo, high=hi),
+                          field="duration_days")
 
 
 def check_category(category: str) -> None:
     if category not in CATEGORIES:
-        raise DomainError("Choose a category from the list.", field="category")
+        raise DomainError(_("Choose a category from the list."), field="category")
 
 
 _SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -115,11 +119,11 @@ def unique_slug(base: str, exclude_id: int | None = None) -> str:
 
 def check_slug(slug: str, campaign: Campaign) -> None:
     if not _SLUG_RE.fullmatch(slug) or len(slug) > 80:
-        raise DomainError("Use lower-case letters, digits and single hyphens.", field="slug")
+        raise DomainError(_("Use lower-case letters, digits and single hyphens."), field="slug")
     if slug in RESERVED_SLUGS:
-        raise DomainError("That address is reserved; choose another.", field="slug")
+        raise DomainError(_("That address is reserved; choose another."), field="slug")
     if _slug_taken(slug, campaign.id):
-        raise DomainError("Another campaign already uses this address.", field="slug")
+        raise DomainError(_("Another campaign already uses this address."), field="slug")
 
 
 # --- drafts ----------------------------------------------------------------------------
@@ -172,8 +176,8 @@ def update_campaign(campaign: Campaign, actor: User, story: Story, *, slug: str 
         or (slug is not None and slug != campaign.slug)
     )
     if campaign.is_locked and locked_change:
-        raise CampaignLocked("Goal, currency, length and address are fixed once a campaign is "
-                             "live.")
+        raise CampaignLocked(_("Goal, currency, length and address are fixed once a campaign "
+                               "is live."))
     if not campaign.is_locked:
         if goal is not None:
             check_goal(goal)
@@ -185,7 +189,8 @@ def update_campaign(campaign: Campaign, actor: User, story: Story, *, slug: str 
             check_slug(slug, campaign)
             campaign.slug = slug
         if scheduled_launch_at is not None and scheduled_launch_at <= utcnow():
-            raise DomainError("Pick a launch time in the future.", field="scheduled_launch_at")
+            raise DomainError(_("Pick a launch time in the future."),
+                              field="scheduled_launch_at")
         campaign.scheduled_launch_at = scheduled_launch_at
     campaign.title = story.title.strip()
     campaign.blurb = story.blurb.strip()
@@ -241,15 +246,15 @@ def readiness(campaign: Campaign) -> list[CheckItem]:
     """What review needs, item by item; submission requires every item done."""
     budget = campaign.budget_total
     items = [
-        CheckItem("Title and blurb", bool(campaign.title.strip() and campaign.blurb.strip()),
-                  "A short blurb appears on every card."),
-        CheckItem("Cover image", campaign.cover_path is not None),
-        CheckItem("Story", len(campaign.description_md.strip()) >= 50,
-                  "Tell backers what you are making (at least 50 characters)."),
-        CheckItem("Risks and challenges", len(campaign.risks_md.strip()) >= 20,
-                  "Say what could go wrong and how you will handle it."),
-        CheckItem("Use of funds", bool(campaign.budget_lines) and budget <= campaign.goal,
-                  "Add budget lines; together they cannot exceed the goal."),
+        CheckItem(_("Title and blurb"), bool(campaign.title.strip() and campaign.blurb.strip()),
+                  _("A short blurb appears on every card.")),
+        CheckItem(_("Cover image"), campaign.cover_path is not None),
+        CheckItem(_("Story"), len(campaign.description_md.strip()) >= 50,
+                  _("Tell backers what you are making (at least 50 characters).")),
+        CheckItem(_("Risks and challenges"), len(campaign.risks_md.strip()) >= 20,
+                  _("Say what could go wrong and how you will handle it.")),
+        CheckItem(_("Use of funds"), bool(campaign.budget_lines) and budget <= campaign.goal,
+                  _("Add budget lines; together they cannot exceed the goal.")),
     ]
     if campaign.kind not in _KIND_READINESS:  # never judged ready without its own items
         raise LookupError(f"No readiness items for {campaign.kind.value} campaigns: "
@@ -259,7 +264,7 @@ def readiness(campaign: Campaign) -> list[CheckItem]:
 
 @readiness_of_kind(CampaignKind.REWARD)
 def _reward_readiness(campaign: Campaign) -> list[CheckItem]:
-    return [CheckItem("At least one reward", bool(campaign.tiers))]
+    return [CheckItem(_("At least one reward"), bool(campaign.tiers))]
 
 
 def submit(campaign: Campaign, actor: User) -> None:
@@ -268,7 +273,7 @@ def submit(campaign: Campaign, actor: User) -> None:
     require_verified_email(actor)
     missing = [item.label for item in readiness(campaign) if not item.done]
     if missing:
-        raise NotReady("Before review, complete: " + ", ".join(missing) + ".")
+        raise NotReady(_("Before review, complete: %(items)s.", items=word_list(missing)))
     campaign_states.apply(campaign, S.SUBMITTED, actor=actor)
     campaign.submitted_at = utcnow()
     events.campaign_submitted.send(campaign, actor=actor)
@@ -286,7 +291,7 @@ def delete_draft(campaign: Campaign, actor: User) -> str | None:
     history stay for operators. Returns the cover to delete after the commit."""
     require_founder(campaign, actor)
     if not campaign.is_editable:
-        raise CampaignLocked("Only a draft can be deleted: withdraw it from review first.")
+        raise CampaignLocked(_("Only a draft can be deleted: withdraw it from review first."))
     campaign_states.apply(campaign, S.DELETED, actor=actor, reason="Deleted by the founder")
     campaign.slug = f"deleted--{campaign.id}"  # a double hyphen no founder can choose
     cover, campaign.cover_path = campaign.cover_path, None
@@ -294,15 +299,18 @@ def delete_draft(campaign: Campaign, actor: User) -> str | None:
     return cover
 
 
+OWN_REVIEW = _l("Operators cannot review their own campaigns.")
+
+
 def approve(campaign: Campaign, operator: User, note: str | None = None) -> None:
     require_operator(operator)
     if campaign.founder_id == operator.id:
-        raise NotAllowed("Operators cannot review their own campaigns.")
+        raise NotAllowed(OWN_REVIEW)
     if campaign.kind is CampaignKind.EQUITY and not campaign.founder.is_verified:
         # Investors are told who they invest with: an offering goes live only after an
         # operator has checked the founder's identity.
-        raise NotReady("Verify the founder's identity before approving an offering "
-                       "(Founders: identity checks).")
+        raise NotReady(_("Verify the founder's identity before approving an offering "
+                         "(Founders: identity checks)."))
     campaign_states.apply(campaign, S.APPROVED, actor=operator, reason=note or None)
     campaign.rejection_reason = None
     events.campaign_approved.send(campaign, operator=operator)
@@ -311,9 +319,9 @@ def approve(campaign: Campaign, operator: User, note: str | None = None) -> None
 def reject(campaign: Campaign, operator: User, reason: str) -> None:
     require_operator(operator)
     if campaign.founder_id == operator.id:
-        raise NotAllowed("Operators cannot review their own campaigns.")
+        raise NotAllowed(OWN_REVIEW)
     if not reason or not reason.strip():
-        raise DomainError("Tell the founder what to change.", field="reason")
+        raise DomainError(_("Tell the founder what to change."), field="reason")
     campaign_states.apply(campaign, S.REJECTED, actor=operator, reason=reason.strip())
     campaign.rejection_reason = reason.strip()
     events.campaign_sent_back.send(campaign, operator=operator, reason=reason.strip())
@@ -347,7 +355,7 @@ def cancel(campaign: Campaign, actor: User, reason: str) -> int:
     pledges react in the same transaction). Returns how many were."""
     require_founder(campaign, actor)
     if not reason or not reason.strip():
-        raise DomainError("Tell your backers why you are cancelling.", field="reason")
+        raise DomainError(_("Tell your backers why you are cancelling."), field="reason")
     campaign_states.apply(campaign, S.CANCELLED, actor=actor, reason=reason.strip())
     return _stopped(campaign, actor, "Campaign cancelled")
 
@@ -356,7 +364,7 @@ def suspend(campaign: Campaign, operator: User, reason: str) -> int:
     """Operator stops a live campaign (abuse, fraud); every open pledge is released."""
     require_operator(operator)
     if not reason or not reason.strip():
-        raise DomainError("Record why the campaign is suspended.", field="reason")
+        raise DomainError(_("Record why the campaign is suspended."), field="reason")
     campaign_states.apply(campaign, S.SUSPENDED, actor=operator, reason=reason.strip())
     return _stopped(campaign, operator, "Campaign suspended")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 
+from crowdfund.i18n import _l
 from crowdfund.statemachine import TransitionTable, audit_recorder, label_statuses
 
 
@@ -67,16 +68,17 @@ ENDED_STATUSES = frozenset({S.FUNDED, S.FAILED, S.COLLECTING, S.SETTLED, S.CANCE
                             S.SUSPENDED})
 
 LABELS = label_statuses({
-    S.DRAFT: "Draft",
-    S.SUBMITTED: "In review",
-    S.REJECTED: "Changes requested",
-    S.APPROVED: "Approved",
-    S.LIVE: "Live",
-    S.CANCELLED: "Cancelled",
-    S.SUSPENDED: "Suspended",
-    S.FUNDED: "Funded",
-    S.FAILED: "Unsuccessful",
-    S.COLLECTING: "Funded – collecting",
-    S.SETTLED: "Funded",
-    S.DELETED: "Deleted",
+    S.DRAFT: _l("Draft"),
+    S.SUBMITTED: _l("In review"),
+    S.REJECTED: _l("Changes requested"),
+    S.APPROVED: _l("Approved"),
+    S.LIVE: _l("Live"),
+    S.CANCELLED: _l("Cancelled"),
+    S.SUSPENDED: _l("Suspended"),
+    S.FUNDED: _l("Funded"),
+    S.FAILED: _l("Unsuccessful"),
+    # TRANSLATORS: a funded campaign whose backers' cards are being charged.
+    S.COLLECTING: _l("Funded – collecting"),
+    S.SETTLED: _l("Funded"),
+    S.DELETED: _l("Deleted"),
 })

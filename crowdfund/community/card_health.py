@@ -18,6 +18,7 @@ from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.db import utcnow
 from crowdfund.extensions import db
+from crowdfund.i18n import _, in_language_of
 from crowdfund.notifications import emails
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.supervision import each_isolated
@@ -48,11 +49,24 @@ def at_risk(campaign: Campaign) -> list[Pledge]:
 
 
 def reason_for(pledge: Pledge) -> str:
+    """Why the pledge's card will not work at the deadline, in the reader's language."""
     if not pledge.payment_method_id or not pledge.card_exp_year:
-        return "No working card is saved on your pledge."
-    brand = (pledge.card_brand or "card").title()
-    return (f"Your {brand} ending {pledge.card_last4} expires at the end of "
-            f"{pledge.card_exp_month:02d}/{pledge.card_exp_year}, before then.")
+        return _("No working card is saved on your pledge.")
+    expiry = {"last4": pledge.card_last4, "month": f"{pledge.card_exp_month:02d}/"
+              f"{pledge.card_exp_year}"}
+    if pledge.card_brand:
+        # TRANSLATORS: %(month)s is the expiry date as printed on the card ("02/2027")
+        return _("Your %(brand)s ending %(last4)s expires at the end of %(month)s, before "
+                 "then.", brand=pledge.card_brand.title(), **expiry)
+    # TRANSLATORS: %(month)s is the expiry date as printed on the card ("02/2027")
+    return _("Your card ending %(last4)s expires at the end of %(month)s, before then.",
+             **expiry)
+
+
+def _remind(pledge: Pledge, offset: timedelta) -> bool:
+    """One reminder, written in the backer's language and time zone."""
+    with in_language_of(pledge.backer.locale, pledge.backer.timezone):
+        return emails.card_health(pledge, _notice_name(offset), reason_for(pledge))
 
 
 def remind_card_health(now: datetime | None = None) -> int:
@@ -68,6 +82,5 @@ def remind_card_health(now: datetime | None = None) -> int:
         offset = next(o for o in notices if campaign.deadline <= now + o)
         queued += each_isolated(
             "card health reminder", at_risk(campaign),
-            lambda pledge, offset=offset: emails.card_health(
-                pledge, _notice_name(offset), reason_for(pledge)))
+            lambda pledge, offset=offset: _remind(pledge, offset))
     return queued

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from crowdfund.campaigns.models import Campaign, RewardTier
 from crowdfund.db import utc_day, utcnow
 from crowdfund.extensions import db
-from crowdfund.i18n import reader_locale
+from crowdfund.i18n import _, reader_locale
 from crowdfund.money import Money
 from crowdfund.pledges.models import COUNTED_STATUSES, Pledge
 
@@ -222,7 +222,7 @@ def by_tier(campaign: Campaign) -> BarChart:
         RewardTier.campaign_id == campaign.id).order_by(RewardTier.position, RewardTier.id))
     rows = [(tier.title, *found.get(tier.id, (0, 0))) for tier in tiers]
     if None in found:
-        rows.append(("No reward", *found[None]))
+        rows.append((_("No reward"), *found[None]))
     return _bars([(label, int(c), int(a or 0)) for label, c, a in rows], campaign.currency)
 
 
@@ -233,5 +233,6 @@ def by_source(campaign: Campaign) -> BarChart:
             _counted(campaign).with_only_columns(
                 Pledge.ref, sa.func.count(), sa.func.sum(Pledge.amount_minor))
             .group_by(Pledge.ref).order_by(sa.func.sum(Pledge.amount_minor).desc())):
-        rows[ref or "direct"] = (int(count), int(amount or 0))
+        # TRANSLATORS: a referral source: the backer came without a ?ref= tag in the link
+        rows[ref or _("direct")] = (int(count), int(amount or 0))
     return _bars([(label, c, a) for label, (c, a) in rows.items()], campaign.currency)

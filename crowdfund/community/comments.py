@@ -27,12 +27,14 @@ from crowdfund.community.models import (
     CommentStatus,
     CommentTransition,
 )
+from crowdfund.community.privacy import REMOVED
 from crowdfund.community.reports import check_report_rate
 from crowdfund.community.states import comment_states
 from crowdfund.community.text import clean_text
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
+from crowdfund.i18n import _, ngettext
 from crowdfund.locking import lock
 from crowdfund.pledges.models import Pledge
 from crowdfund.pledges.totals import backer_ids
@@ -64,13 +66,17 @@ class CommentView:
     hidden_reason: str | None
     created_at: datetime
     is_deleted: bool = False
+    #: Emptied when its author closed their account (``body`` is then ``privacy.REMOVED``,
+    #: the same words in every language: pages show ``privacy.REMOVED_SHOWN`` instead).
+    is_erased: bool = False
 
     @classmethod
     def of(cls, row: Comment, removed_text: bool = False) -> CommentView:
         """``removed_text``: keep the text of a deleted comment (operators' eyes only)."""
         body = "" if row.is_deleted and not removed_text else row.body
         return cls(row.id, row.author_id, Author(row.author.display_name), row.kind, body,
-                   row.is_hidden, row.hidden_reason, row.created_at, row.is_deleted)
+                   row.is_hidden, row.hidden_reason, row.created_at, row.is_deleted,
+                   row.body == REMOVED)
 
 
 @dataclass
@@ -175,9 +181,12 @@ def _check_rate(author: User, now: datetime) -> None:
         Comment.author_id == author.id, Comment.created_at > now - window))
     if recent >= limit:
         minutes = max(1, int(window.total_seconds() // 60))
-        raise TooManyComments(f"You have posted {limit} comments in the last {minutes} "
-                              "minutes. Please wait a little before posting again.",
-                              field="body")
+        raise TooManyComments(ngettext(
+            "You have posted %(num)s comment in the last %(window)s. Please wait a little "
+            "before posting again.",
+            "You have posted %(num)s comments in the last %(window)s. Please wait a little "
+            "before posting again.", limit,
+            window=ngettext("%(num)s minute", "%(num)s minutes", minutes)), field="body")
 
 
 def post_comment(campaign: Campaign, author: User, body: str, *, kind: str = "comment",
@@ -185,23 +194,24 @@ def post_comment(campaign: Campaign, author: User, body: str, *, kind: str = "co
     """A new comment or question, or a reply to one (replies are comments)."""
     now = now or utcnow()
     if not campaign.is_public:
-        raise DomainError("Comments open once the campaign is live.")
+        raise DomainError(_("Comments open once the campaign is live."))
     require_verified_email(author)
     text = clean_text(body)
     if not text:
-        raise DomainError("Write something first.", field="body")
+        raise DomainError(_("Write something first."), field="body")
     if len(text) > MAX_LENGTH:
-        raise DomainError(f"Keep it under {MAX_LENGTH} characters.", field="body")
+        raise DomainError(_("Keep it under %(count)s characters.", count=MAX_LENGTH),
+                          field="body")
     if kind not in ("comment", "question"):
-        raise DomainError("Choose comment or question.", field="kind")
+        raise DomainError(_("Choose comment or question."), field="kind")
     if parent_id is not None:
         parent = db.session.get(Comment, parent_id)
         if parent is None or parent.campaign_id != campaign.id or parent.parent_id is not None:
-            raise DomainError("That comment cannot be answered here.")
+            raise DomainError(_("That comment cannot be answered here."))
         if parent.is_hidden:
-            raise DomainError("That comment was hidden by a moderator.")
+            raise DomainError(_("That comment was hidden by a moderator."))
         if parent.is_deleted:
-            raise DomainError("That comment was deleted by its author.")
+            raise DomainError(_("That comment was deleted by its author."))
         kind = "comment"
     _check_rate(author, now)
     comment = Comment(campaign_id=campaign.id, author_id=author.id, parent_id=parent_id,
@@ -217,11 +227,12 @@ def report(comment: Comment, reporter: User, reason: str) -> CommentReport:
     REPORT_RATE_LIMIT reports per person in the window)."""
     reason = clean_text(reason)[:300]
     if not reason:
-        raise DomainError("Tell us what is wrong with it.", field="reason")
+        raise DomainError(_("Tell us what is wrong with it."), field="reason")
     if comment.author_id == reporter.id:
-        raise DomainError("You cannot report your own comment.")
+        raise DomainError(_("You cannot report your own comment."))
     if comment.is_deleted:
-        raise DomainError("That comment was deleted by its author: nobody sees it any more.")
+        raise DomainError(_("That comment was deleted by its author: nobody sees it any "
+                            "more."))
     existing = db.session.scalar(sa.select(CommentReport).where(
         CommentReport.comment_id == comment.id, CommentReport.reporter_id == reporter.id))
     if existing is not None:
@@ -242,10 +253,10 @@ def delete_own(comment: Comment, author: User) -> None:
     its place and its replies stay; the row and its audit trail are kept for moderation
     (operators still read it, and its open reports). Nobody else deletes a comment."""
     if comment.author_id != author.id:
-        raise NotAllowed("Only its author can delete a comment.")
+        raise NotAllowed(_("Only its author can delete a comment."))
     lock(comment)  # deleted twice at once: one audit row, the other is told
     if comment.is_deleted:
-        raise DomainError("This comment is already deleted.")
+        raise DomainError(_("This comment is already deleted."))
     comment_states.apply(comment, CommentStatus.DELETED, actor=author,
                          reason="Deleted by its author")
 
@@ -261,10 +272,10 @@ def _resolve_reports(comment: Comment, operator: User) -> None:
 def hide(comment: Comment, operator: User, reason: str) -> None:
     """Operators only: the comment's text is replaced on the page by the reason."""
     if not operator.is_operator:
-        raise NotAllowed("Only operators moderate comments.")
+        raise NotAllowed(_("Only operators moderate comments."))
     reason = clean_text(reason)
     if not reason:
-        raise DomainError("Say why it is hidden: the reason is shown in its place.",
+        raise DomainError(_("Say why it is hidden: the reason is shown in its place."),
                           field="reason")
     comment_states.apply(comment, CommentStatus.HIDDEN, actor=operator, reason=reason)
     comment.hidden_reason = reason
@@ -273,10 +284,10 @@ def hide(comment: Comment, operator: User, reason: str) -> None:
 
 def restore(comment: Comment, operator: User, reason: str) -> None:
     if not operator.is_operator:
-        raise NotAllowed("Only operators moderate comments.")
+        raise NotAllowed(_("Only operators moderate comments."))
     reason = clean_text(reason)
     if not reason:
-        raise DomainError("Say why it is restored (for the audit trail).", field="reason")
+        raise DomainError(_("Say why it is restored (for the audit trail)."), field="reason")
     comment_states.apply(comment, CommentStatus.VISIBLE, actor=operator, reason=reason)
     comment.hidden_reason = None
     _resolve_reports(comment, operator)
@@ -285,7 +296,7 @@ def restore(comment: Comment, operator: User, reason: str) -> None:
 def dismiss_reports(comment: Comment, operator: User) -> None:
     """The reports were not founded: the comment stays as it is."""
     if not operator.is_operator:
-        raise NotAllowed("Only operators moderate comments.")
+        raise NotAllowed(_("Only operators moderate comments."))
     _resolve_reports(comment, operator)
 
 

@@ -26,6 +26,7 @@ from crowdfund.community.models import (
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
+from crowdfund.i18n import _
 from crowdfund.money import Money
 from crowdfund.pledges.models import Pledge, PledgeStatus
 
@@ -56,7 +57,7 @@ class TierDelivery:
 
     @property
     def label(self) -> str:
-        return DELIVERY_LABELS[self.status]
+        return str(DELIVERY_LABELS[self.status])
 
     @property
     def expected_month(self) -> date | None:
@@ -74,7 +75,7 @@ class TierDelivery:
 
 def _require_funded(campaign: Campaign) -> None:
     if campaign.status not in FUNDED_STATUSES:
-        raise DomainError("This is reported once the campaign is funded.")
+        raise DomainError(_("This is reported once the campaign is funded."))
 
 
 def delivery_of(campaign: Campaign, today: date | None = None) -> list[TierDelivery]:
@@ -102,19 +103,19 @@ def report_delivery(campaign: Campaign, founder: User, tier_id: int, status: str
     today = today or utcnow().date()
     tier = next((t for t in campaign.tiers if t.id == tier_id), None)
     if tier is None:
-        raise DomainError("Choose one of this campaign's rewards.", field="tier_id")
+        raise DomainError(_("Choose one of this campaign's rewards."), field="tier_id")
     try:
         new_status = DeliveryStatus(status)
     except ValueError:
-        raise DomainError("Choose a delivery status.", field="status") from None
+        raise DomainError(_("Choose a delivery status."), field="status") from None
     if new_status is DeliveryStatus.DELAYED:
         if expected_on is None:
-            raise DomainError("A delay needs the month it is now expected in.",
+            raise DomainError(_("A delay needs the month it is now expected in."),
                               field="expected_on")
         if expected_on < today.replace(day=1):
-            raise DomainError("The new month cannot be in the past.", field="expected_on")
+            raise DomainError(_("The new month cannot be in the past."), field="expected_on")
         if not note.strip():
-            raise DomainError("Tell your backers why it is late.", field="note")
+            raise DomainError(_("Tell your backers why it is late."), field="note")
     else:
         expected_on = None
     row = DeliveryReport(tier_id=tier.id, status=new_status, expected_on=expected_on,
@@ -139,12 +140,12 @@ def reward_may_have_arrived(pledge: Pledge, today: date | None = None) -> bool:
 
 def confirm_receipt(pledge: Pledge, backer: User, now: datetime | None = None) -> None:
     if pledge.backer_id != backer.id:
-        raise NotAllowed("This is not your pledge.")
+        raise NotAllowed(_("This is not your pledge."))
     if pledge.tier_id is None or pledge.status not in DELIVERABLE:
-        raise DomainError("Only a paid pledge with a reward can be marked as received.")
+        raise DomainError(_("Only a paid pledge with a reward can be marked as received."))
     today = (now or utcnow()).date()
     if pledge.received_at is None and not reward_may_have_arrived(pledge, today):
-        raise DomainError("This reward has not been sent yet: confirm it once it arrives.")
+        raise DomainError(_("This reward has not been sent yet: confirm it once it arrives."))
     if pledge.received_at is None:
         pledge.received_at = now or utcnow()
 
@@ -178,7 +179,7 @@ def spending_of(campaign: Campaign) -> Spending:
     lines = [SpendingLine(line.label, line.amount, Money(spent.get(line.id, 0), cur))
              for line in campaign.budget_lines]
     if None in spent:
-        lines.append(SpendingLine("Not in the budget", None, Money(spent[None], cur)))
+        lines.append(SpendingLine(_("Not in the budget"), None, Money(spent[None], cur)))
     return Spending(lines, reports, Money(sum(spent.values()), cur))
 
 
@@ -190,13 +191,13 @@ def report_spending(campaign: Campaign, founder: User, budget_line_id: int | Non
     today = today or utcnow().date()
     if budget_line_id is not None and budget_line_id not in {
             line.id for line in campaign.budget_lines}:
-        raise DomainError("Choose one of the campaign's budget lines.", field="budget_line_id")
+        raise DomainError(_("Choose one of the campaign's budget lines."), field="budget_line_id")
     if amount.currency != campaign.currency or amount.amount <= 0:
-        raise DomainError("Enter the amount spent.", field="amount")
+        raise DomainError(_("Enter the amount spent."), field="amount")
     if spent_on > today:
-        raise DomainError("Report money already spent, not planned.", field="spent_on")
+        raise DomainError(_("Report money already spent, not planned."), field="spent_on")
     if not note.strip():
-        raise DomainError("Say what it was spent on.", field="note")
+        raise DomainError(_("Say what it was spent on."), field="note")
     row = SpendingReport(campaign_id=campaign.id, budget_line_id=budget_line_id,
                          amount_minor=amount.amount, currency=amount.currency,
                          spent_on=spent_on, note=note.strip()[:300], author_id=founder.id)

@@ -22,6 +22,7 @@ from crowdfund.community.models import Follow
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
+from crowdfund.i18n import _
 from crowdfund.notifications import emails
 from crowdfund.pledges.totals import backer_ids
 from crowdfund.supervision import each_isolated
@@ -46,9 +47,9 @@ def _unfollow(user: User, **subject) -> bool:
 
 def follow_campaign(user: User, campaign: Campaign) -> bool:
     if not campaign.is_public:
-        raise DomainError("This campaign is not public.")
+        raise DomainError(_("This campaign is not public."))
     if campaign.founder_id == user.id:
-        raise DomainError("You cannot follow your own campaign.")
+        raise DomainError(_("You cannot follow your own campaign."))
     return _follow(user, campaign_id=campaign.id)
 
 
@@ -58,7 +59,7 @@ def unfollow_campaign(user: User, campaign: Campaign) -> bool:
 
 def follow_founder(user: User, founder: User) -> bool:
     if founder.id == user.id:
-        raise DomainError("You cannot follow yourself.")
+        raise DomainError(_("You cannot follow yourself."))
     return _follow(user, founder_id=founder.id)
 
 

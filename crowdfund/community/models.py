@@ -13,6 +13,7 @@ from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
 from crowdfund.db import UTCDateTime, audit_row, str_enum, utcnow
 from crowdfund.extensions import db
+from crowdfund.i18n import _l
 from crowdfund.money import Money
 
 
@@ -181,12 +182,18 @@ class DeliveryStatus(enum.Enum):
     DELAYED = "delayed"
 
 
+#: What pages call each delivery status (of a reward tier).
 DELIVERY_LABELS = {
-    DeliveryStatus.NOT_STARTED: "Not started",
-    DeliveryStatus.IN_PRODUCTION: "In production",
-    DeliveryStatus.SHIPPING: "Shipping",
-    DeliveryStatus.DELIVERED: "Delivered",
-    DeliveryStatus.DELAYED: "Delayed",
+    # TRANSLATORS: a reward's delivery status
+    DeliveryStatus.NOT_STARTED: _l("Not started"),
+    # TRANSLATORS: a reward's delivery status
+    DeliveryStatus.IN_PRODUCTION: _l("In production"),
+    # TRANSLATORS: a reward's delivery status (on its way to backers)
+    DeliveryStatus.SHIPPING: _l("Shipping"),
+    # TRANSLATORS: a reward's delivery status
+    DeliveryStatus.DELIVERED: _l("Delivered"),
+    # TRANSLATORS: a reward's delivery status
+    DeliveryStatus.DELAYED: _l("Delayed"),
 }
 
 
@@ -211,7 +218,7 @@ class DeliveryReport(db.Model):
 
     @property
     def label(self) -> str:
-        return DELIVERY_LABELS[self.status]
+        return str(DELIVERY_LABELS[self.status])
 
 
 class SpendingReport(db.Model):

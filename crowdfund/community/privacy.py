@@ -10,8 +10,12 @@ from crowdfund.auth import privacy
 from crowdfund.auth.models import User
 from crowdfund.community.models import CampaignReport, Comment, CommentReport, Follow
 from crowdfund.extensions import db
+from crowdfund.i18n import _l
 
+#: What a closed account's comments say from then on (kept in the database, in English)...
 REMOVED = "[Removed: its author closed their account.]"
+#: ... and what pages show for it, in the reader's language (``CommentView.is_erased``).
+REMOVED_SHOWN = _l("[Removed: its author closed their account.]")
 
 
 def register() -> None:

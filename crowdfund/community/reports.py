@@ -21,7 +21,7 @@ from crowdfund.community.text import clean_text
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
-from crowdfund.filters import counted
+from crowdfund.i18n import _, ngettext
 from crowdfund.locking import lock
 
 REASON_LENGTH = 300
@@ -43,9 +43,12 @@ def check_report_rate(reporter: User, now: datetime) -> None:
         for model in (CommentReport, CampaignReport))
     if recent >= limit:
         minutes = max(1, int(window.total_seconds() // 60))
-        raise TooManyReports(f"You have sent {counted(limit, 'report', 'reports')} in the "
-                             f"last {counted(minutes, 'minute', 'minutes')}. Please wait a "
-                             "little before sending another.", field="reason")
+        raise TooManyReports(ngettext(
+            "You have sent %(num)s report in the last %(window)s. Please wait a little before "
+            "sending another.",
+            "You have sent %(num)s reports in the last %(window)s. Please wait a little before "
+            "sending another.", limit,
+            window=ngettext("%(num)s minute", "%(num)s minutes", minutes)), field="reason")
 
 
 def _open_report(campaign: Campaign, reporter: User) -> CampaignReport | None:
@@ -60,12 +63,12 @@ def report_campaign(campaign: Campaign, reporter: User, reason: str, *,
     person and campaign: reporting again while it is open changes nothing."""
     now = now or utcnow()
     if not campaign.is_public:
-        raise DomainError("Only a public campaign can be reported.")
+        raise DomainError(_("Only a public campaign can be reported."))
     if campaign.founder_id == reporter.id:
-        raise DomainError("You cannot report your own campaign.")
+        raise DomainError(_("You cannot report your own campaign."))
     reason = clean_text(reason)[:REASON_LENGTH]
     if not reason:
-        raise DomainError("Tell us what is wrong with the campaign.", field="reason")
+        raise DomainError(_("Tell us what is wrong with the campaign."), field="reason")
     existing = _open_report(campaign, reporter)
     if existing is not None:
         return existing
@@ -84,10 +87,10 @@ def resolve_campaign_reports(campaign: Campaign, operator: User, note: str) -> i
     """Operators close a campaign's open reports, saying what was done (suspended it, asked
     the founder, nothing wrong found). Returns how many were closed."""
     if not operator.is_operator:
-        raise NotAllowed("Only operators decide on reports.")
+        raise NotAllowed(_("Only operators decide on reports."))
     note = clean_text(note)[:500]
     if not note:
-        raise DomainError("Say what was done about it (kept with the reports).",
+        raise DomainError(_("Say what was done about it (kept with the reports)."),
                           field="reason")
     rows = db.session.scalars(sa.select(CampaignReport).where(
         CampaignReport.campaign_id == campaign.id, CampaignReport.resolved_at.is_(None))

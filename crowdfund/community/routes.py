@@ -17,6 +17,7 @@ from crowdfund.community.forms import CommentForm, ModerationForm, ReportForm
 from crowdfund.community.models import Comment
 from crowdfund.extensions import db
 from crowdfund.forms import ConfirmForm
+from crowdfund.i18n import _
 from crowdfund.pagecache import public_page
 from crowdfund.pledges.routes import own_pledge
 from crowdfund.pledges.totals import shown_totals_for
@@ -61,10 +62,10 @@ def report(comment_id: int):
         abort(404)
     form = ReportForm()
     if not form.validate_on_submit():
-        flash("Tell us what is wrong with the comment.", "error")
+        flash(_("Tell us what is wrong with the comment."), "error")
     else:
         run_action(lambda: comments.report(comment, current_user, form.reason.data),
-                   "Thank you: our moderators will look at it.")
+                   _("Thank you: our moderators will look at it."))
     return back_to_comment(comment)
 
 
@@ -75,10 +76,10 @@ def report_campaign(slug: str):
     campaign = public_campaign(slug)
     form = ReportForm()
     if not form.validate_on_submit():
-        flash("Tell us what is wrong with the campaign.", "error")
+        flash(_("Tell us what is wrong with the campaign."), "error")
     else:
         run_action(lambda: reports.report_campaign(campaign, current_user, form.reason.data),
-                   "Thank you: our operators will look at this campaign.")
+                   _("Thank you: our operators will look at this campaign."))
     return _back_to(campaign, "report")
 
 
@@ -94,7 +95,7 @@ def delete_comment(comment_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     run_action(lambda: comments.delete_own(comment, current_user),
-               "Your comment is deleted: it no longer shows on the page.")
+               _("Your comment is deleted: it no longer shows on the page."))
     return back_to_comment(comment)
 
 
@@ -104,11 +105,11 @@ def follow_campaign(slug: str, action: str):
     campaign = public_campaign(slug)
     if action == "follow":
         run_action(lambda: following.follow_campaign(current_user, campaign),
-                   "You follow this campaign: we will email you its public updates, "
-                   "48 hours before it ends, and its result.")
+                   _("You follow this campaign: we will email you its public updates, "
+                     "48 hours before it ends, and its result."))
     else:
         run_action(lambda: following.unfollow_campaign(current_user, campaign),
-                   "You no longer follow this campaign.")
+                   _("You no longer follow this campaign."))
     return _back_to(campaign, "follow")
 
 
@@ -120,11 +121,11 @@ def follow_founder(user_id: int, action: str):
         abort(404)
     if action == "follow":
         run_action(lambda: following.follow_founder(current_user, founder),
-                   f"You follow {founder.display_name}: we will email you when they launch "
-                   "a campaign.")
+                   _("You follow %(name)s: we will email you when they launch a campaign.",
+                     name=founder.display_name))
     else:
         run_action(lambda: following.unfollow_founder(current_user, founder),
-                   f"You no longer follow {founder.display_name}.")
+                   _("You no longer follow %(name)s.", name=founder.display_name))
     return redirect(url_for("community.founder", user_id=founder.id))
 
 
@@ -153,5 +154,5 @@ def received(pledge_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     run_action(lambda: confirm_receipt(pledge, current_user),
-               "Thank you for letting the founder know it arrived.")
+               _("Thank you for letting the founder know it arrived."))
     return redirect(url_for("pledges.show", pledge_id=pledge.id))

@@ -5,6 +5,7 @@ good)."""
 from __future__ import annotations
 
 from crowdfund.community.models import CommentStatus, CommentTransition
+from crowdfund.i18n import _l
 from crowdfund.statemachine import TransitionTable, audit_recorder, label_statuses
 
 COMMENT_TRANSITIONS: dict[CommentStatus, set[CommentStatus]] = {
@@ -15,9 +16,9 @@ COMMENT_TRANSITIONS: dict[CommentStatus, set[CommentStatus]] = {
 
 #: What pages and the moderation history call each status.
 COMMENT_LABELS = label_statuses({
-    CommentStatus.VISIBLE: "Visible",
-    CommentStatus.HIDDEN: "Hidden by a moderator",
-    CommentStatus.DELETED: "Deleted by its author",
+    CommentStatus.VISIBLE: _l("Visible"),
+    CommentStatus.HIDDEN: _l("Hidden by a moderator"),
+    CommentStatus.DELETED: _l("Deleted by its author"),
 })
 
 comment_states = TransitionTable("comment", COMMENT_TRANSITIONS,

@@ -19,6 +19,7 @@ from crowdfund.community.delivery import (
 )
 from crowdfund.community.forms import DeliveryForm, SpendingForm, UpdateForm
 from crowdfund.community.updates import post_update, updates_of
+from crowdfund.i18n import _
 from crowdfund.pledges.totals import totals_of
 from crowdfund.web import (
     form_status,
@@ -33,7 +34,8 @@ def updates(campaign_id: int):
     if form.validate_on_submit() and submit_form(
             form, lambda: post_update(campaign, current_user, form.title.data,
                                       form.body_md.data, form.visibility.data),
-            lambda update: f"Update #{update.number} is posted; your backers are emailed."):
+            lambda update: _("Update #%(number)s is posted; your backers are emailed.",
+                             number=update.number)):
         return redirect(url_for("studio.updates", campaign_id=campaign.id))
     return render_template("studio/updates.html", campaign=campaign, form=form,
                            updates=updates_of(campaign)), form_status(form)
@@ -79,7 +81,7 @@ def delivery(campaign_id: int):
             form, lambda: report_delivery(campaign, current_user, form.tier_id.data,
                                           form.status.data, form.expected_on.data,
                                           form.note.data or ""),
-            "Delivery status posted on the campaign page."):
+            _("Delivery status posted on the campaign page.")):
         return redirect(url_for("studio.delivery", campaign_id=campaign.id))
     return _delivery_page(campaign, delivery_form=form, status=400)
 
@@ -93,6 +95,7 @@ def spending(campaign_id: int):
         if amount is not None and submit_form(
                 form, lambda: report_spending(campaign, current_user, form.line_id, amount,
                                               form.spent_on.data, form.note.data),
-                f"{amount.format()} of spending is reported on the campaign page."):
+                _("%(amount)s of spending is reported on the campaign page.",
+                  amount=amount.format())):
             return redirect(url_for("studio.delivery", campaign_id=campaign.id))
     return _delivery_page(campaign, spending_form=form, status=400)

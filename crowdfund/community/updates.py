@@ -12,6 +12,7 @@ from crowdfund.community.following import campaign_followers
 from crowdfund.community.models import CampaignUpdate
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
+from crowdfund.i18n import _
 from crowdfund.locking import lock
 from crowdfund.pledges.models import Pledge
 from crowdfund.pledges.totals import backer_ids
@@ -45,13 +46,13 @@ def post_update(campaign: Campaign, founder: User, title: str, body_md: str,
     the page for everyone."""
     require_founder(campaign, founder)
     if not campaign.is_public:
-        raise DomainError("Updates can be posted once the campaign is live.")
+        raise DomainError(_("Updates can be posted once the campaign is live."))
     if visibility not in ("public", "backers"):
-        raise DomainError("Choose who can read this update.", field="visibility")
+        raise DomainError(_("Choose who can read this update."), field="visibility")
     if not title.strip():
-        raise DomainError("Give the update a title.", field="title")
+        raise DomainError(_("Give the update a title."), field="title")
     if len(body_md.strip()) < 20:
-        raise DomainError("Write at least a few sentences (20 characters).", field="body_md")
+        raise DomainError(_("Write at least a few sentences (20 characters)."), field="body_md")
     lock(campaign)  # updates posted at once are numbered one after the other
     number = (db.session.scalar(sa.select(sa.func.max(CampaignUpdate.number)).where(
         CampaignUpdate.campaign_id == campaign.id)) or 0) + 1

@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from babel.lists import format_list
+from flask_babel.speaklater import LazyString
 
 from crowdfund import events
 from crowdfund.auth.models import User
@@ -31,6 +33,7 @@ from crowdfund.equity.services import OfferingInput, _apply, _check, offering_of
 from crowdfund.equity.states import offering_change_states
 from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
+from crowdfund.i18n import _, _l, reader_locale
 from crowdfund.locking import lock
 from crowdfund.notifications import investor_emails as emails
 from crowdfund.pledges.models import Pledge, PledgeStatus
@@ -45,14 +48,17 @@ TERM_COLUMNS = ("issuer_legal_name", "issuer_jurisdiction", "incorporated_on", "
                 "minimum_investment_minor", "allocation", "use_of_proceeds_md")
 ALWAYS_MATERIAL = frozenset({"security", "price_per_share_minor", "maximum_minor",
                              "use_of_proceeds_md"})
-LABELS = {"issuer_legal_name": "issuer's name", "issuer_jurisdiction": "jurisdiction",
-          "incorporated_on": "incorporation date", "security": "security",
-          "price_per_share_minor": "price per share",
-          "pre_money_valuation_minor": "pre-money valuation",
-          "valuation_cap_minor": "valuation cap", "discount_bps": "discount",
-          "interest_rate_bps": "interest rate", "maturity_on": "maturity",
-          "maximum_minor": "maximum", "minimum_investment_minor": "minimum investment",
-          "allocation": "allocation policy", "use_of_proceeds_md": "use of proceeds"}
+#: What each term is called in "The issuer changed material terms of the offering (...)".
+LABELS = {
+    # TRANSLATORS: a term of an offering, in a list of the terms a change changed.
+    "issuer_legal_name": _l("issuer's name"), "issuer_jurisdiction": _l("jurisdiction"),
+    "incorporated_on": _l("incorporation date"), "security": _l("security"),
+    "price_per_share_minor": _l("price per share"),
+    "pre_money_valuation_minor": _l("pre-money valuation"),
+    "valuation_cap_minor": _l("valuation cap"), "discount_bps": _l("discount"),
+    "interest_rate_bps": _l("interest rate"), "maturity_on": _l("maturity"),
+    "maximum_minor": _l("maximum"), "minimum_investment_minor": _l("minimum investment"),
+    "allocation": _l("allocation policy"), "use_of_proceeds_md": _l("use of proceeds")}
 RECONFIRM_BUSINESS_DAYS = 5
 
 
@@ -88,6 +94,14 @@ def _load(column: str, value):
     return value
 
 
+def changed_terms(columns: list[str]) -> LazyString:
+    """The names of the terms in ``columns`` as a list in words ("price per share and
+    maximum"), in the language of whoever reads it: an investor's email is written in their
+    language, not in that of the operator who applied the change."""
+    return LazyString(lambda: format_list([str(LABELS[c]) for c in columns],
+                                          locale=reader_locale()))
+
+
 def snapshot(offering: Offering) -> dict:
     return {c: _json(getattr(offering, c)) for c in TERM_COLUMNS}
 
@@ -105,14 +119,14 @@ def propose(campaign: Campaign, founder: User, terms: OfferingInput, summary: st
     require_founder(campaign, founder)
     offering = offering_of(campaign)
     if campaign.status is not CampaignStatus.LIVE or offering is None:
-        raise DomainError("Only the terms of a live offering can be changed this way.")
+        raise DomainError(_("Only the terms of a live offering can be changed this way."))
     if add_business_days(now, RECONFIRM_BUSINESS_DAYS) >= campaign.deadline:
-        raise DomainError("Investors need 5 business days to reconfirm a change before the "
-                          "deadline; it is too late to change the terms.")
+        raise DomainError(_("Investors need 5 business days to reconfirm a change before the "
+                            "deadline; it is too late to change the terms."))
     if pending_change(offering) is not None:
-        raise DomainError("A change is already waiting for an operator.")
+        raise DomainError(_("A change is already waiting for an operator."))
     if len(summary.strip()) < 10:
-        raise DomainError("Explain the change to investors (at least 10 characters).",
+        raise DomainError(_("Explain the change to investors (at least 10 characters)."),
                           field="summary")
     _check(campaign, terms, now.date())
     draft = Offering()
@@ -120,7 +134,7 @@ def propose(campaign: Campaign, founder: User, terms: OfferingInput, summary: st
     new, old = snapshot(draft), snapshot(offering)
     changed = [c for c in TERM_COLUMNS if new[c] != old[c]]
     if not changed:
-        raise DomainError("These are the current terms: nothing changed.")
+        raise DomainError(_("These are the current terms: nothing changed."))
     change = OfferingChange(offering_id=offering.id, summary=summary.strip(), proposed=new,
                             changed=changed,
                             always_material=bool(ALWAYS_MATERIAL.intersection(changed)))
@@ -135,13 +149,13 @@ def decide(change: OfferingChange, operator: User, material: bool,
     must reconfirm."""
     now = now or utcnow()
     if not operator.is_operator:
-        raise NotAllowed("Only operators decide on offering changes.")
+        raise NotAllowed(_("Only operators decide on offering changes."))
     lock(change)  # two operators deciding at once: the second finds it decided
     if change.status is not OfferingChangeStatus.PENDING:
-        raise DomainError("This change was decided already.")
+        raise DomainError(_("This change was decided already."))
     if change.always_material and not material:
-        raise DomainError("A change of price, security, maximum or use of proceeds is "
-                          "always material.")
+        raise DomainError(_("A change of price, security, maximum or use of proceeds is "
+                            "always material."))
     offering = change.offering
     for column in TERM_COLUMNS:
         setattr(offering, column, _load(column, change.proposed[column]))
@@ -150,7 +164,7 @@ def decide(change: OfferingChange, operator: User, material: bool,
                                  else "not material")
     change.material = material
     change.decided_by_id, change.decided_at = operator.id, now
-    what = ", ".join(LABELS[c] for c in change.changed)
+    what = changed_terms(list(change.changed))
     commitments = []
     if material:
         change.reconfirm_by = add_business_days(now, RECONFIRM_BUSINESS_DAYS)
@@ -168,12 +182,13 @@ def decide(change: OfferingChange, operator: User, material: bool,
 def reconfirm(pledge: Pledge, investor: User, now: datetime | None = None) -> None:
     now = now or utcnow()
     if pledge.backer_id != investor.id:
-        raise NotAllowed("This is not your investment.")
+        raise NotAllowed(_("This is not your investment."))
     lock(pledge)  # against the jobs loop cancelling it at the same moment
     if pledge.reconfirm_by is None:
-        raise DomainError("There is nothing to reconfirm.")
+        raise DomainError(_("There is nothing to reconfirm."))
     if now >= pledge.reconfirm_by or not pledge.is_open:
-        raise DomainError("The time to reconfirm has passed; this commitment is cancelled.")
+        raise DomainError(_("The time to reconfirm has passed; this commitment is "
+                            "cancelled."))
     # Requote on the new terms: whole shares at the new price (never more than committed).
     quote = quote_investment(offering_of(pledge.campaign), pledge.amount)
     pledge.amount_minor, pledge.shares = quote.amount.amount, quote.shares
@@ -210,19 +225,22 @@ def close_early(campaign: Campaign, founder: User, new_deadline: datetime,
     require_founder(campaign, founder)
     lock(campaign)  # cancellations lock it too: the target is checked against a still total
     if campaign.status is not CampaignStatus.LIVE or offering_of(campaign) is None:
-        raise DomainError("Only a live offering can close early.")
+        raise DomainError(_("Only a live offering can close early."))
     if now - campaign.launched_at < EARLY_CLOSE_MIN_OPEN:
         opens = campaign.launched_at + EARLY_CLOSE_MIN_OPEN
-        raise DomainError(f"An offering must be open 21 days before it closes early "
-                          f"(from {opens:%Y-%m-%d %H:%M} UTC).")
+        # The times are in UTC, as the form's new deadline is.
+        raise DomainError(_("An offering must be open 21 days before it closes early (from "
+                            "%(when)s).", when=f"{opens:%Y-%m-%d %H:%M} UTC"))
     if totals_of(campaign).pledged < campaign.goal:
-        raise DomainError("An offering can close early only once its target is met.")
+        raise DomainError(_("An offering can close early only once its target is met."))
     earliest = add_business_days(now, RECONFIRM_BUSINESS_DAYS)
     if new_deadline < earliest:
-        raise DomainError(f"Investors need 5 business days' notice: the new deadline can be "
-                          f"{earliest:%Y-%m-%d %H:%M} UTC at the earliest.", field="deadline")
+        raise DomainError(_("Investors need 5 business days' notice: the new deadline can be "
+                            "%(when)s at the earliest.", when=f"{earliest:%Y-%m-%d %H:%M} UTC"),
+                          field="deadline")
     if new_deadline >= campaign.deadline:
-        raise DomainError("The new deadline must be before the current one.", field="deadline")
+        raise DomainError(_("The new deadline must be before the current one."),
+                          field="deadline")
     campaign.deadline = new_deadline
     commitments = db.session.scalars(sa.select(Pledge).where(
         Pledge.campaign_id == campaign.id, Pledge.status.in_((P.PENDING, P.ACTIVE)))).all()

@@ -17,11 +17,22 @@ from crowdfund.equity.allocation import Ask, allocate
 from crowdfund.equity.models import AllocationPolicy, Holding
 from crowdfund.equity.services import offering_of
 from crowdfund.extensions import db
+from crowdfund.i18n import _l
 from crowdfund.notifications import investor_emails as emails
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.pledges.states import pledge_states
 
 P = PledgeStatus
+#: How commitments were cut, in the investor's email ("... so they were allocated first come,
+#: first served."): lazy, so each email says it in its reader's language.
+POLICY_WORDS = {
+    # TRANSLATORS: completes "... received more commitments than its maximum of $X, so they
+    # were allocated ...".
+    AllocationPolicy.FIRST_COME: _l("first come, first served"),
+    AllocationPolicy.PRO_RATA: _l("pro rata"),
+}
+_AUDIT_WORDS = {AllocationPolicy.FIRST_COME: "first come, first served",
+                AllocationPolicy.PRO_RATA: "pro rata"}
 
 
 def allocate_at_deadline(campaign: Campaign) -> int:
@@ -36,8 +47,7 @@ def allocate_at_deadline(campaign: Campaign) -> int:
     unit = offering.price_per_share_minor or 1
     asks = [Ask(p.id, (p.created_at, p.id), p.amount_minor // unit) for p in pledges]
     got = allocate(asks, offering.maximum_minor // unit, offering.allocation.value)
-    policy = "first come, first served" if offering.allocation is AllocationPolicy.FIRST_COME \
-        else "pro rata"
+    policy = POLICY_WORDS[offering.allocation]
     changed = 0
     for pledge in pledges:
         units = got[pledge.id]
@@ -47,8 +57,9 @@ def allocate_at_deadline(campaign: Campaign) -> int:
         changed += 1
         pledge.committed_minor = pledge.amount_minor
         if units == 0:
-            pledge_states.apply(pledge, P.RELEASED, reason=(
-                f"Offering oversubscribed: nothing left under the maximum ({policy})"))
+            pledge_states.apply(pledge, P.RELEASED, reason=(  # the audit trail: in English
+                f"Offering oversubscribed: nothing left under the maximum "
+                f"({_AUDIT_WORDS[offering.allocation]})"))
         else:
             pledge.amount_minor = allocated
             if offering.price_per_share_minor:

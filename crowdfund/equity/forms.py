@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 
 from crowdfund.equity.models import ALLOCATION_LABELS, DOCUMENT_LABELS, SECURITY_LABELS
 from crowdfund.forms import AmountField, BaseForm, choices, country_choices
+from crowdfund.i18n import _, _l, reader_locale
 
 
 class PercentField(StringField):
@@ -32,11 +33,11 @@ class PercentField(StringField):
         try:
             value = Decimal(raw)
         except InvalidOperation:
-            raise ValueError("Enter a percentage such as 20 or 7.5.") from None
+            raise ValueError(_("Enter a percentage such as 20 or 7.5.")) from None
         if not value.is_finite() or value.as_tuple().exponent < -2:
-            raise ValueError("Enter a percentage with at most two decimals.")
+            raise ValueError(_("Enter a percentage with at most two decimals."))
         if value < 0 or value >= 100:
-            raise ValueError("Enter a percentage from 0 to under 100.")
+            raise ValueError(_("Enter a percentage from 0 to under 100."))
         self.data = int(value * 100)
 
     def _value(self) -> str:
@@ -45,98 +46,107 @@ class PercentField(StringField):
         return "" if self.data is None else str(Decimal(self.data) / 100)
 
 
+def _countries() -> list:
+    """Every country by its name in the reader's language, after "Choose a country"."""
+    return choices([("", _("Choose a country")), *country_choices(reader_locale())])
+
+
 class OfferingForm(BaseForm):
-    issuer_legal_name = StringField("Issuer's legal name", validators=[
-        DataRequired(message="Enter the company's legal name."), Length(max=200)])
-    issuer_jurisdiction = SelectField("Incorporated in", validators=[
-        DataRequired(message="Choose where the company is incorporated.")])
-    incorporated_on = DateField("Incorporation date", validators=[
-        InputRequired(message="Enter the incorporation date (YYYY-MM-DD).")])
-    security = RadioField("Security offered", choices=choices(
+    issuer_legal_name = StringField(_l("Issuer's legal name"), validators=[
+        DataRequired(message=_l("Enter the company's legal name.")), Length(max=200)])
+    issuer_jurisdiction = SelectField(_l("Incorporated in"), validators=[
+        DataRequired(message=_l("Choose where the company is incorporated."))])
+    incorporated_on = DateField(_l("Incorporation date"), validators=[
+        InputRequired(message=_l("Enter the incorporation date (YYYY-MM-DD)."))])
+    security = RadioField(_l("Security offered"), choices=choices(
                               (s.value, label) for s, label in SECURITY_LABELS.items()),
-                          validators=[InputRequired(message="Choose the security.")])
-    price_per_share = AmountField("Price per share", validators=[Optional()])
-    pre_money_valuation = AmountField("Pre-money valuation", validators=[Optional()])
-    valuation_cap = AmountField("Valuation cap", validators=[Optional()])
-    discount = PercentField("Discount (%)", validators=[Optional()])
-    interest_rate = PercentField("Interest rate (% a year)", validators=[Optional()])
-    maturity_on = DateField("Maturity date", validators=[Optional()])
-    maximum = AmountField("Maximum raise", validators=[InputRequired(
-        message="Enter the most you will accept.")])
-    minimum_investment = AmountField("Minimum investment", validators=[InputRequired(
-        message="Enter the smallest investment you accept.")])
-    allocation = RadioField("If commitments exceed the maximum", choices=choices(
+                          validators=[InputRequired(message=_l("Choose the security."))])
+    price_per_share = AmountField(_l("Price per share"), validators=[Optional()])
+    pre_money_valuation = AmountField(_l("Pre-money valuation"), validators=[Optional()])
+    valuation_cap = AmountField(_l("Valuation cap"), validators=[Optional()])
+    discount = PercentField(_l("Discount (%)"), validators=[Optional()])
+    interest_rate = PercentField(_l("Interest rate (% a year)"), validators=[Optional()])
+    maturity_on = DateField(_l("Maturity date"), validators=[Optional()])
+    maximum = AmountField(_l("Maximum raise"), validators=[InputRequired(
+        message=_l("Enter the most you will accept."))])
+    minimum_investment = AmountField(_l("Minimum investment"), validators=[InputRequired(
+        message=_l("Enter the smallest investment you accept."))])
+    allocation = RadioField(_l("If commitments exceed the maximum"), choices=choices(
         (a.value, label) for a, label in ALLOCATION_LABELS.items()),
-        validators=[InputRequired(message="Choose how to allocate.")])
-    use_of_proceeds_md = TextAreaField("Use of proceeds", validators=[
-        DataRequired(message="Say what the money will be used for."), Length(min=20, max=8000)])
+        validators=[InputRequired(message=_l("Choose how to allocate."))])
+    use_of_proceeds_md = TextAreaField(_l("Use of proceeds"), validators=[
+        DataRequired(message=_l("Say what the money will be used for.")),
+        Length(min=20, max=8000)])
     #: Live offerings only: what changed and why, for investors.
-    change_summary = TextAreaField("What changes and why (investors read this)",
+    change_summary = TextAreaField(_l("What changes and why (investors read this)"),
                                    validators=[Optional(), Length(max=2000)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.issuer_jurisdiction.choices = choices([("", "Choose a country"),
-                                                    *country_choices()])
+        self.issuer_jurisdiction.choices = _countries()
 
     def validate_incorporated_on(self, field):
         if field.data is not None and field.data.year < 1800:
-            raise ValidationError("Enter a real incorporation date.")
+            raise ValidationError(_("Enter a real incorporation date."))
 
 
 class InvestorProfileForm(BaseForm):
-    jurisdiction = SelectField("Country you live in", validators=[
-        DataRequired(message="Choose the country you live in.")])
-    annual_income = AmountField("Annual income", allow_zero=True, validators=[
-        InputRequired(message="Enter your annual income (0 if none).")])
-    net_worth = AmountField("Net worth (not counting your home)", allow_zero=True, validators=[
-        InputRequired(message="Enter your net worth (0 if none).")])
-    accredited = BooleanField("I am an accredited (or certified sophisticated) investor")
+    jurisdiction = SelectField(_l("Country you live in"), validators=[
+        DataRequired(message=_l("Choose the country you live in."))])
+    annual_income = AmountField(_l("Annual income"), allow_zero=True, validators=[
+        InputRequired(message=_l("Enter your annual income (0 if none)."))])
+    net_worth = AmountField(_l("Net worth (not counting your home)"), allow_zero=True,
+                            validators=[InputRequired(
+                                message=_l("Enter your net worth (0 if none)."))])
+    accredited = BooleanField(_l("I am an accredited (or certified sophisticated) investor"))
     invested_elsewhere = AmountField(
-        "Invested in crowdfunding elsewhere in the last 12 months", allow_zero=True,
+        _l("Invested in crowdfunding elsewhere in the last 12 months"), allow_zero=True,
         validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.jurisdiction.choices = choices([("", "Choose a country"), *country_choices()])
+        self.jurisdiction.choices = _countries()
 
 
 class EducationForm(BaseForm):
-    accept = BooleanField("I understand that I can lose all of the money I invest, and "
-                          "that I may not be able to sell my investment.")
+    accept = BooleanField(_l("I understand that I can lose all of the money I invest, and "
+                             "that I may not be able to sell my investment."))
 
     @classmethod
     def with_quiz(cls, quiz):
-        """A form class with one yes/no question per quiz entry."""
+        """A form class with one yes/no question per quiz entry. The answers posted are the
+        keys "yes" and "no" (what the quiz's right answers are), whatever the language."""
 
         class Quiz(cls):
             pass
 
         for name, question, _right in quiz:
-            setattr(Quiz, name, RadioField(question, choices=choices([("yes", "Yes"),
-                                                                      ("no", "No")]),
+            setattr(Quiz, name, RadioField(question, choices=choices([("yes", _l("Yes")),
+                                                                      ("no", _l("No"))]),
                                            validators=[InputRequired(
-                                               message="Answer this question.")]))
+                                               message=_l("Answer this question."))]))
         return Quiz
 
 
 class InvestForm(BaseForm):
-    amount = AmountField("Amount to invest", validators=[InputRequired(
-        message="Enter how much you want to invest.")])
+    amount = AmountField(_l("Amount to invest"), validators=[InputRequired(
+        message=_l("Enter how much you want to invest."))])
     #: Set on the second step, after the investor saw what the amount buys.
     confirmed = HiddenField()
 
 
 class DocumentForm(BaseForm):
-    kind = SelectField("Kind", choices=choices((k.value, label)
-                                               for k, label in DOCUMENT_LABELS.items()))
-    title = StringField("Title", validators=[DataRequired(message="Give the document a title."),
-                                             Length(max=120)])
-    document = FileField("PDF document", validators=[
-        FileRequired(message="Choose a PDF file."),
-        FileAllowed(["pdf"], message="Upload a PDF document.")])
+    # TRANSLATORS: the kind of a disclosure document (business plan, financial statements...).
+    kind = SelectField(_l("Kind"), choices=choices((k.value, label)
+                                                   for k, label in DOCUMENT_LABELS.items()))
+    title = StringField(_l("Title"), validators=[
+        DataRequired(message=_l("Give the document a title.")), Length(max=120)])
+    document = FileField(_l("PDF document"), validators=[
+        FileRequired(message=_l("Choose a PDF file.")),
+        FileAllowed(["pdf"], message=_l("Upload a PDF document."))])
 
 
 class EarlyCloseForm(BaseForm):
-    deadline = DateTimeLocalField("New deadline (UTC)", format="%Y-%m-%dT%H:%M",
-                                  validators=[InputRequired(message="Choose the new deadline.")])
+    deadline = DateTimeLocalField(_l("New deadline (UTC)"), format="%Y-%m-%dT%H:%M",
+                                  validators=[InputRequired(
+                                      message=_l("Choose the new deadline."))])

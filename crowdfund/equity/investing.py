@@ -18,6 +18,7 @@ from crowdfund.equity.models import Offering
 from crowdfund.equity.services import offering_of
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
+from crowdfund.i18n import _
 from crowdfund.locking import lock
 from crowdfund.money import Money
 from crowdfund.notifications import investor_emails as emails
@@ -49,7 +50,8 @@ class InvestmentQuote:
 def quote_investment(offering: Offering, typed: Money) -> InvestmentQuote:
     """Stock buys whole shares (rounded down); SAFEs and notes take the amount."""
     if typed.currency != offering.campaign.currency:
-        raise DomainError(f"Invest in {offering.campaign.currency}.", field="amount")
+        raise DomainError(_("Invest in %(currency)s.", currency=offering.campaign.currency),
+                          field="amount")
     price = offering.price_per_share
     if price is None:
         amount, shares = typed, None
@@ -57,19 +59,20 @@ def quote_investment(offering: Offering, typed: Money) -> InvestmentQuote:
         shares = typed.amount // price.amount
         amount = Money(shares * price.amount, typed.currency)
         if shares == 0:
-            raise DomainError(f"One share costs {price.format()}.", field="amount")
+            raise DomainError(_("One share costs %(price)s.", price=price.format()),
+                              field="amount")
     if amount < offering.minimum_investment:
-        raise DomainError(f"The minimum investment is {offering.minimum_investment.format()}.",
-                          field="amount")
+        raise DomainError(_("The minimum investment is %(amount)s.",
+                            amount=offering.minimum_investment.format()), field="amount")
     return InvestmentQuote(typed, amount, shares)
 
 
 def open_offering(campaign: Campaign, now: datetime) -> Offering:
     if campaign.kind is not CampaignKind.EQUITY:
-        raise DomainError("This campaign offers rewards, not securities.")
+        raise DomainError(_("This campaign offers rewards, not securities."))
     offering = offering_of(campaign)
     if offering is None:
-        raise DomainError("This offering has no terms yet.")
+        raise DomainError(_("This offering has no terms yet."))
     require_open_for_pledges(campaign, now)
     return offering
 
@@ -99,12 +102,13 @@ def check_investor(investor: User, quote: InvestmentQuote, now: datetime) -> Non
     lock(investor)
     profile = investors.profile_of(investor)
     if profile is None or not profile.educated:
-        raise NeedsProfile("Before your first investment, complete your investor profile "
-                           "and the short education step.")
+        raise NeedsProfile(_("Before your first investment, complete your investor profile "
+                             "and the short education step."))
     limit = investors.limit_of(investor, now)
     if quote.amount.currency != limit.rules.currency and limit.annual_limit is not None:
-        raise DomainError(f"Offerings in {quote.amount.currency} are not open to investors "
-                          f"under {limit.rules.name} yet.", field="amount")
+        raise DomainError(_("Offerings in %(currency)s are not open to investors under "
+                            "%(rules)s yet.", currency=quote.amount.currency,
+                            rules=limit.rules.name), field="amount")
     if not limit.allows(quote.amount):
         raise OverLimit(limit.refusal(quote.amount), field="amount", available=limit.available)
 

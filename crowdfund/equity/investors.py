@@ -24,6 +24,7 @@ from crowdfund.equity.limits import Declared, Limit, limit_for, rules_for
 from crowdfund.equity.models import InvestorProfile
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
+from crowdfund.i18n import _, _l, ngettext
 from crowdfund.locking import lock
 from crowdfund.money import Money, MoneyError
 from crowdfund.pledges.models import Pledge, PledgeStatus
@@ -34,25 +35,27 @@ COMMITTED = (P.PENDING, P.ACTIVE, P.COLLECTED, P.ERRORED, P.AUTHENTICATION_REQUI
              P.DISPUTED)
 WINDOW = timedelta(days=365)
 
+#: The version of the text (every language says the same): recorded with the answer.
 EDUCATION_VERSION = "2026-11"
 EDUCATION = [
-    "Investing in young companies is risky. Most of them fail, and when they do you lose "
-    "all of the money you invested.",
-    "You may not be able to sell your shares for years, or ever: there is usually no market "
-    "for them, and the law may restrict reselling them for a year.",
-    "Your stake can be diluted when the company raises more money later, and you will rarely "
-    "receive dividends.",
-    "You can cancel an investment for any reason until 48 hours before the offering's "
-    "deadline. After that your commitment stands.",
-    "The law limits how much you can invest in crowdfunding offerings over 12 months, based "
-    "on your income and net worth; we check it before each investment.",
+    _l("Investing in young companies is risky. Most of them fail, and when they do you lose "
+       "all of the money you invested."),
+    _l("You may not be able to sell your shares for years, or ever: there is usually no "
+       "market for them, and the law may restrict reselling them for a year."),
+    _l("Your stake can be diluted when the company raises more money later, and you will "
+       "rarely receive dividends."),
+    _l("You can cancel an investment for any reason until 48 hours before the offering's "
+       "deadline. After that your commitment stands."),
+    _l("The law limits how much you can invest in crowdfunding offerings over 12 months, "
+       "based on your income and net worth; we check it before each investment."),
 ]
-#: (field name, question, the right answer)
+#: (field name, question, the right answer): the answer is a key ("yes" or "no", the values
+#: the form posts), never the words shown, so a translated question is checked the same.
 QUIZ = [
-    ("lose_all", "Can you lose all of the money you invest?", "yes"),
-    ("easy_to_sell", "Can you expect to sell your shares easily whenever you want?", "no"),
-    ("cancel_late", "Can you cancel an investment in the last 48 hours before the deadline?",
-     "no"),
+    ("lose_all", _l("Can you lose all of the money you invest?"), "yes"),
+    ("easy_to_sell", _l("Can you expect to sell your shares easily whenever you want?"), "no"),
+    ("cancel_late", _l("Can you cancel an investment in the last 48 hours before the "
+                       "deadline?"), "no"),
 ]
 
 
@@ -75,14 +78,14 @@ def _money(value: Decimal, currency: str, field: str) -> Money:
     except MoneyError as exc:
         raise DomainError(str(exc), field=field) from None
     if money.amount < 0:
-        raise DomainError("Cannot be negative.", field=field)
+        raise DomainError(_("Cannot be negative."), field=field)
     return money
 
 
 def save_profile(user: User, data: ProfileInput) -> InvestorProfile:
     """Create or update the investor's declarations (amounts in their rule set's currency)."""
     if len(data.jurisdiction) != 2 or not data.jurisdiction.isalpha():
-        raise DomainError("Choose the country you live in.", field="jurisdiction")
+        raise DomainError(_("Choose the country you live in."), field="jurisdiction")
     currency = rules_for(data.jurisdiction).currency
     income = _money(data.annual_income, currency, "annual_income")
     worth = _money(data.net_worth, currency, "net_worth")
@@ -105,8 +108,10 @@ class WrongAnswers(DomainError):
 
     def __init__(self, fields: list[str]) -> None:
         count = len(fields)
-        super().__init__(f"{count} answer{'s are' if count > 1 else ' is'} not right (marked "
-                         "below); read the text above again.")
+        super().__init__(ngettext(
+            "%(num)s answer is not right (marked below); read the text above again.",
+            "%(num)s answers are not right (marked below); read the text above again.",
+            count))
         self.fields = fields
 
 
@@ -115,12 +120,12 @@ def acknowledge(user: User, answers: dict[str, str], accepted: bool,
     """The education step: every question right and the risks accepted."""
     profile = profile_of(user)
     if profile is None:
-        raise DomainError("Tell us about yourself as an investor first.")
+        raise DomainError(_("Tell us about yourself as an investor first."))
     wrong = [name for name, _question, right in QUIZ if answers.get(name) != right]
     if wrong:
         raise WrongAnswers(wrong)
     if not accepted:
-        raise DomainError("Confirm that you understand the risks.", field="accept")
+        raise DomainError(_("Confirm that you understand the risks."), field="accept")
     profile.education_version = EDUCATION_VERSION
     profile.acknowledged_at = now or utcnow()
     return profile

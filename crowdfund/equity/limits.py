@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from crowdfund.i18n import _, _l
 from crowdfund.money import Money
 
 
@@ -45,11 +46,11 @@ class RuleSet:
 
 RULE_SETS: dict[str, RuleSet] = {
     "US-REGCF": RuleSet(
-        code="US-REGCF", name="US Regulation Crowdfunding", currency="USD", kind="regcf",
+        code="US-REGCF", name=_l("US Regulation Crowdfunding"), currency="USD", kind="regcf",
         threshold_minor=124_000_00, floor_minor=2_500_00, lower_rate=Decimal("0.05"),
         upper_rate=Decimal("0.10"), cap_minor=124_000_00),
     "UK-RESTRICTED": RuleSet(
-        code="UK-RESTRICTED", name="UK restricted investor (10% of net assets)",
+        code="UK-RESTRICTED", name=_l("UK restricted investor (10% of net assets)"),
         currency="GBP", kind="percent_of_net_worth", rate=Decimal("0.10")),
 }
 #: Investors from these jurisdictions use that rule set; anyone else the default.
@@ -83,15 +84,24 @@ class Limit:
         return self.available is None or amount <= self.available
 
     def explain(self) -> str:
+        """The limit in one sentence, with its numbers."""
         if self.annual_limit is None:
-            return (f"As an accredited investor you have no investment limit under "
-                    f"{self.rules.name}.")
-        return (f"Your limit for the next 12 months is {self.annual_limit.format()}; you "
-                f"have {self.committed.format()} committed; you can invest up to "
-                f"{self.available.format()}.")
+            return _("As an accredited investor you have no investment limit under %(rules)s.",
+                     rules=self.rules.name)
+        return _("Your limit for the next 12 months is %(limit)s; you have %(committed)s "
+                 "committed; you can invest up to %(available)s.", **self._numbers())
 
     def refusal(self, amount: Money) -> str:
-        return (f"{amount.format()} is more than you can invest now. " + self.explain())
+        """Why ``amount`` is refused, with the numbers of the limit."""
+        if self.annual_limit is None:  # no limit refuses nothing; said for completeness
+            return self.explain()
+        return _("%(amount)s is more than you can invest now. Your limit for the next 12 "
+                 "months is %(limit)s; you have %(committed)s committed; you can invest up "
+                 "to %(available)s.", amount=amount.format(), **self._numbers())
+
+    def _numbers(self) -> dict[str, str]:
+        return {"limit": self.annual_limit.format(), "committed": self.committed.format(),
+                "available": self.available.format()}
 
 
 def _share(amount: int, rate: Decimal) -> int:

@@ -12,7 +12,9 @@ from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
 from crowdfund.db import TimestampMixin, UTCDateTime, audit_row, str_enum, utcnow
 from crowdfund.extensions import db
+from crowdfund.i18n import _l
 from crowdfund.money import Money
+from crowdfund.statemachine import label_statuses
 
 
 class SecurityType(enum.Enum):
@@ -31,10 +33,10 @@ class SecurityType(enum.Enum):
 
 
 SECURITY_LABELS = {
-    SecurityType.COMMON_STOCK: "Common stock",
-    SecurityType.PREFERRED_STOCK: "Preferred stock",
-    SecurityType.SAFE: "SAFE (simple agreement for future equity)",
-    SecurityType.CONVERTIBLE_NOTE: "Convertible note",
+    SecurityType.COMMON_STOCK: _l("Common stock"),
+    SecurityType.PREFERRED_STOCK: _l("Preferred stock"),
+    SecurityType.SAFE: _l("SAFE (simple agreement for future equity)"),
+    SecurityType.CONVERTIBLE_NOTE: _l("Convertible note"),
 }
 
 
@@ -46,8 +48,8 @@ class AllocationPolicy(enum.Enum):
 
 
 ALLOCATION_LABELS = {
-    AllocationPolicy.FIRST_COME: "First come, first served",
-    AllocationPolicy.PRO_RATA: "Pro rata (everyone cut by the same share)",
+    AllocationPolicy.FIRST_COME: _l("First come, first served"),
+    AllocationPolicy.PRO_RATA: _l("Pro rata (everyone cut by the same share)"),
 }
 
 
@@ -202,9 +204,9 @@ class DocumentKind(enum.Enum):
 
 
 DOCUMENT_LABELS = {
-    DocumentKind.BUSINESS_PLAN: "Business plan",
-    DocumentKind.FINANCIAL_STATEMENTS: "Financial statements",
-    DocumentKind.OTHER: "Other disclosure",
+    DocumentKind.BUSINESS_PLAN: _l("Business plan"),
+    DocumentKind.FINANCIAL_STATEMENTS: _l("Financial statements"),
+    DocumentKind.OTHER: _l("Other disclosure"),
 }
 
 
@@ -231,6 +233,14 @@ class OfferingChangeStatus(enum.Enum):
 
     PENDING = "pending"
     APPLIED = "applied"
+
+
+label_statuses({
+    # TRANSLATORS: the status of a change of an offering's terms: an operator has not
+    # applied it yet.
+    OfferingChangeStatus.PENDING: _l("Pending"),
+    OfferingChangeStatus.APPLIED: _l("Applied"),
+})
 
 
 class OfferingChange(db.Model):

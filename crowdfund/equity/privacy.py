@@ -9,15 +9,19 @@ from crowdfund.auth import privacy
 from crowdfund.auth.models import User
 from crowdfund.equity.models import Holding, InvestorProfile
 from crowdfund.extensions import db
+from crowdfund.i18n import _l
 
 
 def register() -> None:
     privacy.exports("investor_profile")(profile)
     privacy.exports("holdings")(holdings)
     privacy.erases("equity", kept=(
-        "Securities issued to you (your holdings)",
-        "an issuer must keep the register of its security holders; they stay on its cap "
-        "table under your account's number — write to us to have them transferred"))(erase)
+        _l("Securities issued to you (your holdings)"),
+        # TRANSLATORS: why the line above is kept when an account closes; the page adds
+        # the final full stop.
+        _l("an issuer must keep the register of its security holders; they stay on its cap "
+           "table under your account's number — write to us to have them transferred")))(
+        erase)
 
 
 def profile(user: User) -> dict | None:

@@ -27,6 +27,7 @@ from crowdfund.equity.models import Holding
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.forms import ConfirmForm
+from crowdfund.i18n import _, ngettext
 from crowdfund.pledges.routes import own_pledge
 from crowdfund.pledges.services import AlreadyBacking
 from crowdfund.pledges.terms import investor_cancel_until
@@ -76,7 +77,7 @@ def profile():
             form_error(form, exc)
         else:
             db.session.commit()
-            flash("Your investor profile is saved.", "success")
+            flash(_("Your investor profile is saved."), "success")
             if not saved.educated:
                 return redirect(url_for("equity.education", next=request.args.get("next")))
             return _next_or("equity.overview")
@@ -97,10 +98,10 @@ def education():
             db.session.rollback()
             form_error(form, exc)
             for name in getattr(exc, "fields", ()):  # each wrong answer marked
-                getattr(form, name).errors = ["Not right: see the text above."]
+                getattr(form, name).errors = [_("Not right: see the text above.")]
         else:
             db.session.commit()
-            flash("Thank you. You can invest now.", "success")
+            flash(_("Thank you. You can invest now."), "success")
             return _next_or("equity.overview")
     status = form_status(form)
     return render_template("equity/education.html", form=form, text=investors.EDUCATION,
@@ -121,8 +122,8 @@ def invest(slug: str):
         return redirect(url_for("campaigns.show", slug=slug))
     profile = investors.profile_of(current_user)
     if profile is None or not profile.educated:
-        flash("Before your first investment, complete your investor profile and the short "
-              "education step.", "info")
+        flash(_("Before your first investment, complete your investor profile and the short "
+                "education step."), "info")
         target = url_for("equity.invest", slug=slug)
         if profile is None:
             return redirect(url_for("equity.profile", next=target))
@@ -144,7 +145,7 @@ def invest(slug: str):
                     return redirect(target)
             except AlreadyBacking as exc:
                 db.session.rollback()
-                flash("You already invest in this offering.", "info")
+                flash(_("You already invest in this offering."), "info")
                 return redirect(url_for("pledges.show", pledge_id=exc.pledge_id))
             except investing.OverLimit as exc:
                 db.session.rollback()
@@ -171,10 +172,19 @@ def _offer_what_the_limit_allows(form: InvestForm, offering, error):
         return None
     form.amount.data, form.amount.raw_data = quote.amount.to_decimal(), None  # shown as is
     form.confirmed.data = str(quote.amount.amount)
-    shares = f" ({quote.shares:,} whole shares)" if quote.shares else ""
-    form.form_errors.append(
-        f"{error.message} We lowered the amount to {quote.amount.format()}{shares}, the most "
-        "you can invest now: check it and confirm, or change it.")
+    values = {"refusal": error.message, "amount": quote.amount.format()}
+    if quote.shares:
+        # TRANSLATORS: %(refusal)s is the refusal of the amount typed (whole sentences).
+        lowered = ngettext(
+            "%(refusal)s We lowered the amount to %(amount)s (%(shares)s whole share), the "
+            "most you can invest now: check it and confirm, or change it.",
+            "%(refusal)s We lowered the amount to %(amount)s (%(shares)s whole shares), the "
+            "most you can invest now: check it and confirm, or change it.",
+            quote.shares, shares=f"{quote.shares:,}", **values)
+    else:
+        lowered = _("%(refusal)s We lowered the amount to %(amount)s, the most you can invest "
+                    "now: check it and confirm, or change it.", **values)
+    form.form_errors.append(lowered)
     return quote
 
 
@@ -204,7 +214,17 @@ def reconfirm(pledge_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     run_action(lambda: changes.reconfirm(pledge, current_user),
-               lambda _: "Thank you: your commitment stands on the new terms: "
-                         + (f"{pledge.shares:,} shares for " if pledge.shares else "")
-                         + f"{pledge.amount.format()}.")
+               lambda _result: _reconfirmed(pledge))
     return redirect(url_for("pledges.show", pledge_id=pledge.id))
+
+
+def _reconfirmed(pledge) -> str:
+    """What the investor is told once their commitment stands on the new terms."""
+    if pledge.shares:
+        return ngettext("Thank you: your commitment stands on the new terms: %(shares)s share "
+                        "for %(amount)s.",
+                        "Thank you: your commitment stands on the new terms: %(shares)s shares "
+                        "for %(amount)s.", pledge.shares, shares=f"{pledge.shares:,}",
+                        amount=pledge.amount.format())
+    return _("Thank you: your commitment stands on the new terms: %(amount)s.",
+             amount=pledge.amount.format())

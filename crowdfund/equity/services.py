@@ -16,18 +16,21 @@ from crowdfund.campaigns.states import EDITABLE_STATUSES, CampaignKind
 from crowdfund.equity.models import AllocationPolicy, Offering, OfferingDocument, SecurityType
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
+from crowdfund.i18n import _, _l
 from crowdfund.locking import lock
 from crowdfund.money import Money
 
 #: Financial statements an issuer must provide, by the amount offered in 12 months
 #: (Reg CF, 227.201(t), 2022 thresholds; first-time issuers up to $1.235M: reviewed).
 REVIEW_LEVELS = (
-    (124_000_00, "certified by the principal executive officer (tax return information)"),
-    (618_000_00, "reviewed by an independent public accountant"),
-    (1_235_000_00, "reviewed by an independent public accountant (audited if you have raised "
-                   "under Regulation Crowdfunding before)"),
+    # TRANSLATORS: completes "At this maximum your financial statements must be ...", and
+    # is shown alone beside "Financial statements".
+    (124_000_00, _l("certified by the principal executive officer (tax return information)")),
+    (618_000_00, _l("reviewed by an independent public accountant")),
+    (1_235_000_00, _l("reviewed by an independent public accountant (audited if you have "
+                      "raised under Regulation Crowdfunding before)")),
 )
-AUDITED = "audited by an independent public accountant"
+AUDITED = _l("audited by an independent public accountant")
 
 
 def financial_review_level(maximum: Money) -> str:
@@ -66,14 +69,15 @@ def _check(campaign: Campaign, terms: OfferingInput, today: date) -> None:
     if terms.security.is_stock:
         _check_stock(terms)
     elif terms.valuation_cap is None and terms.discount_bps is None:
-        raise DomainError("Give a valuation cap, a discount or both.", field="valuation_cap")
+        raise DomainError(_("Give a valuation cap, a discount or both."), field="valuation_cap")
     if terms.discount_bps is not None and not 0 < terms.discount_bps < 10_000:
-        raise DomainError("A discount is between 0% and 100%.", field="discount")
+        raise DomainError(_("A discount is between 0% and 100%."), field="discount")
     if terms.security is SecurityType.CONVERTIBLE_NOTE:
         if terms.interest_rate_bps is None or terms.interest_rate_bps < 0:
-            raise DomainError("Enter the note's yearly interest rate.", field="interest_rate")
+            raise DomainError(_("Enter the note's yearly interest rate."), field="interest_rate")
         if terms.maturity_on is None or terms.maturity_on <= today:
-            raise DomainError("The maturity date must be in the future.", field="maturity_on")
+            raise DomainError(_("The maturity date must be in the future."),
+                              field="maturity_on")
 
 
 def _check_amounts(campaign: Campaign, terms: OfferingInput, today: date) -> None:
@@ -86,32 +90,33 @@ def _check_amounts(campaign: Campaign, terms: OfferingInput, today: date) -> Non
                          ("pre_money_valuation", terms.pre_money_valuation),
                          ("valuation_cap", terms.valuation_cap)):
         if value is not None and value.currency != currency:
-            raise DomainError(f"Amounts are in {currency}, the campaign's currency.", field=field)
+            raise DomainError(_("Amounts are in %(currency)s, the campaign's currency.",
+                                currency=currency), field=field)
         if value is not None and value.amount <= 0:
-            raise DomainError("Must be more than zero.", field=field)
+            raise DomainError(_("Must be more than zero."), field=field)
     if terms.incorporated_on > today:
-        raise DomainError("The incorporation date cannot be in the future.",
+        raise DomainError(_("The incorporation date cannot be in the future."),
                           field="incorporated_on")
     if terms.maximum < campaign.goal:
-        raise DomainError(f"The maximum cannot be below the target (your goal, "
-                          f"{campaign.goal.format()}).", field="maximum")
+        raise DomainError(_("The maximum cannot be below the target (your goal, %(goal)s).",
+                            goal=campaign.goal.format()), field="maximum")
     cap = Money.from_decimal(str(current_app.config["EQUITY_MAX_RAISE_MAJOR"]), currency)
     if terms.maximum > cap:
-        raise DomainError(f"An issuer can raise at most {cap.format()} in 12 months.",
-                          field="maximum")
+        raise DomainError(_("An issuer can raise at most %(amount)s in 12 months.",
+                            amount=cap.format()), field="maximum")
     if terms.minimum_investment > terms.maximum:
-        raise DomainError("The minimum investment cannot be above the maximum.",
+        raise DomainError(_("The minimum investment cannot be above the maximum."),
                           field="minimum_investment")
 
 
 def _check_stock(terms: OfferingInput) -> None:
     if terms.price_per_share is None:
-        raise DomainError("Enter the price of one share.", field="price_per_share")
+        raise DomainError(_("Enter the price of one share."), field="price_per_share")
     if terms.pre_money_valuation is None:
-        raise DomainError("Enter the company's valuation before this raise.",
+        raise DomainError(_("Enter the company's valuation before this raise."),
                           field="pre_money_valuation")
     if terms.minimum_investment < terms.price_per_share:
-        raise DomainError("The minimum investment must buy at least one share.",
+        raise DomainError(_("The minimum investment must buy at least one share."),
                           field="minimum_investment")
 
 
@@ -120,10 +125,11 @@ def save_terms(campaign: Campaign, founder: User, terms: OfferingInput,
     """Create or replace the offering terms of an equity campaign that can still be edited."""
     require_founder(campaign, founder)
     if campaign.kind is not CampaignKind.EQUITY:
-        raise DomainError("Only equity campaigns have offering terms.")
+        raise DomainError(_("Only equity campaigns have offering terms."))
     lock(campaign)  # against a second save (one offering row) and a submission at once
     if campaign.status not in EDITABLE_STATUSES:
-        raise DomainError("The offering terms are locked once the campaign is in review or live.")
+        raise DomainError(_("The offering terms are locked once the campaign is in review or "
+                            "live."))
     today = today or date.today()
     _check(campaign, terms, today)
     offering = offering_of(campaign) or Offering(campaign_id=campaign.id)
@@ -166,10 +172,10 @@ def add_document(campaign: Campaign, founder: User, kind, title: str, path: str,
     """Attach a stored PDF to the offering (terms must exist; editable campaigns only)."""
     require_founder(campaign, founder)
     if campaign.status not in EDITABLE_STATUSES:
-        raise DomainError("Documents are locked once the campaign is in review or live.")
+        raise DomainError(_("Documents are locked once the campaign is in review or live."))
     offering = offering_of(campaign)
     if offering is None:
-        raise DomainError("Save the offering terms first.")
+        raise DomainError(_("Save the offering terms first."))
     document = OfferingDocument(offering_id=offering.id, kind=kind, title=title.strip(),
                                 path=path, size_bytes=size)
     db.session.add(document)
@@ -181,7 +187,7 @@ def remove_document(campaign: Campaign, founder: User, document_id: int) -> str 
     """Detach a document; returns its stored path to delete after the commit."""
     require_founder(campaign, founder)
     if campaign.status not in EDITABLE_STATUSES:
-        raise DomainError("Documents are locked once the campaign is in review or live.")
+        raise DomainError(_("Documents are locked once the campaign is in review or live."))
     offering = offering_of(campaign)
     document = db.session.get(OfferingDocument, document_id)
     if offering is None or document is None or document.offering_id != offering.id:

@@ -29,8 +29,8 @@ from crowdfund.equity.services import (
 )
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
-from crowdfund.filters import counted
 from crowdfund.forms import ConfirmForm
+from crowdfund.i18n import _, ngettext
 from crowdfund.money import Money
 from crowdfund.uploads import UploadError, delete_upload, save_pdf
 from crowdfund.web import (
@@ -96,8 +96,8 @@ def offering(campaign_id: int):
                 form_error(form, exc)
             else:
                 db.session.commit()
-                flash("Change sent to our team: investors see it once an operator applies it."
-                      if live else "Offering terms saved.", "success")
+                flash(_("Change sent to our team: investors see it once an operator applies "
+                        "it.") if live else _("Offering terms saved."), "success")
                 return redirect(url_for("studio.offering", campaign_id=campaign_id))
     maximum = (form.maximum.money_in(campaign.currency) if form.maximum.data is not None
                else campaign.goal)
@@ -145,7 +145,7 @@ def add_offering_document(campaign_id: int):
     form = DocumentForm()
     if not form.validate_on_submit():
         for errors in form.errors.values():
-            flash(errors[0], "error")
+            flash(str(errors[0]), "error")  # a lazily translated message: its text
         return redirect(url_for("studio.offering", campaign_id=campaign.id))
     try:
         path, size = save_pdf(form.document.data, "documents",
@@ -162,7 +162,7 @@ def add_offering_document(campaign_id: int):
         flash(exc.message, "error")
     else:
         db.session.commit()
-        flash("Document added.", "success")
+        flash(_("Document added."), "success")
     return redirect(url_for("studio.offering", campaign_id=campaign_id))
 
 
@@ -181,7 +181,7 @@ def delete_offering_document(campaign_id: int, document_id: int):
         abort(404)
     db.session.commit()
     delete_upload(path)
-    flash("Document removed.", "info")
+    flash(_("Document removed."), "info")
     return redirect(url_for("studio.offering", campaign_id=campaign_id))
 
 
@@ -190,10 +190,12 @@ def close_offering_early(campaign_id: int):
     campaign = own_campaign(campaign_id)
     form = EarlyCloseForm()
     if not form.validate_on_submit():
-        flash("Choose the new deadline.", "error")
+        flash(_("Choose the new deadline."), "error")
         return redirect(url_for("studio.offering", campaign_id=campaign.id))
     new_deadline = form.deadline.data.replace(tzinfo=UTC)
     run_action(lambda: close_early(campaign, current_user, new_deadline),
-               lambda told: f"The offering now closes {new_deadline:%Y-%m-%d %H:%M} UTC; "
-                            f"{counted(told, 'investor was', 'investors were')} told.")
+               lambda told: ngettext(
+                   "The offering now closes %(when)s; %(count)s investor was told.",
+                   "The offering now closes %(when)s; %(count)s investors were told.", told,
+                   count=f"{told:,}", when=f"{new_deadline:%Y-%m-%d %H:%M} UTC"))
     return redirect(url_for("studio.offering", campaign_id=campaign.id))

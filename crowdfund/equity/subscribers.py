@@ -14,6 +14,7 @@ from crowdfund.equity.models import DocumentKind, OfferingDocument
 from crowdfund.equity.services import documents_of, offering_of
 from crowdfund.extensions import db
 from crowdfund.filters import datetime_filter
+from crowdfund.i18n import _
 from crowdfund.notifications import investor_emails as emails
 from crowdfund.pledges.terms import investor_cancel_until, terms_of_kind
 from crowdfund.uploads import referenced_by
@@ -32,15 +33,16 @@ def offering_readiness(campaign) -> list[CheckItem]:
     """What an equity campaign needs before review, beyond its story."""
     offering = offering_of(campaign)
     return [
-        CheckItem("Offering terms", offering is not None,
-                  "Issuer, security, price or cap, maximum, minimum investment, allocation."),
-        CheckItem("Financial statements", any(d.kind is DocumentKind.FINANCIAL_STATEMENTS
-                                              for d in documents_of(offering)),
-                  "Upload them as a PDF with the offering terms."),
+        CheckItem(_("Offering terms"), offering is not None,
+                  _("Issuer, security, price or cap, maximum, minimum investment, "
+                    "allocation.")),
+        CheckItem(_("Financial statements"), any(d.kind is DocumentKind.FINANCIAL_STATEMENTS
+                                                 for d in documents_of(offering)),
+                  _("Upload them as a PDF with the offering terms.")),
         # Investors are told who they invest with: only a verified founder submits.
-        CheckItem("Your identity verified", campaign.founder.is_verified,
-                  "Send your identity document from Your account, Identity; an operator "
-                  "checks it."),
+        CheckItem(_("Your identity verified"), campaign.founder.is_verified,
+                  _("Send your identity document from Your account, Identity; an operator "
+                    "checks it.")),
     ]
 
 
@@ -50,10 +52,10 @@ def investment_terms(pledge) -> list[tuple[str, str]]:
     offering = offering_of(pledge.campaign)
     if offering is None:
         return []
-    terms = [("Security", offering.security.label)]
+    terms = [(_("Security"), str(offering.security.label))]
     if offering.price_per_share is not None:
-        terms.append(("Price per share", offering.price_per_share.format()))
-    terms.append(("Cancel until",
+        terms.append((_("Price per share"), offering.price_per_share.format()))
+    terms.append((_("Cancel until"),
                   datetime_filter(investor_cancel_until(pledge.campaign.deadline))))
     return terms
 

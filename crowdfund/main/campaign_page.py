@@ -32,6 +32,7 @@ from crowdfund.equity.investors import limit_of
 from crowdfund.equity.services import documents_of, financial_review_level, offering_of
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
+from crowdfund.i18n import _
 from crowdfund.pagecache import public_page
 from crowdfund.pledges.models import OPEN_STATUSES, Pledge, PledgeStatus
 from crowdfund.pledges.totals import shown_totals_of
@@ -192,7 +193,8 @@ def post_comment(slug: str):
             form_error(form, exc)
             return render_campaign_page(campaign, comment_form=form), exc.status_code
         db.session.commit()
-        flash("Your reply is posted." if parent_id else "Your comment is posted.", "success")
+        flash(_("Your reply is posted.") if parent_id else _("Your comment is posted."),
+              "success")
         return back_to_comment(comment)
     return render_campaign_page(campaign, comment_form=form), 400
 

@@ -14,17 +14,18 @@ from crowdfund.campaigns.queries import CARD_LOADS
 from crowdfund.campaigns.states import CampaignKind, CampaignStatus
 from crowdfund.db import utcnow
 from crowdfund.extensions import db
+from crowdfund.i18n import _l
 from crowdfund.pledges.totals import totals_subquery
 
 SORTS = {
-    "newest": "Newest",
-    "ending": "Ending soon",
-    "funded": "Most funded",
+    "newest": _l("Newest"),
+    "ending": _l("Ending soon"),
+    "funded": _l("Most funded"),
 }
 
 
 #: What Discover can show: live campaigns, funded ones, or every one that has ended.
-STAGES = {"live": "Live", "funded": "Funded", "ended": "Ended"}
+STAGES = {"live": _l("Live"), "funded": _l("Funded"), "ended": _l("Ended")}
 _FINISHED = (CampaignStatus.FUNDED, CampaignStatus.COLLECTING, CampaignStatus.SETTLED)
 
 

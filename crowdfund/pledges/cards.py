@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from crowdfund.i18n import _
 from crowdfund.pledges.models import Pledge
 
 
@@ -24,6 +25,9 @@ def expiry_problem(pledge: Pledge, exp_month: int | None, exp_year: int | None,
     charged_at = now if pledge.needs_payment else max(now, pledge.campaign.deadline or now)
     if until is None or until > charged_at:
         return None
-    when = "now" if pledge.needs_payment or until <= now else "at the deadline"
-    return (f"This card expires {exp_month:02d}/{exp_year}, so it cannot be charged {when}. "
-            "Please use another card.")
+    expiry = f"{exp_month:02d}/{exp_year}"
+    if pledge.needs_payment or until <= now:
+        return _("This card expires %(expiry)s, so it cannot be charged now. Please use "
+                 "another card.", expiry=expiry)
+    return _("This card expires %(expiry)s, so it cannot be charged at the deadline. Please "
+             "use another card.", expiry=expiry)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from crowdfund.extensions import db
+from crowdfund.i18n import ngettext
 from crowdfund.pledges import services
 from crowdfund.pledges.routes import bp
 
@@ -14,4 +15,5 @@ def release_abandoned() -> None:
     """Cancel pending pledges whose card was never confirmed, freeing reward units."""
     count = services.release_abandoned()
     db.session.commit()
-    click.echo(f"released {count} abandoned pledges")
+    click.echo(ngettext("released %(num)s abandoned pledge", "released %(num)s abandoned pledges",
+                        count))

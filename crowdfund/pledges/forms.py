@@ -11,6 +11,7 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.queries import tier_of
 from crowdfund.forms import AmountField, BaseForm, CountryField, choices
+from crowdfund.i18n import _, _l
 
 NO_REWARD = "none"
 
@@ -25,8 +26,10 @@ class _TierChoices(Sequence):
 
     @cached_property
     def _items(self) -> list:
-        options = [(NO_REWARD, "No reward: I just want to support it")]
-        options += [(str(t.id), f"{t.title} — {t.minimum.format()} or more")
+        options = [(NO_REWARD, _("No reward: I just want to support it"))]
+        # TRANSLATORS: a reward to choose: its title, then the least one pledges for it.
+        options += [(str(t.id), _("%(reward)s — %(amount)s or more", reward=t.title,
+                                  amount=t.minimum.format()))
                     for t in self.campaign.tiers]
         return choices(options)
 
@@ -40,13 +43,15 @@ class _TierChoices(Sequence):
 class PledgeForm(BaseForm):
     """Pick a reward (or none), an amount (shipping is added), and where to ship."""
 
-    tier = RadioField("Reward", validators=[InputRequired(message="Choose a reward.")],
+    tier = RadioField(_l("Reward"), validators=[InputRequired(message=_l("Choose a reward."))],
                       validate_choice=False)  # validate_tier: one tier, not the list
     amount = AmountField(
-        "Pledge amount", validators=[InputRequired(message="Enter how much you pledge.")],
-        description="At least the reward's minimum; add more if you like. Shipping is added.",
+        _l("Pledge amount"),
+        validators=[InputRequired(message=_l("Enter how much you pledge."))],
+        description=_l("At least the reward's minimum; add more if you like. Shipping is "
+                       "added."),
     )
-    destination = CountryField("Ship to", validators=[Optional()])
+    destination = CountryField(_l("Ship to"), validators=[Optional()])
 
     def __init__(self, campaign: Campaign, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -59,7 +64,7 @@ class PledgeForm(BaseForm):
             return
         tier = tier_of(self.campaign, field.data)
         if tier is None:
-            raise ValidationError("Choose one of the rewards.")
+            raise ValidationError(_("Choose one of the rewards."))
         self._tier = tier
 
     def chosen_tier(self):

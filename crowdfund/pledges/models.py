@@ -12,6 +12,7 @@ from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign, RewardTier
 from crowdfund.db import TimestampMixin, UTCDateTime, audit_row, str_enum
 from crowdfund.extensions import db
+from crowdfund.i18n import _l
 from crowdfund.money import Money
 from crowdfund.statemachine import label_statuses
 
@@ -49,16 +50,21 @@ NEEDS_PAYMENT_STATUSES = frozenset({P.ERRORED, P.AUTHENTICATION_REQUIRED})
 
 
 STATUS_LABELS = label_statuses({
-    P.PENDING: "Waiting for card",
-    P.ACTIVE: "Active",
-    P.CANCELLED: "Cancelled",
-    P.RELEASED: "Released",
-    P.COLLECTED: "Collected",
-    P.ERRORED: "Payment failed",
-    P.AUTHENTICATION_REQUIRED: "Authentication required",
-    P.DROPPED: "Dropped",
-    P.DISPUTED: "Disputed",
-    P.REFUNDED: "Refunded",
+    # TRANSLATORS: the status of a pledge or an investment.
+    P.PENDING: _l("Waiting for card"),
+    P.ACTIVE: _l("Active"),
+    P.CANCELLED: _l("Cancelled"),
+    # TRANSLATORS: a pledge's status: the campaign failed or was stopped, nothing charged.
+    P.RELEASED: _l("Released"),
+    # TRANSLATORS: a pledge's status: its money was taken from the card.
+    P.COLLECTED: _l("Collected"),
+    P.ERRORED: _l("Payment failed"),
+    P.AUTHENTICATION_REQUIRED: _l("Authentication required"),
+    # TRANSLATORS: a pledge's status: not paid within the window to fix the payment.
+    P.DROPPED: _l("Dropped"),
+    # TRANSLATORS: a pledge's status: the backer's bank disputes the charge.
+    P.DISPUTED: _l("Disputed"),
+    P.REFUNDED: _l("Refunded"),
 })
 
 
@@ -159,12 +165,6 @@ class Pledge(TimestampMixin, db.Model):
     @property
     def status_label(self) -> str:
         return STATUS_LABELS[self.status]
-
-    @property
-    def noun(self) -> str:
-        """What the backer made, in the pages' words: an "investment" in an equity
-        offering, a "pledge" otherwise (emails: ``notifications.emails.words``)."""
-        return "investment" if self.campaign.is_equity else "pledge"
 
 
 class PledgeTransition(audit_row(PledgeStatus), db.Model):

@@ -13,6 +13,7 @@ from crowdfund.db import utcnow
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.filters import datetime_filter
+from crowdfund.i18n import _, _l
 from crowdfund.pledges.models import NEEDS_PAYMENT_STATUSES, Pledge, PledgeStatus
 from crowdfund.pledges.rules import check_last_day, require_open_for_pledges
 from crowdfund.pledges.services import cancel_pledge
@@ -26,9 +27,11 @@ def register() -> None:
     privacy.blocks(blockers)
     privacy.explains(consequences)
     privacy.erases("pledges", kept=(
-        "Your pledges' and investments' amounts, rewards and statuses",
-        "they are the books of the campaigns you backed (charges, refunds and the ledger "
-        "refer to them); kept under your account's number, without your card's details"))(
+        _l("Your pledges' and investments' amounts, rewards and statuses"),
+        # TRANSLATORS: why the line above is kept when an account closes; the page adds
+        # the final full stop.
+        _l("they are the books of the campaigns you backed (charges, refunds and the ledger "
+           "refer to them); kept under your account's number, without your card's details")))(
         erase)
 
 
@@ -60,13 +63,15 @@ def blockers(user: User) -> list[str]:
     for pledge in _open(user, pledges):
         refusal = _why_it_stands(pledge, now)
         if refusal:
-            reasons.append(f"{pledge.campaign.title}: {refusal}")
+            # TRANSLATORS: why an account cannot close yet: a campaign's title, then why.
+            reasons.append(_("%(campaign)s: %(reason)s", campaign=pledge.campaign.title,
+                             reason=refusal))
     for pledge in pledges:
         if pledge.status in NEEDS_PAYMENT_STATUSES and pledge.campaign.status in (
                 CampaignStatus.FUNDED, CampaignStatus.COLLECTING):
-            reasons.append(f"{pledge.campaign.title}: your payment is not settled yet; pay it "
-                           "from Your pledges, or close your account once the collection "
-                           "window is over.")
+            reasons.append(_("%(campaign)s: your payment is not settled yet; pay it from Your "
+                             "pledges, or close your account once the collection window is "
+                             "over.", campaign=pledge.campaign.title))
     return reasons
 
 
@@ -77,8 +82,8 @@ def _why_it_stands(pledge: Pledge, now) -> str | None:
         require_open_for_pledges(pledge.campaign, now)
         if pledge.campaign.is_equity:
             if now >= investor_cancel_until(pledge.campaign.deadline):
-                return ("investments can be cancelled until 48 hours before the deadline: "
-                        "this commitment stands until the offering closes.")
+                return _("investments can be cancelled until 48 hours before the deadline: "
+                         "this commitment stands until the offering closes.")
         else:
             check_last_day(pledge, pledge.amount, now)
     except DomainError as exc:
@@ -87,9 +92,17 @@ def _why_it_stands(pledge: Pledge, now) -> str | None:
 
 
 def consequences(user: User) -> list[str]:
-    return [f"Your {'investment' if p.campaign.is_equity else 'pledge'} of "
-            f"{p.amount.format()} in {p.campaign.title} is cancelled: nothing is charged "
-            f"(the campaign ends {datetime_filter(p.campaign.deadline)})." for p in _open(user)]
+    return [_consequence(p) for p in _open(user)]
+
+
+def _consequence(pledge: Pledge) -> str:
+    values = {"amount": pledge.amount.format(), "campaign": pledge.campaign.title,
+              "deadline": datetime_filter(pledge.campaign.deadline)}
+    if pledge.campaign.is_equity:
+        return _("Your investment of %(amount)s in %(campaign)s is cancelled: nothing is "
+                 "charged (the campaign ends %(deadline)s).", **values)
+    return _("Your pledge of %(amount)s in %(campaign)s is cancelled: nothing is charged (the "
+             "campaign ends %(deadline)s).", **values)
 
 
 def erase(user: User) -> None:

@@ -11,6 +11,7 @@ from crowdfund.campaigns.web import public_campaign, ref_for
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.forms import ConfirmForm
+from crowdfund.i18n import _
 from crowdfund.locking import write_transaction
 from crowdfund.payments import gateway
 from crowdfund.payments.gateway import PaymentError
@@ -41,7 +42,7 @@ def _choice(form: PledgeForm, campaign: Campaign):
 
 
 def _already_backing(pledge_id: int):
-    flash("You already back this campaign; you can change your pledge here.", "info")
+    flash(_("You already back this campaign; you can change your pledge here."), "info")
     return redirect(url_for("pledges.edit", pledge_id=pledge_id))
 
 
@@ -51,7 +52,7 @@ def _not_a_pledge_form(campaign):
     if campaign.kind is CampaignKind.EQUITY:
         return redirect(url_for("equity.invest", slug=campaign.slug))
     if campaign.founder_id == current_user.id and request.method == "GET":
-        flash("This is your own campaign: founders cannot back it.", "info")
+        flash(_("This is your own campaign: founders cannot back it."), "info")
         return redirect(url_for("campaigns.show", slug=campaign.slug))
     return None
 
@@ -134,8 +135,12 @@ def confirm_card(pledge_id: int):
         flash(getattr(exc, "message", None) or exc.user_message, "error")
         return redirect(url_for("pledges.card", pledge_id=pledge.id))
     db.session.commit()
-    flash(f"Thank you! Your {pledge.noun} is active." if was_pending else "Your card is updated.",
-          "success")
+    if not was_pending:
+        flash(_("Your card is updated."), "success")
+    elif pledge.campaign.is_equity:
+        flash(_("Thank you! Your investment is active."), "success")
+    else:
+        flash(_("Thank you! Your pledge is active."), "success")
     return redirect(url_for("pledges.show", pledge_id=pledge_id))
 
 
@@ -155,7 +160,7 @@ def edit(pledge_id: int):
     pledge = own_pledge(pledge_id)
     campaign = pledge.campaign
     if campaign.kind is CampaignKind.EQUITY:
-        flash("An investment cannot be changed: cancel it and invest again.", "info")
+        flash(_("An investment cannot be changed: cancel it and invest again."), "info")
         return redirect(url_for("pledges.show", pledge_id=pledge_id))
     form = PledgeForm(campaign)
     if request.method == "GET":
@@ -174,7 +179,7 @@ def edit(pledge_id: int):
                 status = exc.status_code
             else:
                 db.session.commit()
-                flash("Your pledge is updated.", "success")
+                flash(_("Your pledge is updated."), "success")
                 return redirect(url_for("pledges.show", pledge_id=pledge_id))
     if form.is_submitted() and status == 200:
         status = 400
@@ -189,7 +194,9 @@ def cancel(pledge_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     run_action(lambda: services.cancel_pledge(pledge, current_user),
-               f"Your {pledge.noun} is cancelled. You will not be charged.", "info")
+               _("Your investment is cancelled. You will not be charged.")
+               if pledge.campaign.is_equity else
+               _("Your pledge is cancelled. You will not be charged."), "info")
     return redirect(url_for("pledges.show", pledge_id=pledge.id))
 
 

@@ -11,6 +11,7 @@ from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError
+from crowdfund.i18n import _
 from crowdfund.money import Money
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.pledges.totals import totals_of
@@ -33,9 +34,9 @@ class LastDayRule(DomainError):
 def require_open_for_pledges(campaign: Campaign, now: datetime | None = None) -> None:
     now = now or utcnow()
     if campaign.status is not CampaignStatus.LIVE or campaign.deadline is None:
-        raise CampaignClosed("This campaign is not taking pledges.")
+        raise CampaignClosed(_("This campaign is not taking pledges."))
     if campaign.deadline <= now:
-        raise CampaignClosed("This campaign has ended; pledges are closed.")
+        raise CampaignClosed(_("This campaign has ended; pledges are closed."))
 
 
 def check_last_day(pledge: Pledge, reduction: Money, now: datetime) -> None:
@@ -50,7 +51,7 @@ def check_last_day(pledge: Pledge, reduction: Money, now: datetime) -> None:
     current = totals_of(campaign).pledged
     after = current - reduction
     if current >= campaign.goal and after < campaign.goal:
-        raise LastDayRule(
+        raise LastDayRule(_(
             "In the last 24 hours you cannot cancel or lower your pledge if that would take "
-            f"the campaign below its goal ({campaign.goal.format()}). It would drop to "
-            f"{after.format()}.")
+            "the campaign below its goal (%(goal)s). It would drop to %(total)s.",
+            goal=campaign.goal.format(), total=after.format()))

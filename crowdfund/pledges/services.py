@@ -25,6 +25,7 @@ from crowdfund.campaigns.states import CampaignKind
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
+from crowdfund.i18n import _
 from crowdfund.locking import lock
 from crowdfund.money import Money
 from crowdfund.payments.gateway import PaymentGateway, SetupIntentInfo
@@ -93,27 +94,38 @@ def quote(campaign: Campaign, tier: RewardTier | None, amount: Money,
           destination: str | None) -> Quote:
     """Split the amount a backer typed (shipping included) and check it against the tier."""
     if tier is not None and tier.campaign_id != campaign.id:
-        raise DomainError("That reward belongs to another campaign.", field="tier")
+        raise DomainError(_("That reward belongs to another campaign."), field="tier")
     if amount.currency != campaign.currency:
-        raise DomainError(f"Pledge in {campaign.currency}.", field="amount")
+        raise DomainError(_("Pledge in %(currency)s.", currency=campaign.currency),
+                          field="amount")
     shipping = Money.zero(campaign.currency)
     if tier is not None and tier.ships:
         if not destination:
-            raise DomainError("Choose where to ship your reward.", field="destination")
+            raise DomainError(_("Choose where to ship your reward."), field="destination")
         fee = tier.shipping_fee(destination)
         if fee is None:
-            raise DomainError("This reward does not ship there.", field="destination")
+            raise DomainError(_("This reward does not ship there."), field="destination")
         shipping = fee
     minimum = tier.minimum if tier is not None else Money.from_decimal("1", campaign.currency)
     if amount < minimum + shipping:
-        detail = (f" ({minimum.format()} for the reward plus {shipping.format()} shipping)"
-                  if shipping.amount else (" for this reward" if tier else ""))
-        raise DomainError(f"Pledge at least {(minimum + shipping).format()}{detail}.",
-                          field="amount")
+        raise DomainError(_too_little(minimum, shipping, tier is not None), field="amount")
     limit = Money.from_decimal(str(current_app.config["MAX_PLEDGE_MAJOR"]), campaign.currency)
     if amount > limit:
-        raise DomainError(f"A pledge can be at most {limit.format()}.", field="amount")
+        raise DomainError(_("A pledge can be at most %(amount)s.", amount=limit.format()),
+                          field="amount")
     return Quote(amount - shipping, shipping)
+
+
+def _too_little(minimum: Money, shipping: Money, for_reward: bool) -> str:
+    """The refusal of an amount below the reward's minimum plus its shipping."""
+    total = (minimum + shipping).format()
+    if shipping.amount:
+        return _("Pledge at least %(total)s (%(minimum)s for the reward plus %(shipping)s "
+                 "shipping).", total=total, minimum=minimum.format(),
+                 shipping=shipping.format())
+    if for_reward:
+        return _("Pledge at least %(total)s for this reward.", total=total)
+    return _("Pledge at least %(total)s.", total=total)
 
 
 # --- starting and confirming -----------------------------------------------------------
@@ -142,7 +154,7 @@ def require_available(tier: RewardTier | None, now: datetime | None = None) -> N
     if not db.session.scalar(sa.select(sa.exists().where(
             Pledge.tier_id == tier.id, Pledge.status == P.PENDING,
             Pledge.pending_expires_at < now))):
-        raise TierSoldOut(f"“{tier.title}” is sold out.", field="tier")
+        raise TierSoldOut(_("“%(reward)s” is sold out.", reward=tier.title), field="tier")
 
 
 def start_pledge(backer: User, campaign: Campaign, tier: RewardTier | None, amount: Money,
@@ -152,7 +164,7 @@ def start_pledge(backer: User, campaign: Campaign, tier: RewardTier | None, amou
     ``?ref=`` tag of the link the backer came from."""
     now = now or utcnow()
     if campaign.kind is CampaignKind.EQUITY:
-        raise DomainError("This is an equity offering: invest from its page.")
+        raise DomainError(_("This is an equity offering: invest from its page."))
     return open_pending(backer, campaign, quote(campaign, tier, amount, destination), now,
                         tier=tier, destination=destination, ref=ref)
 
@@ -164,15 +176,15 @@ def open_pending(backer: User, campaign: Campaign, result: Quote, now: datetime,
     pledge per backer and campaign, a reward unit claimed without overselling."""
     require_open_for_pledges(campaign, now)
     if campaign.founder_id == backer.id:
-        raise NotAllowed("You cannot back your own campaign.")
+        raise NotAllowed(_("You cannot back your own campaign."))
     require_verified_email(backer)
     # Its id and status first (most backers have none): the pledge itself only to replace it.
     existing = db.session.execute(_open_pledge(Pledge.id, Pledge.status),
                                   {"campaign": campaign.id, "backer": backer.id}).first()
     if existing is not None:
         if existing.status is P.ACTIVE:
-            raise AlreadyBacking("You already back this campaign: change your pledge instead.",
-                                 existing.id)
+            raise AlreadyBacking(_("You already back this campaign: change your pledge "
+                                   "instead."), existing.id)
         _end(db.session.get(Pledge, existing.id), P.CANCELLED, actor=backer,
              reason="Replaced by a new pledge")
         db.session.flush()
@@ -189,13 +201,15 @@ def open_pending(backer: User, campaign: Campaign, result: Quote, now: datetime,
     try:
         db.session.flush()
     except IntegrityError:  # the same backer, twice at once: the caller rolls back
-        raise DomainError("You already have a pledge in progress for this campaign.") from None
+        message = _("You already have a pledge in progress for this campaign.")
+        raise DomainError(message) from None
     # The unit is claimed last: on PostgreSQL the reward's row stays locked from this
     # UPDATE to the commit, so others rushing for the same reward wait the least.
     if tier is not None and not claim_unit(tier.id):
         # Units held by attempts whose card never came may free it up; only then looked for.
         if not (release_abandoned(now, campaign_id=campaign.id) and claim_unit(tier.id)):
-            raise TierSoldOut(f"“{tier.title}” is sold out.", field="tier")  # rolled back
+            raise TierSoldOut(_("“%(reward)s” is sold out.", reward=tier.title),
+                              field="tier")  # rolled back
     return pledge
 
 
@@ -216,7 +230,7 @@ def ensure_setup_intent(pledge: Pledge, backer: User, gateway: PaymentGateway) -
     if pledge.needs_payment:
         pass  # a new card to pay a failed charge with (the fix page checks the window)
     elif not pledge.is_open:
-        raise DomainError("This pledge is closed.")
+        raise DomainError(_("This pledge is closed."))
     else:
         require_open_for_pledges(pledge.campaign)
     customer = ensure_customer(backer, gateway)
@@ -243,18 +257,18 @@ def confirm_card(pledge: Pledge, gateway: PaymentGateway, *, actor=None,
     customer and pledge id all come from the gateway.
     """
     if not pledge.is_open and not pledge.needs_payment:
-        raise CardSetupFailed("This pledge is no longer open (it expired or was cancelled). "
-                              "Please pledge again.")
+        raise CardSetupFailed(_("This pledge is no longer open (it expired or was "
+                                "cancelled). Please pledge again."))
     if pledge.setup_intent_id is None:
-        raise CardSetupFailed("No card was set up for this pledge yet.")
+        raise CardSetupFailed(_("No card was set up for this pledge yet."))
     info = gateway.retrieve_setup_intent(pledge.setup_intent_id)
     if info.metadata.get("pledge_id") != str(pledge.id) or (
         info.customer_id != pledge.backer.payment_customer_id
     ):
-        raise CardSetupFailed("That card setup does not belong to this pledge.")
+        raise CardSetupFailed(_("That card setup does not belong to this pledge."))
     if not info.succeeded or not info.payment_method_id:
         raise CardSetupFailed(info.error_message or
-                              "Your card has not been confirmed yet. Please try again.")
+                              _("Your card has not been confirmed yet. Please try again."))
     if pledge.payment_method_id == info.payment_method_id and pledge.status is P.ACTIVE:
         return False  # already done (a webhook and the browser both got here)
     card = gateway.card(info.payment_method_id)
@@ -285,7 +299,7 @@ def confirm_card(pledge: Pledge, gateway: PaymentGateway, *, actor=None,
 
 def require_owner(pledge: Pledge, user: User) -> None:
     if pledge.backer_id != user.id:
-        raise NotAllowed("This is not your pledge.")
+        raise NotAllowed(_("This is not your pledge."))
 
 
 def _lock_for_change(pledge: Pledge) -> None:
@@ -303,9 +317,9 @@ def change_pledge(pledge: Pledge, backer: User, tier: RewardTier | None, amount:
     require_owner(pledge, backer)
     _lock_for_change(pledge)
     if not pledge.is_open:
-        raise DomainError("This pledge can no longer be changed.")
+        raise DomainError(_("This pledge can no longer be changed."))
     if pledge.campaign.kind is CampaignKind.EQUITY:
-        raise DomainError("An investment cannot be changed: cancel it and invest again.")
+        raise DomainError(_("An investment cannot be changed: cancel it and invest again."))
     campaign = pledge.campaign
     require_open_for_pledges(campaign, now)
     result = quote(campaign, tier, amount, destination)
@@ -313,7 +327,7 @@ def change_pledge(pledge: Pledge, backer: User, tier: RewardTier | None, amount:
     new_tier_id = tier.id if tier else None
     if new_tier_id != pledge.tier_id:
         if new_tier_id is not None and not claim_unit(new_tier_id):
-            raise TierSoldOut(f"“{tier.title}” is sold out.", field="tier")
+            raise TierSoldOut(_("“%(reward)s” is sold out.", reward=tier.title), field="tier")
         if pledge.tier_id is not None:
             release_units(pledge.tier_id)
         pledge.tier_id = new_tier_id
@@ -329,12 +343,12 @@ def cancel_pledge(pledge: Pledge, backer: User, now: datetime | None = None) -> 
     require_owner(pledge, backer)
     _lock_for_change(pledge)
     if not pledge.is_open:
-        raise DomainError("This pledge is already closed.")
+        raise DomainError(_("This pledge is already closed."))
     require_open_for_pledges(pledge.campaign, now)
     if pledge.campaign.kind is CampaignKind.EQUITY:
         if now >= investor_cancel_until(pledge.campaign.deadline):
-            raise DomainError("Investments can be cancelled until 48 hours before the "
-                              "deadline; this commitment stands.")
+            raise DomainError(_("Investments can be cancelled until 48 hours before the "
+                                "deadline; this commitment stands."))
     else:
         check_last_day(pledge, pledge.amount, now)
     _end(pledge, P.CANCELLED, actor=backer, reason="Cancelled by the backer")

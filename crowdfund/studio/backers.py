@@ -9,6 +9,7 @@ from crowdfund.auth.guards import recent_second_factor
 from crowdfund.campaigns import studio_bp
 from crowdfund.campaigns.web import own_campaign
 from crowdfund.extensions import db
+from crowdfund.i18n import _
 from crowdfund.pledges import queries as pledges
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.pledges.totals import totals_of
@@ -46,7 +47,7 @@ def backers_csv(campaign_id: int):
         ["pledge_id", "backer", "email", "reward", "amount", "shipping", "currency",
          "destination", "status", "pledged_at"],
         ([p.id, csv_cell(p.backer.display_name), p.backer.email,
-          csv_cell(p.tier.title if p.tier else "No reward"), p.amount.to_decimal(),
+          csv_cell(p.tier.title if p.tier else _("No reward")), p.amount.to_decimal(),
           p.shipping.to_decimal(), p.currency, p.destination or "", p.status.value,
           p.created_at.isoformat()]
          for p in pledges.iter_backers(campaign)))  # keyset batches

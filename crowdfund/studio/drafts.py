@@ -3,8 +3,6 @@ cancel."""
 
 from __future__ import annotations
 
-from datetime import UTC
-
 import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -22,8 +20,8 @@ from crowdfund.campaigns.web import own_campaign
 from crowdfund.community.card_health import at_risk
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
-from crowdfund.filters import counted
 from crowdfund.forms import ConfirmForm
+from crowdfund.i18n import _, _l, ngettext
 from crowdfund.pledges.totals import totals_for, totals_of
 from crowdfund.uploads import (
     UploadError,
@@ -71,7 +69,7 @@ def new():
                 form_error(form, exc)
             else:
                 db.session.commit()
-                flash("Your draft is saved. Tell its story next.", "success")
+                flash(_("Your draft is saved. Tell its story next."), "success")
                 return redirect(url_for("studio.edit", campaign_id=campaign.id))
     return render_template("studio/new.html", form=form), form_status(form)
 
@@ -80,15 +78,13 @@ def new():
 def edit(campaign_id: int):
     campaign = own_campaign(campaign_id)
     if not campaign.can_edit_story:
-        flash(f"This campaign is {campaign.status_label.lower()} and cannot be edited now.",
-              "info")
+        flash(_("This campaign is %(status)s and cannot be edited now.",
+                status=campaign.status_label.lower()), "info")
         return redirect(url_for("studio.overview", campaign_id=campaign.id))
     form_cls = CampaignStoryForm if campaign.is_locked else CampaignDraftForm
     form = form_cls(obj=campaign)
     if request.method == "GET" and not campaign.is_locked:
         form.goal.data = campaign.goal.to_decimal()
-        if campaign.scheduled_launch_at:
-            form.scheduled_launch_at.data = campaign.scheduled_launch_at.replace(tzinfo=None)
     valid = form.validate_on_submit()
     cover = _chosen_cover(form) if request.method == "POST" else None
     fields = _story_fields(form, campaign) if valid and not form.cover.errors else None
@@ -103,7 +99,7 @@ def edit(campaign_id: int):
             db.session.commit()
             if old_cover != cover:
                 delete_upload(old_cover)
-            flash("Saved.", "success")
+            flash(_("Saved."), "success")
             return redirect(url_for("studio.edit", campaign_id=campaign_id))
     return render_template("studio/edit.html", form=form, campaign=campaign,
                            kept_cover=cover), form_status(form)
@@ -111,8 +107,9 @@ def edit(campaign_id: int):
 
 def _story_fields(form: CampaignStoryForm, campaign: Campaign) -> tuple[services.Story,
                                                                         dict] | None:
-    """The story and (before launch) the goal, length, address and launch time as typed;
-    None when the goal does not fit its currency (the error is on the field)."""
+    """The story and (before launch) the goal, length, address and launch time as typed
+    (the launch time on the founder's clock, given to the service in UTC); None when the
+    goal does not fit its currency (the error is on the field)."""
     story = services.Story(
         title=form.title.data, blurb=form.blurb.data or "", category=form.category.data,
         description_md=form.description_md.data or "", risks_md=form.risks_md.data or "",
@@ -122,10 +119,9 @@ def _story_fields(form: CampaignStoryForm, campaign: Campaign) -> tuple[services
     goal = form.goal.money_in(form.currency.data)
     if goal is None:
         return None
-    launch_at = form.scheduled_launch_at.data
     return story, dict(
         slug=form.slug.data.strip(), goal=goal, duration_days=form.duration_days.data,
-        scheduled_launch_at=launch_at.replace(tzinfo=UTC) if launch_at else None,
+        scheduled_launch_at=form.scheduled_launch_at.data,
     )
 
 
@@ -167,9 +163,9 @@ def overview(campaign_id: int):
 
 
 _ACTIONS = {
-    "submit": (services.submit, "Submitted for review. An operator will look at it soon."),
-    "withdraw": (services.withdraw, "Withdrawn from review: you can edit it again."),
-    "launch": (services.launch, "Your campaign is live!"),
+    "submit": (services.submit, _l("Submitted for review. An operator will look at it soon.")),
+    "withdraw": (services.withdraw, _l("Withdrawn from review: you can edit it again.")),
+    "launch": (services.launch, _l("Your campaign is live!")),
 }
 
 
@@ -197,7 +193,7 @@ def delete(campaign_id: int):
         return redirect(url_for("studio.overview", campaign_id=campaign.id))
     db.session.commit()
     delete_upload(cover)
-    flash(f"“{title}” is deleted.", "info")
+    flash(_("“%(title)s” is deleted.", title=title), "info")
     return redirect(url_for("studio.index"))
 
 
@@ -206,9 +202,11 @@ def cancel(campaign_id: int):
     campaign = own_campaign(campaign_id)
     form = ReasonForm()
     if not form.validate_on_submit():
-        flash("Give a reason (at least 5 characters) to cancel.", "error")
+        flash(_("Give a reason (at least 5 characters) to cancel."), "error")
         return redirect(url_for("studio.overview", campaign_id=campaign.id))
     run_action(lambda: services.cancel(campaign, current_user, form.reason.data),
-               lambda released: f"Campaign cancelled; {counted(released, 'pledge', 'pledges')} "
-                                "released, nobody was charged.", "info")
+               lambda released: ngettext(
+                   "Campaign cancelled; %(num)s pledge released, nobody was charged.",
+                   "Campaign cancelled; %(num)s pledges released, nobody was charged.",
+                   released), "info")
     return redirect(url_for("studio.overview", campaign_id=campaign.id))

@@ -17,6 +17,7 @@ from crowdfund.campaigns.web import own_campaign, own_tier
 from crowdfund.extensions import db
 from crowdfund.filters import money
 from crowdfund.forms import ConfirmForm
+from crowdfund.i18n import _
 from crowdfund.money import Money
 from crowdfund.pledges.totals import tiers_with_backers
 from crowdfund.web import (
@@ -36,7 +37,8 @@ def _tier_input(form: TierForm, campaign: Campaign) -> editing.TierInput | None:
             if not destination and fee_field.data is None:
                 continue
             if not destination or fee_field.data is None:
-                form.shipping.errors.append("Each shipping row needs a destination and a fee.")
+                form.shipping.errors.append(
+                    _("Each shipping row needs a destination and a fee."))
                 ok = False
                 continue
             fee = fee_field.money_in(campaign.currency)
@@ -76,7 +78,7 @@ def tier(campaign_id: int, tier_id: int | None = None):
         data = _tier_input(form, campaign)
         if data is not None and submit_form(form, lambda: (
                 editing.add_tier(campaign, current_user, data) if tier is None
-                else editing.update_tier(tier, current_user, data)), "Reward saved."):
+                else editing.update_tier(tier, current_user, data)), _("Reward saved.")):
             return redirect(url_for("studio.rewards", campaign_id=campaign.id))
     form.leave_blank_rows(1 if tier is not None or request.method == "POST" else 3)
     return render_template("studio/tier.html", form=form, campaign=campaign, tier=tier,
@@ -99,7 +101,7 @@ def delete_tier(campaign_id: int, tier_id: int):
     tier = own_tier(campaign, tier_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    run_action(lambda: editing.delete_tier(tier, current_user), "Reward removed.")
+    run_action(lambda: editing.delete_tier(tier, current_user), _("Reward removed."))
     return redirect(url_for("studio.rewards", campaign_id=campaign.id))
 
 
@@ -118,7 +120,7 @@ def budget(campaign_id: int, line_id: int | None = None):
                 editing.add_budget_line(campaign, current_user, form.label.data, amount)
                 if line is None else
                 editing.update_budget_line(line, current_user, form.label.data, amount)),
-                "Budget line added." if line is None else "Budget line saved."):
+                _("Budget line added.") if line is None else _("Budget line saved.")):
             _warn_over_goal(campaign)
             return redirect(url_for("studio.budget", campaign_id=campaign.id))
     return render_template("studio/budget.html", form=form, campaign=campaign, editing=line,
@@ -130,9 +132,9 @@ def _warn_over_goal(campaign: Campaign) -> None:
     said plainly: review refuses it."""
     over = editing.budget_overrun(campaign)
     if over is not None:
-        flash(f"Budget now {money(over)} over the goal of {money(campaign.goal)}: review "
-              "will refuse it until the lines together are no more than the goal (lower a "
-              "line, or raise the goal).", "warning")
+        flash(_("Budget now %(over)s over the goal of %(goal)s: review will refuse it until "
+                "the lines together are no more than the goal (lower a line, or raise the "
+                "goal).", over=money(over), goal=money(campaign.goal)), "warning")
 
 
 def _own_line(campaign: Campaign, line_id: int) -> BudgetLine:
@@ -147,5 +149,6 @@ def delete_budget_line(campaign_id: int, line_id: int):
     line = _own_line(own_campaign(campaign_id), line_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    run_action(lambda: editing.delete_budget_line(line, current_user), "Budget line removed.")
+    run_action(lambda: editing.delete_budget_line(line, current_user),
+               _("Budget line removed."))
     return redirect(url_for("studio.budget", campaign_id=campaign_id))

@@ -13,7 +13,7 @@
     ["card-errors", "auth-errors"].forEach(function (id) {
       var el = document.getElementById(id);
       if (el) {
-        el.textContent =
+        el.textContent = (cardForm || authForm).dataset.textUnavailable ||
           "The payment form could not load. Check your connection and reload the page.";
       }
     });
@@ -34,7 +34,8 @@
         payment_method: { card: card, billing_details: { name: cardForm.dataset.name } },
       });
       if (result.error) {
-        errors.textContent = result.error.message || "Your card could not be saved.";
+        errors.textContent = result.error.message || cardForm.dataset.textNotSaved ||
+          "Your card could not be saved.";
         button.disabled = false;
         return;
       }

@@ -15,6 +15,16 @@
   });
   var digits = money.resolvedOptions().maximumFractionDigits;
 
+  // A text in the page's language (the form's data-text-* attributes, English without
+  // them), its %(name)s placeholders filled in with ``values``.
+  function say(name, english, values) {
+    var text = form.dataset[name] || english;
+    Object.keys(values || {}).forEach(function (key) {
+      text = text.split("%(" + key + ")s").join(values[key]);
+    });
+    return text;
+  }
+
   function chosen() {
     return form.querySelector("input[name=tier]:checked");
   }
@@ -32,22 +42,24 @@
       var rates = JSON.parse(tier.dataset.rates || "{}");
       var code = destination ? destination.value : "";
       if (!code) {
-        out.textContent = "Choose where to ship it to see the total.";
+        out.textContent = say("textChoose", "Choose where to ship it to see the total.");
         return;
       }
       fee = code in rates ? rates[code] : rates.ROW;
       where = destination.options[destination.selectedIndex].text;
       if (fee === undefined) {
-        out.textContent = "This reward does not ship to " + where + ".";
+        out.textContent = say("textNoShip", "This reward does not ship to %(where)s.",
+                              { where: where });
         return;
       }
     }
     var total = minimum + fee;
     var unit = Math.pow(10, digits);
     out.textContent = fee
-      ? "Reward " + money.format(minimum / unit) + " + shipping to " + where + " " +
-        money.format(fee / unit) + " = at least " + money.format(total / unit) + "."
-      : "At least " + money.format(total / unit) + ".";
+      ? say("textShipping", "Reward %(reward)s + shipping to %(where)s %(fee)s = at least " +
+            "%(total)s.", { reward: money.format(minimum / unit), where: where,
+                            fee: money.format(fee / unit), total: money.format(total / unit) })
+      : say("textTotal", "At least %(total)s.", { total: money.format(total / unit) });
     var typed = Number(String(amount.value).replace(/,/g, ""));
     if (!amount.value || isNaN(typed) || typed * unit < total) {
       amount.value = (total / unit).toFixed(digits);

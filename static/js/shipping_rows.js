@@ -24,13 +24,24 @@
     return body.querySelectorAll("tr[data-row]");
   }
 
+  // The labels in the reader's language, from the page ("#" stands for the row's number).
+  var words = {
+    destination: box.dataset.destinationLabel || "Destination #",
+    fee: box.dataset.feeLabel || "Fee #",
+    remove: box.dataset.removeLabel || "Remove row #"
+  };
+
+  function numbered(text, n) {
+    return text.replace("#", String(n));
+  }
+
   function label() {
     rows().forEach(function (row, i) {
-      row.querySelector("select").setAttribute("aria-label", "Destination " + (i + 1));
-      row.querySelector("input").setAttribute("aria-label", "Fee " + (i + 1));
+      row.querySelector("select").setAttribute("aria-label", numbered(words.destination, i + 1));
+      row.querySelector("input").setAttribute("aria-label", numbered(words.fee, i + 1));
       var remove = row.querySelector("[data-remove-row]");
       remove.hidden = false;
-      remove.setAttribute("aria-label", "Remove row " + (i + 1));
+      remove.setAttribute("aria-label", numbered(words.remove, i + 1));
     });
     if (add) {
       add.hidden = rows().length >= maxRows;

@@ -88,3 +88,23 @@ def test_a_campaign_first_seen_late_gets_only_the_48_hour_notice(app, session):
     pledge.card_exp_year, pledge.card_exp_month = 2029, 5
     session.commit()
     assert at_risk(campaign) == []
+
+
+def test_each_reminder_is_written_in_its_backers_language(app, session, monkeypatch):
+    from crowdfund.community import card_health
+    from crowdfund.i18n import get_locale, get_timezone
+
+    campaign = make_campaign(status=CampaignStatus.LIVE)
+    campaign.deadline = DEADLINE
+    chinese, english = _pledge(campaign, (2027, 1)), _pledge(campaign, None)
+    chinese.backer.locale, chinese.backer.timezone = "zh_Hans", "Asia/Shanghai"
+    session.commit()
+    written = {}
+
+    def reason(pledge):  # what the email's own words are made in
+        written[pledge.id] = (str(get_locale()), get_timezone().zone)
+        return "reason"
+
+    monkeypatch.setattr(card_health, "reason_for", reason)
+    assert remind_card_health(now=DEADLINE - timedelta(hours=30)) == 2
+    assert written == {chinese.id: ("zh_Hans", "Asia/Shanghai"), english.id: ("en", "UTC")}

@@ -124,3 +124,16 @@ def test_deleting_twice_at_once_deletes_once(app, session, thread):
     assert sorted(race(app, delete, delete)) == ["DomainError", "ok"]
     assert session.scalar(sa.select(sa.func.count()).select_from(CommentTransition).where(
         CommentTransition.comment_id == comment_id)) == 1
+
+
+def test_a_closed_accounts_comments_are_known_as_erased(app, session, thread):
+    """Their text is replaced in the database by the same English words for everyone;
+    pages know it is that and show it in the reader's language (``is_erased``)."""
+    from crowdfund.community import privacy as community_privacy
+
+    campaign, author, _replier, first, reply = thread
+    community_privacy.erase(author)
+    session.commit()
+    [shown] = comments.threads_of(campaign).items
+    assert shown.comment.body == community_privacy.REMOVED and shown.comment.is_erased
+    assert [r.is_erased for r in shown.replies] == [False]
