@@ -149,6 +149,15 @@ class BaseConfig:
     #: Tokens the rate budget may hold (requests sent at once after a pause); 0: a tenth
     #: of a second's worth, so that no 5-second window goes 2% over the budget.
     SETTLE_BURST = 0
+    #: Outcomes saved at most this long after the gateway answered, this many at most per
+    #: transaction: killed every few seconds, settlement still moves (docs/money.md).
+    SETTLE_RECORD_SECONDS, SETTLE_RECORD_EVERY = 1.0, 100
+    #: Saved cards of uncharged pledges (docs/money.md): a run's claim; the first wait after
+    #: a failure, doubled per try up to the longest; tries before the console says stuck.
+    CARD_DETACH_LEASE = timedelta(minutes=2)
+    CARD_DETACH_BACKOFF = timedelta(seconds=30)
+    CARD_DETACH_BACKOFF_MAX = timedelta(hours=1)
+    CARD_DETACH_STUCK_AFTER = 5
 
     # Background jobs (crowdfund/queue.py): the same on Celery and in the embedded loop.
     #: A running job's lease, renewed by its heartbeat; a dead runner's job is taken over
@@ -191,6 +200,11 @@ class BaseConfig:
     #: Pay founders by Stripe Connect transfers (Express accounts). Off: operators pay by
     #: hand and mark the payout paid. The sandbox has no Connect.
     STRIPE_CONNECT_ENABLED = False
+    #: Reconciliation with the gateway (docs/money.md#reconciliation-with-the-gateway): a
+    #: daily job reads the gateway's record of the last GATEWAY_RECONCILE_DAYS (the runs
+    #: overlap; each difference is recorded once).
+    GATEWAY_RECONCILE_INTERVAL_SECONDS = 24 * 3600
+    GATEWAY_RECONCILE_DAYS = 3
 
     # Fees (docs/domain.md#fees), in basis points of the charge, plus a fixed part in minor
     # units.
@@ -227,6 +241,15 @@ class BaseConfig:
     SMTP_PASSWORD: str | None = None
     SMTP_TIMEOUT = 10.0
     OUTBOX_BATCH = 100
+    #: Senders at once (docs/operations.md#email): the send-email pass starts one per
+    #: OUTBOX_BATCH due messages, up to this many (Celery jobs; threads when embedded).
+    OUTBOX_SENDERS = 4
+    #: A sender's claim on its batch, renewed while it sends: a killed sender's messages
+    #: are sent by another once it lapses.
+    OUTBOX_LEASE_SECONDS = 60
+    #: The mail provider's limit for the whole platform (messages/s, shared by every
+    #: sender through Redis when CELERY_BROKER_URL is set); 0: no limit (a relay of yours).
+    MAIL_MESSAGES_PER_SECOND = 200.0
     OUTBOX_MAX_ATTEMPTS = 8  # then the message is marked failed for an operator
     OUTBOX_RETRY_BASE = timedelta(minutes=1)  # doubled per failed try
 
@@ -264,11 +287,14 @@ class BaseConfig:
                            ("SETTLE_BURST", int), ("JOB_LEASE_SECONDS", int),
                            ("JOB_BACKOFF_SECONDS", int), ("SETTLE_INTERVAL_SECONDS", int),
                            ("JOBS_INTERVAL_SECONDS", int), ("OUTBOX_INTERVAL_SECONDS", int),
+                           ("GATEWAY_RECONCILE_INTERVAL_SECONDS", int),
                            ("JOB_SWEEP_SECONDS", int), ("CELERY_VISIBILITY_TIMEOUT", int),
                            ("PROCESS_HEARTBEAT_SECONDS", float),
                            ("PROCESS_STALE_SECONDS", float), ("JOB_WAIT_ALERT_SECONDS", int),
                            ("SETTLE_BATCH", int), ("PAGE_CACHE_SECONDS", float),
                            ("SMTP_PORT", int), ("PLATFORM_FEE_BPS", int),
+                           ("OUTBOX_SENDERS", int), ("OUTBOX_LEASE_SECONDS", int),
+                           ("MAIL_MESSAGES_PER_SECOND", float),
                            ("PROCESSING_FEE_BPS", int), ("PROCESSING_FEE_FIXED_MINOR", int),
                            ("STRIPE_CONNECT_ENABLED", _flag), ("SANDBOX_DEPLOYMENT", _flag)):
             if os.environ.get(name):
