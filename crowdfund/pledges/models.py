@@ -51,6 +51,8 @@ NEEDS_PAYMENT_STATUSES = frozenset({P.ERRORED, P.AUTHENTICATION_REQUIRED})
 CARD_RELEASING_STATUSES = (P.RELEASED, P.CANCELLED, P.DROPPED)
 #: Still using its saved card (it may be charged, or charged again): never detached.
 CARD_USING_STATUSES = (P.PENDING, P.ACTIVE, P.ERRORED, P.AUTHENTICATION_REQUIRED)
+#: Pledges that ended uncharged: their saved card is detached (``settlement/cards.py``).
+CARD_TO_DETACH_STATUSES = (P.RELEASED, P.CANCELLED, P.DROPPED)
 #: The pledges whose saved card is still to detach (a partial index: few rows).
 CARD_TO_DETACH_WHERE = ("status IN ('released', 'cancelled', 'dropped') "
                         "AND payment_method_id IS NOT NULL AND card_detached_at IS NULL")

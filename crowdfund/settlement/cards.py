@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from crowdfund.auth.models import User
 from crowdfund.db import utcnow
 from crowdfund.extensions import db
 from crowdfund.payments.gateway import InvalidRequest, PaymentError
@@ -134,11 +135,17 @@ def claim(pledge_ids: list[int], now: datetime | None = None) -> Claimed:
 
 
 def _done(pledge_ids: list[int], now: datetime, note: str) -> None:
+    """Cards done; the card reference of a closed account's pledge is erased now (closing
+    kept it only until the card was detached: ``pledges/privacy.py``)."""
     if pledge_ids:
         db.session.execute(
             sa.update(Pledge).where(Pledge.id.in_(pledge_ids), Pledge.card_detached_at.is_(None))
             .values(card_detached_at=now, card_detach_retry_at=None, card_detach_note=note)
             .execution_options(synchronize_session=False))
+        db.session.execute(
+            sa.update(Pledge).where(Pledge.id.in_(pledge_ids), Pledge.backer_id.in_(
+                sa.select(User.id).where(User.closed_at.is_not(None))))
+            .values(payment_method_id=None).execution_options(synchronize_session=False))
 
 
 def backoff(attempts: int) -> timedelta:

@@ -21,12 +21,10 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from crowdfund import events
-from crowdfund.campaigns.models import Campaign
 from crowdfund.db import utcnow
 from crowdfund.extensions import db
 from crowdfund.filters import datetime_filter
 from crowdfund.ledger.services import post_dispute
-from crowdfund.locking import lock
 from crowdfund.payments.gateway import is_gateway_id
 from crowdfund.pledges.models import PledgeStatus
 from crowdfund.pledges.states import pledge_states
@@ -36,9 +34,8 @@ from crowdfund.settlement.models import (
     ChargeStatus,
     Dispute,
     DisputeStatus,
-    Payout,
 )
-from crowdfund.settlement.payouts import refresh_founder_payouts
+from crowdfund.settlement.payouts import lock_founder_money, refresh_founder_payouts
 from crowdfund.settlement.states import dispute_states
 
 D, P = DisputeStatus, PledgeStatus
@@ -173,12 +170,7 @@ def _find_or_open(report: DisputeReport) -> tuple[Dispute | None, bool]:
 def _lock_money(dispute: Dispute) -> None:
     """Lock what the dispute changes in the refunds' order: the founder's payouts, then
     the pledge."""
-    founder_id = sa.select(Campaign.founder_id).where(Campaign.id == dispute.campaign_id) \
-        .scalar_subquery()
-    db.session.scalars(sa.select(Payout.id).join(Campaign, Campaign.id == Payout.campaign_id)
-                       .where(Campaign.founder_id == founder_id).order_by(Payout.id)
-                       .with_for_update(of=Payout)).all()
-    lock(dispute.pledge)
+    lock_founder_money(dispute.campaign_id, dispute.pledge)
 
 
 def _move_money(dispute: Dispute, report: DisputeReport) -> list[str]:

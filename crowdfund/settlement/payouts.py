@@ -33,6 +33,19 @@ def refresh_amount(payout: Payout) -> None:
         payout.amount_minor = max(balances.payable(payout).amount, 0)
 
 
+def lock_founder_money(campaign_id: int, pledge) -> None:
+    """Lock, in this order, every payout of the campaign's founder (by id) and then the
+    pledge: what a refund or a dispute changes. Requests and recordings of refunds and
+    every dispute event take the same order, so none waits for another in a circle on
+    PostgreSQL (paying a payout locks that payout, then the founder's row)."""
+    founder_id = sa.select(Campaign.founder_id).where(Campaign.id == campaign_id) \
+        .scalar_subquery()
+    db.session.scalars(sa.select(Payout.id).join(Campaign, Campaign.id == Payout.campaign_id)
+                       .where(Campaign.founder_id == founder_id).order_by(Payout.id)
+                       .with_for_update(of=Payout)).all()
+    lock(pledge)
+
+
 def refresh_founder_payouts(campaign_id: int) -> None:
     """Every unpaid payout of this campaign's founder follows the ledger again (a refund or
     a dispute on one campaign can change what the founder's next payout carries)."""

@@ -20,7 +20,6 @@ from crowdfund.db import utcnow
 from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
 from crowdfund.ledger.services import post_refund
-from crowdfund.locking import lock
 from crowdfund.money import Money
 from crowdfund.payments.gateway import PaymentError, RefundInfo
 from crowdfund.pledges.models import NEEDS_PAYMENT_STATUSES, Pledge, PledgeStatus
@@ -35,7 +34,7 @@ from crowdfund.settlement.models import (
     Refund,
     RefundStatus,
 )
-from crowdfund.settlement.payouts import refresh_founder_payouts
+from crowdfund.settlement.payouts import lock_founder_money, refresh_founder_payouts
 from crowdfund.settlement.states import refund_states
 
 P, R = PledgeStatus, RefundStatus
@@ -76,13 +75,12 @@ def payout_paid(campaign_id: int) -> bool:
 
 
 def _lock_payout_and_pledge(pledge: Pledge) -> None:
-    """Lock the campaign's payout (when it has one), then the pledge. A refund and the
-    payout then never overlap (the payout waits for started refunds, a founder's refund
-    sees a payout that began), and two refunds of one pledge are checked one at a time
-    against what is left."""
-    db.session.scalar(sa.select(Payout.id).where(Payout.campaign_id == pledge.campaign_id)
-                      .with_for_update())
-    lock(pledge)
+    """Lock the founder's payouts (this campaign's among them), then the pledge. A refund
+    and the payout then never overlap (the payout waits for started refunds, a founder's
+    refund sees a payout that began), two refunds of one pledge are checked one at a time
+    against what is left, and a dispute event on the pledge takes the same locks in the
+    same order (``payouts.lock_founder_money``)."""
+    lock_founder_money(pledge.campaign_id, pledge)
 
 
 def request_refund(pledge: Pledge, amount: Money, actor: User, reason: str = "") -> Refund:
@@ -120,6 +118,10 @@ def record_refund(refund: Refund, result: RefundInfo | PaymentError,
                   now: datetime | None = None) -> str:
     """The gateway's answer, on the refund, the pledge and the ledger. Idempotent."""
     if refund.status is not R.STARTED:
+        return refund.status.value
+    _lock_payout_and_pledge(refund.pledge)  # the dispute events' order: no deadlock
+    db.session.refresh(refund)
+    if refund.status is not R.STARTED:  # recorded meanwhile by another process
         return refund.status.value
     refund.finished_at = now or utcnow()
     if isinstance(result, PaymentError) or result.failed:

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from crowdfund import queue
+from crowdfund.auth import privacy
 from crowdfund.campaigns import services as campaigns
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignStatus
@@ -23,7 +24,7 @@ from crowdfund.settlement import cards, recovery
 from crowdfund.settlement import plan as settlement_plan
 from crowdfund.settlement.detaching import DETACH_CARDS
 from crowdfund.supervision import JobFailure
-from tests.factories import back_pledge, ended, make_campaign, make_user, race
+from tests.factories import PASSWORD, back_pledge, ended, make_campaign, make_user, race
 
 S, P = CampaignStatus, PledgeStatus
 
@@ -120,6 +121,26 @@ def test_a_pledge_cancelled_by_its_backer_gives_back_its_card_while_the_campaign
     with app.app_context():
         assert db.session.get(Campaign, campaign.id).status is S.LIVE  # nothing else done
     assert _due(app) == []
+
+
+def test_closing_an_account_detaches_its_cancelled_pledges_cards_then_erases_them(
+        app, session, gw, settler):
+    """Closing cancels the person's open pledges: their cards are detached by the next pass
+    like any other, and only then is the card reference erased."""
+    campaign = make_campaign(status=S.LIVE, tiers=0)
+    leaving = back_pledge(campaign, gw)
+    session.commit()
+    privacy.close_account(leaving.backer, PASSWORD)
+    session.commit()
+    with app.app_context():
+        kept = db.session.get(Pledge, leaving.id)
+        assert kept.status is P.CANCELLED and kept.payment_method_id is not None
+        assert kept.card_last4 is None  # the details people read are gone at once
+    settler.settle_due()
+    assert _attached(gw, [leaving]) == [False]
+    with app.app_context():
+        done = db.session.get(Pledge, leaving.id)
+        assert done.card_detached_at is not None and done.payment_method_id is None
 
 
 def test_a_card_another_open_pledge_still_uses_is_kept(app, session, gw, settler):

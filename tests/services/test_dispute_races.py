@@ -20,11 +20,18 @@ from crowdfund.ledger.models import LedgerTransaction
 from crowdfund.notifications.models import OutboxMessage
 from crowdfund.payments import gateway as current_gateway
 from crowdfund.payments.events import record_and_dispatch
-from crowdfund.payments.gateway import WebhookEvent
+from crowdfund.payments.gateway import RefundInfo, WebhookEvent
 from crowdfund.payments.models import WebhookEvent as WebhookEventRow
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.settlement import balances, payouts, refunds
-from crowdfund.settlement.models import Dispute, DisputeStatus, Payout, PayoutStatus
+from crowdfund.settlement.models import (
+    Dispute,
+    DisputeStatus,
+    Payout,
+    PayoutStatus,
+    Refund,
+    RefundStatus,
+)
 from tests.factories import back, ended, make_campaign, make_user, race, usd
 
 pytestmark = pytest.mark.postgres_only
@@ -187,3 +194,35 @@ def _add_payout(campaign_id: int, status: PayoutStatus) -> None:
 
 def _payout_of(campaign_id: int) -> Payout:
     return db.session.scalar(sa.select(Payout).where(Payout.campaign_id == campaign_id))
+
+
+def test_a_refund_recorded_while_a_dispute_event_arrives_both_finish(app, session, charged):
+    """A refund's outcome and a dispute event on the same pledge, at once, for a founder
+    with payouts on two campaigns: both lock the founder's payouts, then the pledge, in the
+    same order (``payouts.lock_founder_money``), so neither is aborted as a deadlock."""
+    for n in range(ROUNDS):
+        founder = make_user(verified=True)
+        operator_id = make_user(operator=True).id
+        session.commit()
+        founder_id = founder.id
+        other, _other_pledge, _other_intent = charged(founder)
+        campaign_id, pledge_id, intent = charged(session.get(User, founder_id))
+        _add_payout(campaign_id, PayoutStatus.DUE)
+        _add_payout(other, PayoutStatus.DUE)
+        refund = refunds.request_refund(session.get(Pledge, pledge_id), usd(10),
+                                        session.get(User, operator_id), "Broken on arrival")
+        session.commit()
+        refund_id = refund.id
+
+        def record(refund_id=refund_id):
+            return lambda: refunds.record_refund(
+                db.session.get(Refund, refund_id),
+                RefundInfo(id=f"re_{refund_id}", status="succeeded", amount=usd(10)))
+
+        withdrawn = event(f"evt_rw_{n}", "funds_withdrawn", f"dp_rw_{n}", intent,
+                          "needs_response", WITHDRAWAL)
+        assert race(app, record(), dispatch(withdrawn)) == ["ok", "ok"]
+        assert booked(f"dp_rw_{n}") == [f"dispute-dp_rw_{n}-fee",
+                                        f"dispute-dp_rw_{n}-withdrawn"]
+        assert session.get(Refund, refund_id).status is RefundStatus.SUCCEEDED
+    assert ledger.check() == []
