@@ -208,6 +208,8 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.notifications.cli import bp as outbox_bp
     from crowdfund.operators import bp as operators_bp
     from crowdfund.operators import community as _operators_community  # noqa: F401
+    from crowdfund.operators import differences as _operators_differences  # noqa: F401
+    from crowdfund.operators import disputes as _operators_disputes  # noqa: F401
     from crowdfund.operators import money as _operators_money  # noqa: F401
     from crowdfund.operators import routes as _operators_routes  # noqa: F401
     from crowdfund.payments.webhooks import bp as webhooks_bp
@@ -215,6 +217,7 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.pledges.routes import bp as pledges_bp
     from crowdfund.settlement import fix_pages as _fix_pages  # noqa: F401 (pledges' pages)
     from crowdfund.settlement import studio as _settlement_studio  # noqa: F401
+    from crowdfund.settlement.books import cli as _books_cli  # noqa: F401 (ledger reconcile)
     from crowdfund.settlement.cli import bp as settlement_bp
     from crowdfund.studio import backers as _studio_backers  # noqa: F401
     from crowdfund.studio import drafts as _studio_drafts  # noqa: F401

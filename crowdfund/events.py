@@ -99,6 +99,14 @@ charge_collected = Event("charge-collected",
 charge_failed = Event("charge-failed", doc="fix_by (datetime): was active")
 refund_issued = Event("refund-issued", doc="refund_id, amount (Money), reason")
 payout_paid = Event("payout-paid", doc="amount (Money)")
+dispute_opened = Event(
+    "dispute-opened", doc="dispute_id (the gateway's), amount (Money), reason, due_by "
+    "(datetime or None: the evidence deadline), inquiry (bool: no money taken yet): a "
+    "backer's bank disputed the pledge's charge")
+dispute_closed = Event(
+    "dispute-closed", doc="dispute_id, amount (Money), fee (Money), outcome (\"won\": the "
+    "charge stands; \"lost\": the backer keeps the money; \"warning_closed\": an inquiry "
+    "ended without a dispute)")
 
 # --- community (sender: the Campaign) -----------------------------------------------------
 update_posted = Event("update-posted", doc="update")

@@ -7,14 +7,16 @@ jobs; here one loop does both. The job functions are the same (``crowdfund.queue
 The periodic passes:
 
 - **settle pass**: look up charges whose outcome is unknown, queue the settlement of each
-  due campaign (which queues its charges in batches), send refunds, remind backers whose
-  payment failed, make final retries and drop unpaid pledges, settle campaigns whose
-  collection window closed, pay due payouts;
+  due campaign (which queues its charges, and saved cards to detach, in batches), send
+  refunds, remind backers whose payment failed, make final retries and drop unpaid
+  pledges, settle campaigns whose collection window closed, pay due payouts;
 - **jobs pass**: launch approved campaigns whose time has come, cancel pending pledges whose
   card was never confirmed, cancel equity commitments not reconfirmed in time, tell
   followers of campaigns ending soon, ask backers whose card will not work at the deadline
   for another, forget old sessions and finished jobs;
-- **send email**: the outbox;
+- **send email**: the outbox, by several senders at once (``notifications.delivery``);
+- **reconcile with gateway** (daily): the gateway's record of the last days against our
+  books (``settlement.books``);
 - **sweep**: hints for jobs whose message was lost (Celery only; the embedded loop finds
   due jobs itself).
 
@@ -44,8 +46,11 @@ from crowdfund.equity.changes import cancel_unconfirmed
 from crowdfund.extensions import db
 from crowdfund.fleet import ProcessKind
 from crowdfund.hints import hints
+from crowdfund.notifications import delivery
 from crowdfund.payments import gateway
 from crowdfund.pledges.services import release_abandoned
+from crowdfund.settlement.books.run import RECONCILE, reconcile_pass
+from crowdfund.settlement.detaching import DETACH_CARDS
 from crowdfund.settlement.fan_out import CHARGE_BATCH, SEND_REFUNDS, SETTLE_CAMPAIGN
 from crowdfund.settlement.runner import Settler
 from crowdfund.supervision import FAILED, isolated, watch_loop
@@ -57,13 +62,15 @@ bp = Blueprint("jobs", __name__, cli_group="jobs")
 SETTLE_PASS, JOBS_PASS, SEND_EMAIL, SWEEP = "settle pass", "jobs pass", "send email", "sweep"
 #: The periodic passes and the setting that says how often (seconds).
 PERIODIC = {SETTLE_PASS: "SETTLE_INTERVAL_SECONDS", JOBS_PASS: "JOBS_INTERVAL_SECONDS",
-            SEND_EMAIL: "OUTBOX_INTERVAL_SECONDS", SWEEP: "JOB_SWEEP_SECONDS"}
+            SEND_EMAIL: "OUTBOX_INTERVAL_SECONDS", SWEEP: "JOB_SWEEP_SECONDS",
+            RECONCILE: "GATEWAY_RECONCILE_INTERVAL_SECONDS"}
 
 
 #: The item loops of the settle pass (``supervision.isolated`` job names): an operator's
 #: "retry" of one of their failed items runs the settle pass now.
 SETTLE_LOOPS = ("settle campaign", "charge pledge", "send refund", "send payout",
-                "reconcile charge", "recovery", "settle after collection",
+                "reconcile charge", "look up refund", "look up transfer", "recovery",
+                "settle after collection", "detach card",
                 "cancel waiting payment", "payouts", "payment reminder", "outcome email")
 #: The jobs pass's.
 JOBS_LOOPS = ("jobs", "launch campaign", "cancel unconfirmed commitment",
@@ -110,11 +117,13 @@ def register_jobs() -> None:
     queue.register(SETTLE_PASS, lambda: _describe(_settler().run_pass()), max_attempts=3,
                    covers=SETTLE_LOOPS)
     queue.register(JOBS_PASS, lambda: _describe(run_once()), max_attempts=3, covers=JOBS_LOOPS)
-    queue.register(SEND_EMAIL, lambda: f"sent: {_settler().send_email()}", max_attempts=3,
-                   covers=("send email",))
+    queue.register(SEND_EMAIL, delivery.send_pass, max_attempts=3, covers=("send email",))
+    queue.register(delivery.EMAIL_SENDER, delivery.send_as_job, max_attempts=3, routine=True)
     queue.register(SWEEP, lambda: f"hinted again: {queue.sweep()}", max_attempts=1)
+    queue.register(RECONCILE, lambda: reconcile_pass(gateway()), max_attempts=3)
     queue.register(SETTLE_CAMPAIGN, _settle_campaign)
     queue.register(CHARGE_BATCH, lambda *args: _settler().charge_batch(*args))
+    queue.register(DETACH_CARDS, lambda *args: _settler().detach_batch(*args))
     queue.register(SEND_REFUNDS, lambda campaign_id: _settler().send_refunds(campaign_id))
 
 

@@ -36,10 +36,16 @@ from crowdfund.notifications.models import OutboxMessage  # noqa: F401
 from crowdfund.payments.models import WebhookEvent  # noqa: F401
 from crowdfund.pledges.models import Pledge, PledgeTransition  # noqa: F401
 from crowdfund.queue import Job  # noqa: F401
+from crowdfund.settlement.books.models import (  # noqa: F401
+    DifferenceTransition,
+    GatewayDifference,
+    GatewayReconciliation,
+)
 from crowdfund.settlement.models import (  # noqa: F401
     ChargeAttempt,
     ChargeTransition,
     Dispute,
+    DisputeTransition,
     Payout,
     PayoutTransition,
     Refund,

@@ -101,16 +101,20 @@ class Kind:
     max_attempts: int = 5
     #: The item loops (``supervision`` job names, by prefix) this kind runs.
     covers: tuple[str, ...] = ()
+    #: Started every few seconds, like the passes (the email senders): once done,
+    #: forgotten after an hour and left out of the console's list.
+    routine: bool = False
 
 
 _kinds: dict[str, Kind] = {}
 
 
 def register(kind: str, fn: Callable[..., object], *, max_attempts: int = 5,
-             covers: tuple[str, ...] = ()) -> None:
+             covers: tuple[str, ...] = (), routine: bool = False) -> None:
     """``fn(*args)`` runs a job of ``kind`` (in an app context; it commits its own work).
-    ``covers``: the item loops it runs, whose failed items an operator retries with it."""
-    _kinds[kind] = Kind(fn, max_attempts, covers)
+    ``covers``: the item loops it runs, whose failed items an operator retries with it.
+    ``routine``: kept no longer than the periodic passes once done."""
+    _kinds[kind] = Kind(fn, max_attempts, covers, routine)
 
 
 def registered() -> set[str]:
@@ -322,8 +326,10 @@ def sweep(stale_after: timedelta = timedelta(seconds=30), limit: int = 500) -> i
 
 
 def _is_pass():
-    """The periodic passes are the jobs keyed by their own kind (one waiting per kind)."""
-    return Job.key == Job.kind
+    """The periodic passes are the jobs keyed by their own kind (one waiting per kind);
+    the routine kinds' jobs count with them."""
+    routine = [kind for kind, spec in _kinds.items() if spec.routine]
+    return sa.or_(Job.key == Job.kind, Job.kind.in_(routine))
 
 
 def prune(older_than: timedelta = timedelta(days=14),

@@ -179,6 +179,13 @@ def _upsert_failure(job: str, key: str, error: BaseException) -> None:
     _open.setdefault(job, (time.monotonic(), set()))[1].add(key)
 
 
+def record_failure(job: str, item: object, error: BaseException) -> None:
+    """Record (or count again) a failure of ``item`` in ``job``, in the current session:
+    for a loop that keeps its own retries per item and shows one to operators only once
+    it is stuck (its later success marks it resolved, as for :func:`isolated`)."""
+    _upsert_failure(job, str(item)[:120], error)
+
+
 def _record(app: Flask, job: str, key: str, error: BaseException) -> None:
     try:
         with app.app_context():  # a session of its own: the item's may be broken

@@ -3,7 +3,11 @@ and the settle job do (payments and browser tests share these)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -19,6 +23,7 @@ from crowdfund.pledges.models import Pledge
 from crowdfund.settlement.runner import Settler
 from tests.factories import make_campaign, make_user
 
+ROOT = Path(__file__).resolve().parents[1]
 OK, DECLINES_AT_CHARGE, THREE_DS = "4242424242424242", "4000000000000341", "4000002500003155"
 
 
@@ -67,6 +72,19 @@ def pledge_rows(app, campaign_id: int) -> dict[int, Pledge]:
     with app.app_context():
         rows = db.session.scalars(sa.select(Pledge).where(Pledge.campaign_id == campaign_id))
         return {p.id: p for p in rows}
+
+
+def settle_process(app, sandbox, **extra_env) -> subprocess.Popen:
+    """``flask settle`` (one whole pass) as a process of its own, on the test's database
+    and the sandbox; ``extra_env``: more settings (``SETTLE_REQUESTS_PER_SECOND``...)."""
+    env = {**os.environ, "CROWDFUND_ENV": "testing", "FLASK_APP": "wsgi",
+           "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+           "UPLOAD_FOLDER": app.config["UPLOAD_FOLDER"], "PAYMENT_GATEWAY": "stripe",
+           "STRIPE_SECRET_KEY": "sk_test_suite", "STRIPE_PUBLISHABLE_KEY": "pk_test_suite",
+           "STRIPE_API_BASE": sandbox.base, **extra_env}
+    return subprocess.Popen(  # noqa: S603 - our own command
+        [sys.executable, "-m", "flask", "settle"], cwd=ROOT, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 def settler(app) -> Settler:

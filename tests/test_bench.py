@@ -42,3 +42,9 @@ def test_pledge_bench_and_the_race():
 def test_settle_bench():
     out = bench("bench/settle.py", "--pledges", "10")
     assert "(bench: funded: charged (succeeded: 10))" in out
+
+
+def test_outbox_bench():
+    out = bench("bench/outbox.py", "--messages", "40", "--senders", "1", "--senders", "2")
+    rows = [line.split() for line in out.splitlines() if line.strip()[:1].isdigit()]
+    assert [(row[0], row[-2], row[-1]) for row in rows] == [("1", "0", "0"), ("2", "0", "0")]

@@ -95,7 +95,8 @@ def test_the_celery_entry_point_loads_and_refuses_to_run_without_a_broker(tmp_pa
     assert done.returncode == 0, done.stderr[-2000:]
     tasks, settings = done.stdout.strip().splitlines()
     assert tasks == "['crowdfund.periodic', 'crowdfund.run_job']"
-    assert settings == ("True True 1 ['jobs pass', 'send email', 'settle pass', 'sweep']")
+    assert settings == ("True True 1 ['jobs pass', 'reconcile with gateway', 'send email', "
+                        "'settle pass', 'sweep']")
     env.pop("CELERY_BROKER_URL")
     refused = subprocess.run([sys.executable, "-c", "import crowdfund.worker"], cwd=ROOT,  # noqa: S603
                              env=env, capture_output=True, text=True, timeout=60)

@@ -40,7 +40,8 @@ SHIPPED = ("pyproject.toml", "wsgi.py", "gunicorn.conf.py", "crowdfund", "templa
            "migrations")
 #: The sandbox's server modules: they import aiohttp and localstripe, and only `make run`
 #: and the test suite start them (the `sandbox` extra).
-SANDBOX_SERVER = ("crowdfund.payments.sandbox", "crowdfund.payments.sandbox_disk")
+SANDBOX_SERVER = ("crowdfund.payments.sandbox", "crowdfund.payments.sandbox_disk",
+                  "crowdfund.payments.sandbox_lists")
 WAIT = 120  # seconds, at most, for each thing we wait for
 
 IMPORT_EVERYTHING = f"""

@@ -29,6 +29,9 @@ class Account(enum.Enum):
     REFUNDS = "refunds"
     DISPUTES = "disputes"
     PAYOUTS = "payouts"
+    #: The processor's fee for a dispute (kept even when the dispute is won; a cost passed
+    #: to the founder, like the processing fee).
+    DISPUTE_FEES = "dispute_fees"
 
 
 class LedgerTransaction(db.Model):

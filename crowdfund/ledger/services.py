@@ -167,15 +167,16 @@ def balance(account: Account, currency: str, campaign_id: int | None = None) -> 
 
 #: Accounts whose balance is debits minus credits (the rest: credits minus debits).
 DEBIT_NORMAL = frozenset({Account.PROCESSOR_BALANCE, Account.REFUNDS, Account.DISPUTES,
-                          Account.PAYOUTS})
+                          Account.PAYOUTS, Account.DISPUTE_FEES})
 
 
 def founder_owed(campaign_id: int, currency: str) -> Money:
     """What the founder is still owed: their share of collections less refunds, disputes
-    and what was paid out already (may be negative after a late refund)."""
+    (and their fees) and what was paid out already (may be negative after a late refund)."""
     return (balance(Account.FOUNDER_PAYABLE, currency, campaign_id)
             - balance(Account.REFUNDS, currency, campaign_id)
             - balance(Account.DISPUTES, currency, campaign_id)
+            - balance(Account.DISPUTE_FEES, currency, campaign_id)
             - balance(Account.PAYOUTS, currency, campaign_id))
 
 
@@ -189,14 +190,19 @@ def post_refund(refund) -> LedgerTransaction | None:
     ], memo=f"Refund to pledge {refund.pledge_id} ({refund.gateway_refund_id})")
 
 
-def post_dispute(dispute) -> LedgerTransaction | None:
-    """The backer's bank took the money back, pending the dispute."""
+def post_dispute(dispute, movement: str) -> LedgerTransaction | None:
+    """A dispute moved money (docs/money.md#disputes), keyed ``dispute-<id>-<movement>``:
+    ``withdrawn`` (the bank took the amount back), ``fee`` (the processor's dispute fee),
+    ``reinstated`` (the dispute was won: the amount came back; the fee stays)."""
     zero = Money.zero(dispute.currency)
-    return post("dispute", f"dispute-{dispute.gateway_dispute_id}", dispute.campaign_id,
-                dispute.pledge_id, [
-        (Account.DISPUTES, dispute.amount, zero),
-        (Account.PROCESSOR_BALANCE, zero, dispute.amount),
-    ], memo=f"Dispute on pledge {dispute.pledge_id} ({dispute.reason})")
+    out, account = {"withdrawn": (True, Account.DISPUTES), "fee": (True, Account.DISPUTE_FEES),
+                    "reinstated": (False, Account.DISPUTES)}[movement]
+    amount = dispute.fee if movement == "fee" else dispute.amount
+    lines = [(account, amount, zero), (Account.PROCESSOR_BALANCE, zero, amount)] if out else \
+        [(Account.PROCESSOR_BALANCE, amount, zero), (account, zero, amount)]
+    return post("dispute", f"dispute-{dispute.gateway_dispute_id}-{movement}",
+                dispute.campaign_id, dispute.pledge_id, lines,
+                memo=f"Dispute {movement} on pledge {dispute.pledge_id} ({dispute.reason})")
 
 
 def post_payout(payout) -> LedgerTransaction | None:

@@ -15,7 +15,13 @@ class OutboxMessage(db.Model):
     """An email to deliver. Sent at most once per ``dedupe_key`` (a retry never duplicates)."""
 
     __tablename__ = "outbox"
-    __table_args__ = (sa.Index("ix_outbox_unsent", "sent_at", "next_attempt_at"),)
+    __table_args__ = (
+        sa.Index("ix_outbox_unsent", "sent_at", "next_attempt_at"),
+        # What senders claim from, oldest first: the messages still to send.
+        sa.Index("ix_outbox_to_send", "id",
+                 sqlite_where=sa.text("sent_at IS NULL AND failed_at IS NULL"),
+                 postgresql_where=sa.text("sent_at IS NULL AND failed_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: What it is about, e.g. ``pledge-12-payment-failed``: unique, so an event mails once.
@@ -42,3 +48,7 @@ class OutboxMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Given up after OUTBOX_MAX_ATTEMPTS: an operator looks at it.
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The sender sending it now, and until when its claim holds (renewed while it
+    #: sends): a killed sender's messages are claimed again once it lapses.
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

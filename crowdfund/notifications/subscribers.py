@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from crowdfund import events
 from crowdfund.campaigns.states import CampaignKind
-from crowdfund.notifications import account_emails, emails, investor_emails
+from crowdfund.notifications import account_emails, dispute_emails, emails, investor_emails
 from crowdfund.notifications import privacy as notifications_privacy
 from crowdfund.supervision import each_isolated
 
@@ -24,6 +24,8 @@ def register() -> None:
         (events.charge_failed, _charge_failed),
         (events.refund_issued, _refund_issued),
         (events.payout_paid, _payout_paid),
+        (events.dispute_opened, _dispute_opened),
+        (events.dispute_closed, _dispute_closed),
         (events.offering_changed, _offering_changed),
         (events.account_link_issued, _account_link_issued),
         (events.address_claimed, _address_claimed),
@@ -80,6 +82,15 @@ def _refund_issued(pledge, *, refund_id, amount, reason) -> None:
 
 def _payout_paid(campaign, *, amount) -> None:
     emails.payout_paid(campaign, amount)
+
+
+def _dispute_opened(pledge, *, dispute_id, amount, reason, due_by, inquiry) -> None:
+    dispute_emails.opened_to_founder(pledge, dispute_id, amount, reason, due_by, inquiry)
+
+
+def _dispute_closed(pledge, *, dispute_id, amount, fee, outcome) -> None:
+    dispute_emails.closed_to_founder(pledge, dispute_id, amount, fee, outcome)
+    dispute_emails.closed_to_backer(pledge, dispute_id, amount, outcome)
 
 
 def _offering_changed(campaign, *, change, what: str, to_reconfirm) -> None:

@@ -22,3 +22,10 @@ class VerificationForm(BaseForm):
     def validate_legal_name(self, field):
         if self.status.data == VerificationStatus.VERIFIED.value and not (field.data or "").strip():
             raise ValidationError("Record the legal name you checked.")
+
+
+class ResolveDifferenceForm(BaseForm):
+    reason = TextAreaField("What you found and did",
+                           validators=[DataRequired(message="Say what you found and did."),
+                                       Length(min=5, max=500, message="Between 5 and 500 "
+                                                                      "characters.")])

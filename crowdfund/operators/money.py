@@ -33,7 +33,8 @@ from crowdfund.pledges.models import (
 )
 from crowdfund.pledges.totals import totals_of
 from crowdfund.queue import Job
-from crowdfund.settlement import payouts, refunds
+from crowdfund.settlement import cards, payouts, refunds
+from crowdfund.settlement.books import differences
 from crowdfund.settlement.fan_out import CHARGE_BATCH, queue_refunds, subject_of
 from crowdfund.settlement.forms import CancelFundedForm, MarkPaidForm, RefundForm
 from crowdfund.settlement.models import (
@@ -115,6 +116,8 @@ def settlement():
                            email_waiting=email_waiting(),
                            celery=bool(current_app.config.get("CELERY_BROKER_URL")),
                            unknown=unknown_charges(), jobs=queue.recent(), now=now,
+                           cards_left=cards_left(),
+                           differences_open=differences.open_count(),
                            fleet=fleet.status(now),
                            batches=_batch_progress(lists["Charging"]),
                            retryable={f.id for f in failures if queue.kind_covering(f.job)})
@@ -124,6 +127,14 @@ def _batch_progress(campaigns: list[Campaign]) -> dict[int, tuple[int, int]]:
     """Charge batches done and queued per charging campaign (one query for the list)."""
     found = queue.progress([subject_of(c.id) for c in campaigns], CHARGE_BATCH)
     return {c.id: found[subject_of(c.id)] for c in campaigns if subject_of(c.id) in found}
+
+
+def cards_left() -> list[tuple[Campaign, cards.CardsLeft]]:
+    """Campaigns with saved cards still to detach, each with its campaign (one query)."""
+    left = cards.left_by_campaign()
+    found = {c.id: c for c in db.session.scalars(sa.select(Campaign).where(
+        Campaign.id.in_([row.campaign_id for row in left])))}
+    return [(found[row.campaign_id], row) for row in left]
 
 
 def unknown_charges(limit: int = 100) -> list[ChargeAttempt]:

@@ -29,6 +29,7 @@ from crowdfund.forms import ConfirmForm
 from crowdfund.operators import bp
 from crowdfund.operators.forms import VerificationForm
 from crowdfund.pledges.totals import totals_of
+from crowdfund.settlement.books import differences
 from crowdfund.settlement.fan_out import queue_settlement
 from crowdfund.settlement.plan import plan
 from crowdfund.statemachine import status_label
@@ -65,7 +66,7 @@ def index():
     ))
     return render_template("operators/index.html", queue=queue, counts=counts, live=live,
                            statuses=_status_names(), checks=identity.waiting_checks(),
-                           reports=open_reports())
+                           reports=open_reports(), differences_open=differences.open_count())
 
 
 def _status_names() -> dict[CampaignStatus, str]:

@@ -12,6 +12,7 @@ import itertools
 import time
 
 from crowdfund.money import Money
+from crowdfund.payments.fake_lists import FakeListings, now
 from crowdfund.payments.gateway import (
     CardDeclined,
     CardInfo,
@@ -29,8 +30,9 @@ DECLINED_AT_SETUP = {"4000000000000002"}
 NEEDS_3DS = {"4000002500003155"}
 
 
-class FakeGateway:
-    """Customers, SetupIntents and cards kept in dictionaries."""
+class FakeGateway(FakeListings):
+    """Customers, SetupIntents and cards kept in dictionaries; what the gateway recorded
+    (charges, balance transactions, lists) in ``FakeListings``."""
 
     publishable_key = "pk_test_fake"
     js_url = ""  # no browser script: tests play the browser with confirm_setup()
@@ -50,6 +52,7 @@ class FakeGateway:
         self.connect = False
         self.accounts: dict[str, dict] = {}
         self.transfers: dict[str, dict] = {}
+        self._init_listings()
 
     def _id(self, prefix: str) -> str:
         return f"{prefix}_fake{next(self._ids)}"
@@ -132,7 +135,15 @@ class FakeGateway:
 
     def detach_payment_method(self, payment_method_id: str) -> None:
         self.calls.append("detach_payment_method")
-        self.cards[payment_method_id]["customer"] = None
+        card = self.cards.get(payment_method_id)
+        if card is None:  # Stripe: 404 resource_missing; one detached already: 400
+            raise InvalidRequest(f"No such PaymentMethod: '{payment_method_id}'",
+                                 code="resource_missing")
+        if card["customer"] is None:
+            raise InvalidRequest("The payment method you provided is not attached to a "
+                                 "customer so detachment is impossible.",
+                                 code="payment_method_unexpected_state")
+        card["customer"] = None
 
     # --- charges ---------------------------------------------------------------------------
 
@@ -151,7 +162,10 @@ class FakeGateway:
             elif card["last4"] == "3155":
                 status = "requires_action"
             self.payment_intents[pid] = {"amount": amount, "status": status,
-                                         "metadata": dict(metadata), "customer": customer_id}
+                                         "metadata": dict(metadata), "customer": customer_id,
+                                         "created": now()}
+            if status == "succeeded":
+                self._paid(pid)
             if status == "declined":
                 return CardDeclined("Your card was declined.", code="card_declined")
             return pid
@@ -162,10 +176,14 @@ class FakeGateway:
         return self.retrieve_payment_intent(outcome)
 
     def retrieve_payment_intent(self, payment_intent_id: str) -> PaymentIntentInfo:
-        pi = self.payment_intents[payment_intent_id]
+        pi = self.payment_intents.get(payment_intent_id)
+        if pi is None:
+            raise InvalidRequest(f"No such payment_intent: {payment_intent_id}")
         status = "requires_payment_method" if pi["status"] == "declined" else pi["status"]
         return PaymentIntentInfo(payment_intent_id, status, pi["amount"],
-                                 f"{payment_intent_id}_secret_x", dict(pi["metadata"]))
+                                 f"{payment_intent_id}_secret_x", dict(pi["metadata"]),
+                                 created=pi["created"], customer_id=pi["customer"],
+                                 charge_id=pi.get("charge"))
 
     def find_payment_intents(self, *, customer_id: str,
                              metadata: dict[str, str]) -> list[PaymentIntentInfo]:
@@ -179,6 +197,8 @@ class FakeGateway:
         pi = self.payment_intents[payment_intent_id]
         if pi["status"] == "requires_action":
             pi["status"] = "succeeded" if success else "declined"
+            if success:
+                self._paid(payment_intent_id)
 
     def cancel_payment_intent(self, payment_intent_id: str) -> PaymentIntentInfo:
         self.calls.append("cancel_payment_intent")
@@ -198,13 +218,14 @@ class FakeGateway:
                 return InvalidRequest("Cannot refund a payment that did not succeed.")
             rid = self._id("re")
             self.refunds[rid] = {"payment_intent": payment_intent_id, "amount": amount,
-                                 "metadata": dict(metadata)}
+                                 "metadata": dict(metadata), "created": now()}
+            self._refunded(rid)
             return rid
 
         outcome = self._replay(idempotency_key, make)
         if isinstance(outcome, Exception):
             raise outcome
-        return RefundInfo(outcome, "succeeded", self.refunds[outcome]["amount"])
+        return self.retrieve_refund(outcome)
 
     def refunded_total(self, payment_intent_id: str) -> int:
         return sum(r["amount"].amount for r in self.refunds.values()
@@ -246,7 +267,7 @@ class FakeGateway:
         def make():
             tid = self._id("tr")
             self.transfers[tid] = {"amount": amount, "destination": destination,
-                                   "metadata": dict(metadata)}
+                                   "metadata": dict(metadata), "created": now()}
             return tid
 
         return self._replay(idempotency_key, make)

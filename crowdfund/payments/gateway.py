@@ -8,9 +8,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from crowdfund.money import Money
+from crowdfund.payments.listings import (
+    BalanceTransactionInfo,
+    ChargeInfo,
+    Page,
+    TransferInfo,
+    metadata_id,
+)
 
 
 class PaymentError(Exception):
@@ -105,6 +113,11 @@ class PaymentIntentInfo:
     metadata: dict[str, str] = field(default_factory=dict)
     error_code: str | None = None
     error_message: str | None = None
+    #: Read back from a list or a look-up (None where the answer does not say).
+    created: datetime | None = None
+    customer_id: str | None = None
+    #: Its latest charge (what balance transactions name as their source).
+    charge_id: str | None = None
 
     @property
     def succeeded(self) -> bool:
@@ -114,6 +127,15 @@ class PaymentIntentInfo:
     def needs_authentication(self) -> bool:
         return self.status == "requires_action"
 
+    @property
+    def pledge_id(self) -> int | None:
+        """The pledge our metadata names (None for a PaymentIntent that is not ours)."""
+        return metadata_id(self.metadata, "pledge_id")
+
+    @property
+    def attempt_no(self) -> int | None:
+        return metadata_id(self.metadata, "attempt")
+
 
 @dataclass(frozen=True)
 class RefundInfo:
@@ -122,10 +144,18 @@ class RefundInfo:
     id: str
     status: str  # "succeeded", "pending", "failed", ...
     amount: Money
+    payment_intent_id: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    created: datetime | None = None
 
     @property
     def failed(self) -> bool:
         return self.status in ("failed", "canceled")
+
+    @property
+    def refund_row_id(self) -> int | None:
+        """Our ``refunds`` row the metadata names (None for a refund we did not make)."""
+        return metadata_id(self.metadata, "refund_id")
 
 
 @dataclass(frozen=True)
@@ -262,3 +292,34 @@ class PaymentGateway(Protocol):
     def construct_event(self, payload: bytes, signature: str | None) -> WebhookEvent:
         """Verify and parse a webhook delivery; raises WebhookSignatureInvalid."""
         ...
+
+    # The gateway's own record, one page (newest first) per call: reconciliation
+    # (docs/money.md#reconciliation-with-the-gateway). ``created_gte``/``created_lt``
+    # bound when the objects were made; ``starting_after`` is the previous page's last id.
+
+    def list_payment_intents(self, *, created_gte: datetime, created_lt: datetime,
+                             starting_after: str | None = None) -> Page[PaymentIntentInfo]: ...
+
+    def list_charges(self, *, created_gte: datetime, created_lt: datetime,
+                     starting_after: str | None = None) -> Page[ChargeInfo]: ...
+
+    def list_refunds(self, *, created_gte: datetime | None = None,
+                     created_lt: datetime | None = None, payment_intent_id: str | None = None,
+                     starting_after: str | None = None) -> Page[RefundInfo]:
+        """Refunds made in a period, or (``payment_intent_id``) of one PaymentIntent."""
+        ...
+
+    def list_transfers(self, *, created_gte: datetime | None = None,
+                       created_lt: datetime | None = None, destination: str | None = None,
+                       starting_after: str | None = None) -> Page[TransferInfo]:
+        """Connect transfers made in a period (to ``destination`` only, when given);
+        ConnectUnsupported without Connect."""
+        ...
+
+    def list_balance_transactions(self, *, created_gte: datetime, created_lt: datetime,
+                                  starting_after: str | None = None,
+                                  ) -> Page[BalanceTransactionInfo]: ...
+
+    def retrieve_refund(self, refund_id: str) -> RefundInfo: ...
+
+    def retrieve_transfer(self, transfer_id: str) -> TransferInfo: ...

@@ -9,7 +9,10 @@ What this launcher adds to localstripe (see docs/money.md#the-local-sandbox):
 - ``Idempotency-Key`` replay: a repeated key gets the first response again (Stripe keeps
   them 24 h), and the same key with other parameters is refused, as Stripe does;
 - with ``--faults`` (tests only): ``POST /_config/faults`` queues injected failures (429 with
-  ``Stripe-Rate-Limited-Reason``, 500, delays) for matching requests;
+  ``Stripe-Rate-Limited-Reason``, 500, delays) for matching requests, and
+  ``DELETE /_config/idempotency`` forgets the remembered keys (Stripe's 24 hours, passed);
+- Stripe's ``created`` filter and newest-first order on the lists reconciliation reads
+  (``sandbox_lists.py``);
 - ``DELETE /_config/data`` also forgets the remembered idempotent responses;
 - with ``--state-file PATH`` (``make run``: ``instance/sandbox-state.pickle``) everything is
   kept in that file across restarts (``sandbox_disk``); without, in memory only (tests);
@@ -31,6 +34,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from crowdfund.payments import sandbox_lists
 from crowdfund.payments.sandbox_disk import StateFile
 
 log = logging.getLogger("crowdfund.sandbox")
@@ -106,10 +110,12 @@ def build_app(*, faults: bool = False, state_file: str | None = None) -> web.App
         if resource.canonical == "/js.stripe.com/v3/":
             for route in resource:
                 route._handler = _stripe_js
+    sandbox_lists.install(app)  # Stripe's list filters (reconciliation): see that module
     if faults:
         app.router.add_post("/_config/faults", config.set_faults)
         app.router.add_get("/_config/faults/seen", config.get_seen)
         app.router.add_get("/_config/stamps", config.get_stamps)
+        app.router.add_delete("/_config/idempotency", config.forget_keys)
     return app
 
 
@@ -241,6 +247,11 @@ class _ConfigRoutes:
         except ValueError:
             return web.json_response({"error": "since: a number"}, status=400)
         return web.json_response([stamp for stamp in self.state.stamps if stamp[0] >= since])
+
+    async def forget_keys(self, request: web.Request) -> web.Response:
+        """Forget every remembered idempotency key, as Stripe does after 24 hours."""
+        self.state.responses.clear()
+        return web.Response()
 
     async def clear(self, request: web.Request) -> web.Response:
         self.resources.store.clear()

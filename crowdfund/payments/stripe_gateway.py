@@ -7,6 +7,8 @@ from our own rows.
 
 from __future__ import annotations
 
+import math
+from datetime import UTC, datetime
 from typing import Any
 
 import stripe
@@ -26,6 +28,13 @@ from crowdfund.payments.gateway import (
     SetupIntentInfo,
     WebhookEvent,
     WebhookSignatureInvalid,
+)
+from crowdfund.payments.listings import (
+    PAGE_SIZE,
+    BalanceTransactionInfo,
+    ChargeInfo,
+    Page,
+    TransferInfo,
 )
 
 #: Stripe's default signature tolerance (seconds).
@@ -69,14 +78,74 @@ def _setup_intent(data: dict[str, Any]) -> SetupIntentInfo:
     )
 
 
+def _id(value: Any) -> str | None:
+    """An id Stripe wrote as a string, or inside an expanded object (the sandbox expands
+    ``latest_charge``)."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) and value else None
+
+
+def _when(value: Any) -> datetime | None:
+    return datetime.fromtimestamp(int(value), UTC) if value else None
+
+
+def _money(data: dict[str, Any], key: str = "amount") -> Money:
+    # Our minor units are Stripe's "smallest currency unit" for every currency we accept.
+    return Money(int(data.get(key) or 0), str(data["currency"]).upper())
+
+
 def _payment_intent(data: dict[str, Any]) -> PaymentIntentInfo:
     error = data.get("last_payment_error") or {}
-    currency = str(data["currency"]).upper()
     return PaymentIntentInfo(
-        id=data["id"], status=data["status"], amount=Money(int(data["amount"]), currency),
+        id=data["id"], status=data["status"], amount=_money(data),
         client_secret=data.get("client_secret") or "", metadata=dict(data.get("metadata") or {}),
         error_code=error.get("code"), error_message=error.get("message"),
+        created=_when(data.get("created")), customer_id=_id(data.get("customer")),
+        charge_id=_id(data.get("latest_charge")),
     )
+
+
+def _refund(data: dict[str, Any]) -> RefundInfo:
+    return RefundInfo(id=data["id"], status=data.get("status") or "succeeded",
+                      amount=_money(data), payment_intent_id=_id(data.get("payment_intent")),
+                      metadata=dict(data.get("metadata") or {}),
+                      created=_when(data.get("created")))
+
+
+def _charge(data: dict[str, Any]) -> ChargeInfo:
+    return ChargeInfo(id=data["id"], status=data.get("status") or "", amount=_money(data),
+                      payment_intent_id=_id(data.get("payment_intent")),
+                      created=_when(data.get("created")),
+                      refunded_minor=int(data.get("amount_refunded") or 0))
+
+
+def _transfer(data: dict[str, Any]) -> TransferInfo:
+    return TransferInfo(id=data["id"], amount=_money(data),
+                        destination=_id(data.get("destination")),
+                        created=_when(data.get("created")),
+                        metadata=dict(data.get("metadata") or {}),
+                        reversed_minor=int(data.get("amount_reversed") or 0))
+
+
+def _balance_transaction(data: dict[str, Any]) -> BalanceTransactionInfo:
+    return BalanceTransactionInfo(id=data["id"], type=str(data.get("type") or ""),
+                                  amount=_money(data), fee=_money(data, "fee"),
+                                  source_id=_id(data.get("source")),
+                                  created=_when(data.get("created")))
+
+
+def _period(gte: datetime | None, lt: datetime | None, after: str | None) -> dict[str, Any]:
+    """A list request's parameters: a page of PAGE_SIZE, newest first, in a period."""
+    params: dict[str, Any] = {"limit": PAGE_SIZE}
+    # Stripe's times are whole seconds: the period is widened to whole seconds.
+    created = {key: rounded(when.timestamp()) for key, when, rounded in (
+        ("gte", gte, math.floor), ("lt", lt, math.ceil)) if when}
+    if created:
+        params["created"] = created
+    if after:
+        params["starting_after"] = after
+    return params
 
 
 def _card(data: dict[str, Any]) -> CardInfo:
@@ -186,8 +255,7 @@ class StripeGateway:
                           params={"payment_intent": payment_intent_id, "amount": amount.amount,
                                   "metadata": metadata},
                           options={"idempotency_key": idempotency_key})
-        return RefundInfo(id=data["id"], status=data.get("status") or "succeeded",
-                          amount=Money(int(data["amount"]), str(data["currency"]).upper()))
+        return _refund(data)
 
     # --- Connect ---------------------------------------------------------------------------
 
@@ -233,3 +301,49 @@ class StripeGateway:
         except (stripe.SignatureVerificationError, ValueError) as error:
             raise WebhookSignatureInvalid(str(error)) from error
         return WebhookEvent.parse(text)  # signed by Stripe, but checked for shape all the same
+
+    # --- the gateway's record, a page at a time (reconciliation) ------------------------
+
+    def _page(self, service, params: dict[str, Any], convert) -> Page:
+        data = self._call(service.list, params=params)
+        return Page(items=[convert(item) for item in data.get("data") or []],
+                    has_more=bool(data.get("has_more")))
+
+    def list_payment_intents(self, *, created_gte: datetime, created_lt: datetime,
+                             starting_after: str | None = None) -> Page[PaymentIntentInfo]:
+        return self._page(self._client.v1.payment_intents,
+                          _period(created_gte, created_lt, starting_after), _payment_intent)
+
+    def list_charges(self, *, created_gte: datetime, created_lt: datetime,
+                     starting_after: str | None = None) -> Page[ChargeInfo]:
+        return self._page(self._client.v1.charges,
+                          _period(created_gte, created_lt, starting_after), _charge)
+
+    def list_refunds(self, *, created_gte: datetime | None = None,
+                     created_lt: datetime | None = None, payment_intent_id: str | None = None,
+                     starting_after: str | None = None) -> Page[RefundInfo]:
+        params = _period(created_gte, created_lt, starting_after)
+        if payment_intent_id:
+            params["payment_intent"] = payment_intent_id
+        return self._page(self._client.v1.refunds, params, _refund)
+
+    def list_transfers(self, *, created_gte: datetime | None = None,
+                       created_lt: datetime | None = None, destination: str | None = None,
+                       starting_after: str | None = None) -> Page[TransferInfo]:
+        params = _period(created_gte, created_lt, starting_after)
+        if destination:
+            params["destination"] = destination
+        return self._page(self._client.v1.transfers, params, _transfer)
+
+    def list_balance_transactions(self, *, created_gte: datetime, created_lt: datetime,
+                                  starting_after: str | None = None,
+                                  ) -> Page[BalanceTransactionInfo]:
+        return self._page(self._client.v1.balance_transactions,
+                          _period(created_gte, created_lt, starting_after),
+                          _balance_transaction)
+
+    def retrieve_refund(self, refund_id: str) -> RefundInfo:
+        return _refund(self._call(self._client.v1.refunds.retrieve, refund_id))
+
+    def retrieve_transfer(self, transfer_id: str) -> TransferInfo:
+        return _transfer(self._call(self._client.v1.transfers.retrieve, transfer_id))

@@ -48,6 +48,16 @@ OPEN_STATUSES = (P.PENDING, P.ACTIVE)
 #: The charge failed and the backer can still fix it (the fix page, reminders).
 NEEDS_PAYMENT_STATUSES = frozenset({P.ERRORED, P.AUTHENTICATION_REQUIRED})
 
+#: Ended with nothing charged: the saved card is detached at the gateway.
+CARD_RELEASING_STATUSES = (P.RELEASED, P.CANCELLED, P.DROPPED)
+#: Still using its saved card (it may be charged, or charged again): never detached.
+CARD_USING_STATUSES = (P.PENDING, P.ACTIVE, P.ERRORED, P.AUTHENTICATION_REQUIRED)
+#: Pledges that ended uncharged: their saved card is detached (``settlement/cards.py``).
+CARD_TO_DETACH_STATUSES = (P.RELEASED, P.CANCELLED, P.DROPPED)
+#: The pledges whose saved card is still to detach (a partial index: few rows).
+CARD_TO_DETACH_WHERE = ("status IN ('released', 'cancelled', 'dropped') "
+                        "AND payment_method_id IS NOT NULL AND card_detached_at IS NULL")
+
 
 STATUS_LABELS = label_statuses({
     # TRANSLATORS: the status of a pledge or an investment.
@@ -84,6 +94,13 @@ class Pledge(TimestampMixin, db.Model):
             "uq_pledges_one_open_per_backer", "campaign_id", "backer_id", unique=True,
             sqlite_where=sa.text("status IN ('pending', 'active')"),
             postgresql_where=sa.text("status IN ('pending', 'active')"),
+        ),
+        # Saved cards still to detach (docs/money.md#saved-cards-after-a-pledge-ends): few
+        # rows whatever the size of the table, found by the settle pass each time.
+        sa.Index(
+            "ix_pledges_card_to_detach", "campaign_id",
+            sqlite_where=sa.text(CARD_TO_DETACH_WHERE),
+            postgresql_where=sa.text(CARD_TO_DETACH_WHERE),
         ),
     )
 
@@ -131,6 +148,17 @@ class Pledge(TimestampMixin, db.Model):
     ref: Mapped[str | None] = mapped_column(sa.String(40))
     #: The backer confirmed the reward arrived.
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: A pledge that ended uncharged (released, cancelled, dropped) gives its saved card
+    #: back: when the card was detached at the gateway (or found detached already, or left
+    #: to another open pledge of the same backer that uses the same card). Null while it
+    #: is still to do (``settlement.cards``).
+    card_detached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Tries to detach the card so far (a run killed mid-try counts: it claimed one).
+    card_detach_attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Not before then: the lease of the run trying it, then the next try after a failure.
+    card_detach_retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The last error while the card is still attached; how it ended once done.
+    card_detach_note: Mapped[str | None] = mapped_column(sa.String(300))
 
     backer: Mapped[User] = relationship()
     campaign: Mapped[Campaign] = relationship()

@@ -14,7 +14,12 @@ from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.filters import datetime_filter
 from crowdfund.i18n import _, _l
-from crowdfund.pledges.models import NEEDS_PAYMENT_STATUSES, Pledge, PledgeStatus
+from crowdfund.pledges.models import (
+    CARD_TO_DETACH_STATUSES,
+    NEEDS_PAYMENT_STATUSES,
+    Pledge,
+    PledgeStatus,
+)
 from crowdfund.pledges.rules import check_last_day, require_open_for_pledges
 from crowdfund.pledges.services import cancel_pledge
 from crowdfund.pledges.terms import investor_cancel_until
@@ -106,8 +111,19 @@ def _consequence(pledge: Pledge) -> str:
 
 
 def erase(user: User) -> None:
+    """Open pledges cancelled, the card details and referral tags erased. A card still to
+    detach at the gateway (the pledges just cancelled) keeps its reference until the settle
+    pass has detached it (``settlement/cards.py`` erases it then): erasing it now would
+    leave the card attached at Stripe for good."""
     for pledge in _open(user):
         cancel_pledge(pledge, user)
-    db.session.execute(sa.update(Pledge).where(Pledge.backer_id == user.id).values(
-        card_brand=None, card_last4=None, card_exp_month=None, card_exp_year=None,
-        payment_method_id=None, ref=None))
+    db.session.flush()
+    mine = Pledge.backer_id == user.id
+    db.session.execute(sa.update(Pledge).where(mine).values(
+        card_brand=None, card_last4=None, card_exp_month=None, card_exp_year=None, ref=None)
+        .execution_options(synchronize_session=False))
+    still_to_detach = sa.and_(Pledge.status.in_(CARD_TO_DETACH_STATUSES),
+                              Pledge.card_detached_at.is_(None))
+    db.session.execute(sa.update(Pledge).where(mine, sa.not_(still_to_detach))
+                       .values(payment_method_id=None)
+                       .execution_options(synchronize_session=False))

@@ -46,3 +46,16 @@ def reward_arrival_known_by(function: Callable[[Pledge], bool]) -> None:
 def may_confirm_receipt(pledge: Pledge) -> bool:
     """Offer "I received my reward" only once it could be true."""
     return any(check(pledge) for check in _arrival_checks)
+
+
+#: What happened to a pledge's charge since it was collected (settlement: its disputes).
+_after_charge: list[Callable[[Pledge], list[tuple[str, str]]]] = []
+
+
+def after_charge_told_by(function: Callable[[Pledge], list[tuple[str, str]]]) -> None:
+    """Register ``function(pledge) -> [(label, text)]`` for the pledge page."""
+    _after_charge.append(function)
+
+
+def after_charge(pledge: Pledge) -> list[tuple[str, str]]:
+    return [row for function in _after_charge for row in function(pledge)]

@@ -13,7 +13,6 @@ from __future__ import annotations
 from crowdfund import queue
 from crowdfund.campaigns.models import Campaign
 from crowdfund.extensions import db
-from crowdfund.notifications.outbox import deliver_due
 from crowdfund.settlement import plan as settlement_plan
 from crowdfund.settlement import services
 from crowdfund.settlement.report import Report
@@ -101,9 +100,3 @@ class FanOut:
         cancelled = self.cancel_orphaned_waiting()
         sent = self.process_refunds(campaign_id)
         return f"refunds sent: {sent}; waiting payments cancelled: {cancelled}"
-
-    def send_email(self) -> int:
-        with self.app.app_context():
-            sent = deliver_due().sent
-            db.session.commit()
-        return sent

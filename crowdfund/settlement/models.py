@@ -12,6 +12,7 @@ from crowdfund.db import UTCDateTime, audit_row, str_enum, utcnow
 from crowdfund.extensions import db
 from crowdfund.money import Money
 from crowdfund.pledges.models import Pledge
+from crowdfund.statemachine import label_statuses, status_label
 
 
 class ChargeStatus(enum.Enum):
@@ -100,10 +101,16 @@ class Refund(db.Model):
                                                  default=RefundStatus.STARTED)
     reason: Mapped[str] = mapped_column(sa.String(300), default="")
     requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    gateway_refund_id: Mapped[str | None] = mapped_column(sa.String(64))
+    #: Indexed: reconciliation finds our refunds by the gateway's ids.
+    gateway_refund_id: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     error_message: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When sending it with its key began: at the request, and again when a look-up found
+    #: that the gateway never made it. Started longer ago than IDEMPOTENCY_WINDOW (the
+    #: gateway may have forgotten the key), it is looked up before it is sent again
+    #: (``settlement.lookups``). None on rows older than the column: ``created_at``.
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=utcnow)
 
     pledge: Mapped[Pledge] = relationship()
     attempt: Mapped[ChargeAttempt] = relationship()
@@ -122,18 +129,49 @@ class RefundTransition(audit_row(RefundStatus), db.Model):
     refund_id: Mapped[int] = mapped_column(sa.ForeignKey("refunds.id"), index=True)
 
 
+class DisputeStatus(enum.Enum):
+    """Where a dispute stands: the gateway's own statuses (docs/money.md#disputes)."""
+
+    #: An inquiry (a "retrieval request"): the bank asks before disputing; no money moves.
+    WARNING_NEEDS_RESPONSE = "warning_needs_response"
+    WARNING_UNDER_REVIEW = "warning_under_review"
+    WARNING_CLOSED = "warning_closed"  # the inquiry ended without a dispute
+    NEEDS_RESPONSE = "needs_response"  # evidence is due by ``evidence_due_by``
+    UNDER_REVIEW = "under_review"  # evidence sent; the bank decides
+    WON = "won"  # the charge stands: the money is reinstated
+    LOST = "lost"  # the backer keeps the money (also: a dispute we accepted)
+
+
 class Dispute(db.Model):
-    """A backer's bank disputed a charge (``charge.dispute.created``)."""
+    """A backer's bank disputed a charge: followed from opening to its outcome by the
+    gateway's ``charge.dispute.*`` events (``settlement.disputes``)."""
 
     __tablename__ = "disputes"
+    __table_args__ = (
+        sa.CheckConstraint("fee_minor >= 0", name="fee_not_negative"),
+        sa.Index("ix_disputes_status_due", "status", "evidence_due_by"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     gateway_dispute_id: Mapped[str] = mapped_column(sa.String(64), unique=True)
     pledge_id: Mapped[int] = mapped_column(sa.ForeignKey("pledges.id"), index=True)
     campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id"))
+    #: What the bank disputes, in the charge's currency (never more than was charged).
     amount_minor: Mapped[int] = mapped_column(sa.BigInteger)
     currency: Mapped[str] = mapped_column(sa.String(3))
     reason: Mapped[str] = mapped_column(sa.String(64), default="")
+    status: Mapped[DisputeStatus] = mapped_column(
+        str_enum(DisputeStatus), default=DisputeStatus.NEEDS_RESPONSE,
+        server_default=DisputeStatus.NEEDS_RESPONSE.value)
+    #: The gateway's deadline for our evidence (``evidence_details.due_by``).
+    evidence_due_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The gateway's dispute fee, read from its balance transactions (booked once).
+    fee_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    #: When the disputed amount left our balance (booked ``dispute-<id>-withdrawn``).
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When it came back after a dispute won (booked ``dispute-<id>-reinstated``).
+    reinstated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     pledge: Mapped[Pledge] = relationship()
@@ -141,6 +179,54 @@ class Dispute(db.Model):
     @property
     def amount(self) -> Money:
         return Money(self.amount_minor, self.currency)
+
+    @property
+    def fee(self) -> Money:
+        return Money(self.fee_minor, self.currency)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_DISPUTE_STATUSES
+
+    @property
+    def awaits_evidence(self) -> bool:
+        """Our answer is due (an inquiry or a dispute that needs a response)."""
+        return self.status in (DisputeStatus.NEEDS_RESPONSE,
+                               DisputeStatus.WARNING_NEEDS_RESPONSE)
+
+    @property
+    def overdue(self) -> bool:
+        return (self.awaits_evidence and self.evidence_due_by is not None
+                and self.evidence_due_by < utcnow())
+
+    @property
+    def status_label(self) -> str:
+        return status_label(self.status)
+
+
+#: Disputes not decided yet: their amount is held out of the founder's payout.
+OPEN_DISPUTE_STATUSES = frozenset({
+    DisputeStatus.WARNING_NEEDS_RESPONSE, DisputeStatus.WARNING_UNDER_REVIEW,
+    DisputeStatus.NEEDS_RESPONSE, DisputeStatus.UNDER_REVIEW})
+
+label_statuses({
+    DisputeStatus.WARNING_NEEDS_RESPONSE: "Inquiry: needs response",
+    DisputeStatus.WARNING_UNDER_REVIEW: "Inquiry: under review",
+    DisputeStatus.WARNING_CLOSED: "Inquiry closed",
+    DisputeStatus.NEEDS_RESPONSE: "Needs response",
+    DisputeStatus.UNDER_REVIEW: "Under review",
+    DisputeStatus.WON: "Won",
+    DisputeStatus.LOST: "Lost",
+})
+
+
+class DisputeTransition(audit_row(DisputeStatus), db.Model):
+    """Audit trail: one row per dispute status change (the event that moved it)."""
+
+    __tablename__ = "dispute_transitions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dispute_id: Mapped[int] = mapped_column(sa.ForeignKey("disputes.id"), index=True)
 
 
 class PayoutStatus(enum.Enum):
@@ -177,10 +263,19 @@ class Payout(db.Model):
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     paid_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When its transfer was last begun with its key (``started``), or found missing at the
+    #: gateway: a transfer started longer ago than IDEMPOTENCY_WINDOW is looked up before
+    #: it is sent again (``settlement.lookups``).
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def amount(self) -> Money:
         return Money(self.amount_minor, self.currency)
+
+    @property
+    def is_settled(self) -> bool:
+        """Paid, or being sent: the amount no longer follows the ledger."""
+        return self.status in (PayoutStatus.PAID, PayoutStatus.STARTED)
 
 
 class PayoutTransition(audit_row(PayoutStatus), db.Model):

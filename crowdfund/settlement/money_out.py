@@ -9,18 +9,24 @@ from crowdfund.campaigns.models import Campaign
 from crowdfund.extensions import db
 from crowdfund.payments.gateway import GatewayUnavailable, PaymentError, RateLimited
 from crowdfund.settlement import payouts, refunds
-from crowdfund.settlement.models import Payout, Refund, RefundStatus
+from crowdfund.settlement.looking_up import LookingUp
+from crowdfund.settlement.lookups import NOT_AT_GATEWAY
+from crowdfund.settlement.models import Payout, PayoutStatus, Refund, RefundStatus
 from crowdfund.supervision import isolated
 
 log = logging.getLogger("crowdfund.settlement")
 
 
-class MoneyOut:
+class MoneyOut(LookingUp):
     """Part of :class:`~crowdfund.settlement.runner.Settler` (its ``app``, ``gateway``,
     ``bucket`` and ``_call``)."""
 
     def refund(self, refund_id: int) -> str:
-        """Send one refund (its row is committed already) and record the answer."""
+        """Send one refund (its row is committed already) and record the answer; one
+        started longer ago than the gateway replays its key is looked up first."""
+        looked_up = self.look_up_refund(refund_id)
+        if looked_up not in (None, NOT_AT_GATEWAY):
+            return looked_up
         with self.app.app_context():
             row = db.session.get(Refund, refund_id)
             if row is None or row.status is not RefundStatus.STARTED:
@@ -57,7 +63,11 @@ class MoneyOut:
         return sent
 
     def _transfer(self, payout_id: int) -> bool:
-        """One payout by Connect transfer; True when the transfer was made."""
+        """One payout by Connect transfer; True when the transfer was made. One started
+        longer ago than the gateway replays its key is looked up first."""
+        looked_up = self.look_up_transfer(payout_id)
+        if looked_up not in (None, NOT_AT_GATEWAY):
+            return looked_up == PayoutStatus.PAID.value
         with self.app.app_context():
             payout = db.session.get(Payout, payout_id, with_for_update=True)
             destination = payouts.connect_destination(

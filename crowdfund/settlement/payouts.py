@@ -15,9 +15,10 @@ from crowdfund.campaigns.models import Campaign
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
-from crowdfund.ledger.services import founder_owed, post_payout
+from crowdfund.ledger.services import post_payout
 from crowdfund.locking import lock
 from crowdfund.payments.gateway import PaymentGateway
+from crowdfund.settlement import balances
 from crowdfund.settlement.models import Payout, PayoutStatus, Refund, RefundStatus
 from crowdfund.settlement.states import payout_states
 
@@ -25,9 +26,35 @@ PO = PayoutStatus
 
 
 def refresh_amount(payout: Payout) -> None:
-    """Not paid yet: the amount follows the ledger (refunds, disputes)."""
+    """Not paid yet: the amount follows the ledger (refunds, disputes), less what open
+    disputes hold, plus what the founder's earlier payouts carry (``settlement.balances``);
+    never below nothing (what the founder owes then carries on to their next payout)."""
     if payout.status in (PO.SCHEDULED, PO.DUE, PO.FAILED):
-        payout.amount_minor = founder_owed(payout.campaign_id, payout.currency).amount
+        payout.amount_minor = max(balances.payable(payout).amount, 0)
+
+
+def lock_founder_money(campaign_id: int, pledge) -> None:
+    """Lock, in this order, every payout of the campaign's founder (by id) and then the
+    pledge: what a refund or a dispute changes. Requests and recordings of refunds and
+    every dispute event take the same order, so none waits for another in a circle on
+    PostgreSQL (paying a payout locks that payout, then the founder's row)."""
+    founder_id = sa.select(Campaign.founder_id).where(Campaign.id == campaign_id) \
+        .scalar_subquery()
+    db.session.scalars(sa.select(Payout.id).join(Campaign, Campaign.id == Payout.campaign_id)
+                       .where(Campaign.founder_id == founder_id).order_by(Payout.id)
+                       .with_for_update(of=Payout)).all()
+    lock(pledge)
+
+
+def refresh_founder_payouts(campaign_id: int) -> None:
+    """Every unpaid payout of this campaign's founder follows the ledger again (a refund or
+    a dispute on one campaign can change what the founder's next payout carries)."""
+    db.session.flush()
+    for payout in db.session.scalars(
+            sa.select(Payout).join(Campaign, Campaign.id == Payout.campaign_id)
+            .where(Campaign.founder_id == balances.founder_of(campaign_id))
+            .order_by(Payout.id)):
+        refresh_amount(payout)
 
 
 def make_due(now: datetime | None = None) -> int:
@@ -98,12 +125,14 @@ def begin_transfer(payout: Payout, destination: str) -> bool:
         return False
     if not founder_verified(payout.campaign_id):
         return False  # paid once an operator has verified who receives it
+    balances.lock_founder(payout.campaign_id)
     refresh_amount(payout)
     if payout.amount_minor <= 0:
         mark_paid(payout, None, "Nothing to pay out")
         return False
     payout.method = "connect"
     payout.destination_account = destination
+    payout.sent_at = utcnow()
     payout_states.apply(payout, PO.STARTED, reason=f"Transfer to {destination}")
     return True
 
@@ -135,6 +164,7 @@ def mark_paid(payout: Payout, actor: User | None, reference: str) -> None:
     if refunds_in_flight(payout.campaign_id):
         raise DomainError("A refund of this campaign is being sent; mark the payout paid "
                           "once it is done (in a minute or two).")
+    balances.lock_founder(payout.campaign_id)
     refresh_amount(payout)
     payout.method = "manual"
     payout.reference = reference.strip()[:200]

@@ -15,6 +15,7 @@ from crowdfund.extensions import db
 from crowdfund.money import Money
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.pledges.totals import totals_of
+from crowdfund.settlement import cards
 from crowdfund.settlement.models import ChargeAttempt, ChargeStatus
 
 S, P, C = CampaignStatus, PledgeStatus, ChargeStatus
@@ -22,13 +23,15 @@ S, P, C = CampaignStatus, PledgeStatus, ChargeStatus
 
 def due_campaign_ids(now: datetime | None = None) -> list[int]:
     """Live campaigns past their deadline, funded ones still charging, failed ones whose
-    pledges are not all released yet (a close that was stopped halfway)."""
+    pledges are not all released yet (a close that was stopped halfway), and any campaign
+    with a saved card of an uncharged pledge to detach now (``settlement.cards``)."""
     now = now or utcnow()
     return list(db.session.scalars(
         sa.select(Campaign.id).where(sa.or_(
             sa.and_(Campaign.status == S.LIVE, Campaign.deadline <= now),
             Campaign.status == S.FUNDED,
             sa.and_(Campaign.status == S.FAILED, Campaign.closed_out_at.is_(None)),
+            Campaign.id.in_(cards.campaigns_due(now)),
         )).order_by(Campaign.deadline, Campaign.id)
     ))
 
@@ -45,8 +48,16 @@ class Plan:
     to_charge: int
     amount_to_charge: Money
     already_charged: int
+    #: Saved cards of pledges that ended uncharged, still to detach (``settlement.cards``).
+    cards_to_detach: int = 0
 
     def describe(self) -> str:
+        cards_left = (f"; detach {self.cards_to_detach} saved card"
+                      f"{'s' if self.cards_to_detach != 1 else ''}"
+                      if self.cards_to_detach else "")
+        return self._describe() + cards_left
+
+    def _describe(self) -> str:
         if self.outcome == "not due":
             return f"{self.slug}: {self.status}, not due"
         head = (f"{self.slug}: {self.outcome} ({self.pledged.format()} of "
@@ -77,4 +88,5 @@ def plan(campaign: Campaign, now: datetime | None = None) -> Plan:
     charged = db.session.scalar(sa.select(sa.func.count()).select_from(ChargeAttempt).where(
         ChargeAttempt.campaign_id == campaign.id, ChargeAttempt.status == C.SUCCEEDED)) or 0
     return Plan(campaign.slug, campaign.status.value, outcome, pledged, campaign.goal,
-                int(row[0]), Money(int(row[1]), campaign.currency), charged)
+                int(row[0]), Money(int(row[1]), campaign.currency), charged,
+                cards.count_to_detach(campaign.id))

@@ -1,4 +1,4 @@
-"""Refunds and disputes: giving money back, never more than was collected.
+"""Refunds: giving money back, never more than was collected (disputes: ``disputes``).
 
 ``request_refund`` writes a refund row with its idempotency key (status ``started``); the
 runner then calls the gateway with that key and ``record_refund`` writes the outcome, as
@@ -19,10 +19,9 @@ from crowdfund.campaigns.states import CampaignStatus, campaign_states
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
-from crowdfund.ledger.services import post_dispute, post_refund
-from crowdfund.locking import lock
+from crowdfund.ledger.services import post_refund
 from crowdfund.money import Money
-from crowdfund.payments.gateway import PaymentError, RefundInfo, is_gateway_id
+from crowdfund.payments.gateway import PaymentError, RefundInfo
 from crowdfund.pledges.models import NEEDS_PAYMENT_STATUSES, Pledge, PledgeStatus
 from crowdfund.pledges.services import release_open_pledges
 from crowdfund.pledges.states import pledge_states
@@ -30,13 +29,12 @@ from crowdfund.pledges.units import release_units
 from crowdfund.settlement.models import (
     ChargeAttempt,
     ChargeStatus,
-    Dispute,
     Payout,
     PayoutStatus,
     Refund,
     RefundStatus,
 )
-from crowdfund.settlement.payouts import refresh_amount
+from crowdfund.settlement.payouts import lock_founder_money, refresh_founder_payouts
 from crowdfund.settlement.states import refund_states
 
 P, R = PledgeStatus, RefundStatus
@@ -77,13 +75,12 @@ def payout_paid(campaign_id: int) -> bool:
 
 
 def _lock_payout_and_pledge(pledge: Pledge) -> None:
-    """Lock the campaign's payout (when it has one), then the pledge. A refund and the
-    payout then never overlap (the payout waits for started refunds, a founder's refund
-    sees a payout that began), and two refunds of one pledge are checked one at a time
-    against what is left."""
-    db.session.scalar(sa.select(Payout.id).where(Payout.campaign_id == pledge.campaign_id)
-                      .with_for_update())
-    lock(pledge)
+    """Lock the founder's payouts (this campaign's among them), then the pledge. A refund
+    and the payout then never overlap (the payout waits for started refunds, a founder's
+    refund sees a payout that began), two refunds of one pledge are checked one at a time
+    against what is left, and a dispute event on the pledge takes the same locks in the
+    same order (``payouts.lock_founder_money``)."""
+    lock_founder_money(pledge.campaign_id, pledge)
 
 
 def request_refund(pledge: Pledge, amount: Money, actor: User, reason: str = "") -> Refund:
@@ -122,6 +119,10 @@ def record_refund(refund: Refund, result: RefundInfo | PaymentError,
     """The gateway's answer, on the refund, the pledge and the ledger. Idempotent."""
     if refund.status is not R.STARTED:
         return refund.status.value
+    _lock_payout_and_pledge(refund.pledge)  # the dispute events' order: no deadlock
+    db.session.refresh(refund)
+    if refund.status is not R.STARTED:  # recorded meanwhile by another process
+        return refund.status.value
     refund.finished_at = now or utcnow()
     if isinstance(result, PaymentError) or result.failed:
         refund.error_message = str(result) if isinstance(result, PaymentError) else result.status
@@ -135,17 +136,12 @@ def record_refund(refund: Refund, result: RefundInfo | PaymentError,
         pledge_states.apply(pledge, P.REFUNDED, reason=refund.reason or "Refunded in full")
     db.session.flush()
     post_refund(refund)
-    _refresh_payout(refund.campaign_id)
+    refresh_founder_payouts(refund.campaign_id)
     events.refund_issued.send(pledge, refund_id=refund.id, amount=refund.amount,
                               reason=refund.reason)
     return R.SUCCEEDED.value
 
 
-def _refresh_payout(campaign_id: int) -> None:
-    payout = db.session.scalar(sa.select(Payout).where(Payout.campaign_id == campaign_id))
-    if payout is not None:
-        db.session.flush()
-        refresh_amount(payout)
 
 
 def started_refund_ids(campaign_id: int | None = None) -> list[int]:
@@ -186,39 +182,3 @@ def cancel_funded(campaign: Campaign, actor: User, reason: str) -> list[Refund]:
             refunds.append(request_refund(pledge, left, actor,
                                           f"The campaign was cancelled: {reason}"))
     return refunds
-
-
-def record_dispute(data: dict) -> Dispute | None:
-    """``charge.dispute.created``: the pledge is disputed and the money leaves our balance.
-
-    Read from the event: the dispute id, its PaymentIntent, amount, currency and reason.
-    Unknown PaymentIntents and repeated deliveries change nothing.
-    """
-    dispute_id = data.get("id")
-    payment_intent = data.get("payment_intent")
-    if not is_gateway_id(dispute_id) or not is_gateway_id(payment_intent):
-        return None
-    if db.session.scalar(sa.select(Dispute.id).where(Dispute.gateway_dispute_id == dispute_id)):
-        return None
-    attempt = db.session.scalar(sa.select(ChargeAttempt).where(
-        ChargeAttempt.payment_intent_id == payment_intent,
-        ChargeAttempt.status == ChargeStatus.SUCCEEDED))
-    if attempt is None:
-        return None
-    currency = attempt.currency  # the charge's: a dispute is in the currency charged
-    given = data.get("amount")
-    amount = min(given if isinstance(given, int) and given > 0 else attempt.amount_minor,
-                 attempt.amount_minor)
-    dispute = Dispute(gateway_dispute_id=dispute_id, pledge_id=attempt.pledge_id,
-                      campaign_id=attempt.campaign_id, amount_minor=amount, currency=currency,
-                      reason="".join(c for c in str(data.get("reason") or "")
-                                     if c.isprintable())[:64])
-    db.session.add(dispute)
-    pledge = attempt.pledge
-    if pledge_states.can(pledge.status, P.DISPUTED):
-        pledge_states.apply(pledge, P.DISPUTED,
-                            reason=f"Dispute {dispute_id}: {dispute.reason or 'no reason given'}")
-    db.session.flush()
-    post_dispute(dispute)
-    _refresh_payout(dispute.campaign_id)
-    return dispute

@@ -30,28 +30,28 @@ from crowdfund.payments.gateway import (
     PaymentGateway,
     RateLimited,
 )
-from crowdfund.pledges.models import Pledge, PledgeStatus
+from crowdfund.pledges.models import Pledge
 from crowdfund.ratelimit import bucket_for
 from crowdfund.settlement import plan as settlement_plan
 from crowdfund.settlement import services
+from crowdfund.settlement.detaching import Detaching
 from crowdfund.settlement.fan_out import FanOut
 from crowdfund.settlement.models import ChargeAttempt
 from crowdfund.settlement.money_out import MoneyOut
 from crowdfund.settlement.recovering import Recovering
 from crowdfund.settlement.report import Report
+from crowdfund.settlement.stream import Stream
 from crowdfund.supervision import FAILED, isolated, resolved
 
 log = logging.getLogger("crowdfund.settlement")
 T = TypeVar("T")
-#: Outcomes recorded per transaction: short enough never to hold SQLite's lock for long.
-RECORD_CHUNK = 100
 
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:64]
 
 
-class Settler(FanOut, Recovering, MoneyOut):
+class Settler(FanOut, Recovering, MoneyOut, Detaching):
     """Settles campaigns for one process (``worker``)."""
 
     def __init__(self, app: Flask, gateway: PaymentGateway, *, worker: str | None = None,
@@ -66,6 +66,12 @@ class Settler(FanOut, Recovering, MoneyOut):
         self.max_tries = cfg["SETTLE_MAX_TRIES"]
         self.backoff = cfg["SETTLE_BACKOFF_BASE"]
         self.sleep = sleep
+        self.record_every = cfg["SETTLE_RECORD_EVERY"]
+        self.record_seconds = cfg["SETTLE_RECORD_SECONDS"]
+        # Attempts begun per transaction: about one record interval's calls at the budget
+        # (a kill leaves few begun attempts to replay), never fewer than the calls at once.
+        self.group = max(self.concurrency, min(
+            self.record_every, int(cfg["SETTLE_REQUESTS_PER_SECOND"] * self.record_seconds)))
 
     # --- one campaign ----------------------------------------------------------------------
 
@@ -83,11 +89,9 @@ class Settler(FanOut, Recovering, MoneyOut):
             try:
                 services.decide_at_deadline(campaign)
                 db.session.commit()
-                closed_out = self._close_out(campaign_id)
+                self._close_out(campaign_id)
                 if campaign.status is CampaignStatus.FAILED:
                     report.outcome = "failed: nobody charged"
-                    if closed_out:
-                        self._detach_cards(campaign_id, report)
                 elif campaign.status is CampaignStatus.FUNDED and fan_out:
                     self.plan_batches(campaign_id, report)
                 elif campaign.status is CampaignStatus.FUNDED:
@@ -98,6 +102,9 @@ class Settler(FanOut, Recovering, MoneyOut):
                     report.outcome = "funded: charged" if done else "funded: charging continues"
                 else:
                     report.outcome = f"{campaign.status.value}: nothing to do"
+                # Saved cards of pledges that ended uncharged (released when it failed or
+                # stopped, cancelled, dropped): whatever a killed run left, until done.
+                self.give_back_cards(campaign_id, report, fan_out=fan_out)
             finally:
                 services.release_claim(campaign_id, self.worker)
                 db.session.commit()
@@ -125,34 +132,61 @@ class Settler(FanOut, Recovering, MoneyOut):
 
     def _charge_all(self, campaign_id: int, report: Report, after: int = 0,
                     through: int | None = None, *, claimed: bool = True) -> None:
-        """Every active pledge charged once, ``batch`` at a time: the batch's attempts
-        committed in one transaction (step 1), the gateway calls made ``concurrency`` at a
-        time with no transaction open (step 2), their outcomes recorded in short
-        transactions (step 3). The batches overlap: the next batch's attempts are begun
-        and its calls queued before this batch's outcomes are recorded, so the gateway
-        never waits for our database. A run killed anywhere resumes: unfinished attempts
-        are sent again with their own keys."""
-        in_flight: tuple[list[int], list, list] | None = None
-        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-            while True:
+        """Every active pledge charged once, in id order: attempts begun ``group`` at a
+        time, each group committed (step 1), the gateway calls made ``concurrency`` at a
+        time with no transaction open (step 2), each outcome recorded as it comes, in
+        short transactions at most ``record_seconds`` apart (step 3). The next group is
+        begun while the calls before it are still out, so the gateway never waits for our
+        database. A run killed anywhere resumes: unfinished attempts are sent again with
+        their own keys, and it loses no more than the last second's outcomes."""
+        ids: list[int] = []
+
+        def begin() -> list | None:
+            nonlocal ids, after
+            if not ids:
                 ids = services.pledge_ids_to_charge(campaign_id, after, self.batch, through)
-                batch = None
-                if ids:
-                    requests = services.begin_attempts(ids)
+                if not ids:
                     db.session.commit()
-                    batch = (ids, requests, [pool.submit(self._send, r.call) for r in requests])
-                    after = ids[-1]
-                else:
-                    db.session.commit()
-                if in_flight is not None:
-                    self._record(in_flight, report)
-                    if claimed:  # a charge batch job holds no claim: batches run at once
-                        self._renew(campaign_id)
-                    else:
-                        db.session.commit()
-                if batch is None:
-                    return
-                in_flight = batch
+                    return None
+                after = ids[-1]
+            group, ids = ids[:self.group], ids[self.group:]
+            requests = services.begin_attempts(group)
+            db.session.commit()
+            for _ in range(len(group) - len(requests)):
+                report.add("skipped")
+            return requests
+
+        def record(answered: list) -> None:
+            results = {request.attempt_id: answer for request, answer in answered
+                       if answer is not None}
+            outcomes = services.record_outcomes(results) if results else {}
+            self._commit_renewing(campaign_id, claimed)
+            for request, answer in answered:
+                if answer is None:
+                    report.add("retry later")
+                elif request.pledge_id in outcomes:
+                    report.add(outcomes[request.pledge_id])
+                    resolved(self.app, "charge pledge", request.pledge_id)
+
+        self._stream(begin, lambda request: self._send(request.call), record)
+
+    def _stream(self, begin: Callable, send: Callable, record: Callable) -> None:
+        """What ``begin`` hands out sent ``concurrency`` at a time, the answers recorded
+        as they come (``settlement.stream``)."""
+        # The next group is begun while a round of calls still waits behind those in
+        # flight: the pool never runs dry while this thread writes to the database.
+        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+            Stream(pool, send, record, ahead=2 * self.concurrency, every=self.record_every,
+                   seconds=self.record_seconds).run(begin)
+
+    def _commit_renewing(self, campaign_id: int, claimed: bool) -> None:
+        """Commit what was recorded; with the campaign's claim (a charge batch job holds
+        none: batches run at once), renew it in the same transaction, and raise after the
+        commit if another process took it."""
+        lost = claimed and not services.claim(campaign_id, self.worker)
+        db.session.commit()
+        if lost:
+            raise RuntimeError("lost the settlement claim")
 
     def _send(self, call: dict):
         """Step 2 for one charge (``charge_request``'s arguments): the gateway's answer, a
@@ -160,31 +194,6 @@ class Settler(FanOut, Recovering, MoneyOut):
         if call["customer_id"] and call["payment_method_id"]:
             return self._call(self.gateway.charge_off_session, call)
         return InvalidRequest("No saved card for this pledge.", code="no_card")
-
-    def _record(self, batch: tuple[list[int], list, list], report: Report) -> None:
-        """Step 3 for a batch whose calls were queued: outcomes recorded as they are
-        known, RECORD_CHUNK per transaction."""
-        ids, requests, futures = batch
-        results = {}
-        for request, future in zip(requests, futures, strict=True):
-            answer = future.result()
-            if answer is None:
-                report.add("retry later")
-            else:
-                results[request.attempt_id] = answer
-        outcomes: dict[int, str] = {}
-        attempt_ids = list(results)
-        for start in range(0, len(attempt_ids), RECORD_CHUNK):  # short transactions
-            outcomes.update(services.record_outcomes(
-                {a: results[a] for a in attempt_ids[start:start + RECORD_CHUNK]}))
-            db.session.commit()
-        begun = {request.pledge_id for request in requests}
-        for pledge_id in ids:
-            if pledge_id in outcomes:
-                report.add(outcomes[pledge_id])
-                resolved(self.app, "charge pledge", pledge_id)
-            elif pledge_id not in begun:
-                report.add("skipped")
 
     def _charge_one(self, pledge_id: int, retry: bool = False) -> str:
         """Steps 1 to 3 for one pledge, each step's transaction committed before the next."""
@@ -231,39 +240,18 @@ class Settler(FanOut, Recovering, MoneyOut):
                 return error
         return None
 
-    def _detach_cards(self, campaign_id: int, report: Report) -> None:
-        """Failed campaign: forget the saved cards (best effort, after the commit), in
-        keyset batches."""
-        after = 0
-        while True:
-            rows = db.session.execute(
-                db.select(Pledge.id, Pledge.payment_method_id).where(
-                    Pledge.campaign_id == campaign_id, Pledge.status == PledgeStatus.RELEASED,
-                    Pledge.payment_method_id.is_not(None), Pledge.id > after)
-                .order_by(Pledge.id).limit(self.batch)).all()
-            db.session.commit()
-            if not rows:
-                return
-            after = rows[-1].id
-            for _pledge_id, payment_method in rows:
-                try:
-                    self.bucket.acquire()
-                    self.gateway.detach_payment_method(payment_method)
-                    report.add("card detached")
-                except PaymentError as error:
-                    log.info("detach %s: %s", payment_method, error)
-                    report.add("card not detached")
-
     # --- everything due --------------------------------------------------------------------
 
     def reconcile_unknown(self) -> int:
         """Look up at the gateway every charge whose outcome is unknown (started longer ago
         than the gateway replays): by its PaymentIntent id when we stored one, otherwise by
-        the pledge and attempt in the metadata of the customer's PaymentIntents. Returns
-        how many ended known; the rest stay on the settlement console."""
+        the pledge and attempt in the metadata of the customer's PaymentIntents; and every
+        refund and transfer started as long ago (``settlement.lookups``). Returns how many
+        ended known; the rest stay on the settlement console."""
         ids = self._in_context(services.attempt_ids_to_reconcile)
         return sum(isolated(self.app, "reconcile charge", attempt_id, self._reconcile_one,
-                            attempt_id) not in (FAILED, None) for attempt_id in ids)
+                            attempt_id) not in (FAILED, None) for attempt_id in ids) \
+            + self.look_up_money_out()  # refunds and transfers alike (settlement.lookups)
 
     def _reconcile_one(self, attempt_id: int) -> str | None:
         with self.app.app_context():

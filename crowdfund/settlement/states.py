@@ -1,10 +1,13 @@
-"""Charge attempt statuses: the one table of allowed transitions, and its audit record."""
+"""Charge attempt, refund, payout and dispute statuses: one table of allowed transitions
+each, and its audit record."""
 
 from __future__ import annotations
 
 from crowdfund.settlement.models import (
     ChargeStatus,
     ChargeTransition,
+    DisputeStatus,
+    DisputeTransition,
     PayoutStatus,
     PayoutTransition,
     RefundStatus,
@@ -45,3 +48,21 @@ PAYOUT_TRANSITIONS: dict[PayoutStatus, set[PayoutStatus]] = {
 }
 payout_states = TransitionTable("payout", PAYOUT_TRANSITIONS,
                                 audit_recorder(PayoutTransition, "payout_id"))
+
+D = DisputeStatus
+#: Forward only: a late or repeated event that would move a dispute back (an ``updated``
+#: after ``closed``) is not allowed, so it changes nothing. An inquiry may become a
+#: dispute (even after it closed); a decided dispute never changes again.
+DISPUTE_TRANSITIONS: dict[DisputeStatus, set[DisputeStatus]] = {
+    D.WARNING_NEEDS_RESPONSE: {D.WARNING_UNDER_REVIEW, D.WARNING_CLOSED, D.NEEDS_RESPONSE,
+                               D.UNDER_REVIEW, D.WON, D.LOST},
+    D.WARNING_UNDER_REVIEW: {D.WARNING_CLOSED, D.NEEDS_RESPONSE, D.UNDER_REVIEW, D.WON,
+                             D.LOST},
+    D.WARNING_CLOSED: {D.NEEDS_RESPONSE, D.UNDER_REVIEW, D.WON, D.LOST},
+    D.NEEDS_RESPONSE: {D.UNDER_REVIEW, D.WON, D.LOST},
+    D.UNDER_REVIEW: {D.WON, D.LOST},
+    D.WON: set(),
+    D.LOST: set(),
+}
+dispute_states = TransitionTable("dispute", DISPUTE_TRANSITIONS,
+                                 audit_recorder(DisputeTransition, "dispute_id"))

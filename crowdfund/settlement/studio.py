@@ -13,6 +13,7 @@ from crowdfund.extensions import db
 from crowdfund.forms import ConfirmForm
 from crowdfund.payments import gateway
 from crowdfund.payments.gateway import PaymentError
+from crowdfund.settlement import balances
 from crowdfund.settlement.models import Payout
 from crowdfund.settlement.payouts import ensure_payout_account, onboarding_link
 
@@ -29,8 +30,11 @@ def payouts():
     rows = list(db.session.execute(
         sa.select(Payout, Campaign).join(Campaign, Campaign.id == Payout.campaign_id)
         .where(Campaign.founder_id == current_user.id).order_by(Payout.due_at.desc())))
+    held = {payout.id: balances.in_open_disputes(campaign.id, payout.currency)
+            for payout, campaign in rows if not payout.is_settled}
     return render_template("studio/payouts.html", account=account, rows=rows,
                            connect=current_app.config["STRIPE_CONNECT_ENABLED"],
+                           held=held, carried=balances.balances_of(current_user),
                            confirm=ConfirmForm())
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from crowdfund.ledger.services import checked_against
 from crowdfund.payments.events import handles
+from crowdfund.pledges.terms import after_charge_told_by
+from crowdfund.settlement import disputes, reconciliation, webhooks
 from crowdfund.settlement import privacy as settlement_privacy
-from crowdfund.settlement import reconciliation, webhooks
 
 
 def register() -> None:
     settlement_privacy.register()
     handles("payment_intent.succeeded")(webhooks.payment_intent_succeeded)
-    handles("charge.dispute.created")(webhooks.dispute_created)
+    for event_type in disputes.EVENT_TYPES:
+        handles(event_type)(webhooks.dispute_event)
+    after_charge_told_by(disputes.pledge_page_rows)
     checked_against("settlement", reconciliation.problems)

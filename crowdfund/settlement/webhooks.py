@@ -7,8 +7,8 @@ import sqlalchemy as sa
 
 from crowdfund.extensions import db
 from crowdfund.payments.gateway import PaymentError, PaymentGateway, WebhookEvent
+from crowdfund.settlement.disputes import follow
 from crowdfund.settlement.models import ChargeAttempt, ChargeStatus
-from crowdfund.settlement.refunds import record_dispute
 from crowdfund.settlement.services import record_outcome
 
 
@@ -27,9 +27,7 @@ def payment_intent_succeeded(event: WebhookEvent, gateway: PaymentGateway) -> st
     return f"attempt {attempt.id}: {record_outcome(attempt, info)}"
 
 
-def dispute_created(event: WebhookEvent, gateway: PaymentGateway) -> str:
-    """A bank disputed a charge: the pledge is disputed, the ledger books the withdrawal."""
-    dispute = record_dispute(event.object)
-    if dispute is None:
-        return "no collected pledge for this dispute (or already recorded)"
-    return f"pledge {dispute.pledge_id} disputed"
+def dispute_event(event: WebhookEvent, gateway: PaymentGateway) -> str:
+    """Any ``charge.dispute.*`` event: the dispute moves forward from what its object says
+    now (``settlement.disputes``); no gateway call needed."""
+    return follow(event.type, event.object, why=f"{event.type} ({event.id})")

@@ -14,6 +14,9 @@ from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.db import utcnow
 from crowdfund.extensions import db
 from crowdfund.pledges.models import PledgeStatus
+from crowdfund.settlement.books import differences as gateway_differences
+from crowdfund.settlement.books.differences import Found
+from crowdfund.settlement.books.models import DifferenceKind
 from tests.factories import investor, live_offering, make_campaign, make_pledge, make_user
 
 CHROMIUM = "/usr/bin/chromium"
@@ -85,6 +88,9 @@ def every_role(app):
         operator = make_user(operator=True)
         offering = live_offering()
         person = investor()
+        gateway_differences.record([Found(
+            DifferenceKind.REFUND_NOT_OURS, "re_3NyAlongGatewayIdentifier0123", None, "nothing",
+            "USD 12.34 succeeded of pi_3NyAnotherLongGatewayIdentifier", ended.id)])
         db.session.commit()
         ids = dict(live=live.id, ended=ended.id, live_slug=live.slug, ended_slug=ended.slug,
                    pledge=pledge.id, founder=founder.email, backer=backer.email,
@@ -110,6 +116,7 @@ def every_role(app):
                     f"/studio/{scene['live']}/backers", f"/studio/{scene['live']}/insights"],
         "operator": ["/operators/", "/operators/settlement", "/operators/audit",
                      f"/operators/campaigns/{scene['ended']}/money",
-                     f"/operators/campaigns/{scene['live']}", "/operators/outbox"],
+                     f"/operators/campaigns/{scene['live']}", "/operators/outbox",
+                     "/operators/differences"],
     }
     return scene, pages

@@ -37,12 +37,17 @@ def test_funded_campaign_with_good_declining_and_3ds_cards(app, stripe_sandbox):
         db.session.commit()
     end(app, campaign_id)
     report = settler(app).settle(campaign_id)
-    assert report.counts == {"succeeded": 2, "failed": 1, "requires_action": 1}, report
+    assert report.counts == {"succeeded": 2, "failed": 1, "requires_action": 1,
+                             "card detached": 1}, report
     rows = pledge_rows(app, campaign_id)
     assert {rows[i].status for i in good} == {P.COLLECTED}
     assert rows[declining].status is P.ERRORED
     assert rows[needs_3ds].status is P.AUTHENTICATION_REQUIRED
     assert rows[cancelled].status is P.CANCELLED
+    # The cancelled pledge's card is given back; the others' are kept (charged, or to fix).
+    attached = {i: stripe_sandbox.get(f"/v1/payment_methods/{rows[i].payment_method_id}")
+                ["customer"] is not None for i in (*good, declining, needs_3ds, cancelled)}
+    assert attached == {**{i: True for i in (*good, declining, needs_3ds)}, cancelled: False}
     charges = sandbox_charges(stripe_sandbox, campaign_id)
     succeeded = [pi for pi in charges if pi["status"] == "succeeded"]
     assert sorted(int(pi["metadata"]["pledge_id"]) for pi in succeeded) == sorted(good)

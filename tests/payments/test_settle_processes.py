@@ -4,13 +4,9 @@ After every kill and at the end, the sandbox is asked what was charged: never mo
 successful PaymentIntent per pledge, and in the end exactly one for each collected pledge.
 """
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
-from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -27,21 +23,10 @@ from tests.sandbox import (
     end,
     new_campaign,
     sandbox_charges,
+    settle_process,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
 FINAL = {PledgeStatus.COLLECTED, PledgeStatus.ERRORED}
-
-
-def settle_process(app, sandbox, **extra_env) -> subprocess.Popen:
-    env = {**os.environ, "CROWDFUND_ENV": "testing", "FLASK_APP": "wsgi",
-           "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
-           "UPLOAD_FOLDER": app.config["UPLOAD_FOLDER"], "PAYMENT_GATEWAY": "stripe",
-           "STRIPE_SECRET_KEY": "sk_test_suite", "STRIPE_PUBLISHABLE_KEY": "pk_test_suite",
-           "STRIPE_API_BASE": sandbox.base, **extra_env}
-    return subprocess.Popen(  # noqa: S603 - our own command
-        [sys.executable, "-m", "flask", "settle"], cwd=ROOT, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 def charge_requests(sandbox) -> int:

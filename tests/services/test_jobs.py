@@ -252,8 +252,8 @@ def test_the_embedded_runner_settles_a_due_campaign_with_flask_jobs_run(app, ses
     db.session.expire_all()
     assert db.session.get(Campaign, campaign_id).status is S.COLLECTING
     kinds = sorted(db.session.scalars(sa.select(Job.kind)))
-    assert kinds == ["charge batch", "charge batch", "jobs pass", "send email",
-                     "settle campaign", "settle pass"]
+    assert kinds == ["charge batch", "charge batch", "jobs pass", "reconcile with gateway",
+                     "send email", "settle campaign", "settle pass"]
     assert set(db.session.scalars(sa.select(Job.status))) == {JobStatus.DONE}
 
 

@@ -124,7 +124,11 @@ def test_dispute_webhook_marks_the_pledge_and_books_it(app, client, session, gw,
         "id": "evt_dispute_1", "type": "charge.dispute.created", "created": int(time.time()),
         "data": {"object": {"id": "dp_1", "object": "dispute", "amount": 10_000,
                             "currency": "usd", "payment_intent": attempt.payment_intent_id,
-                            "reason": "fraudulent"}}}).encode()
+                            "reason": "fraudulent", "status": "needs_response",
+                            "balance_transactions": [  # the withdrawal, with the fee
+                                {"id": "txn_1", "amount": -10_000, "fee": 1500,
+                                 "currency": "usd", "reporting_category": "dispute"}]}}}
+    ).encode()
     owed_before = ledger.founder_owed(campaign_id, "USD")
     db.session.commit()
     for _ in range(2):  # delivered twice
@@ -136,7 +140,8 @@ def test_dispute_webhook_marks_the_pledge_and_books_it(app, client, session, gw,
     assert pledge_of(first).status is P.DISPUTED
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Dispute)) == 1
     assert ledger.balance(Account.DISPUTES, "USD", campaign_id) == usd(100)
-    assert ledger.founder_owed(campaign_id, "USD") == owed_before - usd(100)
+    assert ledger.balance(Account.DISPUTE_FEES, "USD", campaign_id) == usd(15)
+    assert ledger.founder_owed(campaign_id, "USD") == owed_before - usd(115)
     assert ledger.check() == []
 
 

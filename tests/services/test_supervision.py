@@ -14,7 +14,7 @@ from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.db import utcnow
 from crowdfund.extensions import db
-from crowdfund.notifications import outbox
+from crowdfund.notifications import delivery, outbox
 from crowdfund.notifications.models import OutboxMessage
 from crowdfund.settlement import services as settlement
 from crowdfund.supervision import JobFailure, watch_loop
@@ -51,14 +51,14 @@ def test_a_message_that_cannot_be_built_is_marked_and_never_blocks_the_rest(
         _row(n)
     session.commit()
     bad_id = bad.id
-    real = outbox._message
+    real = delivery.build_message
 
-    def poisoned(row):
+    def poisoned(row, config):
         if row.id == bad_id:
             raise ValueError("Header values may not contain linefeed or carriage return")
-        return real(row)
+        return real(row, config)
 
-    monkeypatch.setattr(outbox, "_message", poisoned)
+    monkeypatch.setattr(delivery, "build_message", poisoned)
     report = outbox.deliver_due()
     assert (report.sent, report.failed) == (3, 1)
     row = db.session.get(OutboxMessage, bad_id)

@@ -21,10 +21,14 @@ from crowdfund.equity.states import offering_change_states
 from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.pledges.models import PledgeStatus
 from crowdfund.pledges.states import pledge_states
+from crowdfund.settlement.books.models import DifferenceStatus, difference_states
 from crowdfund.settlement.models import (
     ChargeAttempt,
     ChargeStatus,
     ChargeTransition,
+    Dispute,
+    DisputeStatus,
+    DisputeTransition,
     Payout,
     PayoutStatus,
     PayoutTransition,
@@ -32,17 +36,24 @@ from crowdfund.settlement.models import (
     RefundStatus,
     RefundTransition,
 )
-from crowdfund.settlement.states import charge_states, payout_states, refund_states
+from crowdfund.settlement.states import (
+    charge_states,
+    dispute_states,
+    payout_states,
+    refund_states,
+)
 from crowdfund.statemachine import InvalidTransition
 from tests.factories import investor, live_offering, make_campaign, make_user, terms_of
 
-C, R, PO, P = ChargeStatus, RefundStatus, PayoutStatus, PledgeStatus
+C, R, PO, P, D = ChargeStatus, RefundStatus, PayoutStatus, PledgeStatus, DisputeStatus
 
 TABLES = [(campaign_states, CampaignStatus), (pledge_states, PledgeStatus),
           (charge_states, ChargeStatus), (refund_states, RefundStatus),
-          (payout_states, PayoutStatus), (comment_states, CommentStatus),
+          (payout_states, PayoutStatus), (dispute_states, DisputeStatus),
+          (comment_states, CommentStatus),
           (offering_change_states, OfferingChangeStatus),
-          (verification_states, VerificationStatus)]
+          (verification_states, VerificationStatus),
+          (difference_states, DifferenceStatus)]
 
 
 @pytest.mark.parametrize(("table", "statuses"), TABLES, ids=lambda t: getattr(t, "model", ""))
@@ -76,6 +87,20 @@ MOVES = [
     (payout_states, PO.SCHEDULED, PO.PAID, False),  # not before it is due
     (payout_states, PO.PAID, PO.FAILED, False),
     (payout_states, PO.PAID, PO.STARTED, False),
+    # A dispute only moves forward (a late "updated" after "closed" changes nothing); an
+    # inquiry may become a dispute, even after it closed; a decided one never changes.
+    (dispute_states, D.NEEDS_RESPONSE, D.UNDER_REVIEW, True),
+    (dispute_states, D.UNDER_REVIEW, D.WON, True),
+    (dispute_states, D.UNDER_REVIEW, D.LOST, True),
+    (dispute_states, D.NEEDS_RESPONSE, D.LOST, True),  # not answered, or accepted
+    (dispute_states, D.WARNING_NEEDS_RESPONSE, D.NEEDS_RESPONSE, True),
+    (dispute_states, D.WARNING_CLOSED, D.NEEDS_RESPONSE, True),
+    (dispute_states, D.UNDER_REVIEW, D.NEEDS_RESPONSE, False),
+    (dispute_states, D.WON, D.UNDER_REVIEW, False),
+    (dispute_states, D.LOST, D.WON, False),
+    (dispute_states, D.WON, D.LOST, False),
+    (dispute_states, D.NEEDS_RESPONSE, D.WARNING_CLOSED, False),
+    (dispute_states, D.NEEDS_RESPONSE, D.NEEDS_RESPONSE, False),
     (comment_states, CommentStatus.VISIBLE, CommentStatus.HIDDEN, True),
     (comment_states, CommentStatus.HIDDEN, CommentStatus.VISIBLE, True),
     (comment_states, CommentStatus.VISIBLE, CommentStatus.VISIBLE, False),
@@ -84,6 +109,9 @@ MOVES = [
     (pledge_states, P.COLLECTED, P.ACTIVE, False),
     (pledge_states, P.REFUNDED, P.COLLECTED, False),
     (campaign_states, CampaignStatus.SETTLED, CampaignStatus.LIVE, False),
+    # A difference with the gateway is resolved once, by an operator; never reopened.
+    (difference_states, DifferenceStatus.OPEN, DifferenceStatus.RESOLVED, True),
+    (difference_states, DifferenceStatus.RESOLVED, DifferenceStatus.OPEN, False),
 ]
 
 
@@ -98,7 +126,9 @@ def test_the_moves_the_domain_allows_and_no_others(table, from_status, to_status
      "attempt_id"),
     (refund_states, lambda: Refund(id=7002, status=R.STARTED), RefundTransition, "refund_id"),
     (payout_states, lambda: Payout(id=7003, status=PO.DUE), PayoutTransition, "payout_id"),
-], ids=["charge", "refund", "payout"])
+    (dispute_states, lambda: Dispute(id=7004, status=D.NEEDS_RESPONSE), DisputeTransition,
+     "dispute_id"),
+], ids=["charge", "refund", "payout", "dispute"])
 def test_a_change_records_who_from_to_and_why_and_a_refused_one_changes_nothing(
         session, table, row, audit, owner):
     obj = row()

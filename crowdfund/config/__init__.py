@@ -11,6 +11,9 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 
+from crowdfund.config.background import BackgroundSettings
+from crowdfund.config.money import MoneySettings
+
 
 class ConfigError(RuntimeError):
     """The configuration cannot run the application."""
@@ -33,8 +36,9 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-class BaseConfig:
-    """Settings shared by every environment; policy numbers live here."""
+class BaseConfig(MoneySettings, BackgroundSettings):
+    """Settings shared by every environment; policy numbers live here and in the parts it
+    is made of (``config/money.py``, ``config/background.py``)."""
 
     ENV_NAME = "production"
     SECRET_KEY: str | None = None
@@ -125,84 +129,6 @@ class BaseConfig:
     #: A pledge whose card is not confirmed within this time gives back its reward unit.
     PLEDGE_PENDING_TTL = timedelta(minutes=30)
 
-    # Payments. "stripe" talks to Stripe, or to the local sandbox when STRIPE_API_BASE
-    # points at it; "fake" is the in-process gateway of the unit tests.
-    PAYMENT_GATEWAY = "stripe"
-    STRIPE_SECRET_KEY: str | None = None
-    STRIPE_PUBLISHABLE_KEY: str | None = None
-    STRIPE_WEBHOOK_SECRET: str | None = None
-    STRIPE_API_BASE: str | None = None
-    STRIPE_JS_URL = "https://js.stripe.com/v3/"
-    STRIPE_MAX_NETWORK_RETRIES = 2
-    #: This deployment takes no real payments (a demo or staging site on the sandbox): only
-    #: then does production accept a plain-HTTP STRIPE_API_BASE or STRIPE_JS_URL, and every
-    #: page says so in a banner (templates/base.html).
-    SANDBOX_DEPLOYMENT = False
-
-    # Settlement (docs/money.md#the-rate-budget). Stripe allows 25 requests/s in test mode:
-    # stay well under.
-    SETTLE_REQUESTS_PER_SECOND = 10.0
-    SETTLE_CONCURRENCY = 4
-    SETTLE_BATCH = 200
-    SETTLE_MAX_TRIES = 6  # per charge, on 429 and connection errors, with jittered backoff
-    SETTLE_BACKOFF_BASE = 0.5  # seconds, doubled per try
-    SETTLE_CLAIM_LEASE = timedelta(minutes=5)
-    #: Tokens the rate budget may hold (requests sent at once after a pause); 0: a tenth
-    #: of a second's worth, so that no 5-second window goes 2% over the budget.
-    SETTLE_BURST = 0
-
-    # Background jobs (crowdfund/queue.py): the same on Celery and in the embedded loop.
-    #: A running job's lease, renewed by its heartbeat; a dead runner's job is taken over
-    #: once it lapses.
-    JOB_LEASE_SECONDS = 60
-    #: First delay before a failed job runs again, doubled per attempt (at most 300 s).
-    JOB_BACKOFF_SECONDS = 15
-    #: The periodic passes (Celery beat, or the embedded loop), in seconds.
-    SETTLE_INTERVAL_SECONDS = 30
-    JOBS_INTERVAL_SECONDS = 30
-    OUTBOX_INTERVAL_SECONDS = 10
-    #: How often hints lost with a worker or a broker restart are sent again.
-    JOB_SWEEP_SECONDS = 15
-    #: Every worker, beat and the embedded runner write a heartbeat row this often
-    #: (crowdfund/fleet.py: the settlement console and ``flask jobs status`` read them).
-    PROCESS_HEARTBEAT_SECONDS = 15
-    #: A process not seen for this long is stale (0: three heartbeats).
-    PROCESS_STALE_SECONDS = 0
-    #: Heartbeat rows of processes not seen for this long are forgotten (the jobs pass).
-    PROCESS_HEARTBEAT_KEEP = timedelta(days=1)
-    #: A due job still waiting after this long, while no job was started in that time, is a
-    #: problem (``flask jobs status`` exits non-zero): no runner takes jobs.
-    JOB_WAIT_ALERT_SECONDS = 600
-    #: Redis hands an unacknowledged task to another worker after this long
-    #: (docs/operations.md#background-jobs);
-    #: every job is far shorter (a batch of charges), and every retry countdown is below it.
-    CELERY_VISIBILITY_TIMEOUT = 3600
-    #: Stripe replays an idempotent request for 24 h; older started attempts are reconciled.
-    IDEMPOTENCY_WINDOW = timedelta(hours=23)
-    #: After charging, backers whose payment failed have this long to fix it
-    #: (docs/domain.md#after-the-deadline);
-    #: they are reminded every RECOVERY_REMINDER_EVERY, then one final automatic retry is
-    #: made and an unpaid pledge is dropped.
-    COLLECTION_WINDOW = timedelta(days=7)
-    RECOVERY_REMINDER_EVERY = timedelta(hours=48)
-    RECOVERY_MAX_ATTEMPTS = 10  # charges per pledge, the backer's tries included
-    #: The founder's payout is due this long after the deadline (and never before the
-    #: collection window closes).
-    PAYOUT_DELAY = timedelta(days=14)
-    #: Pay founders by Stripe Connect transfers (Express accounts). Off: operators pay by
-    #: hand and mark the payout paid. The sandbox has no Connect.
-    STRIPE_CONNECT_ENABLED = False
-
-    # Fees (docs/domain.md#fees), in basis points of the charge, plus a fixed part in minor
-    # units.
-    PLATFORM_FEE_BPS = 500
-    PROCESSING_FEE_BPS = 300
-    PROCESSING_FEE_FIXED_MINOR = 20
-    #: Charges under this (minor units) use the small-charge processing fee.
-    SMALL_CHARGE_BELOW_MINOR = 1000
-    SMALL_PROCESSING_FEE_BPS = 500
-    SMALL_PROCESSING_FEE_FIXED_MINOR = 5
-
     # Community. At most this many comments per user in the window (replies included).
     COMMENT_RATE_LIMIT = (5, timedelta(minutes=10))
     #: At most this many reports (of comments and campaigns together) per user in the window.
@@ -215,21 +141,6 @@ class BaseConfig:
     #: Backers whose saved card expires before the deadline are asked to replace it this
     #: long before the deadline (each once).
     CARD_HEALTH_NOTICES = (timedelta(days=7), timedelta(hours=48))
-
-    # Email. Messages go to the outbox table in the transaction of what they report and are
-    # delivered after commit (``flask outbox send``, and the settle loop). Without SMTP_HOST
-    # nothing is sent: the outbox keeps them (operators see it at /operators/outbox).
-    PUBLIC_URL = "http://127.0.0.1:5000"  # links in emails
-    MAIL_FROM = "crowdfund <no-reply@crowdfund.invalid>"
-    SMTP_HOST: str | None = None
-    SMTP_PORT = 25
-    SMTP_SECURITY = "none"  # "none", "starttls" or "ssl"
-    SMTP_USERNAME: str | None = None
-    SMTP_PASSWORD: str | None = None
-    SMTP_TIMEOUT = 10.0
-    OUTBOX_BATCH = 100
-    OUTBOX_MAX_ATTEMPTS = 8  # then the message is marked failed for an operator
-    OUTBOX_RETRY_BASE = timedelta(minutes=1)  # doubled per failed try
 
     CAMPAIGNS_PER_PAGE = 12
     #: The home page's "Ending soon": live campaigns whose deadline is within this many days.
@@ -268,11 +179,14 @@ class BaseConfig:
                            ("SETTLE_BURST", int), ("JOB_LEASE_SECONDS", int),
                            ("JOB_BACKOFF_SECONDS", int), ("SETTLE_INTERVAL_SECONDS", int),
                            ("JOBS_INTERVAL_SECONDS", int), ("OUTBOX_INTERVAL_SECONDS", int),
+                           ("GATEWAY_RECONCILE_INTERVAL_SECONDS", int),
                            ("JOB_SWEEP_SECONDS", int), ("CELERY_VISIBILITY_TIMEOUT", int),
                            ("PROCESS_HEARTBEAT_SECONDS", float),
                            ("PROCESS_STALE_SECONDS", float), ("JOB_WAIT_ALERT_SECONDS", int),
                            ("SETTLE_BATCH", int), ("PAGE_CACHE_SECONDS", float),
                            ("SMTP_PORT", int), ("PLATFORM_FEE_BPS", int),
+                           ("OUTBOX_SENDERS", int), ("OUTBOX_LEASE_SECONDS", int),
+                           ("MAIL_MESSAGES_PER_SECOND", float),
                            ("PROCESSING_FEE_BPS", int), ("PROCESSING_FEE_FIXED_MINOR", int),
                            ("STRIPE_CONNECT_ENABLED", _flag), ("SANDBOX_DEPLOYMENT", _flag)):
             if os.environ.get(name):

@@ -1,0 +1,31 @@
+"""The operators' disputes page: open disputes by their evidence deadline (overdue ones
+flagged), decided ones with their outcome, and founders whose paid-out campaigns owe or are
+owed money since (docs/operations.md#answering-a-dispute-before-its-deadline)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import render_template
+from sqlalchemy.orm import selectinload
+
+from crowdfund.campaigns.models import Campaign
+from crowdfund.extensions import db
+from crowdfund.operators import bp
+from crowdfund.pledges.models import Pledge
+from crowdfund.settlement import balances
+from crowdfund.settlement.disputes import closed_disputes, dashboard_url, open_disputes
+
+
+@bp.get("/disputes")
+def disputes():
+    open_rows, closed_rows = open_disputes(), closed_disputes()
+    rows = open_rows + closed_rows
+    pledges = {p.id: p for p in db.session.scalars(
+        sa.select(Pledge).where(Pledge.id.in_({d.pledge_id for d in rows}))
+        .options(selectinload(Pledge.backer)))}
+    campaigns = {c.id: c for c in db.session.scalars(
+        sa.select(Campaign).where(Campaign.id.in_({d.campaign_id for d in rows})))}
+    return render_template("operators/disputes.html", open_disputes=open_rows,
+                           closed_disputes=closed_rows, pledges=pledges, campaigns=campaigns,
+                           dashboard={d.id: dashboard_url(d) for d in rows},
+                           balances=balances.founders_with_balances())
