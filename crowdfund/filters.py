@@ -34,20 +34,6 @@ def money(value, currency: str | None = None, whole: bool = False) -> str:
     return value.format(reader_locale(), whole=whole)
 
 
-def noun(count: int, singular: str, plural: str) -> str:
-    """The noun that goes with ``count``: "backer" for 1, "backers" otherwise. The one place
-    plurals are chosen (with ``counted``): both forms are written out at every use, so that
-    this becomes ``ngettext(singular, plural, count)`` when the pages are translated."""
-    return singular if count == 1 else plural
-
-
-def counted(count: int, singular: str, plural: str) -> str:
-    """A count with its noun: "1 backer", "2 backers", "1,204 backers" (``{{ n |
-    counted('backer', 'backers') }}`` in templates). Translated, it becomes
-    ``ngettext("%(num)s backer", "%(num)s backers", count)``."""
-    return f"{count:,} {noun(count, singular, plural)}"
-
-
 def word_list(items) -> str:
     """Items written one after the other in the reader's language ("Story, Cover image",
     "项目介绍、封面图片")."""
@@ -201,8 +187,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(markdown_filter, "markdown")
     app.add_template_filter(country_name, "country")
     app.add_template_filter(status_label, "status_label")
-    app.add_template_filter(counted, "counted")
-    app.add_template_filter(noun, "noun")
     app.add_template_filter(duration, "duration")
     app.add_template_filter(age, "age")
 

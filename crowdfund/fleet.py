@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,11 +30,13 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import Flask, current_app
+from markupsafe import Markup, escape
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crowdfund.db import UTCDateTime, str_enum, utcnow
 from crowdfund.extensions import db
-from crowdfund.filters import counted, duration
+from crowdfund.filters import duration
+from crowdfund.i18n import _, _l, ngettext
 from crowdfund.queue import Job, JobStatus
 
 log = logging.getLogger("crowdfund.jobs")
@@ -43,6 +46,13 @@ class ProcessKind(enum.Enum):
     WORKER = "worker"  # a Celery worker (any number, any machine)
     BEAT = "beat"  # Celery beat (exactly one)
     EMBEDDED = "embedded"  # flask jobs run --watch: both in one process, no broker
+
+
+#: Each kind as the settlement console names it.
+# TRANSLATORS: kinds of background process: a Celery worker (runs jobs), Celery beat (the
+# one that queues the periodic passes), `flask jobs run --watch` (both in one process).
+KIND_LABELS = {ProcessKind.WORKER: _l("worker"), ProcessKind.BEAT: _l("beat (scheduler)"),
+               ProcessKind.EMBEDDED: _l("embedded runner")}
 
 
 class ProcessHeartbeat(db.Model):
@@ -170,9 +180,56 @@ def prune(now: datetime | None = None) -> int:
 
 
 def words(delta: timedelta) -> str:
-    """"45 seconds", "12 minutes", "3 hours": how long, for people."""
+    """"45 seconds", "12 minutes", "3 hours": how long, for people (in the reader's
+    language; in the platform's default one on the console)."""
     seconds = max(0, int(delta.total_seconds()))
-    return counted(seconds, "second", "seconds") if seconds < 120 else duration(delta)
+    if seconds < 120:
+        return ngettext("%(num)s second", "%(num)s seconds", seconds)
+    return duration(delta)
+
+
+#: The kinds of background job as people read them (``queue.register`` in
+#: crowdfund/jobs.py; each feature names its own: ``fan_out.CHARGE_BATCH``...). A kind not
+#: here is shown as its name.
+JOB_KINDS = {
+    # TRANSLATORS: kinds of background job, shown on the settlement console.
+    "settle pass": _l("settle pass"), "jobs pass": _l("jobs pass"),
+    "send email": _l("send email"), "email sender": _l("email sender"),
+    "sweep": _l("sweep"), "reconcile with gateway": _l("reconcile with gateway"),
+    "settle campaign": _l("settle campaign"), "charge batch": _l("charge batch"),
+    "detach cards": _l("detach cards"), "send refunds": _l("send refunds"),
+}
+
+
+def job_kind(kind: str) -> str:
+    """A job's kind for people ("settle pass")."""
+    return str(JOB_KINDS.get(kind, kind))
+
+
+def job_label(kind: str, args) -> str:
+    """A job for people: its kind and arguments ("charge batch 12 3")."""
+    return " ".join([job_kind(kind), *(str(arg) for arg in args)])
+
+
+#: What a process's row says it was doing, as stored in English by the process itself
+#: (``running_jobs``, ``stopped``, beat's ``tasks.BeatScheduler``), for people to read.
+_DOING = {"idle": _l("idle"), "started": _l("just started"), "stopped": _l("stopped")}
+_RUNNING = re.compile(r"job (\d+) \(([^)]*)\)")
+
+
+def doing_label(doing: str) -> str:
+    """A heartbeat's "doing" in the reader's language ("running job 17 (charge batch)")."""
+    if doing in _DOING:
+        return str(_DOING[doing])
+    if doing.startswith("running "):
+        jobs = [_("job %(id)s (%(kind)s)", id=found[1], kind=job_kind(found[2]))
+                for found in _RUNNING.finditer(doing)]
+        # TRANSLATORS: what a background process is doing: "job 17 (charge batch), ...".
+        return _("running %(jobs)s", jobs=_(", ").join(jobs))
+    if doing.startswith("last sent: "):
+        # TRANSLATORS: the kind of job the scheduler (Celery beat) queued last.
+        return _("last sent: %(kind)s", kind=job_kind(doing.removeprefix("last sent: ")))
+    return doing
 
 
 @dataclass(frozen=True)
@@ -212,6 +269,24 @@ class Fleet:
         """How long before now, in words ("45 seconds", "12 minutes")."""
         return words(self.now - moment)
 
+    @staticmethod
+    def doing(process: ProcessHeartbeat) -> str:
+        """What ``process`` was doing at its last heartbeat, for people."""
+        return doing_label(process.doing)
+
+    @staticmethod
+    def html(problem: str) -> Markup:
+        """A problem as the console shows it: the commands it names as code."""
+        shown = escape(problem)
+        for command in _COMMANDS:
+            shown = shown.replace(escape(command), Markup("<code>%s</code>") % command)
+        return shown
+
+    @staticmethod
+    def kind_label(process: ProcessHeartbeat) -> str:
+        """What kind of process it is, for people ("worker")."""
+        return str(KIND_LABELS[process.kind])
+
     @property
     def ok(self) -> bool:
         return not self.problems
@@ -225,16 +300,32 @@ class Fleet:
                 "problems": len(self.problems)}
 
 
-#: Who is missing, what that means for people waiting on the platform, and how the last
-#: one went when it stopped cleanly.
+#: Commands the problems name (shown as code on the console).
+_COMMANDS = ("flask jobs run --watch",)
+
+#: Per kind, the sentence for operators when none is alive, saying who is missing and what
+#: that means for people waiting on the platform: never seen, not seen for ``ago``, or
+#: stopped cleanly ``ago`` ago.
 _DOWN = {
-    ProcessKind.WORKER: ("No worker has been seen", "nothing is being settled or emailed",
-                         "the last one stopped"),
-    ProcessKind.BEAT: ("Beat has not been seen",
-                       "no settle pass, jobs pass or email round is being queued",
-                       "it stopped"),
-    ProcessKind.EMBEDDED: ("The jobs runner (flask jobs run --watch) has not been seen",
-                           "nothing is being settled or emailed", "it stopped"),
+    ProcessKind.WORKER: (
+        _l("No worker has been seen: nothing is being settled or emailed."),
+        _l("No worker has been seen for %(ago)s: nothing is being settled or emailed."),
+        _l("No worker has been seen since the last one stopped %(ago)s ago: nothing is "
+           "being settled or emailed.")),
+    ProcessKind.BEAT: (
+        _l("Beat has not been seen: no settle pass, jobs pass or email round is being "
+           "queued."),
+        _l("Beat has not been seen for %(ago)s: no settle pass, jobs pass or email round "
+           "is being queued."),
+        _l("Beat has not been seen since it stopped %(ago)s ago: no settle pass, jobs pass "
+           "or email round is being queued.")),
+    ProcessKind.EMBEDDED: (
+        _l("The jobs runner (flask jobs run --watch) has not been seen: nothing is being "
+           "settled or emailed."),
+        _l("The jobs runner (flask jobs run --watch) has not been seen for %(ago)s: "
+           "nothing is being settled or emailed."),
+        _l("The jobs runner (flask jobs run --watch) has not been seen since it stopped "
+           "%(ago)s ago: nothing is being settled or emailed.")),
 }
 
 
@@ -242,13 +333,12 @@ def _down(fleet: Fleet, kind: ProcessKind) -> str | None:
     """The sentence for operators when no process of ``kind`` is alive (None if one is)."""
     if fleet.alive(kind):
         return None
-    who, consequence, stopped_ = _DOWN[kind]
+    never, not_seen, stopped_ = _DOWN[kind]
     latest = max(fleet.of(kind), key=lambda p: p.last_seen_at, default=None)
     if latest is None:
-        return f"{who}: {consequence}."
-    ago = fleet.ago(latest.last_seen_at)
-    since = f"since {stopped_} {ago} ago" if latest.stopped_at else f"for {ago}"
-    return f"{who} {since}: {consequence}."
+        return str(never)
+    sentence = stopped_ if latest.stopped_at else not_seen
+    return str(sentence) % {"ago": fleet.ago(latest.last_seen_at)}
 
 
 def _count(condition) -> sa.ColumnElement[int]:
@@ -289,10 +379,12 @@ def status(now: datetime | None = None) -> Fleet:
     since = fleet.jobs.oldest_waiting_since
     alert = timedelta(seconds=app.config["JOB_WAIT_ALERT_SECONDS"])
     if since is not None and now - since > alert and not _started_since(now - alert):
-        fleet.problems.append(
-            f"{counted(fleet.jobs.waiting, 'job', 'jobs')} waiting; the "
-            f"oldest for {words(now - since)} (more than {words(alert)}): no runner takes "
-            "them.")
+        fleet.problems.append(ngettext(
+            "%(num)s job waiting; the oldest for %(ago)s (more than %(limit)s): no runner "
+            "takes it.",
+            "%(num)s jobs waiting; the oldest for %(ago)s (more than %(limit)s): no runner "
+            "takes them.",
+            fleet.jobs.waiting, ago=words(now - since), limit=words(alert)))
     return fleet
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from babel import Locale
+from babel import Locale, support
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import (
@@ -22,6 +22,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import Choice, SelectChoice
+from wtforms.i18n import messages_path
 from wtforms.meta import DefaultMeta
 from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import MonthInput, Select, html_params
@@ -53,7 +54,23 @@ def _within_integer_range(form, field) -> None:
         raise StopValidation(_("That number is too large."))
 
 
+#: WTForms' own catalogues for our languages where the names differ (its Simplified
+#: Chinese is "zh", its Traditional "zh_TW").
+_WTFORMS_LOCALES = {"zh_Hans": "zh", "zh_Hant": "zh_TW"}
+
+
+@lru_cache(maxsize=8)
+def _wtforms_translations(locale: str) -> support.Translations:
+    return support.Translations.load(messages_path(), [_WTFORMS_LOCALES.get(locale, locale)],
+                                     domain="wtforms")
+
+
 class _Meta(DefaultMeta):
+    def get_translations(self, form):
+        """WTForms' built-in messages ("Not a valid integer value.") in the reader's
+        language, Traditional Chinese included (Flask-WTF would give it the Simplified)."""
+        return _wtforms_translations(str(reader_locale()))
+
     def bind_field(self, form, unbound_field, options):
         field = super().bind_field(form, unbound_field, options)
         if isinstance(field, StringField):

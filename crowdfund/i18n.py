@@ -26,8 +26,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import pytz
 from babel import Locale
-from flask import Flask, current_app, has_app_context, request
 from babel.numbers import format_decimal
+from flask import Flask, current_app, has_app_context, request
 from flask_babel import (
     Babel,
     get_locale,
@@ -38,10 +38,10 @@ from flask_babel import (
     pgettext,
     refresh,
 )
-from jinja2 import pass_context
-from markupsafe import Markup
 from flask_babel import _get_current_context as _babel_context
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from crowdfund import money
 
@@ -72,7 +72,8 @@ def _template_ngettext(__context, __singular: str, __plural: str, __num: int, **
     variables.setdefault("num", number(__num))
     text = get_translations().ungettext(__singular, __plural, __num)
     if __context.eval_ctx.autoescape:
-        text = Markup(text)
+        # The catalogue's text is ours (reviewed like code); values are escaped by %.
+        text = Markup(text)  # noqa: S704
     return text % variables
 
 babel = Babel()

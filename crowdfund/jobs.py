@@ -46,6 +46,7 @@ from crowdfund.equity.changes import cancel_unconfirmed
 from crowdfund.extensions import db
 from crowdfund.fleet import ProcessKind
 from crowdfund.hints import hints
+from crowdfund.i18n import _, _l, in_language_of
 from crowdfund.notifications import delivery
 from crowdfund.payments import gateway
 from crowdfund.pledges.services import release_abandoned
@@ -171,7 +172,10 @@ def run(watch: bool) -> None:
         finally:
             signal.signal(signal.SIGTERM, before)
             beating.stop()
-    click.echo(f"jobs run: {runner.tick()}")
+    done = runner.tick()
+    with in_language_of(app.config["DEFAULT_LOCALE"]):  # a command has no reader
+        # TRANSLATORS: the output of `flask jobs run`: how many jobs it ran.
+        click.echo(_("jobs run: %(count)s", count=done))
 
 
 @bp.cli.command("status")
@@ -180,42 +184,62 @@ def status() -> None:
     each was last seen, and the jobs waiting, running and failed. Exits 1 when none of a
     kind is alive or a job has waited longer than JOB_WAIT_ALERT_SECONDS with no job
     started meanwhile (for a monitor: `flask jobs status || alert`)."""
-    found = fleet.status()
-    db.session.commit()
-    problems = list(found.problems)
-    click.echo("Background work: " + ("the embedded runner (no CELERY_BROKER_URL)"
-                                      if found.embedded else "Celery workers and beat"))
+    with in_language_of(current_app.config["DEFAULT_LOCALE"]):  # a command has no reader
+        found = fleet.status()
+        db.session.commit()
+        problems = list(found.problems)
+        _print_fleet(found)
+        if not found.embedded:
+            try:
+                waiting = hints().waiting()
+            except Exception as error:  # noqa: BLE001 - any failure means it does not answer
+                problems.append(_("The broker does not answer (%(error)s).",
+                                  error=type(error).__name__))
+            else:
+                click.echo(_("broker: %(count)s messages not yet taken", count=waiting))
+        for problem in problems:
+            click.echo(_("PROBLEM: %(problem)s", problem=problem), err=True)
+        if problems:
+            raise SystemExit(1)
+        click.echo(_("OK"))
+
+
+#: The heading of each kind of process in `flask jobs status`.
+_HEADINGS = {ProcessKind.WORKER: _l("workers:"), ProcessKind.BEAT: _l("beat:"),
+             ProcessKind.EMBEDDED: _l("embedded runner:")}
+
+
+def _print_fleet(found: fleet.Fleet) -> None:
+    """The processes of each kind expected, with when each was seen, and the jobs."""
+    click.echo(_("Background work: the embedded runner (no CELERY_BROKER_URL)")
+               if found.embedded else _("Background work: Celery workers and beat"))
     kinds = ((ProcessKind.EMBEDDED,) if found.embedded
              else (ProcessKind.WORKER, ProcessKind.BEAT))
     for kind in kinds:
-        click.echo(f"{kind.value}s:" if kind is ProcessKind.WORKER else f"{kind.value}:")
+        click.echo(str(_HEADINGS[kind]))
         for process in found.of(kind):
             click.echo("  " + _seen(found, process))
         if not found.of(kind):
-            click.echo("  none seen")
+            click.echo("  " + _("none seen"))
     jobs = found.jobs
-    waited = (f" (the oldest for {fleet.words(found.now - jobs.oldest_waiting_since)})"
-              if jobs.oldest_waiting_since else "")
-    click.echo(f"jobs: {jobs.waiting} waiting{waited}, {jobs.running} running, {jobs.stuck} "
-               f"stuck, {jobs.retrying} retrying later, {jobs.failed} failed")
-    if not found.embedded:
-        try:
-            click.echo(f"broker: {hints().waiting()} messages not yet taken")
-        except Exception as error:  # noqa: BLE001 - any failure means it does not answer
-            problems.append(f"The broker does not answer ({type(error).__name__}).")
-    for problem in problems:
-        click.echo(f"PROBLEM: {problem}", err=True)
-    if problems:
-        raise SystemExit(1)
-    click.echo("OK")
+    values = {"waiting": jobs.waiting, "running": jobs.running, "stuck": jobs.stuck,
+              "retrying": jobs.retrying, "failed": jobs.failed}
+    if jobs.oldest_waiting_since:
+        click.echo(_("jobs: %(waiting)s waiting (the oldest for %(ago)s), %(running)s "
+                     "running, %(stuck)s stuck, %(retrying)s retrying later, %(failed)s "
+                     "failed", ago=fleet.words(found.now - jobs.oldest_waiting_since),
+                     **values))
+    else:
+        click.echo(_("jobs: %(waiting)s waiting, %(running)s running, %(stuck)s stuck, "
+                     "%(retrying)s retrying later, %(failed)s failed", **values))
 
 
 def _seen(found: fleet.Fleet, process: fleet.ProcessHeartbeat) -> str:
     ago = fleet.words(found.now - process.last_seen_at)
     if process.stopped_at is not None:
-        state = f"stopped {ago} ago"
+        state = _("stopped %(ago)s ago", ago=ago)
     elif found.is_stale(process):
-        state = f"NOT SEEN for {ago}"
+        state = _("NOT SEEN for %(ago)s", ago=ago)
     else:
-        state = f"seen {ago} ago"
-    return f"{process.name:<40} {state:<28} {process.doing}"
+        state = _("seen %(ago)s ago", ago=ago)
+    return f"{process.name:<40} {state:<28} {found.doing(process)}"

@@ -27,8 +27,9 @@ from babel.numbers import list_currencies
 BASE_ALLOWED: frozenset[str] = frozenset({
     "crowdfund", "Stripe", "Stripe.js", "Visa", "Mastercard", "American Express", "Amex",
     "Discover", "Diners Club", "JCB", "UnionPay", "CVC", "CVV", "3-D Secure", "SAFE",
-    "English", "UTC", "GMT", "ID", "PDF", "PNG", "JPEG", "JPG", "CSV", "QR", "TOTP", "SMS",
-    "IBAN", "SWIFT", "Markdown", "JSON", "IP", "kg", "cm", "mm", "KB", "MB", "GB", "px",
+    "English", "UTC", "GMT", "ID", "PDF", "PNG", "JPEG", "JPG", "WebP", "GIF", "CSV", "QR",
+    "TOTP", "SMS", "IBAN", "SWIFT", "Markdown", "JSON", "IP", "kg", "cm", "mm", "KB", "MB",
+    "GB", "px",
     "Google Authenticator", "Microsoft Authenticator", "Aegis", "Authy", "1Password",
     *list_currencies(),
 })

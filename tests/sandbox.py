@@ -27,21 +27,23 @@ ROOT = Path(__file__).resolve().parents[1]
 OK, DECLINES_AT_CHARGE, THREE_DS = "4242424242424242", "4000000000000341", "4000002500003155"
 
 
-def new_campaign(app, goal_minor: int) -> int:
+def new_campaign(app, goal_minor: int, currency: str = "USD") -> int:
     with app.app_context():
-        campaign = make_campaign(status=CampaignStatus.LIVE, tiers=0, goal_minor=goal_minor)
+        campaign = make_campaign(status=CampaignStatus.LIVE, tiers=0, goal_minor=goal_minor,
+                                 currency=currency)
         db.session.commit()
         return campaign.id
 
 
 def back(app, sandbox, campaign_id: int, card: str, amount: str) -> int:
-    """A backer pledges and saves ``card`` the way the browser does."""
+    """A backer pledges ``amount`` (in the campaign's currency) and saves ``card`` the way
+    the browser does."""
     with app.app_context():
         gw = current_gateway()
         backer = make_user()
         campaign = db.session.get(Campaign, campaign_id)
-        pledge = pledges.start_pledge(backer, campaign, None, Money.from_decimal(amount, "USD"),
-                                      None)
+        pledge = pledges.start_pledge(backer, campaign, None,
+                                      Money.from_decimal(amount, campaign.currency), None)
         db.session.flush()
         intent = pledges.ensure_setup_intent(pledge, backer, gw)
         db.session.commit()

@@ -54,10 +54,10 @@ def reason_for(pledge: Pledge) -> str:
         return _("No working card is saved on your pledge.")
     expiry = {"last4": pledge.card_last4, "month": f"{pledge.card_exp_month:02d}/"
               f"{pledge.card_exp_year}"}
-    if pledge.card_brand:
+    if pledge.card_brand_name:
         # TRANSLATORS: %(month)s is the expiry date as printed on the card ("02/2027")
         return _("Your %(brand)s ending %(last4)s expires at the end of %(month)s, before "
-                 "then.", brand=pledge.card_brand.title(), **expiry)
+                 "then.", brand=pledge.card_brand_name, **expiry)
     # TRANSLATORS: %(month)s is the expiry date as printed on the card ("02/2027")
     return _("Your card ending %(last4)s expires at the end of %(month)s, before then.",
              **expiry)

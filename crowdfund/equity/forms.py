@@ -8,7 +8,6 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
-    DateTimeLocalField,
     HiddenField,
     RadioField,
     SelectField,
@@ -18,7 +17,13 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from crowdfund.equity.models import ALLOCATION_LABELS, DOCUMENT_LABELS, SECURITY_LABELS
-from crowdfund.forms import AmountField, BaseForm, choices, country_choices
+from crowdfund.forms import (
+    AmountField,
+    BaseForm,
+    LocalDateTimeField,
+    choices,
+    country_choices,
+)
 from crowdfund.i18n import _, _l, reader_locale
 
 
@@ -147,6 +152,6 @@ class DocumentForm(BaseForm):
 
 
 class EarlyCloseForm(BaseForm):
-    deadline = DateTimeLocalField(_l("New deadline (UTC)"), format="%Y-%m-%dT%H:%M",
-                                  validators=[InputRequired(
-                                      message=_l("Choose the new deadline."))])
+    #: Typed on the founder's clock (their time zone), stored as UTC.
+    deadline = LocalDateTimeField(_l("New deadline"), validators=[InputRequired(
+        message=_l("Choose the new deadline."))])

@@ -3,7 +3,6 @@ its documents, an early close, the cap table."""
 
 from __future__ import annotations
 
-from datetime import UTC
 from decimal import Decimal
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -29,8 +28,9 @@ from crowdfund.equity.services import (
 )
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
+from crowdfund.filters import datetime_filter
 from crowdfund.forms import ConfirmForm
-from crowdfund.i18n import _, ngettext
+from crowdfund.i18n import _, ngettext, number
 from crowdfund.money import Money
 from crowdfund.uploads import UploadError, delete_upload, save_pdf
 from crowdfund.web import (
@@ -190,12 +190,13 @@ def close_offering_early(campaign_id: int):
     campaign = own_campaign(campaign_id)
     form = EarlyCloseForm()
     if not form.validate_on_submit():
-        flash(_("Choose the new deadline."), "error")
+        errors = form.deadline.errors or [_("Choose the new deadline.")]
+        flash(str(errors[0]), "error")
         return redirect(url_for("studio.offering", campaign_id=campaign.id))
-    new_deadline = form.deadline.data.replace(tzinfo=UTC)
+    new_deadline = form.deadline.data
     run_action(lambda: close_early(campaign, current_user, new_deadline),
                lambda told: ngettext(
                    "The offering now closes %(when)s; %(count)s investor was told.",
                    "The offering now closes %(when)s; %(count)s investors were told.", told,
-                   count=f"{told:,}", when=f"{new_deadline:%Y-%m-%d %H:%M} UTC"))
+                   count=number(told), when=datetime_filter(new_deadline)))
     return redirect(url_for("studio.offering", campaign_id=campaign.id))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import click
-from flask import Blueprint
+from flask import Blueprint, current_app
 
 from crowdfund.extensions import db
+from crowdfund.i18n import _, in_language_of
 from crowdfund.ledger.services import check
 
 bp = Blueprint("ledger", __name__, cli_group="ledger")
@@ -20,4 +21,5 @@ def check_command() -> None:
         for problem in problems:
             click.echo(problem, err=True)
         raise SystemExit(1)
-    click.echo("ledger OK: every transaction balances and matches the charges")
+    with in_language_of(current_app.config["DEFAULT_LOCALE"]):  # a command has no reader
+        click.echo(_("ledger OK: every transaction balances and matches the charges"))

@@ -7,6 +7,7 @@ import math
 import click
 from flask import Blueprint, current_app
 
+from crowdfund.i18n import _, in_language_of
 from crowdfund.notifications.delivery import deliver_due
 from crowdfund.supervision import watch_loop
 
@@ -22,7 +23,9 @@ def send(watch: bool, interval: int, senders: int | None) -> None:
     """Send the email waiting in the outbox (SMTP_HOST, SMTP_PORT, ...) until none is due.
     Safe beside other senders and the workers: each message is claimed by one."""
     if not current_app.config.get("SMTP_HOST"):
-        click.echo("SMTP_HOST is not set: messages stay in the outbox (see /operators/outbox).")
+        with in_language_of(current_app.config["DEFAULT_LOCALE"]):  # a command has no reader
+            click.echo(_("SMTP_HOST is not set: messages stay in the outbox (see %(url)s).",
+                         url="/operators/outbox"))
         if not watch:
             return
     senders = senders or current_app.config["OUTBOX_SENDERS"]

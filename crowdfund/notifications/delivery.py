@@ -41,6 +41,7 @@ from flask import Flask, current_app
 from crowdfund import queue
 from crowdfund.db import utcnow
 from crowdfund.extensions import db
+from crowdfund.i18n import _, ngettext
 from crowdfund.notifications.mailer import Mailer, build_message
 from crowdfund.notifications.models import OutboxMessage
 from crowdfund.ratelimit import Budget, mail_budget
@@ -53,9 +54,9 @@ EMAIL_SENDER = "email sender"
 #: stay far shorter than the broker's visibility timeout).
 SENDER_JOB_SECONDS = 120
 #: The columns a message is built from (read as plain rows: nothing to expire).
-_COLUMNS = (OutboxMessage.id, OutboxMessage.to_email, OutboxMessage.to_name,
-            OutboxMessage.subject, OutboxMessage.text_body, OutboxMessage.html_body,
-            OutboxMessage.unsubscribe_url, OutboxMessage.created_at)
+_COLUMNS = (OutboxMessage.id, OutboxMessage.recipient_id, OutboxMessage.to_email,
+            OutboxMessage.to_name, OutboxMessage.subject, OutboxMessage.text_body,
+            OutboxMessage.html_body, OutboxMessage.unsubscribe_url, OutboxMessage.created_at)
 
 
 @dataclass
@@ -73,7 +74,8 @@ class DeliveryReport:
         return self
 
     def describe(self) -> str:
-        return f"sent: {self.sent}, failed (will retry): {self.failed}, given up: {self.given_up}"
+        return _("sent: %(sent)s, failed (will retry): %(failed)s, given up: %(given_up)s",
+                 sent=self.sent, failed=self.failed, given_up=self.given_up)
 
 
 def _due(now: datetime):
@@ -280,17 +282,18 @@ def send_pass() -> str:
     as threads here otherwise (the embedded runner)."""
     cfg = current_app.config
     if not cfg.get("SMTP_HOST"):
-        return "SMTP_HOST is not set: messages stay in the outbox"
+        return _("SMTP_HOST is not set: messages stay in the outbox")
     due = due_count()
     senders = min(cfg["OUTBOX_SENDERS"], math.ceil(due / cfg["OUTBOX_BATCH"]))
     if senders == 0:
         db.session.commit()
-        return "nothing due"
+        return _("nothing due")
     if cfg.get("CELERY_BROKER_URL"):
         for number in range(1, senders + 1):  # one waiting per number, however many passes
             queue.enqueue(EMAIL_SENDER, number, key=f"{EMAIL_SENDER} {number}")
         db.session.commit()
-        return f"{due} due: {senders} sender{'s' if senders > 1 else ''}"
+        return ngettext("%(due)s due: %(num)s sender", "%(due)s due: %(num)s senders", senders,
+                        due=due)
     return deliver_due(senders=senders).describe()
 
 

@@ -1,358 +1,351 @@
-"""What each notification says. Every function queues one message (no commit).
+"""What each notification says. Every function queues one message (no commit), written in
+its recipient's language and time zone (``compose.written_for``), whoever's request or job
+sends it.
 
-Links are absolute (PUBLIC_URL), so they work from a background job as from a request.
+Links are absolute (PUBLIC_URL), so they work from a background job as from a request. A
+message about an investment speaks of an investment, an offering and its target (never of
+a pledge, a campaign's goal or backers): each such text is written out for both.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-
-from crowdfund.auth import email_choices
-from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
 from crowdfund.db import utcnow
-from crowdfund.filters import counted, datetime_filter
+from crowdfund.filters import datetime_filter
+from crowdfund.i18n import _, ngettext, number
 from crowdfund.money import Money
-from crowdfund.notifications.links import link
-from crowdfund.notifications.outbox import Email, queue
+from crowdfund.notifications.community_emails import (
+    campaign_update,
+    followed_campaign_ending,
+    followed_campaign_outcome,
+    followed_founder_launched,
+    question_answered,
+    question_asked,
+)
+from crowdfund.notifications.compose import (
+    OPTIONAL_KINDS,
+    hello,
+    link,
+    no_double_stop,
+    pledge_facts,
+    send,
+    written_for,
+)
+from crowdfund.notifications.outbox import Email
 from crowdfund.pledges.models import Pledge, PledgeStatus
 
-#: The kinds of message a person may turn off, and their category (``email_choices``);
-#: every other kind is transactional and always sent.
-OPTIONAL_KINDS = {"campaign_update": "updates", "question_answered": "comments",
-                  "question": "comments", "follow_launch": "followed",
-                  "follow_ending": "followed", "follow_outcome": "followed"}
+__all__ = ["OPTIONAL_KINDS", "campaign_update", "followed_campaign_ending",
+           "followed_campaign_outcome", "followed_founder_launched", "hello", "link",
+           "pledge_facts", "question_answered", "question_asked", "send", "written_for"]
 
 
-def send(kind: str, key: str, to: User, email: Email) -> bool:
-    """Queue ``email`` to ``to``: unless it is of a kind they turned off; such a message
-    carries its unsubscribe link. False when not queued."""
-    category = OPTIONAL_KINDS.get(kind)
-    if category is not None:
-        if not email_choices.wants(to, category):
-            return False
-        email = replace(email, unsubscribe=(
-            email_choices.CATEGORIES[category].label.lower(),
-            link("auth.unsubscribe", token=email_choices.unsubscribe_token(to, category))))
-    return queue(kind, key, to.email, to.display_name, email, recipient_id=to.id)
+def _see_pledge(pledge: Pledge) -> tuple[str, str]:
+    label = _("See your investment") if pledge.campaign.is_equity else _("See your pledge")
+    return label, link("pledges.show", pledge_id=pledge.id)
 
 
-def hello(user: User) -> str:
-    return f"Hello {user.display_name},"
+def _see_campaign(campaign: Campaign) -> tuple[str, str]:
+    label = _("See the offering") if campaign.is_equity else _("See the campaign")
+    return label, link("campaigns.show", slug=campaign.slug)
 
 
-@dataclass(frozen=True)
-class Words:
-    """How a backer's email names things: a reward pledge, or an investment."""
-
-    noun: str  # what the person made
-    project: str  # what they made it in
-    goal: str  # what has to be reached
-    see: str  # the button to its page
-    to: str  # "your pledge to ...", "your investment in ..."
-
-
-REWARD_WORDS = Words("pledge", "campaign", "goal", "See your pledge", "to")
-INVESTMENT_WORDS = Words("investment", "offering", "target", "See your investment", "in")
-
-
-def words(pledge: Pledge) -> Words:
-    return INVESTMENT_WORDS if pledge.campaign.is_equity else REWARD_WORDS
-
-
-def pledge_facts(pledge: Pledge) -> list[tuple[str, str]]:
-    if pledge.campaign.is_equity:
-        facts = [("Offering", pledge.campaign.title), ("Investment", pledge.amount.format())]
-        if pledge.shares:
-            facts.append(("Shares", f"{pledge.shares:,}"))
-        return facts + _card_fact(pledge)
-    facts = [("Campaign", pledge.campaign.title), ("Pledge", pledge.amount.format())]
-    if pledge.tier is not None:
-        facts.append(("Reward", pledge.tier.title))
-    if pledge.shipping_minor:
-        facts.append(("Shipping included", pledge.shipping.format()))
-    return facts + _card_fact(pledge)
-
-
-def _card_fact(pledge: Pledge) -> list[tuple[str, str]]:
-    if not pledge.card_last4:
-        return []
-    return [("Card", f"{(pledge.card_brand or 'card').title()} ending {pledge.card_last4}")]
-
-
-def sentence(text: str) -> str:
-    """``text`` ending a sentence: one full stop, even after "Fernwood Cider Co."."""
-    return text if text.endswith((".", "!", "?")) else f"{text}."
+def _see_yours(campaign: Campaign) -> tuple[str, str]:
+    label = _("See your offering") if campaign.is_equity else _("See your campaign")
+    return label, link("campaigns.show", slug=campaign.slug)
 
 
 def pledge_confirmed(pledge: Pledge) -> bool:
-    campaign = pledge.campaign
-    return send("pledge_confirmed", f"pledge-{pledge.id}-confirmed-{pledge.payment_method_id}",
-                 pledge.backer, Email(
-        subject=f"You back {campaign.title}",
-        greeting=hello(pledge.backer),
-        paragraphs=[f"Thank you for backing {sentence(campaign.title)} Your card is saved "
-                    f"and will be charged {pledge.amount.format()} only if the campaign "
-                    f"reaches its goal of {campaign.goal.format()} by "
-                    f"{datetime_filter(campaign.deadline)}. "
-                    "If it does not, nobody is charged anything.",
-                    "You can change or cancel your pledge until the deadline."],
-        facts=pledge_facts(pledge),
-        action=("See your pledge", link("pledges.show", pledge_id=pledge.id))))
+    """A reward pledge's card is saved (an investment has its own message)."""
+    campaign, backer = pledge.campaign, pledge.backer
+    with written_for(backer):
+        thanks = _("Thank you for backing %(title)s. Your card is saved and will be charged "
+                   "%(amount)s only if the campaign reaches its goal of %(goal)s by "
+                   "%(deadline)s. If it does not, nobody is charged anything.",
+                   title=campaign.title, amount=pledge.amount.format(),
+                   goal=campaign.goal.format(), deadline=datetime_filter(campaign.deadline))
+        return send("pledge_confirmed",
+                    f"pledge-{pledge.id}-confirmed-{pledge.payment_method_id}", backer, Email(
+                        subject=_("You back %(title)s", title=campaign.title),
+                        greeting=hello(backer),
+                        paragraphs=[no_double_stop(thanks, campaign.title),
+                                    _("You can change or cancel your pledge until the "
+                                      "deadline.")],
+                        facts=pledge_facts(pledge), action=_see_pledge(pledge)))
 
 
 def campaign_launched(campaign: Campaign) -> bool:
-    return send("campaign_launched", f"campaign-{campaign.id}-launched", campaign.founder, Email(
-        subject=f"{campaign.title} is live",
-        greeting=hello(campaign.founder),
-        paragraphs=[f"{campaign.title} is live and taking pledges until "
-                    f"{datetime_filter(campaign.deadline)}. Share it: backers are only charged "
-                    f"if you reach {campaign.goal.format()} by then."],
-        facts=[("Campaign", campaign.title), ("Goal", campaign.goal.format()),
-               ("Deadline", datetime_filter(campaign.deadline))],
-        action=("See your campaign", link("campaigns.show", slug=campaign.slug))))
+    founder = campaign.founder
+    with written_for(founder):
+        deadline, goal = datetime_filter(campaign.deadline), campaign.goal.format()
+        return send("campaign_launched", f"campaign-{campaign.id}-launched", founder, Email(
+            subject=_("%(title)s is live", title=campaign.title),
+            greeting=hello(founder),
+            paragraphs=[_("%(title)s is live and taking pledges until %(deadline)s. Share "
+                          "it: backers are only charged if you reach %(goal)s by then.",
+                          title=campaign.title, deadline=deadline, goal=goal)],
+            facts=[(_("Campaign"), campaign.title), (_("Goal"), goal),
+                   (_("Deadline"), deadline)],
+            action=(_("See your campaign"), link("campaigns.show", slug=campaign.slug))))
 
 
 def campaign_approved(campaign: Campaign) -> bool:
-    when = (f"It launches on {datetime_filter(campaign.scheduled_launch_at)}."
-            if campaign.scheduled_launch_at else
-            "Launch it from your studio when you are ready: the deadline is counted from then.")
-    return send("campaign_approved", f"campaign-{campaign.id}-approved-{utcnow():%Y%m%d%H%M%S}",
-                 campaign.founder, Email(
-                     subject=f"{campaign.title} is approved",
-                     greeting=hello(campaign.founder),
-                     paragraphs=[f"Our review team approved {campaign.title}.", when],
-                     facts=[("Campaign", campaign.title), ("Goal", campaign.goal.format())],
-                     action=("Open your studio", link("studio.overview",
-                                                      campaign_id=campaign.id))))
+    founder = campaign.founder
+    with written_for(founder):
+        when = (_("It launches on %(when)s.",
+                  when=datetime_filter(campaign.scheduled_launch_at))
+                if campaign.scheduled_launch_at else
+                _("Launch it from your studio when you are ready: the deadline is counted "
+                  "from then."))
+        return send("campaign_approved",
+                    f"campaign-{campaign.id}-approved-{utcnow():%Y%m%d%H%M%S}", founder, Email(
+                        subject=_("%(title)s is approved", title=campaign.title),
+                        greeting=hello(founder),
+                        paragraphs=[no_double_stop(_("Our review team approved %(title)s.",
+                                                     title=campaign.title), campaign.title),
+                                    when],
+                        facts=[(_("Campaign"), campaign.title),
+                               (_("Goal"), campaign.goal.format())],
+                        action=(_("Open your studio"),
+                                link("studio.overview", campaign_id=campaign.id))))
 
 
 def campaign_sent_back(campaign: Campaign, reason: str) -> bool:
-    return send("campaign_sent_back",
-                 f"campaign-{campaign.id}-sent-back-{utcnow():%Y%m%d%H%M%S}", campaign.founder,
-                 Email(subject=f"Changes requested for {campaign.title}",
-                       greeting=hello(campaign.founder),
-                       paragraphs=[f"Our review team asks for changes to {campaign.title} "
-                                   "before it can launch:", reason,
-                                   "Make them in your studio and submit it again."],
-                       facts=[("Campaign", campaign.title)],
-                       action=("Open your studio", link("studio.overview",
-                                                        campaign_id=campaign.id))))
+    founder = campaign.founder
+    with written_for(founder):
+        return send("campaign_sent_back",
+                    f"campaign-{campaign.id}-sent-back-{utcnow():%Y%m%d%H%M%S}", founder,
+                    Email(subject=_("Changes requested for %(title)s", title=campaign.title),
+                          greeting=hello(founder),
+                          paragraphs=[_("Our review team asks for changes to %(title)s "
+                                        "before it can launch:", title=campaign.title),
+                                      reason,
+                                      _("Make them in your studio and submit it again.")],
+                          facts=[(_("Campaign"), campaign.title)],
+                          action=(_("Open your studio"),
+                                  link("studio.overview", campaign_id=campaign.id))))
 
 
-def _backers(campaign: Campaign, count: int) -> str:
-    """ "12 backers", "1 investor"."""
+def _founder_outcome(campaign: Campaign, funded: bool, pledged: Money,
+                     backers: int) -> tuple[str, str]:
+    """The subject and the text of the founder's outcome message."""
+    values = {"title": campaign.title, "pledged": pledged.format(),
+              "goal": campaign.goal.format()}
+    if campaign.is_equity and funded:
+        return (_("%(title)s reached its target", **values), ngettext(
+            "Congratulations: %(title)s reached %(pledged)s of its %(goal)s target from "
+            "%(num)s investor. Cards are being charged now; investors whose payment fails "
+            "have 7 days to fix it. Your payout follows when the collection window closes.",
+            "Congratulations: %(title)s reached %(pledged)s of its %(goal)s target from "
+            "%(num)s investors. Cards are being charged now; investors whose payment fails "
+            "have 7 days to fix it. Your payout follows when the collection window closes.",
+            backers, **values))
     if campaign.is_equity:
-        return counted(count, "investor", "investors")
-    return counted(count, "backer", "backers")
+        return (_("%(title)s did not reach its target", **values),
+                _("%(title)s ended with %(pledged)s of its %(goal)s target. No investor is "
+                  "charged, and every saved card is released.", **values))
+    if funded:
+        return (_("%(title)s is funded", **values), ngettext(
+            "Congratulations: %(title)s reached %(pledged)s of its %(goal)s goal from "
+            "%(num)s backer. Cards are being charged now; backers whose payment fails have "
+            "7 days to fix it. Your payout follows when the collection window closes.",
+            "Congratulations: %(title)s reached %(pledged)s of its %(goal)s goal from "
+            "%(num)s backers. Cards are being charged now; backers whose payment fails have "
+            "7 days to fix it. Your payout follows when the collection window closes.",
+            backers, **values))
+    return (_("%(title)s did not reach its goal", **values),
+            _("%(title)s ended with %(pledged)s of its %(goal)s goal. All or nothing: no "
+              "backer is charged, and every saved card is released.", **values))
 
 
 def campaign_outcome_founder(campaign: Campaign, pledged: Money, backers: int) -> bool:
+    founder = campaign.founder
     funded = campaign.pledged_at_deadline_minor is not None and pledged >= campaign.goal
+    with written_for(founder):
+        subject, text = _founder_outcome(campaign, funded, pledged, backers)
+        facts = ([(_("Offering"), campaign.title),
+                  (_("Committed in total"), pledged.format()),
+                  (_("Target"), campaign.goal.format()), (_("Investors"), number(backers))]
+                 if campaign.is_equity else
+                 [(_("Campaign"), campaign.title), (_("Pledged"), pledged.format()),
+                  (_("Goal"), campaign.goal.format()), (_("Backers"), number(backers))])
+        return send("campaign_outcome", f"campaign-{campaign.id}-outcome-founder", founder,
+                    Email(subject=subject, greeting=hello(founder), paragraphs=[text],
+                          facts=facts, action=_see_yours(campaign)))
+
+
+def _backer_outcome(pledge: Pledge, funded: bool) -> tuple[str, str]:
+    """The subject and the text of a backer's (an investor's) outcome message."""
+    campaign = pledge.campaign
+    values = {"title": campaign.title, "amount": pledge.amount.format(),
+              "goal": campaign.goal.format()}
+    if funded and campaign.is_equity:
+        return (_("%(title)s reached its target", **values),
+                _("%(title)s reached its target. Your card will be charged %(amount)s now; "
+                  "we will send a receipt.", **values))
     if funded:
-        subject = f"{campaign.title} is funded"
-        text = (f"Congratulations: {campaign.title} reached {pledged.format()} of its "
-                f"{campaign.goal.format()} goal from {_backers(campaign, backers)}. Cards are "
-                "being charged now; backers whose payment fails have 7 days to fix it. Your "
-                "payout follows when the collection window closes.")
-    else:
-        subject = f"{campaign.title} did not reach its goal"
-        text = (f"{campaign.title} ended with {pledged.format()} of its "
-                f"{campaign.goal.format()} goal. All or nothing: no backer is charged, and "
-                "every saved card is released.")
-    return send("campaign_outcome", f"campaign-{campaign.id}-outcome-founder", campaign.founder,
-                 Email(subject=subject, greeting=hello(campaign.founder), paragraphs=[text],
-                       facts=[("Campaign", campaign.title), ("Pledged", pledged.format()),
-                              ("Goal", campaign.goal.format()), ("Backers", str(backers))],
-                       action=("See your campaign", link("campaigns.show", slug=campaign.slug))))
+        return (_("%(title)s is funded", **values),
+                _("%(title)s reached its goal. Your card will be charged %(amount)s now; we "
+                  "will send a receipt.", **values))
+    if campaign.is_equity:
+        return (_("%(title)s did not reach its target", **values),
+                _("%(title)s did not reach its target of %(goal)s. You have not been charged "
+                  "and will not be; your saved card is released.", **values))
+    return (_("%(title)s did not reach its goal", **values),
+            _("%(title)s did not reach its goal of %(goal)s. You have not been charged and "
+              "will not be; your saved card is released.", **values))
 
 
 def campaign_outcome_backer(pledge: Pledge, funded: bool) -> bool:
-    campaign, w = pledge.campaign, words(pledge)
-    if funded:
-        subject = f"{campaign.title} is funded"
-        text = (f"{campaign.title} reached its {w.goal}. Your card will be charged "
-                f"{pledge.amount.format()} now; we will send a receipt.")
-    else:
-        subject = f"{campaign.title} did not reach its {w.goal}"
-        text = (f"{campaign.title} did not reach its {w.goal} of {campaign.goal.format()}. "
-                "You have not been charged and will not be; your saved card is released.")
-    return send("campaign_outcome", f"pledge-{pledge.id}-outcome", pledge.backer, Email(
-        subject=subject, greeting=hello(pledge.backer), paragraphs=[text],
-        facts=pledge_facts(pledge),
-        action=("See the campaign", link("campaigns.show", slug=campaign.slug))))
+    backer = pledge.backer
+    with written_for(backer):
+        subject, text = _backer_outcome(pledge, funded)
+        return send("campaign_outcome", f"pledge-{pledge.id}-outcome", backer, Email(
+            subject=subject, greeting=hello(backer), paragraphs=[text],
+            facts=pledge_facts(pledge), action=_see_campaign(pledge.campaign)))
 
 
 def receipt(pledge: Pledge, amount: Money, payment_intent_id: str | None) -> bool:
-    w = words(pledge)
-    return send("receipt", f"pledge-{pledge.id}-receipt", pledge.backer, Email(
-        subject=f"Receipt: {amount.format()} for {pledge.campaign.title}",
-        greeting=hello(pledge.backer),
-        paragraphs=[f"Your card was charged {amount.format()} for your {w.noun} {w.to} "
-                    f"{sentence(pledge.campaign.title)} Thank you for making it happen."],
-        facts=[*pledge_facts(pledge), ("Charged", amount.format()),
-               ("Payment reference", payment_intent_id or "")],
-        action=(w.see, link("pledges.show", pledge_id=pledge.id))))
+    backer, title = pledge.backer, pledge.campaign.title
+    with written_for(backer):
+        charged = amount.format()
+        text = (_("Your card was charged %(amount)s for your investment in %(title)s. Thank "
+                  "you for making it happen.", amount=charged, title=title)
+                if pledge.campaign.is_equity else
+                _("Your card was charged %(amount)s for your pledge to %(title)s. Thank you "
+                  "for making it happen.", amount=charged, title=title))
+        return send("receipt", f"pledge-{pledge.id}-receipt", backer, Email(
+            subject=_("Receipt: %(amount)s for %(title)s", amount=charged, title=title),
+            greeting=hello(backer), paragraphs=[no_double_stop(text, title)],
+            facts=[*pledge_facts(pledge), (_("Charged"), charged),
+                   (_("Payment reference"), payment_intent_id or "")],
+            action=_see_pledge(pledge)))
 
 
 def _fix_text(pledge: Pledge) -> str:
     if pledge.status is PledgeStatus.AUTHENTICATION_REQUIRED:
-        return ("Your bank asks you to confirm this payment (3-D Secure). It takes a minute: "
-                "open the link below and complete the check.")
-    return ("Your card was declined. Open the link below to try again with another card.")
+        return _("Your bank asks you to confirm this payment (3-D Secure). It takes a "
+                 "minute: open the link below and complete the check.")
+    return _("Your card was declined. Open the link below to try again with another card.")
+
+
+def _fix_action(pledge: Pledge) -> tuple[str, str]:
+    return _("Fix your payment"), link("pledges.pay", pledge_id=pledge.id)
 
 
 def payment_failed(pledge: Pledge, deadline) -> bool:
-    w = words(pledge)
-    after = ("any limited reward goes to someone else" if w is REWARD_WORDS
-             else "no securities are issued to you")
-    return send("payment_failed", f"pledge-{pledge.id}-payment-failed", pledge.backer, Email(
-        subject=f"Action needed: your payment for {pledge.campaign.title}",
-        greeting=hello(pledge.backer),
-        paragraphs=[f"{pledge.campaign.title} reached its {w.goal}, but we could not collect "
-                    f"your {w.noun} of {pledge.amount.format()}.", _fix_text(pledge),
-                    f"You have until {datetime_filter(deadline)}; after that the {w.noun} is "
-                    f"dropped and {after}."],
-        facts=pledge_facts(pledge),
-        action=("Fix your payment", link("pledges.pay", pledge_id=pledge.id))))
+    backer = pledge.backer
+    with written_for(backer):
+        values = {"title": pledge.campaign.title, "amount": pledge.amount.format(),
+                  "deadline": datetime_filter(deadline)}
+        if pledge.campaign.is_equity:
+            failed = _("%(title)s reached its target, but we could not collect your "
+                       "investment of %(amount)s.", **values)
+            until = _("You have until %(deadline)s; after that the investment is dropped and "
+                      "no securities are issued to you.", **values)
+        else:
+            failed = _("%(title)s reached its goal, but we could not collect your pledge of "
+                       "%(amount)s.", **values)
+            until = _("You have until %(deadline)s; after that the pledge is dropped and any "
+                      "limited reward goes to someone else.", **values)
+        return send("payment_failed", f"pledge-{pledge.id}-payment-failed", backer, Email(
+            subject=_("Action needed: your payment for %(title)s", **values),
+            greeting=hello(backer), paragraphs=[failed, _fix_text(pledge), until],
+            facts=pledge_facts(pledge), action=_fix_action(pledge)))
 
 
 def payment_reminder(pledge: Pledge, number: int, deadline) -> bool:
-    w = words(pledge)
-    return send("payment_reminder", f"pledge-{pledge.id}-reminder-{number}", pledge.backer, Email(
-        subject=f"Reminder: your {w.noun} {w.to} {pledge.campaign.title} is not paid yet",
-        greeting=hello(pledge.backer),
-        paragraphs=[f"Your {w.noun} of {pledge.amount.format()} {w.to} "
-                    f"{pledge.campaign.title} still needs your attention.",
-                    _fix_text(pledge),
-                    f"It will be dropped after {datetime_filter(deadline)}."],
-        facts=pledge_facts(pledge),
-        action=("Fix your payment", link("pledges.pay", pledge_id=pledge.id))))
+    backer = pledge.backer
+    with written_for(backer):
+        values = {"title": pledge.campaign.title, "amount": pledge.amount.format()}
+        if pledge.campaign.is_equity:
+            subject = _("Reminder: your investment in %(title)s is not paid yet", **values)
+            text = _("Your investment of %(amount)s in %(title)s still needs your attention.",
+                     **values)
+        else:
+            subject = _("Reminder: your pledge to %(title)s is not paid yet", **values)
+            text = _("Your pledge of %(amount)s to %(title)s still needs your attention.",
+                     **values)
+        return send("payment_reminder", f"pledge-{pledge.id}-reminder-{number}", backer, Email(
+            subject=subject, greeting=hello(backer),
+            paragraphs=[text, _fix_text(pledge),
+                        _("It will be dropped after %(deadline)s.",
+                          deadline=datetime_filter(deadline))],
+            facts=pledge_facts(pledge), action=_fix_action(pledge)))
 
 
 def pledge_dropped(pledge: Pledge) -> bool:
-    w = words(pledge)
-    return send("pledge_dropped", f"pledge-{pledge.id}-dropped", pledge.backer, Email(
-        subject=f"Your {w.noun} {w.to} {pledge.campaign.title} was dropped",
-        greeting=hello(pledge.backer),
-        paragraphs=[f"We could not collect your {w.noun} of {pledge.amount.format()} {w.to} "
-                    f"{pledge.campaign.title} within the 7 days after the {w.project} ended, "
-                    "so it is dropped. You have not been charged."],
-        facts=pledge_facts(pledge),
-        action=("See the campaign", link("campaigns.show", slug=pledge.campaign.slug))))
+    backer = pledge.backer
+    with written_for(backer):
+        values = {"title": pledge.campaign.title, "amount": pledge.amount.format()}
+        if pledge.campaign.is_equity:
+            subject = _("Your investment in %(title)s was dropped", **values)
+            text = _("We could not collect your investment of %(amount)s in %(title)s within "
+                     "the 7 days after the offering ended, so it is dropped. You have not "
+                     "been charged.", **values)
+        else:
+            subject = _("Your pledge to %(title)s was dropped", **values)
+            text = _("We could not collect your pledge of %(amount)s to %(title)s within the "
+                     "7 days after the campaign ended, so it is dropped. You have not been "
+                     "charged.", **values)
+        return send("pledge_dropped", f"pledge-{pledge.id}-dropped", backer, Email(
+            subject=subject, greeting=hello(backer), paragraphs=[text],
+            facts=pledge_facts(pledge), action=_see_campaign(pledge.campaign)))
 
 
 def refund_issued(pledge: Pledge, refund_id: int, amount: Money, reason: str) -> bool:
-    w = words(pledge)
-    return send("refund_issued", f"refund-{refund_id}-issued", pledge.backer, Email(
-        subject=f"Refund of {amount.format()} from {pledge.campaign.title}",
-        greeting=hello(pledge.backer),
-        paragraphs=[f"We refunded {amount.format()} of your {w.noun} {w.to} "
-                    f"{pledge.campaign.title} to the card you paid with. Banks usually show it "
-                    "within 5 to 10 days.",
-                    *([f"Reason: {reason}"] if reason else [])],
-        facts=[*pledge_facts(pledge), ("Refunded", amount.format()),
-               ("Refunded in total", pledge.refunded.format())],
-        action=(w.see, link("pledges.show", pledge_id=pledge.id))))
+    """``reason``: as the founder or operator wrote it."""
+    backer = pledge.backer
+    with written_for(backer):
+        values = {"title": pledge.campaign.title, "amount": amount.format()}
+        text = (_("We refunded %(amount)s of your investment in %(title)s to the card you "
+                  "paid with. Banks usually show it within 5 to 10 days.", **values)
+                if pledge.campaign.is_equity else
+                _("We refunded %(amount)s of your pledge to %(title)s to the card you paid "
+                  "with. Banks usually show it within 5 to 10 days.", **values))
+        return send("refund_issued", f"refund-{refund_id}-issued", backer, Email(
+            subject=_("Refund of %(amount)s from %(title)s", **values),
+            greeting=hello(backer),
+            paragraphs=[text, *([_("Reason: %(reason)s", reason=reason)] if reason else [])],
+            facts=[*pledge_facts(pledge), (_("Refunded"), amount.format()),
+                   (_("Refunded in total"), pledge.refunded.format())],
+            action=_see_pledge(pledge)))
 
 
 def payout_paid(campaign: Campaign, amount: Money) -> bool:
-    return send("payout_paid", f"campaign-{campaign.id}-payout-paid", campaign.founder, Email(
-        subject=f"Payout of {amount.format()} for {campaign.title}",
-        greeting=hello(campaign.founder),
-        paragraphs=[f"Your payout of {amount.format()} for {campaign.title} is on its way: "
-                    "what your backers paid, less the platform fee, processing fees and any "
-                    "refunds."],
-        facts=[("Campaign", campaign.title), ("Payout", amount.format())],
-        action=("See your campaign", link("campaigns.show", slug=campaign.slug))))
-
-
-def campaign_update(campaign: Campaign, update, to: User) -> bool:
-    """An update, to a backer (who may read backers-only ones) or, public ones only, to a
-    follower. The text is the founder's Markdown as plain text; links go to the page."""
-    kind = "Backers-only update" if update.backers_only else "Update"
-    return send("campaign_update", f"update-{update.id}-user-{to.id}", to, Email(
-        subject=f"{kind} #{update.number} from {campaign.title}: {update.title}",
-        greeting=hello(to), paragraphs=[update.title, update.body_md],
-        facts=[("Campaign", campaign.title)],
-        action=("Read it on the campaign page",
-                link("campaigns.show", slug=campaign.slug) + f"#update-{update.number}")))
-
-
-def _unfollow_note() -> str:
-    return "You get this because you follow it; unfollow from its page at any time."
-
-
-def followed_founder_launched(campaign: Campaign, to: User) -> bool:
     founder = campaign.founder
-    return send("follow_launch", f"campaign-{campaign.id}-launched-user-{to.id}", to, Email(
-        subject=f"{founder.display_name} launched {campaign.title}",
-        greeting=hello(to),
-        paragraphs=[f"{founder.display_name}, whom you follow, launched {campaign.title}: "
-                    f"{campaign.blurb}",
-                    f"It is all or nothing: it needs {campaign.goal.format()} by "
-                    f"{datetime_filter(campaign.deadline)}.", _unfollow_note()],
-        facts=[("Campaign", campaign.title), ("Goal", campaign.goal.format()),
-               ("Deadline", datetime_filter(campaign.deadline))],
-        action=("See the campaign", link("campaigns.show", slug=campaign.slug))))
-
-
-def followed_campaign_ending(campaign: Campaign, to: User) -> bool:
-    return send("follow_ending", f"campaign-{campaign.id}-ending-user-{to.id}", to, Email(
-        subject=f"{campaign.title} ends soon",
-        greeting=hello(to),
-        paragraphs=[f"{campaign.title} ends {datetime_filter(campaign.deadline)}. If you "
-                    "want to back it, now is the time.", _unfollow_note()],
-        facts=[("Campaign", campaign.title), ("Goal", campaign.goal.format()),
-               ("Deadline", datetime_filter(campaign.deadline))],
-        action=("See the campaign", link("campaigns.show", slug=campaign.slug))))
-
-
-def followed_campaign_outcome(campaign: Campaign, to: User, funded: bool) -> bool:
-    text = (f"{campaign.title} reached its goal of {campaign.goal.format()}."
-            if funded else
-            f"{campaign.title} did not reach its goal of {campaign.goal.format()}; "
-            "nobody was charged.")
-    return send("follow_outcome", f"campaign-{campaign.id}-outcome-user-{to.id}", to, Email(
-        subject=f"{campaign.title} is {'funded' if funded else 'not funded'}",
-        greeting=hello(to), paragraphs=[text, _unfollow_note()],
-        facts=[("Campaign", campaign.title)],
-        action=("See the campaign", link("campaigns.show", slug=campaign.slug))))
+    with written_for(founder):
+        values = {"title": campaign.title, "amount": amount.format()}
+        text = (_("Your payout of %(amount)s for %(title)s is on its way: what your investors "
+                  "paid, less the platform fee, processing fees and any refunds.", **values)
+                if campaign.is_equity else
+                _("Your payout of %(amount)s for %(title)s is on its way: what your backers "
+                  "paid, less the platform fee, processing fees and any refunds.", **values))
+        return send("payout_paid", f"campaign-{campaign.id}-payout-paid", founder, Email(
+            subject=_("Payout of %(amount)s for %(title)s", **values),
+            greeting=hello(founder), paragraphs=[text],
+            facts=[(_("Offering") if campaign.is_equity else _("Campaign"), campaign.title),
+                   (_("Payout"), amount.format())],
+            action=_see_yours(campaign)))
 
 
 def card_health(pledge: Pledge, notice: str, reason: str) -> bool:
-    """Before the deadline: the saved card will not work then (``notice`` is "7d"/"48h")."""
-    campaign, w = pledge.campaign, words(pledge)
-    return send("card_health", f"pledge-{pledge.id}-card-health-{notice}", pledge.backer, Email(
-        subject=f"Update your card for {campaign.title}",
-        greeting=hello(pledge.backer),
-        paragraphs=[f"{campaign.title} ends {datetime_filter(campaign.deadline)}, and your "
-                    f"{w.noun} is charged then if it reaches its {w.goal}. {reason}",
-                    f"Save a card that will work then, so your {w.noun} counts. Nothing is "
-                    "charged now."],
-        facts=pledge_facts(pledge),
-        action=("Update your card", link("pledges.card", pledge_id=pledge.id))))
-
-
-def question_answered(campaign: Campaign, answer, question) -> bool:
-    """The founder replied to someone's question."""
-    return send("question_answered", f"comment-{answer.id}-answer", question.author, Email(
-        subject=f"{campaign.founder.display_name} answered your question",
-        greeting=hello(question.author),
-        paragraphs=["You asked:", question.body,
-                    f"{campaign.founder.display_name} (the founder) answered:", answer.body],
-        facts=[("Campaign", campaign.title)],
-        action=("See the conversation", link("campaigns.show", slug=campaign.slug) +
-                f"#comment-{question.id}")))
-
-
-def question_asked(campaign: Campaign, comment) -> bool:
-    """A question for the founder: answering in public helps every backer."""
-    return send("question", f"comment-{comment.id}-question", campaign.founder, Email(
-        subject=f"A question about {campaign.title}",
-        greeting=hello(campaign.founder),
-        paragraphs=[f"{comment.author.display_name} asked:", comment.body,
-                    "Reply on the campaign page: your answer is marked as the founder's."],
-        facts=[("Campaign", campaign.title)],
-        action=("Answer it", link("campaigns.show", slug=campaign.slug) +
-                f"#comment-{comment.id}")))
+    """Before the deadline: the saved card will not work then (``notice`` is "7d"/"48h";
+    ``reason``: why, already in the backer's words)."""
+    campaign, backer = pledge.campaign, pledge.backer
+    with written_for(backer):
+        values = {"title": campaign.title, "deadline": datetime_filter(campaign.deadline),
+                  "reason": reason}
+        if campaign.is_equity:
+            texts = [_("%(title)s ends %(deadline)s, and your investment is charged then if "
+                       "it reaches its target. %(reason)s", **values),
+                     _("Save a card that will work then, so your investment counts. Nothing "
+                       "is charged now.")]
+        else:
+            texts = [_("%(title)s ends %(deadline)s, and your pledge is charged then if it "
+                       "reaches its goal. %(reason)s", **values),
+                     _("Save a card that will work then, so your pledge counts. Nothing is "
+                       "charged now.")]
+        return send("card_health", f"pledge-{pledge.id}-card-health-{notice}", backer, Email(
+            subject=_("Update your card for %(title)s", **values),
+            greeting=hello(backer), paragraphs=texts, facts=pledge_facts(pledge),
+            action=(_("Update your card"), link("pledges.card", pledge_id=pledge.id))))

@@ -2,8 +2,9 @@
 
 A confirmation or reset message holds a marker (``[[account-link:<id>]]``) in its outbox
 row, never a usable token: ``expand_links`` makes each marker into the signed link as the
-message is sent (``outbox``) or shown (the operators' outbox, ``/dev/mail``). This module
-imports neither the outbox nor what queues messages, so that the outbox can import it.
+message is sent (``outbox``) or shown (the operators' outbox, ``/dev/mail``); a marker
+whose row is gone says so in the recipient's language. This module imports neither the
+outbox nor what queues messages, so that the outbox can import it.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
-from crowdfund.auth.models import AccountToken, TokenPurpose
+from crowdfund.auth.models import AccountToken, TokenPurpose, User
 from crowdfund.auth.tokens import secret_of
 from crowdfund.extensions import db
+from crowdfund.i18n import _, in_language_of
 
 _MARKER = re.compile(r"\[\[account-link:(\d{1,18})\]\]")
 _ENDPOINTS = {TokenPurpose.VERIFY_EMAIL: "auth.confirm_email",
@@ -35,11 +37,20 @@ def account_link_marker(token: AccountToken) -> str:
     return f"[[account-link:{token.id}]]"
 
 
-def expand_links(text: str) -> str:
-    """The markers of ``text`` as the links they stand for (a row gone: no link)."""
+def expand_links(text: str, recipient_id: int | None = None) -> str:
+    """The markers of ``text`` as the links they stand for (a row gone: no link, said in
+    the language of the person ``recipient_id``, else of the reader)."""
     def replace(match: re.Match) -> str:
         row = db.session.get(AccountToken, int(match.group(1)))
         if row is None:
-            return "(this link is no longer valid)"
+            return _no_longer_valid(recipient_id)
         return link(_ENDPOINTS[row.purpose], token=secret_of(row))
     return _MARKER.sub(replace, text)
+
+
+def _no_longer_valid(recipient_id: int | None) -> str:
+    person = db.session.get(User, recipient_id) if recipient_id is not None else None
+    if person is None:
+        return _("(this link is no longer valid)")
+    with in_language_of(person.locale, person.timezone):
+        return _("(this link is no longer valid)")

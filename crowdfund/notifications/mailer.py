@@ -25,6 +25,8 @@ class Row(Protocol):
     """What a message is built from (an outbox row, or a plain row of its columns)."""
 
     id: int
+    #: The person it is written to (None for an address no account has).
+    recipient_id: int | None
     to_email: str
     to_name: str
     subject: str
@@ -61,8 +63,8 @@ def build_message(row: Row, config: Mapping) -> EmailMessage:
     if row.unsubscribe_url:  # RFC 2369, and one click without a page (RFC 8058)
         message["List-Unsubscribe"] = f"<{one_line(row.unsubscribe_url)}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message.set_content(expand_links(row.text_body))
-    message.add_alternative(expand_links(row.html_body), subtype="html")
+    message.set_content(expand_links(row.text_body, row.recipient_id))
+    message.add_alternative(expand_links(row.html_body, row.recipient_id), subtype="html")
     message.set_boundary(f"=_{hashlib.sha256(identity.encode()).hexdigest()[:32]}")
     return message
 

@@ -19,6 +19,7 @@ from flask import current_app
 
 from crowdfund.db import collecting, dialect_insert, utcnow
 from crowdfund.extensions import db
+from crowdfund.i18n import language_tag
 from crowdfund.notifications.delivery import DeliveryReport, deliver_due
 from crowdfund.notifications.models import OutboxMessage
 
@@ -46,14 +47,15 @@ def queue(kind: str, dedupe_key: str, to_email: str, to_name: str, email: Email,
     ``recipient_id``: the person it is written to (None only for an address no account
     has): their archive and closing find it by that, whatever their address is later.
 
-    Inside :func:`batch` the message waits for the batch's single INSERT (True then means
-    "not queued twice in this batch")."""
+    The message is rendered here, in the language and time zone of the caller's block (the
+    recipient's: ``compose.written_for``). Inside :func:`batch` it then waits for the batch's
+    single INSERT (True then means "not queued twice in this batch")."""
     key = dedupe_key[:120]
     pending = db.session.info.get(_BATCH)
     if pending is not None:
         if key in pending:
             return False
-        pending[key] = (kind, to_email, to_name, email, recipient_id)
+        pending[key] = _rendered(kind, to_email, to_name, email, recipient_id)
         return True
     exists = db.session.scalar(sa.select(OutboxMessage.id).where(  # autoflush: sees new rows
         OutboxMessage.dedupe_key == key))
@@ -71,16 +73,18 @@ _BATCH = "outbox_batch"
 @contextmanager
 def batch() -> Iterator[None]:
     """Messages queued inside go in with one SELECT of the keys already queued and one
-    multi-row INSERT at the end (a closing campaign queues one per pledge). Nested
-    batches join the outer one; nothing is inserted if the block raises."""
-    with collecting(db.session, _BATCH) as pending:  # {dedupe key: message}
+    multi-row INSERT at the end (a closing campaign queues one per pledge). Each message is
+    rendered as it is queued, in its recipient's language, not at the end. Nested batches
+    join the outer one; nothing is inserted if the block raises."""
+    with collecting(db.session, _BATCH) as pending:  # {dedupe key: rendered message}
         yield
     if not pending:
         return  # nested (the outer batch inserts), or nothing queued
     queued = set(db.session.scalars(sa.select(OutboxMessage.dedupe_key).where(
         OutboxMessage.dedupe_key.in_(list(pending)))))
     now = utcnow()
-    rows = [_row(key, *message, now) for key, message in pending.items() if key not in queued]
+    rows = [_stamped(key, message, now) for key, message in pending.items()
+            if key not in queued]
     if rows:
         # ON CONFLICT DO NOTHING: a message queued at the same instant by another process
         # stays queued once, with no savepoint per message.
@@ -92,16 +96,28 @@ def _insert():
     return dialect_insert(db.session, OutboxMessage)
 
 
-def _row(key: str, kind: str, to_email: str, to_name: str, email: Email,
-         recipient_id: int | None, now: datetime) -> dict:
+def _rendered(kind: str, to_email: str, to_name: str, email: Email,
+              recipient_id: int | None) -> dict:
+    """The columns of a message, its bodies rendered now: in the current language and zone
+    (the layouts' own words; a lazy text of the message becomes words here too)."""
     # The layouts need nothing but the message: rendered by Jinja itself, without Flask's
     # context processors (a closing campaign renders two per pledge).
     templates = current_app.jinja_env
-    context = {"email": email, "to_name": to_name}
-    return {"dedupe_key": key, "kind": kind, "to_email": to_email, "to_name": to_name[:120],
+    context = {"email": email, "to_name": to_name, "lang": language_tag()}
+    return {"kind": kind, "to_email": to_email, "to_name": to_name[:120],
             "recipient_id": recipient_id,
-            "subject": email.subject[:200],
+            "subject": str(email.subject)[:200],
             "text_body": templates.get_template("emails/layout.txt").render(context),
             "html_body": templates.get_template("emails/layout.html").render(context),
-            "unsubscribe_url": email.unsubscribe[1] if email.unsubscribe else None,
-            "next_attempt_at": now, "created_at": now, "attempts": 0}
+            "unsubscribe_url": email.unsubscribe[1] if email.unsubscribe else None}
+
+
+def _stamped(key: str, rendered: dict, now: datetime) -> dict:
+    return {**rendered, "dedupe_key": key, "next_attempt_at": now, "created_at": now,
+            "attempts": 0}
+
+
+def _row(key: str, kind: str, to_email: str, to_name: str, email: Email,
+         recipient_id: int | None, now: datetime) -> dict:
+    """A message's row, rendered now."""
+    return _stamped(key, _rendered(kind, to_email, to_name, email, recipient_id), now)

@@ -13,7 +13,7 @@ from crowdfund.community.delivery import late_deliveries
 from crowdfund.community.forms import ModerationForm
 from crowdfund.community.models import Comment
 from crowdfund.extensions import db
-from crowdfund.filters import counted
+from crowdfund.i18n import _, ngettext
 from crowdfund.operators import bp
 from crowdfund.web import is_safe_next, run_action
 
@@ -34,12 +34,13 @@ def close_campaign_reports(campaign_id: int):
     campaign = db.session.get(Campaign, campaign_id) or abort(404)
     form = ModerationForm()
     if not form.validate_on_submit():
-        flash("The note is too long.", "error")
+        flash(_("The note is too long."), "error")
     else:
         run_action(lambda: reports.resolve_campaign_reports(campaign, current_user,
                                                             form.reason.data or ""),
-                   lambda closed: f"{counted(closed, 'report', 'reports')} on "
-                                  f"{campaign.title} closed.")
+                   lambda closed: ngettext("%(num)s report on %(title)s closed.",
+                                           "%(num)s reports on %(title)s closed.", closed,
+                                           title=campaign.title))
     return redirect(url_for("operators.community"))
 
 
@@ -50,17 +51,17 @@ def moderate(comment_id: int, action: str):
         abort(404)
     form = ModerationForm()
     if not form.validate_on_submit():
-        flash("The reason is too long.", "error")
+        flash(_("The reason is too long."), "error")
     else:
         reason = form.reason.data or ""
         if action == "hide":
             run_action(lambda: comments.hide(comment, current_user, reason),
-                       "The comment is hidden; the reason is shown in its place.")
+                       _("The comment is hidden; the reason is shown in its place."))
         elif action == "restore":
             run_action(lambda: comments.restore(comment, current_user, reason),
-                       "The comment is visible again.")
+                       _("The comment is visible again."))
         else:
             run_action(lambda: comments.dismiss_reports(comment, current_user),
-                       "The reports are dismissed; the comment stays.")
+                       _("The reports are dismissed; the comment stays."))
     target = request.form.get("next")
     return redirect(target if is_safe_next(target) else url_for("operators.community"))

@@ -9,6 +9,7 @@ from flask_login import current_user
 from crowdfund.auth.guards import recent_second_factor
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
+from crowdfund.i18n import _
 from crowdfund.operators import bp
 from crowdfund.operators.forms import ResolveDifferenceForm
 from crowdfund.settlement.books import differences
@@ -53,5 +54,5 @@ def resolve_difference(difference_id: int):
         form_error(form, exc)
         return _page((difference_id, form), exc.status_code)
     db.session.commit()
-    flash(f"Difference #{difference_id} resolved.", "success")
+    flash(_("Difference #%(id)s resolved.", id=difference_id), "success")
     return redirect(url_for("operators.differences_page"))

@@ -17,8 +17,8 @@ from crowdfund.equity import changes
 from crowdfund.equity.models import OfferingChange
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
-from crowdfund.filters import counted
 from crowdfund.forms import ConfirmForm
+from crowdfund.i18n import _, _l, ngettext
 from crowdfund.ledger.services import founder_owed
 from crowdfund.money import Money
 from crowdfund.notifications.links import expand_links
@@ -32,7 +32,7 @@ from crowdfund.pledges.models import (
     PledgeTransition,
 )
 from crowdfund.pledges.totals import totals_of
-from crowdfund.queue import Job
+from crowdfund.queue import Job, JobStatus
 from crowdfund.settlement import cards, payouts, refunds
 from crowdfund.settlement.books import differences
 from crowdfund.settlement.fan_out import CHARGE_BATCH, queue_refunds, subject_of
@@ -51,6 +51,28 @@ from crowdfund.supervision import JobFailure, open_failures
 from crowdfund.web import csv_cell, csv_response, run_action
 
 S = CampaignStatus
+
+#: The settlement console's lists of campaigns, by where they stand.
+LIST_TITLES = {
+    "due": _l("Due (past the deadline, not settled yet)"),
+    # TRANSLATORS: campaigns whose backers' cards are being charged.
+    "charging": _l("Charging"),
+    # TRANSLATORS: campaigns collecting failed payments: backers have 7 days to fix theirs.
+    "collecting": _l("Collecting (7-day fix window)"),
+    "settled": _l("Settled"),
+}
+
+#: Where a background job stands, as the console's jobs table says it.
+JOB_STATES = {JobStatus.QUEUED: _l("queued"), JobStatus.RUNNING: _l("running"),
+              JobStatus.DONE: _l("done"), JobStatus.FAILED: _l("failed")}
+
+#: What a retried charge came to (``Settler.retry`` answers with the charge's status).
+RETRY_OUTCOMES = {
+    "succeeded": _l("succeeded"), "failed": _l("failed"),
+    # TRANSLATORS: a retried charge the backer must confirm with their bank (3-D Secure).
+    "requires_action": _l("the backer must confirm it with their bank"),
+    "unknown": _l("outcome unknown, being looked up"), "not_sent": _l("not sent"),
+    "started": _l("sent, outcome pending")}
 
 
 def _campaign(campaign_id: int) -> Campaign:
@@ -79,15 +101,14 @@ def by_status(campaign_ids: list[int]) -> dict[int, dict[PledgeStatus, tuple[int
 def settlement():
     now = utcnow()
     groups = {
-        "Due (past the deadline, not settled yet)": sa.and_(Campaign.status == S.LIVE,
-                                                            Campaign.deadline <= now),
-        "Charging": Campaign.status == S.FUNDED,
-        "Collecting (7-day fix window)": Campaign.status == S.COLLECTING,
-        "Settled": Campaign.status == S.SETTLED,
+        "due": sa.and_(Campaign.status == S.LIVE, Campaign.deadline <= now),
+        "charging": Campaign.status == S.FUNDED,
+        "collecting": Campaign.status == S.COLLECTING,
+        "settled": Campaign.status == S.SETTLED,
     }
-    lists = {label: list(db.session.scalars(sa.select(Campaign).where(where)
-                                            .order_by(Campaign.deadline.desc()).limit(100)))
-             for label, where in groups.items()}
+    lists = {key: list(db.session.scalars(sa.select(Campaign).where(where)
+                                          .order_by(Campaign.deadline.desc()).limit(100)))
+             for key, where in groups.items()}
     ids = [c.id for campaigns in lists.values() for c in campaigns]
     due_payouts = list(db.session.scalars(sa.select(Payout).where(
         Payout.status.in_((PayoutStatus.DUE, PayoutStatus.FAILED, PayoutStatus.STARTED)))
@@ -109,6 +130,8 @@ def settlement():
         .options(selectinload(Pledge.backer))
         .order_by(Pledge.payment_failed_at, Pledge.id).limit(100)).all()
     return render_template("operators/settlement.html", lists=lists, stats=by_status(ids),
+                           list_titles=LIST_TITLES, job_states=JOB_STATES,
+                           job_label=fleet.job_label,
                            due_payouts=due_payouts, payout_campaigns=campaigns,
                            errored=errored, failed=failed, statuses=list(PledgeStatus),
                            paid_form=MarkPaidForm(), confirm=ConfirmForm(),
@@ -119,7 +142,7 @@ def settlement():
                            cards_left=cards_left(),
                            differences_open=differences.open_count(),
                            fleet=fleet.status(now),
-                           batches=_batch_progress(lists["Charging"]),
+                           batches=_batch_progress(lists["charging"]),
                            retryable={f.id for f in failures if queue.kind_covering(f.job)})
 
 
@@ -207,13 +230,14 @@ def retry(pledge_id: int):
         abort(400)
     campaign_id = pledge.campaign_id
     if not pledge.needs_payment or pledge.campaign.status not in (S.FUNDED, S.COLLECTING):
-        flash("This pledge has nothing to retry.", "error")
+        flash(_("This pledge has nothing to retry."), "error")
         return redirect(url_for("operators.money", campaign_id=campaign_id))
     try:
-        outcome = settler().retry(pledge_id)
+        done = settler().retry(pledge_id)
+        outcome = str(RETRY_OUTCOMES.get(done, done))
     except PaymentError as exc:
-        outcome = exc.user_message
-    flash(f"Retry of pledge {pledge_id}: {outcome}.", "info")
+        outcome = str(exc.user_message)
+    flash(_("Retry of pledge %(id)s: %(outcome)s.", id=pledge_id, outcome=outcome), "info")
     return redirect(url_for("operators.money", campaign_id=campaign_id))
 
 
@@ -222,7 +246,7 @@ def cancel_funded(campaign_id: int):
     campaign = _campaign(campaign_id)
     form = CancelFundedForm()
     if not form.validate_on_submit():
-        flash("Give a reason (at least 5 characters).", "error")
+        flash(_("Give a reason (at least 5 characters)."), "error")
         return redirect(url_for("operators.money", campaign_id=campaign.id))
     try:
         made = refunds.cancel_funded(campaign, current_user, form.reason.data)
@@ -234,8 +258,10 @@ def cancel_funded(campaign_id: int):
     # the page returns at once; the settlement console shows the job.
     job = queue_refunds(campaign.id, requested_by=current_user.id)
     db.session.commit()
-    flash(f"Campaign cancelled. {len(made)} refunds queued (job {job.id}); the settlement "
-          "console shows their progress.", "info")
+    flash(ngettext("Campaign cancelled. %(num)s refund queued (job %(job)s); the settlement "
+                   "console shows its progress.",
+                   "Campaign cancelled. %(num)s refunds queued (job %(job)s); the settlement "
+                   "console shows their progress.", len(made), job=job.id), "info")
     return redirect(url_for("operators.money", campaign_id=campaign_id))
 
 
@@ -247,9 +273,11 @@ def retry_job(job_id: int):
         abort(400)
     if queue.retry(job):
         db.session.commit()
-        flash(f"Job {job_id} ({job.label}) queued again.", "success")
+        flash(_("Job %(id)s (%(label)s) queued again.", id=job_id,
+                label=fleet.job_label(job.kind, job.args)), "success")
     else:
-        flash(f"Job {job_id} is not failed, or the same work is already waiting.", "info")
+        flash(_("Job %(id)s is not failed, or the same work is already waiting.", id=job_id),
+              "info")
     return redirect(url_for("operators.settlement"))
 
 
@@ -261,11 +289,14 @@ def retry_failure(failure_id: int):
         abort(400)
     kind = queue.kind_covering(failure.job)
     if kind is None:
-        flash("That item is retried by its own loop only.", "info")
+        flash(_("That item is retried by its own loop only."), "info")
         return redirect(url_for("operators.settlement"))
     job = queue.enqueue(kind, key=kind, requested_by=current_user.id)
     db.session.commit()
-    flash(f"The {kind} queued (job {job.id}): it retries {failure.job} {failure.item}.",
+    # TRANSLATORS: "kind" is a job's kind ("settle pass"); "job" and "item" what failed
+    # ("detach card", "12"): the loop's code name and the item's id, left as they are.
+    flash(_("The %(kind)s queued (job %(id)s): it retries %(job)s %(item)s.",
+            kind=fleet.job_kind(kind), id=job.id, job=failure.job, item=failure.item),
           "success")
     return redirect(url_for("operators.settlement"))
 
@@ -275,10 +306,11 @@ def mark_paid(payout_id: int):
     payout = db.session.get(Payout, payout_id) or abort(404)
     form = MarkPaidForm()
     if not form.validate_on_submit():
-        flash("Enter the payment reference (at least 3 characters).", "error")
+        flash(_("Enter the payment reference (at least 3 characters)."), "error")
     else:
         run_action(lambda: payouts.mark_paid(payout, current_user, form.reference.data),
-                   lambda _: f"Payout of {payout.amount.format()} marked paid.")
+                   lambda _done: _("Payout of %(amount)s marked paid.",
+                                   amount=payout.amount.format()))
     return redirect(url_for("operators.money", campaign_id=payout.campaign_id))
 
 
@@ -326,7 +358,9 @@ def decide_offering_change(change_id: int, kind: str):
         abort(400)
     campaign_id = change.offering.campaign_id
     run_action(lambda: changes.decide(change, current_user, material=kind == "material"),
-               lambda count: (f"Applied as material: {counted(count, 'investor', 'investors')} "
-                              "must reconfirm within 5 business days." if kind == "material"
-                              else "Applied; no reconfirmation needed."))
+               lambda count: (ngettext("Applied as material: %(num)s investor must reconfirm "
+                                       "within 5 business days.",
+                                       "Applied as material: %(num)s investors must reconfirm "
+                                       "within 5 business days.", count)
+                              if kind == "material" else _("Applied; no reconfirmation needed.")))
     return redirect(url_for("operators.review", campaign_id=campaign_id))

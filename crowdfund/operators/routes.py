@@ -24,9 +24,10 @@ from crowdfund.community.reports import open_reports
 from crowdfund.equity.changes import LABELS, pending_change, snapshot
 from crowdfund.equity.services import offering_of
 from crowdfund.extensions import db
-from crowdfund.filters import counted
 from crowdfund.forms import ConfirmForm
+from crowdfund.i18n import _, _l, ngettext
 from crowdfund.operators import bp
+from crowdfund.operators import reasons as _reasons  # noqa: F401 - its system_text filter
 from crowdfund.operators.forms import VerificationForm
 from crowdfund.pledges.totals import totals_of
 from crowdfund.settlement.books import differences
@@ -69,13 +70,25 @@ def index():
                            reports=open_reports(), differences_open=differences.open_count())
 
 
+#: How the index names statuses the pages call alike ("Funded": charging, and settled).
+_TOLD_APART = {
+    # TRANSLATORS: a campaign status on the operators' index: funded, its cards being charged.
+    CampaignStatus.FUNDED: _l("Funded (funded)"),
+    # TRANSLATORS: a campaign status on the operators' index: funded, its money settled.
+    CampaignStatus.SETTLED: _l("Funded (settled)"),
+}
+
+
 def _status_names() -> dict[CampaignStatus, str]:
     """Each status as the pages name it; two that share a name ("Funded": charging, and
-    settled) are told apart by their value."""
-    names = {status: status_label(status) for status in CampaignStatus}
+    settled) are told apart ("Funded (funded)", "Funded (settled)"), any others by their
+    value."""
+    names = {status: str(_TOLD_APART.get(status) or status_label(status))
+             for status in CampaignStatus}
     shared = {name for name in names.values() if list(names.values()).count(name) > 1}
-    return {status: f"{name} ({status.value})" if name in shared else name
-            for status, name in names.items()}
+    # TRANSLATORS: a status whose name another shares, told apart by its code.
+    return {status: _("%(label)s (%(code)s)", label=name, code=status.value)
+            if name in shared else name for status, name in names.items()}
 
 
 @bp.get("/campaigns/<int:campaign_id>")
@@ -99,18 +112,18 @@ def decide(campaign_id: int, action: str):
     campaign = _campaign(campaign_id)
     form = ApproveForm() if action == "approve" else ReasonForm()
     if not form.validate_on_submit():
-        flash("Give a reason (at least 5 characters).", "error")
+        flash(_("Give a reason (at least 5 characters)."), "error")
         return redirect(url_for("operators.review", campaign_id=campaign.id))
     if action == "approve":
         run_action(lambda: services.approve(campaign, current_user, form.note.data),
-                   "Approved: the founder can launch it now.")
+                   _("Approved: the founder can launch it now."))
     elif action == "reject":
         run_action(lambda: services.reject(campaign, current_user, form.reason.data),
-                   "Sent back to the founder with your reason.")
+                   _("Sent back to the founder with your reason."))
     else:
         run_action(lambda: services.suspend(campaign, current_user, form.reason.data),
-                   lambda released: f"Suspended; {counted(released, 'pledge', 'pledges')} "
-                                    "released.")
+                   lambda released: ngettext("Suspended; %(num)s pledge released.",
+                                             "Suspended; %(num)s pledges released.", released))
     if action == "suspend":
         return redirect(url_for("operators.review", campaign_id=campaign.id))
     return redirect(url_for("operators.index"))
@@ -125,8 +138,8 @@ def settle(campaign_id: int):
         abort(400)
     job = queue_settlement(campaign.id, requested_by=current_user.id)
     db.session.commit()
-    flash(f"Settlement of {campaign.title} queued (job {job.id}): its progress is below.",
-          "info")
+    flash(_("Settlement of %(title)s queued (job %(job)s): its progress is below.",
+            title=campaign.title, job=job.id), "info")
     return redirect(url_for("operators.settlement"))
 
 
@@ -138,7 +151,7 @@ def staff_pick(campaign_id: int):
         abort(400)
     services.set_staff_pick(campaign, current_user, form.picked.data)
     db.session.commit()
-    flash("Staff pick updated.", "success")
+    flash(_("Staff pick updated."), "success")
     return redirect(url_for("operators.review", campaign_id=campaign_id))
 
 
@@ -194,7 +207,7 @@ def founder(user_id: int):
             form, lambda: set_verification(
                 person, current_user, status=VerificationStatus(form.status.data),
                 legal_name=form.legal_name.data or "", note=form.note.data or ""),
-            f"Identity status of {person.display_name} saved."):
+            _("Identity status of %(name)s saved.", name=person.display_name)):
         return redirect(url_for("operators.founders"))
     campaigns = list(db.session.scalars(
         sa.select(Campaign).where(Campaign.founder_id == person.id)
@@ -224,6 +237,7 @@ def end_sessions(user_id: int):
     if person is None or not ConfirmForm().validate_on_submit():
         abort(404 if person is None else 400)
     run_action(lambda: end_sessions_by_operator(person, current_user),
-               lambda ended: f"Ended {counted(ended, 'session', 'sessions')} of "
-                             f"{person.display_name}.")
+               lambda ended: ngettext("Ended %(num)s session of %(name)s.",
+                                      "Ended %(num)s sessions of %(name)s.", ended,
+                                      name=person.display_name))
     return redirect(url_for("operators.founder", user_id=person.id))

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from crowdfund.money import Money
+from crowdfund.payments import card_errors
 from crowdfund.payments.listings import (
     BalanceTransactionInfo,
     ChargeInfo,
@@ -22,28 +23,40 @@ from crowdfund.payments.listings import (
 
 
 class PaymentError(Exception):
-    """A gateway call failed; ``user_message`` is safe to show to the person paying."""
+    """A gateway call failed; ``user_message`` is safe to show to the person paying. The
+    exception's own text (the gateway's, in English) is for logs and operators."""
 
-    user_message = "The payment service could not complete this. Please try again."
+    #: What the person reads when the codes say nothing more (translated when shown).
+    default_message = card_errors.SERVICE_FAILED
 
     def __init__(self, message: str = "", *, code: str | None = None,
-                 user_message: str | None = None) -> None:
-        super().__init__(message or self.user_message)
+                 decline_code: str | None = None, user_message=None) -> None:
+        super().__init__(message or code or type(self).__name__)
         self.code = code
-        if user_message:
-            self.user_message = user_message
+        #: The bank's reason for refusing a card (Stripe's ``decline_code``), if it gave one.
+        self.decline_code = decline_code
+        self._user_message = user_message
+
+    @property
+    def user_message(self) -> str:
+        """Our own sentence for the gateway's codes (``card_errors``), in the reader's
+        language: never the gateway's English."""
+        if self._user_message is not None:
+            return str(self._user_message)
+        return (card_errors.message_for(self.decline_code, self.code)
+                or str(self.default_message))
 
 
 class CardDeclined(PaymentError):
     """The card was refused (declined, expired, wrong CVC...)."""
 
-    user_message = "Your card was declined."
+    default_message = card_errors.DECLINED
 
 
 class AuthenticationRequired(PaymentError):
     """The bank wants the cardholder to authenticate (3-D Secure) on-session."""
 
-    user_message = "Your bank needs you to confirm this payment."
+    default_message = card_errors.AUTHENTICATE
 
     def __init__(self, *args, payment_intent_id: str | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -82,12 +95,24 @@ class SetupIntentInfo:
     customer_id: str | None
     payment_method_id: str | None
     metadata: dict[str, str] = field(default_factory=dict)
-    #: The gateway's message when the last attempt failed.
+    #: The gateway's message when the last attempt failed (English: for logs).
     error_message: str | None = None
+    #: The gateway's code for that failure, and the bank's decline code, if given.
+    error_code: str | None = None
+    decline_code: str | None = None
 
     @property
     def succeeded(self) -> bool:
         return self.status == "succeeded"
+
+    @property
+    def user_message(self) -> str | None:
+        """Why the card was not set up, for the person paying, in their language (None when
+        no attempt failed)."""
+        if not (self.error_code or self.error_message):
+            return None
+        return card_errors.message_for(self.decline_code, self.error_code) or str(
+            card_errors.DECLINED)
 
 
 @dataclass(frozen=True)

@@ -42,15 +42,19 @@ WEBHOOK_TOLERANCE = 300
 
 
 def _translate(error: stripe.StripeError) -> PaymentError:
-    """A stripe error as one of ours."""
+    """A stripe error as one of ours. Stripe's message (English) stays the exception's
+    text, for logs and operators; the person paying reads our own sentence for its codes
+    (``PaymentError.user_message``)."""
     code = getattr(error, "code", None)
     message = getattr(error, "user_message", None) or str(error)
     if isinstance(error, stripe.CardError):
+        body = (getattr(error, "json_body", None) or {}).get("error") or {}
+        decline_code = body.get("decline_code") or getattr(error, "decline_code", None)
         if code == "authentication_required":
-            body = (getattr(error, "json_body", None) or {}).get("error") or {}
             intent = (body.get("payment_intent") or {}).get("id")
-            return AuthenticationRequired(message, code=code, payment_intent_id=intent)
-        return CardDeclined(message, code=code or "card_declined", user_message=message)
+            return AuthenticationRequired(message, code=code, decline_code=decline_code,
+                                          payment_intent_id=intent)
+        return CardDeclined(message, code=code or "card_declined", decline_code=decline_code)
     if isinstance(error, stripe.RateLimitError):
         return RateLimited(message, code=code)
     if isinstance(error, stripe.APIConnectionError):
@@ -75,6 +79,7 @@ def _setup_intent(data: dict[str, Any]) -> SetupIntentInfo:
         id=data["id"], status=data["status"], client_secret=data.get("client_secret") or "",
         customer_id=data.get("customer"), payment_method_id=payment_method,
         metadata=dict(data.get("metadata") or {}), error_message=error.get("message"),
+        error_code=error.get("code"), decline_code=error.get("decline_code"),
     )
 
 

@@ -57,6 +57,13 @@ CARD_TO_DETACH_STATUSES = (P.RELEASED, P.CANCELLED, P.DROPPED)
 #: The pledges whose saved card is still to detach (a partial index: few rows).
 CARD_TO_DETACH_WHERE = ("status IN ('released', 'cancelled', 'dropped') "
                         "AND payment_method_id IS NOT NULL AND card_detached_at IS NULL")
+#: The card networks' own names (brand words, the same in every language), by the code of
+#: the brand the payment processor reports (Stripe's ``card.brand``). Any other code,
+#: "unknown" or the adapter's "card" when none is given, names no brand: the card is then
+#: called a card in the reader's words.
+CARD_BRAND_NAMES = {"amex": "American Express", "diners": "Diners Club",
+                    "discover": "Discover", "eftpos_au": "eftpos Australia", "jcb": "JCB",
+                    "mastercard": "Mastercard", "unionpay": "UnionPay", "visa": "Visa"}
 
 
 STATUS_LABELS = label_statuses({
@@ -180,6 +187,11 @@ class Pledge(TimestampMixin, db.Model):
     @property
     def refunded(self) -> Money:
         return Money(self.refunded_minor, self.currency)
+
+    @property
+    def card_brand_name(self) -> str | None:
+        """The saved card's brand as people read it ("Visa", "JCB"), None when unknown."""
+        return CARD_BRAND_NAMES.get((self.card_brand or "").lower())
 
     @property
     def needs_payment(self) -> bool:

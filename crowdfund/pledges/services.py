@@ -267,7 +267,7 @@ def confirm_card(pledge: Pledge, gateway: PaymentGateway, *, actor=None,
     ):
         raise CardSetupFailed(_("That card setup does not belong to this pledge."))
     if not info.succeeded or not info.payment_method_id:
-        raise CardSetupFailed(info.error_message or
+        raise CardSetupFailed(info.user_message or
                               _("Your card has not been confirmed yet. Please try again."))
     if pledge.payment_method_id == info.payment_method_id and pledge.status is P.ACTIVE:
         return False  # already done (a webhook and the browser both got here)

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app
 
 from crowdfund.campaigns.models import Campaign
 from crowdfund.extensions import db
+from crowdfund.i18n import _, in_language_of
 from crowdfund.payments import gateway
 from crowdfund.settlement import plan as settlement_plan
 from crowdfund.settlement.runner import Settler
@@ -31,7 +32,8 @@ def settle(slug: str | None, dry_run: bool, watch: bool, interval: int) -> None:
     if slug:
         campaign = db.session.scalar(sa.select(Campaign).where(Campaign.slug == slug))
         if campaign is None:
-            raise click.ClickException(f"No campaign {slug!r}.")
+            with in_language_of(app.config["DEFAULT_LOCALE"]):  # a command has no reader
+                raise click.ClickException(_("No campaign '%(slug)s'.", slug=slug))
         ids = [campaign.id]
     if dry_run:
         for campaign_id in ids if slug else settlement_plan.due_campaign_ids():

@@ -24,6 +24,7 @@ from crowdfund import events
 from crowdfund.db import utcnow
 from crowdfund.extensions import db
 from crowdfund.filters import datetime_filter
+from crowdfund.i18n import _, _l
 from crowdfund.ledger.services import post_dispute
 from crowdfund.payments.gateway import is_gateway_id
 from crowdfund.pledges.models import PledgeStatus
@@ -255,14 +256,22 @@ def dashboard_url(dispute: Dispute) -> str:
             f"?query={dispute.gateway_dispute_id}")
 
 
+#: What the backer reads about a dispute of their charge on their pledge page: its amount,
+#: when it opened (an open one) or closed, and where it stands.
 _BACKER_WORDS = {
-    D.WARNING_NEEDS_RESPONSE: "your bank asked about this charge; we are answering",
-    D.WARNING_UNDER_REVIEW: "your bank asked about this charge and is reviewing our answer",
-    D.WARNING_CLOSED: "your bank's inquiry is closed: the charge stands",
-    D.NEEDS_RESPONSE: "your bank disputed this charge; we are answering",
-    D.UNDER_REVIEW: "your bank disputed this charge and is reviewing our answer",
-    D.WON: "your bank decided the charge stands",
-    D.LOST: "your bank decided in your favour: {amount} stays returned to you",
+    D.WARNING_NEEDS_RESPONSE: _l("%(amount)s, opened %(when)s: your bank asked about this "
+                                 "charge; we are answering."),
+    D.WARNING_UNDER_REVIEW: _l("%(amount)s, opened %(when)s: your bank asked about this "
+                               "charge and is reviewing our answer."),
+    D.WARNING_CLOSED: _l("%(amount)s, closed %(when)s: your bank's inquiry is closed: the "
+                         "charge stands."),
+    D.NEEDS_RESPONSE: _l("%(amount)s, opened %(when)s: your bank disputed this charge; we are "
+                         "answering."),
+    D.UNDER_REVIEW: _l("%(amount)s, opened %(when)s: your bank disputed this charge and is "
+                       "reviewing our answer."),
+    D.WON: _l("%(amount)s, closed %(when)s: your bank decided the charge stands."),
+    D.LOST: _l("%(amount)s, closed %(when)s: your bank decided in your favour: %(amount)s "
+               "stays returned to you."),
 }
 
 
@@ -270,8 +279,9 @@ def pledge_page_rows(pledge) -> list[tuple[str, str]]:
     """The pledge page's lines about its disputes (``pledges.terms.after_charge``)."""
     rows = []
     for dispute in disputes_of(pledge.id):
-        when = (f"opened {datetime_filter(dispute.created_at)}" if dispute.is_open else
-                f"closed {datetime_filter(dispute.closed_at or dispute.created_at)}")
-        text = _BACKER_WORDS[dispute.status].format(amount=dispute.amount.format())
-        rows.append(("Dispute", f"{dispute.amount.format()}, {when}: {text}."))
+        when = dispute.created_at if dispute.is_open else (dispute.closed_at
+                                                           or dispute.created_at)
+        text = str(_BACKER_WORDS[dispute.status]) % {
+            "amount": dispute.amount.format(), "when": datetime_filter(when)}
+        rows.append((_("Dispute"), text))
     return rows

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.forms import ConfirmForm
+from crowdfund.i18n import _
 from crowdfund.payments import gateway
 from crowdfund.payments.gateway import PaymentError
 from crowdfund.pledges import services
@@ -39,11 +40,11 @@ def _fixable(pledge_id: int) -> Pledge | None:
 
 def _after_payment(pledge_id: int, outcome: str):
     messages = {
-        "succeeded": ("Thank you! Your payment went through.", "success"),
-        "requires_action": ("Your bank asks you to confirm this payment.", "info"),
-        "failed": ("The payment did not go through. Try another card.", "error"),
+        "succeeded": (_("Thank you! Your payment went through."), "success"),
+        "requires_action": (_("Your bank asks you to confirm this payment."), "info"),
+        "failed": (_("The payment did not go through. Try another card."), "error"),
     }
-    message, category = messages.get(outcome, ("Please try again in a minute.", "info"))
+    message, category = messages.get(outcome, (_("Please try again in a minute."), "info"))
     flash(message, category)
     if outcome == "succeeded":
         return redirect(url_for("pledges.show", pledge_id=pledge_id))

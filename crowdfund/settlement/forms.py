@@ -6,21 +6,22 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from crowdfund.forms import AmountField, BaseForm
+from crowdfund.i18n import _l
 
 
 class RefundForm(BaseForm):
-    amount = AmountField("Amount to refund",
-                         validators=[InputRequired(message="Enter an amount.")])
-    reason = StringField("Reason (the backer sees it)", validators=[Length(max=300)])
+    amount = AmountField(_l("Amount to refund"),
+                         validators=[InputRequired(message=_l("Enter an amount."))])
+    reason = StringField(_l("Reason (the backer sees it)"), validators=[Length(max=300)])
 
 
 class CancelFundedForm(BaseForm):
-    reason = TextAreaField("Reason (backers see it)",
-                           validators=[DataRequired(message="Give a reason."),
+    reason = TextAreaField(_l("Reason (backers see it)"),
+                           validators=[DataRequired(message=_l("Give a reason.")),
                                        Length(min=5, max=300)])
 
 
 class MarkPaidForm(BaseForm):
-    reference = StringField("Payment reference",
-                            validators=[DataRequired(message="Enter the payment reference."),
-                                        Length(min=3, max=200)])
+    reference = StringField(_l("Payment reference"),
+                            validators=[DataRequired(message=_l(
+                                "Enter the payment reference.")), Length(min=3, max=200)])

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crowdfund.db import UTCDateTime, audit_row, str_enum, utcnow
 from crowdfund.extensions import db
+from crowdfund.i18n import _l
 from crowdfund.money import Money
 from crowdfund.pledges.models import Pledge
 from crowdfund.statemachine import label_statuses, status_label
@@ -60,6 +61,20 @@ class ChargeAttempt(db.Model):
     @property
     def amount(self) -> Money:
         return Money(self.amount_minor, self.currency)
+
+
+label_statuses({
+    # TRANSLATORS: the status of one try at charging a backer's card.
+    ChargeStatus.STARTED: _l("Charge started"),
+    ChargeStatus.SUCCEEDED: _l("Charge succeeded"),
+    ChargeStatus.FAILED: _l("Charge failed"),
+    # TRANSLATORS: a charge waiting for the backer to confirm it with their bank (3-D Secure).
+    ChargeStatus.REQUIRES_ACTION: _l("Waiting for the bank's confirmation"),
+    # TRANSLATORS: a charge whose answer was lost; it is being looked up at the gateway.
+    ChargeStatus.UNKNOWN: _l("Outcome unknown"),
+    # TRANSLATORS: a charge that was never sent to the payment service.
+    ChargeStatus.NOT_SENT: _l("Never sent"),
+})
 
 
 class ChargeTransition(audit_row(ChargeStatus), db.Model):
@@ -118,6 +133,13 @@ class Refund(db.Model):
     @property
     def amount(self) -> Money:
         return Money(self.amount_minor, self.currency)
+
+
+label_statuses({
+    RefundStatus.STARTED: _l("Refund being sent"),
+    RefundStatus.SUCCEEDED: _l("Refunded"),
+    RefundStatus.FAILED: _l("Refund failed"),
+})
 
 
 class RefundTransition(audit_row(RefundStatus), db.Model):
@@ -210,13 +232,19 @@ OPEN_DISPUTE_STATUSES = frozenset({
     DisputeStatus.NEEDS_RESPONSE, DisputeStatus.UNDER_REVIEW})
 
 label_statuses({
-    DisputeStatus.WARNING_NEEDS_RESPONSE: "Inquiry: needs response",
-    DisputeStatus.WARNING_UNDER_REVIEW: "Inquiry: under review",
-    DisputeStatus.WARNING_CLOSED: "Inquiry closed",
-    DisputeStatus.NEEDS_RESPONSE: "Needs response",
-    DisputeStatus.UNDER_REVIEW: "Under review",
-    DisputeStatus.WON: "Won",
-    DisputeStatus.LOST: "Lost",
+    # TRANSLATORS: a dispute's status. An inquiry: the bank asks about a charge before
+    # disputing it; our answer is due.
+    DisputeStatus.WARNING_NEEDS_RESPONSE: _l("Inquiry: needs response"),
+    DisputeStatus.WARNING_UNDER_REVIEW: _l("Inquiry: under review"),
+    DisputeStatus.WARNING_CLOSED: _l("Inquiry closed"),
+    # TRANSLATORS: a dispute's status: our evidence is due.
+    DisputeStatus.NEEDS_RESPONSE: _l("Needs response"),
+    # TRANSLATORS: a dispute's status: the bank is reviewing our evidence.
+    DisputeStatus.UNDER_REVIEW: _l("Under review"),
+    # TRANSLATORS: a dispute's status: decided for the platform (the charge stands).
+    DisputeStatus.WON: _l("Won"),
+    # TRANSLATORS: a dispute's status: decided for the backer (the money went back).
+    DisputeStatus.LOST: _l("Lost"),
 })
 
 
@@ -276,6 +304,18 @@ class Payout(db.Model):
     def is_settled(self) -> bool:
         """Paid, or being sent: the amount no longer follows the ledger."""
         return self.status in (PayoutStatus.PAID, PayoutStatus.STARTED)
+
+
+label_statuses({
+    # TRANSLATORS: a founder's payout: its date has not come yet.
+    PayoutStatus.SCHEDULED: _l("Scheduled"),
+    # TRANSLATORS: a founder's payout: its date has come; it waits to be paid.
+    PayoutStatus.DUE: _l("Due for payment"),
+    # TRANSLATORS: a founder's payout: the transfer was sent, its answer is being recorded.
+    PayoutStatus.STARTED: _l("Being sent"),
+    PayoutStatus.PAID: _l("Paid"),
+    PayoutStatus.FAILED: _l("Transfer failed"),
+})
 
 
 class PayoutTransition(audit_row(PayoutStatus), db.Model):

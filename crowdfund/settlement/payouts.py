@@ -15,6 +15,8 @@ from crowdfund.campaigns.models import Campaign
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
+from crowdfund.filters import date_filter
+from crowdfund.i18n import _
 from crowdfund.ledger.services import post_payout
 from crowdfund.locking import lock
 from crowdfund.payments.gateway import PaymentGateway
@@ -151,19 +153,21 @@ def record_transfer(payout: Payout, transfer_id: str | None, error: str | None =
 def mark_paid(payout: Payout, actor: User | None, reference: str) -> None:
     """An operator paid the founder by hand (bank transfer): record it with a reference."""
     if actor is not None and not actor.is_operator:
-        raise NotAllowed("Only operators can mark payouts paid.")
+        raise NotAllowed(_("Only operators can mark payouts paid."))
     lock(payout)  # refunds lock it too: the amount below is not changing under us
+    if payout.status is PO.SCHEDULED:
+        raise DomainError(_("This payout is not due until %(date)s.",
+                            date=date_filter(payout.due_at)))
     if payout.status not in (PO.DUE, PO.FAILED):
-        raise DomainError("This payout is not due" + (
-            f" until {payout.due_at:%Y-%m-%d}." if payout.status is PO.SCHEDULED else "."))
+        raise DomainError(_("This payout is not due."))
     if len(reference.strip()) < 3:
-        raise DomainError("Enter the payment reference (at least 3 characters).",
+        raise DomainError(_("Enter the payment reference (at least 3 characters)."),
                           field="reference")
     if not founder_verified(payout.campaign_id):
-        raise DomainError("Verify the founder's identity before paying them (Founders).")
+        raise DomainError(_("Verify the founder's identity before paying them (Founders)."))
     if refunds_in_flight(payout.campaign_id):
-        raise DomainError("A refund of this campaign is being sent; mark the payout paid "
-                          "once it is done (in a minute or two).")
+        raise DomainError(_("A refund of this campaign is being sent; mark the payout paid "
+                            "once it is done (in a minute or two)."))
     balances.lock_founder(payout.campaign_id)
     refresh_amount(payout)
     payout.method = "manual"

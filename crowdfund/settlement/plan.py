@@ -12,11 +12,13 @@ from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.db import utcnow
 from crowdfund.extensions import db
+from crowdfund.i18n import _, ngettext
 from crowdfund.money import Money
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.pledges.totals import totals_of
 from crowdfund.settlement import cards
 from crowdfund.settlement.models import ChargeAttempt, ChargeStatus
+from crowdfund.statemachine import status_label
 
 S, P, C = CampaignStatus, PledgeStatus, ChargeStatus
 
@@ -52,20 +54,36 @@ class Plan:
     cards_to_detach: int = 0
 
     def describe(self) -> str:
-        cards_left = (f"; detach {self.cards_to_detach} saved card"
-                      f"{'s' if self.cards_to_detach != 1 else ''}"
-                      if self.cards_to_detach else "")
-        return self._describe() + cards_left
+        """In the reader's language (the operators' review page; the command's output)."""
+        parts = [self._describe()]
+        if self.outcome == "funded" and self.already_charged:
+            parts.append(ngettext("%(num)s already charged", "%(num)s already charged",
+                                  self.already_charged))
+        if self.cards_to_detach:
+            parts.append(ngettext("detach %(num)s saved card", "detach %(num)s saved cards",
+                                  self.cards_to_detach))
+        # TRANSLATORS: between the parts of a settlement plan ("…: charge 2 pledges, $170.00;
+        # 1 already charged; detach 1 saved card").
+        return _("; ").join(parts)
 
     def _describe(self) -> str:
+        values = {"slug": self.slug, "pledged": self.pledged.format(),
+                  "goal": self.goal.format()}
         if self.outcome == "not due":
-            return f"{self.slug}: {self.status}, not due"
-        head = (f"{self.slug}: {self.outcome} ({self.pledged.format()} of "
-                f"{self.goal.format()})")
+            # TRANSLATORS: a campaign (its address name) not due for settlement yet, and its
+            # status ("live, not due").
+            return _("%(slug)s: %(status)s, not due", slug=self.slug,
+                     status=str(status_label(CampaignStatus(self.status))).lower())
         if self.outcome == "failed":
-            return f"{head}: release {self.to_charge} pledges, charge nobody"
-        return (f"{head}: charge {self.to_charge} pledges, {self.amount_to_charge.format()}"
-                + (f"; {self.already_charged} already charged" if self.already_charged else ""))
+            return ngettext("%(slug)s: failed (%(pledged)s of %(goal)s): release %(num)s "
+                            "pledge, charge nobody",
+                            "%(slug)s: failed (%(pledged)s of %(goal)s): release %(num)s "
+                            "pledges, charge nobody", self.to_charge, **values)
+        return ngettext("%(slug)s: funded (%(pledged)s of %(goal)s): charge %(num)s pledge, "
+                        "%(amount)s",
+                        "%(slug)s: funded (%(pledged)s of %(goal)s): charge %(num)s pledges, "
+                        "%(amount)s", self.to_charge, amount=self.amount_to_charge.format(),
+                        **values)
 
 
 def plan(campaign: Campaign, now: datetime | None = None) -> Plan:

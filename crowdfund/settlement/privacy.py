@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from crowdfund.auth import privacy
 from crowdfund.auth.models import User
+from crowdfund.i18n import _l
 from crowdfund.pledges.models import Pledge
 from crowdfund.settlement.models import ChargeAttempt, Refund
 
@@ -15,9 +16,12 @@ def register() -> None:
     privacy.exports("charges")(charges)
     privacy.exports("refunds")(refunds)
     privacy.erases("settlement", kept=(
-        "Charges, refunds and the ledger",
-        "bookkeeping and payment rules require them for years; they hold amounts, dates "
-        "and the processor's references, under your account's number"))(lambda user: None)
+        _l("Charges, refunds and the ledger"),
+        # TRANSLATORS: why the line above is kept when an account closes; the page adds
+        # the final full stop.
+        _l("bookkeeping and payment rules require them for years; they hold amounts, dates "
+           "and the processor's references, under your account's number")))(
+        lambda user: None)
 
 
 def _pledge_ids(user: User):

@@ -23,6 +23,7 @@ from crowdfund.db import utcnow
 from crowdfund.equity.closing import issue_securities
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
+from crowdfund.i18n import _
 from crowdfund.ledger.services import founder_owed
 from crowdfund.notifications import emails
 from crowdfund.pledges.models import NEEDS_PAYMENT_STATUSES, Pledge, PledgeStatus
@@ -49,13 +50,14 @@ def require_fixable(pledge: Pledge) -> None:
     """The fix page's rule: the charge failed, the pledge is not dropped yet, and the backer
     has not used up RECOVERY_MAX_ATTEMPTS tries."""
     if not pledge.needs_payment:
-        raise DomainError("This pledge has nothing to pay.")
+        raise DomainError(_("This investment has nothing to pay.")
+                          if pledge.campaign.is_equity else _("This pledge has nothing to pay."))
     if pledge.campaign.status not in CHARGING:
-        raise DomainError("This campaign is no longer collecting payments.")
+        raise DomainError(_("This campaign is no longer collecting payments."))
     tries = db.session.scalar(sa.select(sa.func.count()).select_from(ChargeAttempt).where(
         ChargeAttempt.pledge_id == pledge.id)) or 0
     if tries >= current_app.config["RECOVERY_MAX_ATTEMPTS"]:
-        raise DomainError("Too many tries for this payment. Please contact us.")
+        raise DomainError(_("Too many tries for this payment. Please contact us."))
 
 
 def complete_authentication(pledge: Pledge, gateway) -> str:

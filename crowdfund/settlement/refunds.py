@@ -19,6 +19,7 @@ from crowdfund.campaigns.states import CampaignStatus, campaign_states
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
+from crowdfund.i18n import _, in_language_of
 from crowdfund.ledger.services import post_refund
 from crowdfund.money import Money
 from crowdfund.payments.gateway import PaymentError, RefundInfo
@@ -89,19 +90,21 @@ def request_refund(pledge: Pledge, amount: Money, actor: User, reason: str = "")
     _lock_payout_and_pledge(pledge)
     if not actor.is_operator:
         if pledge.campaign.founder_id != actor.id:
-            raise NotAllowed("Only the campaign's founder or an operator can refund it.")
+            raise NotAllowed(_("Only the campaign's founder or an operator can refund it."))
         if payout_paid(pledge.campaign_id):
-            raise DomainError("The payout is done: ask an operator to refund this backer.")
+            raise DomainError(_("The payout is done: ask an operator to refund this backer."))
     if pledge.status is not P.COLLECTED:
-        raise DomainError(f"Only collected pledges can be refunded (this one is "
-                          f"{pledge.status_label.lower()}).")
+        raise DomainError(_("Only collected pledges can be refunded (this one is "
+                            "%(status)s).", status=str(pledge.status_label).lower()))
     if amount.currency != pledge.currency:
-        raise DomainError(f"Refund in {pledge.currency}.", field="amount")
+        raise DomainError(_("Refund in %(currency)s.", currency=pledge.currency),
+                          field="amount")
     if amount.amount <= 0:
-        raise DomainError("Refund more than nothing.", field="amount")
+        raise DomainError(_("Refund more than nothing."), field="amount")
     left = refundable(pledge)
     if amount > left:
-        raise DomainError(f"At most {left.format()} can be refunded.", field="amount")
+        raise DomainError(_("At most %(amount)s can be refunded.", amount=left.format()),
+                          field="amount")
     attempt = collected_attempt(pledge)
     number = (db.session.scalar(sa.select(sa.func.count()).select_from(Refund).where(
         Refund.pledge_id == pledge.id)) or 0) + 1
@@ -158,13 +161,15 @@ def cancel_funded(campaign: Campaign, actor: User, reason: str) -> list[Refund]:
     pledge gets a refund of what is left of it. Returns the refunds to send.
     """
     if not actor.is_operator:
-        raise NotAllowed("Only operators can cancel a funded campaign.")
+        raise NotAllowed(_("Only operators can cancel a funded campaign."))
     if campaign.status not in (CampaignStatus.FUNDED, CampaignStatus.COLLECTING):
-        raise DomainError("Only a funded campaign that is not settled can be cancelled here.")
+        raise DomainError(_("Only a funded campaign that is not settled can be cancelled "
+                            "here."))
     if campaign.settlement_claimed_until and campaign.settlement_claimed_until > utcnow():
-        raise DomainError("Settlement is running for this campaign; try again in a minute.")
+        raise DomainError(_("Settlement is running for this campaign; try again in a "
+                            "minute."))
     if len(reason.strip()) < 5:
-        raise DomainError("Give a reason (at least 5 characters).", field="reason")
+        raise DomainError(_("Give a reason (at least 5 characters)."), field="reason")
     campaign_states.apply(campaign, CampaignStatus.CANCELLED, actor=actor, reason=reason)
     release_open_pledges(campaign, actor=actor, reason=f"Campaign cancelled: {reason}")
     for pledge in db.session.scalars(sa.select(Pledge).where(
@@ -179,6 +184,13 @@ def cancel_funded(campaign: Campaign, actor: User, reason: str) -> list[Refund]:
             .order_by(Pledge.id)).all():
         left = refundable(pledge)
         if left.amount > 0:
-            refunds.append(request_refund(pledge, left, actor,
-                                          f"The campaign was cancelled: {reason}"))
+            refunds.append(request_refund(pledge, left, actor, _cancelled(pledge, reason)))
     return refunds
+
+
+def _cancelled(pledge: Pledge, reason: str) -> str:
+    """The refund's reason, as its backer reads it (in their language: the refund email
+    and their pledge page show it)."""
+    backer = pledge.backer
+    with in_language_of(backer.locale, backer.timezone):
+        return _("The campaign was cancelled: %(reason)s", reason=reason)

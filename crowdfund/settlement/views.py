@@ -7,6 +7,7 @@ from flask import current_app, flash
 from crowdfund.auth.models import User
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
+from crowdfund.i18n import _
 from crowdfund.payments import gateway
 from crowdfund.payments.gateway import PaymentError
 from crowdfund.pledges.models import Pledge
@@ -44,13 +45,15 @@ def refund_from_form(pledge: Pledge, form: RefundForm, actor: User) -> bool:
     try:
         outcome = settler().refund(refund_id)
     except PaymentError as exc:
-        flash(f"The refund is recorded and will be retried: {exc.user_message}", "error")
+        flash(_("The refund is recorded and will be retried: %(error)s",
+                error=exc.user_message), "error")
         return False
     if outcome == "succeeded":
-        flash(f"Refunded {amount.format()}.", "success")
+        flash(_("Refunded %(amount)s.", amount=amount.format()), "success")
         return True
     if outcome == "failed":
-        flash("The payment service refused the refund; nothing was refunded.", "error")
+        flash(_("The payment service refused the refund; nothing was refunded."), "error")
     else:
-        flash("The refund is recorded and will be sent on the next settlement pass.", "info")
+        flash(_("The refund is recorded and will be sent on the next settlement pass."),
+              "info")
     return False

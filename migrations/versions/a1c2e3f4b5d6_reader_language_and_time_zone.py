@@ -2,7 +2,7 @@
 browser, then the platform's default)
 
 Revision ID: a1c2e3f4b5d6
-Revises: e3c5a7d91b40
+Revises: 5c8e2f4a9d31
 Create Date: 2026-12-07 14:00:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'a1c2e3f4b5d6'
-down_revision = 'e3c5a7d91b40'
+down_revision = '5c8e2f4a9d31'
 branch_labels = None
 depends_on = None
 

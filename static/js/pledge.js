@@ -19,7 +19,10 @@
     });
     return;
   }
-  var stripe = window.Stripe((cardForm || authForm).dataset.publishableKey);
+  // Stripe's card form and its messages in the page's language, not the browser's.
+  var lang = document.documentElement.lang;
+  var locale = /^zh-Hant/.test(lang) ? "zh-TW" : /^zh/.test(lang) ? "zh" : "en";
+  var stripe = window.Stripe((cardForm || authForm).dataset.publishableKey, { locale: locale });
 
   if (cardForm) {
     var card = stripe.elements().create("card");

@@ -8,6 +8,9 @@
 //   from its header (the first column is the card's title and has none).
 (function () {
   "use strict";
+  // The hint in the page's language (templates/base.html gives it).
+  var script = document.currentScript;
+  var scrollText = (script && script.dataset.textScroll) || "Scroll sideways to see every column.";
   document.querySelectorAll("table.stack").forEach(function (table) {
     var heads = table.tHead ? table.tHead.rows[0].cells : [];
     if (table.querySelector("[data-label]")) {
@@ -35,7 +38,7 @@
     if (!hint || !hint.classList.contains("scroll-hint")) {
       hint = document.createElement("p");
       hint.className = "scroll-hint";
-      hint.textContent = "Scroll sideways to see every column.";
+      hint.textContent = scrollText;
       box.parentNode.insertBefore(hint, box.nextSibling);
     }
     return hint;

@@ -1,8 +1,16 @@
-"""What a person does in the browser tests: sign in, type a card into Stripe.js's form."""
+"""What a person does in the browser tests: read in a language, sign in, type a card into
+Stripe.js's form."""
 
 from __future__ import annotations
 
 from tests.factories import PASSWORD
+
+
+def in_language(context, base: str, language: str) -> None:
+    """Pages of ``context`` in ``language`` ("en", "zh_Hans"...), as after the footer's
+    switch: its ``lang`` cookie (people of the tests have no language of their own)."""
+    if language != "en":
+        context.add_cookies([{"name": "lang", "value": language, "url": base}])
 
 
 def sign_in(page, email):

@@ -1,17 +1,19 @@
-"""axe-core (through axe-playwright-python) over every role's main pages in Chromium:
-no serious or critical violation."""
+"""axe-core (through axe-playwright-python) over every role's main pages in Chromium, in
+English and in Chinese: no serious or critical violation."""
 
 from __future__ import annotations
 
+import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.browser.helpers import sign_in
+from tests.browser.helpers import in_language, sign_in
 
 SEVERE = {"serious", "critical"}
 
 
+@pytest.mark.parametrize("language", ["en", "zh_Hans"])
 def test_every_roles_main_pages_have_no_serious_accessibility_violations(
-        browser, live_server, every_role):
+        browser, live_server, every_role, language):
     scene, pages = every_role
     axe = Axe()
     found: dict[str, list[str]] = {}
@@ -24,6 +26,7 @@ def test_every_roles_main_pages_have_no_serious_accessibility_violations(
     probe.close()
     for role, paths in pages.items():
         context = browser.new_context(viewport={"width": 1100, "height": 900})
+        in_language(context, live_server, language)
         page = context.new_page()
         page.set_default_timeout(15_000)
         page.base = live_server
@@ -31,6 +34,7 @@ def test_every_roles_main_pages_have_no_serious_accessibility_violations(
             sign_in(page, scene[role])
         for path in paths:
             page.goto(live_server + path)
+            assert page.evaluate("document.documentElement.lang") == language.replace("_", "-")
             results = axe.run(page)
             severe = [f"{v['id']} ({v['impact']}): {v['nodes'][0]['target']}"
                       for v in results.response["violations"] if v["impact"] in SEVERE]

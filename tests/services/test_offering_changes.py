@@ -2,6 +2,7 @@
 5 business days (weekends do not count) or are cancelled and told why."""
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -194,5 +195,31 @@ def test_close_early_from_the_studio(app, client, auth, session, live):
                            data={"deadline": new.strftime("%Y-%m-%dT%H:%M")},
                            follow_redirects=True)
     assert "3 investors were told" in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(type(campaign), campaign.id).deadline == new
+
+
+def test_an_early_close_is_typed_on_the_founders_clock(app, client, auth, session, live):
+    """A founder in Shanghai types the new deadline on their clock (UTC+8): it is stored as
+    the UTC moment it means, and told back to them on their clock, zone named."""
+    campaign, _ = live
+    now = datetime.now(UTC)
+    campaign.launched_at = now - timedelta(days=22)
+    campaign.deadline = now + timedelta(days=30)
+    campaign.goal_minor = 1_000_00
+    campaign.founder.timezone = "Asia/Shanghai"
+    for pledge in session.scalars(sa.select(Pledge)):
+        pledge.status = PledgeStatus.ACTIVE
+    session.commit()
+    auth.login_as(campaign.founder)
+    new = (now + timedelta(days=10)).replace(second=0, microsecond=0)
+    typed = new.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%dT%H:%M")
+    response = client.post(f"/studio/{campaign.id}/offering/close-early",
+                           data={"deadline": typed}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    told = page[page.index("The offering now closes"):][:120]
+    assert "3 investors were told" in page, told
+    shanghai = new.astimezone(ZoneInfo("Asia/Shanghai"))
+    assert f"{shanghai:%-I:%M}\u202f{shanghai:%p} China Standard Time" in told
     session.expire_all()
     assert session.get(type(campaign), campaign.id).deadline == new

@@ -173,3 +173,30 @@ def test_a_signed_in_readers_zone_shows_on_the_campaign_page(client, auth, sessi
     auth.login_as(user)
     page = client.get(f"/campaigns/{campaign.slug}").get_data(as_text=True)
     assert "China Standard Time" in page
+
+
+@pytest.mark.parametrize(("locale", "required", "integer"), [
+    ("en", "This field is required.", "Not a valid integer value."),
+    ("zh_Hans", "该字段是必填字段。", "不是有效的整数。"),
+    ("zh_Hant", "此欄位是必需的。", "不是有效的整數值。"),
+])
+def test_the_forms_own_messages_are_in_the_readers_script(app, locale, required, integer):
+    """WTForms' built-in messages follow the reader: Traditional Chinese readers get its
+    Traditional catalogue (zh_TW), not the Simplified one Flask-WTF would pick."""
+    from wtforms import IntegerField, StringField
+    from wtforms.validators import InputRequired
+
+    from crowdfund.forms import BaseForm
+
+    class Probe(BaseForm):
+        class Meta:
+            csrf = False
+
+        name = StringField(validators=[InputRequired()])
+        count = IntegerField()
+
+    with app.test_request_context(method="POST", data={"count": "many"}):
+        with in_language_of(locale, "UTC"):
+            form = Probe()
+            assert not form.validate()
+    assert form.name.errors == [required] and form.count.errors == [integer]

@@ -124,7 +124,7 @@ def test_operator_cancels_a_funded_campaign(app, client, auth, session, gw, char
     response = client.post(f"/operators/campaigns/{campaign_id}/cancel-funded",
                            data={"reason": "Fraud confirmed by the team"},
                            follow_redirects=True)
-    assert "Campaign cancelled. 1 refunds queued" in response.get_data(as_text=True)
+    assert "Campaign cancelled. 1 refund queued" in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Campaign, campaign_id).status is S.CANCELLED
     assert pledge_of(ids["ok"]).status is P.COLLECTED  # its refund waits for the job

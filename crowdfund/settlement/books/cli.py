@@ -13,6 +13,7 @@ import click
 from flask import current_app
 
 from crowdfund.extensions import db
+from crowdfund.i18n import _, in_language_of, ngettext
 from crowdfund.ledger.cli import bp as ledger_bp
 from crowdfund.payments import gateway
 from crowdfund.settlement.books import differences, run
@@ -29,7 +30,7 @@ def period(since: datetime | None, until: datetime | None) -> tuple[datetime, da
     else:
         start = since.replace(tzinfo=UTC)
     if start >= end:
-        raise click.BadParameter("--since must come before --until.", param_hint="--since")
+        raise click.BadParameter(_("--since must come before --until."), param_hint="--since")
     return start, end
 
 
@@ -44,22 +45,36 @@ def reconcile_command(since: datetime | None, until: datetime | None) -> None:
     is open (this run's or an earlier one's)."""
     start, end = period(since, until)
     done = run.reconcile(gateway(), start, end)
-    click.echo(f"Reconciled {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC with the "
-               f"gateway: {done.objects_read} objects in {done.requests} requests; "
-               f"{done.differences_seen} differences seen ({done.differences_new} new); "
-               f"{done.fees_corrected} processing fees corrected from the gateway's.")
-    waiting = differences.open_differences()
-    count = differences.open_count()
-    db.session.rollback()
-    for found in waiting:
-        click.echo(f"\nOPEN #{found.id} {found.title} (first seen "
-                   f"{found.first_seen_at:%Y-%m-%d %H:%M} UTC)\n"
-                   f"  gateway: {found.gateway_object_id or '-'}  ours: {found.our_ref or '-'}\n"
-                   f"  our books: {found.expected}\n  the gateway: {found.found}\n"
-                   f"  what to do: {found.advice}", err=True)
-    if count:
-        where = current_app.config.get("PUBLIC_URL") or ""
-        click.echo(f"\n{count} difference{'s' if count != 1 else ''} open: resolve each, "
-                   f"with what you did, at {where}/operators/differences.", err=True)
-        raise SystemExit(1)
-    click.echo("No open difference: our books agree with the gateway's.")
+    with in_language_of(current_app.config["DEFAULT_LOCALE"]):  # a command has no reader
+        click.echo(_("Reconciled %(start)s to %(end)s UTC with the gateway: %(objects)s "
+                     "objects in %(requests)s requests; %(seen)s differences seen (%(new)s "
+                     "new); %(fees)s processing fees corrected from the gateway's.",
+                     start=f"{start:%Y-%m-%d %H:%M}", end=f"{end:%Y-%m-%d %H:%M}",
+                     objects=done.objects_read, requests=done.requests,
+                     seen=done.differences_seen, new=done.differences_new,
+                     fees=done.fees_corrected))
+        waiting = differences.open_differences()
+        count = differences.open_count()
+        db.session.rollback()
+        for found in waiting:
+            click.echo("\n" + _open_difference(found), err=True)
+        if count:
+            where = current_app.config.get("PUBLIC_URL") or ""
+            click.echo("\n" + ngettext(
+                "%(num)s difference open: resolve each, with what you did, at %(url)s.",
+                "%(num)s differences open: resolve each, with what you did, at %(url)s.",
+                count, url=f"{where}/operators/differences"), err=True)
+            raise SystemExit(1)
+        click.echo(_("No open difference: our books agree with the gateway's."))
+
+
+def _open_difference(found) -> str:
+    """One open difference as the command prints it, with what to do."""
+    return _("OPEN #%(id)s %(title)s (first seen %(seen)s UTC)\n"
+             "  gateway: %(gateway)s  ours: %(ours)s\n"
+             "  our books: %(expected)s\n"
+             "  the gateway: %(found)s\n"
+             "  what to do: %(advice)s",
+             id=found.id, title=found.title, seen=f"{found.first_seen_at:%Y-%m-%d %H:%M}",
+             gateway=found.gateway_object_id or "-", ours=found.our_ref or "-",
+             expected=found.expected, found=found.found, advice=found.advice)

@@ -12,6 +12,7 @@ from crowdfund.auth.models import User
 from crowdfund.db import dialect_insert, utcnow
 from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
+from crowdfund.i18n import _
 from crowdfund.locking import lock
 from crowdfund.money import Money
 from crowdfund.settlement.books.models import (
@@ -104,15 +105,17 @@ def resolve(difference: GatewayDifference, actor: User, reason: str,
     """An operator closes a difference, saying what they found and did (audited). Two
     operators at once: the row is locked, so the second finds it resolved."""
     if not actor.is_operator:
-        raise NotAllowed("Only operators can resolve differences with the gateway.")
+        raise NotAllowed(_("Only operators can resolve differences with the gateway."))
     reason = " ".join(reason.split())
     if len(reason) < MIN_REASON:
-        raise DomainError(f"Say what you found and did (at least {MIN_REASON} characters).",
-                          field="reason")
+        raise DomainError(_("Say what you found and did (at least %(num)s characters).",
+                            num=MIN_REASON), field="reason")
     lock(difference)
     if not difference.is_open:
-        who = difference.resolved_by.display_name if difference.resolved_by else "someone"
-        raise AlreadyResolved(f"This difference was resolved already by {who}.")
+        if difference.resolved_by is None:
+            raise AlreadyResolved(_("This difference was resolved already."))
+        raise AlreadyResolved(_("This difference was resolved already by %(name)s.",
+                                name=difference.resolved_by.display_name))
     difference_states.apply(difference, DifferenceStatus.RESOLVED, actor=actor,
                             reason=reason[:500])
     difference.resolved_by_id = actor.id

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from crowdfund.auth.models import User
 from crowdfund.db import UTCDateTime, audit_row, str_enum, utcnow
 from crowdfund.extensions import db
+from crowdfund.i18n import _l
 from crowdfund.statemachine import TransitionTable, audit_recorder, label_statuses
 
 
@@ -40,78 +41,80 @@ class DifferenceStatus(enum.Enum):
     RESOLVED = "resolved"
 
 
-label_statuses({DifferenceStatus.OPEN: "Open", DifferenceStatus.RESOLVED: "Resolved"})
+# TRANSLATORS: a difference between our books and the payment service's: waiting for an
+# operator, or resolved by one.
+label_statuses({DifferenceStatus.OPEN: _l("Open"), DifferenceStatus.RESOLVED: _l("Resolved")})
 
 
 #: Per kind: what the console calls it, and what the operator does about it.
 KINDS: dict[DifferenceKind, tuple[str, str]] = {
     DifferenceKind.CHARGE_NOT_OURS: (
-        "Charge at the gateway that the platform did not make",
-        "Money was taken that no pledge of ours asked for (made in the Stripe dashboard, with "
-        "a leaked key, or by a bug). Find it in the Stripe dashboard by its id: if nobody "
-        "meant it, refund it there and rotate the API key if it was not made by staff. "
-        "Resolve with what you found and did."),
+        _l("Charge at the gateway that the platform did not make"),
+        _l("Money was taken that no pledge of ours asked for (made in the Stripe dashboard, "
+           "with a leaked key, or by a bug). Find it in the Stripe dashboard by its id: if "
+           "nobody meant it, refund it there and rotate the API key if it was not made by "
+           "staff. Resolve with what you found and did.")),
     DifferenceKind.CHARGE_MISSING: (
-        "Collected in our books, not paid at the gateway",
-        "Our ledger counts money the gateway does not hold, so the founder's payout would be "
-        "too high. Look the PaymentIntent up in the Stripe dashboard; hold the campaign's "
-        "payout and have an engineer correct the charge through the code (docs/operations.md, "
-        "A difference with the gateway). Resolve once it is corrected."),
+        _l("Collected in our books, not paid at the gateway"),
+        _l("Our ledger counts money the gateway does not hold, so the founder's payout would be "
+           "too high. Look the PaymentIntent up in the Stripe dashboard; hold the campaign's "
+           "payout and have an engineer correct the charge through the code "
+           "(docs/operations.md, A difference with the gateway). Resolve once it is corrected.")),
     DifferenceKind.CHARGE_AMOUNT: (
-        "Charge amount or currency differs",
-        "The gateway charged another amount than we recorded. Compare the PaymentIntent with "
-        "the pledge; refund the excess at the gateway, or have an engineer correct the "
-        "record. Resolve with what was done."),
+        _l("Charge amount or currency differs"),
+        _l("The gateway charged another amount than we recorded. Compare the PaymentIntent with "
+           "the pledge; refund the excess at the gateway, or have an engineer correct the "
+           "record. Resolve with what was done.")),
     DifferenceKind.CHARGE_STATUS: (
-        "Charge paid on one side only",
-        "One side says paid and the other does not. If the gateway holds a payment our books "
-        "call failed, the backer was charged: refund it there, or have an engineer record it "
-        "for the pledge. Resolve with what was done."),
+        _l("Charge paid on one side only"),
+        _l("One side says paid and the other does not. If the gateway holds a payment our books "
+           "call failed, the backer was charged: refund it there, or have an engineer record it "
+           "for the pledge. Resolve with what was done.")),
     DifferenceKind.REFUND_NOT_OURS: (
-        "Refund at the gateway that the platform did not make",
-        "Money went back to a backer without a refund of ours (made in the Stripe dashboard?). "
-        "Until it is recorded the founder's payout is too high by this amount: hold the "
-        "payout and have an engineer record the refund for the pledge. Resolve with what "
-        "was done."),
+        _l("Refund at the gateway that the platform did not make"),
+        _l("Money went back to a backer without a refund of ours (made in the Stripe "
+           "dashboard?). Until it is recorded the founder's payout is too high by this amount: "
+           "hold the payout and have an engineer record the refund for the pledge. Resolve with "
+           "what was done.")),
     DifferenceKind.REFUND_MISSING: (
-        "Refund in our books, not made at the gateway",
-        "The backer may not have their money back. Check the refund in the Stripe dashboard; "
-        "refund the pledge again from its campaign's money page if it never went out, then "
-        "resolve."),
+        _l("Refund in our books, not made at the gateway"),
+        _l("The backer may not have their money back. Check the refund in the Stripe dashboard; "
+           "refund the pledge again from its campaign's money page if it never went out, then "
+           "resolve.")),
     DifferenceKind.REFUND_AMOUNT: (
-        "Refund amount or currency differs",
-        "Compare the refund in the Stripe dashboard with ours; have an engineer correct the "
-        "record (the ledger and the payout follow). Resolve with what was done."),
+        _l("Refund amount or currency differs"),
+        _l("Compare the refund in the Stripe dashboard with ours; have an engineer correct the "
+           "record (the ledger and the payout follow). Resolve with what was done.")),
     DifferenceKind.REFUND_STATUS: (
-        "Refund succeeded on one side only",
-        "Check the refund in the Stripe dashboard: if it failed there, refund the pledge "
-        "again; if it succeeded there, have an engineer record it. Resolve with what was "
-        "done."),
+        _l("Refund succeeded on one side only"),
+        _l("Check the refund in the Stripe dashboard: if it failed there, refund the pledge "
+           "again; if it succeeded there, have an engineer record it. Resolve with what was "
+           "done.")),
     DifferenceKind.TRANSFER_NOT_OURS: (
-        "Transfer at the gateway that the platform did not make",
-        "Money was sent to a connected account without a payout of ours. Find it in the "
-        "Stripe dashboard (Connect, transfers); reverse it there if nobody meant it. Resolve "
-        "with what you found and did."),
+        _l("Transfer at the gateway that the platform did not make"),
+        _l("Money was sent to a connected account without a payout of ours. Find it in the "
+           "Stripe dashboard (Connect, transfers); reverse it there if nobody meant it. Resolve "
+           "with what you found and did.")),
     DifferenceKind.TRANSFER_MISSING: (
-        "Payout in our books, no transfer at the gateway",
-        "The founder may not have been paid. Check Connect transfers in the Stripe dashboard; "
-        "pay by hand if nothing went out, and have an engineer correct the payout. Resolve "
-        "with the reference."),
+        _l("Payout in our books, no transfer at the gateway"),
+        _l("The founder may not have been paid. Check Connect transfers in the Stripe "
+           "dashboard; pay by hand if nothing went out, and have an engineer correct the "
+           "payout. Resolve with the reference.")),
     DifferenceKind.TRANSFER_AMOUNT: (
-        "Transfer amount differs from the payout",
-        "The founder received another amount than the payout says (or part was reversed). "
-        "Settle the difference with the founder; resolve with how."),
+        _l("Transfer amount differs from the payout"),
+        _l("The founder received another amount than the payout says (or part was reversed). "
+           "Settle the difference with the founder; resolve with how.")),
     DifferenceKind.TRANSFER_STATUS: (
-        "Transfer made, payout not paid in our books",
-        "The founder was paid at the gateway while our payout is not marked paid: do not pay "
-        "them again. Have an engineer record the transfer on the payout; resolve with its "
-        "id."),
+        _l("Transfer made, payout not paid in our books"),
+        _l("The founder was paid at the gateway while our payout is not marked paid: do not pay "
+           "them again. Have an engineer record the transfer on the payout; resolve with its "
+           "id.")),
     DifferenceKind.FEE: (
-        "Processing fee could not be booked",
-        "The gateway's fee for this charge differs from our ledger and could not be corrected "
-        "automatically (another currency, or a fee that changed after it was corrected once). "
-        "Have an engineer book it (docs/operations.md, A difference with the gateway); "
-        "resolve with what was booked."),
+        _l("Processing fee could not be booked"),
+        _l("The gateway's fee for this charge differs from our ledger and could not be "
+           "corrected automatically (another currency, or a fee that changed after it was "
+           "corrected once). Have an engineer book it (docs/operations.md, A difference with "
+           "the gateway); resolve with what was booked.")),
 }
 
 
