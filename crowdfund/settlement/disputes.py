@@ -27,7 +27,7 @@ from crowdfund.filters import datetime_filter
 from crowdfund.i18n import _, _l
 from crowdfund.ledger.services import post_dispute
 from crowdfund.payments.gateway import is_gateway_id
-from crowdfund.pledges.models import PledgeStatus
+from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.pledges.states import pledge_states
 from crowdfund.settlement.models import (
     OPEN_DISPUTE_STATUSES,
@@ -116,7 +116,8 @@ def follow(event_type: str, data: dict, why: str = "") -> str:
     dispute, opened = _find_or_open(report)
     if dispute is None:
         return "no collected charge for this dispute"
-    _lock_money(dispute)
+    if not opened:
+        _lock_money(dispute)  # a new one's were locked before its row was written
     done = ["opened"] if opened else []
     moved = report.status is not None and dispute_states.can(dispute.status, report.status)
     if moved:
@@ -152,6 +153,10 @@ def _find_or_open(report: DisputeReport) -> tuple[Dispute | None, bool]:
         ChargeAttempt.status == ChargeStatus.SUCCEEDED))
     if attempt is None:
         return None, False
+    # The money first, in the refunds' order (the founder's payouts, then the pledge): the
+    # new row's foreign key takes a share lock on the pledge, and taken before the payouts
+    # it would wait in a circle with a refund being recorded (PostgreSQL: a deadlock).
+    lock_founder_money(attempt.campaign_id, db.session.get(Pledge, attempt.pledge_id))
     dispute = Dispute(
         gateway_dispute_id=report.dispute_id, pledge_id=attempt.pledge_id,
         campaign_id=attempt.campaign_id,
@@ -163,7 +168,7 @@ def _find_or_open(report: DisputeReport) -> tuple[Dispute | None, bool]:
     try:
         with db.session.begin_nested():
             db.session.add(dispute)
-    except IntegrityError:
+    except IntegrityError:  # written meanwhile by another first event: its row, locked
         return db.session.scalar(find), False
     return dispute, True
 
