@@ -209,10 +209,13 @@ def live_offering(security=SecurityType.COMMON_STOCK, price="1.30", minimum="100
     return campaign
 
 
-def investor(income="40000", worth="30000", educated=True):
+def investor(income="40000", worth="30000", educated=True, *, country="US",
+             assets: str | None = None, accredited=False):
+    """A person with an investor profile (amounts in their country's rules' currency)."""
     user = make_user()
-    investors.save_profile(user, investors.ProfileInput("US", Decimal(income), Decimal(worth),
-                                                        False, Decimal(0)))
+    investors.save_profile(user, investors.ProfileInput(
+        country, Decimal(income), Decimal(worth), accredited, Decimal(0),
+        Decimal(assets) if assets is not None else None))
     if educated:
         investors.acknowledge(user, QUIZ_ANSWERS, True)
     return user

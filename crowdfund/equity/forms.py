@@ -104,6 +104,10 @@ class InvestorProfileForm(BaseForm):
                             validators=[InputRequired(
                                 message=_l("Enter your net worth (0 if none)."))])
     accredited = BooleanField(_l("I am an accredited (or certified sophisticated) investor"))
+    financial_assets = AmountField(
+        _l("Financial assets"), allow_zero=True, validators=[Optional()],
+        description=_l("Residents of China only: deposits, securities, funds and the like, "
+                       "not your home. China's rules open investing to qualified investors."))
     invested_elsewhere = AmountField(
         _l("Invested in crowdfunding elsewhere in the last 12 months"), allow_zero=True,
         validators=[Optional()])

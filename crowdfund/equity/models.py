@@ -145,6 +145,8 @@ class InvestorProfile(TimestampMixin, db.Model):
     accredited: Mapped[bool] = mapped_column(default=False)
     #: Crowdfunding investments made elsewhere in the last 12 months, as declared.
     invested_elsewhere_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    #: China's rules: financial assets (deposits, securities, funds), as declared.
+    financial_assets_minor: Mapped[int | None] = mapped_column(sa.BigInteger)
     education_version: Mapped[str | None] = mapped_column(sa.String(20))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -159,6 +161,12 @@ class InvestorProfile(TimestampMixin, db.Model):
     @property
     def invested_elsewhere(self) -> Money:
         return Money(self.invested_elsewhere_minor, self.currency)
+
+    @property
+    def financial_assets(self) -> Money | None:
+        if self.financial_assets_minor is None:
+            return None
+        return Money(self.financial_assets_minor, self.currency)
 
     @property
     def educated(self) -> bool:

@@ -24,6 +24,7 @@ from crowdfund.db import utcnow
 from crowdfund.equity import changes, investing, investors
 from crowdfund.equity.forms import EducationForm, InvestForm, InvestorProfileForm
 from crowdfund.equity.models import Holding
+from crowdfund.equity.standing import standing_of
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.forms import ConfirmForm
@@ -51,8 +52,15 @@ def _next_or(endpoint: str):
 @bp.get("/")
 def overview():
     profile = investors.profile_of(current_user)
-    return render_template("equity/overview.html", profile=profile,
-                           limit=investors.limit_of(current_user))
+    limit = refusal = None
+    try:
+        limit = investors.limit_of(current_user)
+    except DomainError as exc:  # no rules for their country, a missing exchange rate...
+        refusal = exc.message
+    return render_template("equity/overview.html", profile=profile, limit=limit,
+                           refusal=refusal,
+                           residence=investors.residence_of(current_user, profile),
+                           verified_country=investors.verified_country(current_user))
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -65,11 +73,14 @@ def profile():
         form.net_worth.data = current.net_worth.to_decimal()
         form.accredited.data = current.accredited
         form.invested_elsewhere.data = current.invested_elsewhere.to_decimal()
+        if current.financial_assets is not None:
+            form.financial_assets.data = current.financial_assets.to_decimal()
     if form.validate_on_submit():
         data = investors.ProfileInput(
             jurisdiction=form.jurisdiction.data, annual_income=form.annual_income.data,
             net_worth=form.net_worth.data, accredited=form.accredited.data,
-            invested_elsewhere=form.invested_elsewhere.data or Decimal(0))
+            invested_elsewhere=form.invested_elsewhere.data or Decimal(0),
+            financial_assets=form.financial_assets.data)
         try:
             saved = investors.save_profile(current_user, data)
         except DomainError as exc:
@@ -120,14 +131,10 @@ def invest(slug: str):
     except DomainError as exc:
         flash(exc.message, "info")
         return redirect(url_for("campaigns.show", slug=slug))
-    profile = investors.profile_of(current_user)
-    if profile is None or not profile.educated:
-        flash(_("Before your first investment, complete your investor profile and the short "
-                "education step."), "info")
-        target = url_for("equity.invest", slug=slug)
-        if profile is None:
-            return redirect(url_for("equity.profile", next=target))
-        return redirect(url_for("equity.education", next=target))
+    standing = standing_of(current_user, offering, now)
+    elsewhere = _first_the_profile(slug, standing)
+    if elsewhere is not None:
+        return elsewhere
     form = InvestForm()
     quote = None
     if form.validate_on_submit():
@@ -135,7 +142,7 @@ def invest(slug: str):
         if typed is not None:
             try:
                 quote = investing.quote_investment(offering, typed)
-                investing.check_investor(current_user, quote, now)
+                investing.check_investor(current_user, quote, now, offering)
                 # Committed only once the investor saw what this very amount buys.
                 if form.confirmed.data == str(typed.amount):
                     pledge = investing.start_investment(current_user, campaign, typed, now,
@@ -160,7 +167,24 @@ def invest(slug: str):
     cutoff = investor_cancel_until(campaign.deadline)
     return render_template("equity/invest.html", campaign=campaign, offering=offering,
                            form=form, quote=quote, cutoff=cutoff, totals=totals_of(campaign),
-                           limit=investors.limit_of(current_user, now)), status
+                           limit=standing.limit, standing=standing), status
+
+
+def _first_the_profile(slug: str, standing):
+    """Where the investor goes before typing an amount: the profile or the education step
+    when not done, the offering page when they may not invest (it says why)."""
+    profile = investors.profile_of(current_user)
+    if profile is None or not profile.educated:
+        flash(_("Before your first investment, complete your investor profile and the short "
+                "education step."), "info")
+        target = url_for("equity.invest", slug=slug)
+        if profile is None:
+            return redirect(url_for("equity.profile", next=target))
+        return redirect(url_for("equity.education", next=target))
+    if not standing.may_invest:  # said before any amount is typed
+        flash(standing.message, "info")
+        return redirect(url_for("campaigns.show", slug=slug))
+    return None
 
 
 def _offer_what_the_limit_allows(form: InvestForm, offering, error):
