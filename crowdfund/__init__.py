@@ -196,6 +196,7 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.community.routes import bp as community_bp
     from crowdfund.demo import bp as demo_bp
     from crowdfund.equity import studio as _equity_studio  # noqa: F401
+    from crowdfund.equity.rates_cli import bp as rates_bp
     from crowdfund.equity.routes import bp as equity_bp
     from crowdfund.health import bp as health_bp
     from crowdfund.jobs import bp as jobs_bp
@@ -211,6 +212,7 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.operators import differences as _operators_differences  # noqa: F401
     from crowdfund.operators import disputes as _operators_disputes  # noqa: F401
     from crowdfund.operators import money as _operators_money  # noqa: F401
+    from crowdfund.operators import rates as _operators_rates  # noqa: F401
     from crowdfund.operators import routes as _operators_routes  # noqa: F401
     from crowdfund.payments.webhooks import bp as webhooks_bp
     from crowdfund.pledges import cli as _pledges_cli  # noqa: F401 (commands)
@@ -225,7 +227,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, auth_bp, campaigns_bp, studio_bp, operators_bp, pledges_bp,
                       webhooks_bp, demo_bp, jobs_bp, settlement_bp, ledger_bp, outbox_bp,
-                      equity_bp, community_bp, health_bp):
+                      equity_bp, community_bp, health_bp, rates_bp):
         app.register_blueprint(blueprint)
 
 
