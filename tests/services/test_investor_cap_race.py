@@ -27,8 +27,8 @@ def _offering_with(investors: int) -> int:
     campaign.currency = "CNY"
     offering = offering_of(campaign)
     offering.issuer_jurisdiction = "CN"
-    for column in ("maximum_minor", "minimum_investment_minor", "price_per_share_minor"):
-        setattr(offering, column, getattr(offering, column) * 100)
+    offering.maximum_minor = 10_000_000_00  # CNY 10 million
+    offering.minimum_investment_minor, offering.price_per_share_minor = 100_00, 10_00
     for _ in range(investors):
         make_pledge(campaign, make_user(), amount_minor=1_000_00).status = PledgeStatus.ACTIVE
     db.session.flush()

@@ -10,13 +10,13 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from crowdfund.equity.rate_loading import RateRow, load
-from crowdfund.equity.rates import MissingRate
 
 from crowdfund.auth.models import IdentityVerification, VerificationStatus
 from crowdfund.db import utcnow
 from crowdfund.equity import investing, investors
 from crowdfund.equity.models import InvestorProfile
+from crowdfund.equity.rate_loading import RateRow, load
+from crowdfund.equity.rates import MissingRate
 from crowdfund.equity.services import offering_of
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
@@ -69,7 +69,7 @@ def test_an_offering_page_says_so_before_any_amount_is_typed(client, auth, sessi
     refused = client.get(f"/invest/{campaign.slug}", follow_redirects=True)
     assert "not yet open to residents of Germany" in refused.get_data(as_text=True)
     with pytest.raises(DomainError, match="not yet open to residents of Germany"):
-        investing.start_investment(person, campaign, Money(100_00, "USD"))
+        investing.start_investment(person, campaign, Money(130_00, "USD"))
 
 
 def test_a_us_investor_sees_the_rules_and_the_limit_before_typing(client, auth, session):
@@ -89,7 +89,7 @@ def test_a_uk_investor_invests_in_dollars_counted_in_pounds_at_the_rate_of_the_d
     person = investor(income="90000", worth="45000", country="GB")  # limit GBP 4,500
     _rate("GBP", "USD", "1.25", days_ago=1)
     pledge = investing.start_investment(person, campaign, Money(1_300_00, "USD"))
-    assert (pledge.limit_currency, pledge.limit_rate) == ("GBP", "0.8")  # 1 / 1.25
+    assert (pledge.limit_currency, pledge.limit_rate) == ("GBP", "1/1.25")  # GBP->USD, inverted
     assert pledge.limit_amount_minor == 1_040_00
     limit = investors.limit_of(person)
     assert limit.committed == Money(1_040_00, "GBP")
@@ -138,8 +138,8 @@ def _cny_offering(issuer="CN"):
     campaign.currency = "CNY"
     offering = offering_of(campaign)
     offering.issuer_jurisdiction = issuer
-    for column in ("maximum_minor", "minimum_investment_minor", "price_per_share_minor"):
-        setattr(offering, column, getattr(offering, column) * 100)
+    offering.maximum_minor = 10_000_000_00  # CNY 10 million
+    offering.minimum_investment_minor, offering.price_per_share_minor = 100_00, 10_00
     db.session.flush()
     return campaign
 

@@ -18,11 +18,12 @@ from crowdfund.equity.rulesets import (
     regcf_thresholds,
     rules_for,
 )
+from crowdfund.forms import country_choices
 from crowdfund.money import Money
 
 US, UK, EU, CN = (RULE_SETS[c] for c in ("US-REGCF", "UK-COBS", "EU-ECSPR", "CN-2014"))
-COUNTRIES = sorted(code for code in Locale("en").territories
-                   if len(code) == 2 and code.isalpha() and code not in {"ZZ", "EU", "EZ", "UN"})
+#: Every country a person can choose as where they live (the forms' list).
+COUNTRIES = sorted(code for code, _name in country_choices("en"))
 
 
 def money(major, currency: str) -> Money:
