@@ -195,6 +195,7 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.community import studio as _community_studio  # noqa: F401
     from crowdfund.community.routes import bp as community_bp
     from crowdfund.demo import bp as demo_bp
+    from crowdfund.equity import eu_routes as _eu_routes  # noqa: F401 (the EU steps)
     from crowdfund.equity import studio as _equity_studio  # noqa: F401
     from crowdfund.equity.rates_cli import bp as rates_bp
     from crowdfund.equity.routes import bp as equity_bp

@@ -142,6 +142,8 @@ class InvestForm(BaseForm):
         message=_l("Enter how much you want to invest."))])
     #: Set on the second step, after the investor saw what the amount buys.
     confirmed = HiddenField()
+    #: EU, above the warning line: the investor's explicit consent (``equity.eu``).
+    consent = BooleanField(_l("I have read the risk warning and want to invest this amount."))
 
 
 class DocumentForm(BaseForm):
@@ -159,3 +161,30 @@ class EarlyCloseForm(BaseForm):
     #: Typed on the founder's clock (their time zone), stored as UTC.
     deadline = LocalDateTimeField(_l("New deadline"), validators=[InputRequired(
         message=_l("Choose the new deadline."))])
+
+
+class EuKnowledgeForm(BaseForm):
+    """The EU entry knowledge test: one multiple-choice question per entry (answers posted
+    as keys, whatever the language)."""
+
+    @classmethod
+    def with_test(cls, test_entries):
+        class Test(cls):
+            #: The questions, for the template to list in their order.
+            test = tuple(test_entries)
+
+        for name, question, options, _right in test_entries:
+            setattr(Test, name, RadioField(question, choices=choices(options), validators=[
+                InputRequired(message=_l("Answer this question."))]))
+        return Test
+
+
+class NotAppropriateForm(BaseForm):
+    accept = BooleanField(_l("I understand that investing through crowdfunding may not be "
+                             "appropriate for me, and I want to go on."), validators=[
+        InputRequired(message=_l("Tick the box to go on."))])
+
+
+class LossSimulationForm(BaseForm):
+    seen = BooleanField(_l("I have seen how much I could lose without it changing how I "
+                           "live."), validators=[InputRequired(message=_l("Tick the box."))])

@@ -13,7 +13,7 @@ from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignKind
 from crowdfund.db import utcnow
-from crowdfund.equity import investors, rates, standing
+from crowdfund.equity import eu, investors, rates, standing
 from crowdfund.equity.models import Offering
 from crowdfund.equity.services import offering_of
 from crowdfund.errors import DomainError
@@ -103,6 +103,10 @@ class Counted:
 
     amount: Money
     rate: str
+    #: EU: the end of the offer's reflection period, and whether the risk warning was
+    #: consented to (``equity.eu``).
+    revocable_until: datetime | None = None
+    consented: bool = False
 
 
 def _within_investor_count(offering: Offering, investor: User) -> None:
@@ -124,7 +128,7 @@ class InvestorCapReached(DomainError):
 
 
 def check_investor(investor: User, quote: InvestmentQuote, now: datetime,
-                   offering: Offering | None = None) -> Counted:
+                   offering: Offering | None = None, *, consent: bool = False) -> Counted:
     """Profile and education done, the investor's country open, the rules' own conditions
     met, and the amount within the 12-month limit (counted in the rules' currency).
 
@@ -148,7 +152,9 @@ def check_investor(investor: User, quote: InvestmentQuote, now: datetime,
         if limit.available is not None:
             available = rates.convert(limit.available, quote.amount.currency, now.date())[0]
         raise OverLimit(limit.refusal(counted), field="amount", available=available)
-    return Counted(counted, f"1/{rate.value}" if rate.inverted else str(rate.value))
+    consented = eu.check(rules, profile, counted, consent, now)
+    return Counted(counted, f"1/{rate.value}" if rate.inverted else str(rate.value),
+                   eu.reflection_ends(rules, profile, now), consented)
 
 
 class NotVerified(DomainError):
@@ -158,18 +164,21 @@ class NotVerified(DomainError):
 
 
 def start_investment(investor: User, campaign: Campaign, typed: Money,
-                     now: datetime | None = None, *, ref: str | None = None) -> Pledge:
+                     now: datetime | None = None, *, ref: str | None = None,
+                     consent: bool = False) -> Pledge:
     """A pending commitment for what ``typed`` buys; the card is saved next. It keeps the
     amount its limit counted, in the rules' currency, and the rate used."""
     now = now or utcnow()
     offering = open_offering(campaign, now)
     quote = quote_investment(offering, typed)
-    counted = check_investor(investor, quote, now, offering)
+    counted = check_investor(investor, quote, now, offering, consent=consent)
     pledge = open_pending(investor, campaign, Quote(quote.amount, Money.zero(typed.currency)),
                           now, shares=quote.shares, ref=ref)
     pledge.limit_currency = counted.amount.currency
     pledge.limit_amount_minor = counted.amount.amount
     pledge.limit_rate = counted.rate
+    pledge.revocable_until = counted.revocable_until
+    pledge.risk_consent_at = now if counted.consented else None
     return pledge
 
 

@@ -198,6 +198,11 @@ def committed(user: User, currency: str, now: datetime | None = None) -> Money:
     return total
 
 
+def rules_of(user: User, profile: InvestorProfile | None = None) -> RuleSet:
+    """The rules of where the investor lives (``NotOpen`` when none are open there)."""
+    return rules_for(residence_of(user, profile))
+
+
 def limit_of(user: User, now: datetime | None = None) -> Limit | None:
     """The investor's limit now (None without a profile). Raises ``NotOpen`` when their
     country has no rules open, ``rates.MissingRate`` when a commitment cannot be counted."""

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from babel.numbers import format_percent
+
 from crowdfund.filters import date_filter
-from crowdfund.i18n import _
+from crowdfund.i18n import _, reader_locale
 from crowdfund.money import Money
 
 from .rulesets import RULE_SETS, RuleSet, regcf_thresholds, rules_for
@@ -89,7 +91,8 @@ def _share(amount: int, rate: Decimal) -> int:
 
 
 def _percent(rate: Decimal) -> str:
-    return f"{rate * 100:g}%"
+    """A share as the reader writes a percentage ("10%")."""
+    return format_percent(rate, locale=reader_locale())
 
 
 def _checked(rules: RuleSet, declared: Declared) -> None:

@@ -147,6 +147,12 @@ class InvestorProfile(TimestampMixin, db.Model):
     invested_elsewhere_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     #: China's rules: financial assets (deposits, securities, funds), as declared.
     financial_assets_minor: Mapped[int | None] = mapped_column(sa.BigInteger)
+    #: EU, non-sophisticated (``equity.eu``): the entry knowledge test (when, passed or
+    #: not), going on after a failed one, and the simulation of the ability to bear loss.
+    eu_knowledge_taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    eu_knowledge_passed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    eu_not_appropriate_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    eu_loss_simulated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     education_version: Mapped[str | None] = mapped_column(sa.String(20))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -21,7 +21,7 @@ from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignKind
 from crowdfund.campaigns.web import ref_for
 from crowdfund.db import utcnow
-from crowdfund.equity import changes, investing, investors
+from crowdfund.equity import changes, eu, investing, investors
 from crowdfund.equity.forms import EducationForm, InvestForm, InvestorProfileForm
 from crowdfund.equity.models import Holding
 from crowdfund.equity.standing import standing_of
@@ -44,7 +44,7 @@ def _signed_in():
     """Every investor page needs a signed-in user."""
 
 
-def _next_or(endpoint: str):
+def next_or(endpoint: str):
     target = request.args.get("next")
     return redirect(target if is_safe_next(target) else url_for(endpoint))
 
@@ -91,7 +91,7 @@ def profile():
             flash(_("Your investor profile is saved."), "success")
             if not saved.educated:
                 return redirect(url_for("equity.education", next=request.args.get("next")))
-            return _next_or("equity.overview")
+            return next_or("equity.overview")
     status = form_status(form)
     return render_template("equity/profile.html", form=form, profile=current), status
 
@@ -113,7 +113,7 @@ def education():
         else:
             db.session.commit()
             flash(_("Thank you. You can invest now."), "success")
-            return _next_or("equity.overview")
+            return next_or("equity.overview")
     status = form_status(form)
     return render_template("equity/education.html", form=form, text=investors.EDUCATION,
                            quiz=investors.QUIZ, version=investors.EDUCATION_VERSION), status
@@ -142,11 +142,13 @@ def invest(slug: str):
         if typed is not None:
             try:
                 quote = investing.quote_investment(offering, typed)
-                investing.check_investor(current_user, quote, now, offering)
+                investing.check_investor(current_user, quote, now, offering,
+                                         consent=form.consent.data)
                 # Committed only once the investor saw what this very amount buys.
                 if form.confirmed.data == str(typed.amount):
                     pledge = investing.start_investment(current_user, campaign, typed, now,
-                                                          ref=ref_for(campaign))
+                                                          ref=ref_for(campaign),
+                                                          consent=form.consent.data)
                     target = url_for("pledges.card", pledge_id=pledge.id)  # before commit
                     db.session.commit()
                     return redirect(target)
@@ -165,9 +167,13 @@ def invest(slug: str):
                 form.confirmed.data = str(typed.amount)
     status = 400 if form.is_submitted() and quote is None else 200
     cutoff = investor_cancel_until(campaign.deadline)
+    profile = investors.profile_of(current_user)
+    reflection = (standing.rules.reflection_days
+                  if standing.rules and eu.applies(standing.rules, profile) else 0)
     return render_template("equity/invest.html", campaign=campaign, offering=offering,
                            form=form, quote=quote, cutoff=cutoff, totals=totals_of(campaign),
-                           limit=standing.limit, standing=standing), status
+                           limit=standing.limit, standing=standing,
+                           reflection=reflection), status
 
 
 def _first_the_profile(slug: str, standing):
@@ -184,6 +190,10 @@ def _first_the_profile(slug: str, standing):
     if not standing.may_invest:  # said before any amount is typed
         flash(standing.message, "info")
         return redirect(url_for("campaigns.show", slug=slug))
+    if standing.rules is not None and eu.applies(standing.rules, profile):
+        step = eu.next_step(profile)
+        if step is not None:
+            return redirect(url_for(step, next=url_for("equity.invest", slug=slug)))
     return None
 
 

@@ -13,11 +13,11 @@ table; ``limits.py`` applies them. A country's residents invest under the rule s
   restricted investor may put at most 10% of their net assets into such investments over
   12 months; high-net-worth and sophisticated investors are not limited.
 - ``EU-ECSPR``: Regulation (EU) 2020/1503 (European crowdfunding service providers), in
-  application since 10 November 2021. Its figures are here (the warning above the higher
-  of EUR 1,000 or 5% of net worth, the loss simulation at 10% of net worth, the 4-day
-  reflection period, EUR 5,000,000 per offering over 12 months) but investing stays
-  closed to EU residents (``open=False``) until the knowledge test, the consent and the
-  reflection period are built: a rule set is opened only with every protection it asks.
+  application since 10 November 2021: no limit, but for non-sophisticated investors the
+  entry knowledge test, the loss simulation (10% of net worth), the warning and consent
+  above the higher of EUR 1,000 or 5% of net worth, and the 4-day reflection period
+  (``equity/eu.py``); at most EUR 5,000,000 per offering over 12 months. A rule set is
+  opened (``open``) only with every protection it asks for.
 - ``CN-2014``: the Securities Association of China's draft rules for private equity
   crowdfunding (私募股权众筹融资管理办法（试行）（征求意见稿）, 18 December 2014):
   qualified investors only, under their real name, at most 200 investors per offering.
@@ -102,13 +102,13 @@ RULE_SETS: dict[str, RuleSet] = {
         source="17 CFR 227.100(a)(2)", effective=date(2022, 9, 20), currency="USD",
         kind="regcf"),
     "UK-COBS": RuleSet(
-        code="UK-COBS", name=_l("UK rules for restricted investors (FCA COBS 4.12A)"),
+        code="UK-COBS", name=_l("UK rules for restricted investors"),
         source="FCA COBS 4.12A, PS22/10", effective=date(2023, 2, 1), currency="GBP",
         kind="share_of_net_worth", rate=Decimal("0.10")),
     "EU-ECSPR": RuleSet(
         code="EU-ECSPR", name=_l("EU crowdfunding regulation (ECSPR)"),
         source="Regulation (EU) 2020/1503, Articles 21-23", effective=date(2021, 11, 10),
-        currency="EUR", kind="warning", open=False, rate=Decimal("0.10"),
+        currency="EUR", kind="warning", rate=Decimal("0.10"),
         warning_floor_minor=1_000_00, warning_rate=Decimal("0.05"), reflection_days=4,
         offering_cap_minor=5_000_000_00),
     "CN-2014": RuleSet(

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from crowdfund.auth.models import User
 from crowdfund.db import utcnow
-from crowdfund.equity import investors, rates
+from crowdfund.equity import eu, investors, rates
 from crowdfund.equity.limits import Limit
 from crowdfund.equity.models import Offering
 from crowdfund.equity.rulesets import RULE_SETS, NotOpen, RuleSet
@@ -89,5 +89,10 @@ def standing_of(user: User, offering: Offering, now: datetime | None = None) -> 
         return Standing(False, exc.message, rules, limit)
     if limit.available is not None and limit.available.amount == 0:
         return Standing(False, limit.explain(), rules, limit)
+    if eu.applies(rules, profile) and eu.next_step(profile, now) is not None:
+        return Standing(True, _("You invest under %(rules)s. Before your first investment, "
+                                "take the short knowledge test and see how much you could "
+                                "afford to lose.", rules=rules.name), rules, limit,
+                        (_("Take the knowledge test"), "equity.eu_knowledge"))
     return Standing(True, _("You invest under %(rules)s. %(limit)s", rules=rules.name,
                             limit=limit.explain()), rules, limit)

@@ -148,6 +148,11 @@ class Pledge(TimestampMixin, db.Model):
     limit_currency: Mapped[str | None] = mapped_column(sa.String(3))
     limit_amount_minor: Mapped[int | None] = mapped_column(sa.BigInteger)
     limit_rate: Mapped[str | None] = mapped_column(sa.String(40))
+    #: EU: until when the investor may revoke this offer without reason or penalty (the
+    #: 4-day reflection period); the offering is settled only after it. None: no such right.
+    revocable_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: EU: when the investor consented to the risk warning for this amount, if it asked.
+    risk_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: What the investor committed when an oversubscribed offering cut it at closing
     #: (``amount_minor`` is then what was allocated and is charged).
     committed_minor: Mapped[int | None] = mapped_column(sa.BigInteger)

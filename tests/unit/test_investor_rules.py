@@ -125,15 +125,16 @@ def test_every_country_gets_its_own_rules_or_a_refusal(app, country):
         except NotOpen as exc:
             assert "Investing is not yet open to residents of" in exc.message
             assert Locale("en").territories[country] in exc.message
-            assert JURISDICTIONS.get(country) in (None, "EU-ECSPR")
+            assert JURISDICTIONS.get(country) is None
         else:
             assert JURISDICTIONS[country] == rules.code and rules.open
 
 
 def test_a_jurisdiction_without_rules_of_its_own_is_refused_not_given_the_us_ones(app):
     with app.test_request_context():
-        for country, name in (("FR", "France"), ("DE", "Germany"), ("HK", "Hong Kong"),
+        for country, name in (("CH", "Switzerland"), ("BR", "Brazil"), ("HK", "Hong Kong"),
                               ("JP", "Japan")):
             with pytest.raises(NotOpen, match=f"not yet open to residents of {name}"):
                 rules_for(country)
         assert rules_for("us") is US and rules_for("GB") is UK and rules_for("CN") is CN
+        assert rules_for("FR") is EU and rules_for("DE") is EU
