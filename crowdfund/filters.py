@@ -20,7 +20,7 @@ from markupsafe import Markup
 from crowdfund.db import utcnow
 from crowdfund.forms import country_choices
 from crowdfund.i18n import _, ngettext, reader_locale, reader_timezone
-from crowdfund.markdown import render_markdown
+from crowdfund.markdown import markdown_text, render_markdown
 from crowdfund.money import Money
 from crowdfund.statemachine import status_label
 
@@ -185,6 +185,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(datetime_filter, "datetime")
     app.add_template_filter(month_filter, "month")
     app.add_template_filter(markdown_filter, "markdown")
+    app.add_template_filter(markdown_text, "markdown_text")  # an email's text part
     app.add_template_filter(country_name, "country")
     app.add_template_filter(status_label, "status_label")
     app.add_template_filter(duration, "duration")

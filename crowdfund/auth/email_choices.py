@@ -25,7 +25,7 @@ class Category:
 
 
 CATEGORIES = {c.name: c for c in (
-    Category("updates", _l("Updates posted by campaigns you back or follow"),
+    Category("updates", _l("Updates posted by campaigns you back, invest in or follow"),
              "notify_updates"),
     Category("comments", _l("Answers to your questions, and questions about your campaigns"),
              "notify_comments"),

@@ -49,8 +49,11 @@ def at_risk(campaign: Campaign) -> list[Pledge]:
 
 
 def reason_for(pledge: Pledge) -> str:
-    """Why the pledge's card will not work at the deadline, in the reader's language."""
+    """Why the pledge's (investment's) card will not work at the deadline, in the reader's
+    language."""
     if not pledge.payment_method_id or not pledge.card_exp_year:
+        if pledge.campaign.is_equity:
+            return _("No working card is saved on your investment.")
         return _("No working card is saved on your pledge.")
     expiry = {"last4": pledge.card_last4, "month": f"{pledge.card_exp_month:02d}/"
               f"{pledge.card_exp_year}"}

@@ -1,7 +1,9 @@
 """What people hear of campaigns' conversations and of what they follow: an update, a
 question to the founder and its answer, a followed founder's launch, a followed campaign
 ending soon, and its outcome. Each may be turned off (``compose.OPTIONAL_KINDS``) and is
-written in its recipient's language and time zone (``compose.written_for``)."""
+written in its recipient's language and time zone (``compose.written_for``). What a
+follower hears of an equity offering is said in its own sentences (an investment, a
+target), never a reward campaign's."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
 from crowdfund.filters import datetime_filter
 from crowdfund.i18n import _
-from crowdfund.notifications.compose import hello, link, send, written_for
+from crowdfund.notifications.compose import about, hello, link, send, written_for
 from crowdfund.notifications.outbox import Email
 
 
@@ -18,18 +20,25 @@ def _campaign_page(campaign: Campaign, anchor: str = "") -> str:
 
 
 def campaign_update(campaign: Campaign, update, to: User) -> bool:
-    """An update, to a backer (who may read backers-only ones) or, public ones only, to a
-    follower. The text is the founder's Markdown as plain text; links go to the page."""
+    """An update, to a backer or an investor (who may read backers-only ones) or, public
+    ones only, to a follower. The founder's Markdown is rendered as on the update's page
+    (sanitised HTML) in the HTML part, as plain text in the other."""
     with written_for(to):
         values = {"number": update.number, "title": campaign.title, "update": update.title}
-        subject = (_("Backers-only update #%(number)s from %(title)s: %(update)s", **values)
-                   if update.backers_only else
-                   _("Update #%(number)s from %(title)s: %(update)s", **values))
+        if not update.backers_only:
+            subject = _("Update #%(number)s from %(title)s: %(update)s", **values)
+        elif campaign.is_equity:
+            subject = _("Investors-only update #%(number)s from %(title)s: %(update)s",
+                        **values)
+        else:
+            subject = _("Backers-only update #%(number)s from %(title)s: %(update)s", **values)
         return send("campaign_update", f"update-{update.id}-user-{to.id}", to, Email(
-            subject=subject, greeting=hello(to), paragraphs=[update.title, update.body_md],
-            facts=[(_("Campaign"), campaign.title)],
-            action=(_("Read it on the campaign page"),
-                    _campaign_page(campaign, f"#update-{update.number}"))))
+            subject=subject, greeting=hello(to), paragraphs=[update.title],
+            markdown=update.body_md, facts=_campaign_facts(campaign)[:1],
+            action=(_("Read it on the offering's page") if campaign.is_equity else
+                    _("Read it on the campaign page"),
+                    _campaign_page(campaign, f"#update-{update.number}")),
+            about=about(campaign)))
 
 
 def _unfollow_note() -> str:
@@ -37,8 +46,16 @@ def _unfollow_note() -> str:
 
 
 def _campaign_facts(campaign: Campaign) -> list[tuple[str, str]]:
+    if campaign.is_equity:
+        return [(_("Offering"), campaign.title), (_("Target"), campaign.goal.format()),
+                (_("Deadline"), datetime_filter(campaign.deadline))]
     return [(_("Campaign"), campaign.title), (_("Goal"), campaign.goal.format()),
             (_("Deadline"), datetime_filter(campaign.deadline))]
+
+
+def _see_it(campaign: Campaign) -> tuple[str, str]:
+    label = _("See the offering") if campaign.is_equity else _("See the campaign")
+    return label, _campaign_page(campaign)
 
 
 def followed_founder_launched(campaign: Campaign, to: User) -> bool:
@@ -52,10 +69,13 @@ def followed_founder_launched(campaign: Campaign, to: User) -> bool:
             greeting=hello(to),
             paragraphs=[_("%(founder)s, whom you follow, launched %(title)s: %(blurb)s",
                           **values),
+                        _("It is an equity offering: investors are charged only if it reaches "
+                          "its target of %(goal)s by %(deadline)s.", **values)
+                        if campaign.is_equity else
                         _("It is all or nothing: it needs %(goal)s by %(deadline)s.", **values),
                         _unfollow_note()],
-            facts=_campaign_facts(campaign),
-            action=(_("See the campaign"), _campaign_page(campaign))))
+            facts=_campaign_facts(campaign), action=_see_it(campaign),
+            about=about(campaign)))
 
 
 def followed_campaign_ending(campaign: Campaign, to: User) -> bool:
@@ -64,26 +84,39 @@ def followed_campaign_ending(campaign: Campaign, to: User) -> bool:
         return send("follow_ending", f"campaign-{campaign.id}-ending-user-{to.id}", to, Email(
             subject=_("%(title)s ends soon", **values),
             greeting=hello(to),
-            paragraphs=[_("%(title)s ends %(deadline)s. If you want to back it, now is the "
+            paragraphs=[_("%(title)s ends %(deadline)s. If you want to invest, now is the "
+                          "time.", **values)
+                        if campaign.is_equity else
+                        _("%(title)s ends %(deadline)s. If you want to back it, now is the "
                           "time.", **values), _unfollow_note()],
-            facts=_campaign_facts(campaign),
-            action=(_("See the campaign"), _campaign_page(campaign))))
+            facts=_campaign_facts(campaign), action=_see_it(campaign),
+            about=about(campaign)))
+
+
+def _outcome(campaign: Campaign, funded: bool) -> tuple[str, str]:
+    """The subject and the text of a follower's outcome message."""
+    values = {"title": campaign.title, "goal": campaign.goal.format()}
+    if campaign.is_equity and funded:
+        return (_("%(title)s reached its target", **values),
+                _("%(title)s reached its target of %(goal)s.", **values))
+    if campaign.is_equity:
+        return (_("%(title)s did not reach its target", **values),
+                _("%(title)s did not reach its target of %(goal)s; no investor was charged.",
+                  **values))
+    if funded:
+        return (_("%(title)s is funded", **values),
+                _("%(title)s reached its goal of %(goal)s.", **values))
+    return (_("%(title)s is not funded", **values),
+            _("%(title)s did not reach its goal of %(goal)s; nobody was charged.", **values))
 
 
 def followed_campaign_outcome(campaign: Campaign, to: User, funded: bool) -> bool:
     with written_for(to):
-        values = {"title": campaign.title, "goal": campaign.goal.format()}
-        if funded:
-            subject = _("%(title)s is funded", **values)
-            text = _("%(title)s reached its goal of %(goal)s.", **values)
-        else:
-            subject = _("%(title)s is not funded", **values)
-            text = _("%(title)s did not reach its goal of %(goal)s; nobody was charged.",
-                     **values)
+        subject, text = _outcome(campaign, funded)
         return send("follow_outcome", f"campaign-{campaign.id}-outcome-user-{to.id}", to, Email(
             subject=subject, greeting=hello(to), paragraphs=[text, _unfollow_note()],
-            facts=[(_("Campaign"), campaign.title)],
-            action=(_("See the campaign"), _campaign_page(campaign))))
+            facts=_campaign_facts(campaign)[:1], action=_see_it(campaign),
+            about=about(campaign)))
 
 
 def question_answered(campaign: Campaign, answer, question) -> bool:
@@ -96,9 +129,10 @@ def question_answered(campaign: Campaign, answer, question) -> bool:
             paragraphs=[_("You asked:"), question.body,
                         _("%(founder)s (the founder) answered:", founder=founder),
                         answer.body],
-            facts=[(_("Campaign"), campaign.title)],
+            facts=_campaign_facts(campaign)[:1],
             action=(_("See the conversation"),
-                    _campaign_page(campaign, f"#comment-{question.id}"))))
+                    _campaign_page(campaign, f"#comment-{question.id}")),
+            about=about(campaign)))
 
 
 def question_asked(campaign: Campaign, comment) -> bool:
@@ -109,7 +143,10 @@ def question_asked(campaign: Campaign, comment) -> bool:
             subject=_("A question about %(title)s", title=campaign.title),
             greeting=hello(founder),
             paragraphs=[_("%(name)s asked:", name=comment.author.display_name), comment.body,
+                        _("Reply on the offering's page: your answer is marked as the "
+                          "founder's.") if campaign.is_equity else
                         _("Reply on the campaign page: your answer is marked as the "
                           "founder's.")],
-            facts=[(_("Campaign"), campaign.title)],
-            action=(_("Answer it"), _campaign_page(campaign, f"#comment-{comment.id}"))))
+            facts=_campaign_facts(campaign)[:1],
+            action=(_("Answer it"), _campaign_page(campaign, f"#comment-{comment.id}")),
+            about=about(campaign)))

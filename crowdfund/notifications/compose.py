@@ -19,12 +19,13 @@ from dataclasses import replace
 
 from crowdfund.auth import email_choices
 from crowdfund.auth.models import User
+from crowdfund.campaigns.models import Campaign
 from crowdfund.i18n import _, in_language_of, number
 from crowdfund.notifications.links import link
 from crowdfund.notifications.outbox import Email, queue
 from crowdfund.pledges.models import Pledge
 
-__all__ = ["OPTIONAL_KINDS", "Email", "card_fact", "hello", "link", "no_double_stop",
+__all__ = ["OPTIONAL_KINDS", "Email", "about", "card_fact", "hello", "link", "no_double_stop",
            "pledge_facts", "send", "written_for"]
 
 #: The kinds of message a person may turn off, and their category (``email_choices``);
@@ -53,6 +54,11 @@ def send(kind: str, key: str, to: User, email: Email) -> bool:
                 what[:1].lower() + what[1:],
                 link("auth.unsubscribe", token=email_choices.unsubscribe_token(to, category))))
         return queue(kind, key, to.email, to.display_name, email, recipient_id=to.id)
+
+
+def about(campaign: Campaign) -> str:
+    """What a message about ``campaign`` is about, for its footer (``Email.about``)."""
+    return "equity" if campaign.is_equity else "reward"
 
 
 def hello(user: User) -> str:

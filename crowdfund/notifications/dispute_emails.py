@@ -12,7 +12,14 @@ from flask import current_app
 from crowdfund.filters import datetime_filter
 from crowdfund.i18n import _, _l
 from crowdfund.money import Money
-from crowdfund.notifications.compose import hello, link, pledge_facts, send, written_for
+from crowdfund.notifications.compose import (
+    about,
+    hello,
+    link,
+    pledge_facts,
+    send,
+    written_for,
+)
 from crowdfund.notifications.outbox import Email
 from crowdfund.pledges.models import Pledge
 
@@ -67,10 +74,18 @@ def _opened_texts(pledge: Pledge, amount: Money, due: str, inquiry: bool) -> lis
                 _("We answer it with the payment processor. Send %(support)s what shows the "
                   "backer got what they paid for (proof of delivery, your messages with them) "
                   "before %(due)s: after that the bank decides without it.", **values))
-    return [what, evidence,
+    held = (_("We hold %(amount)s out of your payout while the bank asks. If it closes its "
+              "inquiry without a dispute, the amount is paid with your payout; if it disputes "
+              "the charge, we tell you again.", **values) if inquiry else
             _("We hold %(amount)s out of your payout until the bank decides. If it decides "
               "for you, the amount is paid with your payout; the processor's dispute fee is "
-              "deducted either way.", **values)]
+              "deducted either way.", **values))
+    return [what, evidence, held]
+
+
+def _amount_fact(amount: Money, inquiry: bool) -> tuple[str, str]:
+    """The amount a bank disputes, or asks about (an inquiry disputes nothing yet)."""
+    return (_("Amount asked about") if inquiry else _("Amount disputed")), amount.format()
 
 
 def opened_to_founder(pledge: Pledge, dispute_id: str, amount: Money, reason: str,
@@ -91,11 +106,12 @@ def opened_to_founder(pledge: Pledge, dispute_id: str, amount: Money, reason: st
                         subject=subject, greeting=hello(founder),
                         paragraphs=_opened_texts(pledge, amount, due, inquiry),
                         facts=[pledge_facts(pledge)[0], (person, pledge.backer.display_name),
-                               (_("Amount disputed"), amount.format()),
+                               _amount_fact(amount, inquiry),
                                (_("Reason given"), _reason(reason)),
                                (_("Evidence due by"), datetime_filter(due_by) if due_by
                                 else _("not given yet"))],
-                        action=(_("See your payouts"), link("studio.payouts"))))
+                        action=(_("See your payouts"), link("studio.payouts")),
+                        about=about(campaign)))
 
 
 #: What the founder is told at the end, by outcome, for an offering's investor (True) or a
@@ -148,15 +164,17 @@ def closed_to_founder(pledge: Pledge, dispute_id: str, amount: Money, fee: Money
     with written_for(founder):
         values = {"amount": amount.format(), "title": campaign.title, "fee": fee.format()}
         text = str(_founder_outcome(outcome, campaign.is_equity, bool(fee.amount))) % values
-        word = str(_OUTCOME_WORD[outcome])
+        word, inquiry = str(_OUTCOME_WORD[outcome]), outcome == "warning_closed"
+        subject = (_("The inquiry about %(amount)s on %(title)s is closed", **values)
+                   if inquiry else
+                   _("Dispute of %(amount)s on %(title)s: %(outcome)s", outcome=word,
+                     **values))
         return send("dispute_closed", f"dispute-{dispute_id}-{outcome}-founder", founder, Email(
-            subject=_("Dispute of %(amount)s on %(title)s: %(outcome)s", outcome=word,
-                      **values),
-            greeting=hello(founder), paragraphs=[text],
-            facts=[pledge_facts(pledge)[0], (_("Amount disputed"), amount.format()),
+            subject=subject, greeting=hello(founder), paragraphs=[text],
+            facts=[pledge_facts(pledge)[0], _amount_fact(amount, inquiry),
                    (_("Outcome"), word),
                    *([(_("Dispute fee"), fee.format())] if fee.amount else [])],
-            action=(_("See your payouts"), link("studio.payouts"))))
+            action=(_("See your payouts"), link("studio.payouts")), about=about(campaign)))
 
 
 _BACKER_OUTCOME_WORD = {"won": _l("the charge stands"), "lost": _l("decided in your favour"),
@@ -190,9 +208,11 @@ def closed_to_backer(pledge: Pledge, dispute_id: str, amount: Money, outcome: st
         values = {"amount": amount.format(), "title": campaign.title}
         text = str(_BACKER_OUTCOME[outcome, campaign.is_equity]) % values
         see = _("See your investment") if campaign.is_equity else _("See your pledge")
+        inquiry = outcome == "warning_closed"
+        subject = (_("Your bank's inquiry about %(title)s is closed", **values) if inquiry
+                   else _("Your bank's dispute about %(title)s is closed", **values))
         return send("dispute_closed", f"dispute-{dispute_id}-{outcome}-backer", backer, Email(
-            subject=_("Your bank's dispute about %(title)s is closed", **values),
-            greeting=hello(backer), paragraphs=[text],
-            facts=[pledge_facts(pledge)[0], (_("Amount disputed"), amount.format()),
+            subject=subject, greeting=hello(backer), paragraphs=[text],
+            facts=[pledge_facts(pledge)[0], _amount_fact(amount, inquiry),
                    (_("Outcome"), str(_BACKER_OUTCOME_WORD[outcome]))],
-            action=(see, link("pledges.show", pledge_id=pledge.id))))
+            action=(see, link("pledges.show", pledge_id=pledge.id)), about=about(campaign)))

@@ -24,6 +24,7 @@ from crowdfund.notifications.community_emails import (
 )
 from crowdfund.notifications.compose import (
     OPTIONAL_KINDS,
+    about,
     hello,
     link,
     no_double_stop,
@@ -70,22 +71,34 @@ def pledge_confirmed(pledge: Pledge) -> bool:
                         paragraphs=[no_double_stop(thanks, campaign.title),
                                     _("You can change or cancel your pledge until the "
                                       "deadline.")],
-                        facts=pledge_facts(pledge), action=_see_pledge(pledge)))
+                        facts=pledge_facts(pledge), action=_see_pledge(pledge),
+                        about=about(campaign)))
+
+
+def _summary_facts(campaign: Campaign) -> list[tuple[str, str]]:
+    """The campaign (offering) and its goal (target), as a founder's message shows them."""
+    if campaign.is_equity:
+        return [(_("Offering"), campaign.title), (_("Target"), campaign.goal.format())]
+    return [(_("Campaign"), campaign.title), (_("Goal"), campaign.goal.format())]
 
 
 def campaign_launched(campaign: Campaign) -> bool:
+    """A campaign (an offering) went live: its founder is told until when it runs."""
     founder = campaign.founder
     with written_for(founder):
-        deadline, goal = datetime_filter(campaign.deadline), campaign.goal.format()
+        values = {"title": campaign.title, "deadline": datetime_filter(campaign.deadline),
+                  "goal": campaign.goal.format()}
+        text = (_("%(title)s is live and taking investments until %(deadline)s. Share the "
+                  "offering's page: investors are only charged if it reaches its target of "
+                  "%(goal)s by then.", **values)
+                if campaign.is_equity else
+                _("%(title)s is live and taking pledges until %(deadline)s. Share it: backers "
+                  "are only charged if you reach %(goal)s by then.", **values))
         return send("campaign_launched", f"campaign-{campaign.id}-launched", founder, Email(
-            subject=_("%(title)s is live", title=campaign.title),
-            greeting=hello(founder),
-            paragraphs=[_("%(title)s is live and taking pledges until %(deadline)s. Share "
-                          "it: backers are only charged if you reach %(goal)s by then.",
-                          title=campaign.title, deadline=deadline, goal=goal)],
-            facts=[(_("Campaign"), campaign.title), (_("Goal"), goal),
-                   (_("Deadline"), deadline)],
-            action=(_("See your campaign"), link("campaigns.show", slug=campaign.slug))))
+            subject=_("%(title)s is live", **values),
+            greeting=hello(founder), paragraphs=[text],
+            facts=[*_summary_facts(campaign), (_("Deadline"), values["deadline"])],
+            action=_see_yours(campaign), about=about(campaign)))
 
 
 def campaign_approved(campaign: Campaign) -> bool:
@@ -103,10 +116,10 @@ def campaign_approved(campaign: Campaign) -> bool:
                         paragraphs=[no_double_stop(_("Our review team approved %(title)s.",
                                                      title=campaign.title), campaign.title),
                                     when],
-                        facts=[(_("Campaign"), campaign.title),
-                               (_("Goal"), campaign.goal.format())],
+                        facts=_summary_facts(campaign),
                         action=(_("Open your studio"),
-                                link("studio.overview", campaign_id=campaign.id))))
+                                link("studio.overview", campaign_id=campaign.id)),
+                        about=about(campaign)))
 
 
 def campaign_sent_back(campaign: Campaign, reason: str) -> bool:
@@ -120,9 +133,10 @@ def campaign_sent_back(campaign: Campaign, reason: str) -> bool:
                                         "before it can launch:", title=campaign.title),
                                       reason,
                                       _("Make them in your studio and submit it again.")],
-                          facts=[(_("Campaign"), campaign.title)],
+                          facts=_summary_facts(campaign)[:1],
                           action=(_("Open your studio"),
-                                  link("studio.overview", campaign_id=campaign.id))))
+                                  link("studio.overview", campaign_id=campaign.id)),
+                          about=about(campaign)))
 
 
 def _founder_outcome(campaign: Campaign, funded: bool, pledged: Money,
@@ -170,7 +184,7 @@ def campaign_outcome_founder(campaign: Campaign, pledged: Money, backers: int) -
                   (_("Goal"), campaign.goal.format()), (_("Backers"), number(backers))])
         return send("campaign_outcome", f"campaign-{campaign.id}-outcome-founder", founder,
                     Email(subject=subject, greeting=hello(founder), paragraphs=[text],
-                          facts=facts, action=_see_yours(campaign)))
+                          facts=facts, action=_see_yours(campaign), about=about(campaign)))
 
 
 def _backer_outcome(pledge: Pledge, funded: bool) -> tuple[str, str]:
@@ -201,7 +215,8 @@ def campaign_outcome_backer(pledge: Pledge, funded: bool) -> bool:
         subject, text = _backer_outcome(pledge, funded)
         return send("campaign_outcome", f"pledge-{pledge.id}-outcome", backer, Email(
             subject=subject, greeting=hello(backer), paragraphs=[text],
-            facts=pledge_facts(pledge), action=_see_campaign(pledge.campaign)))
+            facts=pledge_facts(pledge), action=_see_campaign(pledge.campaign),
+            about=about(pledge.campaign)))
 
 
 def receipt(pledge: Pledge, amount: Money, payment_intent_id: str | None) -> bool:
@@ -218,7 +233,7 @@ def receipt(pledge: Pledge, amount: Money, payment_intent_id: str | None) -> boo
             greeting=hello(backer), paragraphs=[no_double_stop(text, title)],
             facts=[*pledge_facts(pledge), (_("Charged"), charged),
                    (_("Payment reference"), payment_intent_id or "")],
-            action=_see_pledge(pledge)))
+            action=_see_pledge(pledge), about=about(pledge.campaign)))
 
 
 def _fix_text(pledge: Pledge) -> str:
@@ -250,7 +265,8 @@ def payment_failed(pledge: Pledge, deadline) -> bool:
         return send("payment_failed", f"pledge-{pledge.id}-payment-failed", backer, Email(
             subject=_("Action needed: your payment for %(title)s", **values),
             greeting=hello(backer), paragraphs=[failed, _fix_text(pledge), until],
-            facts=pledge_facts(pledge), action=_fix_action(pledge)))
+            facts=pledge_facts(pledge), action=_fix_action(pledge),
+            about=about(pledge.campaign)))
 
 
 def payment_reminder(pledge: Pledge, number: int, deadline) -> bool:
@@ -270,7 +286,8 @@ def payment_reminder(pledge: Pledge, number: int, deadline) -> bool:
             paragraphs=[text, _fix_text(pledge),
                         _("It will be dropped after %(deadline)s.",
                           deadline=datetime_filter(deadline))],
-            facts=pledge_facts(pledge), action=_fix_action(pledge)))
+            facts=pledge_facts(pledge), action=_fix_action(pledge),
+            about=about(pledge.campaign)))
 
 
 def pledge_dropped(pledge: Pledge) -> bool:
@@ -289,7 +306,8 @@ def pledge_dropped(pledge: Pledge) -> bool:
                      "charged.", **values)
         return send("pledge_dropped", f"pledge-{pledge.id}-dropped", backer, Email(
             subject=subject, greeting=hello(backer), paragraphs=[text],
-            facts=pledge_facts(pledge), action=_see_campaign(pledge.campaign)))
+            facts=pledge_facts(pledge), action=_see_campaign(pledge.campaign),
+            about=about(pledge.campaign)))
 
 
 def refund_issued(pledge: Pledge, refund_id: int, amount: Money, reason: str) -> bool:
@@ -308,7 +326,7 @@ def refund_issued(pledge: Pledge, refund_id: int, amount: Money, reason: str) ->
             paragraphs=[text, *([_("Reason: %(reason)s", reason=reason)] if reason else [])],
             facts=[*pledge_facts(pledge), (_("Refunded"), amount.format()),
                    (_("Refunded in total"), pledge.refunded.format())],
-            action=_see_pledge(pledge)))
+            action=_see_pledge(pledge), about=about(pledge.campaign)))
 
 
 def payout_paid(campaign: Campaign, amount: Money) -> bool:
@@ -325,7 +343,7 @@ def payout_paid(campaign: Campaign, amount: Money) -> bool:
             greeting=hello(founder), paragraphs=[text],
             facts=[(_("Offering") if campaign.is_equity else _("Campaign"), campaign.title),
                    (_("Payout"), amount.format())],
-            action=_see_yours(campaign)))
+            action=_see_yours(campaign), about=about(campaign)))
 
 
 def card_health(pledge: Pledge, notice: str, reason: str) -> bool:
@@ -348,4 +366,5 @@ def card_health(pledge: Pledge, notice: str, reason: str) -> bool:
         return send("card_health", f"pledge-{pledge.id}-card-health-{notice}", backer, Email(
             subject=_("Update your card for %(title)s", **values),
             greeting=hello(backer), paragraphs=texts, facts=pledge_facts(pledge),
-            action=(_("Update your card"), link("pledges.card", pledge_id=pledge.id))))
+            action=(_("Update your card"), link("pledges.card", pledge_id=pledge.id)),
+            about=about(campaign)))

@@ -60,7 +60,7 @@ def investment_confirmed(pledge: Pledge, *, security: str, price: Money | None,
                               "(48 hours before the deadline). An investment cannot be "
                               "changed: cancel it and invest again.",
                               until=datetime_filter(cancel_until))],
-                        facts=facts, action=_see_investment(pledge)))
+                        facts=facts, action=_see_investment(pledge), about="equity"))
 
 
 def _allocated(pledge: Pledge, asked: Money) -> str:
@@ -92,7 +92,7 @@ def allocation_cut(pledge: Pledge, maximum: Money, policy: str) -> bool:
                         _allocated(pledge, asked)],
             facts=[(_("Offering"), title), (_("Committed"), asked.format()),
                    (_("Allocated"), _("nothing") if released else pledge.amount.format())],
-            action=_see_investment(pledge)))
+            action=_see_investment(pledge), about="equity"))
 
 
 def milestone(campaign: Campaign, percent: int, pledge: Pledge) -> bool:
@@ -111,7 +111,7 @@ def milestone(campaign: Campaign, percent: int, pledge: Pledge) -> bool:
                           greeting=hello(investor), paragraphs=[text],
                           facts=[(_("Offering"), campaign.title),
                                  (_("Target"), campaign.goal.format())],
-                          action=_see_offering(campaign)))
+                          action=_see_offering(campaign), about="equity"))
 
 
 def reconfirm_needed(pledge: Pledge, change_id: int, summary: str, what: str, by) -> bool:
@@ -129,7 +129,8 @@ def reconfirm_needed(pledge: Pledge, change_id: int, summary: str, what: str, by
                           "%(by)s. If you do not, it is cancelled and you are not charged.",
                           amount=pledge.amount.format(), by=datetime_filter(by))],
             facts=pledge_facts(pledge),
-            action=(_("Review and reconfirm"), link("pledges.show", pledge_id=pledge.id))))
+            action=(_("Review and reconfirm"), link("pledges.show", pledge_id=pledge.id)),
+            about="equity"))
 
 
 def cancelled_unconfirmed(pledge: Pledge) -> bool:
@@ -143,7 +144,8 @@ def cancelled_unconfirmed(pledge: Pledge) -> bool:
                                       "not reconfirm your commitment within 5 business days, "
                                       "so it is cancelled. You will not be charged. You can "
                                       "invest again on the new terms.", title=title)],
-                        facts=pledge_facts(pledge), action=_see_offering(pledge.campaign)))
+                        facts=pledge_facts(pledge), action=_see_offering(pledge.campaign),
+                        about="equity"))
 
 
 def early_close(pledge: Pledge, new_deadline) -> bool:
@@ -159,4 +161,5 @@ def early_close(pledge: Pledge, new_deadline) -> bool:
                                       when=datetime_filter(new_deadline)),
                                     _("You can still cancel your commitment for any reason "
                                       "until %(until)s.", until=datetime_filter(cutoff))],
-                        facts=pledge_facts(pledge), action=_see_investment(pledge)))
+                        facts=pledge_facts(pledge), action=_see_investment(pledge),
+                        about="equity"))

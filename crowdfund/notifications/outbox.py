@@ -19,11 +19,23 @@ from flask import current_app
 
 from crowdfund.db import collecting, dialect_insert, utcnow
 from crowdfund.extensions import db
-from crowdfund.i18n import language_tag
+from crowdfund.i18n import _l, language_tag
 from crowdfund.notifications.delivery import DeliveryReport, deliver_due
 from crowdfund.notifications.models import OutboxMessage
 
 __all__ = ["DeliveryReport", "Email", "batch", "deliver_due", "queue"]
+
+
+#: The layouts' closing line about the platform, by what a message is about
+#: (``Email.about``): a reward campaign's message says all or nothing, an offering's how an
+#: investment is charged, any other (an account's) only what crowdfund is.
+FOOTERS = {
+    "reward": _l("crowdfund: all or nothing. You are only charged if a campaign reaches its "
+                 "goal."),
+    "equity": _l("crowdfund: an investment is charged only if its offering reaches its target "
+                 "by the deadline."),
+    None: _l("crowdfund: crowdfunding for reward campaigns and equity offerings."),
+}
 
 
 @dataclass(frozen=True)
@@ -33,12 +45,33 @@ class Email:
     subject: str
     greeting: str
     paragraphs: list[str]
-    #: (label, value) pairs shown as a small table: campaign, amounts, dates.
+    #: (label, value) pairs shown as a small table: campaign, amounts, dates. A fact whose
+    #: value is empty is not shown (``shown_facts``).
     facts: list[tuple[str, str]] = field(default_factory=list)
     #: The one thing to do, as (label, absolute URL).
     action: tuple[str, str] | None = None
     #: For a message of a kind people may turn off: (what it is, the unsubscribe URL).
     unsubscribe: tuple[str, str] | None = None
+    #: What the message is about, for its footer (``FOOTERS``): "reward" (a reward
+    #: campaign), "equity" (an offering), None (an account, nothing of a campaign).
+    about: str | None = None
+    #: Someone's Markdown shown after the paragraphs (a founder's update): sanitised HTML in
+    #: the HTML part, as on the pages (``crowdfund.markdown``), readable text in the other.
+    markdown: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.about not in FOOTERS:
+            raise ValueError(f"no footer for an email about {self.about!r}")
+
+    @property
+    def shown_facts(self) -> list[tuple[str, str]]:
+        """The facts the layouts show: those with a value."""
+        return [(label, value) for label, value in self.facts if str(value).strip()]
+
+    @property
+    def footer(self) -> str:
+        """The closing line, in the language of the place the message is rendered."""
+        return str(FOOTERS[self.about])
 
 
 def queue(kind: str, dedupe_key: str, to_email: str, to_name: str, email: Email, *,

@@ -1,11 +1,12 @@
 """Founder-written Markdown is rendered and sanitised: no script, handlers or javascript: links."""
 
+import html
 import re
 from html.parser import HTMLParser
 
 import pytest
 
-from crowdfund.markdown import plain_text, render_markdown
+from crowdfund.markdown import markdown_text, plain_text, render_markdown
 
 XSS_PAYLOADS = [
     "<script>alert(1)</script>",
@@ -87,6 +88,29 @@ def test_ordinary_markdown_survives():
 def test_code_is_escaped_not_executed():
     html = str(render_markdown("`<script>alert(1)</script>`"))
     assert "&lt;script&gt;" in html
+
+
+def test_markdown_text_reads_as_plain_text():
+    """An email's text part: no marks, a blank line between blocks, items with a dash or
+    their number, a link's address after its words."""
+    text = markdown_text(
+        "## Plan\n\n**Bold** and _italic_, a [link](https://example.com) and "
+        "<https://example.org>\n\n- one\n- two\n  - nested\n\n3. third\n4. fourth\n\n"
+        "| a | b |\n|---|---|\n| 1 | 2 |\n\nline  \nbreak\n\n---\n\n![a photo](https://x.example/p.png)")
+    assert text == ("Plan\n\nBold and italic, a link (https://example.com) and "
+                    "https://example.org\n\n- one\n- two\n  - nested\n\n3. third\n4. fourth\n\n"
+                    "a | b\n1 | 2\n\nline\nbreak\n\n---\n\na photo")
+    assert markdown_text("") == "" and markdown_text(None) == ""
+
+
+@pytest.mark.parametrize("payload", XSS_PAYLOADS)
+def test_markdown_text_says_what_the_page_shows_and_nothing_it_drops(payload):
+    """The words of the text part are the words people see on the page, and a kept link's
+    address (a refused link shows as the text it was written as, on both; a script shows
+    on neither)."""
+    shown = html.unescape(plain_text(str(render_markdown(payload))))
+    text = re.sub(r" \((?:https?|mailto):[^)]*\)", "", markdown_text(payload))
+    assert re.sub(r"\s+", "", text) == re.sub(r"\s+", "", shown)
 
 
 def test_plain_text_strips_every_tag():
