@@ -205,6 +205,7 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.main import bp as main_bp
     from crowdfund.main import campaign_page as _campaign_page  # noqa: F401
     from crowdfund.main import dev_mail as _dev_mail  # noqa: F401
+    from crowdfund.main import kiis_page as _kiis_page  # noqa: F401
     from crowdfund.main import routes as _main_routes  # noqa: F401
     from crowdfund.main import site_pages as _site_pages  # noqa: F401
     from crowdfund.notifications.cli import bp as outbox_bp

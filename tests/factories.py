@@ -22,7 +22,12 @@ from crowdfund.campaigns.models import BudgetLine, Campaign, RewardTier, Shippin
 from crowdfund.campaigns.states import CampaignKind, CampaignStatus
 from crowdfund.db import utcnow
 from crowdfund.equity import investors
-from crowdfund.equity.models import AllocationPolicy, SecurityType
+from crowdfund.equity.models import (
+    AllocationPolicy,
+    DocumentKind,
+    OfferingDocument,
+    SecurityType,
+)
 from crowdfund.equity.services import OfferingInput, save_terms
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db, migrate
@@ -188,6 +193,10 @@ def _usd(major) -> Money:
     return Money.from_decimal(str(major), "USD")
 
 
+def _eur(major) -> Money:
+    return Money.from_decimal(str(major), "EUR")
+
+
 #: The right answer to each question of the investor education quiz.
 QUIZ_ANSWERS = {name: right for name, _question, right in investors.QUIZ}
 
@@ -206,6 +215,27 @@ def live_offering(security=SecurityType.COMMON_STOCK, price="1.30", minimum="100
     campaign.status = CampaignStatus.LIVE
     campaign.launched_at = utcnow() - timedelta(days=10)
     campaign.deadline = utcnow() + timedelta(days=20)
+    return campaign
+
+
+def eu_draft_offering(jurisdiction: str = "DE") -> Campaign:
+    """A draft equity campaign in euros ready for review (terms, financial statements, a
+    verified founder) of an issuer in ``jurisdiction``: in the EU, it has a KIIS."""
+    founder = make_user(name="Lena Vogel", verified=True)
+    campaign = make_campaign(founder, kind=CampaignKind.EQUITY, goal_minor=50_000_00,
+                             currency="EUR", tiers=0)
+    offering = save_terms(campaign, founder, OfferingInput(
+        issuer_legal_name="Gezeiten Messtechnik GmbH", issuer_jurisdiction=jurisdiction,
+        incorporated_on=date(2020, 1, 1), security=SecurityType.COMMON_STOCK,
+        maximum=_eur(100_000), minimum_investment=_eur(100),
+        allocation=AllocationPolicy.PRO_RATA,
+        use_of_proceeds_md="Tooling and the first production run.",
+        price_per_share=_eur("1.25"), pre_money_valuation=_eur(2_000_000)))
+    db.session.add(OfferingDocument(offering_id=offering.id,
+                                    kind=DocumentKind.FINANCIAL_STATEMENTS,
+                                    title="Statements 2025", path="documents/s.pdf",
+                                    size_bytes=100))
+    db.session.flush()
     return campaign
 
 

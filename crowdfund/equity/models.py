@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
 from crowdfund.db import TimestampMixin, UTCDateTime, audit_row, str_enum, utcnow
+from crowdfund.equity.rulesets import EU_MEMBERS
 from crowdfund.extensions import db
 from crowdfund.i18n import _l
 from crowdfund.money import Money
@@ -116,6 +117,12 @@ class Offering(TimestampMixin, db.Model):
     @property
     def valuation_cap(self) -> Money | None:
         return self._money(self.valuation_cap_minor)
+
+    @property
+    def has_kiis(self) -> bool:
+        """An issuer incorporated in the EU offers under Regulation (EU) 2020/1503: its
+        offering has a key investment information sheet (``equity.kiis``)."""
+        return self.issuer_jurisdiction in EU_MEMBERS
 
     @property
     def shares_offered(self) -> int | None:
