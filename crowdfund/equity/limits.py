@@ -88,8 +88,9 @@ def _share(amount: int, rate: Decimal) -> int:
     return int(Decimal(amount) * rate)
 
 
-def _percent(rate: Decimal) -> str:
-    return f"{rate * 100:g}%"
+def percent(rate: Decimal) -> str:
+    """A rate as people write it: Decimal("0.10") is "10%", Decimal("0.125") "12.5%"."""
+    return f"{(rate * 100).normalize():f}%"
 
 
 def _checked(rules: RuleSet, declared: Declared) -> None:
@@ -142,7 +143,7 @@ def _limit_and_steps(rules: RuleSet, declared: Declared,
     if rules.kind == "share_of_net_worth":
         limit = Money(_share(declared.net_worth.amount, rules.rate), rules.currency)
         return limit, [_("A restricted investor may invest %(rate)s of their net assets "
-                         "(%(worth)s): %(limit)s.", rate=_percent(rules.rate),
+                         "(%(worth)s): %(limit)s.", rate=percent(rules.rate),
                          worth=declared.net_worth.format(), limit=limit.format())]
     return None, []
 

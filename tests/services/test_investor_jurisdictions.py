@@ -96,7 +96,7 @@ def test_a_uk_investor_invests_in_dollars_counted_in_pounds_at_the_rate_of_the_d
     assert limit.available == Money(3_460_00, "GBP")
     # 3,460 pounds is 4,325 dollars: 4,326 is over, and the refusal offers what fits.
     other = live_offering(price="1.00", minimum="1")
-    with pytest.raises(investing.OverLimit) as over:
+    with pytest.raises(investing.OverLimit, match="more than you can invest now") as over:
         investing.start_investment(person, other, Money(4_326_00, "USD"))
     assert over.value.available == Money(4_325_00, "USD")
 
