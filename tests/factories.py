@@ -21,10 +21,11 @@ from crowdfund.auth.models import IdentityVerification, User, VerificationStatus
 from crowdfund.campaigns.models import BudgetLine, Campaign, RewardTier, ShippingRate
 from crowdfund.campaigns.states import CampaignKind, CampaignStatus
 from crowdfund.db import utcnow
-from crowdfund.equity import investors
+from crowdfund.equity import highrisk, investors, protections
 from crowdfund.equity.models import (
     AllocationPolicy,
     DocumentKind,
+    InvestorCategory,
     OfferingDocument,
     SecurityType,
 )
@@ -239,15 +240,30 @@ def eu_draft_offering(jurisdiction: str = "DE") -> Campaign:
     return campaign
 
 
+#: The UK assessment's right answers (keys, as the form posts them).
+ASSESSMENT_ANSWERS = {q.name: q.right for q in highrisk.QUESTIONS}
+
+
 def investor(income="40000", worth="30000", educated=True, *, country="US",
-             assets: str | None = None, accredited=False):
-    """A person with an investor profile (amounts in their country's rules' currency)."""
+             assets: str | None = None, accredited=False, uk_done: timedelta | None = None,
+             category: InvestorCategory | None = None):
+    """A person with an investor profile (amounts in their country's rules' currency).
+
+    UK residents (educated) also declare a category (restricted; certified high net worth
+    when ``accredited``, or ``category``) and pass the assessment, ``uk_done`` ago (two
+    days: their cooling-off is over)."""
     user = make_user()
     investors.save_profile(user, investors.ProfileInput(
         country, Decimal(income), Decimal(worth), accredited, Decimal(0),
         Decimal(assets) if assets is not None else None))
     if educated:
         investors.acknowledge(user, QUIZ_ANSWERS, True)
+    if educated and country == "GB":
+        done = utcnow() - (uk_done if uk_done is not None else timedelta(days=2))
+        chosen = category or (InvestorCategory.HIGH_NET_WORTH if accredited
+                              else InvestorCategory.RESTRICTED)
+        protections.categorise(user, chosen.value, True, done)
+        protections.assess(user, ASSESSMENT_ANSWERS, done)
     return user
 
 

@@ -16,7 +16,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from crowdfund.equity.models import ALLOCATION_LABELS, DOCUMENT_LABELS, SECURITY_LABELS
+from crowdfund.equity.models import (
+    ALLOCATION_LABELS,
+    CATEGORY_LABELS,
+    DOCUMENT_LABELS,
+    SECURITY_LABELS,
+)
 from crowdfund.forms import (
     AmountField,
     BaseForm,
@@ -103,7 +108,13 @@ class InvestorProfileForm(BaseForm):
     net_worth = AmountField(_l("Net worth (not counting your home)"), allow_zero=True,
                             validators=[InputRequired(
                                 message=_l("Enter your net worth (0 if none)."))])
-    accredited = BooleanField(_l("I am an accredited (or certified sophisticated) investor"))
+    accredited = BooleanField(
+        _l("I am an accredited or sophisticated investor"),
+        description=_l("Residents of the United States: an accredited investor. Residents of "
+                       "the European Union: a sophisticated investor as the EU crowdfunding "
+                       "regulation defines it (no knowledge test, warning or reflection "
+                       "period). Residents of the United Kingdom choose their category of "
+                       "investor on the next page."))
     financial_assets = AmountField(
         _l("Financial assets"), allow_zero=True, validators=[Optional()],
         description=_l("Residents of China only: deposits, securities, funds and the like, "
@@ -135,6 +146,32 @@ class EducationForm(BaseForm):
                                            validators=[InputRequired(
                                                message=_l("Answer this question."))]))
         return Quiz
+
+
+class CategoryForm(BaseForm):
+    """UK: the investor's category, and their statement that it is true of them."""
+
+    category = RadioField(_l("Your category of investor"), choices=choices(
+        (c.value, label) for c, label in CATEGORY_LABELS.items()),
+        validators=[InputRequired(message=_l("Choose your category of investor."))])
+    confirm = BooleanField(_l("The statement of the category I chose is true of me, and I "
+                              "make it today."))
+
+
+class AssessmentForm(BaseForm):
+    @classmethod
+    def with_questions(cls, questions):
+        """A form class with one multiple-choice question per entry; the values posted are
+        the choices' keys (the right answer is one of them), whatever the language."""
+
+        class Assessment(cls):
+            pass
+
+        for question in questions:
+            setattr(Assessment, question.name, RadioField(
+                question.text, choices=choices(question.choices),
+                validators=[InputRequired(message=_l("Answer this question."))]))
+        return Assessment
 
 
 class InvestForm(BaseForm):

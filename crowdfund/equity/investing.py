@@ -13,7 +13,7 @@ from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignKind
 from crowdfund.db import utcnow
-from crowdfund.equity import eu, investors, rates, standing
+from crowdfund.equity import eu, investors, protections, rates, standing
 from crowdfund.equity.models import Offering
 from crowdfund.equity.services import offering_of
 from crowdfund.errors import DomainError
@@ -130,7 +130,9 @@ class InvestorCapReached(DomainError):
 def check_investor(investor: User, quote: InvestmentQuote, now: datetime,
                    offering: Offering | None = None, *, consent: bool = False) -> Counted:
     """Profile and education done, the investor's country open, the rules' own conditions
-    met, and the amount within the 12-month limit (counted in the rules' currency).
+    met (the UK's: a current category, the assessment passed, a first-time investor's
+    cooling-off over: ``protections.check``), and the amount within the 12-month limit
+    (counted in the rules' currency).
 
     The investor's row is locked first: two commitments by the same person (in two
     offerings) at once are checked one after the other, each seeing the other's."""
@@ -141,6 +143,7 @@ def check_investor(investor: User, quote: InvestmentQuote, now: datetime,
                              "and the short education step."))
     limit = investors.limit_of(investor, now)
     rules = limit.rules
+    protections.check(investor, profile, rules, now)  # UK: category, assessment, cooling-off
     if rules.needs_verified_identity and not investor.is_verified:
         raise NotVerified(_("Under %(rules)s you invest under your real name: have your "
                             "identity verified first.", rules=rules.name))

@@ -23,7 +23,7 @@ from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignKind
 from crowdfund.db import utcnow
-from crowdfund.equity import rates
+from crowdfund.equity import highrisk, rates
 from crowdfund.equity.limits import Declared, Limit, limit_for
 from crowdfund.equity.models import InvestorProfile
 from crowdfund.equity.rulesets import NotOpen, RuleSet, rules_for
@@ -140,7 +140,8 @@ def save_profile(user: User, data: ProfileInput) -> InvestorProfile:
     profile.annual_income_minor = income.amount
     profile.net_worth_minor = worth.amount
     profile.financial_assets_minor = assets.amount if assets is not None else None
-    profile.accredited = data.accredited
+    # UK: the category declared with its statement decides, not this box (protections.py).
+    profile.accredited = data.accredited and not rules.categorised
     profile.invested_elsewhere_minor = elsewhere.amount
     db.session.add(profile)
     db.session.flush()
@@ -214,7 +215,7 @@ def limit_of(user: User, now: datetime | None = None) -> Limit | None:
     if profile.currency != rules.currency:  # the verified residence changed the rules
         raise DomainError(_("Your investor profile is in %(currency)s, not in the currency "
                             "of your country's rules: update it.", currency=profile.currency))
-    declared = Declared(profile.annual_income, profile.net_worth, profile.accredited,
-                        profile.financial_assets)
+    declared = Declared(profile.annual_income, profile.net_worth,
+                        highrisk.not_limited(profile, rules, now), profile.financial_assets)
     so_far = committed(user, rules.currency, now) + profile.invested_elsewhere
     return limit_for(rules, declared, so_far, now.date())

@@ -90,9 +90,9 @@ def _share(amount: int, rate: Decimal) -> int:
     return int(Decimal(amount) * rate)
 
 
-def _percent(rate: Decimal) -> str:
-    """A share as the reader writes a percentage ("10%")."""
-    return format_percent(rate, locale=reader_locale())
+def percent(rate: Decimal) -> str:
+    """A share as the reader writes a percentage ("10%", "12.5%")."""
+    return format_percent(rate, locale=reader_locale(), format="#,##0.##%")
 
 
 def _checked(rules: RuleSet, declared: Declared) -> None:
@@ -145,7 +145,7 @@ def _limit_and_steps(rules: RuleSet, declared: Declared,
     if rules.kind == "share_of_net_worth":
         limit = Money(_share(declared.net_worth.amount, rules.rate), rules.currency)
         return limit, [_("A restricted investor may invest %(rate)s of their net assets "
-                         "(%(worth)s): %(limit)s.", rate=_percent(rules.rate),
+                         "(%(worth)s): %(limit)s.", rate=percent(rules.rate),
                          worth=declared.net_worth.format(), limit=limit.format())]
     return None, []
 

@@ -54,6 +54,33 @@ ALLOCATION_LABELS = {
 }
 
 
+class InvestorCategory(enum.Enum):
+    """A UK resident's category of investor, declared with its statement (FCA COBS 4.12A,
+    the statements of COBS 4 Annexes 2R to 5R, as amended by PS22/10)."""
+
+    RESTRICTED = "restricted"
+    HIGH_NET_WORTH = "high_net_worth"
+    CERTIFIED_SOPHISTICATED = "certified_sophisticated"
+    SELF_CERTIFIED_SOPHISTICATED = "self_certified_sophisticated"
+
+    @property
+    def label(self) -> str:
+        return str(CATEGORY_LABELS[self])
+
+    @property
+    def limited(self) -> bool:
+        """A restricted investor is held to a share of net assets; the others are not."""
+        return self is InvestorCategory.RESTRICTED
+
+
+CATEGORY_LABELS = {
+    InvestorCategory.RESTRICTED: _l("Restricted investor"),
+    InvestorCategory.HIGH_NET_WORTH: _l("Certified high net worth investor"),
+    InvestorCategory.CERTIFIED_SOPHISTICATED: _l("Certified sophisticated investor"),
+    InvestorCategory.SELF_CERTIFIED_SOPHISTICATED: _l("Self-certified sophisticated investor"),
+}
+
+
 class Offering(TimestampMixin, db.Model):
     """What an equity campaign sells, at what terms. The target is the campaign's goal."""
 
@@ -162,6 +189,19 @@ class InvestorProfile(TimestampMixin, db.Model):
     eu_loss_simulated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     education_version: Mapped[str | None] = mapped_column(sa.String(20))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: UK: the category the investor declared, and when they made its statement (it lapses
+    #: after 12 months and must be made again before investing).
+    category: Mapped[InvestorCategory | None] = mapped_column(str_enum(InvestorCategory, 40))
+    category_stated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: UK: the appropriateness assessment passed (when, which version of the questions).
+    assessment_passed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assessment_version: Mapped[str | None] = mapped_column(sa.String(20))
+    #: UK: the last failed attempt (the next one only after a wait) and how many failed.
+    assessment_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assessment_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: UK: when the categorisation and the assessment were both first complete: a
+    #: first-time investor commits only after the cooling-off period from then.
+    cooling_off_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def annual_income(self) -> Money:
@@ -184,6 +224,13 @@ class InvestorProfile(TimestampMixin, db.Model):
     @property
     def educated(self) -> bool:
         return self.acknowledged_at is not None
+
+    def note_uk_steps_done(self, now: datetime) -> None:
+        """Start the cooling-off the first time the category and the assessment are both
+        done (never restarted: a statement made again later does not move it)."""
+        if (self.cooling_off_from is None and self.category_stated_at is not None
+                and self.assessment_passed_at is not None):
+            self.cooling_off_from = now
 
 
 class Holding(db.Model):

@@ -9,9 +9,14 @@ table; ``limits.py`` applies them. A country's residents invest under the rule s
   inflation (the SEC adjusts them at least every five years): :data:`REGCF_THRESHOLDS`
   holds each set with the day it took effect, and a limit uses the set in force on the
   day it is computed.
-- ``UK-COBS``: FCA COBS 4.12A (as amended by PS22/10, in force 1 February 2023): a
-  restricted investor may put at most 10% of their net assets into such investments over
-  12 months; high-net-worth and sophisticated investors are not limited.
+- ``UK-COBS``: FCA COBS 4.12A (as amended by PS22/10, in force 1 February 2023): the
+  investor declares a category with its statement (COBS 4 Annexes 2R to 5R), made again
+  after 12 months; a restricted investor may put at most 10% of their net assets into such
+  investments over 12 months; high-net-worth (income of GBP 100,000 or net assets of
+  GBP 250,000) and sophisticated investors are not limited. They pass an appropriateness
+  assessment first (COBS 10, retaken only 24 hours after a failed attempt), a first-time
+  investor waits out a 24-hour cooling-off, and everyone sees the personalised risk
+  warning (``highrisk.py``, ``protections.py``).
 - ``EU-ECSPR``: Regulation (EU) 2020/1503 (European crowdfunding service providers), in
   application since 10 November 2021: no limit, but for non-sophisticated investors the
   entry knowledge test, the loss simulation (10% of net worth), the warning and consent
@@ -94,6 +99,27 @@ class RuleSet:
     max_investors: int | None = None
     #: CN: real name: the investor's identity check must be verified.
     needs_verified_identity: bool = False
+    #: UK: the investor declares a category with its statement, made again after this many
+    #: months (0: no categories under these rules). Only a restricted investor is limited.
+    statement_valid_months: int = 0
+    #: UK: a certified high net worth investor's income, or net assets, in the last
+    #: financial year (either is enough).
+    hnw_income_minor: int = 0
+    hnw_net_assets_minor: int = 0
+    #: UK: the appropriateness assessment must be passed first; after a failed attempt the
+    #: next one only this many hours later.
+    needs_assessment: bool = False
+    assessment_retry_hours: int = 0
+    #: UK: a first-time investor commits only this many hours after their categorisation
+    #: and assessment were complete (0: no cooling-off).
+    cooling_off_hours: int = 0
+    #: UK: the personalised risk warning and the risk summary, shown before investing.
+    risk_warning: bool = False
+
+    @property
+    def categorised(self) -> bool:
+        """Investors under these rules declare a category with its statement."""
+        return self.statement_valid_months > 0
 
 
 RULE_SETS: dict[str, RuleSet] = {
@@ -102,9 +128,11 @@ RULE_SETS: dict[str, RuleSet] = {
         source="17 CFR 227.100(a)(2)", effective=date(2022, 9, 20), currency="USD",
         kind="regcf"),
     "UK-COBS": RuleSet(
-        code="UK-COBS", name=_l("UK rules for restricted investors"),
+        code="UK-COBS", name=_l("UK rules for crowdfunding investors"),
         source="FCA COBS 4.12A, PS22/10", effective=date(2023, 2, 1), currency="GBP",
-        kind="share_of_net_worth", rate=Decimal("0.10")),
+        kind="share_of_net_worth", rate=Decimal("0.10"), statement_valid_months=12,
+        hnw_income_minor=100_000_00, hnw_net_assets_minor=250_000_00, needs_assessment=True,
+        assessment_retry_hours=24, cooling_off_hours=24, risk_warning=True),
     "EU-ECSPR": RuleSet(
         code="EU-ECSPR", name=_l("EU crowdfunding regulation (ECSPR)"),
         source="Regulation (EU) 2020/1503, Articles 21-23", effective=date(2021, 11, 10),

@@ -2,8 +2,9 @@
 
 The offering page and the invest page show it: under which rules the person invests and
 what their limit is, or why they may not invest (their country has no rules open, the
-rules ask for a verified identity, the offering has all the investors its rules allow, an
-exchange rate is missing, the limit is used up) and what to do next. The same checks run
+UK's protections not met yet: category, assessment, cooling-off; the rules ask for a
+verified identity, the offering has all the investors its rules allow, an exchange rate is
+missing, the limit is used up) and what to do next. The same checks run
 again, under locks, when they commit (``investing.check_investor``). docs/investor-rules.md.
 """
 
@@ -16,7 +17,7 @@ import sqlalchemy as sa
 
 from crowdfund.auth.models import User
 from crowdfund.db import utcnow
-from crowdfund.equity import eu, investors, rates
+from crowdfund.equity import eu, investors, protections, rates
 from crowdfund.equity.limits import Limit
 from crowdfund.equity.models import Offering
 from crowdfund.equity.rulesets import RULE_SETS, NotOpen, RuleSet
@@ -36,6 +37,9 @@ class Standing:
     limit: Limit | None = None
     #: What to do next, as (label, endpoint) of a page of ours, when there is something.
     next_step: tuple[str, str] | None = None
+    #: UK: when a wait ends (a first-time investor's cooling-off: the invest page says so,
+    #: with the risk warning, and asks for no amount; the assessment's retry).
+    wait_until: datetime | None = None
 
 
 def investor_count(offering: Offering, but: User | None = None) -> int:
@@ -76,6 +80,11 @@ def standing_of(user: User, offering: Offering, now: datetime | None = None) -> 
         return Standing(False, exc.message,
                         next_step=(_("Update your investor profile"), "equity.profile"))
     rules = limit.rules
+    try:  # UK: the category and its statement, the assessment, the cooling-off
+        protections.check(user, profile, rules, now)
+    except protections.Protection as exc:
+        return Standing(exc.can_do_now, exc.message, rules, limit, exc.next_step,
+                        exc.wait_until)
     if rules.needs_verified_identity and not user.is_verified:
         return Standing(False, _("Under %(rules)s you invest under your real name: have your "
                                  "identity verified first.", rules=rules.name), rules, limit,

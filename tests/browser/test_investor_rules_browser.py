@@ -62,7 +62,7 @@ def test_the_offering_page_says_who_may_invest_before_any_amount(app, page):
     sign_in(page, briton_email)
     page.goto(f"{page.base}/campaigns/{slug}")
     standing = page.inner_text("#investor-standing")
-    assert "You invest under UK rules for restricted investors" in standing
+    assert "You invest under UK rules for crowdfunding investors" in standing
     assert "you can invest up to £4,500.00" in standing
     page.locator("main").get_by_role("link", name=re.compile(r"^Invest$")).first.click()
     page.wait_for_url(re.compile(rf".*/invest/{slug}$"))
