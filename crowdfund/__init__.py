@@ -195,7 +195,9 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.community import studio as _community_studio  # noqa: F401
     from crowdfund.community.routes import bp as community_bp
     from crowdfund.demo import bp as demo_bp
+    from crowdfund.equity import eu_routes as _eu_routes  # noqa: F401 (the EU steps)
     from crowdfund.equity import studio as _equity_studio  # noqa: F401
+    from crowdfund.equity.rates_cli import bp as rates_bp
     from crowdfund.equity.routes import bp as equity_bp
     from crowdfund.health import bp as health_bp
     from crowdfund.jobs import bp as jobs_bp
@@ -203,6 +205,7 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.main import bp as main_bp
     from crowdfund.main import campaign_page as _campaign_page  # noqa: F401
     from crowdfund.main import dev_mail as _dev_mail  # noqa: F401
+    from crowdfund.main import kiis_page as _kiis_page  # noqa: F401
     from crowdfund.main import routes as _main_routes  # noqa: F401
     from crowdfund.main import site_pages as _site_pages  # noqa: F401
     from crowdfund.notifications.cli import bp as outbox_bp
@@ -211,6 +214,7 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.operators import differences as _operators_differences  # noqa: F401
     from crowdfund.operators import disputes as _operators_disputes  # noqa: F401
     from crowdfund.operators import money as _operators_money  # noqa: F401
+    from crowdfund.operators import rates as _operators_rates  # noqa: F401
     from crowdfund.operators import routes as _operators_routes  # noqa: F401
     from crowdfund.payments.webhooks import bp as webhooks_bp
     from crowdfund.pledges import cli as _pledges_cli  # noqa: F401 (commands)
@@ -225,7 +229,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (main_bp, auth_bp, campaigns_bp, studio_bp, operators_bp, pledges_bp,
                       webhooks_bp, demo_bp, jobs_bp, settlement_bp, ledger_bp, outbox_bp,
-                      equity_bp, community_bp, health_bp):
+                      equity_bp, community_bp, health_bp, rates_bp):
         app.register_blueprint(blueprint)
 
 

@@ -30,6 +30,7 @@ from crowdfund.equity.models import (  # noqa: F401
     OfferingChange,
     OfferingDocument,
 )
+from crowdfund.equity.rate_models import ExchangeRate, ExchangeRateLoad  # noqa: F401
 from crowdfund.fleet import ProcessHeartbeat  # noqa: F401
 from crowdfund.ledger.models import LedgerEntry, LedgerTransaction  # noqa: F401
 from crowdfund.notifications.models import OutboxMessage  # noqa: F401

@@ -21,8 +21,14 @@ from crowdfund.auth.models import IdentityVerification, User, VerificationStatus
 from crowdfund.campaigns.models import BudgetLine, Campaign, RewardTier, ShippingRate
 from crowdfund.campaigns.states import CampaignKind, CampaignStatus
 from crowdfund.db import utcnow
-from crowdfund.equity import investors
-from crowdfund.equity.models import AllocationPolicy, SecurityType
+from crowdfund.equity import highrisk, investors, protections
+from crowdfund.equity.models import (
+    AllocationPolicy,
+    DocumentKind,
+    InvestorCategory,
+    OfferingDocument,
+    SecurityType,
+)
 from crowdfund.equity.services import OfferingInput, save_terms
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db, migrate
@@ -188,6 +194,10 @@ def _usd(major) -> Money:
     return Money.from_decimal(str(major), "USD")
 
 
+def _eur(major) -> Money:
+    return Money.from_decimal(str(major), "EUR")
+
+
 #: The right answer to each question of the investor education quiz.
 QUIZ_ANSWERS = {name: right for name, _question, right in investors.QUIZ}
 
@@ -209,12 +219,51 @@ def live_offering(security=SecurityType.COMMON_STOCK, price="1.30", minimum="100
     return campaign
 
 
-def investor(income="40000", worth="30000", educated=True):
+def eu_draft_offering(jurisdiction: str = "DE") -> Campaign:
+    """A draft equity campaign in euros ready for review (terms, financial statements, a
+    verified founder) of an issuer in ``jurisdiction``: in the EU, it has a KIIS."""
+    founder = make_user(name="Lena Vogel", verified=True)
+    campaign = make_campaign(founder, kind=CampaignKind.EQUITY, goal_minor=50_000_00,
+                             currency="EUR", tiers=0)
+    offering = save_terms(campaign, founder, OfferingInput(
+        issuer_legal_name="Gezeiten Messtechnik GmbH", issuer_jurisdiction=jurisdiction,
+        incorporated_on=date(2020, 1, 1), security=SecurityType.COMMON_STOCK,
+        maximum=_eur(100_000), minimum_investment=_eur(100),
+        allocation=AllocationPolicy.PRO_RATA,
+        use_of_proceeds_md="Tooling and the first production run.",
+        price_per_share=_eur("1.25"), pre_money_valuation=_eur(2_000_000)))
+    db.session.add(OfferingDocument(offering_id=offering.id,
+                                    kind=DocumentKind.FINANCIAL_STATEMENTS,
+                                    title="Statements 2025", path="documents/s.pdf",
+                                    size_bytes=100))
+    db.session.flush()
+    return campaign
+
+
+#: The UK assessment's right answers (keys, as the form posts them).
+ASSESSMENT_ANSWERS = {q.name: q.right for q in highrisk.QUESTIONS}
+
+
+def investor(income="40000", worth="30000", educated=True, *, country="US",
+             assets: str | None = None, accredited=False, uk_done: timedelta | None = None,
+             category: InvestorCategory | None = None):
+    """A person with an investor profile (amounts in their country's rules' currency).
+
+    UK residents (educated) also declare a category (restricted; certified high net worth
+    when ``accredited``, or ``category``) and pass the assessment, ``uk_done`` ago (two
+    days: their cooling-off is over)."""
     user = make_user()
-    investors.save_profile(user, investors.ProfileInput("US", Decimal(income), Decimal(worth),
-                                                        False, Decimal(0)))
+    investors.save_profile(user, investors.ProfileInput(
+        country, Decimal(income), Decimal(worth), accredited, Decimal(0),
+        Decimal(assets) if assets is not None else None))
     if educated:
         investors.acknowledge(user, QUIZ_ANSWERS, True)
+    if educated and country == "GB":
+        done = utcnow() - (uk_done if uk_done is not None else timedelta(days=2))
+        chosen = category or (InvestorCategory.HIGH_NET_WORTH if accredited
+                              else InvestorCategory.RESTRICTED)
+        protections.categorise(user, chosen.value, True, done)
+        protections.assess(user, ASSESSMENT_ANSWERS, done)
     return user
 
 

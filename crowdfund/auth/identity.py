@@ -37,7 +37,7 @@ def _age_on(born: date, day: date) -> int:
 
 
 def submit(user: User, *, legal_name: str, date_of_birth: date, address: str,
-           document_key: str) -> str | None:
+           document_key: str, country: str | None = None) -> str | None:
     """The founder's submission, waiting for an operator (pending). Returns the earlier
     document's key, to delete once committed."""
     if not legal_name.strip():
@@ -64,6 +64,7 @@ def submit(user: User, *, legal_name: str, date_of_birth: date, address: str,
     record.legal_name = legal_name.strip()
     record.date_of_birth = date_of_birth
     record.address = address.strip()
+    record.country = country.upper() if country else None
     record.document_key = document_key
     record.submitted_at = utcnow()
     record.document_delete_after = None

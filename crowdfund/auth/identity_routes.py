@@ -12,7 +12,7 @@ from crowdfund.auth import bp, identity
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.filters import duration
-from crowdfund.forms import BaseForm
+from crowdfund.forms import BaseForm, CountryField
 from crowdfund.i18n import _, _l
 from crowdfund.uploads import UploadError, save_image
 from crowdfund.web import form_error, form_status
@@ -25,6 +25,9 @@ class IdentityForm(BaseForm):
         message=_l("Enter your date of birth (YYYY-MM-DD)."))])
     address = TextAreaField(_l("Home address"), validators=[DataRequired(), Length(max=500)],
                             description=_l("Street, town, postcode, country."))
+    #: Where the person lives: once verified, the country whose investor rules apply.
+    country = CountryField(_l("Country you live in"), validators=[DataRequired(
+        message=_l("Choose the country you live in."))])
     document = FileField(
         _l("Identity document"), validators=[FileAllowed(["jpg", "jpeg", "png", "webp"],
                                                          _l("Use a photo: JPEG, PNG or WebP."))])
@@ -52,7 +55,8 @@ def identity_page():
             key = _store(form.document.data)
             old = identity.submit(current_user, legal_name=form.legal_name.data,
                                   date_of_birth=form.date_of_birth.data,
-                                  address=form.address.data, document_key=key)
+                                  address=form.address.data, document_key=key,
+                                  country=form.country.data)
         except (DomainError, UploadError) as exc:
             db.session.rollback()
             identity.discard(key)

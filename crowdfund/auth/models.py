@@ -118,11 +118,18 @@ class IdentityVerification(TimestampMixin, db.Model):
     #: only) until ``document_delete_after`` (the decision + IDENTITY_DOCUMENT_RETENTION).
     date_of_birth: Mapped[date | None] = mapped_column(sa.Date)
     address: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    #: The country of that address (ISO 3166-1 alpha-2), checked with it: once verified,
+    #: an investor's residence for the investor rules (``equity.investors``).
+    country: Mapped[str | None] = mapped_column(sa.String(2))
     document_key: Mapped[str | None] = mapped_column(sa.String(200))
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     document_delete_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="verification", foreign_keys=[user_id])
+
+    @property
+    def is_verified(self) -> bool:
+        return self.status is VerificationStatus.VERIFIED
     checked_by: Mapped[User | None] = relationship(foreign_keys=[checked_by_id])
     transitions: Mapped[list[VerificationTransition]] = relationship(
         back_populates="verification", order_by="VerificationTransition.id",

@@ -188,6 +188,7 @@ class BaseConfig(MoneySettings, BackgroundSettings):
                            ("OUTBOX_SENDERS", int), ("OUTBOX_LEASE_SECONDS", int),
                            ("MAIL_MESSAGES_PER_SECOND", float),
                            ("PROCESSING_FEE_BPS", int), ("PROCESSING_FEE_FIXED_MINOR", int),
+                           ("EXCHANGE_RATE_MAX_AGE_DAYS", int),
                            ("STRIPE_CONNECT_ENABLED", _flag), ("SANDBOX_DEPLOYMENT", _flag)):
             if os.environ.get(name):
                 values[name] = kind(os.environ[name])

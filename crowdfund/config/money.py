@@ -64,6 +64,9 @@ class MoneySettings:
     #: overlap; each difference is recorded once).
     GATEWAY_RECONCILE_INTERVAL_SECONDS = 24 * 3600
     GATEWAY_RECONCILE_DAYS = 3
+    #: Exchange rates (docs/exchange-rates.md): a pair's latest rate older than this many
+    #: days on the day asked counts as missing (the conversion is refused).
+    EXCHANGE_RATE_MAX_AGE_DAYS = 7
 
     # Fees (docs/domain.md#fees), in basis points of the charge, plus a fixed part in minor
     # units.

@@ -16,7 +16,12 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from crowdfund.equity.models import ALLOCATION_LABELS, DOCUMENT_LABELS, SECURITY_LABELS
+from crowdfund.equity.models import (
+    ALLOCATION_LABELS,
+    CATEGORY_LABELS,
+    DOCUMENT_LABELS,
+    SECURITY_LABELS,
+)
 from crowdfund.forms import (
     AmountField,
     BaseForm,
@@ -103,7 +108,17 @@ class InvestorProfileForm(BaseForm):
     net_worth = AmountField(_l("Net worth (not counting your home)"), allow_zero=True,
                             validators=[InputRequired(
                                 message=_l("Enter your net worth (0 if none)."))])
-    accredited = BooleanField(_l("I am an accredited (or certified sophisticated) investor"))
+    accredited = BooleanField(
+        _l("I am an accredited or sophisticated investor"),
+        description=_l("Residents of the United States: an accredited investor. Residents of "
+                       "the European Union: a sophisticated investor as the EU crowdfunding "
+                       "regulation defines it (no knowledge test, warning or reflection "
+                       "period). Residents of the United Kingdom choose their category of "
+                       "investor on the next page."))
+    financial_assets = AmountField(
+        _l("Financial assets"), allow_zero=True, validators=[Optional()],
+        description=_l("Residents of China only: deposits, securities, funds and the like, "
+                       "not your home. China's rules open investing to qualified investors."))
     invested_elsewhere = AmountField(
         _l("Invested in crowdfunding elsewhere in the last 12 months"), allow_zero=True,
         validators=[Optional()])
@@ -133,11 +148,39 @@ class EducationForm(BaseForm):
         return Quiz
 
 
+class CategoryForm(BaseForm):
+    """UK: the investor's category, and their statement that it is true of them."""
+
+    category = RadioField(_l("Your category of investor"), choices=choices(
+        (c.value, label) for c, label in CATEGORY_LABELS.items()),
+        validators=[InputRequired(message=_l("Choose your category of investor."))])
+    confirm = BooleanField(_l("The statement of the category I chose is true of me, and I "
+                              "make it today."))
+
+
+class AssessmentForm(BaseForm):
+    @classmethod
+    def with_questions(cls, questions):
+        """A form class with one multiple-choice question per entry; the values posted are
+        the choices' keys (the right answer is one of them), whatever the language."""
+
+        class Assessment(cls):
+            pass
+
+        for question in questions:
+            setattr(Assessment, question.name, RadioField(
+                question.text, choices=choices(question.choices),
+                validators=[InputRequired(message=_l("Answer this question."))]))
+        return Assessment
+
+
 class InvestForm(BaseForm):
     amount = AmountField(_l("Amount to invest"), validators=[InputRequired(
         message=_l("Enter how much you want to invest."))])
     #: Set on the second step, after the investor saw what the amount buys.
     confirmed = HiddenField()
+    #: EU, above the warning line: the investor's explicit consent (``equity.eu``).
+    consent = BooleanField(_l("I have read the risk warning and want to invest this amount."))
 
 
 class DocumentForm(BaseForm):
@@ -155,3 +198,30 @@ class EarlyCloseForm(BaseForm):
     #: Typed on the founder's clock (their time zone), stored as UTC.
     deadline = LocalDateTimeField(_l("New deadline"), validators=[InputRequired(
         message=_l("Choose the new deadline."))])
+
+
+class EuKnowledgeForm(BaseForm):
+    """The EU entry knowledge test: one multiple-choice question per entry (answers posted
+    as keys, whatever the language)."""
+
+    @classmethod
+    def with_test(cls, test_entries):
+        class Test(cls):
+            #: The questions, for the template to list in their order.
+            test = tuple(test_entries)
+
+        for name, question, options, _right in test_entries:
+            setattr(Test, name, RadioField(question, choices=choices(options), validators=[
+                InputRequired(message=_l("Answer this question."))]))
+        return Test
+
+
+class NotAppropriateForm(BaseForm):
+    accept = BooleanField(_l("I understand that investing through crowdfunding may not be "
+                             "appropriate for me, and I want to go on."), validators=[
+        InputRequired(message=_l("Tick the box to go on."))])
+
+
+class LossSimulationForm(BaseForm):
+    seen = BooleanField(_l("I have seen how much I could lose without it changing how I "
+                           "live."), validators=[InputRequired(message=_l("Tick the box."))])

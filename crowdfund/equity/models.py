@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
 from crowdfund.db import TimestampMixin, UTCDateTime, audit_row, str_enum, utcnow
+from crowdfund.equity.rulesets import EU_MEMBERS
 from crowdfund.extensions import db
 from crowdfund.i18n import _l
 from crowdfund.money import Money
@@ -50,6 +51,33 @@ class AllocationPolicy(enum.Enum):
 ALLOCATION_LABELS = {
     AllocationPolicy.FIRST_COME: _l("First come, first served"),
     AllocationPolicy.PRO_RATA: _l("Pro rata (everyone cut by the same share)"),
+}
+
+
+class InvestorCategory(enum.Enum):
+    """A UK resident's category of investor, declared with its statement (FCA COBS 4.12A,
+    the statements of COBS 4 Annexes 2R to 5R, as amended by PS22/10)."""
+
+    RESTRICTED = "restricted"
+    HIGH_NET_WORTH = "high_net_worth"
+    CERTIFIED_SOPHISTICATED = "certified_sophisticated"
+    SELF_CERTIFIED_SOPHISTICATED = "self_certified_sophisticated"
+
+    @property
+    def label(self) -> str:
+        return str(CATEGORY_LABELS[self])
+
+    @property
+    def limited(self) -> bool:
+        """A restricted investor is held to a share of net assets; the others are not."""
+        return self is InvestorCategory.RESTRICTED
+
+
+CATEGORY_LABELS = {
+    InvestorCategory.RESTRICTED: _l("Restricted investor"),
+    InvestorCategory.HIGH_NET_WORTH: _l("Certified high net worth investor"),
+    InvestorCategory.CERTIFIED_SOPHISTICATED: _l("Certified sophisticated investor"),
+    InvestorCategory.SELF_CERTIFIED_SOPHISTICATED: _l("Self-certified sophisticated investor"),
 }
 
 
@@ -118,6 +146,12 @@ class Offering(TimestampMixin, db.Model):
         return self._money(self.valuation_cap_minor)
 
     @property
+    def has_kiis(self) -> bool:
+        """An issuer incorporated in the EU offers under Regulation (EU) 2020/1503: its
+        offering has a key investment information sheet (``equity.kiis``)."""
+        return self.issuer_jurisdiction in EU_MEMBERS
+
+    @property
     def shares_offered(self) -> int | None:
         """Whole shares the maximum buys (stock only)."""
         if not self.price_per_share_minor:
@@ -145,8 +179,29 @@ class InvestorProfile(TimestampMixin, db.Model):
     accredited: Mapped[bool] = mapped_column(default=False)
     #: Crowdfunding investments made elsewhere in the last 12 months, as declared.
     invested_elsewhere_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    #: China's rules: financial assets (deposits, securities, funds), as declared.
+    financial_assets_minor: Mapped[int | None] = mapped_column(sa.BigInteger)
+    #: EU, non-sophisticated (``equity.eu``): the entry knowledge test (when, passed or
+    #: not), going on after a failed one, and the simulation of the ability to bear loss.
+    eu_knowledge_taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    eu_knowledge_passed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    eu_not_appropriate_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    eu_loss_simulated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     education_version: Mapped[str | None] = mapped_column(sa.String(20))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: UK: the category the investor declared, and when they made its statement (it lapses
+    #: after 12 months and must be made again before investing).
+    category: Mapped[InvestorCategory | None] = mapped_column(str_enum(InvestorCategory, 40))
+    category_stated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: UK: the appropriateness assessment passed (when, which version of the questions).
+    assessment_passed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assessment_version: Mapped[str | None] = mapped_column(sa.String(20))
+    #: UK: the last failed attempt (the next one only after a wait) and how many failed.
+    assessment_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assessment_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: UK: when the categorisation and the assessment were both first complete: a
+    #: first-time investor commits only after the cooling-off period from then.
+    cooling_off_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def annual_income(self) -> Money:
@@ -161,8 +216,21 @@ class InvestorProfile(TimestampMixin, db.Model):
         return Money(self.invested_elsewhere_minor, self.currency)
 
     @property
+    def financial_assets(self) -> Money | None:
+        if self.financial_assets_minor is None:
+            return None
+        return Money(self.financial_assets_minor, self.currency)
+
+    @property
     def educated(self) -> bool:
         return self.acknowledged_at is not None
+
+    def note_uk_steps_done(self, now: datetime) -> None:
+        """Start the cooling-off the first time the category and the assessment are both
+        done (never restarted: a statement made again later does not move it)."""
+        if (self.cooling_off_from is None and self.category_stated_at is not None
+                and self.assessment_passed_at is not None):
+            self.cooling_off_from = now
 
 
 class Holding(db.Model):

@@ -21,11 +21,20 @@ from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignKind
 from crowdfund.campaigns.web import ref_for
 from crowdfund.db import utcnow
-from crowdfund.equity import changes, investing, investors
-from crowdfund.equity.forms import EducationForm, InvestForm, InvestorProfileForm
-from crowdfund.equity.models import Holding
+from crowdfund.equity import changes, eu, highrisk, investing, investors, protections
+from crowdfund.equity.forms import (
+    AssessmentForm,
+    CategoryForm,
+    EducationForm,
+    InvestForm,
+    InvestorProfileForm,
+)
+from crowdfund.equity.models import Holding, InvestorCategory
+from crowdfund.equity.rulesets import NotOpen, RuleSet, rules_for
+from crowdfund.equity.standing import standing_of
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
+from crowdfund.filters import date_filter
 from crowdfund.forms import ConfirmForm
 from crowdfund.i18n import _, ngettext
 from crowdfund.pledges.routes import own_pledge
@@ -43,16 +52,41 @@ def _signed_in():
     """Every investor page needs a signed-in user."""
 
 
-def _next_or(endpoint: str):
+def next_or(endpoint: str):
     target = request.args.get("next")
     return redirect(target if is_safe_next(target) else url_for(endpoint))
+
+
+def _continue():
+    """After a step of the investor's profile: the next one not done yet (profile, UK
+    category, education, UK assessment), keeping where they were going; else there."""
+    step = protections.missing_step(current_user)
+    if step is None:
+        return next_or("equity.overview")
+    target = request.args.get("next")
+    return redirect(url_for(step, next=target if is_safe_next(target) else None))
+
+
+def _rules_of(profile) -> RuleSet | None:
+    """The rules of the investor's country (None when it has none open)."""
+    try:
+        return rules_for(investors.residence_of(current_user, profile))
+    except NotOpen:
+        return None
 
 
 @bp.get("/")
 def overview():
     profile = investors.profile_of(current_user)
-    return render_template("equity/overview.html", profile=profile,
-                           limit=investors.limit_of(current_user))
+    limit = refusal = None
+    try:
+        limit = investors.limit_of(current_user)
+    except DomainError as exc:  # no rules for their country, a missing exchange rate...
+        refusal = exc.message
+    return render_template("equity/overview.html", profile=profile, limit=limit,
+                           refusal=refusal,
+                           residence=investors.residence_of(current_user, profile),
+                           verified_country=investors.verified_country(current_user))
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -65,22 +99,23 @@ def profile():
         form.net_worth.data = current.net_worth.to_decimal()
         form.accredited.data = current.accredited
         form.invested_elsewhere.data = current.invested_elsewhere.to_decimal()
+        if current.financial_assets is not None:
+            form.financial_assets.data = current.financial_assets.to_decimal()
     if form.validate_on_submit():
         data = investors.ProfileInput(
             jurisdiction=form.jurisdiction.data, annual_income=form.annual_income.data,
             net_worth=form.net_worth.data, accredited=form.accredited.data,
-            invested_elsewhere=form.invested_elsewhere.data or Decimal(0))
+            invested_elsewhere=form.invested_elsewhere.data or Decimal(0),
+            financial_assets=form.financial_assets.data)
         try:
-            saved = investors.save_profile(current_user, data)
+            investors.save_profile(current_user, data)
         except DomainError as exc:
             db.session.rollback()
             form_error(form, exc)
         else:
             db.session.commit()
             flash(_("Your investor profile is saved."), "success")
-            if not saved.educated:
-                return redirect(url_for("equity.education", next=request.args.get("next")))
-            return _next_or("equity.overview")
+            return _continue()
     status = form_status(form)
     return render_template("equity/profile.html", form=form, profile=current), status
 
@@ -101,11 +136,84 @@ def education():
                 getattr(form, name).errors = [_("Not right: see the text above.")]
         else:
             db.session.commit()
-            flash(_("Thank you. You can invest now."), "success")
-            return _next_or("equity.overview")
+            if protections.missing_step(current_user) is None:
+                flash(_("Thank you. You can invest now."), "success")
+            return _continue()
     status = form_status(form)
     return render_template("equity/education.html", form=form, text=investors.EDUCATION,
                            quiz=investors.QUIZ, version=investors.EDUCATION_VERSION), status
+
+
+@bp.route("/category", methods=["GET", "POST"])
+def categorisation():
+    """UK: the investor chooses their category and makes the statement that goes with it
+    (made again once it lapses, after 12 months)."""
+    profile = investors.profile_of(current_user)
+    if profile is None:
+        return redirect(url_for("equity.profile"))
+    rules = _rules_of(profile)
+    if rules is None or not rules.categorised:
+        return redirect(url_for("equity.overview"))
+    form = CategoryForm()
+    if request.method == "GET" and profile.category is not None:
+        form.category.data = profile.category.value
+    if form.validate_on_submit():
+        try:
+            saved = protections.categorise(current_user, form.category.data, form.confirm.data)
+        except DomainError as exc:
+            db.session.rollback()
+            form_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Your statement is recorded: you invest as a %(category)s until "
+                    "%(day)s, when you make it again.", category=saved.category.label.lower(),
+                    day=date_filter(highrisk.lapses_at(saved.category_stated_at, rules))),
+                  "success")
+            return _continue()
+    statements = [(c, highrisk.statement(c, rules)) for c in InvestorCategory]
+    lapses = (highrisk.lapses_at(profile.category_stated_at, rules)
+              if profile.category_stated_at else None)
+    return render_template("equity/category.html", form=form, statements=statements,
+                           profile=profile, lapses=lapses, now=utcnow()), form_status(form)
+
+
+@bp.route("/assessment", methods=["GET", "POST"])
+def assessment():
+    """UK: the appropriateness assessment; after a failed attempt, the next one only after
+    the wait (the page says until when)."""
+    profile = investors.profile_of(current_user)
+    if profile is None:
+        return redirect(url_for("equity.profile"))
+    rules = _rules_of(profile)
+    if rules is None or not rules.needs_assessment:
+        return redirect(url_for("equity.overview"))
+    form = AssessmentForm.with_questions(highrisk.QUESTIONS)()
+    if form.validate_on_submit():
+        answers = {q.name: getattr(form, q.name).data for q in highrisk.QUESTIONS}
+        try:
+            protections.assess(current_user, answers)
+        except protections.AssessmentFailed as exc:
+            db.session.commit()  # the failed attempt stays recorded
+            flash(exc.message, "error")
+            return redirect(url_for("equity.assessment", next=request.args.get("next")))
+        except DomainError as exc:
+            db.session.rollback()
+            form_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_("You passed the assessment."), "success")
+            return _continue()
+    again = protections.retry_at(profile, rules)
+    return render_template("equity/assessment.html", form=form, questions=highrisk.QUESTIONS,
+                           profile=profile, rules=rules,
+                           waiting=again if again and utcnow() < again else None,
+                           version=highrisk.ASSESSMENT_VERSION), form_status(form)
+
+
+@bp.get("/risk-summary")
+def risk_summary():
+    """The risk summary the personalised risk warning links to (UK, PS22/10)."""
+    return render_template("equity/risk_summary.html")
 
 
 @bp.route("/<slug>", methods=["GET", "POST"])
@@ -120,14 +228,10 @@ def invest(slug: str):
     except DomainError as exc:
         flash(exc.message, "info")
         return redirect(url_for("campaigns.show", slug=slug))
-    profile = investors.profile_of(current_user)
-    if profile is None or not profile.educated:
-        flash(_("Before your first investment, complete your investor profile and the short "
-                "education step."), "info")
-        target = url_for("equity.invest", slug=slug)
-        if profile is None:
-            return redirect(url_for("equity.profile", next=target))
-        return redirect(url_for("equity.education", next=target))
+    standing = standing_of(current_user, offering, now)
+    elsewhere = _first_the_profile(slug, standing)
+    if elsewhere is not None:
+        return elsewhere
     form = InvestForm()
     quote = None
     if form.validate_on_submit():
@@ -135,11 +239,13 @@ def invest(slug: str):
         if typed is not None:
             try:
                 quote = investing.quote_investment(offering, typed)
-                investing.check_investor(current_user, quote, now)
+                investing.check_investor(current_user, quote, now, offering,
+                                         consent=form.consent.data)
                 # Committed only once the investor saw what this very amount buys.
                 if form.confirmed.data == str(typed.amount):
                     pledge = investing.start_investment(current_user, campaign, typed, now,
-                                                          ref=ref_for(campaign))
+                                                          ref=ref_for(campaign),
+                                                          consent=form.consent.data)
                     target = url_for("pledges.card", pledge_id=pledge.id)  # before commit
                     db.session.commit()
                     return redirect(target)
@@ -158,9 +264,32 @@ def invest(slug: str):
                 form.confirmed.data = str(typed.amount)
     status = 400 if form.is_submitted() and quote is None else 200
     cutoff = investor_cancel_until(campaign.deadline)
+    profile = investors.profile_of(current_user)
+    reflection = (standing.rules.reflection_days
+                  if standing.rules and eu.applies(standing.rules, profile) else 0)
     return render_template("equity/invest.html", campaign=campaign, offering=offering,
                            form=form, quote=quote, cutoff=cutoff, totals=totals_of(campaign),
-                           limit=investors.limit_of(current_user, now)), status
+                           limit=standing.limit, standing=standing,
+                           reflection=reflection), status
+
+
+def _first_the_profile(slug: str, standing):
+    """Where the investor goes before typing an amount: the next step of their profile
+    when one is not done (the profile, the UK category, the education step, the UK
+    assessment), the offering page when they may not invest (it says why). A first-time
+    investor in their cooling-off stays: the page says until when, and asks no amount."""
+    step = protections.missing_step(current_user)
+    if step is not None:
+        if step in ("equity.profile", "equity.education"):
+            flash(_("Before your first investment, complete your investor profile and the "
+                    "short education step."), "info")
+        else:
+            flash(standing.message, "info")
+        return redirect(url_for(step, next=url_for("equity.invest", slug=slug)))
+    if not standing.may_invest and standing.wait_until is None:  # said before any amount
+        flash(standing.message, "info")
+        return redirect(url_for("campaigns.show", slug=slug))
+    return None
 
 
 def _offer_what_the_limit_allows(form: InvestForm, offering, error):

@@ -13,7 +13,9 @@ from crowdfund.auth.models import User
 from crowdfund.campaigns.access import require_founder
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import EDITABLE_STATUSES, CampaignKind
+from crowdfund.equity import rates
 from crowdfund.equity.models import AllocationPolicy, Offering, OfferingDocument, SecurityType
+from crowdfund.equity.rulesets import EU_MEMBERS, RULE_SETS
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.i18n import _, _l
@@ -107,6 +109,25 @@ def _check_amounts(campaign: Campaign, terms: OfferingInput, today: date) -> Non
     if terms.minimum_investment > terms.maximum:
         raise DomainError(_("The minimum investment cannot be above the maximum."),
                           field="minimum_investment")
+    _within_eu_cap(terms, today)
+
+
+def _within_eu_cap(terms: OfferingInput, today: date) -> None:
+    """An issuer incorporated in the EU offers under the EU crowdfunding regulation: at most
+    EUR 5,000,000 over 12 months (Article 1(2)(c)), the maximum converted into euros at
+    the day's rate (a missing rate refuses: docs/exchange-rates.md)."""
+    if terms.issuer_jurisdiction.upper() not in EU_MEMBERS:
+        return
+    rules = RULE_SETS["EU-ECSPR"]
+    try:
+        in_euros = rates.convert(terms.maximum, rules.currency, today)[0]
+    except rates.MissingRate as exc:
+        raise DomainError(exc.message, field="maximum") from None
+    cap = Money(rules.offering_cap_minor, rules.currency)
+    if in_euros > cap:
+        raise DomainError(_("Under the EU crowdfunding regulation an offering raises at most "
+                            "%(cap)s over 12 months; this maximum is %(amount)s.",
+                            cap=cap.format(), amount=in_euros.format()), field="maximum")
 
 
 def _check_stock(terms: OfferingInput) -> None:

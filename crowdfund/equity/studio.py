@@ -12,7 +12,7 @@ from crowdfund.campaigns import studio_bp
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignKind, CampaignStatus
 from crowdfund.campaigns.web import own_campaign
-from crowdfund.equity import changes
+from crowdfund.equity import changes, kiis
 from crowdfund.equity.changes import close_early
 from crowdfund.equity.closing import cap_table as holdings_of
 from crowdfund.equity.forms import DocumentForm, EarlyCloseForm, OfferingForm
@@ -109,7 +109,9 @@ def offering(campaign_id: int):
                            live=live, pending=current and changes.pending_change(current),
                            early_form=EarlyCloseForm(),
                            confirm=ConfirmForm(),
-                           review_level=financial_review_level(maximum or campaign.goal)), \
+                           review_level=financial_review_level(maximum or campaign.goal),
+                           sheet_length=kiis.length_of(current) if kiis.applies(current)
+                           else None), \
         form_status(form)
 
 

@@ -8,13 +8,14 @@ import sqlalchemy as sa
 from crowdfund import events
 from crowdfund.campaigns.services import CheckItem, readiness_of_kind
 from crowdfund.campaigns.states import CampaignKind
+from crowdfund.equity import kiis
 from crowdfund.equity import privacy as equity_privacy
 from crowdfund.equity.investing import post_milestones
 from crowdfund.equity.models import DocumentKind, OfferingDocument
 from crowdfund.equity.services import documents_of, offering_of
 from crowdfund.extensions import db
 from crowdfund.filters import datetime_filter
-from crowdfund.i18n import _
+from crowdfund.i18n import _, ngettext
 from crowdfund.notifications import investor_emails as emails
 from crowdfund.pledges.terms import investor_cancel_until, terms_of_kind
 from crowdfund.uploads import referenced_by
@@ -43,7 +44,22 @@ def offering_readiness(campaign) -> list[CheckItem]:
         CheckItem(_("Your identity verified"), campaign.founder.is_verified,
                   _("Send your identity document from Your account, Identity; an operator "
                     "checks it.")),
+        *_sheet_readiness(offering),
     ]
+
+
+def _sheet_readiness(offering) -> list[CheckItem]:
+    """An EU issuer's offering: its key investment information sheet prints on at most 6
+    pages (Regulation (EU) 2020/1503, Article 23(7)); when longer, the item says which of
+    the founder's texts to shorten, and by how much."""
+    if not kiis.applies(offering):
+        return []
+    length = kiis.length_of(offering)
+    if length.over:
+        return [CheckItem(length.shorten(), False)]
+    return [CheckItem(ngettext("Key investment information sheet within %(num)s page",
+                               "Key investment information sheet within %(num)s pages",
+                               kiis.MAX_PAGES), True)]
 
 
 def investment_terms(pledge) -> list[tuple[str, str]]:

@@ -28,8 +28,8 @@ from crowdfund.community.models import Follow
 from crowdfund.community.routes import back_to_comment
 from crowdfund.community.routes import bp as community_bp
 from crowdfund.community.updates import can_read, updates_of
-from crowdfund.equity.investors import limit_of
 from crowdfund.equity.services import documents_of, financial_review_level, offering_of
+from crowdfund.equity.standing import standing_of
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.i18n import _
@@ -81,11 +81,11 @@ def render_campaign_page(campaign: Campaign, *, preview: bool = False, comment_f
     viewer = viewer_of(campaign)
     pledge = viewer.pledge
     my_pledge = pledge if pledge is not None and pledge.status is PledgeStatus.ACTIVE else None
-    offering = investor_limit = None
+    offering = standing = None
     if campaign.kind is CampaignKind.EQUITY:
         offering = offering_of(campaign)
-        if current_user.is_authenticated:
-            investor_limit = limit_of(current_user)
+        if current_user.is_authenticated and offering is not None:
+            standing = standing_of(current_user, offering)
     # An active pledge makes a backer: no second look-up for the most common reader.
     reads_backer_updates = my_pledge is not None or can_read(current_user, campaign)
     outcome = outcome_of(campaign)
@@ -99,7 +99,7 @@ def render_campaign_page(campaign: Campaign, *, preview: bool = False, comment_f
                            followers=memo.shown(("followers", campaign.id),
                                                 lambda: following.follower_count(campaign)),
                            outcome=outcome, preview=preview, my_pledge=my_pledge,
-                           offering=offering, investor_limit=investor_limit)
+                           offering=offering, standing=standing)
 
 
 def comments_part(campaign: Campaign, stamp: tuple, comment_form=None) -> Markup:

@@ -143,6 +143,16 @@ class Pledge(TimestampMixin, db.Model):
     last_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: Equity offerings in stock: whole shares this commitment buys (amount = shares x price).
     shares: Mapped[int | None] = mapped_column(sa.BigInteger)
+    #: Equity: this commitment as the investor's limit counted it, in their rules' currency,
+    #: and the exchange rate used (a decimal, "1" for the same currency; rates.py).
+    limit_currency: Mapped[str | None] = mapped_column(sa.String(3))
+    limit_amount_minor: Mapped[int | None] = mapped_column(sa.BigInteger)
+    limit_rate: Mapped[str | None] = mapped_column(sa.String(40))
+    #: EU: until when the investor may revoke this offer without reason or penalty (the
+    #: 4-day reflection period); the offering is settled only after it. None: no such right.
+    revocable_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: EU: when the investor consented to the risk warning for this amount, if it asked.
+    risk_consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: What the investor committed when an oversubscribed offering cut it at closing
     #: (``amount_minor`` is then what was allocated and is charged).
     committed_minor: Mapped[int | None] = mapped_column(sa.BigInteger)

@@ -21,7 +21,7 @@ from crowdfund import events
 from crowdfund.auth.models import User
 from crowdfund.auth.recovery import require_verified_email
 from crowdfund.campaigns.models import Campaign, RewardTier
-from crowdfund.campaigns.states import CampaignKind
+from crowdfund.campaigns.states import CampaignKind, CampaignStatus
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
@@ -338,12 +338,21 @@ def change_pledge(pledge: Pledge, backer: User, tier: RewardTier | None, amount:
 
 
 def cancel_pledge(pledge: Pledge, backer: User, now: datetime | None = None) -> None:
-    """The backer withdraws while the campaign is live (last-24-hours rule applies)."""
+    """The backer withdraws while the campaign is live (last-24-hours rule applies); an
+    investor within their reflection period revokes (no other rule applies)."""
     now = now or utcnow()
     require_owner(pledge, backer)
-    _lock_for_change(pledge)
+    _lock_for_change(pledge)  # the campaign first: a revocation and the decision at the
+    # deadline run one after the other, and the second sees what the first did
     if not pledge.is_open:
         raise DomainError(_("This pledge is already closed."))
+    if pledge.revocable_until is not None and now < pledge.revocable_until:
+        if pledge.campaign.status is not CampaignStatus.LIVE:
+            raise DomainError(_("The offering has closed: your commitment stands."))
+        _end(pledge, P.CANCELLED, actor=backer,
+             reason="Revoked by the investor within the reflection period")
+        events.pledge_cancelled.send(pledge, actor=backer)
+        return
     require_open_for_pledges(pledge.campaign, now)
     if pledge.campaign.kind is CampaignKind.EQUITY:
         if now >= investor_cancel_until(pledge.campaign.deadline):

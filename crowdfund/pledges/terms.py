@@ -1,16 +1,21 @@
 """What a pledge's pages show beyond amount and card, per kind of campaign: a reward
 pledge shows its reward; an investment its security, shares, price and until when it can
-be cancelled (registered by equity, which knows its offerings)."""
+be cancelled (registered by equity, which knows its offerings); and an EU investor's
+reflection period, during which they may revoke their offer (``equity.eu``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
 
+import sqlalchemy as sa
 from flask import current_app
 
-from crowdfund.campaigns.states import CampaignKind
-from crowdfund.pledges.models import Pledge
+from crowdfund.campaigns.models import Campaign
+from crowdfund.campaigns.states import CampaignKind, CampaignStatus
+from crowdfund.db import utcnow
+from crowdfund.extensions import db
+from crowdfund.pledges.models import Pledge, PledgeStatus
 
 
 def investor_cancel_until(deadline: datetime) -> datetime:
@@ -59,3 +64,23 @@ def after_charge_told_by(function: Callable[[Pledge], list[tuple[str, str]]]) ->
 
 def after_charge(pledge: Pledge) -> list[tuple[str, str]]:
     return [row for function in _after_charge for row in function(pledge)]
+
+
+def revocable(pledge: Pledge, now: datetime | None = None) -> bool:
+    """Within the offer's reflection period (EU investors, ``equity.eu``): the investor may
+    revoke it without reason or penalty, whatever the cut-off and even past the deadline,
+    until the offering is decided (it is decided only once every such period ended)."""
+    now = now or utcnow()
+    return (pledge.revocable_until is not None and now < pledge.revocable_until
+            and pledge.is_open and pledge.campaign.status is CampaignStatus.LIVE)
+
+
+def reflection_ends(campaign: Campaign, now: datetime | None = None) -> datetime | None:
+    """When the last reflection period of the campaign's open commitments ends (EU
+    investors may revoke until then: ``revocable``); None when none runs."""
+    now = now or utcnow()
+    return db.session.scalar(
+        sa.select(sa.func.max(Pledge.revocable_until)).where(
+            Pledge.campaign_id == campaign.id,
+            Pledge.status.in_((PledgeStatus.PENDING, PledgeStatus.ACTIVE)),
+            Pledge.revocable_until > now))

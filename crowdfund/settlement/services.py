@@ -39,6 +39,7 @@ from crowdfund.payments.gateway import (
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.pledges.services import OPEN_STATUSES, release_abandoned
 from crowdfund.pledges.states import pledge_states
+from crowdfund.pledges.terms import reflection_ends
 from crowdfund.pledges.totals import totals_of
 from crowdfund.pledges.units import release_units
 from crowdfund.settlement.models import ChargeAttempt, ChargeStatus
@@ -72,6 +73,8 @@ def decide_at_deadline(campaign: Campaign, now: datetime | None = None) -> bool:
     lock(campaign)
     if campaign.status is not S.LIVE or campaign.deadline > now:
         return False
+    if reflection_ends(campaign, now) is not None:
+        return False  # an investor may still revoke: decided once every period ended
     release_abandoned(now, campaign_id=campaign.id)
     db.session.flush()
     funded = totals_of(campaign).pledged >= campaign.goal

@@ -12,6 +12,7 @@ from werkzeug.serving import make_server
 
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.db import utcnow
+from crowdfund.equity import protections
 from crowdfund.extensions import db
 from crowdfund.pledges.models import PledgeStatus
 from crowdfund.settlement.books import differences as gateway_differences
@@ -88,6 +89,11 @@ def every_role(app):
         operator = make_user(operator=True)
         offering = live_offering()
         person = investor()
+        # UK: one in the cooling-off (every step done an hour ago), one to be assessed.
+        briton = investor(income="90000", worth="45000", country="GB",
+                          uk_done=timedelta(hours=1))
+        newcomer = investor(income="90000", worth="45000", country="GB", educated=False)
+        protections.categorise(newcomer, "restricted", True)
         gateway_differences.record([Found(
             DifferenceKind.REFUND_NOT_OURS, "re_3NyAlongGatewayIdentifier0123", None, "nothing",
             "USD 12.34 succeeded of pi_3NyAnotherLongGatewayIdentifier", ended.id)])
@@ -95,7 +101,8 @@ def every_role(app):
         ids = dict(live=live.id, ended=ended.id, live_slug=live.slug, ended_slug=ended.slug,
                    pledge=pledge.id, founder=founder.email, backer=backer.email,
                    operator=operator.email, draft=draft.id, offering_slug=offering.slug,
-                   investor=person.email)
+                   investor=person.email, uk_investor=briton.email,
+                   uk_newcomer=newcomer.email)
         db.session.remove()
     scene = ids
     pages = {
@@ -110,6 +117,11 @@ def every_role(app):
         # The invest flow of an investor with a profile: education, the offer, holdings.
         "investor": ["/invest/", "/invest/education", f"/invest/{scene['offering_slug']}",
                      "/invest/holdings"],
+        # The UK's steps: the category, the assessment's questions, the cooling-off and the
+        # risk warning on the invest page, the risk summary.
+        "uk_investor": ["/invest/category", f"/invest/{scene['offering_slug']}",
+                        "/invest/risk-summary"],
+        "uk_newcomer": ["/invest/assessment"],
         "founder": ["/studio/", "/studio/new", f"/studio/{scene['draft']}",
                     f"/studio/{scene['draft']}/edit", f"/studio/{scene['draft']}/rewards/new",
                     f"/studio/{scene['draft']}/budget", f"/studio/{scene['live']}",

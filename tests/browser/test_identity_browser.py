@@ -89,6 +89,7 @@ def _walk(app, browser, live_server):
     founder_page.fill("#legal_name", "Marta A. Kowalska")
     founder_page.fill("#date_of_birth", "1984-09-12")
     founder_page.fill("#address", "4 Orchard Road, Hood River, OR 97031, United States")
+    founder_page.select_option("#country", "US")
     founder_page.set_input_files("#document", files=[{
         "name": "passport.jpg", "mimeType": "image/jpeg", "buffer": _passport()}])
     founder_page.get_by_role("button", name="Send for checking").click()

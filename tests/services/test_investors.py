@@ -63,7 +63,7 @@ def test_uk_investors_use_the_uk_rules_in_pounds(session):
     assert saved.currency == "GBP"
     limit = investors.limit_of(investor)
     assert limit.annual_limit == Money.from_decimal("4500", "GBP")
-    assert limit.rules.code == "UK-RESTRICTED"
+    assert limit.rules.code == "UK-COBS"
 
 
 @pytest.mark.parametrize(("changes", "field", "message"), [

@@ -2,10 +2,10 @@
 
 import pytest
 
-from crowdfund.equity.limits import RULE_SETS, Declared, annual_limit, limit_for, rules_for
+from crowdfund.equity.limits import RULE_SETS, Declared, annual_limit, limit_for
 from crowdfund.money import Money
 
-US, UK = RULE_SETS["US-REGCF"], RULE_SETS["UK-RESTRICTED"]
+US, UK = RULE_SETS["US-REGCF"], RULE_SETS["UK-COBS"]
 
 
 def usd(major):
@@ -59,17 +59,8 @@ def test_uk_restricted_investor_ten_percent_of_net_assets():
     assert annual_limit(UK, declared(0, 0, accredited=True, currency="GBP")) is None
 
 
-def test_rule_set_by_jurisdiction_and_bad_declarations():
-    assert rules_for("us") is US and rules_for("US") is US and rules_for("GB") is UK
+def test_bad_declarations():
     with pytest.raises(ValueError, match="USD"):
         annual_limit(US, declared(1, 1, currency="GBP"))
     with pytest.raises(ValueError, match="negative"):
         annual_limit(US, Declared(usd(-1), usd(0)))
-
-
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "issue 27, no silent fallback: a jurisdiction without rules of its own (France) is "
-    "given the US rules today; it is to be refused. Once it is, this test fails the suite "
-    "(it passes, or raises the refusal): then drop this mark and name the refusal here."))
-def test_a_jurisdiction_without_rules_of_its_own_is_not_given_the_us_ones():
-    assert rules_for("FR") is not US

@@ -85,6 +85,8 @@ def world(session, app, monkeypatch):
     for line in equity.budget_lines:
         line.label = "模具与首批生产"
     offering_of(equity).use_of_proceeds_md = "模具和首批生产。"
+    # An issuer incorporated in the EU: its key investment information sheet is a page too.
+    offering_of(equity).issuer_jurisdiction = "DE"
     pledge = make_pledge(reward, backer, tier=reward.tiers[0])
     pledge.payment_method_id, pledge.card_brand, pledge.card_last4 = "pm_card", "visa", "4242"
     pledge.card_exp_month, pledge.card_exp_year = 12, utcnow().year + 2

@@ -44,7 +44,7 @@ def _photo(gps: bool = True) -> io.BytesIO:
 
 def _send(client, **changes):
     data = {"legal_name": "Fiona Q. Founder", "date_of_birth": "1988-04-02",
-            "address": "12 Harbour Street, Porto 4000-123, Portugal",
+            "address": "12 Harbour Street, Porto 4000-123, Portugal", "country": "PT",
             "document": (_photo(), "passport.jpg")}
     data.update(changes)
     return client.post("/account/identity", data=data, content_type="multipart/form-data")
@@ -136,6 +136,8 @@ def test_the_document_is_deleted_after_the_retention(app, client, session, fiona
     ({"date_of_birth": "next tuesday"}, "Not a valid date value."),
     ({"date_of_birth": "2999-01-01"}, "real date of birth"),
     ({"address": "Porto"}, "full address"),
+    ({"country": ""}, "Choose the country you live in."),
+    ({"country": "XX"}, "Choose a country from the list."),
     ({"legal_name": ""}, "This field is required."),
     ({"document": (io.BytesIO(b"not an image"), "passport.jpg")}, "not an image"),
     ({"document": (io.BytesIO(b"%PDF-1.4"), "passport.pdf")}, "Use a photo")])

@@ -30,7 +30,7 @@ def _send_check(client, auth, person):
     auth.login_as(person)
     response = client.post("/account/identity", data={
         "legal_name": f"{person.display_name} Legal", "date_of_birth": "1988-04-02",
-        "address": "12 Harbour Street, Porto 4000-123, Portugal",
+        "address": "12 Harbour Street, Porto 4000-123, Portugal", "country": "PT",
         "document": (_photo(), "passport.jpg")}, content_type="multipart/form-data")
     assert response.status_code == 302
     auth.logout()
