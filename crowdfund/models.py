@@ -13,6 +13,7 @@ from crowdfund.campaigns.models import (  # noqa: F401
     RewardTier,
     ShippingRate,
 )
+from crowdfund.campaigns.funding import FlexibleFundingChange, FlexibleFundingOff  # noqa: F401
 from crowdfund.community.models import (  # noqa: F401
     CampaignReport,
     CampaignUpdate,

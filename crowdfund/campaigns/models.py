@@ -13,10 +13,12 @@ from crowdfund.campaigns.categories import category_label
 from crowdfund.campaigns.states import (
     EDITABLE_STATUSES,
     ENDED_STATUSES,
+    FUNDING_MODEL_LABELS,
     LABELS,
     PUBLIC_STATUSES,
     CampaignKind,
     CampaignStatus,
+    FundingModel,
 )
 from crowdfund.db import TimestampMixin, UTCDateTime, audit_row, str_enum, utcnow
 from crowdfund.extensions import db
@@ -42,6 +44,12 @@ class Campaign(TimestampMixin, db.Model):
     slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
     founder_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     kind: Mapped[CampaignKind] = mapped_column(str_enum(CampaignKind), default=CampaignKind.REWARD)
+    #: When backers are charged: all or nothing (only if the goal is reached) or flexible
+    #: (whatever was pledged); chosen while the campaign can be edited, never flexible for
+    #: equity (``campaigns.funding``).
+    funding_model: Mapped[FundingModel] = mapped_column(
+        str_enum(FundingModel), default=FundingModel.ALL_OR_NOTHING,
+        server_default=FundingModel.ALL_OR_NOTHING.value)
     status: Mapped[CampaignStatus] = mapped_column(
         str_enum(CampaignStatus), default=CampaignStatus.DRAFT, index=True
     )
@@ -113,6 +121,22 @@ class Campaign(TimestampMixin, db.Model):
     @property
     def is_equity(self) -> bool:
         return self.kind is CampaignKind.EQUITY
+
+    @property
+    def is_flexible(self) -> bool:
+        """Flexible funding: backers are charged at the deadline whatever the total."""
+        return self.funding_model is FundingModel.FLEXIBLE
+
+    @property
+    def funding_model_label(self) -> str:
+        return str(FUNDING_MODEL_LABELS[self.funding_model])
+
+    @property
+    def reached_goal(self) -> bool:
+        """The total frozen at the deadline reached the goal (False before the deadline):
+        a flexible campaign can be funded, and charged, without it."""
+        return (self.pledged_at_deadline_minor is not None
+                and self.pledged_at_deadline_minor >= self.goal_minor)
 
     @property
     def is_live(self) -> bool:
