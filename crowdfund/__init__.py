@@ -213,6 +213,7 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.operators import community as _operators_community  # noqa: F401
     from crowdfund.operators import differences as _operators_differences  # noqa: F401
     from crowdfund.operators import disputes as _operators_disputes  # noqa: F401
+    from crowdfund.operators import funding as _operators_funding  # noqa: F401
     from crowdfund.operators import money as _operators_money  # noqa: F401
     from crowdfund.operators import rates as _operators_rates  # noqa: F401
     from crowdfund.operators import routes as _operators_routes  # noqa: F401

@@ -6,6 +6,7 @@ from crowdfund.auth.models import (  # noqa: F401
     User,
     UserSession,
 )
+from crowdfund.campaigns.funding import FlexibleFundingChange, FlexibleFundingOff  # noqa: F401
 from crowdfund.campaigns.models import (  # noqa: F401
     BudgetLine,
     Campaign,
@@ -13,7 +14,6 @@ from crowdfund.campaigns.models import (  # noqa: F401
     RewardTier,
     ShippingRate,
 )
-from crowdfund.campaigns.funding import FlexibleFundingChange, FlexibleFundingOff  # noqa: F401
 from crowdfund.community.models import (  # noqa: F401
     CampaignReport,
     CampaignUpdate,

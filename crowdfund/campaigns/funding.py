@@ -114,6 +114,17 @@ def charges_at_deadline(campaign: Campaign, pledged: Money) -> bool:
     return pledged >= campaign.goal
 
 
+def deadline_reason(campaign: Campaign, pledged: Money, funded: bool) -> str:
+    """Why the deadline funded (or failed) ``campaign``, for its audit trail (stored in
+    English; ``operators.reasons`` shows it in the reader's language)."""
+    shown, goal = pledged.format(), campaign.goal.format()
+    if funded and campaign.is_flexible and pledged < campaign.goal:
+        return f"Flexible funding: {shown} of {goal} at the deadline, charged below the goal"
+    if funded:
+        return f"Reached {shown} of {goal} by the deadline"
+    return f"{shown} of {goal} at the deadline"
+
+
 # --- the operators' switch ---------------------------------------------------------------
 
 

@@ -139,6 +139,13 @@ class Campaign(TimestampMixin, db.Model):
                 and self.pledged_at_deadline_minor >= self.goal_minor)
 
     @property
+    def flexible_below_goal(self) -> bool:
+        """A flexible campaign whose deadline passed below its goal: its backers are charged
+        all the same (if anything was pledged), and its pages and emails say so."""
+        return (self.is_flexible and self.pledged_at_deadline_minor is not None
+                and not self.reached_goal)
+
+    @property
     def is_live(self) -> bool:
         return self.status is CampaignStatus.LIVE
 

@@ -232,6 +232,12 @@ def readiness(campaign: Campaign) -> list[CheckItem]:
         CheckItem(_("Use of funds"), bool(campaign.budget_lines) and budget <= campaign.goal,
                   _("Add budget lines; together they cannot exceed the goal.")),
     ]
+    if campaign.is_flexible:
+        items.append(CheckItem(
+            _("Flexible funding allowed in its category"),
+            funding.flexible_allowed_in(campaign.category),
+            _("Operators turned it off for %(category)s: choose all-or-nothing, or another "
+              "category.", category=campaign.category_label)))
     if campaign.kind not in _KIND_READINESS:  # never judged ready without its own items
         raise LookupError(f"No readiness items for {campaign.kind.value} campaigns: "
                           "is the feature that brings them registered (create_app)?")
@@ -247,10 +253,10 @@ def submit(campaign: Campaign, actor: User) -> None:
     """Founder sends a draft (or a campaign with requested changes) for review."""
     require_founder(campaign, actor)
     require_verified_email(actor)
+    funding.check_campaign(campaign)  # flexible funding turned off in its category since
     missing = [item.label for item in readiness(campaign) if not item.done]
     if missing:
         raise NotReady(_("Before review, complete: %(items)s.", items=word_list(missing)))
-    funding.check_campaign(campaign)  # flexible funding turned off in its category since
     campaign_states.apply(campaign, S.SUBMITTED, actor=actor)
     campaign.submitted_at = utcnow()
     events.campaign_submitted.send(campaign, actor=actor)

@@ -57,8 +57,11 @@ def send(kind: str, key: str, to: User, email: Email) -> bool:
 
 
 def about(campaign: Campaign) -> str:
-    """What a message about ``campaign`` is about, for its footer (``Email.about``)."""
-    return "equity" if campaign.is_equity else "reward"
+    """What a message about ``campaign`` is about, for its footer (``Email.about``): a
+    flexible campaign's never promises all or nothing."""
+    if campaign.is_equity:
+        return "equity"
+    return "flexible" if campaign.is_flexible else "reward"
 
 
 def hello(user: User) -> str:

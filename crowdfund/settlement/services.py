@@ -22,6 +22,7 @@ from sqlalchemy.orm import joinedload
 
 from crowdfund import events
 from crowdfund.auth.models import User
+from crowdfund.campaigns.funding import charges_at_deadline, deadline_reason
 from crowdfund.campaigns.models import Campaign, RewardTier
 from crowdfund.campaigns.states import CampaignKind, CampaignStatus, campaign_states
 from crowdfund.db import utcnow
@@ -77,19 +78,16 @@ def decide_at_deadline(campaign: Campaign, now: datetime | None = None) -> bool:
         return False  # an investor may still revoke: decided once every period ended
     release_abandoned(now, campaign_id=campaign.id)
     db.session.flush()
-    funded = totals_of(campaign).pledged >= campaign.goal
+    # All or nothing: the goal reached; flexible: anything pledged (docs/domain.md).
+    funded = charges_at_deadline(campaign, totals_of(campaign).pledged)
     if funded and campaign.kind is CampaignKind.EQUITY:
         allocate_at_deadline(campaign)  # never more than the maximum is charged
         db.session.flush()
     totals = totals_of(campaign)
     campaign.pledged_at_deadline_minor = totals.pledged.amount
     campaign.backers_at_deadline = totals.backers
-    if funded:
-        campaign_states.apply(campaign, S.FUNDED, reason=(
-            f"Reached {totals.pledged.format()} of {campaign.goal.format()} by the deadline"))
-    else:
-        campaign_states.apply(campaign, S.FAILED, reason=(
-            f"{totals.pledged.format()} of {campaign.goal.format()} at the deadline"))
+    campaign_states.apply(campaign, S.FUNDED if funded else S.FAILED,
+                          reason=deadline_reason(campaign, totals.pledged, funded))
     events.campaign_closed.send(campaign, funded=funded, pledged=totals.pledged,
                                 backers=totals.backers)  # the founder told
     return True
