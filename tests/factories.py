@@ -19,7 +19,7 @@ from alembic.script import ScriptDirectory
 from crowdfund.auth import passwords
 from crowdfund.auth.models import IdentityVerification, User, VerificationStatus
 from crowdfund.campaigns.models import BudgetLine, Campaign, RewardTier, ShippingRate
-from crowdfund.campaigns.states import CampaignKind, CampaignStatus
+from crowdfund.campaigns.states import CampaignKind, CampaignStatus, FundingModel
 from crowdfund.db import utcnow
 from crowdfund.equity import highrisk, investors, protections
 from crowdfund.equity.models import (
@@ -65,7 +65,8 @@ def make_campaign(founder: User | None = None, *, status: CampaignStatus = Campa
                   title: str | None = None, goal_minor: int = 100_000, currency: str = "USD",
                   category: str = "technology", kind: CampaignKind = CampaignKind.REWARD,
                   ready: bool = True, tiers: int = 1, days_left: int = 20,
-                  blurb: str | None = None) -> Campaign:
+                  blurb: str | None = None,
+                  funding_model: FundingModel = FundingModel.ALL_OR_NOTHING) -> Campaign:
     """A campaign in ``status``; ``ready`` fills in what review needs."""
     n = next(_seq)
     founder = founder or make_user()
@@ -73,6 +74,7 @@ def make_campaign(founder: User | None = None, *, status: CampaignStatus = Campa
         founder=founder, slug=f"campaign-{n}", title=title or f"Campaign {n}",
         blurb=blurb if blurb is not None else f"Blurb of campaign {n}", category=category,
         kind=kind, status=status, goal_minor=goal_minor, currency=currency, duration_days=30,
+        funding_model=funding_model,
     )
     if ready:
         campaign.cover_path = "covers/test.png"
