@@ -17,7 +17,7 @@ from crowdfund.auth.models import (
     User,
 )
 from crowdfund.campaigns.models import Campaign
-from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.campaigns.states import CampaignStatus, FundingModel
 from crowdfund.community.card_health import remind_card_health
 from crowdfund.extensions import db
 from crowdfund.notifications import (
@@ -103,8 +103,19 @@ def _equity() -> Campaign:
     return campaign
 
 
-def _both() -> tuple[Campaign, Campaign]:
-    return _reward(), _equity()
+def _flexible() -> Campaign:
+    """A Chinese founder's reward campaign with flexible funding, its total at the deadline
+    a third of its goal (charged all the same)."""
+    campaign = _reward()
+    campaign.funding_model = FundingModel.FLEXIBLE
+    campaign.pledged_at_deadline_minor = campaign.goal_minor // 3
+    return campaign
+
+
+def _both() -> tuple[Campaign, Campaign, Campaign]:
+    """Both kinds of campaign, a reward one in both funding models: all or nothing, and
+    flexible (ended below its goal)."""
+    return _reward(), _flexible(), _equity()
 
 
 def _pledge(campaign: Campaign, status: PledgeStatus = PledgeStatus.ACTIVE, *,
@@ -131,12 +142,13 @@ def _pledge(campaign: Campaign, status: PledgeStatus = PledgeStatus.ACTIVE, *,
 
 @maker("emails.pledge_confirmed")
 def _pledge_confirmed():
-    """With a card of each brand (an investment has its own message)."""
-    campaign = _reward()
-    for brand in CARD_BRANDS:
-        pledge = _pledge(campaign)
-        pledge.card_brand = brand
-        _queued(emails.pledge_confirmed(pledge))
+    """With a card of each brand (an investment has its own message), all or nothing and
+    flexible."""
+    for campaign in (_reward(), _flexible()):
+        for brand in CARD_BRANDS:
+            pledge = _pledge(campaign)
+            pledge.card_brand = brand
+            _queued(emails.pledge_confirmed(pledge))
 
 
 @maker("emails.campaign_launched")
@@ -165,12 +177,15 @@ def _campaign_sent_back():
 
 @maker("emails.campaign_outcome_founder")
 def _campaign_outcome_founder():
-    for new_campaign in (_reward, _equity):
+    for new_campaign in (_reward, _flexible, _equity):
         for funded, backers in ((True, 1), (True, 3), (False, 2)):
             campaign = new_campaign()
             pledged = campaign.goal if funded else usd(300)
             campaign.pledged_at_deadline_minor = pledged.amount
             _queued(emails.campaign_outcome_founder(campaign, pledged, backers))
+    nothing = _flexible()  # flexible with nothing pledged: nothing to charge
+    nothing.pledged_at_deadline_minor = 0
+    _queued(emails.campaign_outcome_founder(nothing, usd(0), 0))
 
 
 @maker("emails.campaign_outcome_backer")
@@ -241,7 +256,7 @@ def _card_health():
         for brand in (*CARD_BRANDS, None):
             expiring = _pledge(campaign)
             expiring.card_brand, expiring.card_exp_month, expiring.card_exp_year = brand, 2, 2027
-    at_risk = 2 * (1 + len(CARD_BRANDS) + 1)
+    at_risk = 3 * (1 + len(CARD_BRANDS) + 1)
     for notice in sorted(current_app.config["CARD_HEALTH_NOTICES"], reverse=True):
         assert remind_card_health(now=DEADLINE - notice + timedelta(hours=1)) == at_risk
 

@@ -19,7 +19,8 @@ import pyotp
 import pytest
 from flask import template_rendered
 
-from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.campaigns.funding import set_flexible_funding
+from crowdfund.campaigns.states import CampaignStatus, FundingModel
 from crowdfund.community.models import (
     CampaignUpdate,
     Comment,
@@ -47,7 +48,8 @@ NOT_PAGES = {"static", "main.uploads", "health.healthz", "health.readyz",
              "main.choose_language"}
 #: Who the test data's people and campaigns are: names stay in Latin letters.
 NAMES = {"founder": "Ada Lovelace", "backer": "Grace Hopper", "operator": "Alan Turing",
-         "reward": "Tidewater Lamp", "funded": "Harbour Clock",
+         "reward": "Tidewater Lamp", "funded": "Harbour Clock", "flexible": "Keel Kettle",
+         "kept": "Keel Radio",
          "equity": "Tidewater Instruments", "issuer": "Tidewater Instruments Inc."}
 
 
@@ -78,6 +80,16 @@ def world(session, app, monkeypatch):
     _founders_texts(reward, NAMES["reward"])
     funded = make_campaign(founder, status=CampaignStatus.FUNDED, days_left=-5)
     _founders_texts(funded, NAMES["funded"])
+    # Flexible funding: one live, one that ended below its goal and charged all the same;
+    # operators turned it off in one category (with a reason in Chinese).
+    flexible = make_campaign(founder, status=CampaignStatus.LIVE, tiers=1,
+                             funding_model=FundingModel.FLEXIBLE)
+    _founders_texts(flexible, NAMES["flexible"])
+    kept = make_campaign(founder, status=CampaignStatus.COLLECTING, days_left=-3,
+                         funding_model=FundingModel.FLEXIBLE)
+    _founders_texts(kept, NAMES["kept"])
+    kept.pledged_at_deadline_minor, kept.backers_at_deadline = 5_000, 1
+    set_flexible_funding(operator, "games", False, "游戏类项目多次延期交付。")
     equity = live_offering()
     equity.founder_id = founder.id
     equity.title, equity.blurb = NAMES["equity"], "为海洋测量仪器融资。"
@@ -91,6 +103,8 @@ def world(session, app, monkeypatch):
     pledge.payment_method_id, pledge.card_brand, pledge.card_last4 = "pm_card", "visa", "4242"
     pledge.card_exp_month, pledge.card_exp_year = 12, utcnow().year + 2
     paid = make_pledge(funded, backer, tier=funded.tiers[0], status=PledgeStatus.COLLECTED)
+    flexible_pledge = make_pledge(flexible, backer, tier=flexible.tiers[0])
+    kept_pledge = make_pledge(kept, backer, status=PledgeStatus.COLLECTED)
     question = Comment(campaign_id=reward.id, author_id=backer.id, kind="question",
                        body="什么时候发货？")
     db.session.add(question)
@@ -109,12 +123,13 @@ def world(session, app, monkeypatch):
                        spent_on=utcnow().date() - timedelta(days=1), note="模具",
                        author_id=founder.id)])
     session.commit()
-    campaigns = [reward, funded, equity]
+    campaigns = [reward, funded, equity, flexible, kept]
     return {
         "people": {"founder": founder, "backer": backer, "operator": operator},
         "seed": seed,
         "ids": {"campaign_id": [c.id for c in campaigns], "slug": [c.slug for c in campaigns],
-                "pledge_id": [pledge.id, paid.id], "user_id": [founder.id],
+                "pledge_id": [pledge.id, paid.id, flexible_pledge.id, kept_pledge.id],
+                "user_id": [founder.id],
                 "tier_id": [reward.tiers[0].id], "line_id": [reward.budget_lines[0].id],
                 "holding_id": [1], "category": ["technology"], "token": ["not-a-token"]},
     }
