@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from werkzeug.serving import make_server
 
-from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.campaigns.states import CampaignStatus, FundingModel
 from crowdfund.db import utcnow
 from crowdfund.equity import protections
 from crowdfund.extensions import db
@@ -80,6 +80,8 @@ def every_role(app):
         ended = make_campaign(founder, status=CampaignStatus.COLLECTING, tiers=1,
                               title="Ended and collecting")
         ended.deadline = utcnow() - timedelta(days=2)
+        # Flexible funding, ended below its goal: its banner and notes say so at length.
+        ended.funding_model, ended.pledged_at_deadline_minor = FundingModel.FLEXIBLE, 5_000
         backer = make_user(name="Backer")
         pledge = make_pledge(live, backer, amount_minor=12_345)
         make_pledge(ended, backer, amount_minor=5_000, status=PledgeStatus.ERRORED)
@@ -129,6 +131,6 @@ def every_role(app):
         "operator": ["/operators/", "/operators/settlement", "/operators/audit",
                      f"/operators/campaigns/{scene['ended']}/money",
                      f"/operators/campaigns/{scene['live']}", "/operators/outbox",
-                     "/operators/differences"],
+                     "/operators/differences", "/operators/funding"],
     }
     return scene, pages
