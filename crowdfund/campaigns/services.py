@@ -253,7 +253,7 @@ def submit(campaign: Campaign, actor: User) -> None:
     """Founder sends a draft (or a campaign with requested changes) for review."""
     require_founder(campaign, actor)
     require_verified_email(actor)
-    funding.check_campaign(campaign)  # flexible funding turned off in its category since
+    funding.check_campaign(campaign)  # operators may have turned flexible off there since
     missing = [item.label for item in readiness(campaign) if not item.done]
     if missing:
         raise NotReady(_("Before review, complete: %(items)s.", items=word_list(missing)))
