@@ -224,6 +224,7 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.settlement import studio as _settlement_studio  # noqa: F401
     from crowdfund.settlement.books import cli as _books_cli  # noqa: F401 (ledger reconcile)
     from crowdfund.settlement.cli import bp as settlement_bp
+    from crowdfund.studio import add_ons as _studio_add_ons  # noqa: F401
     from crowdfund.studio import backers as _studio_backers  # noqa: F401
     from crowdfund.studio import drafts as _studio_drafts  # noqa: F401
     from crowdfund.studio import rewards as _studio_rewards  # noqa: F401

@@ -27,8 +27,15 @@ from crowdfund.notifications import (
     emails,
     investor_emails,
 )
-from crowdfund.pledges.models import Pledge, PledgeStatus
-from tests.factories import live_offering, make_campaign, make_pledge, make_user, usd
+from crowdfund.pledges.models import Pledge, PledgeAddOn, PledgeStatus
+from tests.factories import (
+    live_offering,
+    make_add_on,
+    make_campaign,
+    make_pledge,
+    make_user,
+    usd,
+)
 
 MODULES = (emails, investor_emails, dispute_emails, account_emails, community_emails)
 #: Public functions of those modules that queue no email: none today (``emails`` re-exports
@@ -120,8 +127,8 @@ def _both() -> tuple[Campaign, Campaign, Campaign]:
 
 def _pledge(campaign: Campaign, status: PledgeStatus = PledgeStatus.ACTIVE, *,
             card: bool = True) -> Pledge:
-    """A new Chinese backer's (investor's) pledge: a reward with shipping, or 400 shares;
-    a Visa card saved."""
+    """A new Chinese backer's (investor's) pledge: a reward with an add-on and shipping, or
+    400 shares; a Visa card saved."""
     if campaign.is_equity:
         pledge = make_pledge(campaign, _chinese("backer"), amount_minor=52_000, status=status)
         pledge.shares = 400
@@ -129,6 +136,8 @@ def _pledge(campaign: Campaign, status: PledgeStatus = PledgeStatus.ACTIVE, *,
         pledge = make_pledge(campaign, _chinese("backer"), amount_minor=6_500, status=status,
                              tier=campaign.tiers[0])
         pledge.shipping_minor = 1_500
+        pledge.add_ons.append(PledgeAddOn(add_on=make_add_on(campaign, name="备用灯罩"),
+                                          quantity=2, unit_price_minor=500, shipping_minor=0))
     if card:
         pledge.payment_method_id = f"pm_{pledge.id}"
         pledge.card_brand, pledge.card_last4 = "visa", "4242"

@@ -18,6 +18,7 @@ from alembic.script import ScriptDirectory
 
 from crowdfund.auth import passwords
 from crowdfund.auth.models import IdentityVerification, User, VerificationStatus
+from crowdfund.campaigns.add_on_models import AddOn, AddOnShippingRate
 from crowdfund.campaigns.models import BudgetLine, Campaign, RewardTier, ShippingRate
 from crowdfund.campaigns.states import CampaignKind, CampaignStatus, FundingModel
 from crowdfund.db import utcnow
@@ -113,6 +114,20 @@ def make_tier(campaign: Campaign, *, minimum_minor: int = 2500, limit: int | Non
     db.session.add(tier)
     db.session.flush()
     return tier
+
+
+def make_add_on(campaign: Campaign, *, name: str = "Enamel pin", price_minor: int = 500,
+                limit: int | None = None, rates: dict[str, int] | None = None,
+                tiers: list[RewardTier] | None = None) -> AddOn:
+    """An add-on of ``campaign``: shipping ``rates`` ({destination: fee per unit}) when it
+    ships, offered with ``tiers`` only when given (else with every tier)."""
+    add_on = AddOn(campaign=campaign, name=name, price_minor=price_minor, quantity_limit=limit,
+                   ships=bool(rates), all_tiers=tiers is None, tiers=list(tiers or []),
+                   shipping_rates=[AddOnShippingRate(destination=d, fee_minor=f)
+                                   for d, f in (rates or {}).items()])
+    db.session.add(add_on)
+    db.session.flush()
+    return add_on
 
 
 def make_pledge(campaign: Campaign, backer: User | None = None, *, amount_minor: int = 5000,

@@ -181,22 +181,10 @@ class ShippingRateForm(Form):
     fee = AmountField(_l("Fee"), allow_zero=True, validators=[Optional()])
 
 
-class TierForm(BaseForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=80)])
-    description = TextAreaField(_l("What backers get"),
-                                validators=[Optional(), Length(max=5000)])
-    minimum = AmountField(_l("Minimum pledge"),
-                          validators=[InputRequired(message=_l("Enter the minimum pledge."))])
-    quantity_limit = IntegerField(
-        _l("Limited quantity (optional)"),
-        validators=[Optional(), NumberRange(min=1, max=1_000_000,
-                                            message=_l("Between 1 and 1,000,000 units."))],
-    )
-    estimated_delivery = MonthField(_l("Estimated delivery"), validators=[Optional()])
-    ships = RadioField(_l("Shipping options"),
-                       choices=choices([("no", _l("No shipping (digital or collected in person)")),
-                                        ("yes", _l("Ships: a flat fee per destination"))]),
-                       default="no", validators=[InputRequired()])
+class ShippingRowsForm(BaseForm):
+    """A form with the shipping table of a tier or an add-on: ``ships``, then one row per
+    destination (empty rows to fill in, more without scripts by ``add_rows``)."""
+
     shipping = FieldList(FormField(ShippingRateForm), min_entries=1,
                          max_entries=MAX_SHIPPING_ROWS)
 
@@ -222,6 +210,24 @@ class TierForm(BaseForm):
                 break
             blank += 1
         self.add_rows(max(0, wanted - blank))
+
+
+class TierForm(ShippingRowsForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=80)])
+    description = TextAreaField(_l("What backers get"),
+                                validators=[Optional(), Length(max=5000)])
+    minimum = AmountField(_l("Minimum pledge"),
+                          validators=[InputRequired(message=_l("Enter the minimum pledge."))])
+    quantity_limit = IntegerField(
+        _l("Limited quantity (optional)"),
+        validators=[Optional(), NumberRange(min=1, max=1_000_000,
+                                            message=_l("Between 1 and 1,000,000 units."))],
+    )
+    estimated_delivery = MonthField(_l("Estimated delivery"), validators=[Optional()])
+    ships = RadioField(_l("Shipping options"),
+                       choices=choices([("no", _l("No shipping (digital or collected in person)")),
+                                        ("yes", _l("Ships: a flat fee per destination"))]),
+                       default="no", validators=[InputRequired()])
 
 
 class BudgetLineForm(BaseForm):

@@ -180,7 +180,36 @@ class Campaign(TimestampMixin, db.Model):
         return f"<Campaign {self.id} {self.slug} {self.status.value}>"
 
 
-class RewardTier(TimestampMixin, db.Model):
+class ShipsPerDestination:
+    """Shipping of a reward tier or an add-on: none (``ships`` False), or a flat fee per
+    destination country in ``shipping_rates``, "rest of world" for the others (the class
+    using it has ``ships``, ``shipping_rates`` and ``campaign``)."""
+
+    @property
+    def rates_for_display(self) -> list:
+        """Countries first, alphabetically, then rest of world."""
+        return sorted(self.shipping_rates, key=lambda r: (r.destination == REST_OF_WORLD,
+                                                          r.destination))
+
+    @property
+    def rates_json(self) -> str:
+        """``{destination: fee in minor units}``, for the pledge form's running total."""
+        return json.dumps({r.destination: r.fee_minor for r in self.shipping_rates})
+
+    def shipping_fee(self, destination: str) -> Money | None:
+        """Fee to ``destination`` (a country's code), falling back to rest of world; None
+        when it does not ship there, or ``destination`` is no country (rest of world is a
+        rate, not a place to ship to)."""
+        if not self.ships:
+            return Money.zero(self.campaign.currency)
+        if destination not in country_codes():
+            return None
+        rates = {r.destination: r.fee_minor for r in self.shipping_rates}
+        fee = rates.get(destination, rates.get(REST_OF_WORLD))
+        return None if fee is None else Money(fee, self.campaign.currency)
+
+
+class RewardTier(ShipsPerDestination, TimestampMixin, db.Model):
     """A reward level: what a backer gets for pledging at least its minimum."""
 
     __tablename__ = "reward_tiers"
@@ -217,12 +246,6 @@ class RewardTier(TimestampMixin, db.Model):
     )
 
     @property
-    def rates_for_display(self) -> list[ShippingRate]:
-        """Countries first, alphabetically, then rest of world."""
-        return sorted(self.shipping_rates, key=lambda r: (r.destination == REST_OF_WORLD,
-                                                          r.destination))
-
-    @property
     def minimum(self) -> Money:
         return Money(self.minimum_minor, self.campaign.currency)
 
@@ -235,23 +258,6 @@ class RewardTier(TimestampMixin, db.Model):
     @property
     def sold_out(self) -> bool:
         return self.quantity_limit is not None and self.claimed >= self.quantity_limit
-
-    @property
-    def rates_json(self) -> str:
-        """``{destination: fee in minor units}``, for the pledge form's running total."""
-        return json.dumps({r.destination: r.fee_minor for r in self.shipping_rates})
-
-    def shipping_fee(self, destination: str) -> Money | None:
-        """Fee to ``destination`` (a country's code), falling back to rest of world; None
-        when it does not ship there, or ``destination`` is no country (rest of world is a
-        rate, not a place to ship to)."""
-        if not self.ships:
-            return Money.zero(self.campaign.currency)
-        if destination not in country_codes():
-            return None
-        rates = {r.destination: r.fee_minor for r in self.shipping_rates}
-        fee = rates.get(destination, rates.get(REST_OF_WORLD))
-        return None if fee is None else Money(fee, self.campaign.currency)
 
 
 class ShippingRate(db.Model):

@@ -100,6 +100,11 @@ def pledge_facts(pledge: Pledge) -> list[tuple[str, str]]:
     facts = [(_("Campaign"), campaign.title), (_("Pledge"), pledge.amount.format())]
     if pledge.tier is not None:
         facts.append((_("Reward"), pledge.tier.title))
+    if pledge.add_ons:
+        facts.append((_("Add-ons"), _(", ").join(
+            _("%(quantity)s × %(add_on)s (%(amount)s)", quantity=line.quantity,
+              add_on=line.add_on.name, amount=line.price.format())
+            for line in pledge.add_ons)))
     if pledge.shipping_minor:
         facts.append((_("Shipping included"), pledge.shipping.format()))
     return facts + card_fact(pledge)

@@ -18,7 +18,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from crowdfund import events
 from crowdfund.auth.models import User
@@ -42,7 +42,7 @@ from crowdfund.pledges.services import OPEN_STATUSES, release_abandoned
 from crowdfund.pledges.states import pledge_states
 from crowdfund.pledges.terms import reflection_ends
 from crowdfund.pledges.totals import totals_of
-from crowdfund.pledges.units import release_units
+from crowdfund.pledges.units import release_add_ons_of, release_units
 from crowdfund.settlement.models import ChargeAttempt, ChargeStatus
 from crowdfund.settlement.states import charge_states
 from crowdfund.supervision import each_isolated
@@ -120,12 +120,14 @@ def close_out(campaign: Campaign, after: int = 0, *, limit: int = 500,
                                  values={"pending_expires_at": None})
         for tier_id, count in Counter(row.tier_id for row in rows if row.tier_id).items():
             release_units(tier_id, count)
+        release_add_ons_of(ids)
     with batch():
         if ids:
             told = db.session.scalars(
                 sa.select(Pledge).where(Pledge.id.in_(ids)).order_by(Pledge.id)
                 .options(joinedload(Pledge.backer).lazyload(User.verification),
-                         joinedload(Pledge.tier).lazyload(RewardTier.shipping_rates))
+                         joinedload(Pledge.tier).lazyload(RewardTier.shipping_rates),
+                         selectinload(Pledge.add_ons))
                 .execution_options(populate_existing=True)).all()
             events.pledges_told_outcome.send(campaign, pledges=told, funded=funded)
             return ids[-1]

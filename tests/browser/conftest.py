@@ -18,7 +18,14 @@ from crowdfund.pledges.models import PledgeStatus
 from crowdfund.settlement.books import differences as gateway_differences
 from crowdfund.settlement.books.differences import Found
 from crowdfund.settlement.books.models import DifferenceKind
-from tests.factories import investor, live_offering, make_campaign, make_pledge, make_user
+from tests.factories import (
+    investor,
+    live_offering,
+    make_add_on,
+    make_campaign,
+    make_pledge,
+    make_user,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -84,6 +91,9 @@ def every_role(app):
         ended.funding_model, ended.pledged_at_deadline_minor = FundingModel.FLEXIBLE, 5_000
         backer = make_user(name="Backer")
         pledge = make_pledge(live, backer, amount_minor=12_345)
+        make_add_on(live, name="A spare lampshade with a long name", limit=40,
+                    rates={"US": 300, "ROW": 900}, tiers=[live.tiers[1]])
+        make_add_on(live, name="Sticker pack")
         make_pledge(ended, backer, amount_minor=5_000, status=PledgeStatus.ERRORED)
         for _ in range(3):
             make_pledge(live, amount_minor=2_500)
@@ -126,7 +136,8 @@ def every_role(app):
         "uk_newcomer": ["/invest/assessment"],
         "founder": ["/studio/", "/studio/new", f"/studio/{scene['draft']}",
                     f"/studio/{scene['draft']}/edit", f"/studio/{scene['draft']}/rewards/new",
-                    f"/studio/{scene['draft']}/budget", f"/studio/{scene['live']}",
+                    f"/studio/{scene['draft']}/budget", f"/studio/{scene['draft']}/add-ons/new",
+                    f"/studio/{scene['live']}/add-ons", f"/studio/{scene['live']}",
                     f"/studio/{scene['live']}/backers", f"/studio/{scene['live']}/insights"],
         "operator": ["/operators/", "/operators/settlement", "/operators/audit",
                      f"/operators/campaigns/{scene['ended']}/money",

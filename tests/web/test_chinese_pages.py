@@ -31,10 +31,11 @@ from crowdfund.community.models import (
 from crowdfund.db import utcnow
 from crowdfund.equity.services import offering_of
 from crowdfund.extensions import db
-from crowdfund.pledges.models import PledgeStatus
+from crowdfund.pledges.models import PledgeAddOn, PledgeStatus
 from tests.factories import (
     AuthActions,
     live_offering,
+    make_add_on,
     make_campaign,
     make_pledge,
     make_user,
@@ -100,6 +101,11 @@ def world(session, app, monkeypatch):
     # An issuer incorporated in the EU: its key investment information sheet is a page too.
     offering_of(equity).issuer_jurisdiction = "DE"
     pledge = make_pledge(reward, backer, tier=reward.tiers[0])
+    add_on = make_add_on(reward, name="备用灯罩", price_minor=800, limit=50,
+                         rates={"CN": 500, "ROW": 900}, tiers=[reward.tiers[0]])
+    add_on.description = "可替换的磨砂灯罩。"
+    pledge.add_ons.append(PledgeAddOn(add_on=add_on, quantity=2, unit_price_minor=800,
+                                      shipping_minor=0))
     pledge.payment_method_id, pledge.card_brand, pledge.card_last4 = "pm_card", "visa", "4242"
     pledge.card_exp_month, pledge.card_exp_year = 12, utcnow().year + 2
     paid = make_pledge(funded, backer, tier=funded.tiers[0], status=PledgeStatus.COLLECTED)
@@ -131,6 +137,7 @@ def world(session, app, monkeypatch):
                 "pledge_id": [pledge.id, paid.id, flexible_pledge.id, kept_pledge.id],
                 "user_id": [founder.id],
                 "tier_id": [reward.tiers[0].id], "line_id": [reward.budget_lines[0].id],
+                "add_on_id": [add_on.id],
                 "holding_id": [1], "category": ["technology"], "token": ["not-a-token"]},
     }
 
