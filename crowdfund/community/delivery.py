@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from crowdfund import events
 from crowdfund.auth.models import User
 from crowdfund.campaigns.access import require_founder
 from crowdfund.campaigns.models import Campaign, RewardTier
@@ -119,8 +120,9 @@ def report_delivery(campaign: Campaign, founder: User, tier_id: int, status: str
     else:
         expected_on = None
     row = DeliveryReport(tier_id=tier.id, status=new_status, expected_on=expected_on,
-                         note=note.strip(), author_id=founder.id)
+                         note=note.strip(), author_id=founder.id, created_at=utcnow())
     db.session.add(row)
+    events.delivery_reported.send(campaign, tier=tier, report=row)
     return row
 
 
