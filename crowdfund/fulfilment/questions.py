@@ -113,6 +113,7 @@ def add_question(campaign: Campaign, founder: User, tier_id: int, kind: str, pro
         required=bool(required), author_id=founder.id,
         position=max((q.position for q in existing), default=-1) + 1)
     db.session.add(question)
+    db.session.flush()
     if question.required:
         _ask_again(tier)
     return question

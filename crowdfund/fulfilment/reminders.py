@@ -42,7 +42,7 @@ def _surveys(*conditions) -> list[tuple[Survey, bool]]:
         sa.select(Survey, _has_questions()).where(*_waiting(), *conditions)
         .options(joinedload(Survey.pledge).joinedload(Pledge.backer),
                  joinedload(Survey.pledge).joinedload(Pledge.campaign))
-        .order_by(Survey.id)).tuples())
+        .order_by(Survey.id)).all())
 
 
 def _claim(survey: Survey, now: datetime, **was) -> bool:
