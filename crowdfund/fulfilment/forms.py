@@ -50,7 +50,8 @@ def _question_field(question: SurveyQuestion):
     label = question.prompt if question.required else _("%(question)s (optional)",
                                                         question=question.prompt)
     if question.has_options:
-        return SelectField(label, choices=[("", "—"), *((o, o) for o in question.options)],
+        return SelectField(label, choices=choices([("", "—"), *((o, o) for o in
+                                                                question.options)]),
                            validate_choice=False)
     return TextAreaField(label, render_kw={"rows": 2, "maxlength": 500})
 
