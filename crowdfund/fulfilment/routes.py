@@ -55,8 +55,12 @@ def survey(pledge_id: int):
         answer_survey(found, current_user, form.address(), form.answers(view.questions))
     except SurveyRefused as exc:
         db.session.rollback()
-        for field, message in exc.errors.items():
-            getattr(form, field).errors = [*getattr(form, field).errors, message]
+        for name, message in exc.errors.items():
+            field = getattr(form, name, None)  # None: a question added meanwhile
+            if field is None:
+                form.form_errors.append(message)
+            else:
+                field.errors = [*field.errors, message]
         return _page(view_of(survey_of(pledge)), form, 400)
     except DomainError as exc:  # shipping since the page was opened, refunded...
         db.session.rollback()
