@@ -4,6 +4,9 @@ receipts, and the "late" flag. Services never commit.
 A tier is **late** once the month it is expected in (its estimated delivery, or the new
 month of the latest delay) is over and it is neither shipping nor delivered. Posting a
 delay with a new month is the update that clears the flag; anything else leaves it on.
+
+Each report is told (``events.delivery_reported``): the pledge manager locks the tier's
+surveys at shipping and counts the erasure of its addresses from delivered.
 """
 
 from __future__ import annotations
