@@ -34,6 +34,12 @@ from crowdfund.equity.models import (  # noqa: F401
 )
 from crowdfund.equity.rate_models import ExchangeRate, ExchangeRateLoad  # noqa: F401
 from crowdfund.fleet import ProcessHeartbeat  # noqa: F401
+from crowdfund.fulfilment.models import (  # noqa: F401
+    FulfilmentTier,
+    Survey,
+    SurveyAnswer,
+    SurveyQuestion,
+)
 from crowdfund.ledger.models import LedgerEntry, LedgerTransaction  # noqa: F401
 from crowdfund.notifications.models import OutboxMessage  # noqa: F401
 from crowdfund.payments.models import WebhookEvent  # noqa: F401

@@ -1,6 +1,6 @@
 """The makers of every kind of email for Chinese readers (issue 26), shared by
 ``tests/services/test_every_email_in_chinese.py``: ``MAKERS`` holds one maker per public
-email function of the five notification modules (``"module.function"``), each building
+email function of the six notification modules (``"module.function"``), each building
 what the message needs for Chinese recipients and calling the function once per variant
 it has. See that test module for what is checked."""
 
@@ -25,6 +25,7 @@ from crowdfund.notifications import (
     community_emails,
     dispute_emails,
     emails,
+    fulfilment_emails,
     investor_emails,
 )
 from crowdfund.pledges.models import Pledge, PledgeAddOn, PledgeStatus
@@ -37,7 +38,8 @@ from tests.factories import (
     usd,
 )
 
-MODULES = (emails, investor_emails, dispute_emails, account_emails, community_emails)
+MODULES = (emails, investor_emails, dispute_emails, account_emails, community_emails,
+           fulfilment_emails)
 #: Public functions of those modules that queue no email: none today (``emails`` re-exports
 #: ``hello``, ``link``, ``send``... and the community emails, but they are defined elsewhere
 #: and so are not its own). Each entry says why it is not an email.

@@ -33,6 +33,7 @@ from crowdfund.equity.models import (
 from crowdfund.equity.services import OfferingInput, save_terms
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db, migrate
+from crowdfund.fulfilment.surveys import open_survey
 from crowdfund.money import Money
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.settlement.runner import Settler
@@ -430,3 +431,34 @@ def reward_words_in(text: str) -> list[str]:
     """Each reward word found in ``text``, with a little of the text around it."""
     return [text[max(0, m.start() - 40):m.end() + 20].replace("\n", " ")
             for m in REWARD_WORDS.finditer(text)]
+
+
+# --- the pledge manager after funding ------------------------------------------------------
+
+
+def funded_reward(founder: User | None = None, *, ships: bool = True,
+                  title: str | None = None) -> Campaign:
+    """A reward campaign past its deadline, funded and collecting; its one reward ships
+    everywhere (or not)."""
+    campaign = make_campaign(founder, status=CampaignStatus.COLLECTING, days_left=-3,
+                             title=title)
+    tier = campaign.tiers[0]
+    tier.ships = ships
+    if ships:
+        tier.shipping_rates.append(ShippingRate(destination="ROW", fee_minor=500))
+    db.session.flush()
+    return campaign
+
+
+def surveyed_pledge(campaign: Campaign, backer: User | None = None, *, country: str = "US",
+                    tier: RewardTier | None = None,
+                    status: PledgeStatus = PledgeStatus.COLLECTED) -> Pledge:
+    """A collected pledge for the campaign's (first) reward, shipping to ``country``, with
+    the survey its collection opens."""
+    tier = tier or campaign.tiers[0]
+    pledge = make_pledge(campaign, backer, status=status, tier=tier, amount_minor=5500)
+    if tier.ships:
+        pledge.destination, pledge.shipping_minor = country, 500
+    open_survey(pledge)
+    db.session.flush()
+    return pledge

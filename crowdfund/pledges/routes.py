@@ -20,7 +20,7 @@ from crowdfund.payments.gateway import PaymentError
 from crowdfund.pledges import add_ons, queries, services
 from crowdfund.pledges.forms import NO_REWARD, ConfirmCardForm, PledgeForm, pledge_form
 from crowdfund.pledges.models import Pledge, PledgeStatus
-from crowdfund.pledges.terms import after_charge, may_confirm_receipt, revocable
+from crowdfund.pledges.terms import after_charge, may_confirm_receipt, page_parts, revocable
 from crowdfund.pledges.terms import terms as pledge_terms
 from crowdfund.web import form_error, reads_first, run_action, writes_on_get
 
@@ -165,7 +165,7 @@ def show(pledge_id: int):
                            terms=pledge_terms(pledge), after_charge=after_charge(pledge),
                            may_confirm_receipt=may_confirm_receipt(pledge),
                            investment=pledge.campaign.kind is CampaignKind.EQUITY,
-                           revocable=revocable(pledge))
+                           revocable=revocable(pledge), parts=page_parts(pledge))
 
 
 @bp.route("/pledges/<int:pledge_id>/edit", methods=["GET", "POST"])

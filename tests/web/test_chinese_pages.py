@@ -31,6 +31,8 @@ from crowdfund.community.models import (
 from crowdfund.db import utcnow
 from crowdfund.equity.services import offering_of
 from crowdfund.extensions import db
+from crowdfund.fulfilment.models import QuestionKind, SurveyQuestion
+from crowdfund.fulfilment.surveys import open_survey
 from crowdfund.pledges.models import PledgeAddOn, PledgeStatus
 from tests.factories import (
     AuthActions,
@@ -111,6 +113,11 @@ def world(session, app, monkeypatch):
     paid = make_pledge(funded, backer, tier=funded.tiers[0], status=PledgeStatus.COLLECTED)
     flexible_pledge = make_pledge(flexible, backer, tier=flexible.tiers[0])
     kept_pledge = make_pledge(kept, backer, status=PledgeStatus.COLLECTED)
+    # Its survey (the pledge manager): an address in China and the founder's question.
+    funded.tiers[0].ships, paid.destination = True, "CN"
+    db.session.add(SurveyQuestion(tier_id=funded.tiers[0].id, kind=QuestionKind.SIZE,
+                                  prompt="尺码？", options=["S", "M"], author_id=founder.id))
+    open_survey(paid)
     question = Comment(campaign_id=reward.id, author_id=backer.id, kind="question",
                        body="什么时候发货？")
     db.session.add(question)
