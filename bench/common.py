@@ -29,15 +29,17 @@ def free_port() -> int:
 NO_LOGIN = "!"  # noqa: S105 - not an Argon2 hash: these accounts cannot sign in
 
 
-def pledges_with_cards(campaign, cards: list[tuple[str, str]]) -> None:
+def pledges_with_cards(campaign, cards: list[tuple[str, str]], first: int = 0) -> None:
     """One backer and one active pledge per saved card (customer id, card id), added and
-    flushed in the caller's app context: what a campaign's confirmed pledges leave."""
+    flushed in the caller's app context: what a campaign's confirmed pledges leave.
+    ``first``: the number of the first backer (backers of another campaign seeded the
+    same way take other numbers)."""
     from crowdfund.auth.models import User
     from crowdfund.db import utcnow
     from crowdfund.extensions import db
     from crowdfund.pledges.models import Pledge, PledgeStatus
 
-    for i, (customer, method) in enumerate(cards):
+    for i, (customer, method) in enumerate(cards, start=first):
         backer = User(email=f"b{i}@bench.invalid", password_hash=NO_LOGIN,
                       display_name=f"Backer {i}", payment_customer_id=customer,
                       email_verified_at=utcnow())

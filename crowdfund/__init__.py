@@ -168,11 +168,13 @@ def register_subscribers() -> None:
     from crowdfund.campaigns import subscribers as campaigns
     from crowdfund.community import subscribers as community
     from crowdfund.equity import subscribers as equity
+    from crowdfund.fulfilment import subscribers as fulfilment
     from crowdfund.notifications import subscribers as notifications
     from crowdfund.pledges import subscribers as pledges
     from crowdfund.settlement import subscribers as settlement
 
-    for feature in (notifications, community, equity, pledges, settlement, campaigns):
+    for feature in (notifications, community, equity, pledges, settlement, campaigns,
+                    fulfilment):
         feature.register()
 
 
@@ -199,6 +201,10 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.equity import studio as _equity_studio  # noqa: F401
     from crowdfund.equity.rates_cli import bp as rates_bp
     from crowdfund.equity.routes import bp as equity_bp
+    from crowdfund.fulfilment import bp as fulfilment_bp
+    from crowdfund.fulfilment import cli as _fulfilment_cli  # noqa: F401 (commands)
+    from crowdfund.fulfilment import routes as _fulfilment_routes  # noqa: F401 (pledges' page)
+    from crowdfund.fulfilment import studio as _fulfilment_studio  # noqa: F401
     from crowdfund.health import bp as health_bp
     from crowdfund.jobs import bp as jobs_bp
     from crowdfund.ledger.cli import bp as ledger_bp
@@ -213,6 +219,8 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.operators import community as _operators_community  # noqa: F401
     from crowdfund.operators import differences as _operators_differences  # noqa: F401
     from crowdfund.operators import disputes as _operators_disputes  # noqa: F401
+    from crowdfund.operators import fulfilment as _operators_fulfilment  # noqa: F401
+    from crowdfund.operators import funding as _operators_funding  # noqa: F401
     from crowdfund.operators import money as _operators_money  # noqa: F401
     from crowdfund.operators import rates as _operators_rates  # noqa: F401
     from crowdfund.operators import routes as _operators_routes  # noqa: F401
@@ -223,13 +231,14 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.settlement import studio as _settlement_studio  # noqa: F401
     from crowdfund.settlement.books import cli as _books_cli  # noqa: F401 (ledger reconcile)
     from crowdfund.settlement.cli import bp as settlement_bp
+    from crowdfund.studio import add_ons as _studio_add_ons  # noqa: F401
     from crowdfund.studio import backers as _studio_backers  # noqa: F401
     from crowdfund.studio import drafts as _studio_drafts  # noqa: F401
     from crowdfund.studio import rewards as _studio_rewards  # noqa: F401
 
     for blueprint in (main_bp, auth_bp, campaigns_bp, studio_bp, operators_bp, pledges_bp,
                       webhooks_bp, demo_bp, jobs_bp, settlement_bp, ledger_bp, outbox_bp,
-                      equity_bp, community_bp, health_bp, rates_bp):
+                      equity_bp, community_bp, health_bp, rates_bp, fulfilment_bp):
         app.register_blueprint(blueprint)
 
 

@@ -111,6 +111,9 @@ dispute_closed = Event(
 # --- community (sender: the Campaign) -----------------------------------------------------
 update_posted = Event("update-posted", doc="update")
 comment_posted = Event("comment-posted", doc="comment")
+delivery_reported = Event(
+    "delivery-reported", doc="tier (RewardTier), report (DeliveryReport): the founder posted "
+    "a reward's delivery status (shipping, delivered...)")
 
 
 def receivers_of(event: Event) -> list:

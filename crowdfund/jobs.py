@@ -13,7 +13,9 @@ The periodic passes:
 - **jobs pass**: launch approved campaigns whose time has come, cancel pending pledges whose
   card was never confirmed, cancel equity commitments not reconfirmed in time, tell
   followers of campaigns ending soon, ask backers whose card will not work at the deadline
-  for another, forget old sessions and finished jobs;
+  for another, invite and remind backers whose survey waits (``fulfilment.reminders``),
+  erase shipping addresses past their retention (``fulfilment.erasing``), forget old
+  sessions and finished jobs;
 - **send email**: the outbox, by several senders at once (``notifications.delivery``);
 - **reconcile with gateway** (daily): the gateway's record of the last days against our
   books (``settlement.books``);
@@ -45,6 +47,8 @@ from crowdfund.community.following import notify_ending_soon
 from crowdfund.equity.changes import cancel_unconfirmed
 from crowdfund.extensions import db
 from crowdfund.fleet import ProcessKind
+from crowdfund.fulfilment.erasing import erase_due
+from crowdfund.fulfilment.reminders import invite_and_remind
 from crowdfund.hints import hints
 from crowdfund.i18n import _, _l, in_language_of
 from crowdfund.notifications import delivery
@@ -75,7 +79,8 @@ SETTLE_LOOPS = ("settle campaign", "charge pledge", "send refund", "send payout"
                 "cancel waiting payment", "payouts", "payment reminder", "outcome email")
 #: The jobs pass's.
 JOBS_LOOPS = ("jobs", "launch campaign", "cancel unconfirmed commitment",
-              "ending soon notice", "card health reminder")
+              "ending soon notice", "card health reminder", "survey invitation",
+              "survey reminder")
 
 
 def _committed(fn: Callable[[], T]) -> T:
@@ -93,6 +98,7 @@ def run_once() -> dict[str, int]:
             "told ending soon": notify_ending_soon, "asked to update a card": remind_card_health,
             "old sessions forgotten": prune_sessions, "finished jobs forgotten": queue.prune,
             "identity documents deleted": delete_expired_documents,
+            "survey emails queued": invite_and_remind, "addresses erased": erase_due,
             "old heartbeats forgotten": fleet.prune}
     done = {}
     for name, job in jobs.items():

@@ -6,6 +6,8 @@ from crowdfund.auth.models import (  # noqa: F401
     User,
     UserSession,
 )
+from crowdfund.campaigns.add_on_models import AddOn, AddOnShippingRate  # noqa: F401
+from crowdfund.campaigns.funding import FlexibleFundingChange, FlexibleFundingOff  # noqa: F401
 from crowdfund.campaigns.models import (  # noqa: F401
     BudgetLine,
     Campaign,
@@ -32,10 +34,16 @@ from crowdfund.equity.models import (  # noqa: F401
 )
 from crowdfund.equity.rate_models import ExchangeRate, ExchangeRateLoad  # noqa: F401
 from crowdfund.fleet import ProcessHeartbeat  # noqa: F401
+from crowdfund.fulfilment.models import (  # noqa: F401
+    FulfilmentTier,
+    Survey,
+    SurveyAnswer,
+    SurveyQuestion,
+)
 from crowdfund.ledger.models import LedgerEntry, LedgerTransaction  # noqa: F401
 from crowdfund.notifications.models import OutboxMessage  # noqa: F401
 from crowdfund.payments.models import WebhookEvent  # noqa: F401
-from crowdfund.pledges.models import Pledge, PledgeTransition  # noqa: F401
+from crowdfund.pledges.models import Pledge, PledgeAddOn, PledgeTransition  # noqa: F401
 from crowdfund.queue import Job  # noqa: F401
 from crowdfund.settlement.books.models import (  # noqa: F401
     DifferenceTransition,

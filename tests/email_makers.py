@@ -1,6 +1,6 @@
 """The makers of every kind of email for Chinese readers (issue 26), shared by
 ``tests/services/test_every_email_in_chinese.py``: ``MAKERS`` holds one maker per public
-email function of the five notification modules (``"module.function"``), each building
+email function of the six notification modules (``"module.function"``), each building
 what the message needs for Chinese recipients and calling the function once per variant
 it has. See that test module for what is checked."""
 
@@ -17,7 +17,7 @@ from crowdfund.auth.models import (
     User,
 )
 from crowdfund.campaigns.models import Campaign
-from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.campaigns.states import CampaignStatus, FundingModel
 from crowdfund.community.card_health import remind_card_health
 from crowdfund.extensions import db
 from crowdfund.notifications import (
@@ -25,12 +25,21 @@ from crowdfund.notifications import (
     community_emails,
     dispute_emails,
     emails,
+    fulfilment_emails,
     investor_emails,
 )
-from crowdfund.pledges.models import Pledge, PledgeStatus
-from tests.factories import live_offering, make_campaign, make_pledge, make_user, usd
+from crowdfund.pledges.models import Pledge, PledgeAddOn, PledgeStatus
+from tests.factories import (
+    live_offering,
+    make_add_on,
+    make_campaign,
+    make_pledge,
+    make_user,
+    usd,
+)
 
-MODULES = (emails, investor_emails, dispute_emails, account_emails, community_emails)
+MODULES = (emails, investor_emails, dispute_emails, account_emails, community_emails,
+           fulfilment_emails)
 #: Public functions of those modules that queue no email: none today (``emails`` re-exports
 #: ``hello``, ``link``, ``send``... and the community emails, but they are defined elsewhere
 #: and so are not its own). Each entry says why it is not an email.
@@ -103,14 +112,25 @@ def _equity() -> Campaign:
     return campaign
 
 
-def _both() -> tuple[Campaign, Campaign]:
-    return _reward(), _equity()
+def _flexible() -> Campaign:
+    """A Chinese founder's reward campaign with flexible funding, its total at the deadline
+    a third of its goal (charged all the same)."""
+    campaign = _reward()
+    campaign.funding_model = FundingModel.FLEXIBLE
+    campaign.pledged_at_deadline_minor = campaign.goal_minor // 3
+    return campaign
+
+
+def _both() -> tuple[Campaign, Campaign, Campaign]:
+    """Both kinds of campaign, a reward one in both funding models: all or nothing, and
+    flexible (ended below its goal)."""
+    return _reward(), _flexible(), _equity()
 
 
 def _pledge(campaign: Campaign, status: PledgeStatus = PledgeStatus.ACTIVE, *,
             card: bool = True) -> Pledge:
-    """A new Chinese backer's (investor's) pledge: a reward with shipping, or 400 shares;
-    a Visa card saved."""
+    """A new Chinese backer's (investor's) pledge: a reward with an add-on and shipping, or
+    400 shares; a Visa card saved."""
     if campaign.is_equity:
         pledge = make_pledge(campaign, _chinese("backer"), amount_minor=52_000, status=status)
         pledge.shares = 400
@@ -118,6 +138,8 @@ def _pledge(campaign: Campaign, status: PledgeStatus = PledgeStatus.ACTIVE, *,
         pledge = make_pledge(campaign, _chinese("backer"), amount_minor=6_500, status=status,
                              tier=campaign.tiers[0])
         pledge.shipping_minor = 1_500
+        pledge.add_ons.append(PledgeAddOn(add_on=make_add_on(campaign, name="备用灯罩"),
+                                          quantity=2, unit_price_minor=500, shipping_minor=0))
     if card:
         pledge.payment_method_id = f"pm_{pledge.id}"
         pledge.card_brand, pledge.card_last4 = "visa", "4242"
@@ -131,12 +153,13 @@ def _pledge(campaign: Campaign, status: PledgeStatus = PledgeStatus.ACTIVE, *,
 
 @maker("emails.pledge_confirmed")
 def _pledge_confirmed():
-    """With a card of each brand (an investment has its own message)."""
-    campaign = _reward()
-    for brand in CARD_BRANDS:
-        pledge = _pledge(campaign)
-        pledge.card_brand = brand
-        _queued(emails.pledge_confirmed(pledge))
+    """With a card of each brand (an investment has its own message), all or nothing and
+    flexible."""
+    for campaign in (_reward(), _flexible()):
+        for brand in CARD_BRANDS:
+            pledge = _pledge(campaign)
+            pledge.card_brand = brand
+            _queued(emails.pledge_confirmed(pledge))
 
 
 @maker("emails.campaign_launched")
@@ -165,12 +188,15 @@ def _campaign_sent_back():
 
 @maker("emails.campaign_outcome_founder")
 def _campaign_outcome_founder():
-    for new_campaign in (_reward, _equity):
+    for new_campaign in (_reward, _flexible, _equity):
         for funded, backers in ((True, 1), (True, 3), (False, 2)):
             campaign = new_campaign()
             pledged = campaign.goal if funded else usd(300)
             campaign.pledged_at_deadline_minor = pledged.amount
             _queued(emails.campaign_outcome_founder(campaign, pledged, backers))
+    nothing = _flexible()  # flexible with nothing pledged: nothing to charge
+    nothing.pledged_at_deadline_minor = 0
+    _queued(emails.campaign_outcome_founder(nothing, usd(0), 0))
 
 
 @maker("emails.campaign_outcome_backer")
@@ -241,7 +267,7 @@ def _card_health():
         for brand in (*CARD_BRANDS, None):
             expiring = _pledge(campaign)
             expiring.card_brand, expiring.card_exp_month, expiring.card_exp_year = brand, 2, 2027
-    at_risk = 2 * (1 + len(CARD_BRANDS) + 1)
+    at_risk = 3 * (1 + len(CARD_BRANDS) + 1)
     for notice in sorted(current_app.config["CARD_HEALTH_NOTICES"], reverse=True):
         assert remind_card_health(now=DEADLINE - notice + timedelta(hours=1)) == at_risk
 

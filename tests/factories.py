@@ -18,8 +18,9 @@ from alembic.script import ScriptDirectory
 
 from crowdfund.auth import passwords
 from crowdfund.auth.models import IdentityVerification, User, VerificationStatus
+from crowdfund.campaigns.add_on_models import AddOn, AddOnShippingRate
 from crowdfund.campaigns.models import BudgetLine, Campaign, RewardTier, ShippingRate
-from crowdfund.campaigns.states import CampaignKind, CampaignStatus
+from crowdfund.campaigns.states import CampaignKind, CampaignStatus, FundingModel
 from crowdfund.db import utcnow
 from crowdfund.equity import highrisk, investors, protections
 from crowdfund.equity.models import (
@@ -32,6 +33,7 @@ from crowdfund.equity.models import (
 from crowdfund.equity.services import OfferingInput, save_terms
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db, migrate
+from crowdfund.fulfilment.surveys import open_survey
 from crowdfund.money import Money
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.settlement.runner import Settler
@@ -65,7 +67,8 @@ def make_campaign(founder: User | None = None, *, status: CampaignStatus = Campa
                   title: str | None = None, goal_minor: int = 100_000, currency: str = "USD",
                   category: str = "technology", kind: CampaignKind = CampaignKind.REWARD,
                   ready: bool = True, tiers: int = 1, days_left: int = 20,
-                  blurb: str | None = None) -> Campaign:
+                  blurb: str | None = None,
+                  funding_model: FundingModel = FundingModel.ALL_OR_NOTHING) -> Campaign:
     """A campaign in ``status``; ``ready`` fills in what review needs."""
     n = next(_seq)
     founder = founder or make_user()
@@ -73,6 +76,7 @@ def make_campaign(founder: User | None = None, *, status: CampaignStatus = Campa
         founder=founder, slug=f"campaign-{n}", title=title or f"Campaign {n}",
         blurb=blurb if blurb is not None else f"Blurb of campaign {n}", category=category,
         kind=kind, status=status, goal_minor=goal_minor, currency=currency, duration_days=30,
+        funding_model=funding_model,
     )
     if ready:
         campaign.cover_path = "covers/test.png"
@@ -111,6 +115,20 @@ def make_tier(campaign: Campaign, *, minimum_minor: int = 2500, limit: int | Non
     db.session.add(tier)
     db.session.flush()
     return tier
+
+
+def make_add_on(campaign: Campaign, *, name: str = "Enamel pin", price_minor: int = 500,
+                limit: int | None = None, rates: dict[str, int] | None = None,
+                tiers: list[RewardTier] | None = None) -> AddOn:
+    """An add-on of ``campaign``: shipping ``rates`` ({destination: fee per unit}) when it
+    ships, offered with ``tiers`` only when given (else with every tier)."""
+    add_on = AddOn(campaign=campaign, name=name, price_minor=price_minor, quantity_limit=limit,
+                   ships=bool(rates), all_tiers=tiers is None, tiers=list(tiers or []),
+                   shipping_rates=[AddOnShippingRate(destination=d, fee_minor=f)
+                                   for d, f in (rates or {}).items()])
+    db.session.add(add_on)
+    db.session.flush()
+    return add_on
 
 
 def make_pledge(campaign: Campaign, backer: User | None = None, *, amount_minor: int = 5000,
@@ -413,3 +431,34 @@ def reward_words_in(text: str) -> list[str]:
     """Each reward word found in ``text``, with a little of the text around it."""
     return [text[max(0, m.start() - 40):m.end() + 20].replace("\n", " ")
             for m in REWARD_WORDS.finditer(text)]
+
+
+# --- the pledge manager after funding ------------------------------------------------------
+
+
+def funded_reward(founder: User | None = None, *, ships: bool = True,
+                  title: str | None = None) -> Campaign:
+    """A reward campaign past its deadline, funded and collecting; its one reward ships
+    everywhere (or not)."""
+    campaign = make_campaign(founder, status=CampaignStatus.COLLECTING, days_left=-3,
+                             title=title)
+    tier = campaign.tiers[0]
+    tier.ships = ships
+    if ships:
+        tier.shipping_rates.append(ShippingRate(destination="ROW", fee_minor=500))
+    db.session.flush()
+    return campaign
+
+
+def surveyed_pledge(campaign: Campaign, backer: User | None = None, *, country: str = "US",
+                    tier: RewardTier | None = None,
+                    status: PledgeStatus = PledgeStatus.COLLECTED) -> Pledge:
+    """A collected pledge for the campaign's (first) reward, shipping to ``country``, with
+    the survey its collection opens."""
+    tier = tier or campaign.tiers[0]
+    pledge = make_pledge(campaign, backer, status=status, tier=tier, amount_minor=5500)
+    if tier.ships:
+        pledge.destination, pledge.shipping_minor = country, 500
+    open_survey(pledge)
+    db.session.flush()
+    return pledge

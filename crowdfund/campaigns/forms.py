@@ -25,9 +25,11 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from crowdfund.campaigns.categories import CATEGORIES
+from crowdfund.campaigns.categories import CATEGORIES, category_label
+from crowdfund.campaigns.funding import disabled_categories
 from crowdfund.campaigns.models import REST_OF_WORLD
-from crowdfund.campaigns.states import CampaignKind
+from crowdfund.campaigns.states import CampaignKind, FundingModel
+from crowdfund.filters import word_list
 from crowdfund.forms import (
     AmountField,
     BaseForm,
@@ -60,7 +62,39 @@ class _DurationMixin:
                                     low=lo, high=hi))
 
 
-class NewCampaignForm(_DurationMixin, BaseForm):
+def _value_of(choice):
+    """A funding model as the form holds it: its value (a campaign's column gives the
+    enum)."""
+    return choice.value if isinstance(choice, FundingModel) else choice
+
+
+class _FundingModelMixin:
+    """The funding model, chosen while the campaign can be edited (docs/domain.md)."""
+
+    funding_model = RadioField(
+        _l("Funding model"),
+        choices=choices([(FundingModel.ALL_OR_NOTHING.value, _l(
+            "All-or-nothing: backers are charged only if the goal is reached by the deadline")),
+            (FundingModel.FLEXIBLE.value, _l(
+                "Flexible funding: backers are charged at the deadline whatever the total; "
+                "the founder keeps what is raised"))]),
+        default=FundingModel.ALL_OR_NOTHING.value, coerce=_value_of, validators=[Optional()])
+
+    def describe_funding_model(self) -> None:
+        """Its hint: equity is never flexible, nor a category where operators turned it
+        off."""
+        off = sorted(category_label(slug) for slug in disabled_categories())
+        self.funding_model.description = _(
+            "Equity offerings are always all-or-nothing. Flexible funding is turned off for: "
+            "%(categories)s.", categories=word_list(off)) if off else _(
+            "Equity offerings are always all-or-nothing.")
+
+    @property
+    def chosen_funding_model(self) -> FundingModel | None:
+        return FundingModel(self.funding_model.data) if self.funding_model.data else None
+
+
+class NewCampaignForm(_DurationMixin, _FundingModelMixin, BaseForm):
     """The few facts needed to start a draft."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=80)])
@@ -86,6 +120,7 @@ class NewCampaignForm(_DurationMixin, BaseForm):
         super().__init__(*args, **kwargs)
         self.category.choices = _category_choices()
         self.currency.choices = _currency_choices()
+        self.describe_funding_model()
 
 
 class CampaignStoryForm(BaseForm):
@@ -114,7 +149,7 @@ class CampaignStoryForm(BaseForm):
         self.category.choices = _category_choices()
 
 
-class CampaignDraftForm(_DurationMixin, CampaignStoryForm):
+class CampaignDraftForm(_DurationMixin, _FundingModelMixin, CampaignStoryForm):
     """Everything, before launch: also the goal, currency, length and address."""
 
     slug = StringField(_l("Web address"), validators=[DataRequired(), Length(max=80)],
@@ -131,6 +166,7 @@ class CampaignDraftForm(_DurationMixin, CampaignStoryForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.currency.choices = _currency_choices()
+        self.describe_funding_model()
         self.scheduled_launch_at.description = _(
             "In your time zone, %(zone)s. Once approved, the campaign goes live at this time "
             "by itself.", zone=reader_zone_name().replace("_", " "))
@@ -145,22 +181,10 @@ class ShippingRateForm(Form):
     fee = AmountField(_l("Fee"), allow_zero=True, validators=[Optional()])
 
 
-class TierForm(BaseForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=80)])
-    description = TextAreaField(_l("What backers get"),
-                                validators=[Optional(), Length(max=5000)])
-    minimum = AmountField(_l("Minimum pledge"),
-                          validators=[InputRequired(message=_l("Enter the minimum pledge."))])
-    quantity_limit = IntegerField(
-        _l("Limited quantity (optional)"),
-        validators=[Optional(), NumberRange(min=1, max=1_000_000,
-                                            message=_l("Between 1 and 1,000,000 units."))],
-    )
-    estimated_delivery = MonthField(_l("Estimated delivery"), validators=[Optional()])
-    ships = RadioField(_l("Shipping options"),
-                       choices=choices([("no", _l("No shipping (digital or collected in person)")),
-                                        ("yes", _l("Ships: a flat fee per destination"))]),
-                       default="no", validators=[InputRequired()])
+class ShippingRowsForm(BaseForm):
+    """A form with the shipping table of a tier or an add-on: ``ships``, then one row per
+    destination (empty rows to fill in, more without scripts by ``add_rows``)."""
+
     shipping = FieldList(FormField(ShippingRateForm), min_entries=1,
                          max_entries=MAX_SHIPPING_ROWS)
 
@@ -186,6 +210,24 @@ class TierForm(BaseForm):
                 break
             blank += 1
         self.add_rows(max(0, wanted - blank))
+
+
+class TierForm(ShippingRowsForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=80)])
+    description = TextAreaField(_l("What backers get"),
+                                validators=[Optional(), Length(max=5000)])
+    minimum = AmountField(_l("Minimum pledge"),
+                          validators=[InputRequired(message=_l("Enter the minimum pledge."))])
+    quantity_limit = IntegerField(
+        _l("Limited quantity (optional)"),
+        validators=[Optional(), NumberRange(min=1, max=1_000_000,
+                                            message=_l("Between 1 and 1,000,000 units."))],
+    )
+    estimated_delivery = MonthField(_l("Estimated delivery"), validators=[Optional()])
+    ships = RadioField(_l("Shipping options"),
+                       choices=choices([("no", _l("No shipping (digital or collected in person)")),
+                                        ("yes", _l("Ships: a flat fee per destination"))]),
+                       default="no", validators=[InputRequired()])
 
 
 class BudgetLineForm(BaseForm):

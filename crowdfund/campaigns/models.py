@@ -13,10 +13,12 @@ from crowdfund.campaigns.categories import category_label
 from crowdfund.campaigns.states import (
     EDITABLE_STATUSES,
     ENDED_STATUSES,
+    FUNDING_MODEL_LABELS,
     LABELS,
     PUBLIC_STATUSES,
     CampaignKind,
     CampaignStatus,
+    FundingModel,
 )
 from crowdfund.db import TimestampMixin, UTCDateTime, audit_row, str_enum, utcnow
 from crowdfund.extensions import db
@@ -42,6 +44,12 @@ class Campaign(TimestampMixin, db.Model):
     slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
     founder_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     kind: Mapped[CampaignKind] = mapped_column(str_enum(CampaignKind), default=CampaignKind.REWARD)
+    #: When backers are charged: all or nothing (only if the goal is reached) or flexible
+    #: (whatever was pledged); chosen while the campaign can be edited, never flexible for
+    #: equity (``campaigns.funding``).
+    funding_model: Mapped[FundingModel] = mapped_column(
+        str_enum(FundingModel), default=FundingModel.ALL_OR_NOTHING,
+        server_default=FundingModel.ALL_OR_NOTHING.value)
     status: Mapped[CampaignStatus] = mapped_column(
         str_enum(CampaignStatus), default=CampaignStatus.DRAFT, index=True
     )
@@ -115,6 +123,29 @@ class Campaign(TimestampMixin, db.Model):
         return self.kind is CampaignKind.EQUITY
 
     @property
+    def is_flexible(self) -> bool:
+        """Flexible funding: backers are charged at the deadline whatever the total."""
+        return self.funding_model is FundingModel.FLEXIBLE
+
+    @property
+    def funding_model_label(self) -> str:
+        return str(FUNDING_MODEL_LABELS[self.funding_model])
+
+    @property
+    def reached_goal(self) -> bool:
+        """The total frozen at the deadline reached the goal (False before the deadline):
+        a flexible campaign can be funded, and charged, without it."""
+        return (self.pledged_at_deadline_minor is not None
+                and self.pledged_at_deadline_minor >= self.goal_minor)
+
+    @property
+    def flexible_below_goal(self) -> bool:
+        """A flexible campaign whose deadline passed below its goal: its backers are charged
+        all the same (if anything was pledged), and its pages and emails say so."""
+        return (self.is_flexible and self.pledged_at_deadline_minor is not None
+                and not self.reached_goal)
+
+    @property
     def is_live(self) -> bool:
         return self.status is CampaignStatus.LIVE
 
@@ -149,7 +180,36 @@ class Campaign(TimestampMixin, db.Model):
         return f"<Campaign {self.id} {self.slug} {self.status.value}>"
 
 
-class RewardTier(TimestampMixin, db.Model):
+class ShipsPerDestination:
+    """Shipping of a reward tier or an add-on: none (``ships`` False), or a flat fee per
+    destination country in ``shipping_rates``, "rest of world" for the others (the class
+    using it has ``ships``, ``shipping_rates`` and ``campaign``)."""
+
+    @property
+    def rates_for_display(self) -> list:
+        """Countries first, alphabetically, then rest of world."""
+        return sorted(self.shipping_rates, key=lambda r: (r.destination == REST_OF_WORLD,
+                                                          r.destination))
+
+    @property
+    def rates_json(self) -> str:
+        """``{destination: fee in minor units}``, for the pledge form's running total."""
+        return json.dumps({r.destination: r.fee_minor for r in self.shipping_rates})
+
+    def shipping_fee(self, destination: str) -> Money | None:
+        """Fee to ``destination`` (a country's code), falling back to rest of world; None
+        when it does not ship there, or ``destination`` is no country (rest of world is a
+        rate, not a place to ship to)."""
+        if not self.ships:
+            return Money.zero(self.campaign.currency)
+        if destination not in country_codes():
+            return None
+        rates = {r.destination: r.fee_minor for r in self.shipping_rates}
+        fee = rates.get(destination, rates.get(REST_OF_WORLD))
+        return None if fee is None else Money(fee, self.campaign.currency)
+
+
+class RewardTier(ShipsPerDestination, TimestampMixin, db.Model):
     """A reward level: what a backer gets for pledging at least its minimum."""
 
     __tablename__ = "reward_tiers"
@@ -186,12 +246,6 @@ class RewardTier(TimestampMixin, db.Model):
     )
 
     @property
-    def rates_for_display(self) -> list[ShippingRate]:
-        """Countries first, alphabetically, then rest of world."""
-        return sorted(self.shipping_rates, key=lambda r: (r.destination == REST_OF_WORLD,
-                                                          r.destination))
-
-    @property
     def minimum(self) -> Money:
         return Money(self.minimum_minor, self.campaign.currency)
 
@@ -204,23 +258,6 @@ class RewardTier(TimestampMixin, db.Model):
     @property
     def sold_out(self) -> bool:
         return self.quantity_limit is not None and self.claimed >= self.quantity_limit
-
-    @property
-    def rates_json(self) -> str:
-        """``{destination: fee in minor units}``, for the pledge form's running total."""
-        return json.dumps({r.destination: r.fee_minor for r in self.shipping_rates})
-
-    def shipping_fee(self, destination: str) -> Money | None:
-        """Fee to ``destination`` (a country's code), falling back to rest of world; None
-        when it does not ship there, or ``destination`` is no country (rest of world is a
-        rate, not a place to ship to)."""
-        if not self.ships:
-            return Money.zero(self.campaign.currency)
-        if destination not in country_codes():
-            return None
-        rates = {r.destination: r.fee_minor for r in self.shipping_rates}
-        fee = rates.get(destination, rates.get(REST_OF_WORLD))
-        return None if fee is None else Money(fee, self.campaign.currency)
 
 
 class ShippingRate(db.Model):

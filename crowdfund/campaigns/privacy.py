@@ -35,8 +35,8 @@ def _mine(user: User) -> list[Campaign]:
 
 def export(user: User) -> list[dict]:
     return [{c: privacy.plain(getattr(row, c)) for c in (
-        "id", "title", "slug", "status", "kind", "goal_minor", "currency", "created_at",
-        "launched_at", "deadline")} for row in _mine(user)]
+        "id", "title", "slug", "status", "kind", "funding_model", "goal_minor", "currency",
+        "created_at", "launched_at", "deadline")} for row in _mine(user)]
 
 
 def blockers(user: User) -> list[str]:

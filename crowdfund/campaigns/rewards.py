@@ -56,18 +56,25 @@ def _check_tier(campaign: Campaign, data: TierInput, today: date) -> None:
     if data.estimated_delivery is not None and data.estimated_delivery < today.replace(day=1):
         raise DomainError(_("The estimated delivery cannot be in the past."),
                           field="estimated_delivery")
-    if data.ships:
-        if not data.shipping:
-            raise DomainError(_("Add at least one destination with its shipping fee."),
-                              field="shipping")
-        seen = set()
-        for destination, fee in data.shipping:
-            if destination in seen:
-                raise DomainError(_("%(country)s is listed twice.",
-                                    country=country_name(destination)), field="shipping")
-            seen.add(destination)
-            if fee.amount < 0:
-                raise DomainError(_("Shipping fees cannot be negative."), field="shipping")
+    check_shipping(data.ships, data.shipping)
+
+
+def check_shipping(ships: bool, shipping: list[tuple[str, Money]]) -> None:
+    """The shipping table of a tier or an add-on: when it ships, at least one destination,
+    each once, no fee below zero."""
+    if not ships:
+        return
+    if not shipping:
+        raise DomainError(_("Add at least one destination with its shipping fee."),
+                          field="shipping")
+    seen = set()
+    for destination, fee in shipping:
+        if destination in seen:
+            raise DomainError(_("%(country)s is listed twice.",
+                                country=country_name(destination)), field="shipping")
+        seen.add(destination)
+        if fee.amount < 0:
+            raise DomainError(_("Shipping fees cannot be negative."), field="shipping")
 
 
 def _apply_tier(tier: RewardTier, data: TierInput) -> None:

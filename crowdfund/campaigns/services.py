@@ -6,8 +6,6 @@ Services check who may act, change rows and record transitions; they never commi
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,10 +16,17 @@ from flask import current_app
 from crowdfund import events
 from crowdfund.auth.models import User
 from crowdfund.auth.recovery import require_verified_email
+from crowdfund.campaigns import funding
 from crowdfund.campaigns.access import require_founder, require_operator
 from crowdfund.campaigns.categories import CATEGORIES
 from crowdfund.campaigns.models import Campaign, StaffPickChange
-from crowdfund.campaigns.states import CampaignKind, CampaignStatus, campaign_states
+from crowdfund.campaigns.slugs import RESERVED_SLUGS, check_slug, slugify, unique_slug
+from crowdfund.campaigns.states import (
+    CampaignKind,
+    CampaignStatus,
+    FundingModel,
+    campaign_states,
+)
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
@@ -30,6 +35,7 @@ from crowdfund.i18n import _, _l
 from crowdfund.money import Money
 
 S = CampaignStatus
+__all__ = ["RESERVED_SLUGS", "check_slug", "slugify", "unique_slug"]  # (campaigns.slugs)
 
 
 class CampaignLocked(DomainError):
@@ -89,52 +95,17 @@ def check_category(category: str) -> None:
         raise DomainError(_("Choose a category from the list."), field="category")
 
 
-_SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-RESERVED_SLUGS = frozenset({"new", "edit", "studio", "search", "discover", "operators"})
-
-
-def slugify(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    return slug[:60].strip("-") or "campaign"
-
-
-def _slug_taken(slug: str, exclude_id: int | None) -> bool:
-    stmt = sa.select(Campaign.id).where(Campaign.slug == slug)
-    if exclude_id is not None:
-        stmt = stmt.where(Campaign.id != exclude_id)
-    return db.session.scalar(stmt) is not None
-
-
-def unique_slug(base: str, exclude_id: int | None = None) -> str:
-    base = slugify(base)
-    if base in RESERVED_SLUGS:
-        base = f"{base}-campaign"
-    slug, n = base, 2
-    while _slug_taken(slug, exclude_id):
-        slug = f"{base}-{n}"
-        n += 1
-    return slug
-
-
-def check_slug(slug: str, campaign: Campaign) -> None:
-    if not _SLUG_RE.fullmatch(slug) or len(slug) > 80:
-        raise DomainError(_("Use lower-case letters, digits and single hyphens."), field="slug")
-    if slug in RESERVED_SLUGS:
-        raise DomainError(_("That address is reserved; choose another."), field="slug")
-    if _slug_taken(slug, campaign.id):
-        raise DomainError(_("Another campaign already uses this address."), field="slug")
-
-
 # --- drafts ----------------------------------------------------------------------------
 
 
 def create_campaign(founder: User, *, title: str, kind: CampaignKind, category: str,
-                    goal: Money, duration_days: int) -> Campaign:
+                    goal: Money, duration_days: int,
+                    funding_model: FundingModel = FundingModel.ALL_OR_NOTHING) -> Campaign:
     """Start a draft; whoever creates a campaign becomes its founder."""
     check_category(category)
     check_goal(goal)
     check_duration(duration_days)
+    funding.check_funding_model(kind, category, funding_model)
     campaign = Campaign(
         founder=founder,
         title=title.strip(),
@@ -144,6 +115,7 @@ def create_campaign(founder: User, *, title: str, kind: CampaignKind, category: 
         goal_minor=goal.amount,
         currency=goal.currency,
         duration_days=duration_days,
+        funding_model=funding_model,
         status=S.DRAFT,
     )
     db.session.add(campaign)
@@ -163,8 +135,10 @@ class Story:
 
 def update_campaign(campaign: Campaign, actor: User, story: Story, *, slug: str | None = None,
                     goal: Money | None = None, duration_days: int | None = None,
-                    scheduled_launch_at: datetime | None = None) -> None:
-    """Save the founder's edits. Locked fields (goal, currency, length) refuse to change."""
+                    scheduled_launch_at: datetime | None = None,
+                    funding_model: FundingModel | None = None) -> None:
+    """Save the founder's edits. Locked fields (goal, currency, length, funding model)
+    refuse to change."""
     require_founder(campaign, actor)
     if not campaign.can_edit_story:
         require_editable(campaign)
@@ -174,10 +148,11 @@ def update_campaign(campaign: Campaign, actor: User, story: Story, *, slug: str 
          != (campaign.goal_minor, campaign.currency))
         or (duration_days is not None and duration_days != campaign.duration_days)
         or (slug is not None and slug != campaign.slug)
+        or (funding_model not in (None, campaign.funding_model))
     )
     if campaign.is_locked and locked_change:
-        raise CampaignLocked(_("Goal, currency, length and address are fixed once a campaign "
-                               "is live."))
+        raise CampaignLocked(_("Goal, currency, length, address and funding model are fixed "
+                               "once a campaign is live."))
     if not campaign.is_locked:
         if goal is not None:
             check_goal(goal)
@@ -192,6 +167,7 @@ def update_campaign(campaign: Campaign, actor: User, story: Story, *, slug: str 
             raise DomainError(_("Pick a launch time in the future."),
                               field="scheduled_launch_at")
         campaign.scheduled_launch_at = scheduled_launch_at
+    funding.choose(campaign, None if campaign.is_locked else funding_model, story.category)
     campaign.title = story.title.strip()
     campaign.blurb = story.blurb.strip()
     campaign.category = story.category
@@ -256,6 +232,12 @@ def readiness(campaign: Campaign) -> list[CheckItem]:
         CheckItem(_("Use of funds"), bool(campaign.budget_lines) and budget <= campaign.goal,
                   _("Add budget lines; together they cannot exceed the goal.")),
     ]
+    if campaign.is_flexible:
+        items.append(CheckItem(
+            _("Flexible funding allowed in its category"),
+            funding.flexible_allowed_in(campaign.category),
+            _("Operators turned it off for %(category)s: choose all-or-nothing, or another "
+              "category.", category=campaign.category_label)))
     if campaign.kind not in _KIND_READINESS:  # never judged ready without its own items
         raise LookupError(f"No readiness items for {campaign.kind.value} campaigns: "
                           "is the feature that brings them registered (create_app)?")
@@ -271,6 +253,7 @@ def submit(campaign: Campaign, actor: User) -> None:
     """Founder sends a draft (or a campaign with requested changes) for review."""
     require_founder(campaign, actor)
     require_verified_email(actor)
+    funding.check_campaign(campaign)  # operators may have turned flexible off there since
     missing = [item.label for item in readiness(campaign) if not item.done]
     if missing:
         raise NotReady(_("Before review, complete: %(items)s.", items=word_list(missing)))
@@ -311,6 +294,7 @@ def approve(campaign: Campaign, operator: User, note: str | None = None) -> None
         # operator has checked the founder's identity.
         raise NotReady(_("Verify the founder's identity before approving an offering "
                          "(Founders: identity checks)."))
+    funding.check_campaign(campaign)
     campaign_states.apply(campaign, S.APPROVED, actor=operator, reason=note or None)
     campaign.rejection_reason = None
     events.campaign_approved.send(campaign, operator=operator)

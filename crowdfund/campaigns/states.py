@@ -15,6 +15,22 @@ class CampaignKind(enum.Enum):
     EQUITY = "equity"
 
 
+class FundingModel(enum.Enum):
+    """When backers are charged (docs/domain.md#funding-models), chosen before launch."""
+
+    #: Charged only if the pledged total reaches the goal by the deadline (the default).
+    ALL_OR_NOTHING = "all_or_nothing"
+    #: Keep it all: charged at the deadline whatever the total, if anything was pledged;
+    #: never an equity offering.
+    FLEXIBLE = "flexible"
+
+
+FUNDING_MODEL_LABELS = {
+    FundingModel.ALL_OR_NOTHING: _l("All-or-nothing"),
+    FundingModel.FLEXIBLE: _l("Flexible funding"),
+}
+
+
 class CampaignStatus(enum.Enum):
     """Where a campaign is in its life (docs/domain.md#campaign-lifecycle)."""
 

@@ -4,6 +4,9 @@ receipts, and the "late" flag. Services never commit.
 A tier is **late** once the month it is expected in (its estimated delivery, or the new
 month of the latest delay) is over and it is neither shipping nor delivered. Posting a
 delay with a new month is the update that clears the flag; anything else leaves it on.
+
+Each report is told (``events.delivery_reported``): the pledge manager locks the tier's
+surveys at shipping and counts the erasure of its addresses from delivered.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
+from crowdfund import events
 from crowdfund.auth.models import User
 from crowdfund.campaigns.access import require_founder
 from crowdfund.campaigns.models import Campaign, RewardTier
@@ -119,8 +123,9 @@ def report_delivery(campaign: Campaign, founder: User, tier_id: int, status: str
     else:
         expected_on = None
     row = DeliveryReport(tier_id=tier.id, status=new_status, expected_on=expected_on,
-                         note=note.strip(), author_id=founder.id)
+                         note=note.strip(), author_id=founder.id, created_at=utcnow())
     db.session.add(row)
+    events.delivery_reported.send(campaign, tier=tier, report=row)
     return row
 
 

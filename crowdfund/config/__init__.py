@@ -12,6 +12,7 @@ import os
 from datetime import timedelta
 
 from crowdfund.config.background import BackgroundSettings
+from crowdfund.config.fulfilment import FulfilmentSettings
 from crowdfund.config.money import MoneySettings
 
 
@@ -36,9 +37,9 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-class BaseConfig(MoneySettings, BackgroundSettings):
+class BaseConfig(MoneySettings, BackgroundSettings, FulfilmentSettings):
     """Settings shared by every environment; policy numbers live here and in the parts it
-    is made of (``config/money.py``, ``config/background.py``)."""
+    is made of (``config/money.py``, ``config/background.py``, ``config/fulfilment.py``)."""
 
     ENV_NAME = "production"
     SECRET_KEY: str | None = None

@@ -27,7 +27,9 @@ def privacy():
         login_window=int(cfg["LOGIN_WINDOW"].total_seconds() // 60),
         verify_for=int(cfg["EMAIL_VERIFY_VALID_FOR"].total_seconds() // 3600),
         reset_for=int(cfg["PASSWORD_RESET_VALID_FOR"].total_seconds() // 60),
-        document_kept=duration(cfg["IDENTITY_DOCUMENT_RETENTION"]))
+        document_kept=duration(cfg["IDENTITY_DOCUMENT_RETENTION"]),
+        address_kept=duration(cfg["FULFILMENT_ADDRESS_RETENTION"]),
+        address_most=duration(cfg["FULFILMENT_ADDRESS_MAX_RETENTION"]))
 
 
 @bp.get("/fees")

@@ -11,6 +11,7 @@ from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
 from crowdfund.filters import datetime_filter
 from crowdfund.i18n import _
+from crowdfund.notifications import flexible_emails as flexible
 from crowdfund.notifications.compose import about, hello, link, send, written_for
 from crowdfund.notifications.outbox import Email
 
@@ -71,7 +72,8 @@ def followed_founder_launched(campaign: Campaign, to: User) -> bool:
                           **values),
                         _("It is an equity offering: investors are charged only if it reaches "
                           "its target of %(goal)s by %(deadline)s.", **values)
-                        if campaign.is_equity else
+                        if campaign.is_equity else flexible.follower_launched(values)
+                        if campaign.is_flexible else
                         _("It is all or nothing: it needs %(goal)s by %(deadline)s.", **values),
                         _unfollow_note()],
             facts=_campaign_facts(campaign), action=_see_it(campaign),
@@ -112,7 +114,8 @@ def _outcome(campaign: Campaign, funded: bool) -> tuple[str, str]:
 
 def followed_campaign_outcome(campaign: Campaign, to: User, funded: bool) -> bool:
     with written_for(to):
-        subject, text = _outcome(campaign, funded)
+        subject, text = flexible.follower_outcome(campaign, funded) or _outcome(campaign,
+                                                                                funded)
         return send("follow_outcome", f"campaign-{campaign.id}-outcome-user-{to.id}", to, Email(
             subject=subject, greeting=hello(to), paragraphs=[text, _unfollow_note()],
             facts=_campaign_facts(campaign)[:1], action=_see_it(campaign),

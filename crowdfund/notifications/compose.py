@@ -57,8 +57,11 @@ def send(kind: str, key: str, to: User, email: Email) -> bool:
 
 
 def about(campaign: Campaign) -> str:
-    """What a message about ``campaign`` is about, for its footer (``Email.about``)."""
-    return "equity" if campaign.is_equity else "reward"
+    """What a message about ``campaign`` is about, for its footer (``Email.about``): a
+    flexible campaign's never promises all or nothing."""
+    if campaign.is_equity:
+        return "equity"
+    return "flexible" if campaign.is_flexible else "reward"
 
 
 def hello(user: User) -> str:
@@ -97,6 +100,11 @@ def pledge_facts(pledge: Pledge) -> list[tuple[str, str]]:
     facts = [(_("Campaign"), campaign.title), (_("Pledge"), pledge.amount.format())]
     if pledge.tier is not None:
         facts.append((_("Reward"), pledge.tier.title))
+    if pledge.add_ons:
+        facts.append((_("Add-ons"), _(", ").join(
+            _("%(quantity)s × %(add_on)s (%(amount)s)", quantity=line.quantity,
+              add_on=line.add_on.name, amount=line.price.format())
+            for line in pledge.add_ons)))
     if pledge.shipping_minor:
         facts.append((_("Shipping included"), pledge.shipping.format()))
     return facts + card_fact(pledge)

@@ -14,6 +14,7 @@ from crowdfund.db import utcnow
 from crowdfund.filters import datetime_filter
 from crowdfund.i18n import _, ngettext, number
 from crowdfund.money import Money
+from crowdfund.notifications import flexible_emails as flexible
 from crowdfund.notifications.community_emails import (
     campaign_update,
     followed_campaign_ending,
@@ -59,11 +60,12 @@ def pledge_confirmed(pledge: Pledge) -> bool:
     """A reward pledge's card is saved (an investment has its own message)."""
     campaign, backer = pledge.campaign, pledge.backer
     with written_for(backer):
-        thanks = _("Thank you for backing %(title)s. Your card is saved and will be charged "
-                   "%(amount)s only if the campaign reaches its goal of %(goal)s by "
-                   "%(deadline)s. If it does not, nobody is charged anything.",
-                   title=campaign.title, amount=pledge.amount.format(),
-                   goal=campaign.goal.format(), deadline=datetime_filter(campaign.deadline))
+        thanks = flexible.confirmed(pledge) if campaign.is_flexible else _(
+            "Thank you for backing %(title)s. Your card is saved and will be charged "
+            "%(amount)s only if the campaign reaches its goal of %(goal)s by %(deadline)s. If "
+            "it does not, nobody is charged anything.", title=campaign.title,
+            amount=pledge.amount.format(), goal=campaign.goal.format(),
+            deadline=datetime_filter(campaign.deadline))
         return send("pledge_confirmed",
                     f"pledge-{pledge.id}-confirmed-{pledge.payment_method_id}", backer, Email(
                         subject=_("You back %(title)s", title=campaign.title),
@@ -91,9 +93,9 @@ def campaign_launched(campaign: Campaign) -> bool:
         text = (_("%(title)s is live and taking investments until %(deadline)s. Share the "
                   "offering's page: investors are only charged if it reaches its target of "
                   "%(goal)s by then.", **values)
-                if campaign.is_equity else
-                _("%(title)s is live and taking pledges until %(deadline)s. Share it: backers "
-                  "are only charged if you reach %(goal)s by then.", **values))
+                if campaign.is_equity else flexible.launched(values) if campaign.is_flexible
+                else _("%(title)s is live and taking pledges until %(deadline)s. Share it: "
+                       "backers are only charged if you reach %(goal)s by then.", **values))
         return send("campaign_launched", f"campaign-{campaign.id}-launched", founder, Email(
             subject=_("%(title)s is live", **values),
             greeting=hello(founder), paragraphs=[text],
@@ -175,7 +177,8 @@ def campaign_outcome_founder(campaign: Campaign, pledged: Money, backers: int) -
     founder = campaign.founder
     funded = campaign.pledged_at_deadline_minor is not None and pledged >= campaign.goal
     with written_for(founder):
-        subject, text = _founder_outcome(campaign, funded, pledged, backers)
+        subject, text = (flexible.founder_outcome(campaign, pledged, backers)
+                         or _founder_outcome(campaign, funded, pledged, backers))
         facts = ([(_("Offering"), campaign.title),
                   (_("Committed in total"), pledged.format()),
                   (_("Target"), campaign.goal.format()), (_("Investors"), number(backers))]
@@ -212,7 +215,8 @@ def _backer_outcome(pledge: Pledge, funded: bool) -> tuple[str, str]:
 def campaign_outcome_backer(pledge: Pledge, funded: bool) -> bool:
     backer = pledge.backer
     with written_for(backer):
-        subject, text = _backer_outcome(pledge, funded)
+        subject, text = flexible.backer_outcome(pledge, funded) or _backer_outcome(pledge,
+                                                                                    funded)
         return send("campaign_outcome", f"pledge-{pledge.id}-outcome", backer, Email(
             subject=subject, greeting=hello(backer), paragraphs=[text],
             facts=pledge_facts(pledge), action=_see_campaign(pledge.campaign),
@@ -258,8 +262,9 @@ def payment_failed(pledge: Pledge, deadline) -> bool:
             until = _("You have until %(deadline)s; after that the investment is dropped and "
                       "no securities are issued to you.", **values)
         else:
-            failed = _("%(title)s reached its goal, but we could not collect your pledge of "
-                       "%(amount)s.", **values)
+            failed = flexible.payment_failed(pledge, values) or _(
+                "%(title)s reached its goal, but we could not collect your pledge of "
+                "%(amount)s.", **values)
             until = _("You have until %(deadline)s; after that the pledge is dropped and any "
                       "limited reward goes to someone else.", **values)
         return send("payment_failed", f"pledge-{pledge.id}-payment-failed", backer, Email(
@@ -359,7 +364,8 @@ def card_health(pledge: Pledge, notice: str, reason: str) -> bool:
                      _("Save a card that will work then, so your investment counts. Nothing "
                        "is charged now.")]
         else:
-            texts = [_("%(title)s ends %(deadline)s, and your pledge is charged then if it "
+            texts = [flexible.card_health(values) if campaign.is_flexible else
+                     _("%(title)s ends %(deadline)s, and your pledge is charged then if it "
                        "reaches its goal. %(reason)s", **values),
                      _("Save a card that will work then, so your pledge counts. Nothing is "
                        "charged now.")]

@@ -27,11 +27,14 @@ __all__ = ["DeliveryReport", "Email", "batch", "deliver_due", "queue"]
 
 
 #: The layouts' closing line about the platform, by what a message is about
-#: (``Email.about``): a reward campaign's message says all or nothing, an offering's how an
-#: investment is charged, any other (an account's) only what crowdfund is.
+#: (``Email.about``): a reward campaign's message says all or nothing (a flexible one's
+#: that backers are charged whatever the total), an offering's how an investment is
+#: charged, any other (an account's) only what crowdfund is.
 FOOTERS = {
     "reward": _l("crowdfund: all or nothing. You are only charged if a campaign reaches its "
                  "goal."),
+    "flexible": _l("crowdfund: flexible funding. Backers are charged at the deadline whatever "
+                   "the total; the founder keeps what is raised."),
     "equity": _l("crowdfund: an investment is charged only if its offering reaches its target "
                  "by the deadline."),
     None: _l("crowdfund: crowdfunding for reward campaigns and equity offerings."),
@@ -52,8 +55,9 @@ class Email:
     action: tuple[str, str] | None = None
     #: For a message of a kind people may turn off: (what it is, the unsubscribe URL).
     unsubscribe: tuple[str, str] | None = None
-    #: What the message is about, for its footer (``FOOTERS``): "reward" (a reward
-    #: campaign), "equity" (an offering), None (an account, nothing of a campaign).
+    #: What the message is about, for its footer (``FOOTERS``): "reward" (an all-or-nothing
+    #: reward campaign), "flexible" (a flexible one), "equity" (an offering), None (an
+    #: account, nothing of a campaign).
     about: str | None = None
     #: Someone's Markdown shown after the paragraphs (a founder's update): sanitised HTML in
     #: the HTML part, as on the pages (``crowdfund.markdown``), readable text in the other.

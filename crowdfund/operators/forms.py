@@ -2,11 +2,12 @@
 
 
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import DateField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from crowdfund.auth.models import VerificationStatus
 from crowdfund.auth.states import VERIFICATION_LABELS
+from crowdfund.campaigns.categories import CATEGORIES
 from crowdfund.forms import BaseForm, choices
 from crowdfund.i18n import _, _l
 from crowdfund.money import CURRENCY_EXPONENTS, currency_label
@@ -67,3 +68,20 @@ class AddRateForm(BaseForm):
         super().__init__(*args, **kwargs)
         codes = choices((code, currency_label(code)) for code in sorted(CURRENCY_EXPONENTS))
         self.base.choices = self.quote.choices = codes
+
+
+class FlexibleFundingForm(BaseForm):
+    """Turn flexible funding off in a category, or allow it again (``campaigns.funding``)."""
+
+    category = SelectField(_l("Category"),
+                           validators=[DataRequired(message=_l("Choose a category."))])
+    allowed = RadioField(_l("Flexible funding"), choices=choices([
+        ("off", _l("Turn it off: new campaigns in this category are all-or-nothing")),
+        ("on", _l("Allow it again"))]), validators=[InputRequired(message=_l("Choose one."))])
+    reason = TextAreaField(_l("Why (kept in the history below)"), validators=[
+        DataRequired(message=_l("Say why.")),
+        Length(min=5, max=500, message=_l("Between 5 and 500 characters."))])
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.category.choices = choices([("", _("Choose a category")), *CATEGORIES.items()])

@@ -56,6 +56,10 @@ _AMOUNT = r"[^a-z]*\d[^a-z]*"
 _WITH_VALUES: list[tuple[re.Pattern, LazyString]] = [
     (re.compile(rf"Reached (?P<pledged>{_AMOUNT}) of (?P<goal>{_AMOUNT}) by the deadline"),
      _l("Reached %(pledged)s of %(goal)s by the deadline")),
+    # TRANSLATORS: a flexible campaign funded below its goal: its backers are charged.
+    (re.compile(rf"Flexible funding: (?P<pledged>{_AMOUNT}) of (?P<goal>{_AMOUNT}) at the "
+                r"deadline, charged below the goal"),
+     _l("Flexible funding: %(pledged)s of %(goal)s at the deadline, charged below the goal")),
     (re.compile(rf"(?P<pledged>{_AMOUNT}) of (?P<goal>{_AMOUNT}) at the deadline"),
      _l("%(pledged)s of %(goal)s at the deadline")),
     # TRANSLATORS: a pledge's audit trail; "status" is how the charge ended ("failed").

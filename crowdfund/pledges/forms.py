@@ -1,13 +1,14 @@
-"""Pledge forms: reward, amount and destination; confirming a card."""
+"""Pledge forms: reward, add-ons, amount and destination; confirming a card."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cached_property
 
-from wtforms import HiddenField, RadioField
-from wtforms.validators import InputRequired, Optional, ValidationError
+from wtforms import HiddenField, IntegerField, RadioField
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 
+from crowdfund.campaigns.add_on_models import MAX_ADD_ON_QUANTITY, AddOn
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.queries import tier_of
 from crowdfund.forms import AmountField, BaseForm, CountryField, choices
@@ -70,6 +71,35 @@ class PledgeForm(BaseForm):
     def chosen_tier(self):
         """The selected tier (validated), or None for no reward."""
         return self._tier
+
+    #: The campaign's add-ons, each with its quantity field (``pledge_form``).
+    add_on_items: tuple[AddOn, ...] = ()
+    max_add_on_quantity = MAX_ADD_ON_QUANTITY
+
+    def quantity_of(self, add_on: AddOn):
+        """The quantity field of ``add_on``."""
+        return self[add_on.field_name]
+
+    def chosen_add_ons(self) -> list[tuple[AddOn, int]]:
+        """``(add-on, quantity)`` for each add-on taken (validated quantities)."""
+        return [(a, self[a.field_name].data) for a in self.add_on_items
+                if self[a.field_name].data]
+
+
+def pledge_form(campaign: Campaign, add_ons: list[AddOn], *args, **kwargs) -> PledgeForm:
+    """The pledge form, with a quantity field for each of ``add_ons`` (an empty one is 0)."""
+    if not add_ons:
+        return PledgeForm(campaign, *args, **kwargs)
+    quantities = {
+        a.field_name: IntegerField(
+            a.name, default=0,
+            validators=[Optional(), NumberRange(
+                min=0, max=MAX_ADD_ON_QUANTITY,
+                message=_l("Choose a quantity from %(min)s to %(max)s."))])
+        for a in add_ons}
+    form = type("PledgeWithAddOnsForm", (PledgeForm,), quantities)(campaign, *args, **kwargs)
+    form.add_on_items = tuple(add_ons)
+    return form
 
 
 class ConfirmCardForm(BaseForm):

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crowdfund.auth.models import User
+from crowdfund.campaigns.add_on_models import AddOn
 from crowdfund.campaigns.models import Campaign, RewardTier
 from crowdfund.db import TimestampMixin, UTCDateTime, audit_row, str_enum
 from crowdfund.extensions import db
@@ -180,6 +181,9 @@ class Pledge(TimestampMixin, db.Model):
     backer: Mapped[User] = relationship()
     campaign: Mapped[Campaign] = relationship()
     tier: Mapped[RewardTier | None] = relationship()
+    #: The add-ons taken with the reward (their price and shipping are in ``amount_minor``).
+    add_ons: Mapped[list[PledgeAddOn]] = relationship(
+        back_populates="pledge", cascade="all, delete-orphan", order_by="PledgeAddOn.id")
 
     @property
     def amount(self) -> Money:
@@ -190,9 +194,14 @@ class Pledge(TimestampMixin, db.Model):
         return Money(self.shipping_minor, self.currency)
 
     @property
+    def add_ons_amount(self) -> Money:
+        """What the add-ons cost, their shipping left out (it is in ``shipping``)."""
+        return Money(sum(line.price_minor for line in self.add_ons), self.currency)
+
+    @property
     def reward_amount(self) -> Money:
-        """What the backer pledges for the reward (everything but shipping)."""
-        return Money(self.amount_minor - self.shipping_minor, self.currency)
+        """What the backer pledges for the reward (everything but add-ons and shipping)."""
+        return self.amount - self.shipping - self.add_ons_amount
 
     @property
     def refunded(self) -> Money:
@@ -224,3 +233,45 @@ class PledgeTransition(audit_row(PledgeStatus), db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     pledge_id: Mapped[int] = mapped_column(sa.ForeignKey("pledges.id"), index=True)
+
+
+class PledgeAddOn(db.Model):
+    """Units of one add-on taken with a pledge, at the price and shipping of that moment."""
+
+    __tablename__ = "pledge_add_ons"
+    __table_args__ = (
+        sa.UniqueConstraint("pledge_id", "add_on_id", name="uq_pledge_add_ons_pledge_add_on"),
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+        sa.CheckConstraint("unit_price_minor > 0", name="unit_price_positive"),
+        sa.CheckConstraint("shipping_minor >= 0", name="shipping_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pledge_id: Mapped[int] = mapped_column(sa.ForeignKey("pledges.id"), index=True)
+    #: An add-on the founder removes takes with it the lines of pledges that ended
+    #: uncharged (one with backers cannot be removed).
+    add_on_id: Mapped[int] = mapped_column(sa.ForeignKey("add_ons.id", ondelete="CASCADE"),
+                                           index=True)
+    #: Units taken (each claimed from a limited add-on).
+    quantity: Mapped[int] = mapped_column()
+    #: Price of one unit when the pledge was made or last changed, in minor units.
+    unit_price_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    #: Shipping of the whole line (the destination's fee per unit x quantity), part of the
+    #: pledge's ``shipping_minor``.
+    shipping_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+    pledge: Mapped[Pledge] = relationship(back_populates="add_ons")
+    add_on: Mapped[AddOn] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def price_minor(self) -> int:
+        """What the units cost together, shipping left out."""
+        return self.unit_price_minor * self.quantity
+
+    @property
+    def price(self) -> Money:
+        return Money(self.price_minor, self.pledge.currency)
+
+    @property
+    def shipping(self) -> Money:
+        return Money(self.shipping_minor, self.pledge.currency)

@@ -53,6 +53,9 @@ def _open(user: User, pledges: list[Pledge] | None = None) -> list[Pledge]:
 def export(user: User) -> list[dict]:
     return [{"campaign": p.campaign.title, "kind": p.campaign.kind.value,
              "reward": p.tier.title if p.tier else None, "shares": p.shares,
+             "add_ons": [{"name": line.add_on.name, "quantity": line.quantity,
+                          "unit_price_minor": line.unit_price_minor,
+                          "shipping_minor": line.shipping_minor} for line in p.add_ons],
              **{c: privacy.plain(getattr(p, c)) for c in (
                  "id", "status", "amount_minor", "shipping_minor", "currency", "destination",
                  "card_brand", "card_last4", "created_at", "refunded_minor", "ref",

@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from crowdfund.campaigns.add_on_models import quantity_field
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignKind
 from crowdfund.campaigns.web import public_campaign, ref_for
+from crowdfund.db import utcnow
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.forms import ConfirmForm
@@ -15,10 +17,10 @@ from crowdfund.i18n import _
 from crowdfund.locking import write_transaction
 from crowdfund.payments import gateway
 from crowdfund.payments.gateway import PaymentError
-from crowdfund.pledges import queries, services
-from crowdfund.pledges.forms import NO_REWARD, ConfirmCardForm, PledgeForm
+from crowdfund.pledges import add_ons, queries, services
+from crowdfund.pledges.forms import NO_REWARD, ConfirmCardForm, PledgeForm, pledge_form
 from crowdfund.pledges.models import Pledge, PledgeStatus
-from crowdfund.pledges.terms import after_charge, may_confirm_receipt, revocable
+from crowdfund.pledges.terms import after_charge, may_confirm_receipt, page_parts, revocable
 from crowdfund.pledges.terms import terms as pledge_terms
 from crowdfund.web import form_error, reads_first, run_action, writes_on_get
 
@@ -34,11 +36,21 @@ def own_pledge(pledge_id: int) -> Pledge:
 
 
 def _choice(form: PledgeForm, campaign: Campaign):
-    """(tier, amount with shipping, destination) from a valid form; None after a field error."""
+    """(tier, amount with add-ons and shipping, destination) from a valid form; None after
+    a field error."""
     amount = form.amount.money_in(campaign.currency)
     if amount is None:
         return None
     return form.chosen_tier(), amount, (form.destination.data or None)
+
+
+def _require_available(choice, form: PledgeForm, campaign: Campaign) -> None:
+    """Sold out as read (the reward, or fewer add-on units left than asked): refused before
+    queueing to write (``services.require_available``). Other refusals of the add-ons come
+    from the service."""
+    services.require_available(choice[0])
+    if extras := form.chosen_add_ons():
+        add_ons.require_available(services.quote(campaign, *choice, extras).add_ons, utcnow())
 
 
 def _already_backing(pledge_id: int):
@@ -68,7 +80,7 @@ def new(slug: str):
         existing = services.open_pledge_of(current_user, campaign)
         if existing is not None and existing.status is PledgeStatus.ACTIVE:
             return _already_backing(existing.id)
-    form = PledgeForm(campaign)
+    form = pledge_form(campaign, add_ons.offered(campaign))
     if request.method == "GET":
         chosen = request.args.get("tier", NO_REWARD)
         tier = next((t for t in campaign.tiers if str(t.id) == chosen), None)
@@ -80,10 +92,11 @@ def new(slug: str):
         choice = _choice(form, campaign)
         if choice is not None:
             try:
-                services.require_available(choice[0])  # reads only: a sold-out tier never queues
+                _require_available(choice, form, campaign)  # reads only: never queues
                 write_transaction(campaign)  # SQLite: the checks above took no write lock
                 pledge = services.start_pledge(current_user, campaign, *choice,
-                                               ref=ref_for(campaign))
+                                               ref=ref_for(campaign),
+                                               extras=form.chosen_add_ons())
             except services.AlreadyBacking as exc:
                 db.session.rollback()
                 return _already_backing(exc.pledge_id)
@@ -152,7 +165,7 @@ def show(pledge_id: int):
                            terms=pledge_terms(pledge), after_charge=after_charge(pledge),
                            may_confirm_receipt=may_confirm_receipt(pledge),
                            investment=pledge.campaign.kind is CampaignKind.EQUITY,
-                           revocable=revocable(pledge))
+                           revocable=revocable(pledge), parts=page_parts(pledge))
 
 
 @bp.route("/pledges/<int:pledge_id>/edit", methods=["GET", "POST"])
@@ -163,17 +176,21 @@ def edit(pledge_id: int):
     if campaign.kind is CampaignKind.EQUITY:
         flash(_("An investment cannot be changed: cancel it and invest again."), "info")
         return redirect(url_for("pledges.show", pledge_id=pledge_id))
-    form = PledgeForm(campaign)
+    form = pledge_form(campaign, add_ons.offered(campaign))
     if request.method == "GET":
         form.tier.data = str(pledge.tier_id) if pledge.tier_id else NO_REWARD
         form.amount.data = pledge.amount.to_decimal()
         form.destination.data = pledge.destination or ""
+        for add_on_id, quantity in add_ons.wanted_now(pledge).items():
+            if quantity_field(add_on_id) in form:
+                form[quantity_field(add_on_id)].data = quantity
     status = 200
     if form.validate_on_submit():
         choice = _choice(form, campaign)
         if choice is not None:
             try:
-                services.change_pledge(pledge, current_user, *choice)
+                services.change_pledge(pledge, current_user, *choice,
+                                       extras=form.chosen_add_ons())
             except DomainError as exc:
                 db.session.rollback()
                 form_error(form, exc)
@@ -184,8 +201,8 @@ def edit(pledge_id: int):
                 return redirect(url_for("pledges.show", pledge_id=pledge_id))
     if form.is_submitted() and status == 200:
         status = 400
-    return render_template("pledges/new.html", form=form, campaign=campaign,
-                           pledge=pledge), status
+    return render_template("pledges/new.html", form=form, campaign=campaign, pledge=pledge,
+                           pledge_add_ons=add_ons.wanted_now(pledge)), status
 
 
 @bp.post("/pledges/<int:pledge_id>/cancel")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from crowdfund import events
 from crowdfund.auth.models import User
 from crowdfund.auth.recovery import require_verified_email
+from crowdfund.campaigns.add_on_models import AddOn
 from crowdfund.campaigns.models import Campaign, RewardTier
 from crowdfund.campaigns.states import CampaignKind, CampaignStatus
 from crowdfund.db import utcnow
@@ -29,8 +30,10 @@ from crowdfund.i18n import _
 from crowdfund.locking import lock
 from crowdfund.money import Money
 from crowdfund.payments.gateway import PaymentGateway, SetupIntentInfo
+from crowdfund.pledges import add_ons
 from crowdfund.pledges.cards import expiry_problem
 from crowdfund.pledges.models import OPEN_STATUSES, Pledge, PledgeStatus
+from crowdfund.pledges.quoting import Quote, quote
 from crowdfund.pledges.rules import (  # noqa: F401 - CampaignClosed, LastDayRule: part of the API
     CampaignClosed,
     LastDayRule,
@@ -39,7 +42,7 @@ from crowdfund.pledges.rules import (  # noqa: F401 - CampaignClosed, LastDayRul
 )
 from crowdfund.pledges.states import pledge_states
 from crowdfund.pledges.terms import investor_cancel_until
-from crowdfund.pledges.units import claim_unit, release_units
+from crowdfund.pledges.units import claim_unit, release_add_ons_of, release_units
 
 P = PledgeStatus
 #: Pledges that still hold a promise (and maybe a reward unit).
@@ -68,64 +71,12 @@ class CardSetupFailed(DomainError):
 
 
 def _end(pledge: Pledge, to: PledgeStatus, *, actor=None, reason: str) -> None:
-    """Close an open pledge and give back its reward unit."""
+    """Close an open pledge and give back its reward unit and add-on units."""
     pledge_states.apply(pledge, to, actor=actor, reason=reason)
     pledge.pending_expires_at = None
     if pledge.tier_id is not None:
         release_units(pledge.tier_id)
-
-
-# --- quoting ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Quote:
-    """What a backer will be charged if the campaign succeeds."""
-
-    reward: Money
-    shipping: Money
-
-    @property
-    def total(self) -> Money:
-        return self.reward + self.shipping
-
-
-def quote(campaign: Campaign, tier: RewardTier | None, amount: Money,
-          destination: str | None) -> Quote:
-    """Split the amount a backer typed (shipping included) and check it against the tier."""
-    if tier is not None and tier.campaign_id != campaign.id:
-        raise DomainError(_("That reward belongs to another campaign."), field="tier")
-    if amount.currency != campaign.currency:
-        raise DomainError(_("Pledge in %(currency)s.", currency=campaign.currency),
-                          field="amount")
-    shipping = Money.zero(campaign.currency)
-    if tier is not None and tier.ships:
-        if not destination:
-            raise DomainError(_("Choose where to ship your reward."), field="destination")
-        fee = tier.shipping_fee(destination)
-        if fee is None:
-            raise DomainError(_("This reward does not ship there."), field="destination")
-        shipping = fee
-    minimum = tier.minimum if tier is not None else Money.from_decimal("1", campaign.currency)
-    if amount < minimum + shipping:
-        raise DomainError(_too_little(minimum, shipping, tier is not None), field="amount")
-    limit = Money.from_decimal(str(current_app.config["MAX_PLEDGE_MAJOR"]), campaign.currency)
-    if amount > limit:
-        raise DomainError(_("A pledge can be at most %(amount)s.", amount=limit.format()),
-                          field="amount")
-    return Quote(amount - shipping, shipping)
-
-
-def _too_little(minimum: Money, shipping: Money, for_reward: bool) -> str:
-    """The refusal of an amount below the reward's minimum plus its shipping."""
-    total = (minimum + shipping).format()
-    if shipping.amount:
-        return _("Pledge at least %(total)s (%(minimum)s for the reward plus %(shipping)s "
-                 "shipping).", total=total, minimum=minimum.format(),
-                 shipping=shipping.format())
-    if for_reward:
-        return _("Pledge at least %(total)s for this reward.", total=total)
-    return _("Pledge at least %(total)s.", total=total)
+    release_add_ons_of([pledge.id])
 
 
 # --- starting and confirming -----------------------------------------------------------
@@ -159,21 +110,23 @@ def require_available(tier: RewardTier | None, now: datetime | None = None) -> N
 
 def start_pledge(backer: User, campaign: Campaign, tier: RewardTier | None, amount: Money,
                  destination: str | None, now: datetime | None = None, *,
-                 ref: str | None = None) -> Pledge:
-    """A pending pledge holding its reward unit until the card is confirmed. ``ref``: the
-    ``?ref=`` tag of the link the backer came from."""
+                 ref: str | None = None, extras: Iterable[tuple[AddOn, int]] = ()) -> Pledge:
+    """A pending pledge holding its reward unit (and add-on units: ``extras``, pairs of
+    add-on and quantity) until the card is confirmed. ``ref``: the ``?ref=`` tag of the
+    link the backer came from."""
     now = now or utcnow()
     if campaign.kind is CampaignKind.EQUITY:
         raise DomainError(_("This is an equity offering: invest from its page."))
-    return open_pending(backer, campaign, quote(campaign, tier, amount, destination), now,
-                        tier=tier, destination=destination, ref=ref)
+    return open_pending(backer, campaign, quote(campaign, tier, amount, destination, extras),
+                        now, tier=tier, destination=destination, ref=ref)
 
 
 def open_pending(backer: User, campaign: Campaign, result: Quote, now: datetime, *,
                  tier: RewardTier | None = None, destination: str | None = None,
                  shares: int | None = None, ref: str | None = None) -> Pledge:
     """The pending pledge (or investment) itself, once its amount is decided: one open
-    pledge per backer and campaign, a reward unit claimed without overselling."""
+    pledge per backer and campaign, a reward unit and add-on units claimed without
+    overselling."""
     require_open_for_pledges(campaign, now)
     if campaign.founder_id == backer.id:
         raise NotAllowed(_("You cannot back your own campaign."))
@@ -189,14 +142,16 @@ def open_pending(backer: User, campaign: Campaign, result: Quote, now: datetime,
              reason="Replaced by a new pledge")
         db.session.flush()
     require_available(tier, now)  # sold out as read: refused before writing anything
+    add_ons.require_available(result.add_ons, now)
     pledge = Pledge(
         campaign_id=campaign.id, backer_id=backer.id, tier_id=tier.id if tier else None,
         status=P.PENDING, amount_minor=result.total.amount,
         shipping_minor=result.shipping.amount, currency=campaign.currency,
-        destination=destination if tier is not None and tier.ships else None,
+        destination=destination if result.ships else None,
         shares=shares, pending_expires_at=now + current_app.config["PLEDGE_PENDING_TTL"],
         ref=ref,
     )
+    add_ons.write(pledge, result.add_ons)  # inserted with the pledge, claimed below
     db.session.add(pledge)
     try:
         db.session.flush()
@@ -210,6 +165,10 @@ def open_pending(backer: User, campaign: Campaign, result: Quote, now: datetime,
         if not (release_abandoned(now, campaign_id=campaign.id) and claim_unit(tier.id)):
             raise TierSoldOut(_("“%(reward)s” is sold out.", reward=tier.title),
                               field="tier")  # rolled back
+    if (short := add_ons.claim(result.add_ons)) is not None:  # then the add-ons, the same way
+        rest = result.add_ons[result.add_ons.index(short):]
+        if not (release_abandoned(now, campaign_id=campaign.id) and add_ons.claim(rest) is None):
+            raise add_ons.AddOnSoldOut(short.add_on)  # rolled back
     return pledge
 
 
@@ -311,8 +270,10 @@ def _lock_for_change(pledge: Pledge) -> None:
 
 
 def change_pledge(pledge: Pledge, backer: User, tier: RewardTier | None, amount: Money,
-                  destination: str | None, now: datetime | None = None) -> None:
-    """Change reward, amount or destination of an open pledge while the campaign is live."""
+                  destination: str | None, now: datetime | None = None, *,
+                  extras: Iterable[tuple[AddOn, int]] = ()) -> None:
+    """Change reward, add-ons (``extras``: what the pledge takes now, pairs of add-on and
+    quantity), amount or destination of an open pledge while the campaign is live."""
     now = now or utcnow()
     require_owner(pledge, backer)
     _lock_for_change(pledge)
@@ -322,7 +283,7 @@ def change_pledge(pledge: Pledge, backer: User, tier: RewardTier | None, amount:
         raise DomainError(_("An investment cannot be changed: cancel it and invest again."))
     campaign = pledge.campaign
     require_open_for_pledges(campaign, now)
-    result = quote(campaign, tier, amount, destination)
+    result = quote(campaign, tier, amount, destination, extras)
     check_last_day(pledge, pledge.amount - result.total, now)
     new_tier_id = tier.id if tier else None
     if new_tier_id != pledge.tier_id:
@@ -331,9 +292,10 @@ def change_pledge(pledge: Pledge, backer: User, tier: RewardTier | None, amount:
         if pledge.tier_id is not None:
             release_units(pledge.tier_id)
         pledge.tier_id = new_tier_id
+    add_ons.change(pledge, result.add_ons)
     pledge.amount_minor = result.total.amount
     pledge.shipping_minor = result.shipping.amount
-    pledge.destination = destination if tier is not None and tier.ships else None
+    pledge.destination = destination if result.ships else None
     events.pledge_changed.send(pledge, actor=backer)
 
 
@@ -389,4 +351,5 @@ def release_open_pledges(campaign: Campaign, *, actor=None, reason: str) -> int:
         reason=reason, values={"pending_expires_at": None})
     for tier_id, count in Counter(row.tier_id for row in rows if row.tier_id).items():
         release_units(tier_id, count)
+    release_add_ons_of(row.id for row in rows)
     return released

@@ -4,10 +4,12 @@ webhook events they handle."""
 from __future__ import annotations
 
 from crowdfund import events
+from crowdfund.campaigns.add_ons import add_on_backed_by
 from crowdfund.campaigns.rewards import tier_backed_by
 from crowdfund.payments.events import handles
 from crowdfund.pledges import privacy as pledges_privacy
 from crowdfund.pledges import webhooks
+from crowdfund.pledges.add_ons import add_on_has_backers
 from crowdfund.pledges.services import release_open_pledges
 from crowdfund.pledges.totals import tier_has_backers
 
@@ -17,6 +19,7 @@ def register() -> None:
     events.campaign_stopped.connect(_release_open_pledges, weak=False)
     handles("setup_intent.succeeded")(webhooks.setup_intent_succeeded)
     tier_backed_by(tier_has_backers)
+    add_on_backed_by(add_on_has_backers)
 
 
 def _release_open_pledges(campaign, *, actor, reason: str) -> int:

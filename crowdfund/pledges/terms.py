@@ -1,7 +1,8 @@
 """What a pledge's pages show beyond amount and card, per kind of campaign: a reward
 pledge shows its reward; an investment its security, shares, price and until when it can
 be cancelled (registered by equity, which knows its offerings); and an EU investor's
-reflection period, during which they may revoke their offer (``equity.eu``)."""
+reflection period, during which they may revoke their offer (``equity.eu``); and the parts
+other features add (the survey of a funded reward: ``fulfilment``)."""
 
 from __future__ import annotations
 
@@ -64,6 +65,21 @@ def after_charge_told_by(function: Callable[[Pledge], list[tuple[str, str]]]) ->
 
 def after_charge(pledge: Pledge) -> list[tuple[str, str]]:
     return [row for function in _after_charge for row in function(pledge)]
+
+
+#: Parts of the pledge page other features show (fulfilment: the backer's survey): each
+#: function gives objects with a ``template`` (included with the object as ``part``).
+_page_parts: list[Callable[[Pledge], list]] = []
+
+
+def page_parts_from(function: Callable[[Pledge], list]) -> None:
+    """Register ``function(pledge) -> [part]`` for the pledge page."""
+    if function not in _page_parts:
+        _page_parts.append(function)
+
+
+def page_parts(pledge: Pledge) -> list:
+    return [part for function in _page_parts for part in function(pledge)]
 
 
 def revocable(pledge: Pledge, now: datetime | None = None) -> bool:

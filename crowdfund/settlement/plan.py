@@ -8,6 +8,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from crowdfund.campaigns.funding import charges_at_deadline
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.db import utcnow
@@ -52,6 +53,8 @@ class Plan:
     already_charged: int
     #: Saved cards of pledges that ended uncharged, still to detach (``settlement.cards``).
     cards_to_detach: int = 0
+    #: Flexible funding: charged whatever the total (below the goal too).
+    flexible: bool = False
 
     def describe(self) -> str:
         """In the reader's language (the operators' review page; the command's output)."""
@@ -79,6 +82,12 @@ class Plan:
                             "pledge, charge nobody",
                             "%(slug)s: failed (%(pledged)s of %(goal)s): release %(num)s "
                             "pledges, charge nobody", self.to_charge, **values)
+        if self.flexible and self.pledged < self.goal:
+            return ngettext("%(slug)s: flexible funding, below its goal (%(pledged)s of "
+                            "%(goal)s): charge %(num)s pledge, %(amount)s",
+                            "%(slug)s: flexible funding, below its goal (%(pledged)s of "
+                            "%(goal)s): charge %(num)s pledges, %(amount)s", self.to_charge,
+                            amount=self.amount_to_charge.format(), **values)
         return ngettext("%(slug)s: funded (%(pledged)s of %(goal)s): charge %(num)s pledge, "
                         "%(amount)s",
                         "%(slug)s: funded (%(pledged)s of %(goal)s): charge %(num)s pledges, "
@@ -96,7 +105,7 @@ def plan(campaign: Campaign, now: datetime | None = None) -> Plan:
            and campaign.deadline <= now) or campaign.status is S.FUNDED
     if not due:
         outcome = "not due"
-    elif campaign.status is S.FUNDED or pledged >= campaign.goal:
+    elif campaign.status is S.FUNDED or charges_at_deadline(campaign, pledged):
         outcome = "funded"
     else:
         outcome = "failed"
@@ -107,4 +116,4 @@ def plan(campaign: Campaign, now: datetime | None = None) -> Plan:
         ChargeAttempt.campaign_id == campaign.id, ChargeAttempt.status == C.SUCCEEDED)) or 0
     return Plan(campaign.slug, campaign.status.value, outcome, pledged, campaign.goal,
                 int(row[0]), Money(int(row[1]), campaign.currency), charged,
-                cards.count_to_detach(campaign.id))
+                cards.count_to_detach(campaign.id), campaign.is_flexible)

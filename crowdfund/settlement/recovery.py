@@ -28,7 +28,7 @@ from crowdfund.ledger.services import founder_owed
 from crowdfund.notifications import emails
 from crowdfund.pledges.models import NEEDS_PAYMENT_STATUSES, Pledge, PledgeStatus
 from crowdfund.pledges.states import pledge_states
-from crowdfund.pledges.units import release_units
+from crowdfund.pledges.units import release_add_ons_of, release_units
 from crowdfund.settlement.models import ChargeAttempt, ChargeStatus, Payout, PayoutStatus
 from crowdfund.settlement.services import latest_attempt, record_outcome
 from crowdfund.settlement.states import charge_states
@@ -146,11 +146,13 @@ def orphaned_waiting_ids() -> list[int]:
 
 
 def drop(pledge: Pledge, now: datetime | None = None) -> None:
-    """Unpaid after the final retry: dropped, its reward unit freed, the backer told."""
+    """Unpaid after the final retry: dropped, its reward and add-on units freed, the backer
+    told."""
     pledge_states.apply(pledge, P.DROPPED,
                         reason="Payment not completed within the collection window")
     if pledge.tier_id is not None:
         release_units(pledge.tier_id)
+    release_add_ons_of([pledge.id])
     events.pledge_dropped.send(pledge)
 
 

@@ -26,7 +26,7 @@ from crowdfund.payments.gateway import PaymentError, RefundInfo
 from crowdfund.pledges.models import NEEDS_PAYMENT_STATUSES, Pledge, PledgeStatus
 from crowdfund.pledges.services import release_open_pledges
 from crowdfund.pledges.states import pledge_states
-from crowdfund.pledges.units import release_units
+from crowdfund.pledges.units import release_add_ons_of, release_units
 from crowdfund.settlement.models import (
     ChargeAttempt,
     ChargeStatus,
@@ -178,6 +178,7 @@ def cancel_funded(campaign: Campaign, actor: User, reason: str) -> list[Refund]:
         pledge_states.apply(pledge, P.DROPPED, actor=actor, reason=f"Campaign cancelled: {reason}")
         if pledge.tier_id is not None:
             release_units(pledge.tier_id)
+        release_add_ons_of([pledge.id])
     refunds = []
     for pledge in db.session.scalars(sa.select(Pledge).where(
             Pledge.campaign_id == campaign.id, Pledge.status == P.COLLECTED)

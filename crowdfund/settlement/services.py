@@ -18,10 +18,11 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from crowdfund import events
 from crowdfund.auth.models import User
+from crowdfund.campaigns.funding import charges_at_deadline, deadline_reason
 from crowdfund.campaigns.models import Campaign, RewardTier
 from crowdfund.campaigns.states import CampaignKind, CampaignStatus, campaign_states
 from crowdfund.db import utcnow
@@ -41,7 +42,7 @@ from crowdfund.pledges.services import OPEN_STATUSES, release_abandoned
 from crowdfund.pledges.states import pledge_states
 from crowdfund.pledges.terms import reflection_ends
 from crowdfund.pledges.totals import totals_of
-from crowdfund.pledges.units import release_units
+from crowdfund.pledges.units import release_add_ons_of, release_units
 from crowdfund.settlement.models import ChargeAttempt, ChargeStatus
 from crowdfund.settlement.states import charge_states
 from crowdfund.supervision import each_isolated
@@ -77,19 +78,16 @@ def decide_at_deadline(campaign: Campaign, now: datetime | None = None) -> bool:
         return False  # an investor may still revoke: decided once every period ended
     release_abandoned(now, campaign_id=campaign.id)
     db.session.flush()
-    funded = totals_of(campaign).pledged >= campaign.goal
+    # All or nothing: the goal reached; flexible: anything pledged (docs/domain.md).
+    funded = charges_at_deadline(campaign, totals_of(campaign).pledged)
     if funded and campaign.kind is CampaignKind.EQUITY:
         allocate_at_deadline(campaign)  # never more than the maximum is charged
         db.session.flush()
     totals = totals_of(campaign)
     campaign.pledged_at_deadline_minor = totals.pledged.amount
     campaign.backers_at_deadline = totals.backers
-    if funded:
-        campaign_states.apply(campaign, S.FUNDED, reason=(
-            f"Reached {totals.pledged.format()} of {campaign.goal.format()} by the deadline"))
-    else:
-        campaign_states.apply(campaign, S.FAILED, reason=(
-            f"{totals.pledged.format()} of {campaign.goal.format()} at the deadline"))
+    campaign_states.apply(campaign, S.FUNDED if funded else S.FAILED,
+                          reason=deadline_reason(campaign, totals.pledged, funded))
     events.campaign_closed.send(campaign, funded=funded, pledged=totals.pledged,
                                 backers=totals.backers)  # the founder told
     return True
@@ -122,12 +120,14 @@ def close_out(campaign: Campaign, after: int = 0, *, limit: int = 500,
                                  values={"pending_expires_at": None})
         for tier_id, count in Counter(row.tier_id for row in rows if row.tier_id).items():
             release_units(tier_id, count)
+        release_add_ons_of(ids)
     with batch():
         if ids:
             told = db.session.scalars(
                 sa.select(Pledge).where(Pledge.id.in_(ids)).order_by(Pledge.id)
                 .options(joinedload(Pledge.backer).lazyload(User.verification),
-                         joinedload(Pledge.tier).lazyload(RewardTier.shipping_rates))
+                         joinedload(Pledge.tier).lazyload(RewardTier.shipping_rates),
+                         selectinload(Pledge.add_ons))
                 .execution_options(populate_existing=True)).all()
             events.pledges_told_outcome.send(campaign, pledges=told, funded=funded)
             return ids[-1]

@@ -44,13 +44,15 @@ def backers_csv(campaign_id: int):
     campaign = own_campaign(campaign_id)
     return csv_response(
         f"{campaign.slug}-backers.csv",
-        ["pledge_id", "backer", "email", "reward", "amount", "shipping", "currency",
-         "destination", "status", "pledged_at"],
+        ["pledge_id", "backer", "email", "reward", "add_ons", "add_ons_amount", "amount",
+         "shipping", "currency", "destination", "status", "pledged_at"],
         ([p.id, csv_cell(p.backer.display_name), p.backer.email,
-          csv_cell(p.tier.title if p.tier else _("No reward")), p.amount.to_decimal(),
+          csv_cell(p.tier.title if p.tier else _("No reward")),
+          csv_cell("; ".join(f"{line.quantity} x {line.add_on.name}" for line in p.add_ons)),
+          p.add_ons_amount.to_decimal(), p.amount.to_decimal(),
           p.shipping.to_decimal(), p.currency, p.destination or "", p.status.value,
           p.created_at.isoformat()]
-         for p in pledges.iter_backers(campaign)))  # keyset batches
+         for p in pledges.iter_backers(campaign)))  # keyset batches, add-ons with each
 
 
 @studio_bp.post("/<int:campaign_id>/pledges/<int:pledge_id>/refund")

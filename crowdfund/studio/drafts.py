@@ -15,7 +15,7 @@ from crowdfund.campaigns.forms import (
     ReasonForm,
 )
 from crowdfund.campaigns.models import Campaign
-from crowdfund.campaigns.states import CampaignKind, CampaignStatus
+from crowdfund.campaigns.states import CampaignKind, CampaignStatus, FundingModel
 from crowdfund.campaigns.web import own_campaign
 from crowdfund.community.card_health import at_risk
 from crowdfund.errors import DomainError
@@ -63,6 +63,7 @@ def new():
                     category=form.category.data,
                     goal=goal,
                     duration_days=form.duration_days.data,
+                    funding_model=form.chosen_funding_model or FundingModel.ALL_OR_NOTHING,
                 )
             except DomainError as exc:
                 db.session.rollback()
@@ -122,6 +123,7 @@ def _story_fields(form: CampaignStoryForm, campaign: Campaign) -> tuple[services
     return story, dict(
         slug=form.slug.data.strip(), goal=goal, duration_days=form.duration_days.data,
         scheduled_launch_at=form.scheduled_launch_at.data,
+        funding_model=form.chosen_funding_model,
     )
 
 

@@ -10,6 +10,7 @@ from crowdfund.campaigns import studio_bp
 from crowdfund.campaigns.forms import (
     MAX_SHIPPING_ROWS,
     BudgetLineForm,
+    ShippingRowsForm,
     TierForm,
 )
 from crowdfund.campaigns.models import BudgetLine, Campaign, RewardTier
@@ -27,10 +28,11 @@ from crowdfund.web import (
 )
 
 
-def _tier_input(form: TierForm, campaign: Campaign) -> editing.TierInput | None:
-    minimum = form.minimum.money_in(campaign.currency)
+def shipping_input(form: ShippingRowsForm, currency: str) -> list[tuple[str, Money]] | None:
+    """The filled shipping rows of a tier's or an add-on's form (none when it does not
+    ship); None after an error next to the table."""
     shipping = []
-    ok = minimum is not None
+    ok = True
     if form.ships.data == "yes":
         for entry in form.shipping.entries:
             destination, fee_field = entry.form.destination.data, entry.form.fee
@@ -41,12 +43,18 @@ def _tier_input(form: TierForm, campaign: Campaign) -> editing.TierInput | None:
                     _("Each shipping row needs a destination and a fee."))
                 ok = False
                 continue
-            fee = fee_field.money_in(campaign.currency)
+            fee = fee_field.money_in(currency)
             if fee is None:
                 ok = False
                 continue
             shipping.append((destination, fee))
-    if not ok:
+    return shipping if ok else None
+
+
+def _tier_input(form: TierForm, campaign: Campaign) -> editing.TierInput | None:
+    minimum = form.minimum.money_in(campaign.currency)
+    shipping = shipping_input(form, campaign.currency)
+    if minimum is None or shipping is None:
         return None
     return editing.TierInput(
         title=form.title.data, description=form.description.data or "", minimum=minimum,

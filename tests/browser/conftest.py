@@ -10,15 +10,25 @@ from datetime import timedelta
 import pytest
 from werkzeug.serving import make_server
 
-from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.campaigns.states import CampaignStatus, FundingModel
 from crowdfund.db import utcnow
 from crowdfund.equity import protections
 from crowdfund.extensions import db
+from crowdfund.fulfilment import questions
 from crowdfund.pledges.models import PledgeStatus
 from crowdfund.settlement.books import differences as gateway_differences
 from crowdfund.settlement.books.differences import Found
 from crowdfund.settlement.books.models import DifferenceKind
-from tests.factories import investor, live_offering, make_campaign, make_pledge, make_user
+from tests.factories import (
+    funded_reward,
+    investor,
+    live_offering,
+    make_add_on,
+    make_campaign,
+    make_pledge,
+    make_user,
+    surveyed_pledge,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -80,12 +90,22 @@ def every_role(app):
         ended = make_campaign(founder, status=CampaignStatus.COLLECTING, tiers=1,
                               title="Ended and collecting")
         ended.deadline = utcnow() - timedelta(days=2)
+        # Flexible funding, ended below its goal: its banner and notes say so at length.
+        ended.funding_model, ended.pledged_at_deadline_minor = FundingModel.FLEXIBLE, 5_000
         backer = make_user(name="Backer")
         pledge = make_pledge(live, backer, amount_minor=12_345)
+        make_add_on(live, name="A spare lampshade with a long name", limit=40,
+                    rates={"US": 300, "ROW": 900}, tiers=[live.tiers[1]])
+        make_add_on(live, name="Sticker pack")
         make_pledge(ended, backer, amount_minor=5_000, status=PledgeStatus.ERRORED)
         for _ in range(3):
             make_pledge(live, amount_minor=2_500)
         draft = make_campaign(founder, ready=False, title="A draft in the studio")
+        # Funded, its survey waiting for the backer (an address in Canada, a size).
+        shipping = funded_reward(founder, title="Funded and shipping soon")
+        questions.add_question(shipping, founder, shipping.tiers[0].id, "size",
+                               "Which size of strap?", "", True)
+        paid = surveyed_pledge(shipping, backer, country="CA")
         operator = make_user(operator=True)
         offering = live_offering()
         person = investor()
@@ -100,6 +120,7 @@ def every_role(app):
         db.session.commit()
         ids = dict(live=live.id, ended=ended.id, live_slug=live.slug, ended_slug=ended.slug,
                    pledge=pledge.id, founder=founder.email, backer=backer.email,
+                   shipping=shipping.id, paid=paid.id,
                    operator=operator.email, draft=draft.id, offering_slug=offering.slug,
                    investor=person.email, uk_investor=briton.email,
                    uk_newcomer=newcomer.email)
@@ -113,7 +134,8 @@ def every_role(app):
         "backer": ["/account/sessions", "/account/two-factor", "/account/identity",
                    "/account/data", "/account/notifications",
                    f"/campaigns/{scene['live_slug']}/pledge", f"/pledges/{scene['pledge']}/card",
-                   f"/pledges/{scene['pledge']}", "/pledges", "/invest/profile"],
+                   f"/pledges/{scene['pledge']}", "/pledges", "/invest/profile",
+                   f"/pledges/{scene['paid']}", f"/pledges/{scene['paid']}/survey"],
         # The invest flow of an investor with a profile: education, the offer, holdings.
         "investor": ["/invest/", "/invest/education", f"/invest/{scene['offering_slug']}",
                      "/invest/holdings"],
@@ -124,11 +146,14 @@ def every_role(app):
         "uk_newcomer": ["/invest/assessment"],
         "founder": ["/studio/", "/studio/new", f"/studio/{scene['draft']}",
                     f"/studio/{scene['draft']}/edit", f"/studio/{scene['draft']}/rewards/new",
-                    f"/studio/{scene['draft']}/budget", f"/studio/{scene['live']}",
-                    f"/studio/{scene['live']}/backers", f"/studio/{scene['live']}/insights"],
+                    f"/studio/{scene['draft']}/budget", f"/studio/{scene['draft']}/add-ons/new",
+                    f"/studio/{scene['live']}/add-ons", f"/studio/{scene['live']}",
+                    f"/studio/{scene['live']}/backers", f"/studio/{scene['live']}/insights",
+                    f"/studio/{scene['shipping']}/fulfilment"],
         "operator": ["/operators/", "/operators/settlement", "/operators/audit",
                      f"/operators/campaigns/{scene['ended']}/money",
                      f"/operators/campaigns/{scene['live']}", "/operators/outbox",
-                     "/operators/differences"],
+                     "/operators/differences", "/operators/funding",
+                     f"/operators/campaigns/{scene['shipping']}/fulfilment"],
     }
     return scene, pages

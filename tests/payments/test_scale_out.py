@@ -1,10 +1,11 @@
 """The production process model on real parts: two gunicorn web servers with their own
 instance folders, three Celery workers and beat on Redis, PostgreSQL, the Stripe sandbox.
 
-A funded campaign of 1,000 pledges is settled by the workers while one of them is
-SIGKILLed in the middle of a batch and started again: the sandbox holds exactly one
-PaymentIntent per pledge, the ledger check passes, and the sandbox never sees more than
-the platform's budget (+10%) in any 5-second window. A cover uploaded through the first
+A funded campaign of 1,000 pledges, and beside it a flexible one of 200 far below its goal
+(charged all the same), are settled by the workers while one of them is SIGKILLed in the
+middle of a batch and started again: the sandbox holds exactly one PaymentIntent per
+pledge, the ledger check passes, and the sandbox never sees more than the platform's
+budget (+10%) in any 5-second window. A cover uploaded through the first
 web server is served by the second.
 """
 
@@ -27,7 +28,7 @@ from PIL import Image
 from bench.cluster import Cluster, busiest_window, charges_by_pledge, saved_cards
 from bench.common import pledges_with_cards
 from crowdfund.campaigns.models import Campaign
-from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.campaigns.states import CampaignStatus, FundingModel
 from crowdfund.db import utcnow
 from crowdfund.extensions import db
 from crowdfund.ledger.services import check as check_ledger
@@ -39,6 +40,7 @@ pytestmark = pytest.mark.postgres_only
 
 ROOT = Path(__file__).resolve().parents[2]
 PLEDGES = 1_000
+FLEXIBLE_PLEDGES = 200
 BUDGET = 40  # requests/s for the whole platform: below what the sandbox serves here
 
 
@@ -82,13 +84,16 @@ def _cover_through(web: str, campaign: Campaign, email: str) -> None:
     assert saved.status_code == 302, saved.text[-2000:]
 
 
-def _seed(app, cards: list[tuple[str, str]]) -> int:
-    """A live campaign past its deadline, goal reached, one active pledge per saved card."""
+def _seed(app, cards: list[tuple[str, str]], *, goal_minor: int = 100_000,
+          funding_model: FundingModel = FundingModel.ALL_OR_NOTHING, first: int = 0) -> int:
+    """A live campaign past its deadline, one active pledge per saved card: its goal
+    reached, or flexible and far below it."""
     with app.app_context():
-        campaign = make_campaign(status=CampaignStatus.LIVE, tiers=0, goal_minor=100_000)
+        campaign = make_campaign(status=CampaignStatus.LIVE, tiers=0, goal_minor=goal_minor,
+                                 funding_model=funding_model)
         campaign.deadline = utcnow()
         db.session.flush()
-        pledges_with_cards(campaign, cards)
+        pledges_with_cards(campaign, cards, first=first)
         db.session.commit()
         return campaign.id
 
@@ -139,6 +144,8 @@ def test_workers_on_several_machines_settle_exactly_once_within_the_budget(
         assert served.content == requests.get(f"{first}/uploads/{key}", timeout=30).content
 
         campaign_id = _seed(app, saved_cards(sandbox.base, PLEDGES))
+        flexible_id = _seed(app, saved_cards(sandbox.base, FLEXIBLE_PLEDGES), goal_minor=10**9,
+                            funding_model=FundingModel.FLEXIBLE, first=PLEDGES)
         started = time.time()
         for name in ("w1", "w2", "w3"):
             cluster.worker(name)
@@ -158,10 +165,11 @@ def test_workers_on_several_machines_settle_exactly_once_within_the_budget(
         time.sleep(2)
         cluster.worker(victim)  # started again, as a supervisor would
 
-        while (_status(app, campaign_id) is not CampaignStatus.COLLECTING
+        both = (campaign_id, flexible_id)
+        while (any(_status(app, c) is not CampaignStatus.COLLECTING for c in both)
                and time.monotonic() < deadline):
             time.sleep(0.5)
-        assert _status(app, campaign_id) is CampaignStatus.COLLECTING, (
+        assert [_status(app, c) for c in both] == [CampaignStatus.COLLECTING] * 2, (
             cluster.log("w1")[-3000:] + cluster.log("beat")[-2000:])
     finally:
         cluster.stop()
@@ -170,14 +178,16 @@ def test_workers_on_several_machines_settle_exactly_once_within_the_budget(
                                               params={"since": started}, timeout=60).json()
               if not what.split()[1].startswith("/_config")]
 
-    # Exactly once, as the sandbox saw it: one PaymentIntent per pledge, each succeeded.
-    made = charges_by_pledge(sandbox.base, campaign_id)
+    # Exactly once, as the sandbox saw it: one PaymentIntent per pledge, each succeeded,
+    # the flexible campaign's far below its goal too.
     with app.app_context():
-        pledges = {str(p.id): p for p in db.session.scalars(
-            sa.select(Pledge).where(Pledge.campaign_id == campaign_id))}
-        assert set(made) == set(pledges) and len(made) == PLEDGES
-        assert {tuple(statuses) for statuses in made.values()} == {("succeeded",)}
-        assert {p.status for p in pledges.values()} == {PledgeStatus.COLLECTED}
+        for campaign, count in ((campaign_id, PLEDGES), (flexible_id, FLEXIBLE_PLEDGES)):
+            made = charges_by_pledge(sandbox.base, campaign)
+            pledges = {str(p.id): p for p in db.session.scalars(
+                sa.select(Pledge).where(Pledge.campaign_id == campaign))}
+            assert set(made) == set(pledges) and len(made) == count
+            assert {tuple(statuses) for statuses in made.values()} == {("succeeded",)}
+            assert {p.status for p in pledges.values()} == {PledgeStatus.COLLECTED}
         assert check_ledger() == []
         # The killed worker's batch was taken over and finished by another run.
         job = db.session.get(Job, killed_job)

@@ -2,7 +2,8 @@
 
 - Charging, with the gateway budget at 10 requests/s and the process killed every 5
   seconds (a batch of 100 takes twice that): every pledge ends charged exactly once,
-  as the sandbox counts PaymentIntents per pledge, and the ledger check passes.
+  as the sandbox counts PaymentIntents per pledge, and the ledger check passes; for an
+  all-or-nothing campaign that reached its goal and a flexible one far below it alike.
 - A failed campaign whose card detaching is killed: every saved card ends detached.
 
 A killed process's claims lapse only after their lease (minutes): between two runs the
@@ -15,12 +16,13 @@ import signal
 import time
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from bench.cluster import charges_by_pledge, saved_cards
 from bench.common import pledges_with_cards
 from crowdfund.campaigns.models import Campaign
-from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.campaigns.states import CampaignStatus, FundingModel
 from crowdfund.db import utcnow
 from crowdfund.extensions import db
 from crowdfund.ledger.services import check as check_ledger
@@ -32,11 +34,13 @@ from tests.sandbox import settle_process
 KILL_EVERY = 5.0  # seconds
 
 
-def _seed(app, sandbox, n: int, goal_minor: int) -> int:
+def _seed(app, sandbox, n: int, goal_minor: int,
+          funding_model: FundingModel = FundingModel.ALL_OR_NOTHING) -> int:
     """A live campaign past its deadline with ``n`` active pledges, each with a card saved
     at the sandbox (customer and card really created there)."""
     with app.app_context():
-        campaign = make_campaign(status=CampaignStatus.LIVE, tiers=0, goal_minor=goal_minor)
+        campaign = make_campaign(status=CampaignStatus.LIVE, tiers=0, goal_minor=goal_minor,
+                                 funding_model=funding_model)
         campaign.deadline = utcnow() - timedelta(minutes=1)
         db.session.flush()
         pledges_with_cards(campaign, saved_cards(sandbox.base, n))
@@ -80,10 +84,14 @@ def _charge_requests(sandbox) -> int:
     return sandbox.get("/_config/faults/seen").get("POST /v1/payment_intents", 0)
 
 
+@pytest.mark.parametrize(("goal_minor", "funding_model"), [
+    (10_000, FundingModel.ALL_OR_NOTHING),  # the goal reached
+    (10**9, FundingModel.FLEXIBLE),  # far below the goal: charged all the same
+], ids=["all-or-nothing", "flexible-below-goal"])
 def test_settlement_killed_every_5_seconds_finishes_with_every_card_charged_once(
-        app, sandbox):
+        app, sandbox, goal_minor, funding_model):
     sandbox.reset()
-    campaign_id = _seed(app, sandbox, 100, goal_minor=10_000)
+    campaign_id = _seed(app, sandbox, 100, goal_minor=goal_minor, funding_model=funding_model)
     env = {"SETTLE_REQUESTS_PER_SECOND": "10"}  # 100 charges: 10 s, two lives at least
     kills, runs, started = 0, 0, time.monotonic()
     while _status(app, campaign_id) is not CampaignStatus.COLLECTING:

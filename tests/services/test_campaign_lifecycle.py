@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from crowdfund.campaigns import rewards, services
 from crowdfund.campaigns.cli import launch_due
 from crowdfund.campaigns.models import CampaignTransition, RewardTier
-from crowdfund.campaigns.states import CampaignKind, CampaignStatus
+from crowdfund.campaigns.states import CampaignKind, CampaignStatus, FundingModel
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.money import Money
@@ -155,13 +155,15 @@ def test_withdraw_from_approval_returns_to_draft(session, people):
     assert campaign.status is S.DRAFT
 
 
-def test_live_campaign_locks_goal_currency_length_and_slug(session, people):
+def test_live_campaign_locks_goal_currency_length_slug_and_funding_model(session, people):
     founder = people["founder"]
     campaign = make_campaign(founder, status=S.LIVE)
     for kwargs in ({"goal": Money(1, "USD")}, {"goal": Money(campaign.goal_minor, "EUR")},
-                   {"duration_days": 10}, {"slug": "another"}):
-        with pytest.raises(services.CampaignLocked, match="Goal, currency, length and address "
-                                                          "are fixed once a campaign is live"):
+                   {"duration_days": 10}, {"slug": "another"},
+                   {"funding_model": FundingModel.FLEXIBLE}):
+        with pytest.raises(services.CampaignLocked, match="Goal, currency, length, address and "
+                                                          "funding model are fixed once a "
+                                                          "campaign is live"):
             services.update_campaign(campaign, founder, _story(campaign), **kwargs)
     services.update_campaign(campaign, founder, _story(campaign, title="Better title"))
     assert campaign.title == "Better title" and campaign.goal_minor == 100_000

@@ -1,7 +1,7 @@
 """Every kind of email, written to a person reading Simplified Chinese, has no English left
 (issue 26).
 
-``MAKERS`` holds one maker per public email function of the five notification modules
+``MAKERS`` holds one maker per public email function of the six notification modules
 (``"module.function"``): it builds what the message needs for Chinese recipients (a
 founder, a backer or an investor, a follower) and calls the function once per variant the
 function has (a reward campaign and an equity offering, funded and not, each dispute
@@ -33,7 +33,7 @@ from crowdfund.extensions import db
 from crowdfund.i18n import in_language_of
 from crowdfund.notifications.links import expand_links
 from crowdfund.notifications.models import OutboxMessage
-from tests import email_makers_people  # noqa: F401 (registers its makers)
+from tests import email_makers_fulfilment, email_makers_people  # noqa: F401 (their makers)
 from tests.email_makers import (
     ALLOWED,
     CHINESE_PAGE,
@@ -49,7 +49,7 @@ from tests.i18n_scan import english_left
 
 
 def _email_functions() -> set[str]:
-    """``module.function`` of every public function the five modules define themselves."""
+    """``module.function`` of every public function the six modules define themselves."""
     return {f"{module.__name__.rsplit('.', 1)[1]}.{name}"
             for module in MODULES
             for name, function in inspect.getmembers(module, inspect.isfunction)

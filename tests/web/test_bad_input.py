@@ -23,7 +23,7 @@ from crowdfund.extensions import db
 from crowdfund.forms import BaseForm
 from crowdfund.pledges.models import PledgeStatus
 from crowdfund.settlement.models import Payout, PayoutStatus
-from tests.factories import make_campaign, make_pledge, make_user
+from tests.factories import make_add_on, make_campaign, make_pledge, make_user
 
 S = CampaignStatus
 HUGE = [2**31, 2**63, 10**30]
@@ -49,6 +49,7 @@ def world(session):
     make_pledge(funded, status=PledgeStatus.COLLECTED)
     approved = make_campaign(founder, status=S.APPROVED)
     pledge = make_pledge(live)
+    add_on = make_add_on(live)
     payout = Payout(campaign_id=live.id, amount_minor=100, currency=live.currency,
                     status=PayoutStatus.DUE, idempotency_key=f"campaign-{live.id}-payout",
                     due_at=live.deadline)
@@ -61,7 +62,7 @@ def world(session):
             "slug": live.slug,
             "tier_id": live.tiers[0].id, "line_id": live.budget_lines[0].id,
             "pledge_id": pledge.id, "payout_id": payout.id, "comment_id": comment.id,
-            "user_id": founder.id}
+            "user_id": founder.id, "add_on_id": add_on.id}
 
 
 def _rules(app):
@@ -73,7 +74,8 @@ def _values(rule, world, campaign_id) -> dict:
     known = {"campaign_id": campaign_id, "slug": world["slug"], "tier_id": world["tier_id"],
              "line_id": world["line_id"], "pledge_id": world["pledge_id"],
              "payout_id": world["payout_id"], "comment_id": world["comment_id"],
-             "user_id": world["user_id"], "document_id": 1, "holding_id": 1, "change_id": 1,
+             "user_id": world["user_id"], "add_on_id": world["add_on_id"], "document_id": 1,
+             "holding_id": 1, "change_id": 1,
              "category": "technology", "filename": "x.png"}
     values = {}
     for name in rule.arguments:

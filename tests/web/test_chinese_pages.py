@@ -19,7 +19,8 @@ import pyotp
 import pytest
 from flask import template_rendered
 
-from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.campaigns.funding import set_flexible_funding
+from crowdfund.campaigns.states import CampaignStatus, FundingModel
 from crowdfund.community.models import (
     CampaignUpdate,
     Comment,
@@ -30,10 +31,13 @@ from crowdfund.community.models import (
 from crowdfund.db import utcnow
 from crowdfund.equity.services import offering_of
 from crowdfund.extensions import db
-from crowdfund.pledges.models import PledgeStatus
+from crowdfund.fulfilment.models import QuestionKind, SurveyQuestion
+from crowdfund.fulfilment.surveys import open_survey
+from crowdfund.pledges.models import PledgeAddOn, PledgeStatus
 from tests.factories import (
     AuthActions,
     live_offering,
+    make_add_on,
     make_campaign,
     make_pledge,
     make_user,
@@ -47,7 +51,8 @@ NOT_PAGES = {"static", "main.uploads", "health.healthz", "health.readyz",
              "main.choose_language"}
 #: Who the test data's people and campaigns are: names stay in Latin letters.
 NAMES = {"founder": "Ada Lovelace", "backer": "Grace Hopper", "operator": "Alan Turing",
-         "reward": "Tidewater Lamp", "funded": "Harbour Clock",
+         "reward": "Tidewater Lamp", "funded": "Harbour Clock", "flexible": "Keel Kettle",
+         "kept": "Keel Radio",
          "equity": "Tidewater Instruments", "issuer": "Tidewater Instruments Inc."}
 
 
@@ -78,6 +83,16 @@ def world(session, app, monkeypatch):
     _founders_texts(reward, NAMES["reward"])
     funded = make_campaign(founder, status=CampaignStatus.FUNDED, days_left=-5)
     _founders_texts(funded, NAMES["funded"])
+    # Flexible funding: one live, one that ended below its goal and charged all the same;
+    # operators turned it off in one category (with a reason in Chinese).
+    flexible = make_campaign(founder, status=CampaignStatus.LIVE, tiers=1,
+                             funding_model=FundingModel.FLEXIBLE)
+    _founders_texts(flexible, NAMES["flexible"])
+    kept = make_campaign(founder, status=CampaignStatus.COLLECTING, days_left=-3,
+                         funding_model=FundingModel.FLEXIBLE)
+    _founders_texts(kept, NAMES["kept"])
+    kept.pledged_at_deadline_minor, kept.backers_at_deadline = 5_000, 1
+    set_flexible_funding(operator, "games", False, "游戏类项目多次延期交付。")
     equity = live_offering()
     equity.founder_id = founder.id
     equity.title, equity.blurb = NAMES["equity"], "为海洋测量仪器融资。"
@@ -88,9 +103,21 @@ def world(session, app, monkeypatch):
     # An issuer incorporated in the EU: its key investment information sheet is a page too.
     offering_of(equity).issuer_jurisdiction = "DE"
     pledge = make_pledge(reward, backer, tier=reward.tiers[0])
+    add_on = make_add_on(reward, name="备用灯罩", price_minor=800, limit=50,
+                         rates={"CN": 500, "ROW": 900}, tiers=[reward.tiers[0]])
+    add_on.description = "可替换的磨砂灯罩。"
+    pledge.add_ons.append(PledgeAddOn(add_on=add_on, quantity=2, unit_price_minor=800,
+                                      shipping_minor=0))
     pledge.payment_method_id, pledge.card_brand, pledge.card_last4 = "pm_card", "visa", "4242"
     pledge.card_exp_month, pledge.card_exp_year = 12, utcnow().year + 2
     paid = make_pledge(funded, backer, tier=funded.tiers[0], status=PledgeStatus.COLLECTED)
+    flexible_pledge = make_pledge(flexible, backer, tier=flexible.tiers[0])
+    kept_pledge = make_pledge(kept, backer, status=PledgeStatus.COLLECTED)
+    # Its survey (the pledge manager): an address in China and the founder's question.
+    funded.tiers[0].ships, paid.destination = True, "CN"
+    db.session.add(SurveyQuestion(tier_id=funded.tiers[0].id, kind=QuestionKind.SIZE,
+                                  prompt="尺码？", options=["S", "M"], author_id=founder.id))
+    open_survey(paid)
     question = Comment(campaign_id=reward.id, author_id=backer.id, kind="question",
                        body="什么时候发货？")
     db.session.add(question)
@@ -109,13 +136,15 @@ def world(session, app, monkeypatch):
                        spent_on=utcnow().date() - timedelta(days=1), note="模具",
                        author_id=founder.id)])
     session.commit()
-    campaigns = [reward, funded, equity]
+    campaigns = [reward, funded, equity, flexible, kept]
     return {
         "people": {"founder": founder, "backer": backer, "operator": operator},
         "seed": seed,
         "ids": {"campaign_id": [c.id for c in campaigns], "slug": [c.slug for c in campaigns],
-                "pledge_id": [pledge.id, paid.id], "user_id": [founder.id],
+                "pledge_id": [pledge.id, paid.id, flexible_pledge.id, kept_pledge.id],
+                "user_id": [founder.id],
                 "tier_id": [reward.tiers[0].id], "line_id": [reward.budget_lines[0].id],
+                "add_on_id": [add_on.id],
                 "holding_id": [1], "category": ["technology"], "token": ["not-a-token"]},
     }
 

@@ -134,7 +134,8 @@ def test_seed_with_the_sandbox_makes_real_pledges(app, client, stripe_sandbox):
 #: Columns that hold a time to come by nature (deadlines, expiries, schedules).
 FUTURE_BY_NATURE = {"deadline", "collection_ends_at", "expires_at", "pending_expires_at",
                     "reconfirm_by", "document_delete_after", "not_before", "next_attempt_at",
-                    "lease_until", "settlement_claimed_until", "due_at", "scheduled_launch_at"}
+                    "lease_until", "settlement_claimed_until", "due_at", "scheduled_launch_at",
+                    "erase_after"}
 
 
 def _seeded_in_the_future(now) -> list[str]:

@@ -11,7 +11,7 @@ from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.community.models import Comment
 from crowdfund.extensions import db
 from crowdfund.settlement.models import Payout, PayoutStatus
-from tests.factories import make_campaign, make_pledge, make_user
+from tests.factories import make_add_on, make_campaign, make_pledge, make_user
 
 S = CampaignStatus
 ACTIONS = {"studio.change_state": ["submit", "withdraw", "launch"],
@@ -28,6 +28,7 @@ def world(session):
     campaign = make_campaign(founder, status=S.SUBMITTED)
     line = campaign.budget_lines[0]
     tier = campaign.tiers[0]
+    add_on = make_add_on(campaign)
     live = make_campaign(founder, status=S.LIVE)
     pledge = make_pledge(live)
     payout = Payout(campaign_id=live.id, amount_minor=100, currency=live.currency,
@@ -40,7 +41,7 @@ def world(session):
               "backer": make_user(name="Backer"), "operator": make_user(operator=True)}
     session.commit()
     return {"campaign": campaign, "tier": tier, "line": line, "live": live, "pledge": pledge,
-            "payout": payout, "comment": comment, **people}
+            "payout": payout, "comment": comment, "add_on": add_on, **people}
 
 
 def _urls(app, blueprint, world):
@@ -54,7 +55,7 @@ def _urls(app, blueprint, world):
                   "payout_id": world["payout"].id, "document_id": 1,
                   "holding_id": 1, "change_id": 1, "comment_id": world["comment"].id,
                   "job_id": 1, "failure_id": 1, "token": "not-a-token", "session_id": 1,
-                  "code": "zh_Hans", "difference_id": 1}
+                  "code": "zh_Hans", "difference_id": 1, "add_on_id": world["add_on"].id}
         for action in ACTIONS.get(rule.endpoint, [None]):
             args = {k: v for k, v in values.items() if k in rule.arguments}
             if action:

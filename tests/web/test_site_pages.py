@@ -35,6 +35,8 @@ def test_privacy_says_how_long_from_the_settings(client):
     assert "90 days after a session ends" in page and "24 hours" in page
     assert "60 minutes" in page and "Card numbers never reach our servers" in page
     assert "30 days after the operator's decision, then deleted" in page
+    assert ("90 days after the founder marks your reward delivered, and 1,095 days after the "
+            "deadline at the latest") in page
 
 
 def test_development_mail_is_readable_there_only(app, client, session):
