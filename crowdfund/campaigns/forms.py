@@ -40,7 +40,7 @@ from crowdfund.forms import (
     reader_zone_name,
 )
 from crowdfund.i18n import _, _l, reader_locale
-from crowdfund.money import currency_label
+from crowdfund.money import Money, currency_label
 
 IMAGE_TYPES = ["jpg", "jpeg", "png", "webp", "gif"]
 
@@ -201,6 +201,14 @@ class ShippingRowsForm(BaseForm):
             if len(self.shipping.entries) >= MAX_SHIPPING_ROWS:
                 return
             self.shipping.append_entry().form.destination.choices = self._destinations
+
+    def fill_rows(self, ships: bool, rates, currency: str) -> None:
+        """The stored shipping (``rates``: destination and fee in minor units) as rows."""
+        self.ships.data = "yes" if ships else "no"
+        self.add_rows(len(rates) - len(self.shipping.entries))
+        for entry, rate in zip(self.shipping.entries, rates, strict=False):
+            entry.form.destination.data = rate.destination
+            entry.form.fee.data = Money(rate.fee_minor, currency).to_decimal()
 
     def leave_blank_rows(self, wanted: int = 1) -> None:
         """At least ``wanted`` empty rows after the filled ones."""

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from crowdfund.db import utcnow
-from crowdfund.equity.limits import loss_capacity, needs_warning
+from crowdfund.equity.limits import loss_capacity, needs_warning, warning_line
 from crowdfund.equity.models import InvestorProfile
 from crowdfund.equity.rulesets import RuleSet
 from crowdfund.errors import DomainError
@@ -132,9 +132,7 @@ def warning_text(rules: RuleSet, amount: Money, net_worth: Money) -> str:
              "worth. You could lose all of it, and it is more than the 10%% of your net worth "
              "(%(capacity)s) you could lose without changing how you live. Tick the box to "
              "confirm that you want to invest it anyway.", amount=amount.format(),
-             line=Money(max(rules.warning_floor_minor,
-                            int(net_worth.amount * rules.warning_rate)),
-                        rules.currency).format(),
+             line=warning_line(rules, net_worth).format(),
              capacity=loss_capacity(rules, net_worth).format())
 
 

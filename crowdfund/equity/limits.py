@@ -188,9 +188,13 @@ def loss_capacity(rules: RuleSet, net_worth: Money) -> Money:
     return Money(_share(net_worth.amount, rules.rate), rules.currency)
 
 
+def warning_line(rules: RuleSet, net_worth: Money) -> Money:
+    """EU: the higher of the floor (EUR 1,000) and ``warning_rate`` (5%) of net worth."""
+    return Money(max(rules.warning_floor_minor, _share(net_worth.amount, rules.warning_rate)),
+                 rules.currency)
+
+
 def needs_warning(rules: RuleSet, amount: Money, net_worth: Money) -> bool:
-    """EU, a non-sophisticated investor: an investment above the higher of the floor
-    (EUR 1,000) and ``warning_rate`` (5%) of net worth asks an explicit warning and consent
-    (Regulation (EU) 2020/1503, Article 21(7))."""
-    threshold = max(rules.warning_floor_minor, _share(net_worth.amount, rules.warning_rate))
-    return amount.amount > threshold
+    """EU, a non-sophisticated investor: an investment above :func:`warning_line` asks an
+    explicit warning and consent (Regulation (EU) 2020/1503, Article 21(7))."""
+    return amount.amount > warning_line(rules, net_worth).amount

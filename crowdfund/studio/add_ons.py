@@ -16,7 +16,6 @@ from crowdfund.campaigns.web import own_campaign
 from crowdfund.extensions import db
 from crowdfund.forms import ConfirmForm
 from crowdfund.i18n import _
-from crowdfund.money import Money
 from crowdfund.pledges.add_ons import backed_add_ons
 from crowdfund.studio.rewards import shipping_input
 from crowdfund.web import form_status, run_action, submit_form
@@ -81,14 +80,9 @@ def add_on(campaign_id: int, add_on_id: int | None = None):
 
 def _fill(form: AddOnForm, add_on: AddOn) -> None:
     form.price.data = add_on.price.to_decimal()
-    form.ships.data = "yes" if add_on.ships else "no"
     form.offered_with.data = ALL_TIERS if add_on.all_tiers else CHOSEN_TIERS
     form.tier_ids.data = add_on.tier_ids
-    rates = add_on.rates_for_display
-    form.add_rows(len(rates) - len(form.shipping.entries))
-    for entry, rate in zip(form.shipping.entries, rates, strict=False):
-        entry.form.destination.data = rate.destination
-        entry.form.fee.data = Money(rate.fee_minor, add_on.campaign.currency).to_decimal()
+    form.fill_rows(add_on.ships, add_on.rates_for_display, add_on.campaign.currency)
 
 
 @studio_bp.post("/<int:campaign_id>/add-ons/<int:add_on_id>/delete")

@@ -95,12 +95,7 @@ def tier(campaign_id: int, tier_id: int | None = None):
 
 def _fill_rates(form: TierForm, tier: RewardTier) -> None:
     form.minimum.data = tier.minimum.to_decimal()
-    form.ships.data = "yes" if tier.ships else "no"
-    rates = tier.rates_for_display
-    form.add_rows(len(rates) - len(form.shipping.entries))
-    for entry, rate in zip(form.shipping.entries, rates, strict=False):
-        entry.form.destination.data = rate.destination
-        entry.form.fee.data = Money(rate.fee_minor, tier.campaign.currency).to_decimal()
+    form.fill_rows(tier.ships, tier.rates_for_display, tier.campaign.currency)
 
 
 @studio_bp.post("/<int:campaign_id>/rewards/<int:tier_id>/delete")
