@@ -51,16 +51,19 @@ def saved_cards(base: str, n: int) -> list[tuple[str, str]]:
         return list(pool.map(one, range(n)))
 
 
-def charges_by_pledge(base: str, campaign_id: int) -> dict[str, list[str]]:
-    """Every PaymentIntent the sandbox made for the campaign: {pledge id: [statuses]}."""
-    found: dict[str, list[str]] = {}
+def charges_by_pledge(base: str, campaign_id: int,
+                      amounts: bool = False) -> dict[str, list]:
+    """Every PaymentIntent the sandbox made for the campaign: {pledge id: [statuses]}, or
+    with ``amounts`` {pledge id: [(status, amount in minor units)]}."""
+    found: dict[str, list] = {}
     after = None
     while True:
         query = "limit=100" + (f"&starting_after={after}" if after else "")
         page = sandbox_get(base, f"/v1/payment_intents?{query}")
         for intent in page["data"]:
             if intent["metadata"].get("campaign_id") == str(campaign_id):
-                found.setdefault(intent["metadata"]["pledge_id"], []).append(intent["status"])
+                seen = (intent["status"], intent["amount"]) if amounts else intent["status"]
+                found.setdefault(intent["metadata"]["pledge_id"], []).append(seen)
         if not page["has_more"] or not page["data"]:
             return found
         after = page["data"][-1]["id"]

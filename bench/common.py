@@ -29,15 +29,17 @@ def free_port() -> int:
 NO_LOGIN = "!"  # noqa: S105 - not an Argon2 hash: these accounts cannot sign in
 
 
-def pledges_with_cards(campaign, cards: list[tuple[str, str]], first: int = 0) -> None:
+def pledges_with_cards(campaign, cards: list[tuple[str, str]], first: int = 0,
+                       add_on=None) -> None:
     """One backer and one active pledge per saved card (customer id, card id), added and
     flushed in the caller's app context: what a campaign's confirmed pledges leave.
     ``first``: the number of the first backer (backers of another campaign seeded the
-    same way take other numbers)."""
+    same way take other numbers). ``add_on``: one of the campaign's add-ons that every
+    third pledge takes (one or two units, claimed and part of its amount)."""
     from crowdfund.auth.models import User
     from crowdfund.db import utcnow
     from crowdfund.extensions import db
-    from crowdfund.pledges.models import Pledge, PledgeStatus
+    from crowdfund.pledges.models import Pledge, PledgeAddOn, PledgeStatus
 
     for i, (customer, method) in enumerate(cards, start=first):
         backer = User(email=f"b{i}@bench.invalid", password_hash=NO_LOGIN,
@@ -45,10 +47,17 @@ def pledges_with_cards(campaign, cards: list[tuple[str, str]], first: int = 0) -
                       email_verified_at=utcnow())
         db.session.add(backer)
         db.session.flush()
-        db.session.add(Pledge(campaign_id=campaign.id, backer_id=backer.id,
-                              status=PledgeStatus.ACTIVE, amount_minor=1000 + i % 5000,
-                              currency="USD", payment_method_id=method,
-                              card_brand="visa", card_last4="4242"))
+        pledge = Pledge(campaign_id=campaign.id, backer_id=backer.id,
+                        status=PledgeStatus.ACTIVE, amount_minor=1000 + i % 5000,
+                        currency="USD", payment_method_id=method,
+                        card_brand="visa", card_last4="4242")
+        if add_on is not None and i % 3 == 0:
+            units = 1 + i % 2
+            pledge.amount_minor += units * add_on.price_minor
+            pledge.add_ons.append(PledgeAddOn(add_on_id=add_on.id, quantity=units,
+                                              unit_price_minor=add_on.price_minor))
+            add_on.claimed += units
+        db.session.add(pledge)
     db.session.flush()
 
 

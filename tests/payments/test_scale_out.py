@@ -2,11 +2,12 @@
 instance folders, three Celery workers and beat on Redis, PostgreSQL, the Stripe sandbox.
 
 A funded campaign of 1,000 pledges, and beside it a flexible one of 200 far below its goal
-(charged all the same), are settled by the workers while one of them is SIGKILLed in the
-middle of a batch and started again: the sandbox holds exactly one PaymentIntent per
-pledge, the ledger check passes, and the sandbox never sees more than the platform's
-budget (+10%) in any 5-second window. A cover uploaded through the first
-web server is served by the second.
+(charged all the same), every third pledge of each with add-ons, are settled by the
+workers while one of them is SIGKILLed in the middle of a batch and started again: the
+sandbox holds exactly one PaymentIntent per pledge for its whole amount (add-ons in it),
+the ledger check passes, and the sandbox never sees more than the platform's budget
+(+10%) in any 5-second window. A cover uploaded through the first web server is served
+by the second.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from crowdfund.extensions import db
 from crowdfund.ledger.services import check as check_ledger
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.queue import Job, JobStatus
-from tests.factories import PASSWORD, free_port, make_campaign, make_user
+from tests.factories import PASSWORD, free_port, make_add_on, make_campaign, make_user
 
 pytestmark = pytest.mark.postgres_only
 
@@ -87,13 +88,14 @@ def _cover_through(web: str, campaign: Campaign, email: str) -> None:
 def _seed(app, cards: list[tuple[str, str]], *, goal_minor: int = 100_000,
           funding_model: FundingModel = FundingModel.ALL_OR_NOTHING, first: int = 0) -> int:
     """A live campaign past its deadline, one active pledge per saved card: its goal
-    reached, or flexible and far below it."""
+    reached, or flexible and far below it; every third pledge takes a limited add-on."""
     with app.app_context():
         campaign = make_campaign(status=CampaignStatus.LIVE, tiers=0, goal_minor=goal_minor,
                                  funding_model=funding_model)
         campaign.deadline = utcnow()
         db.session.flush()
-        pledges_with_cards(campaign, cards, first=first)
+        add_on = make_add_on(campaign, price_minor=900, limit=len(cards))
+        pledges_with_cards(campaign, cards, first=first, add_on=add_on)
         db.session.commit()
         return campaign.id
 
@@ -182,11 +184,12 @@ def test_workers_on_several_machines_settle_exactly_once_within_the_budget(
     # the flexible campaign's far below its goal too.
     with app.app_context():
         for campaign, count in ((campaign_id, PLEDGES), (flexible_id, FLEXIBLE_PLEDGES)):
-            made = charges_by_pledge(sandbox.base, campaign)
+            made = charges_by_pledge(sandbox.base, campaign, amounts=True)
             pledges = {str(p.id): p for p in db.session.scalars(
                 sa.select(Pledge).where(Pledge.campaign_id == campaign))}
             assert set(made) == set(pledges) and len(made) == count
-            assert {tuple(statuses) for statuses in made.values()} == {("succeeded",)}
+            assert made == {i: [("succeeded", p.amount_minor)] for i, p in pledges.items()}
+            assert sum(1 for p in pledges.values() if p.add_ons) >= count // 3
             assert {p.status for p in pledges.values()} == {PledgeStatus.COLLECTED}
         assert check_ledger() == []
         # The killed worker's batch was taken over and finished by another run.

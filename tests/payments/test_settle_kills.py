@@ -3,7 +3,8 @@
 - Charging, with the gateway budget at 10 requests/s and the process killed every 5
   seconds (a batch of 100 takes twice that): every pledge ends charged exactly once,
   as the sandbox counts PaymentIntents per pledge, and the ledger check passes; for an
-  all-or-nothing campaign that reached its goal and a flexible one far below it alike.
+  all-or-nothing campaign that reached its goal and a flexible one far below it alike,
+  every third pledge with add-ons charged in its amount (and their units still claimed).
 - A failed campaign whose card detaching is killed: every saved card ends detached.
 
 A killed process's claims lapse only after their lease (minutes): between two runs the
@@ -21,6 +22,7 @@ import sqlalchemy as sa
 
 from bench.cluster import charges_by_pledge, saved_cards
 from bench.common import pledges_with_cards
+from crowdfund.campaigns.add_on_models import AddOn
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignStatus, FundingModel
 from crowdfund.db import utcnow
@@ -28,7 +30,7 @@ from crowdfund.extensions import db
 from crowdfund.ledger.services import check as check_ledger
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.settlement.models import ChargeAttempt
-from tests.factories import make_campaign
+from tests.factories import make_add_on, make_campaign
 from tests.sandbox import settle_process
 
 KILL_EVERY = 5.0  # seconds
@@ -37,13 +39,14 @@ KILL_EVERY = 5.0  # seconds
 def _seed(app, sandbox, n: int, goal_minor: int,
           funding_model: FundingModel = FundingModel.ALL_OR_NOTHING) -> int:
     """A live campaign past its deadline with ``n`` active pledges, each with a card saved
-    at the sandbox (customer and card really created there)."""
+    at the sandbox (customer and card really created there), every third with add-ons."""
     with app.app_context():
         campaign = make_campaign(status=CampaignStatus.LIVE, tiers=0, goal_minor=goal_minor,
                                  funding_model=funding_model)
         campaign.deadline = utcnow() - timedelta(minutes=1)
         db.session.flush()
-        pledges_with_cards(campaign, saved_cards(sandbox.base, n))
+        add_on = make_add_on(campaign, price_minor=700, limit=n)
+        pledges_with_cards(campaign, saved_cards(sandbox.base, n), add_on=add_on)
         db.session.commit()
         return campaign.id
 
@@ -107,14 +110,22 @@ def test_settlement_killed_every_5_seconds_finishes_with_every_card_charged_once
         _leases_lapse(app, campaign_id)
     print(f"settled after {runs} runs, {kills} killed, in {time.monotonic() - started:.0f} s")
     assert kills >= 2, f"{runs} runs, {kills} kills"
-    made = charges_by_pledge(sandbox.base, campaign_id)
+    made = charges_by_pledge(sandbox.base, campaign_id, amounts=True)
     with app.app_context():
         rows = {str(p.id): p for p in db.session.scalars(
             sa.select(Pledge).where(Pledge.campaign_id == campaign_id))}
         attempts = db.session.scalars(sa.select(ChargeAttempt.pledge_id)).all()
         assert check_ledger() == []
-    # Exactly once, as the sandbox saw it: one PaymentIntent per pledge, each succeeded.
-    assert made == {pledge_id: ["succeeded"] for pledge_id in rows}
+        with_add_ons = {i for i, p in rows.items() if p.add_ons}
+        assert len(with_add_ons) == 34
+        assert all(p.amount_minor - p.add_ons_amount.amount in range(1000, 6000)
+                   for p in rows.values())
+        claimed = db.session.scalar(sa.select(AddOn.claimed).where(
+            AddOn.campaign_id == campaign_id))
+        assert claimed == sum(p.add_ons[0].quantity for p in rows.values() if p.add_ons)
+    # Exactly once, as the sandbox saw it: one PaymentIntent per pledge, each succeeded,
+    # for the pledge's whole amount (its add-ons in it).
+    assert made == {i: [("succeeded", p.amount_minor)] for i, p in rows.items()}
     assert {p.status for p in rows.values()} == {PledgeStatus.COLLECTED}
     assert sorted(attempts) == sorted(int(i) for i in rows)  # each resumed with its key
 
