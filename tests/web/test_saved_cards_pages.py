@@ -9,7 +9,14 @@ from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.money import Money
 from crowdfund.pledges import services as pledges
 from crowdfund.pledges.models import PledgeStatus
-from tests.factories import back_pledge, make_campaign, make_user, pledge_of
+from tests.factories import (
+    back_pledge,
+    investor,
+    live_offering,
+    make_campaign,
+    make_user,
+    pledge_of,
+)
 from tests.factories_cards import save_card
 
 P = PledgeStatus
@@ -115,3 +122,33 @@ def test_the_saved_cards_page_reads_in_chinese(client, backer_with_card):
     client.set_cookie("lang", "zh_Hans")
     html = client.get("/account/cards").get_data(as_text=True)
     assert "已保存的银行卡" in html and "更换银行卡" in html
+
+
+def test_an_investment_is_paid_with_a_saved_card(client, auth, session, gw):
+    person = investor()
+    pm = save_card(gw, person, "pm_investor", "4444")
+    offering = live_offering()
+    session.commit()
+    auth.login_as(person)
+    response = client.post(f"/invest/{offering.slug}", data={"amount": "1000",
+                                                             "confirmed": "100000"})
+    pledge_id = int(response.location.split("/")[2])
+    card = client.get(f"/pledges/{pledge_id}/card").get_data(as_text=True)
+    assert "Investment" in card and "Visa ending in 4444" in card
+    answer = client.post(f"/pledges/{pledge_id}/card/saved", data={"payment_method": pm},
+                         follow_redirects=True)
+    assert "Thank you! Your investment is active." in answer.get_data(as_text=True)
+    assert pledge_of(pledge_id).status is P.ACTIVE and pledge_of(pledge_id).card_last4 == "4444"
+
+
+def test_replacing_the_card_of_an_active_pledge_offers_the_other_saved_cards(
+        client, session, gw, backer_with_card):
+    spare = save_card(gw, backer_with_card.backer, "pm_spare", "1881")
+    session.commit()
+    html = client.get(f"/pledges/{backer_with_card.id}/card").get_data(as_text=True)
+    assert f'value="{spare}"' in html
+    assert f'value="{backer_with_card.payment_method_id}"' not in html  # its own card
+    answer = client.post(f"/pledges/{backer_with_card.id}/card/saved",
+                         data={"payment_method": spare}, follow_redirects=True)
+    assert "Your card is updated." in answer.get_data(as_text=True)
+    assert pledge_of(backer_with_card.id).payment_method_id == spare
