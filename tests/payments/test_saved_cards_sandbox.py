@@ -144,3 +144,36 @@ def test_another_persons_card_is_refused(app, client, auth, scene, stripe_sandbo
         current_gateway().create_setup_intent(
             customer_id=mine, metadata={"pledge_id": str(pledge_id)},
             idempotency_key="test-other-card", payment_method_id=theirs.payment_method_id)
+
+
+def _saved_on_new_customer(gw, sandbox, number, key):
+    customer = gw.create_customer(email=f"{key}@example.com", name=key,
+                                  idempotency_key=f"{key}-cus")
+    intent = gw.create_setup_intent(customer_id=customer, metadata={"pledge_id": "1"},
+                                    idempotency_key=f"{key}-setup-1")
+    answer = sandbox.confirm_setup(intent.client_secret, number)
+    if answer["status"] == "requires_action":
+        sandbox.confirm_setup(intent.client_secret)
+    pm = gw.retrieve_setup_intent(intent.id).payment_method_id
+    gw.attach_payment_method(pm, customer)
+    return customer, pm
+
+
+def test_the_adapter_lists_a_customers_cards_and_sets_one_up_again(app, stripe_sandbox):
+    with app.app_context():
+        gw = current_gateway()
+    customer, pm = _saved_on_new_customer(gw, stripe_sandbox, OK, "a")
+    _other, theirs = _saved_on_new_customer(gw, stripe_sandbox, THREE_DS, "b")
+    assert [(c.payment_method_id, c.customer_id, c.last4) for c in gw.list_cards(customer)] == [
+        (pm, customer, "4242")]
+    again = gw.create_setup_intent(customer_id=customer, metadata={"pledge_id": "2"},
+                                   idempotency_key="a-setup-2", payment_method_id=pm)
+    assert again.status == "succeeded" and again.payment_method_id == pm
+    replay = gw.create_setup_intent(customer_id=customer, metadata={"pledge_id": "2"},
+                                    idempotency_key="a-setup-2", payment_method_id=pm)
+    assert replay.id == again.id  # the key replays the first answer
+    asks = gw.create_setup_intent(customer_id=_other, metadata={"pledge_id": "3"},
+                                  idempotency_key="b-setup-2", payment_method_id=theirs)
+    assert asks.status == "requires_action"  # 3-D Secure again, every time
+    gw.detach_payment_method(pm)
+    assert gw.list_cards(customer) == []
