@@ -124,16 +124,6 @@ def reuse(pledge: Pledge, backer: User, payment_method_id: str, attempt: int,
     return info
 
 
-def pledges_using(backer: User, payment_method_id: str) -> list[Pledge]:
-    """The backer's pledges and investments that this card pays for: open, or with a
-    payment still to fix."""
-    return list(db.session.scalars(
-        sa.select(Pledge).where(Pledge.backer_id == backer.id,
-                                Pledge.payment_method_id == payment_method_id,
-                                Pledge.status.in_(CARD_USING_STATUSES))
-        .order_by(Pledge.id)))
-
-
 def account_cards(backer: User, gateway: PaymentGateway,
                   now: datetime | None = None) -> list[SavedCard]:
     """Every saved card of the backer, with the pledges it pays for (the account page)."""
@@ -152,14 +142,28 @@ def account_cards(backer: User, gateway: PaymentGateway,
             for card in cards]
 
 
+def _lock_card_using_pledges(backer: User) -> list[Pledge]:
+    """Lock every pledge of the backer that could use a card (read again as committed):
+    a confirmation giving one of them this card right now is waited for, then seen."""
+    return list(db.session.scalars(
+        sa.select(Pledge).where(Pledge.backer_id == backer.id,
+                                Pledge.status.in_(CARD_USING_STATUSES))
+        .order_by(Pledge.id).with_for_update()
+        .execution_options(populate_existing=True)))
+
+
 def remove(backer: User, payment_method_id: str, gateway: PaymentGateway) -> CardInfo:
     """Detach one of the backer's saved cards at the gateway. Refused (``CardInUse``,
     naming them) while a pledge or investment uses it: a backer replaces the card there
     first rather than find a pledge without a card at the deadline. The backer's row is
-    locked, so two removals run one after the other."""
+    locked (two removals run one after the other), then the pledges that could use a card:
+    a pledge being given this card in a transaction not yet committed is waited for and
+    counted (PostgreSQL; SQLite runs one writer at a time)."""
     lock(backer)
     card = owned_card(backer, payment_method_id, gateway)
-    if using := pledges_using(backer, payment_method_id):
+    using = [pledge for pledge in _lock_card_using_pledges(backer)
+             if pledge.payment_method_id == payment_method_id]
+    if using:
         names = ", ".join(f"“{pledge.campaign.title}”" for pledge in using)
         raise CardInUse(_("This card pays for your pledges to: %(campaigns)s. Replace the "
                           "card there first, then remove it.", campaigns=names), using)
