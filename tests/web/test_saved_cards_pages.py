@@ -52,7 +52,7 @@ def test_the_account_lists_the_gateways_cards_with_what_they_pay_for(client, ses
     assert page.status_code == 200
     assert "Visa ending in 4242" in html and "Tide clock" in html
     assert f'/pledges/{backer_with_card.id}/card">replace the card' in html
-    assert "Visa ending in 0005" in html and "01/2021 <strong>(expired)</strong>" in html
+    assert "Visa ending in 0005, expires 01/2021 <strong>(expired)</strong>" in html
     assert "Remove this card?" in html  # Remove asks first
 
 
