@@ -225,6 +225,7 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.operators import rates as _operators_rates  # noqa: F401
     from crowdfund.operators import routes as _operators_routes  # noqa: F401
     from crowdfund.payments.webhooks import bp as webhooks_bp
+    from crowdfund.pledges import card_routes as _card_routes  # noqa: F401 (saved cards)
     from crowdfund.pledges import cli as _pledges_cli  # noqa: F401 (commands)
     from crowdfund.pledges.routes import bp as pledges_bp
     from crowdfund.settlement import fix_pages as _fix_pages  # noqa: F401 (pledges' pages)

@@ -73,15 +73,24 @@ class FakeGateway(FakeListings):
         return self._replay(idempotency_key, make)
 
     def create_setup_intent(self, *, customer_id: str, metadata: dict[str, str],
-                            idempotency_key: str) -> SetupIntentInfo:
+                            idempotency_key: str,
+                            payment_method_id: str | None = None) -> SetupIntentInfo:
         self.calls.append("create_setup_intent")
         if customer_id not in self.customers:
             raise InvalidRequest(f"No such customer: {customer_id}")
+        if payment_method_id is not None and (
+                self.cards.get(payment_method_id, {}).get("customer") != customer_id):
+            raise InvalidRequest(f"The payment method {payment_method_id} does not belong "
+                                 "to this customer.", code="resource_missing")
 
         def make():
             sid = self._id("seti")
-            self.setup_intents[sid] = {"status": "requires_payment_method", "customer":
-                                       customer_id, "payment_method": None,
+            status = "requires_payment_method"
+            if payment_method_id is not None:  # a saved card, confirmed on the server
+                needs_3ds = self.cards[payment_method_id].get("needs_3ds")
+                status = "requires_action" if needs_3ds else "succeeded"
+            self.setup_intents[sid] = {"status": status, "customer": customer_id,
+                                       "payment_method": payment_method_id,
                                        "metadata": dict(metadata), "error": None}
             return sid
 
@@ -114,8 +123,19 @@ class FakeGateway(FakeListings):
             return si["status"]
         pm = self._id("pm")
         self.cards[pm] = {"customer": None, "brand": "visa", "last4": number[-4:],
-                          "exp_month": exp_month, "exp_year": exp_year}
+                          "exp_month": exp_month, "exp_year": exp_year,
+                          "needs_3ds": number in NEEDS_3DS}
         si.update(status="succeeded", payment_method=pm, error=None)
+        return si["status"]
+
+    def authenticate_setup(self, setup_intent_id: str, success: bool = True) -> str:
+        """3-D Secure on a SetupIntent confirmed on the server with a saved card (what
+        Stripe.js's next action does); returns the resulting status."""
+        si = self.setup_intents[setup_intent_id]
+        if si["status"] == "requires_action" and success:
+            si.update(status="succeeded")
+        elif si["status"] == "requires_action":
+            si.update(status="requires_payment_method", error="Authentication failed.")
         return si["status"]
 
     # --- cards ---------------------------------------------------------------------------
@@ -144,6 +164,11 @@ class FakeGateway(FakeListings):
                                  "customer so detachment is impossible.",
                                  code="payment_method_unexpected_state")
         card["customer"] = None
+
+    def list_cards(self, customer_id: str) -> list[CardInfo]:
+        self.calls.append("list_cards")
+        return [self.card(pm) for pm, card in self.cards.items()
+                if card["customer"] == customer_id]
 
     # --- charges ---------------------------------------------------------------------------
 

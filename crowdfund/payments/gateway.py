@@ -257,8 +257,12 @@ class PaymentGateway(Protocol):
         ...
 
     def create_setup_intent(self, *, customer_id: str, metadata: dict[str, str],
-                            idempotency_key: str) -> SetupIntentInfo:
-        """A SetupIntent for saving a card for later off-session charges."""
+                            idempotency_key: str,
+                            payment_method_id: str | None = None) -> SetupIntentInfo:
+        """A SetupIntent for saving a card for later off-session charges. With
+        ``payment_method_id`` (a card saved on ``customer_id``): confirmed on the server at
+        once, so it comes back ``succeeded``, or ``requires_action`` when the bank asks for
+        3-D Secure again (the page runs it); a refused card raises CardDeclined."""
         ...
 
     def retrieve_setup_intent(self, setup_intent_id: str) -> SetupIntentInfo: ...
@@ -270,6 +274,11 @@ class PaymentGateway(Protocol):
     def attach_payment_method(self, payment_method_id: str, customer_id: str) -> CardInfo: ...
 
     def detach_payment_method(self, payment_method_id: str) -> None: ...
+
+    def list_cards(self, customer_id: str) -> list[CardInfo]:
+        """The cards attached to ``customer_id``: the backer's saved cards (the gateway is
+        the truth about which cards are saved)."""
+        ...
 
     def charge_off_session(self, *, amount: Money, customer_id: str, payment_method_id: str,
                            metadata: dict[str, str], idempotency_key: str) -> PaymentIntentInfo:

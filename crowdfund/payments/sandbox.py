@@ -17,7 +17,10 @@ What this launcher adds to localstripe (see docs/money.md#the-local-sandbox):
 - with ``--state-file PATH`` (``make run``: ``instance/sandbox-state.pickle``) everything is
   kept in that file across restarts (``sandbox_disk``); without, in memory only (tests);
 - its Stripe.js card form takes an expiry as people type it: a two- or four-digit year
-  ("30", "2030"), or "12/30" in the month box; a card number with spaces.
+  ("30", "2030"), or "12/30" in the month box; a card number with spaces;
+- a saved card's SetupIntent created and confirmed on the server (``sandbox_cards.py``),
+  and its Stripe.js runs the 3-D Secure challenge of such a SetupIntent
+  (``confirmCardSetup(clientSecret)`` with no card).
 
 Ready when ``GET /js.stripe.com/v3/`` answers 200.
 """
@@ -34,7 +37,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from crowdfund.payments import sandbox_lists
+from crowdfund.payments import sandbox_cards, sandbox_lists
 from crowdfund.payments.sandbox_disk import StateFile
 
 log = logging.getLogger("crowdfund.sandbox")
@@ -111,6 +114,7 @@ def build_app(*, faults: bool = False, state_file: str | None = None) -> web.App
             for route in resource:
                 route._handler = _stripe_js
     sandbox_lists.install(app)  # Stripe's list filters (reconciliation): see that module
+    sandbox_cards.install(app)  # a saved card's SetupIntent confirmed on the server
     if faults:
         app.router.add_post("/_config/faults", config.set_faults)
         app.router.add_get("/_config/faults/seen", config.get_seen)
@@ -129,6 +133,27 @@ _STRIPE_JS_FIXES = [
           ...crowdfundExpiry(this._inputs.exp_month.value, this._inputs.exp_year.value),"""),
     # It moved on to the CVC once "20" was typed, before the rest of "2030".
     ("this.value.card.exp_year.length >= 4", "crowdfundYearTyped(this._inputs.exp_year.value)"),
+    # confirmCardSetup(clientSecret) with no card: a saved card's SetupIntent, confirmed on
+    # the server, waits for 3-D Secure; Stripe.js runs the challenge (localstripe threw).
+    ("        if (data.payment_method.card instanceof Element) {",
+     "        if (!data || !data.payment_method) {\n          data = null;\n"
+     "        } else if (data.payment_method.card instanceof Element) {"),
+    ("""        let response = await fetch(url, {
+          method: 'POST',
+          body: JSON.stringify({
+            key: apiKey,
+            use_stripe_sdk: true,
+            client_secret: clientSecret,
+            payment_method_data: {
+              type: 'card',""",
+     """        let response = data === null ? crowdfundWaiting() : await fetch(url, {
+          method: 'POST',
+          body: JSON.stringify({
+            key: apiKey,
+            use_stripe_sdk: true,
+            client_secret: clientSecret,
+            payment_method_data: {
+              type: 'card',"""),
 ]
 _STRIPE_JS_HELPERS = """
 // crowdfund: an expiry as people type it ("12" and "30" or "2030"; or "12/30" in one box).
@@ -142,6 +167,10 @@ function crowdfundExpiry(month, year) {
 function crowdfundYearTyped(year) {
   const digits = year.replace(/\\D/g, '');
   return digits.length >= 4 || (digits.length === 2 && digits !== '20');
+}
+// What the first confirm step would answer for a SetupIntent already waiting for 3-D Secure.
+function crowdfundWaiting() {
+  return {status: 200, json: async () => ({status: 'requires_action'})};
 }
 """
 

@@ -156,7 +156,7 @@ def _period(gte: datetime | None, lt: datetime | None, after: str | None) -> dic
 def _card(data: dict[str, Any]) -> CardInfo:
     card = data.get("card") or {}
     return CardInfo(
-        payment_method_id=data["id"], customer_id=data.get("customer"),
+        payment_method_id=data["id"], customer_id=_id(data.get("customer")),
         brand=str(card.get("brand") or "card"), last4=str(card.get("last4") or "????"),
         exp_month=int(card.get("exp_month") or 0), exp_year=int(card.get("exp_year") or 0),
     )
@@ -191,13 +191,14 @@ class StripeGateway:
         return data["id"]
 
     def create_setup_intent(self, *, customer_id: str, metadata: dict[str, str],
-                            idempotency_key: str) -> SetupIntentInfo:
-        data = self._call(
-            self._client.v1.setup_intents.create,
-            params={"customer": customer_id, "usage": "off_session",
-                    "payment_method_types": ["card"], "metadata": metadata},
-            options={"idempotency_key": idempotency_key},
-        )
+                            idempotency_key: str,
+                            payment_method_id: str | None = None) -> SetupIntentInfo:
+        params: dict[str, Any] = {"customer": customer_id, "usage": "off_session",
+                                  "payment_method_types": ["card"], "metadata": metadata}
+        if payment_method_id:  # a saved card, confirmed here (3-D Secure: requires_action)
+            params.update(payment_method=payment_method_id, confirm=True)
+        data = self._call(self._client.v1.setup_intents.create, params=params,
+                          options={"idempotency_key": idempotency_key})
         return _setup_intent(data)
 
     def retrieve_setup_intent(self, setup_intent_id: str) -> SetupIntentInfo:
@@ -212,6 +213,14 @@ class StripeGateway:
 
     def detach_payment_method(self, payment_method_id: str) -> None:
         self._call(self._client.v1.payment_methods.detach, payment_method_id)
+
+    def list_cards(self, customer_id: str) -> list[CardInfo]:
+        try:
+            pages = self._client.v1.payment_methods.list(
+                params={"customer": customer_id, "type": "card", "limit": 100})
+            return [_card(item.to_dict()) for item in pages.auto_paging_iter()]
+        except stripe.StripeError as error:
+            raise _translate(error) from error
 
     def charge_off_session(self, *, amount: Money, customer_id: str, payment_method_id: str,
                            metadata: dict[str, str], idempotency_key: str) -> PaymentIntentInfo:

@@ -102,6 +102,13 @@ def pledge_form(campaign: Campaign, add_ons: list[AddOn], *args, **kwargs) -> Pl
     return form
 
 
+class SavedCardForm(BaseForm):
+    """A saved card chosen on the card page: checked against the backer's cards at the
+    gateway by the service, not against the choices shown."""
+
+    payment_method = RadioField(validators=[InputRequired()], validate_choice=False)
+
+
 class ConfirmCardForm(BaseForm):
     """Posted by the card page after Stripe.js confirmed the SetupIntent."""
 

@@ -17,8 +17,14 @@ from crowdfund.i18n import _
 from crowdfund.locking import write_transaction
 from crowdfund.payments import gateway
 from crowdfund.payments.gateway import PaymentError
-from crowdfund.pledges import add_ons, queries, services
-from crowdfund.pledges.forms import NO_REWARD, ConfirmCardForm, PledgeForm, pledge_form
+from crowdfund.pledges import add_ons, queries, saved_cards, services
+from crowdfund.pledges.forms import (
+    NO_REWARD,
+    ConfirmCardForm,
+    PledgeForm,
+    SavedCardForm,
+    pledge_form,
+)
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.pledges.terms import after_charge, may_confirm_receipt, page_parts, revocable
 from crowdfund.pledges.terms import terms as pledge_terms
@@ -113,6 +119,15 @@ def new(slug: str):
     return render_template("pledges/new.html", form=form, campaign=campaign), status
 
 
+def offered_cards(pledge: Pledge) -> list:
+    """The backer's saved cards to offer on the card page; none when the gateway cannot
+    list them just now (a new card still works)."""
+    try:
+        return saved_cards.offered_for(pledge, current_user, gateway())
+    except PaymentError:
+        return []
+
+
 @bp.get("/pledges/<int:pledge_id>/card")
 @login_required
 @writes_on_get  # makes (and saves) the SetupIntent the card form confirms
@@ -128,7 +143,10 @@ def card(pledge_id: int):
     # Rendered before the commit: after it, reading the pledge would begin another
     # (writing) transaction just to show what this one wrote.
     page = render_template("pledges/card.html", pledge=pledge, intent=intent,
-                           gateway=gateway(), form=ConfirmCardForm(setup_intent=intent.id))
+                           gateway=gateway(), form=ConfirmCardForm(setup_intent=intent.id),
+                           saved=offered_cards(pledge), saved_form=SavedCardForm(),
+                           authenticate=intent.status == "requires_action"
+                           and intent.payment_method_id is not None)
     db.session.commit()
     return page
 
@@ -148,13 +166,18 @@ def confirm_card(pledge_id: int):
         flash(getattr(exc, "message", None) or exc.user_message, "error")
         return redirect(url_for("pledges.card", pledge_id=pledge.id))
     db.session.commit()
+    return confirmed(pledge, was_pending)
+
+
+def confirmed(pledge: Pledge, was_pending: bool):
+    """Where a backer goes once their card is confirmed (a new one, or a saved one)."""
     if not was_pending:
         flash(_("Your card is updated."), "success")
     elif pledge.campaign.is_equity:
         flash(_("Thank you! Your investment is active."), "success")
     else:
         flash(_("Thank you! Your pledge is active."), "success")
-    return redirect(url_for("pledges.show", pledge_id=pledge_id))
+    return redirect(url_for("pledges.show", pledge_id=pledge.id))
 
 
 @bp.get("/pledges/<int:pledge_id>")

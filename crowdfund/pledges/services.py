@@ -181,17 +181,22 @@ def ensure_customer(backer: User, gateway: PaymentGateway) -> str:
     return backer.payment_customer_id
 
 
+def require_takes_card(pledge: Pledge, backer: User) -> None:
+    """The backer's pledge can be given a card now: open while its campaign is, or with a
+    failed charge to pay (the fix page checks the window)."""
+    require_owner(pledge, backer)
+    if pledge.needs_payment:
+        return
+    if not pledge.is_open:
+        raise DomainError(_("This pledge is closed."))
+    require_open_for_pledges(pledge.campaign)
+
+
 def ensure_setup_intent(pledge: Pledge, backer: User, gateway: PaymentGateway) -> SetupIntentInfo:
     """A SetupIntent for the browser to confirm: the current one while it can still be
     confirmed (declined, or waiting for 3-D Secure), a new one otherwise (after success, to
     replace the card, or once cancelled)."""
-    require_owner(pledge, backer)
-    if pledge.needs_payment:
-        pass  # a new card to pay a failed charge with (the fix page checks the window)
-    elif not pledge.is_open:
-        raise DomainError(_("This pledge is closed."))
-    else:
-        require_open_for_pledges(pledge.campaign)
+    require_takes_card(pledge, backer)
     customer = ensure_customer(backer, gateway)
     if pledge.setup_intent_id:
         current = gateway.retrieve_setup_intent(pledge.setup_intent_id)

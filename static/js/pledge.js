@@ -6,14 +6,16 @@
   "use strict";
   var cardForm = document.getElementById("card-form");
   var authForm = document.getElementById("auth-form");
-  if (!cardForm && !authForm) {
+  // A saved card confirmed on the server whose bank asks for 3-D Secure again.
+  var setupAuthForm = document.getElementById("setup-auth-form");
+  if (!cardForm && !authForm && !setupAuthForm) {
     return;
   }
   if (typeof window.Stripe !== "function") {
-    ["card-errors", "auth-errors"].forEach(function (id) {
+    ["card-errors", "auth-errors", "setup-auth-errors"].forEach(function (id) {
       var el = document.getElementById(id);
       if (el) {
-        el.textContent = (cardForm || authForm).dataset.textUnavailable ||
+        el.textContent = (cardForm || authForm || setupAuthForm).dataset.textUnavailable ||
           "The payment form could not load. Check your connection and reload the page.";
       }
     });
@@ -22,7 +24,30 @@
   // Stripe's card form and its messages in the page's language, not the browser's.
   var lang = document.documentElement.lang;
   var locale = /^zh-Hant/.test(lang) ? "zh-TW" : /^zh/.test(lang) ? "zh" : "en";
-  var stripe = window.Stripe((cardForm || authForm).dataset.publishableKey, { locale: locale });
+  var stripe = window.Stripe((cardForm || authForm || setupAuthForm).dataset.publishableKey,
+                             { locale: locale });
+
+  if (setupAuthForm) {
+    var setupAuthButton = document.getElementById("setup-auth-submit");
+    var setupAuthErrors = document.getElementById("setup-auth-errors");
+    setupAuthForm.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      setupAuthButton.disabled = true;
+      setupAuthErrors.textContent = "";
+      var secret = setupAuthForm.dataset.clientSecret;
+      // Stripe.js runs the SetupIntent's next action (the challenge); then the server reads
+      // the SetupIntent itself, whatever the browser heard.
+      var result = typeof stripe.handleNextAction === "function"
+        ? await stripe.handleNextAction({ clientSecret: secret })
+        : await stripe.confirmCardSetup(secret);
+      if (result.error) {
+        setupAuthErrors.textContent = result.error.message || setupAuthForm.dataset.textFailed;
+        setupAuthButton.disabled = false;
+        return;
+      }
+      setupAuthForm.submit();
+    });
+  }
 
   if (cardForm) {
     var card = stripe.elements().create("card");

@@ -23,6 +23,7 @@ from crowdfund.queue import Job, JobStatus
 from crowdfund.settlement.models import ChargeAttempt, ChargeStatus, Payout, PayoutStatus
 from tests.browser.helpers import in_language, sign_in
 from tests.factories import investor, live_offering, make_campaign, make_pledge, make_user
+from tests.sandbox_cards import save_sandbox_card
 
 S = CampaignStatus
 #: Set to a folder to keep a screenshot of each page (to look at while changing styles).
@@ -101,7 +102,7 @@ def _charge(pledge, status: ChargeStatus, n: int, error: str | None = None) -> N
 
 
 @pytest.fixture
-def table_pages(app):
+def table_pages(app, stripe_sandbox):
     """People whose pages have tables with an action on every row, and those pages."""
     with app.app_context():
         founder = make_user("founder.with.a.long.address@example.com", verified=True,
@@ -124,7 +125,8 @@ def table_pages(app):
                               idempotency_key="phone-payout", due_at=utcnow()))
         live = make_campaign(founder, status=S.LIVE, goal_minor=1_800_000,
                              title="A live campaign with a budget of round figures")
-        make_pledge(live, backer, amount_minor=2_500_00)
+        live_pledge = make_pledge(live, backer, amount_minor=2_500_00)
+        live_pledge.payment_method_id = save_sandbox_card(stripe_sandbox, backer)  # Saved cards
         draft = make_campaign(founder, title="A draft in the studio with a long title")
         for n, amount in enumerate((9_000_00, 123_456_78, 5_00)):
             draft.budget_lines.append(BudgetLine(label=f"Budget line number {n}",
@@ -150,7 +152,7 @@ def table_pages(app):
                   "issuer": offering.founder.email}
         pages = {
             None: ["/fees", "/privacy", f"/campaigns/{live.slug}", "/"],
-            "backer": ["/pledges", "/account/sessions"],
+            "backer": ["/pledges", "/account/sessions", "/account/cards"],
             "investor": ["/invest/holdings"],
             "issuer": [f"/studio/{offering.id}/cap-table"],
             "founder": ["/studio/", f"/studio/{collecting.id}/backers",

@@ -33,6 +33,7 @@ from crowdfund.equity.services import offering_of
 from crowdfund.extensions import db
 from crowdfund.fulfilment.models import QuestionKind, SurveyQuestion
 from crowdfund.fulfilment.surveys import open_survey
+from crowdfund.payments import gateway
 from crowdfund.pledges.models import PledgeAddOn, PledgeStatus
 from tests.factories import (
     AuthActions,
@@ -43,6 +44,7 @@ from tests.factories import (
     make_user,
     with_two_factor,
 )
+from tests.factories_cards import save_card
 from tests.i18n_scan import english_left
 
 ROLES = ("anonymous", "backer", "founder", "operator")
@@ -112,6 +114,15 @@ def world(session, app, monkeypatch):
     pledge.card_exp_month, pledge.card_exp_year = 12, utcnow().year + 2
     paid = make_pledge(funded, backer, tier=funded.tiers[0], status=PledgeStatus.COLLECTED)
     flexible_pledge = make_pledge(flexible, backer, tier=flexible.tiers[0])
+    # Saved cards (the account's list, the card page's choice), one waiting for 3-D Secure
+    # again on the flexible pledge's card page.
+    gw = gateway()
+    save_card(gw, backer, "pm_card")
+    save_card(gw, backer, "pm_other", "1881")
+    flexible_pledge.setup_intent_id = gw.create_setup_intent(
+        customer_id=backer.payment_customer_id, metadata={"pledge_id": str(flexible_pledge.id)},
+        idempotency_key="zh-3ds",
+        payment_method_id=save_card(gw, backer, "pm_3ds", "3155", needs_3ds=True)).id
     kept_pledge = make_pledge(kept, backer, status=PledgeStatus.COLLECTED)
     # Its survey (the pledge manager): an address in China and the founder's question.
     funded.tiers[0].ships, paid.destination = True, "CN"
