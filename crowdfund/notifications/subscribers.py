@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from crowdfund import events
 from crowdfund.campaigns.states import CampaignKind
-from crowdfund.notifications import account_emails, dispute_emails, emails, investor_emails
+from crowdfund.notifications import (
+    account_emails,
+    change_emails,
+    dispute_emails,
+    emails,
+    investor_emails,
+)
 from crowdfund.notifications import privacy as notifications_privacy
 from crowdfund.supervision import each_isolated
 
@@ -19,6 +25,10 @@ def register() -> None:
         (events.campaign_closed, _campaign_closed),
         (events.pledges_told_outcome, _pledges_told_outcome),
         (events.pledge_activated, _pledge_activated),
+        (events.pledge_changed, _pledge_changed),
+        (events.pledge_card_replaced, _pledge_card_replaced),
+        (events.pledge_cancelled, _pledge_cancelled),
+        (events.investment_reconfirmed, _investment_reconfirmed),
         (events.pledge_dropped, _pledge_dropped),
         (events.charge_collected, _charge_collected),
         (events.charge_failed, _charge_failed),
@@ -62,6 +72,22 @@ def _pledges_told_outcome(campaign, *, pledges, funded: bool) -> None:
 def _pledge_activated(pledge, **_) -> None:
     if pledge.campaign.kind is not CampaignKind.EQUITY:  # equity tells its investors
         emails.pledge_confirmed(pledge)
+
+
+def _pledge_changed(pledge, *, before, **_) -> None:
+    change_emails.pledge_changed(pledge, before)
+
+
+def _pledge_card_replaced(pledge, *, before, **_) -> None:
+    change_emails.card_replaced(pledge, before)
+
+
+def _pledge_cancelled(pledge, *, revoked: bool = False, **_) -> None:
+    change_emails.pledge_cancelled(pledge, revoked=revoked)
+
+
+def _investment_reconfirmed(pledge, *, before, reconfirm_by, **_) -> None:
+    change_emails.investment_reconfirmed(pledge, before, reconfirm_by)
 
 
 def _pledge_dropped(pledge, **_) -> None:
