@@ -102,7 +102,12 @@ investment_reconfirmed = Event(
     "change's deadline): the investor reconfirmed "
     "after a material change of the offering; amount and shares requoted on the new terms")
 pledge_dropped = Event(
-    "pledge-dropped", doc="its payment was not completed within the collection window")
+    "pledge-dropped", doc="with_campaign (bool: an operator cancelled the funded campaign; "
+    "else its payment was not completed within the collection window)")
+pledges_released = Event(
+    "pledges-released", doc="pledge_ids (the active ones released: confirmed to their "
+    "backers, unlike pending ones), by_founder (bool; else by an operator): a stopped or "
+    "cancelled campaign (sender) released its open pledges; nothing is charged")
 
 # --- money (sender: the Pledge, or the Campaign for a payout) ----------------------------
 charge_collected = Event("charge-collected",

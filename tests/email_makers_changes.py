@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.notifications import change_emails
 from crowdfund.pledges.models import PledgeStatus
 from crowdfund.pledges.snapshot import terms_of
@@ -50,3 +51,21 @@ def _investment_reconfirmed():
     pledge = _pledge(_both()[2])
     before = replace(terms_of(pledge), amount=usd(600), shares=500)
     _queued(change_emails.investment_reconfirmed(pledge, before, DEADLINE))
+
+
+@maker("change_emails.released_with_campaign")
+def _released_with_campaign():
+    """Cancelled by its founder, and stopped by our team, for both kinds."""
+    for status, by_founder in ((CampaignStatus.CANCELLED, True),
+                               (CampaignStatus.SUSPENDED, False)):
+        for campaign in _both():
+            campaign.status = status
+            _queued(change_emails.released_with_campaign(
+                _pledge(campaign, PledgeStatus.RELEASED), by_founder=by_founder))
+
+
+@maker("change_emails.dropped_with_campaign")
+def _dropped_with_campaign():
+    for campaign in _both():
+        campaign.status = CampaignStatus.CANCELLED
+        _queued(change_emails.dropped_with_campaign(_pledge(campaign, PledgeStatus.DROPPED)))

@@ -201,3 +201,52 @@ def investment_reconfirmed(pledge: Pledge, before: PledgeTerms,
                           greeting=hello(investor), paragraphs=[text, _what_next(pledge)],
                           facts=_with_changes(facts, pledge), action=_see(pledge),
                           about=about(campaign)))
+
+
+def released_with_campaign(pledge: Pledge, *, by_founder: bool) -> bool:
+    """The campaign (offering) was stopped by its founder (``by_founder``) or by our team
+    (suspended while live, or cancelled once funded): the backer's active pledge
+    (investment) is released, nothing charged."""
+    campaign, backer = pledge.campaign, pledge.backer
+    with written_for(backer):
+        values = {"title": campaign.title, "amount": pledge.amount.format()}
+        if campaign.is_equity:
+            subject = _("Your investment in %(title)s is released", **values)
+            text = (_("%(title)s was cancelled by its founder, so your investment of "
+                      "%(amount)s is released. Your card will not be charged.", **values)
+                    if by_founder else
+                    _("%(title)s was stopped by our team, so your investment of %(amount)s "
+                      "is released. Your card will not be charged.", **values))
+        else:
+            subject = _("Your pledge to %(title)s is released", **values)
+            text = (_("%(title)s was cancelled by its founder, so your pledge of %(amount)s "
+                      "is released. Your card will not be charged.", **values)
+                    if by_founder else
+                    _("%(title)s was stopped by our team, so your pledge of %(amount)s is "
+                      "released. Your card will not be charged.", **values))
+        return send("pledge_released", f"pledge-{pledge.id}-released", backer, Email(
+            subject=subject, greeting=hello(backer),
+            paragraphs=[no_double_stop(text, campaign.title)], facts=pledge_facts(pledge),
+            action=_see_campaign(pledge), about=about(campaign)))
+
+
+def dropped_with_campaign(pledge: Pledge) -> bool:
+    """Our team cancelled the funded campaign (offering) while the backer's payment had
+    not gone through: the pledge (investment) is dropped, nothing will be charged (those
+    who paid are refunded, and told so by ``emails.refund_issued``)."""
+    campaign, backer = pledge.campaign, pledge.backer
+    with written_for(backer):
+        values = {"title": campaign.title, "amount": pledge.amount.format()}
+        if campaign.is_equity:
+            subject = _("Your investment in %(title)s is cancelled", **values)
+            text = _("%(title)s was cancelled by our team. Your investment of %(amount)s had "
+                     "not been paid yet, so it is cancelled and you will not be charged.",
+                     **values)
+        else:
+            subject = _("Your pledge to %(title)s is cancelled", **values)
+            text = _("%(title)s was cancelled by our team. Your pledge of %(amount)s had not "
+                     "been paid yet, so it is cancelled and you will not be charged.", **values)
+        return send("pledge_dropped", f"pledge-{pledge.id}-dropped", backer, Email(
+            subject=subject, greeting=hello(backer),
+            paragraphs=[no_double_stop(text, campaign.title)], facts=pledge_facts(pledge),
+            action=_see_campaign(pledge), about=about(campaign)))

@@ -361,4 +361,7 @@ def release_open_pledges(campaign: Campaign, *, actor=None, reason: str) -> int:
     for tier_id, count in Counter(row.tier_id for row in rows if row.tier_id).items():
         release_units(tier_id, count)
     release_add_ons_of(row.id for row in rows)
+    events.pledges_released.send(  # their backers told (notifications)
+        campaign, pledge_ids=[row.id for row in rows if row.status is P.ACTIVE],
+        by_founder=actor is not None and actor.id == campaign.founder_id)
     return released

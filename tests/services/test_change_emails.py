@@ -7,6 +7,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from crowdfund.campaigns import services as campaigns
+from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.db import utcnow
 from crowdfund.equity import changes, investing
@@ -16,6 +18,7 @@ from crowdfund.money import Money
 from crowdfund.notifications.models import OutboxMessage
 from crowdfund.payments import gateway as current_gateway
 from crowdfund.pledges import services
+from crowdfund.settlement import refunds
 from tests.factories import (
     investor,
     live_offering,
@@ -23,6 +26,7 @@ from tests.factories import (
     make_campaign,
     make_tier,
     make_user,
+    pledge_of,
     terms_of,
 )
 
@@ -197,3 +201,32 @@ def test_a_reconfirmed_investment_states_its_new_amount_and_shares(session):
     with pytest.raises(DomainError, match="nothing to reconfirm"):
         changes.reconfirm(pledge, person, now=now + timedelta(hours=2))
     assert len(_mail(session, "investment_reconfirmed")) == 1
+
+
+def test_a_stopped_campaign_tells_its_active_backers_their_pledge_is_released(session, live,
+                                                                              gw):
+    pledge, backer = _backing(live, gw)
+    services.start_pledge(make_user(), live[0], None, usd(10), None)  # pending: never told
+    assert campaigns.cancel(live[0], live[0].founder, "Our supplier went bust") == 2
+    [message] = _mail(session, "pledge_released")
+    assert message.recipient_id == backer.id
+    assert message.subject == f"Your pledge to {live[0].title} is released"
+    assert "was cancelled by its founder" in message.text_body
+
+
+def test_a_suspended_campaign_says_our_team_stopped_it(session, live, gw):
+    _pledge, backer = _backing(live, gw)
+    campaigns.suspend(live[0], make_user(operator=True), "Counterfeit goods")
+    [message] = _mail(session, "pledge_released")
+    assert message.recipient_id == backer.id
+    assert "was stopped by our team" in message.text_body
+
+
+def test_a_funded_campaign_cancelled_tells_the_unpaid_backer_once(app, session, funded):
+    campaign_id, (_first, _second, errored) = funded
+    refunds.cancel_funded(session.get(Campaign, campaign_id), make_user(operator=True),
+                          "The founder cannot deliver")
+    [message] = _mail(session, "pledge_dropped")
+    assert message.recipient_id == pledge_of(errored).backer_id
+    assert "had not been paid yet" in message.text_body
+    assert "7 days" not in message.text_body  # not the collection window's words
