@@ -207,6 +207,7 @@ def post_comment(campaign: Campaign, author: User, body: str, *, kind: str = "co
             raise DomainError(_("That update is not this campaign's."))
         if update.backers_only and not can_read(author, campaign):
             raise NotAllowed(_("Only backers can comment on a backers-only update."))
+        kind = "comment"  # questions to the founder are asked in the campaign's own
     text = clean_text(body)
     if not text:
         raise DomainError(_("Write something first."), field="body")

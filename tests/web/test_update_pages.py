@@ -7,7 +7,9 @@ import pytest
 import sqlalchemy as sa
 
 from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.community import comments
 from crowdfund.community.models import CampaignUpdate, Comment, CommentReport
+from crowdfund.errors import DomainError
 from crowdfund.notifications.models import OutboxMessage
 from tests.factories import make_campaign, make_pledge, make_user
 
@@ -195,3 +197,23 @@ def test_an_updates_comments_are_paged_by_keyset(client, auth, world, app, monke
     assert "Comment number 4" not in second and f"before={ids[1]}" in second
     last = client.get(_url(world, "public") + f"?before={ids[1]}").get_data(as_text=True)
     assert "Comment number 1" in last and "before=" not in last
+
+
+def test_no_questions_to_the_founder_under_an_update(client, auth, world, session):
+    """Questions are asked in the campaign's conversation, where the founder answers them:
+    under an update, one is a comment (and the founder is not emailed a question)."""
+    auth.login_as(world["stranger"])
+    client.post(_url(world, "public") + "/comments",
+                data={"body": "Is it waterproof?", "kind": "question"})
+    assert session.scalar(sa.select(Comment.kind)) == "comment"
+    assert session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.kind == "question")) == 0
+
+
+def test_the_service_makes_a_question_under_an_update_a_comment(world, session):
+    comment = comments.post_comment(world["campaign"], world["stranger"], "Waterproof?",
+                                    kind="question", update=world["public"])
+    assert (comment.kind, comment.update_id) == ("comment", world["public"].id)
+    with pytest.raises(DomainError, match="not this campaign's"):
+        comments.post_comment(make_campaign(status=CampaignStatus.LIVE, tiers=0),
+                              world["stranger"], "Wrong place", update=world["public"])
