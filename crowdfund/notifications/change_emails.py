@@ -103,9 +103,10 @@ def _changes(before: PledgeTerms, after: PledgeTerms) -> list[tuple[str, str]]:
 
 
 def _with_changes(changes: list[tuple[str, str]], pledge: Pledge) -> list[tuple[str, str]]:
-    """The changes, then what the pledge is now of the rest."""
+    """The campaign (offering), the changes, then what the pledge is now of the rest."""
     changed = {label for label, _value in changes}
-    return [*changes, *(fact for fact in pledge_facts(pledge) if fact[0] not in changed)]
+    campaign, *rest = pledge_facts(pledge)
+    return [campaign, *changes, *(fact for fact in rest if fact[0] not in changed)]
 
 
 def _key_of(pledge: Pledge, what: str) -> str:
