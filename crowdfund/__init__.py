@@ -195,6 +195,7 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.campaigns import cli as _campaigns_cli  # noqa: F401
     from crowdfund.campaigns import studio_bp
     from crowdfund.community import studio as _community_studio  # noqa: F401
+    from crowdfund.community import update_pages as _update_pages  # noqa: F401
     from crowdfund.community.routes import bp as community_bp
     from crowdfund.demo import bp as demo_bp
     from crowdfund.equity import eu_routes as _eu_routes  # noqa: F401 (the EU steps)

@@ -88,10 +88,26 @@ offering_changed = Event(
 
 # --- pledges (sender: the Pledge) -------------------------------------------------------
 pledge_activated = Event("pledge-activated", doc="actor: its card was confirmed")
-pledge_changed = Event("pledge-changed", doc="actor")
-pledge_cancelled = Event("pledge-cancelled", doc="actor")
+pledge_changed = Event(
+    "pledge-changed", doc="actor, before (pledges.snapshot.PledgeTerms: what it was): the "
+    "backer changed the reward, add-ons, amount or destination of an open pledge")
+pledge_card_replaced = Event(
+    "pledge-card-replaced", doc="actor, before (PledgeTerms: the old card among them): the "
+    "backer saved another card for an active pledge (investment)")
+pledge_cancelled = Event(
+    "pledge-cancelled", doc="actor, revoked (bool: an investor revoked within their "
+    "reflection period): the backer (investor) cancelled an open pledge (investment)")
+investment_reconfirmed = Event(
+    "investment-reconfirmed", doc="actor, before (PledgeTerms), reconfirm_by (datetime: the "
+    "change's deadline): the investor reconfirmed "
+    "after a material change of the offering; amount and shares requoted on the new terms")
 pledge_dropped = Event(
-    "pledge-dropped", doc="its payment was not completed within the collection window")
+    "pledge-dropped", doc="with_campaign (bool: an operator cancelled the funded campaign; "
+    "else its payment was not completed within the collection window)")
+pledges_released = Event(
+    "pledges-released", doc="pledge_ids (the active ones released: confirmed to their "
+    "backers, unlike pending ones), by_founder (bool; else by an operator): a stopped or "
+    "cancelled campaign (sender) released its open pledges; nothing is charged")
 
 # --- money (sender: the Pledge, or the Campaign for a payout) ----------------------------
 charge_collected = Event("charge-collected",

@@ -22,6 +22,7 @@ from crowdfund.community.card_health import remind_card_health
 from crowdfund.extensions import db
 from crowdfund.notifications import (
     account_emails,
+    change_emails,
     community_emails,
     dispute_emails,
     emails,
@@ -39,7 +40,7 @@ from tests.factories import (
 )
 
 MODULES = (emails, investor_emails, dispute_emails, account_emails, community_emails,
-           fulfilment_emails)
+           fulfilment_emails, change_emails)
 #: Public functions of those modules that queue no email: none today (``emails`` re-exports
 #: ``hello``, ``link``, ``send``... and the community emails, but they are defined elsewhere
 #: and so are not its own). Each entry says why it is not an email.

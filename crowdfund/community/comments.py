@@ -22,6 +22,7 @@ from crowdfund.auth.models import User
 from crowdfund.auth.recovery import require_verified_email
 from crowdfund.campaigns.models import Campaign
 from crowdfund.community.models import (
+    CampaignUpdate,
     Comment,
     CommentReport,
     CommentStatus,
@@ -31,6 +32,7 @@ from crowdfund.community.privacy import REMOVED
 from crowdfund.community.reports import check_report_rate
 from crowdfund.community.states import comment_states
 from crowdfund.community.text import clean_text
+from crowdfund.community.updates import can_read
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
@@ -119,7 +121,7 @@ def threads_of(campaign: Campaign, *, page: int = 1, per_page: int | None = None
     comments their authors deleted (for operators)."""
     per_page = per_page or current_app.config["COMMENT_THREADS_PER_PAGE"]
     top = (sa.select(Comment).where(Comment.campaign_id == campaign.id,
-                                    Comment.parent_id.is_(None))
+                                    Comment.update_id.is_(None), Comment.parent_id.is_(None))
            .order_by(Comment.created_at.desc(), Comment.id.desc()))
     firsts = list(db.session.scalars(top.options(selectinload(Comment.author))
                                      .limit(per_page).offset((page - 1) * per_page)))
@@ -131,7 +133,8 @@ def threads_of(campaign: Campaign, *, page: int = 1, per_page: int | None = None
                 .order_by(Comment.created_at, Comment.id)):
             threads[row.parent_id].replies.append(CommentView.of(row, removed_text))
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Comment).where(
-        Comment.campaign_id == campaign.id, Comment.parent_id.is_(None))) \
+        Comment.campaign_id == campaign.id, Comment.update_id.is_(None),
+        Comment.parent_id.is_(None))) \
         if len(firsts) == per_page or page > 1 else len(firsts)
     authors = {c.author_id for t in threads.values() for c in [t.comment, *t.replies]}
     return Threads(list(threads.values()), _backer_ids(campaign, authors), total, page,
@@ -143,7 +146,7 @@ def threads_stamp_columns(campaign_id) -> tuple:
     deleted by its author (how many are), as scalar subqueries to select with other
     things: the key of what is shared between viewers. ``campaign_id``: an id or a bound
     parameter."""
-    where = Comment.campaign_id == campaign_id
+    where = sa.and_(Comment.campaign_id == campaign_id, Comment.update_id.is_(None))
     return (sa.select(sa.func.count()).select_from(Comment).where(where).scalar_subquery(),
             sa.select(sa.func.max(Comment.id)).where(where).scalar_subquery(),
             sa.select(sa.func.count()).select_from(Comment).where(
@@ -165,7 +168,8 @@ def page_of(comment: Comment) -> int | None:
     or its page on the comments page."""
     first = db.session.get(Comment, comment.parent_id) if comment.parent_id else comment
     newer = db.session.scalar(sa.select(sa.func.count()).select_from(Comment).where(
-        Comment.campaign_id == first.campaign_id, Comment.parent_id.is_(None),
+        Comment.campaign_id == first.campaign_id, Comment.update_id.is_(None),
+        Comment.parent_id.is_(None),
         sa.tuple_(Comment.created_at, Comment.id) > (first.created_at, first.id)))
     if newer < current_app.config["COMMENT_THREADS_ON_CAMPAIGN_PAGE"]:
         return None
@@ -190,12 +194,20 @@ def _check_rate(author: User, now: datetime) -> None:
 
 
 def post_comment(campaign: Campaign, author: User, body: str, *, kind: str = "comment",
-                 parent_id: int | None = None, now: datetime | None = None) -> Comment:
-    """A new comment or question, or a reply to one (replies are comments)."""
+                 parent_id: int | None = None, update: CampaignUpdate | None = None,
+                 now: datetime | None = None) -> Comment:
+    """A new comment or question, or a reply to one (replies are comments); on one of the
+    campaign's updates with ``update`` (a backers-only one: by those who may read it)."""
     now = now or utcnow()
     if not campaign.is_public:
         raise DomainError(_("Comments open once the campaign is live."))
     require_verified_email(author)
+    if update is not None:
+        if update.campaign_id != campaign.id:
+            raise DomainError(_("That update is not this campaign's."))
+        if update.backers_only and not can_read(author, campaign):
+            raise NotAllowed(_("Only backers can comment on a backers-only update."))
+        kind = "comment"  # questions to the founder are asked in the campaign's own
     text = clean_text(body)
     if not text:
         raise DomainError(_("Write something first."), field="body")
@@ -206,7 +218,8 @@ def post_comment(campaign: Campaign, author: User, body: str, *, kind: str = "co
         raise DomainError(_("Choose comment or question."), field="kind")
     if parent_id is not None:
         parent = db.session.get(Comment, parent_id)
-        if parent is None or parent.campaign_id != campaign.id or parent.parent_id is not None:
+        if (parent is None or parent.campaign_id != campaign.id or parent.parent_id is not None
+                or parent.update_id != (update.id if update else None)):
             raise DomainError(_("That comment cannot be answered here."))
         if parent.is_hidden:
             raise DomainError(_("That comment was hidden by a moderator."))
@@ -215,7 +228,8 @@ def post_comment(campaign: Campaign, author: User, body: str, *, kind: str = "co
         kind = "comment"
     _check_rate(author, now)
     comment = Comment(campaign_id=campaign.id, author_id=author.id, parent_id=parent_id,
-                      kind=kind, body=text, created_at=now)
+                      update_id=update.id if update else None, kind=kind, body=text,
+                      created_at=now)
     db.session.add(comment)
     db.session.flush()
     events.comment_posted.send(campaign, comment=comment)  # a question: the founder told

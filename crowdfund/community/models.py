@@ -53,7 +53,8 @@ class CommentStatus(enum.Enum):
 
 
 class Comment(db.Model):
-    """A comment or question on a campaign, or a reply (one level: ``parent_id``).
+    """A comment or question on a campaign or on one of its updates (``update_id``), or a
+    reply (one level: ``parent_id``).
 
     No row is ever deleted: founders cannot remove criticism; operators hide one, with a
     reason shown in its place; its author may delete it, which takes its text off the
@@ -65,12 +66,16 @@ class Comment(db.Model):
         sa.CheckConstraint("kind IN ('comment', 'question')", name="kind_known"),
         sa.Index("ix_comments_campaign_created", "campaign_id", "created_at"),
         sa.Index("ix_comments_author_created", "author_id", "created_at"),
+        sa.Index("ix_comments_update_created", "update_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id"))
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("comments.id"), index=True)
+    #: The update it is about (shown on the update's page only), or None: the campaign's
+    #: own conversation. A reply is on its thread's update.
+    update_id: Mapped[int | None] = mapped_column(sa.ForeignKey("campaign_updates.id"))
     kind: Mapped[str] = mapped_column(sa.String(10), default="comment")
     #: Plain text: escaped when shown (links are not made clickable).
     body: Mapped[str] = mapped_column(sa.Text)

@@ -31,7 +31,11 @@ def _back_to(campaign: Campaign, anchor: str = "comments"):
 
 
 def back_to_comment(comment: Comment):
-    """Where the comment shows: the campaign page (newest threads) or its comments page."""
+    """Where the comment shows: its update's page, the campaign page (newest threads) or
+    its comments page."""
+    if comment.update_id is not None:
+        return redirect(url_for("community.update_page", slug=comment.campaign.slug,
+                                update_id=comment.update_id) + f"#comment-{comment.id}")
     page = comments.page_of(comment)
     if page is None:
         return _back_to(comment.campaign, f"comment-{comment.id}")

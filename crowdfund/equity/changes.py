@@ -37,6 +37,7 @@ from crowdfund.i18n import _, _l, reader_locale
 from crowdfund.locking import lock
 from crowdfund.notifications import investor_emails as emails
 from crowdfund.pledges.models import Pledge, PledgeStatus
+from crowdfund.pledges.snapshot import terms_of
 from crowdfund.pledges.states import pledge_states
 from crowdfund.pledges.totals import totals_of
 from crowdfund.supervision import each_isolated
@@ -191,8 +192,12 @@ def reconfirm(pledge: Pledge, investor: User, now: datetime | None = None) -> No
                             "cancelled."))
     # Requote on the new terms: whole shares at the new price (never more than committed).
     quote = quote_investment(offering_of(pledge.campaign), pledge.amount)
+    before, change_by = terms_of(pledge), pledge.reconfirm_by
     pledge.amount_minor, pledge.shares = quote.amount.amount, quote.shares
     pledge.reconfirm_by = None
+    # The investor is told the terms they now hold (notifications.subscribers).
+    events.investment_reconfirmed.send(pledge, actor=investor, before=before,
+                                       reconfirm_by=change_by)
 
 
 def cancel_unconfirmed(now: datetime | None = None) -> int:

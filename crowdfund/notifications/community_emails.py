@@ -36,9 +36,8 @@ def campaign_update(campaign: Campaign, update, to: User) -> bool:
         return send("campaign_update", f"update-{update.id}-user-{to.id}", to, Email(
             subject=subject, greeting=hello(to), paragraphs=[update.title],
             markdown=update.body_md, facts=_campaign_facts(campaign)[:1],
-            action=(_("Read it on the offering's page") if campaign.is_equity else
-                    _("Read it on the campaign page"),
-                    _campaign_page(campaign, f"#update-{update.number}")),
+            action=(_("Read it and its comments"),
+                    link("community.update_page", slug=campaign.slug, update_id=update.id)),
             about=about(campaign)))
 
 

@@ -3,10 +3,21 @@ in the transaction of the change itself."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from crowdfund import events
 from crowdfund.campaigns.states import CampaignKind
-from crowdfund.notifications import account_emails, dispute_emails, emails, investor_emails
+from crowdfund.extensions import db
+from crowdfund.notifications import (
+    account_emails,
+    change_emails,
+    dispute_emails,
+    emails,
+    investor_emails,
+    outbox,
+)
 from crowdfund.notifications import privacy as notifications_privacy
+from crowdfund.pledges.models import Pledge
 from crowdfund.supervision import each_isolated
 
 
@@ -19,7 +30,12 @@ def register() -> None:
         (events.campaign_closed, _campaign_closed),
         (events.pledges_told_outcome, _pledges_told_outcome),
         (events.pledge_activated, _pledge_activated),
+        (events.pledge_changed, _pledge_changed),
+        (events.pledge_card_replaced, _pledge_card_replaced),
+        (events.pledge_cancelled, _pledge_cancelled),
+        (events.investment_reconfirmed, _investment_reconfirmed),
         (events.pledge_dropped, _pledge_dropped),
+        (events.pledges_released, _pledges_released),
         (events.charge_collected, _charge_collected),
         (events.charge_failed, _charge_failed),
         (events.refund_issued, _refund_issued),
@@ -64,8 +80,37 @@ def _pledge_activated(pledge, **_) -> None:
         emails.pledge_confirmed(pledge)
 
 
-def _pledge_dropped(pledge, **_) -> None:
-    emails.pledge_dropped(pledge)
+def _pledge_changed(pledge, *, before, **_) -> None:
+    change_emails.pledge_changed(pledge, before)
+
+
+def _pledge_card_replaced(pledge, *, before, **_) -> None:
+    change_emails.card_replaced(pledge, before)
+
+
+def _pledge_cancelled(pledge, *, revoked: bool = False, **_) -> None:
+    change_emails.pledge_cancelled(pledge, revoked=revoked)
+
+
+def _investment_reconfirmed(pledge, *, before, reconfirm_by, **_) -> None:
+    change_emails.investment_reconfirmed(pledge, before, reconfirm_by)
+
+
+def _pledge_dropped(pledge, *, with_campaign: bool = False, **_) -> None:
+    if with_campaign:
+        change_emails.dropped_with_campaign(pledge)
+    else:
+        emails.pledge_dropped(pledge)
+
+
+def _pledges_released(campaign, *, pledge_ids, by_founder: bool, **_) -> None:
+    """A stopped campaign's active pledges, 500 at a time, each batch in one outbox
+    INSERT."""
+    for start in range(0, len(pledge_ids), 500):
+        with outbox.batch():
+            for pledge in db.session.scalars(sa.select(Pledge).where(
+                    Pledge.id.in_(pledge_ids[start:start + 500])).order_by(Pledge.id)):
+                change_emails.released_with_campaign(pledge, by_founder=by_founder)
 
 
 def _charge_collected(pledge, *, amount, payment_intent_id) -> None:

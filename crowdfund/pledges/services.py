@@ -40,6 +40,7 @@ from crowdfund.pledges.rules import (  # noqa: F401 - CampaignClosed, LastDayRul
     check_last_day,
     require_open_for_pledges,
 )
+from crowdfund.pledges.snapshot import terms_of
 from crowdfund.pledges.states import pledge_states
 from crowdfund.pledges.terms import investor_cancel_until
 from crowdfund.pledges.units import claim_unit, release_add_ons_of, release_units
@@ -240,6 +241,8 @@ def confirm_card(pledge: Pledge, gateway: PaymentGateway, *, actor=None,
         raise CardSetupFailed(problem)
     if card.customer_id is None:  # the sandbox does not attach it; harmless on Stripe
         card = gateway.attach_payment_method(info.payment_method_id, info.customer_id)
+    before = terms_of(pledge)
+    replaced = pledge.status is P.ACTIVE and pledge.payment_method_id is not None
     pledge.payment_method_id = card.payment_method_id
     pledge.card_brand, pledge.card_last4 = card.brand, card.last4
     pledge.card_exp_month, pledge.card_exp_year = card.exp_month, card.exp_year
@@ -255,6 +258,8 @@ def confirm_card(pledge: Pledge, gateway: PaymentGateway, *, actor=None,
         pledge_states.apply(pledge, P.ACTIVE, actor=actor, reason="Card confirmed")
         pledge.pending_expires_at = None
         events.pledge_activated.send(pledge, actor=actor)  # the receipt, equity's milestones
+    elif replaced:
+        events.pledge_card_replaced.send(pledge, actor=actor, before=before)  # confirmed
     return True
 
 
@@ -290,6 +295,7 @@ def change_pledge(pledge: Pledge, backer: User, tier: RewardTier | None, amount:
     require_open_for_pledges(campaign, now)
     result = quote(campaign, tier, amount, destination, extras)
     check_last_day(pledge, pledge.amount - result.total, now)
+    before = terms_of(pledge)
     new_tier_id = tier.id if tier else None
     if new_tier_id != pledge.tier_id:
         if new_tier_id is not None and not claim_unit(new_tier_id):
@@ -301,7 +307,10 @@ def change_pledge(pledge: Pledge, backer: User, tier: RewardTier | None, amount:
     pledge.amount_minor = result.total.amount
     pledge.shipping_minor = result.shipping.amount
     pledge.destination = destination if result.ships else None
-    events.pledge_changed.send(pledge, actor=backer)
+    db.session.flush()  # the add-on lines as they are now, for the confirmation
+    db.session.expire(pledge, ["add_ons", "tier"])
+    if terms_of(pledge) != before:  # the backer told what changed (notifications)
+        events.pledge_changed.send(pledge, actor=backer, before=before)
 
 
 def cancel_pledge(pledge: Pledge, backer: User, now: datetime | None = None) -> None:
@@ -318,7 +327,7 @@ def cancel_pledge(pledge: Pledge, backer: User, now: datetime | None = None) -> 
             raise DomainError(_("The offering has closed: your commitment stands."))
         _end(pledge, P.CANCELLED, actor=backer,
              reason="Revoked by the investor within the reflection period")
-        events.pledge_cancelled.send(pledge, actor=backer)
+        events.pledge_cancelled.send(pledge, actor=backer, revoked=True)
         return
     require_open_for_pledges(pledge.campaign, now)
     if pledge.campaign.kind is CampaignKind.EQUITY:
@@ -328,7 +337,7 @@ def cancel_pledge(pledge: Pledge, backer: User, now: datetime | None = None) -> 
     else:
         check_last_day(pledge, pledge.amount, now)
     _end(pledge, P.CANCELLED, actor=backer, reason="Cancelled by the backer")
-    events.pledge_cancelled.send(pledge, actor=backer)
+    events.pledge_cancelled.send(pledge, actor=backer, revoked=False)
 
 
 def release_abandoned(now: datetime | None = None, *, campaign_id: int | None = None) -> int:
@@ -357,4 +366,7 @@ def release_open_pledges(campaign: Campaign, *, actor=None, reason: str) -> int:
     for tier_id, count in Counter(row.tier_id for row in rows if row.tier_id).items():
         release_units(tier_id, count)
     release_add_ons_of(row.id for row in rows)
+    events.pledges_released.send(  # their backers told (notifications)
+        campaign, pledge_ids=[row.id for row in rows if row.status is P.ACTIVE],
+        by_founder=actor is not None and actor.id == campaign.founder_id)
     return released

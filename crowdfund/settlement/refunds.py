@@ -179,6 +179,7 @@ def cancel_funded(campaign: Campaign, actor: User, reason: str) -> list[Refund]:
         if pledge.tier_id is not None:
             release_units(pledge.tier_id)
         release_add_ons_of([pledge.id])
+        events.pledge_dropped.send(pledge, with_campaign=True)  # the backer told
     refunds = []
     for pledge in db.session.scalars(sa.select(Pledge).where(
             Pledge.campaign_id == campaign.id, Pledge.status == P.COLLECTED)

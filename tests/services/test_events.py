@@ -81,7 +81,8 @@ def test_changes_cancellations_updates_comments_and_stops(session, heard, gw):
     back(campaign, gw, "ok", "30")
     released = campaigns.cancel(campaign, founder, "Supplier went bust")
     assert names(heard)[1:] == ["pledge_changed", "pledge_cancelled", "update_posted",
-                                "comment_posted", "pledge_activated", "campaign_stopped"]
+                                "comment_posted", "pledge_activated", "pledges_released",
+                                "campaign_stopped"]  # pledges released it, while stopping
     assert released == 1  # pledges released it, reacting to campaign_stopped
 
 

@@ -33,7 +33,11 @@ from crowdfund.extensions import db
 from crowdfund.i18n import in_language_of
 from crowdfund.notifications.links import expand_links
 from crowdfund.notifications.models import OutboxMessage
-from tests import email_makers_fulfilment, email_makers_people  # noqa: F401 (their makers)
+from tests import (  # noqa: F401 (their makers)
+    email_makers_changes,
+    email_makers_fulfilment,
+    email_makers_people,
+)
 from tests.email_makers import (
     ALLOWED,
     CHINESE_PAGE,

@@ -131,15 +131,21 @@ def world(session, app, monkeypatch):
     open_survey(paid)
     question = Comment(campaign_id=reward.id, author_id=backer.id, kind="question",
                        body="什么时候发货？")
-    db.session.add(question)
+    # Two updates, each with its own page: a public one with a comment, a backers-only one.
+    updates = [CampaignUpdate(campaign_id=reward.id, number=1, title="开模完成",
+                              body_md="模具已经做好了。", visibility="public",
+                              author_id=founder.id),
+               CampaignUpdate(campaign_id=reward.id, number=2, title="给支持者的话",
+                              body_md="感谢每一位支持者。", visibility="backers",
+                              author_id=founder.id)]
+    db.session.add_all([question, *updates])
     db.session.flush()
+    db.session.add(Comment(campaign_id=reward.id, update_id=updates[0].id,
+                           author_id=backer.id, body="模具看起来很棒！"))
     db.session.add_all([
         Comment(campaign_id=reward.id, author_id=founder.id, parent_id=question.id,
                 body="预计明年一月。"),
-        CampaignUpdate(campaign_id=reward.id, number=1, title="开模完成",
-                       body_md="模具已经做好了。", visibility="public", author_id=founder.id),
-        CampaignUpdate(campaign_id=reward.id, number=2, title="给支持者的话",
-                       body_md="感谢每一位支持者。", visibility="backers", author_id=founder.id),
+        *updates,
         DeliveryReport(tier_id=funded.tiers[0].id, status=DeliveryStatus.DELAYED,
                        expected_on=date(2027, 3, 1), note="供应商延期。", author_id=founder.id),
         SpendingReport(campaign_id=funded.id, budget_line_id=funded.budget_lines[0].id,
@@ -155,7 +161,7 @@ def world(session, app, monkeypatch):
                 "pledge_id": [pledge.id, paid.id, flexible_pledge.id, kept_pledge.id],
                 "user_id": [founder.id],
                 "tier_id": [reward.tiers[0].id], "line_id": [reward.budget_lines[0].id],
-                "add_on_id": [add_on.id],
+                "add_on_id": [add_on.id], "update_id": [u.id for u in updates],
                 "holding_id": [1], "category": ["technology"], "token": ["not-a-token"]},
     }
 

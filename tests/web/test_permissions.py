@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from crowdfund.campaigns.models import BudgetLine, Campaign
 from crowdfund.campaigns.states import CampaignStatus
-from crowdfund.community.models import Comment
+from crowdfund.community.models import CampaignUpdate, Comment
 from crowdfund.extensions import db
 from crowdfund.settlement.models import Payout, PayoutStatus
 from tests.factories import make_add_on, make_campaign, make_pledge, make_user
@@ -36,12 +36,15 @@ def world(session):
                     due_at=live.deadline)
     db.session.add(payout)
     comment = Comment(campaign_id=live.id, author_id=live.founder_id, body="Hello")
-    db.session.add(comment)
+    update = CampaignUpdate(campaign_id=live.id, number=1, title="News", visibility="public",
+                            body_md="Something happened today.", author_id=live.founder_id)
+    db.session.add_all([comment, update])
     people = {"founder": founder, "other": make_user(name="Other"),
               "backer": make_user(name="Backer"), "operator": make_user(operator=True)}
     session.commit()
     return {"campaign": campaign, "tier": tier, "line": line, "live": live, "pledge": pledge,
-            "payout": payout, "comment": comment, "add_on": add_on, **people}
+            "payout": payout, "comment": comment, "add_on": add_on, "update": update,
+            **people}
 
 
 def _urls(app, blueprint, world):
@@ -56,7 +59,7 @@ def _urls(app, blueprint, world):
                   "holding_id": 1, "change_id": 1, "comment_id": world["comment"].id,
                   "job_id": 1, "failure_id": 1, "token": "not-a-token", "session_id": 1,
                   "code": "zh_Hans", "difference_id": 1, "add_on_id": world["add_on"].id,
-                  "payment_method_id": "pm_card"}
+                  "payment_method_id": "pm_card", "update_id": world["update"].id}
         for action in ACTIONS.get(rule.endpoint, [None]):
             args = {k: v for k, v in values.items() if k in rule.arguments}
             if action:
@@ -77,7 +80,8 @@ def _state(app, world):
 
 
 #: Pages of those blueprints that anyone may read.
-PUBLIC = {("community.comments_page", "GET"), ("community.founder", "GET")}
+PUBLIC = {("community.comments_page", "GET"), ("community.founder", "GET"),
+          ("community.update_page", "GET")}
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(app, client, world):
