@@ -18,6 +18,7 @@ from crowdfund import memo
 from crowdfund.auth.models import User
 from crowdfund.campaigns import bp, studio_bp
 from crowdfund.campaigns.models import Campaign
+from crowdfund.campaigns.sharing import share_links, share_url
 from crowdfund.campaigns.states import CampaignKind
 from crowdfund.campaigns.web import can_view, own_campaign, public_campaign, remember_ref
 from crowdfund.community import charts, comments, following
@@ -89,6 +90,7 @@ def render_campaign_page(campaign: Campaign, *, preview: bool = False, comment_f
     # An active pledge makes a backer: no second look-up for the most common reader.
     reads_backer_updates = my_pledge is not None or can_read(current_user, campaign)
     outcome = outcome_of(campaign)
+    shared = share_url(campaign, current_user) if campaign.is_public and not preview else ""
     body, tiers = page_parts(campaign, preview=preview, my_pledge=my_pledge, outcome=outcome,
                              offering=offering, reads_backer_updates=reads_backer_updates)
     return render_template("campaigns/show.html", campaign=campaign,
@@ -99,7 +101,8 @@ def render_campaign_page(campaign: Campaign, *, preview: bool = False, comment_f
                            followers=memo.shown(("followers", campaign.id),
                                                 lambda: following.follower_count(campaign)),
                            outcome=outcome, preview=preview, my_pledge=my_pledge,
-                           offering=offering, standing=standing)
+                           offering=offering, standing=standing, share_url=shared,
+                           share_links=share_links(campaign, shared) if shared else [])
 
 
 def comments_part(campaign: Campaign, stamp: tuple, comment_form=None) -> Markup:
