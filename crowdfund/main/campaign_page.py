@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 from crowdfund import memo
 from crowdfund.auth.models import User
 from crowdfund.campaigns import bp, studio_bp
+from crowdfund.campaigns.faq import faq_of
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.sharing import share_links, share_url
 from crowdfund.campaigns.states import CampaignKind
@@ -140,7 +141,7 @@ def _insider(campaign: Campaign) -> bool:
 
 def page_parts(campaign: Campaign, *, preview: bool, my_pledge, outcome, offering,
                reads_backer_updates: bool) -> tuple[Markup, Markup]:
-    """The campaign page's middle (story, chart, terms, budget, delivery, spending,
+    """The campaign page's middle (story, FAQ, chart, terms, budget, delivery, spending,
     updates, risks) and its rewards column, rendered. They depend on the campaign and
     two facts about the viewer (reads backers-only updates; backs it already), so a public
     page shares them between viewers for PAGE_CACHE_SECONDS per process (with their
@@ -158,6 +159,7 @@ def page_parts(campaign: Campaign, *, preview: bool, my_pledge, outcome, offerin
             documents=documents, review_level=review_level,
             funding_chart=charts.funding_chart(campaign) if campaign.is_public else None,
             deliveries=deliveries, spending=spending_of(campaign) if funded else None,
+            faq=faq_of(campaign),
             updates=updates_of(campaign), reads_backer_updates=reads_backer_updates)
         tiers = render_template("campaigns/_tiers.html", campaign=campaign,
                                 deliveries=deliveries, my_pledge=my_pledge, preview=preview)
