@@ -137,7 +137,8 @@ def world(session, app, monkeypatch):
                        spent_on=utcnow().date() - timedelta(days=1), note="模具",
                        author_id=founder.id)])
     # The campaign page's extras: a FAQ entry and a reward's picture.
-    entry = FaqEntry(campaign_id=reward.id, question="支持香港配送吗？", answer_md="支持，**运费另计**。")
+    entry = FaqEntry(campaign_id=reward.id, question="支持香港配送吗？",
+                     answer_md="支持，**运费另计**。")
     db.session.add(entry)
     reward.tiers[0].image_path = "rewards/test.png"
     session.commit()
