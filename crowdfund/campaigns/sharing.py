@@ -25,8 +25,9 @@ def sharer_tag(user) -> str:
     sharer without naming anybody. Matches ``campaigns.web.REF_PATTERN``."""
     if not getattr(user, "is_authenticated", False):
         return ANONYMOUS_TAG
-    digest = hmac.new(current_app.secret_key.encode(), f"sharer-{user.id}".encode(),
-                      hashlib.sha256).hexdigest()
+    key = current_app.secret_key
+    digest = hmac.new(key if isinstance(key, bytes) else key.encode(),
+                      f"sharer-{user.id}".encode(), hashlib.sha256).hexdigest()
     return f"s-{digest[:12]}"
 
 
