@@ -236,6 +236,7 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.studio import add_ons as _studio_add_ons  # noqa: F401
     from crowdfund.studio import backers as _studio_backers  # noqa: F401
     from crowdfund.studio import drafts as _studio_drafts  # noqa: F401
+    from crowdfund.studio import page_extras as _studio_page_extras  # noqa: F401
     from crowdfund.studio import rewards as _studio_rewards  # noqa: F401
 
     for blueprint in (main_bp, auth_bp, campaigns_bp, studio_bp, operators_bp, pledges_bp,

@@ -7,6 +7,7 @@ from crowdfund.auth.models import (  # noqa: F401
     UserSession,
 )
 from crowdfund.campaigns.add_on_models import AddOn, AddOnShippingRate  # noqa: F401
+from crowdfund.campaigns.faq import FaqEntry  # noqa: F401
 from crowdfund.campaigns.funding import FlexibleFundingChange, FlexibleFundingOff  # noqa: F401
 from crowdfund.campaigns.models import (  # noqa: F401
     BudgetLine,

@@ -31,6 +31,7 @@ BASE_ALLOWED: frozenset[str] = frozenset({
     "TOTP", "SMS", "IBAN", "SWIFT", "Markdown", "JSON", "IP", "kg", "cm", "mm", "KB", "MB",
     "GB", "px",
     "Google Authenticator", "Microsoft Authenticator", "Aegis", "Authy", "1Password",
+    "X (Twitter)", "Twitter", "Facebook", "LinkedIn", "WhatsApp", "Telegram",
     *list_currencies(),
 })
 

@@ -58,6 +58,8 @@ class AddOn(ShipsPerDestination, TimestampMixin, db.Model):
     ships: Mapped[bool] = mapped_column(default=False)
     #: True: offered with every reward tier; False: only with ``tiers``.
     all_tiers: Mapped[bool] = mapped_column(default=True)
+    #: Storage key of the add-on's picture (``rewards/<hash>.jpg``), re-encoded on upload.
+    image_path: Mapped[str | None] = mapped_column(sa.String(200))
 
     campaign: Mapped[Campaign] = relationship()
     shipping_rates: Mapped[list[AddOnShippingRate]] = relationship(

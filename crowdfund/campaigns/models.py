@@ -238,6 +238,8 @@ class RewardTier(ShipsPerDestination, TimestampMixin, db.Model):
     estimated_delivery: Mapped[date | None] = mapped_column(sa.Date)
     #: False: digital or no shipping; True: a fee per destination (shipping_rates).
     ships: Mapped[bool] = mapped_column(default=False)
+    #: Storage key of the reward's picture (``rewards/<hash>.jpg``), re-encoded on upload.
+    image_path: Mapped[str | None] = mapped_column(sa.String(200))
 
     campaign: Mapped[Campaign] = relationship(back_populates="tiers")
     shipping_rates: Mapped[list[ShippingRate]] = relationship(

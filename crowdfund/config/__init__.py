@@ -67,6 +67,10 @@ class BaseConfig(MoneySettings, BackgroundSettings, FulfilmentSettings):
     #: and landscape (width / height between 4:3 and 2.4:1).
     COVER_MIN_SIZE = (640, 360)
     COVER_ASPECT = (4 / 3, 2.4)
+    #: A reward's picture: shown at 4:3 on its card (re-encoded to at most this size).
+    REWARD_IMAGE_MAX_BYTES = 8 * 1024 * 1024
+    REWARD_IMAGE_MAX_SIZE = (1200, 900)
+    REWARD_IMAGE_MIN_SIZE = (400, 300)
     DOCUMENT_MAX_BYTES = 10 * 1024 * 1024  # offering disclosures (PDF)
     UPLOAD_FOLDER: str | None = None  # default: <instance>/uploads
 

@@ -13,6 +13,7 @@ from werkzeug.datastructures import FileStorage
 
 from crowdfund.auth import services as accounts
 from crowdfund.auth.models import User, VerificationStatus
+from crowdfund.campaigns import faq
 from crowdfund.campaigns import services as campaigns
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignKind
@@ -104,6 +105,15 @@ statements for 2025 are in the documents of this offering.
             ("Platform and payment fees", 10)))
 
 
+#: The offering's FAQ (the campaign page's section under the story).
+FERNWOOD_FAQ = (
+    ("Do investors get cider?", "Yes: every investor is invited to the **spring tasting**, "
+     "and holders of 400 shares or more get a case each autumn."),
+    ("Can I sell my shares?", "Not easily: there is no market for them. Invest only money "
+     "you can leave in the company for years (see *Risks and challenges*)."),
+)
+
+
 def _offering(operator: User) -> Campaign:
     from crowdfund.equity import services as equity
     from crowdfund.equity.models import AllocationPolicy, DocumentKind, SecurityType
@@ -124,6 +134,8 @@ def _offering(operator: User) -> Campaign:
     equity.add_document(campaign, owner, DocumentKind.FINANCIAL_STATEMENTS,
                         "Financial statements 2025 (reviewed)", path, size)
     _go_live(campaign, owner, operator, utcnow() - timedelta(days=8, hours=3))
+    for question, answer in FERNWOOD_FAQ:  # written after launch, as investors asked
+        faq.add_entry(campaign, owner, question, answer)
     gw = sandbox()
     if gw is not None:
         for n, amount in enumerate(["500", "1250"]):

@@ -17,7 +17,9 @@ from sqlalchemy.orm import joinedload
 from crowdfund import memo
 from crowdfund.auth.models import User
 from crowdfund.campaigns import bp, studio_bp
+from crowdfund.campaigns.faq import faq_of
 from crowdfund.campaigns.models import Campaign
+from crowdfund.campaigns.sharing import share_links, share_url
 from crowdfund.campaigns.states import CampaignKind
 from crowdfund.campaigns.web import can_view, own_campaign, public_campaign, remember_ref
 from crowdfund.community import charts, comments, following
@@ -89,6 +91,7 @@ def render_campaign_page(campaign: Campaign, *, preview: bool = False, comment_f
     # An active pledge makes a backer: no second look-up for the most common reader.
     reads_backer_updates = my_pledge is not None or can_read(current_user, campaign)
     outcome = outcome_of(campaign)
+    shared = share_url(campaign, current_user) if campaign.is_public and not preview else ""
     body, tiers = page_parts(campaign, preview=preview, my_pledge=my_pledge, outcome=outcome,
                              offering=offering, reads_backer_updates=reads_backer_updates)
     return render_template("campaigns/show.html", campaign=campaign,
@@ -99,7 +102,8 @@ def render_campaign_page(campaign: Campaign, *, preview: bool = False, comment_f
                            followers=memo.shown(("followers", campaign.id),
                                                 lambda: following.follower_count(campaign)),
                            outcome=outcome, preview=preview, my_pledge=my_pledge,
-                           offering=offering, standing=standing)
+                           offering=offering, standing=standing, share_url=shared,
+                           share_links=share_links(campaign, shared) if shared else [])
 
 
 def comments_part(campaign: Campaign, stamp: tuple, comment_form=None) -> Markup:
@@ -137,7 +141,7 @@ def _insider(campaign: Campaign) -> bool:
 
 def page_parts(campaign: Campaign, *, preview: bool, my_pledge, outcome, offering,
                reads_backer_updates: bool) -> tuple[Markup, Markup]:
-    """The campaign page's middle (story, chart, terms, budget, delivery, spending,
+    """The campaign page's middle (story, FAQ, chart, terms, budget, delivery, spending,
     updates, risks) and its rewards column, rendered. They depend on the campaign and
     two facts about the viewer (reads backers-only updates; backs it already), so a public
     page shares them between viewers for PAGE_CACHE_SECONDS per process (with their
@@ -155,6 +159,7 @@ def page_parts(campaign: Campaign, *, preview: bool, my_pledge, outcome, offerin
             documents=documents, review_level=review_level,
             funding_chart=charts.funding_chart(campaign) if campaign.is_public else None,
             deliveries=deliveries, spending=spending_of(campaign) if funded else None,
+            faq=faq_of(campaign),
             updates=updates_of(campaign), reads_backer_updates=reads_backer_updates)
         tiers = render_template("campaigns/_tiers.html", campaign=campaign,
                                 deliveries=deliveries, my_pledge=my_pledge, preview=preview)

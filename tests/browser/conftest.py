@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from werkzeug.serving import make_server
 
+from crowdfund.campaigns.faq import FaqEntry
 from crowdfund.campaigns.states import CampaignStatus, FundingModel
 from crowdfund.db import utcnow
 from crowdfund.equity import protections
@@ -29,6 +30,7 @@ from tests.factories import (
     make_user,
     surveyed_pledge,
 )
+from tests.page_extras import stored_test_image
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -117,8 +119,13 @@ def every_role(app):
         gateway_differences.record([Found(
             DifferenceKind.REFUND_NOT_OURS, "re_3NyAlongGatewayIdentifier0123", None, "nothing",
             "USD 12.34 succeeded of pi_3NyAnotherLongGatewayIdentifier", ended.id)])
+        # The campaign page's extras: a FAQ and a reward's picture.
+        db.session.add(FaqEntry(campaign_id=live.id, question="Does it ship to Canada?",
+                                answer_md="Yes, **everywhere** but the moon."))
+        live.tiers[0].image_path = stored_test_image()
         db.session.commit()
         ids = dict(live=live.id, ended=ended.id, live_slug=live.slug, ended_slug=ended.slug,
+                   tier=live.tiers[0].id,
                    pledge=pledge.id, founder=founder.email, backer=backer.email,
                    shipping=shipping.id, paid=paid.id,
                    operator=operator.email, draft=draft.id, offering_slug=offering.slug,
@@ -148,6 +155,8 @@ def every_role(app):
                     f"/studio/{scene['draft']}/edit", f"/studio/{scene['draft']}/rewards/new",
                     f"/studio/{scene['draft']}/budget", f"/studio/{scene['draft']}/add-ons/new",
                     f"/studio/{scene['live']}/add-ons", f"/studio/{scene['live']}",
+                    f"/studio/{scene['live']}/faq",
+                    f"/studio/{scene['live']}/rewards/{scene['tier']}/image",
                     f"/studio/{scene['live']}/backers", f"/studio/{scene['live']}/insights",
                     f"/studio/{scene['shipping']}/fulfilment"],
         "operator": ["/operators/", "/operators/settlement", "/operators/audit",

@@ -19,6 +19,7 @@ import pyotp
 import pytest
 from flask import template_rendered
 
+from crowdfund.campaigns.faq import FaqEntry
 from crowdfund.campaigns.funding import set_flexible_funding
 from crowdfund.campaigns.states import CampaignStatus, FundingModel
 from crowdfund.community.models import (
@@ -152,6 +153,11 @@ def world(session, app, monkeypatch):
                        amount_minor=30_000, currency=funded.currency,
                        spent_on=utcnow().date() - timedelta(days=1), note="模具",
                        author_id=founder.id)])
+    # The campaign page's extras: a FAQ entry and a reward's picture.
+    entry = FaqEntry(campaign_id=reward.id, question="支持香港配送吗？",
+                     answer_md="支持，**运费另计**。")
+    db.session.add(entry)
+    reward.tiers[0].image_path = "rewards/test.png"
     session.commit()
     campaigns = [reward, funded, equity, flexible, kept]
     return {
@@ -162,6 +168,7 @@ def world(session, app, monkeypatch):
                 "user_id": [founder.id],
                 "tier_id": [reward.tiers[0].id], "line_id": [reward.budget_lines[0].id],
                 "add_on_id": [add_on.id], "update_id": [u.id for u in updates],
+                "entry_id": [entry.id],
                 "holding_id": [1], "category": ["technology"], "token": ["not-a-token"]},
     }
 

@@ -6,6 +6,7 @@ Routes are read from the app's URL map, so a new route is covered without editin
 import pytest
 import sqlalchemy as sa
 
+from crowdfund.campaigns.faq import FaqEntry
 from crowdfund.campaigns.models import BudgetLine, Campaign
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.community.models import CampaignUpdate, Comment
@@ -19,7 +20,8 @@ ACTIONS = {"studio.change_state": ["submit", "withdraw", "launch"],
            "operators.decide_offering_change": ["material", "not-material"],
            "operators.moderate": ["hide", "restore", "dismiss"],
            "community.follow_campaign": ["follow", "unfollow"],
-           "community.follow_founder": ["follow", "unfollow"]}
+           "community.follow_founder": ["follow", "unfollow"],
+           "studio.move_faq_entry": ["up", "down"]}
 
 
 @pytest.fixture
@@ -29,6 +31,8 @@ def world(session):
     line = campaign.budget_lines[0]
     tier = campaign.tiers[0]
     add_on = make_add_on(campaign)
+    entry = FaqEntry(campaign_id=campaign.id, question="Why?", answer_md="Because.")
+    db.session.add(entry)
     live = make_campaign(founder, status=S.LIVE)
     pledge = make_pledge(live)
     payout = Payout(campaign_id=live.id, amount_minor=100, currency=live.currency,
@@ -44,7 +48,7 @@ def world(session):
     session.commit()
     return {"campaign": campaign, "tier": tier, "line": line, "live": live, "pledge": pledge,
             "payout": payout, "comment": comment, "add_on": add_on, "update": update,
-            **people}
+            "entry": entry, **people}
 
 
 def _urls(app, blueprint, world):
@@ -59,7 +63,8 @@ def _urls(app, blueprint, world):
                   "holding_id": 1, "change_id": 1, "comment_id": world["comment"].id,
                   "job_id": 1, "failure_id": 1, "token": "not-a-token", "session_id": 1,
                   "code": "zh_Hans", "difference_id": 1, "add_on_id": world["add_on"].id,
-                  "payment_method_id": "pm_card", "update_id": world["update"].id}
+                  "payment_method_id": "pm_card", "update_id": world["update"].id,
+                  "entry_id": world["entry"].id}
         for action in ACTIONS.get(rule.endpoint, [None]):
             args = {k: v for k, v in values.items() if k in rule.arguments}
             if action:
