@@ -28,8 +28,6 @@ from crowdfund.pledges.quoting import quote
 from crowdfund.pledges.services import open_pending
 
 S, P = CampaignStatus, PledgeStatus
-#: The founder chooses 1 to 60 days after the deadline.
-MIN_LATE_DAYS, MAX_LATE_DAYS = 1, 60
 #: Funded, and not settled yet: a campaign settles (its payout scheduled) only once its
 #: late window has closed, so late money is in that payout (``settlement.recovery``).
 LATE_STATUSES = (S.FUNDED, S.COLLECTING)
