@@ -3,6 +3,14 @@ and the browser do (payments, services and web tests share these)."""
 
 from __future__ import annotations
 
+import signal
+import time
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from bench.cluster import saved_cards
+from bench.common import pledges_with_cards
 from crowdfund.auth.models import User
 from crowdfund.campaigns.add_on_models import AddOn
 from crowdfund.campaigns.models import Campaign, RewardTier
@@ -13,7 +21,8 @@ from crowdfund.payments import gateway as current_gateway
 from crowdfund.payments.sandbox_client import confirm_payment_as_browser, confirm_setup_as_browser
 from crowdfund.pledges import services as pledges
 from crowdfund.pledges.late import start_late_pledge
-from crowdfund.pledges.models import Pledge
+from crowdfund.pledges.models import Pledge, PledgeStatus
+from crowdfund.settlement.services import begin_attempt
 from tests.factories import make_campaign, make_tier, make_user
 from tests.sandbox import back, end, settler
 
@@ -86,3 +95,43 @@ def pay_late(app, sandbox, campaign_id: int, tier_id: int, amount: str,
     save_late_card(app, sandbox, pledge_id, card)
     outcome = settler(app).charge_late(pledge_id)
     return pledge_id, outcome
+
+
+def late_pledges_left_unanswered(app, sandbox, campaign_id: int, n: int, *,
+                                 first: int) -> list[int]:
+    """``n`` late pledges of a funded campaign whose card page was killed right after it
+    committed the charge attempt (card saved at the sandbox, attempt ``started``, never
+    sent), older than LATE_PLEDGE_READ_BACK_AFTER: what the read-back job resumes. Seeded
+    in bulk (``bench.common``); ``first`` numbers their backers."""
+    with app.app_context():
+        campaign = db.session.get(Campaign, campaign_id)
+        before = set(db.session.scalars(sa.select(Pledge.id).where(
+            Pledge.campaign_id == campaign_id)))
+        pledges_with_cards(campaign, saved_cards(sandbox.base, n), first=first)
+        made = db.session.scalars(sa.select(Pledge).where(
+            Pledge.campaign_id == campaign_id, Pledge.id.not_in(before))).all()
+        long_ago = app.config["LATE_PLEDGE_READ_BACK_AFTER"] + timedelta(seconds=1)
+        for pledge in made:
+            pledge.late, pledge.status = True, PledgeStatus.PENDING
+            begin_attempt(pledge).created_at -= long_ago
+        db.session.commit()
+        return [p.id for p in made]
+
+
+def run_killed(process, sandbox, *, seconds: float) -> bool:
+    """Let ``process`` run ``seconds`` from its first PaymentIntent request (or until it
+    ends), then SIGKILL it if it still runs. Returns whether it was killed."""
+    def requests() -> int:
+        return sandbox.get("/_config/faults/seen").get("POST /v1/payment_intents", 0)
+
+    before, deadline = requests(), time.monotonic() + 60
+    while process.poll() is None and time.monotonic() < deadline and requests() == before:
+        time.sleep(0.02)
+    deadline = time.monotonic() + seconds
+    while process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    killed = process.poll() is None
+    if killed:
+        process.send_signal(signal.SIGKILL)
+    process.communicate(timeout=60)
+    return killed
