@@ -9,7 +9,6 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from bench.cluster import saved_cards
 from bench.common import pledges_with_cards
 from crowdfund.auth.models import User
 from crowdfund.campaigns.add_on_models import AddOn
@@ -97,17 +96,17 @@ def pay_late(app, sandbox, campaign_id: int, tier_id: int, amount: str,
     return pledge_id, outcome
 
 
-def late_pledges_left_unanswered(app, sandbox, campaign_id: int, n: int, *,
+def late_pledges_left_unanswered(app, cards: list[tuple[str, str]], campaign_id: int, *,
                                  first: int) -> list[int]:
-    """``n`` late pledges of a funded campaign whose card page was killed right after it
-    committed the charge attempt (card saved at the sandbox, attempt ``started``, never
-    sent), older than LATE_PLEDGE_READ_BACK_AFTER: what the read-back job resumes. Seeded
-    in bulk (``bench.common``); ``first`` numbers their backers."""
+    """Late pledges of a funded campaign, one per saved card (``bench.cluster.saved_cards``),
+    whose card page was killed right after it committed the charge attempt (attempt
+    ``started``, never sent), older than LATE_PLEDGE_READ_BACK_AFTER: what the read-back
+    job resumes. Seeded in bulk (``bench.common``); ``first`` numbers their backers."""
     with app.app_context():
         campaign = db.session.get(Campaign, campaign_id)
         before = set(db.session.scalars(sa.select(Pledge.id).where(
             Pledge.campaign_id == campaign_id)))
-        pledges_with_cards(campaign, saved_cards(sandbox.base, n), first=first)
+        pledges_with_cards(campaign, cards, first=first)
         made = db.session.scalars(sa.select(Pledge).where(
             Pledge.campaign_id == campaign_id, Pledge.id.not_in(before))).all()
         long_ago = app.config["LATE_PLEDGE_READ_BACK_AFTER"] + timedelta(seconds=1)

@@ -40,7 +40,8 @@ def test_late_pledges_resumed_under_kills_are_charged_once_and_paid_out_once(
         db.session.commit()
         campaign_id = campaign.id
     assert settler(app).settle(campaign_id).counts == {"succeeded": ON_TIME}
-    late_ids = late_pledges_left_unanswered(app, sandbox, campaign_id, LATE, first=ON_TIME)
+    late_ids = late_pledges_left_unanswered(app, saved_cards(sandbox.base, LATE),
+                                            campaign_id, first=ON_TIME)
     with app.app_context():  # the collection and late windows are over, the payout is due
         campaign = db.session.get(Campaign, campaign_id)
         campaign.collection_ends_at = utcnow() - timedelta(minutes=1)
