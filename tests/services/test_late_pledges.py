@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from crowdfund.campaigns.late_settings import set_late_pledges
 from crowdfund.campaigns.states import CampaignKind, CampaignStatus
 from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
@@ -166,3 +167,27 @@ def test_a_pending_late_pledge_is_never_replaced(session, gw, settler, late_camp
     session.commit()
     with pytest.raises(pledges.AlreadyBacking, match="already back this campaign"):
         start_late_pledge(backer, campaign, tier, usd(30), None)
+
+
+def test_the_founders_choice_changes_no_late_pledge_already_paid(session, gw, settler,
+                                                                  late_campaign):
+    campaign, tier = late_campaign
+    pledge = start_late_pledge(make_user(), campaign, tier, usd(30), None)
+    session.commit()
+    assert _pay(gw, settler, pledge) == "succeeded"
+    session.expire_all()
+    set_late_pledges(campaign, 20, {tier.id: usd(50)})
+    session.commit()
+    assert (tier.late_price, campaign.late_pledge_days) == (usd(50), 20)
+    assert session.get(Pledge, pledge.id).amount == usd(30)
+    assert late_totals(campaign).amount == usd(30)
+    with pytest.raises(DomainError, match="Choose from 1 to 60 days"):
+        set_late_pledges(campaign, 61, {})
+    with pytest.raises(DomainError, match="above zero"):
+        set_late_pledges(campaign, 5, {tier.id: usd(0)})
+    campaign.status = S.SETTLED
+    with pytest.raises(DomainError, match="can no longer be changed"):
+        set_late_pledges(campaign, 5, {})
+    offering = make_campaign(status=S.LIVE, kind=CampaignKind.EQUITY)
+    with pytest.raises(DomainError, match="equity offering takes no late pledges"):
+        set_late_pledges(offering, 5, {})
