@@ -84,3 +84,23 @@ def ids_to_read_back(now: datetime | None = None) -> list[int]:
         .where(Pledge.late.is_(True), Pledge.status == P.PENDING,
                ChargeAttempt.status.in_(IN_FLIGHT), ChargeAttempt.created_at <= since)
         .order_by(Pledge.id).distinct()))
+
+
+def ids_left_unpaid() -> list[int]:
+    """Late pledges still pending whose charge ended unpaid outside ``record_late`` (a
+    reconciliation found it failed or never sent): nothing is in flight, so they end."""
+    open_or_paid = sa.select(ChargeAttempt.id).where(
+        ChargeAttempt.pledge_id == Pledge.id,
+        ChargeAttempt.status.in_((*IN_FLIGHT, C.UNKNOWN, C.SUCCEEDED)))
+    return list(db.session.scalars(sa.select(Pledge.id).where(
+        Pledge.late.is_(True), Pledge.status == P.PENDING, Pledge.pending_expires_at.is_(None),
+        ~open_or_paid.exists()).order_by(Pledge.id)))
+
+
+def end_unpaid(pledge_id: int) -> bool:
+    """One of :func:`ids_left_unpaid`, checked again under its row lock, cancelled."""
+    pledge = db.session.get(Pledge, pledge_id, with_for_update=True)
+    if pledge.status is not P.PENDING or pledge_id not in ids_left_unpaid():
+        return False
+    end_open_pledge(pledge, P.CANCELLED, reason="Late pledge: its charge ended unpaid")
+    return True

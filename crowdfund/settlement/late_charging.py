@@ -79,6 +79,9 @@ class LateCharging:
         with self.app.app_context():
             ids = late.ids_to_read_back()
             db.session.commit()
+        for pledge_id in self._in_context(late.ids_left_unpaid):
+            isolated(self.app, "late pledge unpaid", pledge_id, self._in_context,
+                     lambda pledge_id=pledge_id: late.end_unpaid(pledge_id))
         done = 0
         for pledge_id in ids:
             outcome = isolated(self.app, "late pledge read-back", pledge_id,

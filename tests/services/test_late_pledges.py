@@ -4,6 +4,8 @@ finishes what the browser or a killed process left unanswered."""
 
 from __future__ import annotations
 
+import json
+import time
 from datetime import timedelta
 
 import pytest
@@ -13,9 +15,11 @@ from crowdfund.campaigns.late_settings import set_late_pledges
 from crowdfund.campaigns.states import CampaignKind, CampaignStatus
 from crowdfund.errors import DomainError, NotAllowed
 from crowdfund.extensions import db
+from crowdfund.ledger import services as ledger
 from crowdfund.pledges import services as pledges
 from crowdfund.pledges.late import LateClosed, late_totals, start_late_pledge
 from crowdfund.pledges.models import Pledge, PledgeStatus, PledgeTransition
+from crowdfund.settlement.late import begin_late_charge
 from crowdfund.settlement.models import ChargeAttempt, ChargeStatus
 from tests.factories import CARDS, back, ended, make_campaign, make_tier, make_user, usd
 
@@ -191,3 +195,43 @@ def test_the_founders_choice_changes_no_late_pledge_already_paid(session, gw, se
     offering = make_campaign(status=S.LIVE, kind=CampaignKind.EQUITY)
     with pytest.raises(DomainError, match="equity offering takes no late pledges"):
         set_late_pledges(offering, 5, {})
+
+
+def test_the_webhook_records_a_late_pledge_confirmed_elsewhere(client, session, gw, settler,
+                                                               late_campaign):
+    """3-D Secure completed, the tab closed: ``payment_intent.succeeded`` reads it back."""
+    campaign, tier = late_campaign
+    pledge = start_late_pledge(make_user(), campaign, tier, usd(30), None)
+    session.commit()
+    assert _pay(gw, settler, pledge, "3ds") == "requires_action"
+    attempt = session.scalar(sa.select(ChargeAttempt).where(ChargeAttempt.pledge_id == pledge.id))
+    gw.complete_authentication(attempt.payment_intent_id)
+    payload = json.dumps({"id": "evt_late_1", "type": "payment_intent.succeeded",
+                          "created": int(time.time()),
+                          "data": {"object": {"id": attempt.payment_intent_id}}}).encode()
+    session.commit()
+    response = client.post("/webhooks/stripe", data=payload,
+                           headers={"Stripe-Signature": gw.sign(payload),
+                                    "Content-Type": "application/json"})
+    assert response.status_code == 200
+    session.expire_all()
+    assert pledge.status is P.COLLECTED and late_totals(campaign).amount == usd(30)
+    assert ledger.check() == []
+
+
+def test_a_late_charge_reconciled_as_never_sent_ends_the_pledge(app, session, gw, settler,
+                                                                late_campaign):
+    campaign, tier = late_campaign
+    pledge = start_late_pledge(make_user(), campaign, tier, usd(30), None)
+    session.commit()
+    intent = pledges.ensure_setup_intent(pledge, pledge.backer, gw)
+    gw.confirm_setup(intent.id, CARDS["ok"])
+    pledges.save_card(pledge, gw)
+    attempt = begin_late_charge(pledge)
+    session.commit()
+    assert settler.process_late() == 0  # begun just now: left to the card page
+    attempt.status = C.NOT_SENT  # what reconciliation records after a day unanswered
+    session.commit()
+    settler.process_late()
+    session.expire_all()
+    assert pledge.status is P.CANCELLED and tier.claimed == 1
