@@ -230,12 +230,14 @@ def register_blueprints(app: Flask) -> None:
     from crowdfund.pledges import cli as _pledges_cli  # noqa: F401 (commands)
     from crowdfund.pledges.routes import bp as pledges_bp
     from crowdfund.settlement import fix_pages as _fix_pages  # noqa: F401 (pledges' pages)
+    from crowdfund.settlement import late_pages as _late_pages  # noqa: F401 (pledges' pages)
     from crowdfund.settlement import studio as _settlement_studio  # noqa: F401
     from crowdfund.settlement.books import cli as _books_cli  # noqa: F401 (ledger reconcile)
     from crowdfund.settlement.cli import bp as settlement_bp
     from crowdfund.studio import add_ons as _studio_add_ons  # noqa: F401
     from crowdfund.studio import backers as _studio_backers  # noqa: F401
     from crowdfund.studio import drafts as _studio_drafts  # noqa: F401
+    from crowdfund.studio import late as _studio_late  # noqa: F401
     from crowdfund.studio import page_extras as _studio_page_extras  # noqa: F401
     from crowdfund.studio import rewards as _studio_rewards  # noqa: F401
 

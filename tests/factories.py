@@ -166,7 +166,7 @@ class SettlerInTest(Settler):
     def __getattribute__(self, name):
         attribute = super().__getattribute__(name)
         if name in {"settle", "settle_due", "retry", "process_recovery", "process_refunds",
-                    "refund",
+                    "refund", "charge_late", "read_back_late", "process_late",
                     "send_transfers"}:
             def committed_first(*args, **kwargs):
                 db.session.commit()

@@ -87,6 +87,10 @@ class Campaign(TimestampMixin, db.Model):
     settlement_claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: End of the window in which errored pledges can still be paid (funded campaigns).
     collection_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Late pledges (the founder's choice, reward campaigns only): for how many days after
+    #: the deadline a funded campaign takes them, charged at once; None: it does not
+    #: (``pledges.late``, docs/money.md#late-pledges).
+    late_pledge_days: Mapped[int | None] = mapped_column()
 
     founder: Mapped[User] = relationship(lazy="joined", innerjoin=True)
     tiers: Mapped[list[RewardTier]] = relationship(
@@ -240,6 +244,9 @@ class RewardTier(ShipsPerDestination, TimestampMixin, db.Model):
     ships: Mapped[bool] = mapped_column(default=False)
     #: Storage key of the reward's picture (``rewards/<hash>.jpg``), re-encoded on upload.
     image_path: Mapped[str | None] = mapped_column(sa.String(200))
+    #: What a late pledge pays for this reward (shipping on top), in minor units; None:
+    #: its minimum. Changing it never changes what a late pledge already paid.
+    late_price_minor: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     campaign: Mapped[Campaign] = relationship(back_populates="tiers")
     shipping_rates: Mapped[list[ShippingRate]] = relationship(
@@ -250,6 +257,12 @@ class RewardTier(ShipsPerDestination, TimestampMixin, db.Model):
     @property
     def minimum(self) -> Money:
         return Money(self.minimum_minor, self.campaign.currency)
+
+    @property
+    def late_price(self) -> Money:
+        """The least a late pledge pays for this reward (its minimum unless the founder set
+        another), shipping left out."""
+        return Money(self.late_price_minor or self.minimum_minor, self.campaign.currency)
 
     @property
     def remaining(self) -> int | None:

@@ -53,6 +53,12 @@ class MoneySettings:
     COLLECTION_WINDOW = timedelta(days=7)
     RECOVERY_REMINDER_EVERY = timedelta(hours=48)
     RECOVERY_MAX_ATTEMPTS = 10  # charges per pledge, the backer's tries included
+    #: Late pledges (docs/money.md#late-pledges): a charge whose answer we never read (the
+    #: tab closed, a process killed) is read back by the settle pass once this old, and a
+    #: PaymentIntent still waiting for the backer (3-D Secure) is cancelled once
+    #: LATE_PLEDGE_PAY_WITHIN old (the late pledge is then cancelled, its units freed).
+    LATE_PLEDGE_READ_BACK_AFTER = timedelta(minutes=5)
+    LATE_PLEDGE_PAY_WITHIN = timedelta(hours=1)
     #: The founder's payout is due this long after the deadline (and never before the
     #: collection window closes).
     PAYOUT_DELAY = timedelta(days=14)

@@ -36,6 +36,7 @@ from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.i18n import _
 from crowdfund.pagecache import public_page
+from crowdfund.pledges.late import late_window_ends, late_window_open
 from crowdfund.pledges.models import OPEN_STATUSES, Pledge, PledgeStatus
 from crowdfund.pledges.totals import shown_totals_of
 from crowdfund.settlement.outcome import outcome_of
@@ -102,6 +103,8 @@ def render_campaign_page(campaign: Campaign, *, preview: bool = False, comment_f
                            followers=memo.shown(("followers", campaign.id),
                                                 lambda: following.follower_count(campaign)),
                            outcome=outcome, preview=preview, my_pledge=my_pledge,
+                           late_ends=late_window_ends(campaign)
+                           if late_window_open(campaign) else None,
                            offering=offering, standing=standing, share_url=shared,
                            share_links=share_links(campaign, shared) if shared else [])
 

@@ -200,6 +200,18 @@ class FakeGateway(FakeListings):
             raise outcome
         return self.retrieve_payment_intent(outcome)
 
+    def charge_on_session(self, *, amount: Money, customer_id: str, payment_method_id: str,
+                          metadata: dict[str, str], idempotency_key: str) -> PaymentIntentInfo:
+        """As off-session here: the 3-D Secure card waits for ``complete_authentication``."""
+        self.calls.append("charge_on_session")
+        at = len(self.calls)
+        try:
+            return self.charge_off_session(amount=amount, customer_id=customer_id,
+                                           payment_method_id=payment_method_id,
+                                           metadata=metadata, idempotency_key=idempotency_key)
+        finally:
+            del self.calls[at]  # the off-session call it made is not one of ours
+
     def retrieve_payment_intent(self, payment_intent_id: str) -> PaymentIntentInfo:
         pi = self.payment_intents.get(payment_intent_id)
         if pi is None:

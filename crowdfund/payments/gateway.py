@@ -287,6 +287,14 @@ class PaymentGateway(Protocol):
         GatewayUnavailable."""
         ...
 
+    def charge_on_session(self, *, amount: Money, customer_id: str, payment_method_id: str,
+                          metadata: dict[str, str], idempotency_key: str) -> PaymentIntentInfo:
+        """Charge a card now with the cardholder present (a late pledge): a PaymentIntent
+        confirmed on-session; ``requires_action`` when the bank asks for 3-D Secure, which
+        the browser completes with Stripe.js (``confirmCardPayment``) and the server reads
+        back. Raises CardDeclined, RateLimited, GatewayUnavailable."""
+        ...
+
     def retrieve_payment_intent(self, payment_intent_id: str) -> PaymentIntentInfo: ...
 
     def find_payment_intents(self, *, customer_id: str,

@@ -22,11 +22,16 @@ class _TierChoices(Sequence):
     A posted form validates only the chosen tier (``PledgeForm.validate_tier``), so a
     pledge POST does not load every tier with its shipping rates."""
 
-    def __init__(self, campaign: Campaign) -> None:
+    def __init__(self, campaign: Campaign, late: bool = False) -> None:
         self.campaign = campaign
+        self.late = late
 
     @cached_property
     def _items(self) -> list:
+        if self.late:  # late pledges: a reward with units left, at its late price
+            return choices([(str(t.id), _("%(reward)s — %(amount)s or more", reward=t.title,
+                                          amount=t.late_price.format()))
+                            for t in self.campaign.tiers if not t.sold_out])
         options = [(NO_REWARD, _("No reward: I just want to support it"))]
         # TRANSLATORS: a reward to choose: its title, then the least one pledges for it.
         options += [(str(t.id), _("%(reward)s — %(amount)s or more", reward=t.title,
@@ -107,6 +112,15 @@ class SavedCardForm(BaseForm):
     gateway by the service, not against the choices shown."""
 
     payment_method = RadioField(validators=[InputRequired()], validate_choice=False)
+
+
+def late_pledge_form(campaign: Campaign, add_ons: list[AddOn], *args, **kwargs) -> PledgeForm:
+    """The pledge form of a late pledge: the rewards with units left at their late prices."""
+    form = pledge_form(campaign, add_ons, *args, **kwargs)
+    form.tier.choices = _TierChoices(campaign, late=True)
+    form.amount.description = _l("At least the reward's late price; add more if you like. "
+                                 "Shipping is added.")
+    return form
 
 
 class ConfirmCardForm(BaseForm):

@@ -164,6 +164,9 @@ class Pledge(TimestampMixin, db.Model):
     refunded_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     #: The ``?ref=`` tag of the shared link the backer came from (founder's charts).
     ref: Mapped[str | None] = mapped_column(sa.String(40))
+    #: A late pledge: made after the deadline of a funded campaign and charged at once; never
+    #: part of the totals frozen at the deadline (``pledges.late``).
+    late: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: The backer confirmed the reward arrived.
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: A pledge that ended uncharged (released, cancelled, dropped) gives its saved card

@@ -56,9 +56,10 @@ class Quote:
 
 
 def quote(campaign: Campaign, tier: RewardTier | None, amount: Money, destination: str | None,
-          add_ons: Iterable[tuple[AddOn, int]] = ()) -> Quote:
+          add_ons: Iterable[tuple[AddOn, int]] = (), *, late: bool = False) -> Quote:
     """Split the amount a backer typed (add-ons and shipping included) and check it against
-    the tier and the add-ons chosen (``(add-on, quantity)``; a quantity of 0 is none)."""
+    the tier and the add-ons chosen (``(add-on, quantity)``; a quantity of 0 is none).
+    ``late``: a late pledge, whose reward costs at least its late price."""
     if tier is not None and tier.campaign_id != campaign.id:
         raise DomainError(_("That reward belongs to another campaign."), field="tier")
     if amount.currency != campaign.currency:
@@ -74,7 +75,8 @@ def quote(campaign: Campaign, tier: RewardTier | None, amount: Money, destinatio
         shipping = fee
     lines = price_add_ons(campaign, tier, add_ons, destination)
     shipping = sum((line.shipping for line in lines), shipping)
-    minimum = tier.minimum if tier is not None else Money.from_decimal("1", campaign.currency)
+    minimum = ((tier.late_price if late else tier.minimum) if tier is not None
+               else Money.from_decimal("1", campaign.currency))
     extras = sum((line.price for line in lines), Money.zero(campaign.currency))
     if amount < minimum + extras + shipping:
         raise DomainError(_too_little(minimum, extras, shipping, tier is not None),

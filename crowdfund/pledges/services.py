@@ -80,6 +80,10 @@ def _end(pledge: Pledge, to: PledgeStatus, *, actor=None, reason: str) -> None:
     release_add_ons_of([pledge.id])
 
 
+#: Public name of :func:`_end` (a late pledge whose charge failed ends the same way).
+end_open_pledge = _end
+
+
 # --- starting and confirming -----------------------------------------------------------
 
 
@@ -124,11 +128,13 @@ def start_pledge(backer: User, campaign: Campaign, tier: RewardTier | None, amou
 
 def open_pending(backer: User, campaign: Campaign, result: Quote, now: datetime, *,
                  tier: RewardTier | None = None, destination: str | None = None,
-                 shares: int | None = None, ref: str | None = None) -> Pledge:
+                 shares: int | None = None, ref: str | None = None,
+                 late: bool = False) -> Pledge:
     """The pending pledge (or investment) itself, once its amount is decided: one open
     pledge per backer and campaign, a reward unit and add-on units claimed without
-    overselling."""
-    require_open_for_pledges(campaign, now)
+    overselling. ``late``: a late pledge (``pledges.late`` checked its own window)."""
+    if not late:
+        require_open_for_pledges(campaign, now)
     if campaign.founder_id == backer.id:
         raise NotAllowed(_("You cannot back your own campaign."))
     require_verified_email(backer)
@@ -136,7 +142,7 @@ def open_pending(backer: User, campaign: Campaign, result: Quote, now: datetime,
     existing = db.session.execute(_open_pledge(Pledge.id, Pledge.status),
                                   {"campaign": campaign.id, "backer": backer.id}).first()
     if existing is not None:
-        if existing.status is P.ACTIVE:
+        if existing.status is P.ACTIVE or late:  # a late one may be paying: never replaced
             raise AlreadyBacking(_("You already back this campaign: change your pledge "
                                    "instead."), existing.id)
         _end(db.session.get(Pledge, existing.id), P.CANCELLED, actor=backer,
@@ -150,7 +156,7 @@ def open_pending(backer: User, campaign: Campaign, result: Quote, now: datetime,
         shipping_minor=result.shipping.amount, currency=campaign.currency,
         destination=destination if result.ships else None,
         shares=shares, pending_expires_at=now + current_app.config["PLEDGE_PENDING_TTL"],
-        ref=ref,
+        ref=ref, late=late,
     )
     add_ons.write(pledge, result.add_ons)  # inserted with the pledge, claimed below
     db.session.add(pledge)
@@ -183,14 +189,16 @@ def ensure_customer(backer: User, gateway: PaymentGateway) -> str:
 
 
 def require_takes_card(pledge: Pledge, backer: User) -> None:
-    """The backer's pledge can be given a card now: open while its campaign is, or with a
-    failed charge to pay (the fix page checks the window)."""
+    """The backer's pledge can be given a card now: open while its campaign is (a late
+    pledge's page checks the late window), or with a failed charge to pay (the fix page
+    checks the window)."""
     require_owner(pledge, backer)
     if pledge.needs_payment:
         return
     if not pledge.is_open:
         raise DomainError(_("This pledge is closed."))
-    require_open_for_pledges(pledge.campaign)
+    if not pledge.late:
+        require_open_for_pledges(pledge.campaign)
 
 
 def ensure_setup_intent(pledge: Pledge, backer: User, gateway: PaymentGateway) -> SetupIntentInfo:
@@ -216,11 +224,36 @@ def ensure_setup_intent(pledge: Pledge, backer: User, gateway: PaymentGateway) -
 
 def confirm_card(pledge: Pledge, gateway: PaymentGateway, *, actor=None,
                  now: datetime | None = None) -> bool:
-    """Read the SetupIntent from the gateway; save the card and activate the pledge.
+    """Read the SetupIntent from the gateway; save the card and activate the pledge (or
+    tell the backer their card was replaced).
 
     Returns True when this call changed the pledge. Never trusts the browser: the status,
     customer and pledge id all come from the gateway.
     """
+    before = terms_of(pledge)
+    replaced = pledge.status is P.ACTIVE and pledge.payment_method_id is not None
+    if not save_card(pledge, gateway, now):
+        return False
+    if pledge.status is P.PENDING:
+        # The campaign's row orders activations against the close at the deadline (nothing
+        # becomes active after the totals are frozen or an offering is allocated); the
+        # pledge's own row against a second confirmation (the browser and a webhook).
+        lock(pledge.campaign)
+        lock(pledge)
+        if pledge.status is not P.PENDING:
+            return False
+        require_open_for_pledges(pledge.campaign, now)
+        pledge_states.apply(pledge, P.ACTIVE, actor=actor, reason="Card confirmed")
+        pledge.pending_expires_at = None
+        events.pledge_activated.send(pledge, actor=actor)  # the receipt, equity's milestones
+    elif replaced:
+        events.pledge_card_replaced.send(pledge, actor=actor, before=before)  # confirmed
+    return True
+
+
+def save_card(pledge: Pledge, gateway: PaymentGateway, now: datetime | None = None) -> bool:
+    """The SetupIntent's card, read from the gateway and checked, saved on the pledge.
+    False when it is saved already on an active pledge (nothing to do)."""
     if not pledge.is_open and not pledge.needs_payment:
         raise CardSetupFailed(_("This pledge is no longer open (it expired or was "
                                 "cancelled). Please pledge again."))
@@ -241,25 +274,9 @@ def confirm_card(pledge: Pledge, gateway: PaymentGateway, *, actor=None,
         raise CardSetupFailed(problem)
     if card.customer_id is None:  # the sandbox does not attach it; harmless on Stripe
         card = gateway.attach_payment_method(info.payment_method_id, info.customer_id)
-    before = terms_of(pledge)
-    replaced = pledge.status is P.ACTIVE and pledge.payment_method_id is not None
     pledge.payment_method_id = card.payment_method_id
     pledge.card_brand, pledge.card_last4 = card.brand, card.last4
     pledge.card_exp_month, pledge.card_exp_year = card.exp_month, card.exp_year
-    if pledge.status is P.PENDING:
-        # The campaign's row orders activations against the close at the deadline (nothing
-        # becomes active after the totals are frozen or an offering is allocated); the
-        # pledge's own row against a second confirmation (the browser and a webhook).
-        lock(pledge.campaign)
-        lock(pledge)
-        if pledge.status is not P.PENDING:
-            return False
-        require_open_for_pledges(pledge.campaign, now)
-        pledge_states.apply(pledge, P.ACTIVE, actor=actor, reason="Card confirmed")
-        pledge.pending_expires_at = None
-        events.pledge_activated.send(pledge, actor=actor)  # the receipt, equity's milestones
-    elif replaced:
-        events.pledge_card_replaced.send(pledge, actor=actor, before=before)  # confirmed
     return True
 
 

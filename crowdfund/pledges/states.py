@@ -8,7 +8,8 @@ from crowdfund.statemachine import TransitionTable, audit_recorder
 P = PledgeStatus
 
 PLEDGE_TRANSITIONS: dict[PledgeStatus, set[PledgeStatus]] = {
-    P.PENDING: {P.ACTIVE, P.CANCELLED, P.RELEASED},
+    # Pending to collected: a late pledge, charged at once (``pledges.late``).
+    P.PENDING: {P.ACTIVE, P.CANCELLED, P.RELEASED, P.COLLECTED},
     P.ACTIVE: {P.CANCELLED, P.RELEASED, P.COLLECTED, P.ERRORED, P.AUTHENTICATION_REQUIRED},
     P.ERRORED: {P.COLLECTED, P.AUTHENTICATION_REQUIRED, P.DROPPED},
     P.AUTHENTICATION_REQUIRED: {P.COLLECTED, P.ERRORED, P.DROPPED},

@@ -11,16 +11,22 @@ from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.extensions import db
 from crowdfund.money import Money
+from crowdfund.pledges.late import LateTotals, late_totals
 from crowdfund.pledges.models import NEEDS_PAYMENT_STATUSES, Pledge, PledgeStatus
 from crowdfund.pledges.totals import totals_of
 from crowdfund.settlement.models import ChargeAttempt, ChargeStatus, Payout, PayoutStatus
 
 
-def collected_of(campaign: Campaign) -> Money:
-    """What was really charged: the sum of succeeded charge attempts."""
-    amount = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(
-        ChargeAttempt.amount_minor), 0)).where(ChargeAttempt.campaign_id == campaign.id,
-                                               ChargeAttempt.status == ChargeStatus.SUCCEEDED))
+def collected_of(campaign: Campaign, *, late: bool | None = None) -> Money:
+    """What was really charged: the sum of succeeded charge attempts; ``late=False``: of
+    the pledges made by the deadline only (the public page counts late pledges apart:
+    ``pledges.late.late_totals``)."""
+    stmt = sa.select(sa.func.coalesce(sa.func.sum(ChargeAttempt.amount_minor), 0)).where(
+        ChargeAttempt.campaign_id == campaign.id, ChargeAttempt.status == ChargeStatus.SUCCEEDED)
+    if late is not None:
+        stmt = stmt.join(Pledge, Pledge.id == ChargeAttempt.pledge_id).where(
+            Pledge.late.is_(late))
+    amount = db.session.scalar(stmt)
     return Money(int(amount or 0), campaign.currency)
 
 
@@ -38,6 +44,8 @@ class Outcome:
     refunded: Money
     refunded_count: int
     payout: object | None  # the founder's Payout once paid
+    #: Late pledges, apart from the totals at the deadline (``pledges.late``).
+    late: LateTotals | None = None
 
     @property
     def kept(self) -> Money:
@@ -60,12 +68,15 @@ def outcome_of(campaign: Campaign) -> Outcome | None:
 
     refunded, refunded_count = db.session.execute(sa.select(
         sa.func.coalesce(sa.func.sum(Pledge.refunded_minor), 0), sa.func.count()).where(
-        Pledge.campaign_id == campaign.id, Pledge.refunded_minor > 0)).one()
+        Pledge.campaign_id == campaign.id, Pledge.refunded_minor > 0,
+        Pledge.late.is_(False))).one()
     collecting, collecting_count = sum_count(Pledge.status.in_(NEEDS_PAYMENT_STATUSES))
     dropped, dropped_count = sum_count(Pledge.status == PledgeStatus.DROPPED)
     payout = db.session.scalar(sa.select(Payout).where(
         Payout.campaign_id == campaign.id, Payout.status == PayoutStatus.PAID))
     frozen = totals_of(campaign)
-    return Outcome(frozen.pledged, frozen.backers, collected_of(campaign), collecting,
+    return Outcome(frozen.pledged, frozen.backers, collected_of(campaign, late=False),
+                   collecting,
                    collecting_count, dropped, dropped_count,
-                   Money(int(refunded), campaign.currency), int(refunded_count), payout)
+                   Money(int(refunded), campaign.currency), int(refunded_count), payout,
+                   late_totals(campaign))

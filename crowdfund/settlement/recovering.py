@@ -19,7 +19,8 @@ log = logging.getLogger("crowdfund.settlement")
 
 class Recovering:
     """Part of :class:`~crowdfund.settlement.runner.Settler` (its ``app``, ``gateway``,
-    ``bucket``, ``_charge_one``, ``_in_context`` and ``send_transfers``)."""
+    ``bucket``, ``_charge_one``, ``_in_context``, ``send_transfers`` and
+    ``process_late``)."""
 
     def complete_or_cancel_waiting(self, pledge_id: int) -> str | None:
         """A PaymentIntent waiting for authentication: record it if the backer completed it,
@@ -69,6 +70,7 @@ class Recovering:
             done["final retries"] += "final retry" in outcome
             done["dropped"] += "dropped" in outcome
         done["cancelled waiting"] = self.cancel_orphaned_waiting()
+        done["late pledges read back"] = self.process_late()
         for campaign_id in self._in_context(recovery.campaigns_to_settle):
             settled = isolated(self.app, "settle after collection", campaign_id,
                                self._in_context, lambda cid=campaign_id: recovery.settle_campaign(

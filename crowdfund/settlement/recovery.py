@@ -26,6 +26,7 @@ from crowdfund.extensions import db
 from crowdfund.i18n import _
 from crowdfund.ledger.services import founder_owed
 from crowdfund.notifications import emails
+from crowdfund.pledges.late import late_window_ends
 from crowdfund.pledges.models import NEEDS_PAYMENT_STATUSES, Pledge, PledgeStatus
 from crowdfund.pledges.states import pledge_states
 from crowdfund.pledges.units import release_add_ons_of, release_units
@@ -141,7 +142,9 @@ def orphaned_waiting_ids() -> list[int]:
     PaymentIntent still waits for authentication: it must be cancelled."""
     return list(db.session.scalars(
         sa.select(ChargeAttempt.pledge_id).join(Pledge, Pledge.id == ChargeAttempt.pledge_id)
-        .where(ChargeAttempt.status == C.REQUIRES_ACTION, Pledge.status.not_in(NEEDS_PAYMENT))
+        .where(ChargeAttempt.status == C.REQUIRES_ACTION,
+               # a pending (late) pledge's is the late read-back's (``settlement.late``)
+               Pledge.status.not_in((*NEEDS_PAYMENT, P.PENDING)))
         .order_by(ChargeAttempt.pledge_id)))
 
 
@@ -164,9 +167,14 @@ def campaigns_to_settle(now: datetime | None = None) -> list[int]:
         Pledge.status.in_((P.ACTIVE, *NEEDS_PAYMENT)))
     started = sa.select(ChargeAttempt.id).where(ChargeAttempt.campaign_id == Campaign.id,
                                                 ChargeAttempt.status == C.STARTED)
-    return list(db.session.scalars(sa.select(Campaign.id).where(
+    late_pending = sa.select(Pledge.id).where(Pledge.campaign_id == Campaign.id,
+                                              Pledge.late.is_(True), Pledge.status == P.PENDING)
+    campaigns = db.session.scalars(sa.select(Campaign).where(
         Campaign.status == S.COLLECTING, Campaign.collection_ends_at <= now,
-        ~open_pledges.exists(), ~started.exists()).order_by(Campaign.id)))
+        ~open_pledges.exists(), ~started.exists(), ~late_pending.exists())
+        .order_by(Campaign.id)).all()
+    # Late pledges' money goes in the one payout: settled once their window has closed.
+    return [c.id for c in campaigns if (late_window_ends(c) or now) <= now]
 
 
 def settle_campaign(campaign: Campaign, now: datetime | None = None) -> Payout:

@@ -36,6 +36,7 @@ from crowdfund.settlement import plan as settlement_plan
 from crowdfund.settlement import services
 from crowdfund.settlement.detaching import Detaching
 from crowdfund.settlement.fan_out import FanOut
+from crowdfund.settlement.late_charging import LateCharging
 from crowdfund.settlement.models import ChargeAttempt
 from crowdfund.settlement.money_out import MoneyOut
 from crowdfund.settlement.recovering import Recovering
@@ -51,7 +52,7 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:64]
 
 
-class Settler(FanOut, Recovering, MoneyOut, Detaching):
+class Settler(FanOut, Recovering, MoneyOut, Detaching, LateCharging):
     """Settles campaigns for one process (``worker``)."""
 
     def __init__(self, app: Flask, gateway: PaymentGateway, *, worker: str | None = None,

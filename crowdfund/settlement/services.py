@@ -168,7 +168,9 @@ def begin_attempt(pledge: Pledge, now: datetime | None = None, *,
 def _begin(pledge: Pledge, attempts: list[ChargeAttempt], now: datetime,
            retry: bool) -> ChargeAttempt | None:
     """:func:`begin_attempt` given the pledge's attempts so far, in order (no flush)."""
-    if (pledge.status is not P.ACTIVE) if not retry else not pledge.needs_payment:
+    # At the deadline: active pledges, and late pledges (pending until charged at once).
+    due = pledge.status is P.ACTIVE or (pledge.late and pledge.status is P.PENDING)
+    if not (pledge.needs_payment if retry else due):
         return None
     unfinished = [a for a in attempts if a.status is C.STARTED]
     if unfinished:

@@ -11,6 +11,7 @@ from crowdfund.campaigns.web import own_campaign
 from crowdfund.extensions import db
 from crowdfund.i18n import _
 from crowdfund.pledges import queries as pledges
+from crowdfund.pledges.late import late_totals
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.pledges.totals import totals_of
 from crowdfund.settlement.forms import RefundForm
@@ -35,6 +36,7 @@ def backers(campaign_id: int):
     return render_template("studio/backers.html", campaign=campaign, pledges=page.items,
                            page=page, totals=totals_of(campaign), refund_form=RefundForm(),
                            not_counted=pledges.not_counted_in_list(campaign),
+                           late=late_totals(campaign),
                            refundable=refundable_of([p for p in page.items if can_refund
                                                      and p.status is PledgeStatus.COLLECTED]))
 
@@ -45,13 +47,13 @@ def backers_csv(campaign_id: int):
     return csv_response(
         f"{campaign.slug}-backers.csv",
         ["pledge_id", "backer", "email", "reward", "add_ons", "add_ons_amount", "amount",
-         "shipping", "currency", "destination", "status", "pledged_at"],
+         "shipping", "currency", "destination", "status", "pledged_at", "late"],
         ([p.id, csv_cell(p.backer.display_name), p.backer.email,
           csv_cell(p.tier.title if p.tier else _("No reward")),
           csv_cell("; ".join(f"{line.quantity} x {line.add_on.name}" for line in p.add_ons)),
           p.add_ons_amount.to_decimal(), p.amount.to_decimal(),
           p.shipping.to_decimal(), p.currency, p.destination or "", p.status.value,
-          p.created_at.isoformat()]
+          p.created_at.isoformat(), "yes" if p.late else "no"]
          for p in pledges.iter_backers(campaign)))  # keyset batches, add-ons with each
 
 

@@ -22,6 +22,7 @@ from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.forms import ConfirmForm
 from crowdfund.i18n import _, _l, ngettext
+from crowdfund.pledges.late import late_totals
 from crowdfund.pledges.totals import totals_for, totals_of
 from crowdfund.uploads import (
     UploadError,
@@ -161,6 +162,7 @@ def overview(campaign_id: int):
         "studio/overview.html", campaign=campaign, checklist=services.readiness(campaign),
         totals=totals_of(campaign), confirm=ConfirmForm(), cancel_form=ReasonForm(),
         at_risk_count=len(at_risk(campaign)) if campaign.is_live else 0,
+        late=late_totals(campaign) if campaign.pledged_at_deadline_minor is not None else None,
     )
 
 

@@ -100,6 +100,11 @@ def every_role(app):
                     rates={"US": 300, "ROW": 900}, tiers=[live.tiers[1]])
         make_add_on(live, name="Sticker pack")
         make_pledge(ended, backer, amount_minor=5_000, status=PledgeStatus.ERRORED)
+        # It takes late pledges for a month: the backer's own waits for its card.
+        ended.late_pledge_days = 30
+        late = make_pledge(ended, backer, amount_minor=2_500, status=PledgeStatus.PENDING,
+                           tier=ended.tiers[0])
+        late.late = True
         for _ in range(3):
             make_pledge(live, amount_minor=2_500)
         draft = make_campaign(founder, ready=False, title="A draft in the studio")
@@ -126,7 +131,7 @@ def every_role(app):
         db.session.commit()
         ids = dict(live=live.id, ended=ended.id, live_slug=live.slug, ended_slug=ended.slug,
                    tier=live.tiers[0].id,
-                   pledge=pledge.id, founder=founder.email, backer=backer.email,
+                   pledge=pledge.id, late=late.id, founder=founder.email, backer=backer.email,
                    shipping=shipping.id, paid=paid.id,
                    operator=operator.email, draft=draft.id, offering_slug=offering.slug,
                    investor=person.email, uk_investor=briton.email,
@@ -142,7 +147,8 @@ def every_role(app):
                    "/account/data", "/account/notifications",
                    f"/campaigns/{scene['live_slug']}/pledge", f"/pledges/{scene['pledge']}/card",
                    f"/pledges/{scene['pledge']}", "/pledges", "/invest/profile",
-                   f"/pledges/{scene['paid']}", f"/pledges/{scene['paid']}/survey"],
+                   f"/pledges/{scene['paid']}", f"/pledges/{scene['paid']}/survey",
+                   f"/campaigns/{scene['ended_slug']}/late", f"/pledges/{scene['late']}/late"],
         # The invest flow of an investor with a profile: education, the offer, holdings.
         "investor": ["/invest/", "/invest/education", f"/invest/{scene['offering_slug']}",
                      "/invest/holdings"],
@@ -158,7 +164,7 @@ def every_role(app):
                     f"/studio/{scene['live']}/faq",
                     f"/studio/{scene['live']}/rewards/{scene['tier']}/image",
                     f"/studio/{scene['live']}/backers", f"/studio/{scene['live']}/insights",
-                    f"/studio/{scene['shipping']}/fulfilment"],
+                    f"/studio/{scene['shipping']}/fulfilment", f"/studio/{scene['ended']}/late"],
         "operator": ["/operators/", "/operators/settlement", "/operators/audit",
                      f"/operators/campaigns/{scene['ended']}/money",
                      f"/operators/campaigns/{scene['live']}", "/operators/outbox",

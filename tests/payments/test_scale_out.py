@@ -3,11 +3,12 @@ instance folders, three Celery workers and beat on Redis, PostgreSQL, the Stripe
 
 A funded campaign of 1,000 pledges, and beside it a flexible one of 200 far below its goal
 (charged all the same), every third pledge of each with add-ons, are settled by the
-workers while one of them is SIGKILLed in the middle of a batch and started again: the
-sandbox holds exactly one PaymentIntent per pledge for its whole amount (add-ons in it),
-the ledger check passes, and the sandbox never sees more than the platform's budget
-(+10%) in any 5-second window. A cover uploaded through the first web server is served
-by the second.
+workers while one of them is SIGKILLed in the middle of a batch and started again; then
+200 late pledges of the funded campaign, left unanswered, are charged by the settle pass
+while the worker running it is SIGKILLed: the sandbox holds exactly one PaymentIntent per
+pledge for its whole amount (add-ons in it), the ledger check passes, and the sandbox
+never sees more than the platform's budget (+10%) in any 5-second window. A cover uploaded
+through the first web server is served by the second.
 """
 
 from __future__ import annotations
@@ -36,12 +37,14 @@ from crowdfund.ledger.services import check as check_ledger
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.queue import Job, JobStatus
 from tests.factories import PASSWORD, free_port, make_add_on, make_campaign, make_user
+from tests.sandbox_late import late_pledges_left_unanswered
 
 pytestmark = pytest.mark.postgres_only
 
 ROOT = Path(__file__).resolve().parents[2]
 PLEDGES = 1_000
 FLEXIBLE_PLEDGES = 200
+LATE_PLEDGES = 200  # left unanswered, then resumed by the settle pass
 BUDGET = 40  # requests/s for the whole platform: below what the sandbox serves here
 
 
@@ -121,6 +124,38 @@ def _running_batch(app) -> tuple[int, str] | None:
     return (row.id, row.claimed_by.split("@")[0]) if row else None
 
 
+def _late_collected(app, ids: list[int]) -> int:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Pledge).where(
+            Pledge.id.in_(ids), Pledge.status == PledgeStatus.COLLECTED))
+
+
+def _late_pledges_under_a_kill(app, cards, cluster, campaign_id: int):
+    """The funded campaign takes late pledges: one per card of ``cards`` was left unanswered
+    (their card page killed after committing the charge attempt); the workers' settle pass
+    charges them with their keys, and the worker running it is SIGKILLed mid-way and started
+    again. Returns the late pledges' ids and the killed worker (None: it finished first)."""
+    with app.app_context():
+        db.session.get(Campaign, campaign_id).late_pledge_days = 5
+        db.session.commit()
+    ids = late_pledges_left_unanswered(app, cards, campaign_id,
+                                       first=PLEDGES + FLEXIBLE_PLEDGES)
+    victim, deadline = None, time.monotonic() + 120
+    while _late_collected(app, ids) < LATE_PLEDGES and time.monotonic() < deadline:
+        if victim is None and _late_collected(app, ids) >= LATE_PLEDGES // 10:
+            with app.app_context():
+                runner = db.session.scalar(sa.select(Job.claimed_by).where(
+                    Job.kind == "settle pass", Job.status == JobStatus.RUNNING))
+            if runner:
+                victim = runner.split("@")[0]
+                cluster.kill(victim)
+                time.sleep(2)
+                cluster.worker(victim)
+        time.sleep(0.1)
+    assert _late_collected(app, ids) == LATE_PLEDGES, cluster.log("w1")[-3000:]
+    return ids, victim
+
+
 def test_workers_on_several_machines_settle_exactly_once_within_the_budget(
         app, sandbox, redis_url, tmp_path):
     sandbox.reset()
@@ -148,6 +183,7 @@ def test_workers_on_several_machines_settle_exactly_once_within_the_budget(
         campaign_id = _seed(app, saved_cards(sandbox.base, PLEDGES))
         flexible_id = _seed(app, saved_cards(sandbox.base, FLEXIBLE_PLEDGES), goal_minor=10**9,
                             funding_model=FundingModel.FLEXIBLE, first=PLEDGES)
+        late_cards = saved_cards(sandbox.base, LATE_PLEDGES)  # made before the platform runs
         started = time.time()
         for name in ("w1", "w2", "w3"):
             cluster.worker(name)
@@ -173,6 +209,8 @@ def test_workers_on_several_machines_settle_exactly_once_within_the_budget(
             time.sleep(0.5)
         assert [_status(app, c) for c in both] == [CampaignStatus.COLLECTING] * 2, (
             cluster.log("w1")[-3000:] + cluster.log("beat")[-2000:])
+        late_ids, late_killed = _late_pledges_under_a_kill(app, late_cards, cluster,
+                                                             campaign_id)
     finally:
         cluster.stop()
     # What reached the gateway while the platform ran (this test's own reads left out).
@@ -183,13 +221,15 @@ def test_workers_on_several_machines_settle_exactly_once_within_the_budget(
     # Exactly once, as the sandbox saw it: one PaymentIntent per pledge, each succeeded,
     # the flexible campaign's far below its goal too.
     with app.app_context():
-        for campaign, count in ((campaign_id, PLEDGES), (flexible_id, FLEXIBLE_PLEDGES)):
+        for campaign, count in ((campaign_id, PLEDGES + LATE_PLEDGES),
+                                (flexible_id, FLEXIBLE_PLEDGES)):
             made = charges_by_pledge(sandbox.base, campaign, amounts=True)
             pledges = {str(p.id): p for p in db.session.scalars(
                 sa.select(Pledge).where(Pledge.campaign_id == campaign))}
             assert set(made) == set(pledges) and len(made) == count
             assert made == {i: [("succeeded", p.amount_minor)] for i, p in pledges.items()}
-            assert sum(1 for p in pledges.values() if p.add_ons) >= count // 3
+            on_time = count - (LATE_PLEDGES if campaign == campaign_id else 0)
+            assert sum(1 for p in pledges.values() if p.add_ons) >= on_time // 3
             assert {p.status for p in pledges.values()} == {PledgeStatus.COLLECTED}
         assert check_ledger() == []
         # The killed worker's batch was taken over and finished by another run.
@@ -198,6 +238,13 @@ def test_workers_on_several_machines_settle_exactly_once_within_the_budget(
         batches = db.session.scalars(sa.select(Job).where(Job.kind == "charge batch")).all()
         assert len(batches) >= PLEDGES // 50 and {b.status for b in batches} == {JobStatus.DONE}
         assert len({b.claimed_by.split("@")[0] for b in batches}) == 3  # every worker took part
+        # Late pledges in the mix: resumed by the settle pass, one killed mid-way; each
+        # charged once, apart from the total frozen at the deadline.
+        made = charges_by_pledge(sandbox.base, campaign_id)
+        assert all(made[str(i)] == ["succeeded"] for i in late_ids), late_killed
+        print(f"late pledges: the settle pass's worker {late_killed or 'never'} killed")
+        assert {db.session.get(Pledge, i).status for i in late_ids} == {PledgeStatus.COLLECTED}
+        assert db.session.get(Campaign, campaign_id).backers_at_deadline == PLEDGES
 
     # The platform's budget held at the sandbox over every 5-second window.
     assert len(stamps) >= PLEDGES

@@ -32,9 +32,11 @@ P = PledgeStatus
 # campaign); an active pledge is cancelled by its backer, released when its campaign
 # fails or stops, or charged at the deadline (collected, errored, or waiting for 3-D
 # Secure); an unpaid one is paid within the fix window or dropped; money collected can
-# be refunded or disputed, and a dispute won puts it back to collected.
+# be refunded or disputed, and a dispute won puts it back to collected. A late pledge is
+# charged at once: pending to collected (or cancelled when its charge fails).
 EXPECTED_PLEDGE = {
     (P.PENDING, P.ACTIVE), (P.PENDING, P.CANCELLED), (P.PENDING, P.RELEASED),
+    (P.PENDING, P.COLLECTED),
     (P.ACTIVE, P.CANCELLED), (P.ACTIVE, P.RELEASED), (P.ACTIVE, P.COLLECTED),
     (P.ACTIVE, P.ERRORED), (P.ACTIVE, P.AUTHENTICATION_REQUIRED),
     (P.ERRORED, P.COLLECTED), (P.ERRORED, P.AUTHENTICATION_REQUIRED), (P.ERRORED, P.DROPPED),

@@ -125,6 +125,13 @@ def world(session, app, monkeypatch):
         idempotency_key="zh-3ds",
         payment_method_id=save_card(gw, backer, "pm_3ds", "3155", needs_3ds=True)).id
     kept_pledge = make_pledge(kept, backer, status=PledgeStatus.COLLECTED)
+    # Late pledges: the campaign charged already takes them for 30 days; one paid (counted
+    # apart on its pages), the backer's own waiting for its card.
+    kept.late_pledge_days = 30
+    make_pledge(kept, make_user(name="王五"), status=PledgeStatus.COLLECTED,
+                tier=kept.tiers[0]).late = True
+    late_pledge = make_pledge(kept, backer, status=PledgeStatus.PENDING, tier=kept.tiers[0])
+    late_pledge.late = True
     # Its survey (the pledge manager): an address in China and the founder's question.
     funded.tiers[0].ships, paid.destination = True, "CN"
     db.session.add(SurveyQuestion(tier_id=funded.tiers[0].id, kind=QuestionKind.SIZE,
@@ -164,7 +171,8 @@ def world(session, app, monkeypatch):
         "people": {"founder": founder, "backer": backer, "operator": operator},
         "seed": seed,
         "ids": {"campaign_id": [c.id for c in campaigns], "slug": [c.slug for c in campaigns],
-                "pledge_id": [pledge.id, paid.id, flexible_pledge.id, kept_pledge.id],
+                "pledge_id": [pledge.id, paid.id, flexible_pledge.id, kept_pledge.id,
+                              late_pledge.id],
                 "user_id": [founder.id],
                 "tier_id": [reward.tiers[0].id], "line_id": [reward.budget_lines[0].id],
                 "add_on_id": [add_on.id], "update_id": [u.id for u in updates],
