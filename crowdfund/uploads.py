@@ -13,6 +13,7 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from PIL import Image, UnidentifiedImageError
 from werkzeug.datastructures import FileStorage
 
+from crowdfund.i18n import _
 from crowdfund.storage import CONTENT_TYPES, storage
 
 #: Pillow format -> (file extension, save options).
@@ -25,7 +26,7 @@ IMAGE_FORMATS = {
 
 
 class UploadError(ValueError):
-    """An upload that cannot be stored; the message is for the user."""
+    """An upload that cannot be stored; the message is for the user, in their language."""
 
 
 # Who may still use a stored file (campaign covers, offering documents...): registered by
@@ -47,9 +48,9 @@ def read_image(upload: FileStorage, *, max_bytes: int) -> Image.Image:
     """Parse an uploaded file as an image, checking size and real content."""
     data = upload.stream.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise UploadError(f"The image is larger than {max_bytes // (1024 * 1024)} MB.")
+        raise UploadError(_("The image is larger than %(num)s MB.", num=max_bytes // (1024 * 1024)))
     if not data:
-        raise UploadError("The file is empty.")
+        raise UploadError(_("The file is empty."))
     try:
         probe = Image.open(io.BytesIO(data))
         probe.verify()  # checks the structure; the image must be reopened after
@@ -57,10 +58,9 @@ def read_image(upload: FileStorage, *, max_bytes: int) -> Image.Image:
         image.load()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         raise UploadError(
-            "That file is not an image we can read (JPEG, PNG, WebP or GIF)."
-        ) from None
+            _("That file is not an image we can read (JPEG, PNG, WebP or GIF).")) from None
     if image.format not in IMAGE_FORMATS:
-        raise UploadError("Use a JPEG, PNG, WebP or GIF image.")
+        raise UploadError(_("Use a JPEG, PNG, WebP or GIF image."))
     return image
 
 
@@ -98,11 +98,13 @@ def _require_shape(size: tuple[int, int], min_size: tuple[int, int] | None,
                    aspect: tuple[float, float] | None) -> None:
     width, height = size
     if min_size and (width < min_size[0] or height < min_size[1]):
-        raise UploadError(f"The image is {width} x {height} pixels: use one of at least "
-                          f"{min_size[0]} x {min_size[1]}.")
+        raise UploadError(_("The image is %(width)s x %(height)s pixels: use one of at least "
+                            "%(min_width)s x %(min_height)s.", width=width, height=height,
+                            min_width=min_size[0], min_height=min_size[1]))
     if aspect and not aspect[0] - 0.005 <= width / height <= aspect[1] + 0.005:
-        raise UploadError(f"The image is {width} x {height} pixels: use a landscape image, "
-                          "between 4:3 and 2.4:1 (16:9 is ideal).")
+        raise UploadError(_("The image is %(width)s x %(height)s pixels: use a landscape "
+                            "image, between 4:3 and 2.4:1 (16:9 is ideal).", width=width,
+                            height=height))
 
 
 def delete_upload(key: str | None) -> None:
@@ -118,11 +120,12 @@ def save_pdf(upload: FileStorage, folder: str, *, max_bytes: int) -> tuple[str, 
     header and an end-of-file marker). Returns (key, size)."""
     data = upload.stream.read(max_bytes + 1)
     if len(data) > max_bytes:
-        raise UploadError(f"The document is larger than {max_bytes // (1024 * 1024)} MB.")
+        raise UploadError(_("The document is larger than %(num)s MB.",
+                            num=max_bytes // (1024 * 1024)))
     if not data:
-        raise UploadError("The file is empty.")
+        raise UploadError(_("The file is empty."))
     if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-2048:]:
-        raise UploadError("That file is not a PDF document.")
+        raise UploadError(_("That file is not a PDF document."))
     key = _key(folder, data, "pdf")
     storage().put(key, data, CONTENT_TYPES["pdf"])
     return key, len(data)

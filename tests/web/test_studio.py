@@ -272,3 +272,13 @@ def test_submit_withdraw_launch_and_cancel_through_pages(app, client, session, f
     assert b"Campaign cancelled" in response.data
     with app.app_context():
         assert db.session.get(Campaign, ready.id).status is S.CANCELLED
+
+
+def test_a_refused_cover_is_explained_in_the_founders_language(client, draft):
+    client.set_cookie("lang", "zh_Hans")
+    response = client.post(f"/studio/{draft.id}/edit",
+                           data=_edit_data(draft, title="Changed", cover=(_png((8, 8)),
+                                                                          "cover.png")),
+                           content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "图片为 8 x 8 像素：请使用至少 640 x 360 像素的图片。" in response.get_data(as_text=True)
