@@ -246,9 +246,9 @@ def register_blueprints(app: Flask) -> None:
 
 def register_api(app: Flask) -> None:
     """The JSON API (crowdfund/api/): its operations, its document and its reference."""
-    from crowdfund.api import core, docs, public
+    from crowdfund.api import backer, core, docs, public
 
-    core.init_app(app, [public.bp])
+    core.init_app(app, [public.bp, backer.bp])
     app.register_blueprint(docs.bp)
 
 

@@ -25,8 +25,9 @@ from crowdfund.api.schemas import ProblemSchema
 from crowdfund.auth.api_tokens import ApiToken, Scope, TokenInvalid, authenticate
 from crowdfund.auth.models import User
 from crowdfund.errors import DomainError
-from crowdfund.extensions import csrf
+from crowdfund.extensions import csrf, db
 from crowdfund.i18n import _
+from crowdfund.payments.gateway import AuthenticationRequired, CardDeclined, PaymentError
 from crowdfund.web import client_ip
 
 PREFIX = "/api/v1"
@@ -232,12 +233,28 @@ def make_blueprint(name: str, description: str, url_prefix: str = "") -> ApiBlue
     blueprint = ApiBlueprint(f"api_{name}", __name__, url_prefix=PREFIX + url_prefix,
                              description=description)
     blueprint.before_request(_stateless)
-    blueprint.register_error_handler(DomainError, domain_problem)
+    blueprint.register_error_handler(DomainError, _refused)
+    blueprint.register_error_handler(PaymentError, _gateway_failed)
     blueprint.after_request(_headers)
     limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])(blueprint)
     limiter.limit(lambda: current_app.config["API_CLIENT_RATE_LIMIT"], key_func=_client,
                   scope="api-client")(blueprint)
     return blueprint
+
+
+def _refused(exc: DomainError):
+    """A rule refused the request: nothing it wrote stays."""
+    db.session.rollback()
+    return domain_problem(exc)
+
+
+def _gateway_failed(exc: PaymentError):
+    """The payment service refused or failed: nothing this request wrote stays; the reader
+    gets our own words for its codes, never its English."""
+    db.session.rollback()
+    status = 402 if isinstance(exc, CardDeclined | AuthenticationRequired) else 502
+    return problem(status, exc.user_message, kind="card-declined" if status == 402
+                   else "payment-service")
 
 
 def _stateless() -> None:
