@@ -246,9 +246,9 @@ def register_blueprints(app: Flask) -> None:
 
 def register_api(app: Flask) -> None:
     """The JSON API (crowdfund/api/): its operations, its document and its reference."""
-    from crowdfund.api import backer, core, docs, public
+    from crowdfund.api import backer, core, docs, founder, public
 
-    core.init_app(app, [public.bp, backer.bp])
+    core.init_app(app, [public.bp, backer.bp, founder.bp])
     app.register_blueprint(docs.bp)
 
 

@@ -8,7 +8,7 @@ from flask import abort, url_for
 from flask.views import MethodView
 
 from crowdfund.api import present
-from crowdfund.api.core import api_user, current_token, make_blueprint, requires
+from crowdfund.api.core import PROBLEM_DOC, api_user, current_token, make_blueprint, requires
 from crowdfund.api.public import public_campaign
 from crowdfund.api.schemas import PageQuerySchema
 from crowdfund.api.schemas_me import (
@@ -140,6 +140,8 @@ class MyPledges(MethodView):
     @requires(Scope.READ)
     @bp.arguments(PageQuerySchema, location="query")
     @bp.response(200, PledgeListSchema)
+    @bp.alt_response(400, description="Refused: the reason in detail, the field in errors",
+                     **PROBLEM_DOC)
     def get(self, args):
         """The holder's pledges and investments, newest first"""
         after = (present.decode_cursor(args["cursor"], "pledges", (int,))[0]
@@ -158,8 +160,10 @@ class MyPledges(MethodView):
     @requires(Scope.PLEDGE)
     @bp.arguments(NewPledgeBodySchema)
     @bp.response(201, NewPledgeSchema)
-    @bp.alt_response(404, description="No such public campaign")
-    @bp.alt_response(409, description="Already backing it, or sold out")
+    @bp.alt_response(400, description="Refused: the reason in detail, the field in errors",
+                     **PROBLEM_DOC)
+    @bp.alt_response(404, description="No such public campaign", **PROBLEM_DOC)
+    @bp.alt_response(409, description="Already backing it, or sold out", **PROBLEM_DOC)
     def post(self, body):
         """Back a reward campaign: a pending pledge and the SetupIntent to confirm
 
@@ -192,7 +196,7 @@ class MyPledges(MethodView):
 class OnePledge(MethodView):
     @requires(Scope.READ)
     @bp.response(200, PledgeSchema)
-    @bp.alt_response(404, description="Not one of the holder's pledges")
+    @bp.alt_response(404, description="Not one of the holder's pledges", **PROBLEM_DOC)
     def get(self, pledge_id: int):
         """One of the holder's pledges or investments"""
         return pledge_body(own_pledge(pledge_id))
@@ -200,8 +204,10 @@ class OnePledge(MethodView):
     @requires(Scope.PLEDGE)
     @bp.arguments(PledgeChoiceSchema)
     @bp.response(200, PledgeSchema)
-    @bp.alt_response(404, description="Not one of the holder's pledges")
-    @bp.alt_response(409, description="Sold out")
+    @bp.alt_response(400, description="Refused: the reason in detail, the field in errors",
+                     **PROBLEM_DOC)
+    @bp.alt_response(404, description="Not one of the holder's pledges", **PROBLEM_DOC)
+    @bp.alt_response(409, description="Sold out", **PROBLEM_DOC)
     def patch(self, body, pledge_id: int):
         """Change the reward, add-ons, amount or destination (the last-24-hours rule
         applies: no lowering then)"""
@@ -221,7 +227,7 @@ class OnePledge(MethodView):
 class PledgeCard(MethodView):
     @requires(Scope.PLEDGE)
     @bp.response(200, SetupIntentSchema)
-    @bp.alt_response(404, description="Not one of the holder's pledges")
+    @bp.alt_response(404, description="Not one of the holder's pledges", **PROBLEM_DOC)
     def post(self, pledge_id: int):
         """A SetupIntent to save a card with: the pending pledge's (the same one while it
         can still be confirmed), or a new one to replace an active pledge's card"""
@@ -235,8 +241,10 @@ class PledgeCard(MethodView):
 class ConfirmPledge(MethodView):
     @requires(Scope.PLEDGE)
     @bp.response(200, PledgeSchema)
-    @bp.alt_response(402, description="The card is not saved (declined, not confirmed)")
-    @bp.alt_response(404, description="Not one of the holder's pledges")
+    @bp.alt_response(409, description="The campaign stopped taking pledges", **PROBLEM_DOC)
+    @bp.alt_response(402, description="The card is not saved (declined, not confirmed)",
+                     **PROBLEM_DOC)
+    @bp.alt_response(404, description="Not one of the holder's pledges", **PROBLEM_DOC)
     def post(self, pledge_id: int):
         """After the SDK confirmed the SetupIntent: the server reads it back and saves the
         card (the pledge becomes active, or its card is replaced)"""
@@ -251,7 +259,10 @@ class ConfirmPledge(MethodView):
 class CancelPledge(MethodView):
     @requires(Scope.PLEDGE)
     @bp.response(200, PledgeSchema)
-    @bp.alt_response(404, description="Not one of the holder's pledges")
+    @bp.alt_response(400, description="Closed already, or past the cut-off", **PROBLEM_DOC)
+    @bp.alt_response(409, description="The last day: it would take the campaign below its "
+                     "goal", **PROBLEM_DOC)
+    @bp.alt_response(404, description="Not one of the holder's pledges", **PROBLEM_DOC)
     def post(self, pledge_id: int):
         """Cancel (the last-24-hours rule for pledges; 48 hours before the deadline for
         investments; revoking within an EU reflection period)"""
@@ -266,7 +277,7 @@ class CancelPledge(MethodView):
 class Follow(MethodView):
     @requires(Scope.READ)
     @bp.response(200, FollowSchema)
-    @bp.alt_response(404, description="No such public campaign")
+    @bp.alt_response(404, description="No such public campaign", **PROBLEM_DOC)
     def get(self, campaign_id: int):
         """Whether the holder follows the campaign"""
         campaign = public_campaign(campaign_id)
@@ -275,7 +286,7 @@ class Follow(MethodView):
 
     @requires(Scope.PLEDGE)
     @bp.response(200, FollowSchema)
-    @bp.alt_response(404, description="No such public campaign")
+    @bp.alt_response(404, description="No such public campaign", **PROBLEM_DOC)
     def put(self, campaign_id: int):
         """Follow the campaign (its public updates by email)"""
         campaign = public_campaign(campaign_id)
@@ -285,7 +296,7 @@ class Follow(MethodView):
 
     @requires(Scope.PLEDGE)
     @bp.response(200, FollowSchema)
-    @bp.alt_response(404, description="No such public campaign")
+    @bp.alt_response(404, description="No such public campaign", **PROBLEM_DOC)
     def delete(self, campaign_id: int):
         """Stop following the campaign"""
         campaign = public_campaign(campaign_id)
@@ -299,8 +310,10 @@ class NewComment(MethodView):
     @requires(Scope.PLEDGE)
     @bp.arguments(CommentBodySchema)
     @bp.response(201, CommentCreatedSchema)
-    @bp.alt_response(404, description="No such public campaign")
-    @bp.alt_response(429, description="Too many comments in a short time")
+    @bp.alt_response(400, description="Refused: the reason in detail, the field in errors",
+                     **PROBLEM_DOC)
+    @bp.alt_response(404, description="No such public campaign", **PROBLEM_DOC)
+    @bp.alt_response(429, description="Too many comments in a short time", **PROBLEM_DOC)
     def post(self, body, campaign_id: int):
         """Post a comment or a question, or a reply to a thread (``parent_id``)"""
         campaign = public_campaign(campaign_id)

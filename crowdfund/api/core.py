@@ -33,6 +33,8 @@ from crowdfund.web import client_ip
 PREFIX = "/api/v1"
 PROBLEM = "application/problem+json"
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+#: An error response in the document: problem details (``@bp.alt_response(404, **...)``).
+PROBLEM_DOC = {"schema": ProblemSchema, "content_type": PROBLEM}
 #: Where a problem's ``type`` points: the API's own documentation of it.
 TYPE_BASE = "/api/v1/docs#problem-"
 
@@ -197,9 +199,22 @@ def requires(scope: Scope) -> Callable:
                                         f'error="insufficient_scope", scope="{scope.value}"'})
             g.api_token = token
             return view(*args, **kwargs)
-        wrapped._api_scope = scope  # read by the OpenAPI security of each operation
+        _document_token(wrapped, scope)
         return wrapped
     return decorate
+
+
+def _document_token(view, scope: Scope) -> None:
+    """The operation's security in the OpenAPI document: a bearer token with ``scope``,
+    401 without one, 403 with one that lacks the scope."""
+    manual = view.__dict__.setdefault("_apidoc", {}).setdefault("manual_doc", {})
+    manual["security"] = [{"bearer": []}]
+    manual["x-scope"] = scope.value
+    problem_content = {PROBLEM: {"schema": PROBLEM_REF}}
+    manual.setdefault("responses", {}).update({
+        "401": {"description": "No token, or not a valid one", "content": problem_content},
+        "403": {"description": f"The token lacks the {scope.value} scope",
+                "content": problem_content}})
 
 
 def current_token() -> ApiToken | None:

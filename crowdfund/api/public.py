@@ -12,7 +12,7 @@ from flask.views import MethodView
 
 from crowdfund import memo
 from crowdfund.api import present
-from crowdfund.api.core import make_blueprint, public_for
+from crowdfund.api.core import PROBLEM_DOC, make_blueprint, public_for
 from crowdfund.api.schemas import (
     BudgetSchema,
     CampaignListSchema,
@@ -56,6 +56,8 @@ def public_campaign(campaign_id: int) -> Campaign:
 class Campaigns(MethodView):
     @bp.arguments(CampaignQuerySchema, location="query")
     @bp.response(200, CampaignListSchema)
+    @bp.alt_response(400, description="Refused: the reason in detail, the field in errors",
+                     **PROBLEM_DOC)
     def get(self, args):
         """Campaigns, filtered and sorted, a page at a time
 
@@ -78,7 +80,7 @@ class Campaigns(MethodView):
 @bp.route("/campaigns/<int:campaign_id>")
 class OneCampaign(MethodView):
     @bp.response(200, CampaignSchema)
-    @bp.alt_response(404, description="No such public campaign")
+    @bp.alt_response(404, description="No such public campaign", **PROBLEM_DOC)
     def get(self, campaign_id: int):
         """One campaign with its rewards (units left), add-ons and, for an equity
         offering, its terms"""
@@ -100,7 +102,7 @@ class OneCampaign(MethodView):
 @bp.route("/campaigns/<int:campaign_id>/budget")
 class Budget(MethodView):
     @bp.response(200, BudgetSchema)
-    @bp.alt_response(404, description="No such public campaign")
+    @bp.alt_response(404, description="No such public campaign", **PROBLEM_DOC)
     def get(self, campaign_id: int):
         """How the founder plans to spend what is raised"""
         campaign = public_campaign(campaign_id)
@@ -113,7 +115,7 @@ class Budget(MethodView):
 @bp.route("/campaigns/<int:campaign_id>/updates")
 class Updates(MethodView):
     @bp.response(200, UpdateListSchema)
-    @bp.alt_response(404, description="No such public campaign")
+    @bp.alt_response(404, description="No such public campaign", **PROBLEM_DOC)
     def get(self, campaign_id: int):
         """The founder's public updates, newest first"""
         campaign = public_campaign(campaign_id)
@@ -129,7 +131,9 @@ class Updates(MethodView):
 class Comments(MethodView):
     @bp.arguments(PageQuerySchema, location="query")
     @bp.response(200, ThreadListSchema)
-    @bp.alt_response(404, description="No such public campaign")
+    @bp.alt_response(400, description="Refused: the reason in detail, the field in errors",
+                     **PROBLEM_DOC)
+    @bp.alt_response(404, description="No such public campaign", **PROBLEM_DOC)
     def get(self, args, campaign_id: int):
         """Comments and questions, newest thread first, each with its replies"""
         campaign = public_campaign(campaign_id)
@@ -163,7 +167,7 @@ def _thread(thread, backers: set[int], campaign: Campaign) -> dict:
 @bp.route("/campaigns/<int:campaign_id>/series")
 class Series(MethodView):
     @bp.response(200, SeriesSchema)
-    @bp.alt_response(404, description="No such public campaign")
+    @bp.alt_response(404, description="No such public campaign", **PROBLEM_DOC)
     def get(self, campaign_id: int):
         """Pledged per day and the running total, for charts"""
         campaign = public_campaign(campaign_id)

@@ -136,17 +136,20 @@ class FollowSchema(Schema):
     following = fields.Bool(required=True)
 
 
-class MyCampaignSchema(CampaignSummarySchema):
-    url = fields.Str(required=True)
-
-
 class MyCampaignListSchema(Schema):
-    items = fields.List(fields.Nested(MyCampaignSchema), required=True)
+    items = fields.List(fields.Nested(CampaignSummarySchema), required=True)
+
+
+class DayCountSchema(Schema):
+    date = fields.Date(required=True)
+    count = fields.Int(required=True)
 
 
 class BackerSchema(Schema):
     pledge_id = fields.Str(required=True)
     backer = fields.Nested(PersonSchema, required=True)
+    email = fields.Str(required=True, metadata={
+        "description": "To reach the backer about their reward, as in the backers CSV."})
     status = fields.Str(required=True)
     amount = fields.Nested(MoneySchema, required=True)
     reward_id = fields.Str(allow_none=True, required=True)
@@ -173,8 +176,15 @@ class StatsSchema(Schema):
     percent_funded = fields.Int(required=True)
     by_reward = fields.List(fields.Nested(BarSchema), required=True)
     by_source = fields.List(fields.Nested(BarSchema), required=True)
-    pledges_per_day = fields.List(fields.Dict(), required=True, metadata={
-        "description": "[{date, count}]"})
+    pledges_per_day = fields.List(fields.Nested(DayCountSchema), required=True)
+
+
+class UpdateCreatedSchema(Schema):
+    id = fields.Str(required=True)
+    number = fields.Int(required=True)
+    title = fields.Str(required=True)
+    backers_only = fields.Bool(required=True)
+    published_at = fields.DateTime(required=True)
 
 
 class UpdateBodySchema(Schema):
