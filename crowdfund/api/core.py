@@ -236,8 +236,6 @@ def _client() -> str:
     return "client:" + (client_ip() or get_remote_address() or "-")
 
 
-limiter = Limiter(key_func=_token_or_client, default_limits=[], application_limits=[],
-                  headers_enabled=True, strategy="moving-window")
 
 
 # --- the blueprints' shared hooks -----------------------------------------------------------
@@ -251,9 +249,6 @@ def make_blueprint(name: str, description: str, url_prefix: str = "") -> ApiBlue
     blueprint.register_error_handler(DomainError, _refused)
     blueprint.register_error_handler(PaymentError, _gateway_failed)
     blueprint.after_request(_headers)
-    limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])(blueprint)
-    limiter.limit(lambda: current_app.config["API_CLIENT_RATE_LIMIT"], key_func=_client,
-                  scope="api-client")(blueprint)
     return blueprint
 
 
@@ -323,7 +318,9 @@ def init_app(app: Flask, blueprints: list[ApiBlueprint]) -> CrowdfundApi:
         broker = app.config.get("CELERY_BROKER_URL") or ""
         app.config["RATELIMIT_STORAGE_URI"] = (
             broker if broker.startswith(("redis://", "rediss://")) else "memory://")
-    limiter.init_app(app)
+    # One limiter per application (its storage is the app's); limits on the API only.
+    limiter = Limiter(key_func=_token_or_client, app=app, default_limits=[],
+                      application_limits=[], headers_enabled=True, strategy="moving-window")
     api = CrowdfundApi(app, spec_kwargs={
         "info": {"description": "The crowdfund JSON API: see /api/v1/docs."},
     })
@@ -332,6 +329,9 @@ def init_app(app: Flask, blueprints: list[ApiBlueprint]) -> CrowdfundApi:
         "type": "http", "scheme": "bearer",
         "description": "A personal access token made on the account page (cf_...)."})
     for blueprint in blueprints:
+        limiter.limit(lambda: current_app.config["API_RATE_LIMIT"])(blueprint)
+        limiter.limit(lambda: current_app.config["API_CLIENT_RATE_LIMIT"], key_func=_client,
+                      scope="api-client")(blueprint)
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)
     return api

@@ -11,7 +11,7 @@ from crowdfund.auth import api_tokens, bp
 from crowdfund.auth.api_tokens import LIFETIMES, Scope
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
-from crowdfund.forms import BaseForm, ConfirmForm
+from crowdfund.forms import BaseForm, ConfirmForm, choices
 from crowdfund.i18n import _, _l, ngettext
 from crowdfund.web import form_error, form_status
 
@@ -22,25 +22,24 @@ class TokenForm(BaseForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=60)],
                        description=_l("What the token is for, e.g. “My phone”."))
     scopes = SelectMultipleField(
-        _l("What it may do"), choices=[(s.value, s.label) for s in Scope],
+        _l("What it may do"), choices=choices([(s.value, s.value) for s in Scope]),
         widget=widgets.ListWidget(prefix_label=False),
         option_widget=widgets.CheckboxInput())
     days = RadioField(_l("Works for"), default=str(LIFETIMES[1]),
-                      choices=[(str(d), d) for d in LIFETIMES])
+                      choices=choices([(str(d), str(d)) for d in LIFETIMES]))
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # Labels made per request: the reader's language.
-        self.scopes.choices = [(s.value, s.label) for s in Scope]
-        self.days.choices = [(str(d), ngettext("%(num)s day", "%(num)s days", d))
-                             for d in LIFETIMES]
+        self.scopes.choices = choices([(s.value, s.label) for s in Scope])
+        self.days.choices = choices([(str(d), ngettext("%(num)s day", "%(num)s days", d))
+                                     for d in LIFETIMES])
 
 
 def _page(form: TokenForm, status: int = 200, secret: str | None = None):
-    response = render_template("auth/api_tokens.html", form=form, secret=secret,
-                               tokens=api_tokens.tokens_of(current_user),
-                               confirm=ConfirmForm()), status
-    return response
+    return render_template("auth/api_tokens.html", form=form, secret=secret,
+                           tokens=api_tokens.tokens_of(current_user),
+                           confirm=ConfirmForm()), status
 
 
 @bp.route("/account/tokens", methods=["GET", "POST"])
