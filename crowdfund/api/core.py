@@ -21,6 +21,7 @@ from flask_smorest import Api
 from flask_smorest import Blueprint as ApiBlueprint
 from werkzeug.exceptions import HTTPException
 
+from crowdfund.api.messages import translated
 from crowdfund.api.schemas import ProblemSchema
 from crowdfund.auth.api_tokens import ApiToken, Scope, TokenInvalid, authenticate
 from crowdfund.auth.models import User
@@ -87,10 +88,10 @@ def _field_errors(messages) -> dict[str, list[str]]:
         if isinstance(value, dict):
             for key, inner in value.items():
                 walk(f"{prefix}.{key}" if prefix else str(key), inner)
-        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
-            flat.setdefault(prefix or "body", []).extend(value)
+        elif isinstance(value, list) and not any(isinstance(v, dict | list) for v in value):
+            flat.setdefault(prefix or "body", []).extend(translated(v) for v in value)
         else:
-            flat.setdefault(prefix or "body", []).append(str(value))
+            flat.setdefault(prefix or "body", []).append(translated(value))
 
     for location_errors in (messages or {}).values():
         walk("", location_errors)

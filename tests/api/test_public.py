@@ -175,3 +175,13 @@ def test_the_document_and_its_reference_page(client):
     page = client.get("/api/v1/docs")
     assert page.status_code == 200 and b"GET /api/v1/campaigns" in page.data
     assert b"<script" not in page.data.split(b"<main")[-1].split(b"</main>")[0]
+
+
+def test_invalid_input_is_explained_in_the_requests_language(client):
+    english = client.get("/api/v1/campaigns?limit=0&sort=sideways").json["errors"]
+    assert english == {"limit": ["Choose a number from 1 to 50."],
+                       "sort": ["Choose one of: newest, ending, funded."]}
+    chinese = client.get("/api/v1/campaigns?limit=0&sort=sideways",
+                         headers={"Accept-Language": "zh-CN"}).json
+    assert chinese["errors"]["limit"] == ["请选择 1 到 50 之间的数字。"]
+    assert chinese["title"] == "输入无效"
