@@ -55,7 +55,8 @@ def _urls(app, blueprint, world):
                   "payout_id": world["payout"].id, "document_id": 1,
                   "holding_id": 1, "change_id": 1, "comment_id": world["comment"].id,
                   "job_id": 1, "failure_id": 1, "token": "not-a-token", "session_id": 1,
-                  "code": "zh_Hans", "difference_id": 1, "add_on_id": world["add_on"].id}
+                  "code": "zh_Hans", "difference_id": 1, "add_on_id": world["add_on"].id,
+                  "token_id": 1}
         for action in ACTIONS.get(rule.endpoint, [None]):
             args = {k: v for k, v in values.items() if k in rule.arguments}
             if action:
