@@ -320,8 +320,10 @@ def init_app(app: Flask, blueprints: list[ApiBlueprint]) -> CrowdfundApi:
         app.config["RATELIMIT_STORAGE_URI"] = (
             broker if broker.startswith(("redis://", "rediss://")) else "memory://")
     # One limiter per application (its storage is the app's); limits on the API only.
+    # Redis down: the counts go on in this process's memory rather than failing requests.
     limiter = Limiter(key_func=_token_or_client, app=app, default_limits=[],
-                      application_limits=[], headers_enabled=True, strategy="moving-window")
+                      application_limits=[], headers_enabled=True, strategy="moving-window",
+                      swallow_errors=True, in_memory_fallback_enabled=True)
     api = CrowdfundApi(app, spec_kwargs={
         "info": {"description": "The crowdfund JSON API: see /api/v1/docs."},
     })

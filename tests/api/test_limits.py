@@ -82,3 +82,12 @@ def test_cors_is_closed_unless_the_setting_opens_it_to_an_origin(app, client):
         assert "Access-Control-Allow-Origin" not in other.headers
     finally:
         app.config["API_CORS_ORIGINS"] = ()
+
+
+def test_with_the_limits_redis_down_the_api_still_answers(app, bearer):
+    server = create_app({"ENV_NAME": "testing", "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0",
+                         "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                         "API_RATE_LIMIT": "2 per minute"}).test_client()
+    headers = bearer(make_user(), Scope.READ)
+    statuses = [server.get("/api/v1/me", headers=headers).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]  # counted in memory meanwhile
