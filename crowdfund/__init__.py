@@ -183,6 +183,7 @@ def register_blueprints(app: Flask) -> None:
     # commands to it are imported here (importing a package's models never imports its
     # pages, and with them the rest of the app).
     from crowdfund.auth import account_routes as _account_routes  # noqa: F401
+    from crowdfund.auth import api_token_routes as _api_token_routes  # noqa: F401
     from crowdfund.auth import bp as auth_bp
     from crowdfund.auth import choices_routes as _choices_routes  # noqa: F401
     from crowdfund.auth import cli as _auth_cli  # noqa: F401
@@ -245,6 +246,15 @@ def register_blueprints(app: Flask) -> None:
                       webhooks_bp, demo_bp, jobs_bp, settlement_bp, ledger_bp, outbox_bp,
                       equity_bp, community_bp, health_bp, rates_bp, fulfilment_bp):
         app.register_blueprint(blueprint)
+    register_api(app)
+
+
+def register_api(app: Flask) -> None:
+    """The JSON API (crowdfund/api/): its operations, its document and its reference."""
+    from crowdfund.api import backer, core, docs, founder, public
+
+    core.init_app(app, [public.bp, backer.bp, founder.bp])
+    app.register_blueprint(docs.bp)
 
 
 def register_jobs(app: Flask) -> None:
@@ -266,6 +276,7 @@ def register_errorhandlers(app: Flask) -> None:
     from flask_wtf.csrf import CSRFError
     from werkzeug.exceptions import HTTPException
 
+    from crowdfund.api import core as api_core
     from crowdfund.extensions import db
     from crowdfund.i18n import _
 
@@ -273,11 +284,20 @@ def register_errorhandlers(app: Flask) -> None:
         code = error.code or 500
         if code >= 500:
             db.session.rollback()
+        if api_core.is_api_request():  # problem details, not a page
+            return api_core.problem_for(error)
         template = f"errors/{code}.html" if code in (403, 404, 500) else "errors/generic.html"
         return render_template(template, error=error), code
 
     for code in (400, 403, 404, 405, 413, 429, 500):
         app.register_error_handler(code, render_error)
+
+    @app.errorhandler(HTTPException)
+    def other_error(error: HTTPException):
+        """Any other status: problem details in the API, Werkzeug's page elsewhere."""
+        if api_core.is_api_request():
+            return api_core.problem_for(error)
+        return error
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):

@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 import pytz
 from babel import Locale
 from babel.numbers import format_decimal
-from flask import Flask, current_app, has_app_context, request
+from flask import Flask, current_app, g, has_app_context, request
 from flask_babel import (
     Babel,
     get_locale,
@@ -143,7 +143,9 @@ def select_locale() -> str:
     if chosen in LANGUAGES:
         return chosen
     if request:
-        cookie = supported(request.cookies.get(LANGUAGE_COOKIE))
+        # The API reads no cookie: Accept-Language alone (crowdfund/api/core.py).
+        cookie = None if g.get("api_request") else supported(
+            request.cookies.get(LANGUAGE_COOKIE))
         if cookie:
             return cookie
         browser = _from_browser()

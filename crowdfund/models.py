@@ -1,5 +1,6 @@
 """Import every model module so that the metadata (and Alembic) sees all tables."""
 
+from crowdfund.auth.api_tokens import ApiToken  # noqa: F401
 from crowdfund.auth.models import (  # noqa: F401
     IdentityVerification,
     LoginAttempt,

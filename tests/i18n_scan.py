@@ -29,7 +29,7 @@ BASE_ALLOWED: frozenset[str] = frozenset({
     "Discover", "Diners Club", "JCB", "UnionPay", "CVC", "CVV", "3-D Secure", "SAFE",
     "English", "UTC", "GMT", "ID", "PDF", "PNG", "JPEG", "JPG", "WebP", "GIF", "CSV", "QR",
     "TOTP", "SMS", "IBAN", "SWIFT", "Markdown", "JSON", "IP", "kg", "cm", "mm", "KB", "MB",
-    "GB", "px",
+    "GB", "px", "API", "OpenAPI", "HTTPS", "RFC", "ISO",
     "Google Authenticator", "Microsoft Authenticator", "Aegis", "Authy", "1Password",
     "X (Twitter)", "Twitter", "Facebook", "LinkedIn", "WhatsApp", "Telegram",
     *list_currencies(),

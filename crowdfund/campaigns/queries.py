@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign, RewardTier
-from crowdfund.campaigns.states import PUBLIC_STATUSES
+from crowdfund.campaigns.states import PUBLIC_STATUSES, CampaignStatus
 from crowdfund.extensions import db
 
 
@@ -51,3 +51,12 @@ def public_campaigns_of(person: User) -> list[Campaign]:
     )
 
 
+
+
+def founded_by(person: User) -> list[Campaign]:
+    """Every campaign ``person`` started that is not deleted, the latest changed first (the
+    studio's list, and the API's)."""
+    return list(db.session.scalars(
+        sa.select(Campaign).where(Campaign.founder_id == person.id,
+                                  Campaign.status != CampaignStatus.DELETED)
+        .order_by(Campaign.updated_at.desc(), Campaign.id.desc())))

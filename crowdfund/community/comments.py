@@ -114,15 +114,19 @@ class Threads:
 
 
 def threads_of(campaign: Campaign, *, page: int = 1, per_page: int | None = None,
-               removed_text: bool = False) -> Threads:
+               removed_text: bool = False, before: tuple[datetime, int] | None = None,
+               ) -> Threads:
     """A page of threads, newest first, each with its replies (oldest first): a constant
     number of queries and rows whatever the campaign's comments (the campaign page shows
     the newest few, its comments page the rest). ``removed_text``: with the text of
-    comments their authors deleted (for operators)."""
+    comments their authors deleted (for operators). ``before``: the threads older than
+    this (created at, id) of a thread, instead of a page number (a keyset: the API)."""
     per_page = per_page or current_app.config["COMMENT_THREADS_PER_PAGE"]
     top = (sa.select(Comment).where(Comment.campaign_id == campaign.id,
                                     Comment.update_id.is_(None), Comment.parent_id.is_(None))
            .order_by(Comment.created_at.desc(), Comment.id.desc()))
+    if before is not None:
+        top = top.where(sa.tuple_(Comment.created_at, Comment.id) < before)
     firsts = list(db.session.scalars(top.options(selectinload(Comment.author))
                                      .limit(per_page).offset((page - 1) * per_page)))
     threads = {row.id: Thread(CommentView.of(row, removed_text)) for row in firsts}

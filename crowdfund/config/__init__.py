@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 
+from crowdfund.config.api import ApiSettings
 from crowdfund.config.background import BackgroundSettings
 from crowdfund.config.fulfilment import FulfilmentSettings
 from crowdfund.config.money import MoneySettings
@@ -37,7 +38,7 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-class BaseConfig(MoneySettings, BackgroundSettings, FulfilmentSettings):
+class BaseConfig(MoneySettings, BackgroundSettings, FulfilmentSettings, ApiSettings):
     """Settings shared by every environment; policy numbers live here and in the parts it
     is made of (``config/money.py``, ``config/background.py``, ``config/fulfilment.py``)."""
 
@@ -215,6 +216,7 @@ class BaseConfig(MoneySettings, BackgroundSettings, FulfilmentSettings):
             values["STRIPE_MAX_NETWORK_RETRIES"] = 0
             values.setdefault("STRIPE_JS_URL",
                               values["STRIPE_API_BASE"].rstrip("/") + "/js.stripe.com/v3/")
+        values.update(cls.api_from_environment())
         values["SESSION_COOKIE_SECURE"] = _bool("SESSION_COOKIE_SECURE", cls.SESSION_COOKIE_SECURE)
         values["REMEMBER_COOKIE_SECURE"] = values["SESSION_COOKIE_SECURE"]
         return values
@@ -272,6 +274,9 @@ class TestingConfig(BaseConfig):
     STRIPE_WEBHOOK_SECRET = "whsec_testing"  # noqa: S105 - tests only
     #: Off for the suite's many operator tests; tests/web/test_two_factor.py turns it on.
     OPERATOR_TWO_FACTOR_REQUIRED = False
+    #: The suite makes thousands of API requests a minute from one address with a few
+    #: tokens; tests/api/test_limits.py sets the real limits.
+    API_RATE_LIMIT = API_CLIENT_RATE_LIMIT = "1000000 per minute"
 
 
 class ProductionConfig(BaseConfig):

@@ -38,15 +38,9 @@ def _stage(stage: str, now: datetime) -> tuple:
     return (Campaign.status == CampaignStatus.LIVE, Campaign.deadline > now)
 
 
-def discover(*, q: str | None = None, category: str | None = None, sort: str = "newest",
-             page: int = 1, per_page: int | None = None, now: datetime | None = None,
-             count: bool = True, kind: CampaignKind | None = None, stage: str = "live",
-             ends_within: timedelta | None = None):
-    """A page of campaigns at ``stage`` (live, funded, ended), filtered and sorted; returns
-    a Flask-SQLAlchemy Pagination (``count=False``: no COUNT query, for lists that show
-    no page numbers). ``ends_within``: only those whose deadline is that close."""
-    now = now or utcnow()
-    per_page = per_page or current_app.config["CAMPAIGNS_PER_PAGE"]
+def _filtered(*, q: str | None, category: str | None, kind: CampaignKind | None,
+              stage: str, now: datetime, ends_within: timedelta | None = None):
+    """(SELECT of campaigns at ``stage`` with the filters, the stage's conditions)."""
     live = _stage(stage, now)
     if ends_within is not None:
         live = (*live, Campaign.deadline <= now + ends_within)
@@ -67,19 +61,71 @@ def discover(*, q: str | None = None, category: str | None = None, sort: str = "
                     sa.func.lower(User.display_name).like(like, escape="\\"),
                 )
             )
+    return stmt, live
+
+
+def _sort_keys(stmt, sort: str, live: tuple) -> tuple[sa.Select, list[tuple]]:
+    """``stmt`` joined to what ``sort`` needs, and its sort keys: (expression, ascending)."""
     if sort == "ending":
-        stmt = stmt.order_by(Campaign.deadline.asc(), Campaign.id)
-    elif sort == "funded":
+        return stmt, [(Campaign.deadline, True), (Campaign.id, True)]
+    if sort == "funded":
         # Percentage of goal, so that currencies and sizes compare fairly; the totals of
-        # live campaigns only.
+        # the campaigns at that stage only.
         sub = totals_subquery(sa.select(Campaign.id).where(*live))
         pledged = sa.func.coalesce(sub.c.pledged_minor, 0)
-        stmt = stmt.outerjoin(sub, sub.c.campaign_id == Campaign.id).order_by(
-            (pledged * 10000 / Campaign.goal_minor).desc(), Campaign.launched_at.desc(),
-            Campaign.id)
-    else:
-        stmt = stmt.order_by(Campaign.launched_at.desc(), Campaign.id.desc())
+        stmt = stmt.outerjoin(sub, sub.c.campaign_id == Campaign.id)
+        return stmt, [(pledged * 10000 // Campaign.goal_minor, False),
+                      (Campaign.launched_at, False), (Campaign.id, True)]
+    return stmt, [(Campaign.launched_at, False), (Campaign.id, False)]
+
+
+def discover(*, q: str | None = None, category: str | None = None, sort: str = "newest",
+             page: int = 1, per_page: int | None = None, now: datetime | None = None,
+             count: bool = True, kind: CampaignKind | None = None, stage: str = "live",
+             ends_within: timedelta | None = None):
+    """A page of campaigns at ``stage`` (live, funded, ended), filtered and sorted; returns
+    a Flask-SQLAlchemy Pagination (``count=False``: no COUNT query, for lists that show
+    no page numbers). ``ends_within``: only those whose deadline is that close."""
+    now = now or utcnow()
+    per_page = per_page or current_app.config["CAMPAIGNS_PER_PAGE"]
+    stmt, live = _filtered(q=q, category=category, kind=kind, stage=stage, now=now,
+                           ends_within=ends_within)
+    stmt, keys = _sort_keys(stmt, sort, live)
+    stmt = stmt.order_by(*(key if up else key.desc() for key, up in keys))
     return db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=count)
+
+
+def discover_after(*, q: str | None = None, category: str | None = None,
+                   sort: str = "newest", kind: CampaignKind | None = None,
+                   stage: str = "live", after: list | None = None, limit: int = 20,
+                   now: datetime | None = None) -> tuple[list[Campaign], list | None]:
+    """``discover`` by keyset instead of page numbers (the API): the ``limit`` campaigns
+    after the one whose sort values are ``after``, and the sort values of the last one
+    returned when there may be more (None on the last page). The same filters and order;
+    a page costs the same wherever it is in the list."""
+    now = now or utcnow()
+    stmt, live = _filtered(q=q, category=category, kind=kind, stage=stage, now=now)
+    stmt, keys = _sort_keys(stmt, sort, live)
+    if after is not None:
+        stmt = stmt.where(_after(keys, after))
+    stmt = stmt.add_columns(*(key.label(f"k{i}") for i, (key, _up) in enumerate(keys)))
+    stmt = stmt.order_by(*(key if up else key.desc() for key, up in keys)).limit(limit + 1)
+    rows = db.session.execute(stmt).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = list(rows[-1][1:]) if more and rows else None
+    return [row[0] for row in rows], last
+
+
+def _after(keys: list[tuple], values: list) -> sa.ColumnElement:
+    """Rows after ``values`` in the order of ``keys``: (k0 beyond v0) or (k0 = v0 and k1
+    beyond v1) or ..."""
+    alternatives = []
+    for i, (key, up) in enumerate(keys):
+        equal = [k == v for (k, _up), v in zip(keys[:i], values[:i], strict=True)]
+        beyond = key > values[i] if up else key < values[i]
+        alternatives.append(sa.and_(*equal, beyond))
+    return sa.or_(*alternatives)
 
 
 def _escape_like(text: str) -> str:

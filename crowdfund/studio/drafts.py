@@ -3,7 +3,6 @@ cancel."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -15,7 +14,8 @@ from crowdfund.campaigns.forms import (
     ReasonForm,
 )
 from crowdfund.campaigns.models import Campaign
-from crowdfund.campaigns.states import CampaignKind, CampaignStatus, FundingModel
+from crowdfund.campaigns.queries import founded_by
+from crowdfund.campaigns.states import CampaignKind, FundingModel
 from crowdfund.campaigns.web import own_campaign
 from crowdfund.community.card_health import at_risk
 from crowdfund.errors import DomainError
@@ -41,11 +41,7 @@ from crowdfund.web import (
 
 @studio_bp.get("/")
 def index():
-    campaigns = list(db.session.scalars(
-        sa.select(Campaign).where(Campaign.founder_id == current_user.id,
-                                  Campaign.status != CampaignStatus.DELETED)
-        .order_by(Campaign.updated_at.desc())
-    ))
+    campaigns = founded_by(current_user)
     return render_template("studio/index.html", campaigns=campaigns,
                            totals=totals_for(campaigns))
 

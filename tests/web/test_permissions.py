@@ -64,7 +64,7 @@ def _urls(app, blueprint, world):
                   "job_id": 1, "failure_id": 1, "token": "not-a-token", "session_id": 1,
                   "code": "zh_Hans", "difference_id": 1, "add_on_id": world["add_on"].id,
                   "payment_method_id": "pm_card", "update_id": world["update"].id,
-                  "entry_id": world["entry"].id}
+                  "entry_id": world["entry"].id, "token_id": 1}
         for action in ACTIONS.get(rule.endpoint, [None]):
             args = {k: v for k, v in values.items() if k in rule.arguments}
             if action:
