@@ -69,7 +69,7 @@ def pledge_body(pledge: Pledge) -> dict:
         "id": str(pledge.id), "url": url_for("pledges.show", pledge_id=pledge.id,
                                              _external=True),
         "kind": "investment" if campaign.kind is CampaignKind.EQUITY else "pledge",
-        "status": pledge.status.value,
+        "status": pledge.status.value, "late": pledge.late,
         "campaign": {"id": str(campaign.id), "slug": campaign.slug, "title": campaign.title,
                      "kind": campaign.kind.value, "status": campaign.status.value,
                      "deadline": campaign.deadline},

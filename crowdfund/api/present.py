@@ -49,8 +49,7 @@ def campaign_summary(campaign: Campaign, totals: Totals) -> dict:
         "percent_funded": totals.percent_of(campaign.goal),
         "launched_at": campaign.launched_at, "deadline": campaign.deadline,
         "founder": person(campaign.founder),
-        "cover_url": (url_for("main.uploads", filename=campaign.cover_path, _external=True)
-                      if campaign.cover_path else None),
+        "cover_url": upload_url(campaign.cover_path),
     }
 
 
@@ -63,6 +62,7 @@ def tier(row: RewardTier) -> dict:
         "shipping": [{"destination": rate.destination,
                       "fee": minor(rate.fee_minor, row.campaign.currency)}
                      for rate in row.shipping_rates],
+        "image_url": upload_url(row.image_path),
     }
 
 
@@ -72,6 +72,7 @@ def add_on(row: AddOn, currency: str) -> dict:
         "id": str(row.id), "name": row.name, "description": row.description,
         "price": minor(row.price_minor, currency), "units_left": left, "ships": row.ships,
         "tier_ids": None if row.all_tiers else [str(t.id) for t in row.tiers],
+        "image_url": upload_url(row.image_path),
     }
 
 
@@ -89,6 +90,11 @@ def offering(row, target: Money) -> dict:
         "minimum_investment": minor(row.minimum_investment_minor, currency),
         "allocation": row.allocation.value,
     }
+
+
+def upload_url(key: str | None) -> str | None:
+    """Where an uploaded image is served (its key made from its content: cached for long)."""
+    return url_for("main.uploads", filename=key, _external=True) if key else None
 
 
 def html(markdown_text: str | None) -> str:

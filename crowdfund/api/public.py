@@ -23,6 +23,7 @@ from crowdfund.api.schemas import (
     ThreadListSchema,
     UpdateListSchema,
 )
+from crowdfund.campaigns.faq import faq_of
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignKind
 from crowdfund.community import charts, following
@@ -94,6 +95,8 @@ class OneCampaign(MethodView):
                                  lambda: following.follower_count(campaign)),
             tiers=[present.tier(t) for t in campaign.tiers],
             add_ons=[present.add_on(a, campaign.currency) for a in add_ons.offered(campaign)],
+            faq=[{"question": e.question, "answer_html": present.html(e.answer_md)}
+                 for e in faq_of(campaign)],
             offering=present.offering(offering, campaign.goal) if offering else None)
         public_for(ONE_SECONDS)
         return body

@@ -97,6 +97,7 @@ class TierSchema(Schema):
     estimated_delivery = fields.Date(allow_none=True, required=True)
     ships = fields.Bool(required=True)
     shipping = fields.List(fields.Nested(ShippingSchema), required=True)
+    image_url = fields.Str(allow_none=True, required=True)
 
 
 class AddOnSchema(Schema):
@@ -108,6 +109,12 @@ class AddOnSchema(Schema):
     ships = fields.Bool(required=True)
     tier_ids = fields.List(fields.Str(), allow_none=True, required=True, metadata={
         "description": "The rewards it can join; null: every reward."})
+    image_url = fields.Str(allow_none=True, required=True)
+
+
+class FaqSchema(Schema):
+    question = fields.Str(required=True)
+    answer_html = fields.Str(required=True, metadata={"description": "Sanitised HTML."})
 
 
 class OfferingSchema(Schema):
@@ -131,6 +138,7 @@ class CampaignSchema(CampaignSummarySchema):
     followers = fields.Int(required=True)
     tiers = fields.List(fields.Nested(TierSchema), required=True)
     add_ons = fields.List(fields.Nested(AddOnSchema), required=True)
+    faq = fields.List(fields.Nested(FaqSchema), required=True)
     offering = fields.Nested(OfferingSchema, allow_none=True, required=True)
 
 

@@ -67,6 +67,9 @@ class PledgeSchema(Schema):
     url = fields.Str(required=True, metadata={"description": "Its page on the web."})
     kind = fields.Str(required=True, validate=validate.OneOf(("pledge", "investment")))
     status = fields.Str(required=True)
+    late = fields.Bool(required=True, metadata={
+        "description": "Made after the deadline, charged at once (not in the deadline's "
+                       "totals)."})
     campaign = fields.Nested(CampaignRefSchema, required=True)
     amount = fields.Nested(MoneySchema, required=True, metadata={
         "description": "Everything that will be charged, shipping and add-ons included."})

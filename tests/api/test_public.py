@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from crowdfund.campaigns.faq import FaqEntry
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.community.models import Comment
 from crowdfund.extensions import db
@@ -185,3 +186,15 @@ def test_invalid_input_is_explained_in_the_requests_language(client):
                          headers={"Accept-Language": "zh-CN"}).json
     assert chinese["errors"]["limit"] == ["请选择 1 到 50 之间的数字。"]
     assert chinese["title"] == "输入无效"
+
+
+def test_a_campaign_has_its_faq_and_reward_pictures(client):
+    campaign = make_campaign(status=CampaignStatus.LIVE)
+    campaign.tiers[0].image_path = "rewards/abc.png"
+    db.session.add(FaqEntry(campaign_id=campaign.id, question="Ships to Hong Kong?",
+                            answer_md="Yes, **shipping extra**."))
+    db.session.commit()
+    body = client.get(f"/api/v1/campaigns/{campaign.id}").json
+    assert body["faq"] == [{"question": "Ships to Hong Kong?",
+                            "answer_html": "<p>Yes, <strong>shipping extra</strong>.</p>\n"}]
+    assert body["tiers"][0]["image_url"].endswith("/uploads/rewards/abc.png")
