@@ -13,6 +13,7 @@ from crowdfund.auth.api_tokens import ApiToken, Scope
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.db import utcnow
 from crowdfund.extensions import db
+from crowdfund.pledges import services
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.pledges.totals import totals_of
 from tests.factories import CARDS, make_add_on, make_campaign, make_pledge, make_user
@@ -194,8 +195,6 @@ def test_follow_and_comment(client, bearer, live):
 def test_a_pledge_left_pending_is_released_as_on_the_pages(client, bearer, live):
     headers = bearer(make_user(), Scope.PLEDGE)
     made = _pledge(client, headers, live)
-    from crowdfund.pledges import services
-
     services.release_abandoned(utcnow() + timedelta(hours=2))
     db.session.commit()
     assert db.session.get(Pledge, int(made.json["id"])).status is PledgeStatus.CANCELLED
