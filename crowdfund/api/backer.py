@@ -77,10 +77,7 @@ def pledge_body(pledge: Pledge) -> dict:
         "reward_id": str(pledge.tier_id) if pledge.tier_id else None,
         "reward_title": pledge.tier.title if pledge.tier_id else None,
         "destination": pledge.destination,
-        "add_ons": [{"id": str(line.add_on_id), "name": line.add_on.name,
-                     "quantity": line.quantity,
-                     "price": present.minor(line.price_minor, pledge.currency)}
-                    for line in pledge.add_ons],
+        "add_ons": present.pledge_add_ons(pledge),
         "shares": pledge.shares,
         "card": ({"brand": pledge.card_brand, "last4": pledge.card_last4,
                   "exp_month": pledge.card_exp_month, "exp_year": pledge.card_exp_year}

@@ -84,10 +84,7 @@ def _backer(pledge: Pledge) -> dict:
             "reward_id": str(pledge.tier_id) if pledge.tier_id else None,
             "reward_title": pledge.tier.title if pledge.tier else None,
             "destination": pledge.destination,
-            "add_ons": [{"id": str(line.add_on_id), "name": line.add_on.name,
-                         "quantity": line.quantity,
-                         "price": present.minor(line.price_minor, pledge.currency)}
-                        for line in pledge.add_ons],
+            "add_ons": present.pledge_add_ons(pledge),
             "created_at": pledge.created_at}
 
 

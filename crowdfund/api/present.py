@@ -97,6 +97,12 @@ def upload_url(key: str | None) -> str | None:
     return url_for("main.uploads", filename=key, _external=True) if key else None
 
 
+def pledge_add_ons(pledge) -> list[dict]:
+    """What a pledge takes of each add-on, at the price of when it was made or changed."""
+    return [{"id": str(line.add_on_id), "name": line.add_on.name, "quantity": line.quantity,
+             "price": minor(line.price_minor, pledge.currency)} for line in pledge.add_ons]
+
+
 def html(markdown_text: str | None) -> str:
     return str(render_markdown(markdown_text or ""))
 

@@ -113,6 +113,19 @@ class Threads:
         return max(1, -(-self.total // self.per_page))
 
 
+def with_replies(firsts: list[Comment], removed_text: bool = False) -> dict[int, Thread]:
+    """The threads of these top-level comments, each with its replies (oldest first), in one
+    more query: {first comment's id: thread}, in the order given."""
+    threads = {row.id: Thread(CommentView.of(row, removed_text)) for row in firsts}
+    if threads:
+        for row in db.session.scalars(
+                sa.select(Comment).where(Comment.parent_id.in_(list(threads)))
+                .options(selectinload(Comment.author))
+                .order_by(Comment.created_at, Comment.id)):
+            threads[row.parent_id].replies.append(CommentView.of(row, removed_text))
+    return threads
+
+
 def threads_of(campaign: Campaign, *, page: int = 1, per_page: int | None = None,
                removed_text: bool = False, before: tuple[datetime, int] | None = None,
                ) -> Threads:
@@ -129,13 +142,7 @@ def threads_of(campaign: Campaign, *, page: int = 1, per_page: int | None = None
         top = top.where(sa.tuple_(Comment.created_at, Comment.id) < before)
     firsts = list(db.session.scalars(top.options(selectinload(Comment.author))
                                      .limit(per_page).offset((page - 1) * per_page)))
-    threads = {row.id: Thread(CommentView.of(row, removed_text)) for row in firsts}
-    if threads:
-        for row in db.session.scalars(
-                sa.select(Comment).where(Comment.parent_id.in_(list(threads)))
-                .options(selectinload(Comment.author))
-                .order_by(Comment.created_at, Comment.id)):
-            threads[row.parent_id].replies.append(CommentView.of(row, removed_text))
+    threads = with_replies(firsts, removed_text)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Comment).where(
         Comment.campaign_id == campaign.id, Comment.update_id.is_(None),
         Comment.parent_id.is_(None))) \

@@ -14,7 +14,7 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from crowdfund.campaigns.models import Campaign
-from crowdfund.community.comments import CommentView, Thread
+from crowdfund.community.comments import Thread, with_replies
 from crowdfund.community.models import CampaignUpdate, Comment
 from crowdfund.community.updates import can_read
 from crowdfund.extensions import db
@@ -67,13 +67,7 @@ def threads_of_update(update: CampaignUpdate, *, before: int | None = None,
         top.options(selectinload(Comment.author))
         .order_by(Comment.created_at.desc(), Comment.id.desc()).limit(per_page + 1)))
     older = rows[per_page - 1].id if len(rows) > per_page else None
-    threads = {row.id: Thread(CommentView.of(row, removed_text)) for row in rows[:per_page]}
-    if threads:
-        for row in db.session.scalars(
-                sa.select(Comment).where(Comment.parent_id.in_(list(threads)))
-                .options(selectinload(Comment.author))
-                .order_by(Comment.created_at, Comment.id)):
-            threads[row.parent_id].replies.append(CommentView.of(row, removed_text))
+    threads = with_replies(rows[:per_page], removed_text)
     authors = {c.author_id for t in threads.values() for c in [t.comment, *t.replies]}
     backers = set(db.session.scalars(backer_ids(update.campaign_id).where(
         Pledge.backer_id.in_(authors)))) if authors else set()
