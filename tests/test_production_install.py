@@ -41,6 +41,7 @@ SHIPPED = ("pyproject.toml", "wsgi.py", "gunicorn.conf.py", "crowdfund", "templa
 #: The sandbox's server modules: they import aiohttp and localstripe, and only `make run`
 #: and the test suite start them (the `sandbox` extra).
 SANDBOX_SERVER = ("crowdfund.payments.sandbox", "crowdfund.payments.sandbox_disk",
+                  "crowdfund.payments.sandbox_cards",
                   "crowdfund.payments.sandbox_lists")
 WAIT = 120  # seconds, at most, for each thing we wait for
 

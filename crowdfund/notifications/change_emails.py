@@ -1,7 +1,7 @@
 """What a backer (an investor) is told when they change or cancel their pledge
 (investment): every change is confirmed by email, saying what it was, what it is now and
 what happens next (``events.pledge_changed``, ``pledge_card_replaced``,
-``pledge_cancelled``, ``investment_reconfirmed``; docs/domain.md#changing-a-pledge).
+``pledge_cancelled``, ``investment_reconfirmed``; docs/domain.md#changing-and-cancelling).
 
 Each message is queued in the transaction of the change (a change rolled back sends
 nothing) under a key naming that change: a second change makes a second message, the same

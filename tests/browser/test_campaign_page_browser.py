@@ -1,6 +1,6 @@
 """The campaign page's extras in Chromium: on a phone the rewards are one tap away
 (the "Back this project" button is on screen without scrolling and brings the rewards into
-view; an offering's "Invest" likewise), "Copy link" copies the tagged address with the
+view; an offering's "See the offer" likewise), "Copy link" copies the tagged address with the
 local script (CSP-clean) and works without scripts as a field, and Follow for a signed-out
 visitor goes through sign-in and back, one click from following."""
 
@@ -62,7 +62,7 @@ def test_on_a_phone_the_rewards_are_one_tap_away(browser, live_server, scene, wi
     assert image.get_attribute("alt") == "Tier 2" and image.get_attribute("loading") == "lazy"
     # The equity offering's equivalent: Invest, which brings the invest box into view.
     page.goto(f"{live_server}/campaigns/{scene['offering']}")
-    assert page.locator("#jump-back").inner_text() == "Invest"
+    assert page.locator("#jump-back").inner_text() == "See the offer"
     assert page.evaluate(IN_VIEW, "#jump-back")
     page.locator("#jump-back").tap()
     page.wait_for_function(f"() => ({IN_VIEW})('#invest')")
