@@ -25,6 +25,7 @@ FIXED = {
     "Not a valid mapping type.": _l("Send an object here."),
     "Unknown field.": _l("This field is not known here."),
     "String does not match expected pattern.": _l("This value is not valid."),
+    "Control characters are not allowed.": _l("Control characters are not allowed here."),
 }
 
 _PATTERNS = (

@@ -9,7 +9,9 @@ dump and document them.
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from collections.abc import Mapping
+
+from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
 from crowdfund.campaigns.categories import CATEGORIES
 
@@ -17,6 +19,25 @@ SORTS = ("newest", "ending", "funded")
 STAGES = ("live", "funded", "ended")
 KINDS = ("reward", "equity")
 MAX_PAGE_SIZE = 50
+
+
+class InputSchema(Schema):
+    """What a request sends (a query string, a body): text with a NUL or another control
+    character is refused at its field (no database stores it, PostgreSQL refuses it)."""
+
+    @pre_load
+    def refuse_control_characters(self, data, **_kwargs):
+        if not isinstance(data, Mapping):  # a JSON body, or the query string's proxy
+            return data
+        bad = {key: ["Control characters are not allowed."] for key, value in data.items()
+               if isinstance(value, str) and _has_control(value)}
+        if bad:
+            raise ValidationError(bad)
+        return data
+
+
+def _has_control(text: str) -> bool:
+    return any(ord(c) < 32 and c not in "\t\n\r" for c in text)
 
 
 class ProblemSchema(Schema):
@@ -71,7 +92,7 @@ class CampaignListSchema(Schema):
         "description": "Pass as ``cursor`` for the next page; null on the last page."})
 
 
-class CampaignQuerySchema(Schema):
+class CampaignQuerySchema(InputSchema):
     category = fields.Str(validate=validate.OneOf(list(CATEGORIES)))
     status = fields.Str(load_default="live", validate=validate.OneOf(STAGES))
     kind = fields.Str(validate=validate.OneOf(KINDS))
@@ -185,7 +206,7 @@ class ThreadListSchema(Schema):
     next_cursor = fields.Str(allow_none=True, required=True)
 
 
-class PageQuerySchema(Schema):
+class PageQuerySchema(InputSchema):
     cursor = fields.Str(validate=validate.Length(max=400))
     limit = fields.Int(load_default=20, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
 

@@ -6,7 +6,12 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from crowdfund.api.schemas import CampaignSummarySchema, MoneySchema, PersonSchema
+from crowdfund.api.schemas import (
+    CampaignSummarySchema,
+    InputSchema,
+    MoneySchema,
+    PersonSchema,
+)
 
 MAX_ADD_ON_LINES = 20
 
@@ -95,12 +100,12 @@ class PledgeListSchema(Schema):
     next_cursor = fields.Str(allow_none=True, required=True)
 
 
-class AddOnChoiceSchema(Schema):
+class AddOnChoiceSchema(InputSchema):
     add_on_id = fields.Str(required=True, validate=validate.Length(max=20))
     quantity = fields.Int(required=True, validate=validate.Range(min=0, max=1000))
 
 
-class PledgeChoiceSchema(Schema):
+class PledgeChoiceSchema(InputSchema):
     """What a backer chooses: the reward (none: null), the amount (everything, shipping
     and add-ons included, at least what they add up to), where to ship, add-ons."""
 
@@ -119,7 +124,7 @@ class NewPledgeBodySchema(PledgeChoiceSchema):
     campaign_id = fields.Str(required=True, validate=validate.Length(min=1, max=20))
 
 
-class CommentBodySchema(Schema):
+class CommentBodySchema(InputSchema):
     body = fields.Str(required=True, validate=validate.Length(min=1, max=5000))
     kind = fields.Str(load_default="comment", validate=validate.OneOf(("comment", "question")))
     parent_id = fields.Str(allow_none=True, load_default=None,
@@ -190,7 +195,7 @@ class UpdateCreatedSchema(Schema):
     published_at = fields.DateTime(required=True)
 
 
-class UpdateBodySchema(Schema):
+class UpdateBodySchema(InputSchema):
     title = fields.Str(required=True, validate=validate.Length(min=1, max=120))
     body_markdown = fields.Str(required=True, validate=validate.Length(min=1, max=20000))
     backers_only = fields.Bool(load_default=False)

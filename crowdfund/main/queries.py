@@ -74,7 +74,8 @@ def _sort_keys(stmt, sort: str, live: tuple) -> tuple[sa.Select, list[tuple]]:
         sub = totals_subquery(sa.select(Campaign.id).where(*live))
         pledged = sa.func.coalesce(sub.c.pledged_minor, 0)
         stmt = stmt.outerjoin(sub, sub.c.campaign_id == Campaign.id)
-        return stmt, [(pledged * 10000 // Campaign.goal_minor, False),
+        percent = sa.cast(pledged * 10000 // Campaign.goal_minor, sa.BigInteger)
+        return stmt, [(percent, False),
                       (Campaign.launched_at, False), (Campaign.id, True)]
     return stmt, [(Campaign.launched_at, False), (Campaign.id, False)]
 

@@ -198,3 +198,11 @@ def test_a_campaign_has_its_faq_and_reward_pictures(client):
     assert body["faq"] == [{"question": "Ships to Hong Kong?",
                             "answer_html": "<p>Yes, <strong>shipping extra</strong>.</p>\n"}]
     assert body["tiers"][0]["image_url"].endswith("/uploads/rewards/abc.png")
+
+
+@pytest.mark.parametrize("query", [{"q": "a\x00b"}, {"cursor": "\x00"}, {"q": "\x07"}])
+def test_control_characters_in_a_query_are_refused_at_their_field(client, query):
+    answer = client.get("/api/v1/campaigns", query_string=query)
+    assert answer.status_code == 422 and list(answer.json["errors"]) == list(query)
+    assert answer.json["errors"][next(iter(query))] == ["Control characters are not allowed "
+                                                        "here."]

@@ -73,3 +73,13 @@ def test_a_card_confirmed_after_the_deadline_is_a_conflict(client, bearer, live,
     late = client.post(f"/api/v1/me/pledges/{made['id']}/confirm", headers=headers)
     assert late.status_code == 409
     assert late.json["type"].endswith("problem-campaign-closed")
+
+
+def test_control_characters_in_a_body_are_refused_at_their_field(client, bearer, live):
+    headers = bearer(live.founder)
+    update = client.post(f"/api/v1/me/campaigns/{live.id}/updates", headers=headers,
+                         json={"title": "Nul\x00", "body_markdown": "x" * 40})
+    assert update.status_code == 422 and list(update.json["errors"]) == ["title"]
+    comment = client.post(f"/api/v1/campaigns/{live.id}/comments", headers=headers,
+                          json={"body": "Hi\x00"})
+    assert comment.status_code == 422 and list(comment.json["errors"]) == ["body"]
