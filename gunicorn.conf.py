@@ -26,9 +26,14 @@ graceful_timeout = 30
 keepalive = 5
 # Launch-day bursts queue here rather than being refused.
 backlog = 2048
-# Workers are replaced after this many requests (bounded memory growth in a long run).
-max_requests = 5000
-max_requests_jitter = 500
+# Workers are replaced after about this many requests (bounded memory growth in a long
+# run). Rarely and each at its own time: at launch-day rates (1,200 requests/s) the old
+# 5,000 replaced a worker every few seconds, all within the same few hundred requests,
+# each starting with cold caches (memo.py's shared values; the pages too when no Redis
+# is configured), which made the campaign page's p99 1.3-3.2 s. A jitter of 10-20% of it
+# spreads the restarts out (README "Performance").
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 100_000))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", max_requests // 5))
 accesslog = "-"
 # The request id the app gives every response (X-Request-ID) ends each access line, so an
 # access line and the app's own lines for that request can be matched.

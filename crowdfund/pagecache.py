@@ -21,12 +21,25 @@ Only what is the same for every anonymous visitor is ever stored or served:
 
 A signed-in person always gets their own freshly rendered page. Every other response
 header (security headers, ``Vary: Cookie``) is added again on the way out.
+
+Where the pages live: with production's Redis (``PAGE_CACHE_REDIS_URL``, else a
+``redis://`` ``CELERY_BROKER_URL``) every worker of every web server shares one copy
+(``RedisPageStore``: a page rendered by one is served by all, and a restarted worker
+starts warm). Without Redis (``make run``) each process keeps its own (``PageStore``).
+Redis down or slow never fails a request: its calls time out after a few tens of
+milliseconds, it is left alone for a few seconds after an error (logged at most once a
+minute), and the pages are then kept in the process as without Redis.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import threading
+import time
 from collections.abc import Callable
 
+import redis
 from flask import Flask, Response, current_app, g, request, session
 
 from crowdfund import memo
@@ -42,11 +55,88 @@ def public_page(view: Callable) -> Callable:
     return view
 
 
+log = logging.getLogger(__name__)
+
+
 class PageStore(Store):
     """URL -> (body, content type), each for ``seconds`` (see ``Store``)."""
 
 
-def _store() -> PageStore:
+class RedisPageStore:
+    """URL -> (body, content type) in Redis for ``seconds``, shared by every process that
+    uses the same Redis and ``prefix``. Keys are the prefix and a SHA-256 of the URL key (a
+    long query string makes no long key); a page over ``max_bytes`` is not kept. Any
+    Redis error makes it use ``fallback`` (this process's store) for ``pause`` seconds."""
+
+    def __init__(self, url: str, fallback: PageStore, *, prefix: str = "crowdfund:page:",
+                 max_bytes: int = 1_000_000, timeout: float = 0.05, pause: float = 5.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.client = redis.Redis.from_url(
+            url, socket_timeout=timeout, socket_connect_timeout=timeout, retry=None,
+            retry_on_timeout=False, health_check_interval=0)
+        self.fallback = fallback
+        self.prefix = prefix
+        self.max_bytes = max_bytes
+        self.pause = pause
+        self.clock = clock
+        self._down_until = 0.0
+        self._logged_at: float | None = None
+        self._lock = threading.Lock()
+
+    def _name(self, key: str) -> str:
+        return self.prefix + hashlib.sha256(key.encode()).hexdigest()
+
+    def _up(self) -> bool:
+        return self.clock() >= self._down_until
+
+    def _failed(self, error: Exception) -> None:
+        now = self.clock()
+        with self._lock:
+            self._down_until = now + self.pause
+            if self._logged_at is None or now - self._logged_at >= 60:
+                self._logged_at = now
+                log.warning("page cache: Redis unavailable (%s); pages kept per process "
+                            "for now", error)
+
+    def get(self, key: str, default=None):
+        if not self._up():
+            return self.fallback.get(key, default)
+        try:
+            found = self.client.get(self._name(key))
+        except (redis.RedisError, OSError) as error:
+            self._failed(error)
+            return self.fallback.get(key, default)
+        if found is None:
+            return default
+        content_type, _, body = found.partition(b"\n")
+        return body, content_type.decode()
+
+    def put(self, key: str, value: tuple[bytes, str], seconds: float) -> None:
+        body, content_type = value
+        if len(body) > self.max_bytes:
+            return
+        self.fallback.put(key, value, seconds)
+        if not self._up():
+            return
+        try:
+            self.client.set(self._name(key), content_type.encode() + b"\n" + body,
+                            px=max(1, int(seconds * 1000)))
+        except (redis.RedisError, OSError) as error:
+            self._failed(error)
+
+    def clear(self) -> None:
+        self.fallback.clear()
+
+
+def redis_url_for(config) -> str | None:
+    """``PAGE_CACHE_REDIS_URL``, else the broker's when it is a Redis; None: no Redis."""
+    if url := config.get("PAGE_CACHE_REDIS_URL"):
+        return url
+    broker = config.get("CELERY_BROKER_URL") or ""
+    return broker if broker.startswith(("redis://", "rediss://", "unix://")) else None
+
+
+def _store() -> PageStore | RedisPageStore:
     return current_app.extensions["page_cache"]
 
 
@@ -93,7 +183,13 @@ def keep(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     """Register before any other request hook, so that a kept page costs nothing else."""
-    app.extensions["page_cache"] = PageStore(app.config["PAGE_CACHE_ENTRIES"])
+    store = PageStore(app.config["PAGE_CACHE_ENTRIES"])
+    if url := redis_url_for(app.config):
+        app.extensions["page_cache"] = RedisPageStore(
+            url, store, prefix=app.config["PAGE_CACHE_REDIS_PREFIX"],
+            max_bytes=app.config["PAGE_CACHE_MAX_BYTES"])
+    else:
+        app.extensions["page_cache"] = store
     memo.init_app(app)
     app.before_request_funcs.setdefault(None, []).insert(0, serve)
     app.after_request(keep)

@@ -117,6 +117,12 @@ class BaseConfig(MoneySettings, BackgroundSettings, FulfilmentSettings, ApiSetti
     #: process (crowdfund/pagecache.py); 0 turns it off. At most PAGE_CACHE_ENTRIES URLs.
     PAGE_CACHE_SECONDS = 5
     PAGE_CACHE_ENTRIES = 500
+    #: Where every worker and web server shares the kept pages: this Redis, else a
+    #: redis:// CELERY_BROKER_URL; neither: per process. Keys start with the prefix; a page
+    #: over PAGE_CACHE_MAX_BYTES is not kept.
+    PAGE_CACHE_REDIS_URL: str | None = None
+    PAGE_CACHE_REDIS_PREFIX = "crowdfund:page:"
+    PAGE_CACHE_MAX_BYTES = 1_000_000
 
     # Campaign policy (docs/domain.md#the-numbers).
     CAMPAIGN_MIN_DAYS = 1
@@ -190,6 +196,7 @@ class BaseConfig(MoneySettings, BackgroundSettings, FulfilmentSettings, ApiSetti
                            ("PROCESS_HEARTBEAT_SECONDS", float),
                            ("PROCESS_STALE_SECONDS", float), ("JOB_WAIT_ALERT_SECONDS", int),
                            ("SETTLE_BATCH", int), ("PAGE_CACHE_SECONDS", float),
+                           ("PAGE_CACHE_MAX_BYTES", int),
                            ("SMTP_PORT", int), ("PLATFORM_FEE_BPS", int),
                            ("OUTBOX_SENDERS", int), ("OUTBOX_LEASE_SECONDS", int),
                            ("MAIL_MESSAGES_PER_SECOND", float),
@@ -203,7 +210,7 @@ class BaseConfig(MoneySettings, BackgroundSettings, FulfilmentSettings, ApiSetti
                      "MAIL_FROM", "SMTP_HOST", "SMTP_SECURITY", "SMTP_USERNAME",
                      "SMTP_PASSWORD", "LOG_FORMAT", "LOG_LEVEL", "CELERY_BROKER_URL",
                      "UPLOAD_STORAGE", "SUPPORT_EMAIL", "TWO_FACTOR_KEY", "DEFAULT_LOCALE",
-                     "DEFAULT_TIMEZONE"):
+                     "DEFAULT_TIMEZONE", "PAGE_CACHE_REDIS_URL", "PAGE_CACHE_REDIS_PREFIX"):
             if os.environ.get(name):
                 values[name] = os.environ[name]
         if values.get("STRIPE_SECRET_KEY") and not values.get("STRIPE_API_BASE"):
