@@ -125,7 +125,13 @@ class RedisPageStore:
             self._failed(error)
 
     def clear(self) -> None:
+        """Forget every kept page (this prefix's keys; a benchmark's cold start)."""
         self.fallback.clear()
+        try:
+            for name in self.client.scan_iter(match=self.prefix + "*", count=500):
+                self.client.delete(name)
+        except (redis.RedisError, OSError) as error:
+            self._failed(error)
 
 
 def redis_url_for(config) -> str | None:

@@ -139,3 +139,13 @@ def test_a_redis_that_does_not_answer_costs_one_short_wait_not_one_per_request(
         assert time.monotonic() - started < 0.75  # not 30 x 50 ms
     finally:
         silent.close()
+
+
+def test_clearing_forgets_the_shared_pages(servers, session, live):
+    first, second = servers
+    page = f"/campaigns/{live.slug}"
+    first.test_client().get(page)
+    second.extensions["page_cache"].clear()
+    with count_queries(first) as queries:
+        first.test_client().get(page)
+    assert queries  # rendered again
