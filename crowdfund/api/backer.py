@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import abort, url_for
 from flask.views import MethodView
+from sqlalchemy.orm import joinedload, selectinload
 
 from crowdfund.api import present
 from crowdfund.api.core import PROBLEM_DOC, api_user, current_token, make_blueprint, requires
@@ -143,7 +144,10 @@ class MyPledges(MethodView):
         """The holder's pledges and investments, newest first"""
         after = (present.decode_cursor(args["cursor"], "pledges", (int,))[0]
                  if args.get("cursor") else None)
+        # Each pledge's campaign, reward and add-ons loaded with the page (no query per row).
         stmt = (db.select(Pledge).where(Pledge.backer_id == api_user().id, ~abandoned())
+                .options(joinedload(Pledge.campaign), joinedload(Pledge.tier),
+                         selectinload(Pledge.add_ons))
                 .order_by(Pledge.id.desc()).limit(args["limit"] + 1))
         if after is not None:
             stmt = stmt.where(Pledge.id < after)

@@ -16,7 +16,7 @@ from crowdfund.extensions import db
 from crowdfund.pledges import services
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.pledges.totals import totals_of
-from tests.factories import CARDS, make_add_on, make_campaign, make_pledge, make_user
+from tests.factories import CARDS, count_queries, make_add_on, make_campaign, make_pledge, make_user
 
 PROBLEM = "application/problem+json"
 
@@ -198,3 +198,20 @@ def test_a_pledge_left_pending_is_released_as_on_the_pages(client, bearer, live)
     services.release_abandoned(utcnow() + timedelta(hours=2))
     db.session.commit()
     assert db.session.get(Pledge, int(made.json["id"])).status is PledgeStatus.CANCELLED
+
+
+def test_the_list_of_pledges_costs_the_same_queries_for_one_pledge_or_many(app, client,
+                                                                           bearer):
+    backer = make_user()
+    headers = bearer(backer, Scope.READ)
+    campaigns = [make_campaign(status=CampaignStatus.LIVE, tiers=1) for _ in range(5)]
+    make_pledge(campaigns[0], backer)
+    db.session.commit()
+    with count_queries(app) as one:
+        assert len(client.get("/api/v1/me/pledges", headers=headers).json["items"]) == 1
+    for campaign in campaigns[1:]:
+        make_pledge(campaign, backer)
+    db.session.commit()
+    with count_queries(app) as five:
+        assert len(client.get("/api/v1/me/pledges", headers=headers).json["items"]) == 5
+    assert len(five) == len(one)
