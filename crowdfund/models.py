@@ -17,6 +17,7 @@ from crowdfund.campaigns.models import (  # noqa: F401
     RewardTier,
     ShippingRate,
 )
+from crowdfund.community.counts import CampaignCounts  # noqa: F401
 from crowdfund.community.models import (  # noqa: F401
     CampaignReport,
     CampaignUpdate,
@@ -46,6 +47,7 @@ from crowdfund.ledger.models import LedgerEntry, LedgerTransaction  # noqa: F401
 from crowdfund.notifications.models import OutboxMessage  # noqa: F401
 from crowdfund.payments.models import WebhookEvent  # noqa: F401
 from crowdfund.pledges.models import Pledge, PledgeAddOn, PledgeTransition  # noqa: F401
+from crowdfund.pledges.summary import CampaignDayTotal  # noqa: F401
 from crowdfund.queue import Job  # noqa: F401
 from crowdfund.settlement.books.models import (  # noqa: F401
     DifferenceTransition,

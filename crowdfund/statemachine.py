@@ -85,10 +85,14 @@ class TransitionTable(Generic[S]):
         model: str,
         table: Mapping[S, Iterable[S]],
         record: Callable[[Any, S, S, Any, str | None], None],
+        after_many: Callable[[list[int], S, S], None] | None = None,
     ) -> None:
         self.model = model
         self.table: dict[S, frozenset[S]] = {k: frozenset(v) for k, v in table.items()}
         self._record = record
+        #: Told ``(ids, from, to)`` after each UPDATE of :meth:`apply_many`, in its
+        #: transaction: what an object's flush would have told (pledges' day totals).
+        self._after_many = after_many
 
     def allowed(self, from_status: S) -> frozenset[S]:
         return self.table.get(from_status, frozenset())
@@ -126,6 +130,8 @@ class TransitionTable(Generic[S]):
                 .returning(model.id).execution_options(synchronize_session=False)
             ).scalars().all()
             self._record.many(updated, from_status, to_status, actor, reason)
+            if self._after_many is not None:
+                self._after_many(updated, from_status, to_status)
             changed += len(updated)
             for obj_id in ids:
                 loaded = db.session.identity_map.get(db.session.identity_key(model, obj_id))

@@ -26,6 +26,8 @@ from crowdfund import create_app
 from crowdfund.campaigns.states import CampaignStatus
 from crowdfund.config import normalise_database_url
 from crowdfund.extensions import db
+from crowdfund.community import counts
+from crowdfund.pledges import summary
 from tests.factories import (
     AuthActions,
     SettlerInTest,
@@ -138,6 +140,11 @@ def _clean_database(request):
     app.config["WTF_CSRF_ENABLED"] = False
     with app.app_context():
         db.session.remove()
+        # Every test's pledges, comments and follows, however it changed them, left the
+        # campaigns' kept totals and counts equal to what the tables add up to
+        # (crowdfund/pledges/summary.py, crowdfund/community/counts.py).
+        differ = summary.mismatches() + counts.mismatches()
+        db.session.remove()
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
         with db.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
@@ -149,6 +156,7 @@ def _clean_database(request):
                     conn.execute(sa.text(f'DELETE FROM "{table}"'))  # noqa: S608 - our table names
                 # Ids start again at 1, as RESTART IDENTITY does (AUTOINCREMENT's counters).
                 conn.execute(sa.text("DELETE FROM sqlite_sequence"))
+    assert not differ, f"kept totals or counts differ from the tables: {differ}"
 
 
 @pytest.fixture

@@ -16,11 +16,12 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from crowdfund.campaigns.models import Campaign, RewardTier
-from crowdfund.db import utc_day, utcnow
+from crowdfund.db import utcnow
 from crowdfund.extensions import db
 from crowdfund.i18n import _, reader_locale
 from crowdfund.money import Money
 from crowdfund.pledges.models import COUNTED_STATUSES, Pledge
+from crowdfund.pledges.summary import per_day
 
 #: The SVG's coordinate box; text is in the same units, so at phone width it is 1:1.
 #: The left margin holds the y axis's values.
@@ -142,12 +143,10 @@ def _counted(campaign: Campaign):
                                    Pledge.status.in_(COUNTED_STATUSES))
 
 
-def _per_day(campaign: Campaign, aggregate) -> dict[date, int]:
-    """``aggregate`` of the counted pledges per UTC day, grouped by the database (one row a
-    day, however many pledges)."""
-    day = utc_day(Pledge.created_at)
-    return {d: int(v or 0) for d, v in db.session.execute(
-        _counted(campaign).with_only_columns(day, aggregate).group_by(day))}
+def _per_day(campaign: Campaign, *, count: bool = False) -> dict[date, int]:
+    """The counted pledges' amount (or number) per UTC day: the day totals kept as
+    pledges change (``pledges.summary``), a row a day however many pledges."""
+    return per_day(campaign.id, count=count)
 
 
 def _daily(values: dict[date, int], first: date, last: date, currency: str | None,
@@ -189,7 +188,7 @@ def _span(campaign: Campaign, stamps: list[date]) -> tuple[date, date] | None:
 
 def funding_chart(campaign: Campaign) -> DailyChart | None:
     """Pledged per day (by the day each pledge was made) and the running total vs the goal."""
-    values = _per_day(campaign, sa.func.sum(Pledge.amount_minor))
+    values = _per_day(campaign)
     span = _span(campaign, list(values))
     if span is None:
         return None
@@ -198,7 +197,7 @@ def funding_chart(campaign: Campaign) -> DailyChart | None:
 
 def pledges_per_day(campaign: Campaign) -> DailyChart | None:
     """For the founder: how many pledges were made each day."""
-    values = _per_day(campaign, sa.func.count())
+    values = _per_day(campaign, count=True)
     span = _span(campaign, list(values))
     if span is None:
         return None

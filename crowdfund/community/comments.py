@@ -21,6 +21,7 @@ from crowdfund import events, memo
 from crowdfund.auth.models import User
 from crowdfund.auth.recovery import require_verified_email
 from crowdfund.campaigns.models import Campaign
+from crowdfund.community.counts import count_columns, counts_of
 from crowdfund.community.models import (
     CampaignUpdate,
     Comment,
@@ -143,9 +144,7 @@ def threads_of(campaign: Campaign, *, page: int = 1, per_page: int | None = None
     firsts = list(db.session.scalars(top.options(selectinload(Comment.author))
                                      .limit(per_page).offset((page - 1) * per_page)))
     threads = with_replies(firsts, removed_text)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Comment).where(
-        Comment.campaign_id == campaign.id, Comment.update_id.is_(None),
-        Comment.parent_id.is_(None))) \
+    total = counts_of(campaign.id)["threads"] \
         if len(firsts) == per_page or page > 1 else len(firsts)
     authors = {c.author_id for t in threads.values() for c in [t.comment, *t.replies]}
     return Threads(list(threads.values()), _backer_ids(campaign, authors), total, page,
@@ -153,15 +152,12 @@ def threads_of(campaign: Campaign, *, page: int = 1, per_page: int | None = None
 
 
 def threads_stamp_columns(campaign_id) -> tuple:
-    """What changes when a comment is posted on a campaign (its count and newest id) or
-    deleted by its author (how many are), as scalar subqueries to select with other
-    things: the key of what is shared between viewers. ``campaign_id``: an id or a bound
-    parameter."""
-    where = sa.and_(Comment.campaign_id == campaign_id, Comment.update_id.is_(None))
-    return (sa.select(sa.func.count()).select_from(Comment).where(where).scalar_subquery(),
-            sa.select(sa.func.max(Comment.id)).where(where).scalar_subquery(),
-            sa.select(sa.func.count()).select_from(Comment).where(
-                where, Comment.status == CommentStatus.DELETED).scalar_subquery())
+    """What changes when a comment is posted on a campaign (its count) or deleted by its
+    author (how many are), as scalar subqueries to select with other things: the key of
+    what is shared between viewers. Read from the kept counts (``community.counts``): one
+    row, however many comments. ``campaign_id``: an id or a bound parameter."""
+    comments, _threads, deleted, _followers = count_columns(campaign_id)
+    return comments, deleted
 
 
 def shown_threads(campaign: Campaign, per_page: int, stamp: tuple) -> Threads:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from crowdfund.auth.models import User
 from crowdfund.campaigns.models import Campaign
 from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.community.counts import counts_of, followers_moved
 from crowdfund.community.models import Follow
 from crowdfund.db import utcnow
 from crowdfund.errors import DomainError
@@ -36,12 +37,16 @@ def _follow(user: User, **subject) -> bool:
             db.session.add(Follow(user_id=user.id, **subject))
     except IntegrityError:  # the same follow at the same instant (a double click): a no-op
         return False
+    if "campaign_id" in subject:
+        followers_moved(subject["campaign_id"], 1)
     return True
 
 
 def _unfollow(user: User, **subject) -> bool:
     result = db.session.execute(sa.delete(Follow).where(
         Follow.user_id == user.id, *[getattr(Follow, k) == v for k, v in subject.items()]))
+    if "campaign_id" in subject:
+        followers_moved(subject["campaign_id"], -result.rowcount)
     return bool(result.rowcount)
 
 
@@ -83,8 +88,8 @@ def follows_founder(user, founder: User) -> bool:
 
 
 def follower_count(campaign: Campaign) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Follow).where(
-        Follow.campaign_id == campaign.id)) or 0
+    """Kept as follows come and go (``community.counts``): one row, however many."""
+    return counts_of(campaign.id)["followers"]
 
 
 def campaign_followers(campaign: Campaign, *, exclude_backers: bool = True) -> list[User]:

@@ -80,7 +80,8 @@ class Comment(db.Model):
     #: Plain text: escaped when shown (links are not made clickable).
     body: Mapped[str] = mapped_column(sa.Text)
     status: Mapped[CommentStatus] = mapped_column(str_enum(CommentStatus),
-                                                  default=CommentStatus.VISIBLE)
+                                                  default=CommentStatus.VISIBLE,
+                                                  active_history=True)  # community.counts
     hidden_reason: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from crowdfund.auth import privacy
 from crowdfund.auth.models import User
+from crowdfund.community.counts import followers_moved
 from crowdfund.community.models import CampaignReport, Comment, CommentReport, Follow
 from crowdfund.extensions import db
 from crowdfund.i18n import _l
@@ -51,5 +52,8 @@ def erase(user: User) -> None:
     for report in (CommentReport, CampaignReport):
         db.session.execute(sa.update(report).where(report.reporter_id == user.id)
                            .values(reason=""))
-    db.session.execute(sa.delete(Follow).where(sa.or_(Follow.user_id == user.id,
-                                                      Follow.founder_id == user.id)))
+    gone = db.session.execute(sa.delete(Follow).where(sa.or_(
+        Follow.user_id == user.id, Follow.founder_id == user.id))
+        .returning(Follow.campaign_id)).scalars().all()
+    for campaign_id in {c for c in gone if c is not None}:
+        followers_moved(campaign_id, -gone.count(campaign_id))

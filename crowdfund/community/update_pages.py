@@ -1,4 +1,5 @@
-"""An update's own page (``community.update_page``: its permalink, linked from the
+"""The campaign's updates page (``community.updates_page``, all of them a page at a time),
+an update's own page (``community.update_page``: its permalink, linked from the
 campaign's list of updates and from the update's email) and the comment form posted from
 it. A backers-only update shows its number and date only to those who may not read it: a
 sign-in prompt to a signed-out visitor, a short "for backers only" notice to anyone else
@@ -7,7 +8,7 @@ accountability")."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from crowdfund.campaigns.models import Campaign
@@ -17,6 +18,7 @@ from crowdfund.community.forms import CommentForm, ModerationForm, ReportForm
 from crowdfund.community.models import CampaignUpdate
 from crowdfund.community.routes import bp
 from crowdfund.community.update_comments import may_read, threads_of_update, update_of
+from crowdfund.community.updates import can_read, updates_of
 from crowdfund.errors import DomainError
 from crowdfund.extensions import db
 from crowdfund.forms import MAX_INT
@@ -48,6 +50,22 @@ def _render(campaign: Campaign, update: CampaignUpdate, comment_form: CommentFor
         comment_form=(comment_form or CommentForm()) if forms else None,
         report_form=ReportForm() if forms else None,
         moderation_form=ModerationForm() if forms else None)
+
+
+@bp.get("/campaigns/<slug>/updates")
+@public_page
+def updates_page(slug: str):
+    """Every update of the campaign, newest first, a page at a time (``?before=<number>``:
+    the updates numbered below it). Backers-only ones show their number and date to
+    who may not read them, as on the campaign page."""
+    campaign = public_campaign(slug)
+    per_page = current_app.config["UPDATES_PER_PAGE"]
+    before = int_arg("before", None, high=MAX_INT)
+    shown = updates_of(campaign, newest=per_page + 1, before=before)
+    return render_template(
+        "community/updates.html", campaign=campaign, updates=shown[:per_page],
+        older=shown[per_page - 1].number if len(shown) > per_page else None,
+        reads_backer_updates=can_read(current_user, campaign))
 
 
 @bp.get("/campaigns/<slug>/updates/<int:update_id>")

@@ -34,9 +34,15 @@ def can_read(user, campaign: Campaign) -> bool:
     return is_backer(user, campaign)
 
 
-def updates_of(campaign: Campaign) -> list[CampaignUpdate]:
-    return list(db.session.scalars(sa.select(CampaignUpdate).where(
-        CampaignUpdate.campaign_id == campaign.id).order_by(CampaignUpdate.number.desc())))
+def updates_of(campaign: Campaign, *, newest: int | None = None,
+               before: int | None = None) -> list[CampaignUpdate]:
+    """The campaign's updates, newest first: all, or the ``newest`` few (numbered below
+    ``before`` when given: a keyset, so a page costs the same at update 5 or 500).
+    Updates are numbered 1, 2, 3... as posted, so the newest one's number is how many."""
+    stmt = sa.select(CampaignUpdate).where(CampaignUpdate.campaign_id == campaign.id)
+    if before is not None:
+        stmt = stmt.where(CampaignUpdate.number < before)
+    return list(db.session.scalars(stmt.order_by(CampaignUpdate.number.desc()).limit(newest)))
 
 
 def post_update(campaign: Campaign, founder: User, title: str, body_md: str,

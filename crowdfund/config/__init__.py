@@ -148,6 +148,10 @@ class BaseConfig(MoneySettings, BackgroundSettings, FulfilmentSettings, ApiSetti
     #: The newest threads shown on the campaign page; the rest on its comments page.
     COMMENT_THREADS_ON_CAMPAIGN_PAGE = 10
     COMMENT_THREADS_PER_PAGE = 50
+    #: The newest updates shown on the campaign page; all of them, a page at a time, on
+    #: its updates page.
+    UPDATES_ON_CAMPAIGN_PAGE = 3
+    UPDATES_PER_PAGE = 10
     #: Followers hear that a campaign is about to end this long before its deadline.
     ENDING_SOON_NOTICE = timedelta(hours=48)
     #: Backers whose saved card expires before the deadline are asked to replace it this

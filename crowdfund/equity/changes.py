@@ -39,7 +39,7 @@ from crowdfund.notifications import investor_emails as emails
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.pledges.snapshot import terms_of
 from crowdfund.pledges.states import pledge_states
-from crowdfund.pledges.totals import totals_of
+from crowdfund.pledges.totals import counted_totals_of
 from crowdfund.supervision import each_isolated
 
 P = PledgeStatus
@@ -236,7 +236,7 @@ def close_early(campaign: Campaign, founder: User, new_deadline: datetime,
         # The times are in UTC, as the form's new deadline is.
         raise DomainError(_("An offering must be open 21 days before it closes early (from "
                             "%(when)s).", when=f"{opens:%Y-%m-%d %H:%M} UTC"))
-    if totals_of(campaign).pledged < campaign.goal:
+    if counted_totals_of(campaign).pledged < campaign.goal:
         raise DomainError(_("An offering can close early only once its target is met."))
     earliest = add_business_days(now, RECONFIRM_BUSINESS_DAYS)
     if new_deadline < earliest:

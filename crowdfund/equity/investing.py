@@ -25,7 +25,7 @@ from crowdfund.notifications import investor_emails as emails
 from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.pledges.rules import require_open_for_pledges
 from crowdfund.pledges.services import Quote, open_pending
-from crowdfund.pledges.totals import totals_of
+from crowdfund.pledges.totals import counted_totals_of
 
 
 class NeedsProfile(DomainError):
@@ -191,7 +191,7 @@ MILESTONES = (50, 100)
 def post_milestones(campaign: Campaign) -> list[int]:
     """After a commitment becomes active: tell every investor about each milestone of the
     target reached (once per investor and milestone). Returns the milestones posted."""
-    reached = [m for m in MILESTONES if totals_of(campaign).pledged.amount * 100
+    reached = [m for m in MILESTONES if counted_totals_of(campaign).pledged.amount * 100
                >= campaign.goal.amount * m]
     if not reached:
         return []

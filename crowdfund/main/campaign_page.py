@@ -163,7 +163,8 @@ def page_parts(campaign: Campaign, *, preview: bool, my_pledge, outcome, offerin
             funding_chart=charts.funding_chart(campaign) if campaign.is_public else None,
             deliveries=deliveries, spending=spending_of(campaign) if funded else None,
             faq=faq_of(campaign),
-            updates=updates_of(campaign), reads_backer_updates=reads_backer_updates)
+            updates=updates_of(campaign, newest=current_app.config["UPDATES_ON_CAMPAIGN_PAGE"]),
+            reads_backer_updates=reads_backer_updates)
         tiers = render_template("campaigns/_tiers.html", campaign=campaign,
                                 deliveries=deliveries, my_pledge=my_pledge, preview=preview)
         return Markup(body), Markup(tiers)  # noqa: S704 - autoescaped templates' output

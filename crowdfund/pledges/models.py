@@ -116,9 +116,12 @@ class Pledge(TimestampMixin, db.Model):
     campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id"))
     backer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     tier_id: Mapped[int | None] = mapped_column(sa.ForeignKey("reward_tiers.id"), index=True)
-    status: Mapped[PledgeStatus] = mapped_column(str_enum(PledgeStatus), default=P.PENDING)
+    # ``active_history``: the value before a change is loaded, so that the campaign's day
+    # totals (``pledges.summary``) move by the exact difference.
+    status: Mapped[PledgeStatus] = mapped_column(str_enum(PledgeStatus), default=P.PENDING,
+                                                 active_history=True)
     #: Everything the backer will be charged, shipping included, in minor units.
-    amount_minor: Mapped[int] = mapped_column(sa.BigInteger)
+    amount_minor: Mapped[int] = mapped_column(sa.BigInteger, active_history=True)
     #: The part of ``amount_minor`` that pays for shipping.
     shipping_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     currency: Mapped[str] = mapped_column(sa.String(3))
@@ -161,12 +164,13 @@ class Pledge(TimestampMixin, db.Model):
     #: the commitment is cancelled.
     reconfirm_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: What has been given back of a collected pledge (refunds that succeeded).
-    refunded_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    refunded_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0, active_history=True)
     #: The ``?ref=`` tag of the shared link the backer came from (founder's charts).
     ref: Mapped[str | None] = mapped_column(sa.String(40))
     #: A late pledge: made after the deadline of a funded campaign and charged at once; never
     #: part of the totals frozen at the deadline (``pledges.late``).
-    late: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    late: Mapped[bool] = mapped_column(default=False, server_default=sa.false(),
+                                       active_history=True)
     #: The backer confirmed the reward arrived.
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: A pledge that ended uncharged (released, cancelled, dropped) gives its saved card

@@ -14,7 +14,7 @@ from crowdfund.errors import DomainError
 from crowdfund.i18n import _
 from crowdfund.money import Money
 from crowdfund.pledges.models import Pledge, PledgeStatus
-from crowdfund.pledges.totals import totals_of
+from crowdfund.pledges.totals import counted_totals_of
 
 P = PledgeStatus
 
@@ -48,7 +48,7 @@ def check_last_day(pledge: Pledge, reduction: Money, now: datetime) -> None:
         return
     if now < campaign.deadline - current_app.config["LAST_DAY_LOCK"]:
         return
-    current = totals_of(campaign).pledged
+    current = counted_totals_of(campaign).pledged
     after = current - reduction
     if current >= campaign.goal and after < campaign.goal:
         raise LastDayRule(_(

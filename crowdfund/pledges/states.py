@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from crowdfund.pledges.models import PledgeStatus, PledgeTransition
+from crowdfund.pledges.summary import moved_many
 from crowdfund.statemachine import TransitionTable, audit_recorder
 
 P = PledgeStatus
@@ -23,4 +24,5 @@ PLEDGE_TRANSITIONS: dict[PledgeStatus, set[PledgeStatus]] = {
 
 
 pledge_states = TransitionTable("pledge", PLEDGE_TRANSITIONS,
-                                audit_recorder(PledgeTransition, "pledge_id"))
+                                audit_recorder(PledgeTransition, "pledge_id"),
+                                after_many=moved_many)

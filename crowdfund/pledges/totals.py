@@ -12,6 +12,7 @@ from crowdfund.campaigns.models import Campaign, RewardTier
 from crowdfund.extensions import db
 from crowdfund.money import Money
 from crowdfund.pledges.models import COUNTED_STATUSES, Pledge
+from crowdfund.pledges.summary import summed
 
 
 @dataclass(frozen=True)
@@ -25,38 +26,19 @@ class Totals:
         return self.pledged.percent_of(goal)
 
 
-def totals_subquery(campaign_ids: sa.Select | None = None) -> sa.Subquery:
-    """Per campaign: pledged total (minor units) and backer count over counted pledges;
-    only for the campaigns ``campaign_ids`` selects when given (not every pledge ever)."""
-    stmt = (
-        sa.select(
-            Pledge.campaign_id.label("campaign_id"),
-            sa.func.coalesce(sa.func.sum(Pledge.amount_minor), 0).label("pledged_minor"),
-            sa.func.count(sa.distinct(Pledge.backer_id)).label("backers"),
-        )
-        .where(Pledge.status.in_(COUNTED_STATUSES))
-        .group_by(Pledge.campaign_id)
-    )
-    if campaign_ids is not None:
-        stmt = stmt.where(Pledge.campaign_id.in_(campaign_ids))
-    return stmt.subquery("totals")
+def totals_subquery(campaign_ids: sa.Select) -> sa.Subquery:
+    """Per campaign that ``campaign_ids`` selects: pledged total (minor units) and backer
+    count over counted pledges, from the kept day totals (``pledges.summary``)."""
+    return summed(campaign_ids).subquery("totals")
 
 
 def totals_for(campaigns: list[Campaign]) -> dict[int, Totals]:
-    """Totals for several campaigns in one query (campaigns without pledges read 0)."""
+    """Live totals of several campaigns in one query, from the day totals kept as pledges
+    change (a few rows per campaign, however many pledges); campaigns without pledges
+    read 0. For pages: rules add up the pledges themselves (``counted_totals_of``)."""
     ids = [c.id for c in campaigns]
-    found: dict[int, tuple[int, int]] = {}
-    if ids:
-        rows = db.session.execute(
-            sa.select(
-                Pledge.campaign_id,
-                sa.func.coalesce(sa.func.sum(Pledge.amount_minor), 0).label("pledged_minor"),
-                sa.func.count(sa.distinct(Pledge.backer_id)).label("backers"),
-            )
-            .where(Pledge.campaign_id.in_(ids), Pledge.status.in_(COUNTED_STATUSES))
-            .group_by(Pledge.campaign_id)
-        )
-        found = {row.campaign_id: (int(row.pledged_minor), int(row.backers)) for row in rows}
+    found = {row.campaign_id: (int(row.pledged_minor), int(row.backers))
+             for row in db.session.execute(summed(ids))} if ids else {}
     return {
         c.id: Totals(Money(found.get(c.id, (0, 0))[0], c.currency), found.get(c.id, (0, 0))[1])
         for c in campaigns
@@ -64,11 +46,28 @@ def totals_for(campaigns: list[Campaign]) -> dict[int, Totals]:
 
 
 def totals_of(campaign: Campaign) -> Totals:
-    """Live totals; once the deadline has passed, the totals frozen at the deadline."""
+    """Totals as pages show them: the kept live totals; once the deadline has passed,
+    the totals frozen at the deadline."""
     if campaign.pledged_at_deadline_minor is not None:
-        return Totals(Money(campaign.pledged_at_deadline_minor, campaign.currency),
-                      campaign.backers_at_deadline or 0)
+        return _frozen(campaign)
     return totals_for([campaign])[campaign.id]
+
+
+def counted_totals_of(campaign: Campaign) -> Totals:
+    """``totals_of`` added up from the pledges themselves, for rules and the close (what
+    the deadline freezes); the kept day totals are for pages."""
+    if campaign.pledged_at_deadline_minor is not None:
+        return _frozen(campaign)
+    pledged, backers = db.session.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(Pledge.amount_minor), 0),
+                  sa.func.count(sa.distinct(Pledge.backer_id)))
+        .where(Pledge.campaign_id == campaign.id, Pledge.status.in_(COUNTED_STATUSES))).one()
+    return Totals(Money(int(pledged), campaign.currency), int(backers))
+
+
+def _frozen(campaign: Campaign) -> Totals:
+    return Totals(Money(campaign.pledged_at_deadline_minor, campaign.currency),
+                  campaign.backers_at_deadline or 0)
 
 
 def shown_totals_for(campaigns: list[Campaign]) -> dict[int, Totals]:

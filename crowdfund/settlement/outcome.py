@@ -13,6 +13,7 @@ from crowdfund.extensions import db
 from crowdfund.money import Money
 from crowdfund.pledges.late import LateTotals, late_totals
 from crowdfund.pledges.models import NEEDS_PAYMENT_STATUSES, Pledge, PledgeStatus
+from crowdfund.pledges.summary import sums_of
 from crowdfund.pledges.totals import totals_of
 from crowdfund.settlement.models import ChargeAttempt, ChargeStatus, Payout, PayoutStatus
 
@@ -60,18 +61,15 @@ def outcome_of(campaign: Campaign) -> Outcome | None:
             CampaignStatus.FUNDED, CampaignStatus.COLLECTING, CampaignStatus.SETTLED):
         return None
 
-    def sum_count(*conditions) -> tuple[Money, int]:
-        amount, count = db.session.execute(sa.select(
-            sa.func.coalesce(sa.func.sum(Pledge.amount_minor), 0), sa.func.count()).where(
-            Pledge.campaign_id == campaign.id, *conditions)).one()
-        return Money(int(amount), campaign.currency), int(count)
+    def sum_count(**where) -> tuple[Money, int]:
+        # The day totals kept as pledges change (pledges.summary): a few rows a campaign.
+        sums = sums_of(campaign.id, **where)
+        return Money(sums["pledged_minor"], campaign.currency), sums["pledges"]
 
-    refunded, refunded_count = db.session.execute(sa.select(
-        sa.func.coalesce(sa.func.sum(Pledge.refunded_minor), 0), sa.func.count()).where(
-        Pledge.campaign_id == campaign.id, Pledge.refunded_minor > 0,
-        Pledge.late.is_(False))).one()
-    collecting, collecting_count = sum_count(Pledge.status.in_(NEEDS_PAYMENT_STATUSES))
-    dropped, dropped_count = sum_count(Pledge.status == PledgeStatus.DROPPED)
+    on_time = sums_of(campaign.id, late=False)
+    refunded, refunded_count = on_time["refunded_minor"], on_time["refunded_pledges"]
+    collecting, collecting_count = sum_count(statuses=NEEDS_PAYMENT_STATUSES)
+    dropped, dropped_count = sum_count(statuses=[PledgeStatus.DROPPED])
     payout = db.session.scalar(sa.select(Payout).where(
         Payout.campaign_id == campaign.id, Payout.status == PayoutStatus.PAID))
     frozen = totals_of(campaign)

@@ -16,7 +16,7 @@ from crowdfund.extensions import db
 from crowdfund.i18n import _, ngettext
 from crowdfund.money import Money
 from crowdfund.pledges.models import Pledge, PledgeStatus
-from crowdfund.pledges.totals import totals_of
+from crowdfund.pledges.totals import counted_totals_of
 from crowdfund.settlement import cards
 from crowdfund.settlement.models import ChargeAttempt, ChargeStatus
 from crowdfund.statemachine import status_label
@@ -98,7 +98,7 @@ class Plan:
 def plan(campaign: Campaign, now: datetime | None = None) -> Plan:
     """Read-only: the outcome and the charges settlement would make now."""
     now = now or utcnow()
-    totals = totals_of(campaign)
+    totals = counted_totals_of(campaign)
     pledged = (Money(campaign.pledged_at_deadline_minor, campaign.currency)
                if campaign.pledged_at_deadline_minor is not None else totals.pledged)
     due = (campaign.status is S.LIVE and campaign.deadline is not None

@@ -41,7 +41,7 @@ from crowdfund.pledges.models import Pledge, PledgeStatus
 from crowdfund.pledges.services import OPEN_STATUSES, release_abandoned
 from crowdfund.pledges.states import pledge_states
 from crowdfund.pledges.terms import reflection_ends
-from crowdfund.pledges.totals import totals_of
+from crowdfund.pledges.totals import counted_totals_of
 from crowdfund.pledges.units import release_add_ons_of, release_units
 from crowdfund.settlement.models import ChargeAttempt, ChargeStatus
 from crowdfund.settlement.states import charge_states
@@ -79,11 +79,11 @@ def decide_at_deadline(campaign: Campaign, now: datetime | None = None) -> bool:
     release_abandoned(now, campaign_id=campaign.id)
     db.session.flush()
     # All or nothing: the goal reached; flexible: anything pledged (docs/domain.md).
-    funded = charges_at_deadline(campaign, totals_of(campaign).pledged)
+    funded = charges_at_deadline(campaign, counted_totals_of(campaign).pledged)
     if funded and campaign.kind is CampaignKind.EQUITY:
         allocate_at_deadline(campaign)  # never more than the maximum is charged
         db.session.flush()
-    totals = totals_of(campaign)
+    totals = counted_totals_of(campaign)
     campaign.pledged_at_deadline_minor = totals.pledged.amount
     campaign.backers_at_deadline = totals.backers
     campaign_states.apply(campaign, S.FUNDED if funded else S.FAILED,

@@ -86,7 +86,7 @@ def _state(app, world):
 
 #: Pages of those blueprints that anyone may read.
 PUBLIC = {("community.comments_page", "GET"), ("community.founder", "GET"),
-          ("community.update_page", "GET")}
+          ("community.update_page", "GET"), ("community.updates_page", "GET")}
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(app, client, world):

@@ -1,0 +1,229 @@
+"""What a campaign's counted pledges add up to, kept per UTC day as the pledges change, so
+that no page adds up the pledges themselves (docs/performance.md#maintained-totals).
+
+One ``campaign_day_totals`` row per campaign and UTC day on which counted pledges were made
+(``COUNTED_STATUSES``, by the day of ``created_at``): their amount and how many. A
+campaign's totals are the sum of its rows (one per day of its life, however many pledges),
+its funding chart is the rows themselves.
+
+Every change of a pledge moves its day's row by the difference, in the same transaction:
+- through the ORM (a pledge added, its status, amount or day changed, deleted): the
+  session's ``after_flush`` (``_after_flush``) reads each pledge's history;
+- through ``pledge_states.apply_many`` (a bulk transition of thousands at once): its
+  ``after_many`` hook (``moved_many``) adds up the changed rows in one query.
+A change is an ``INSERT ... ON CONFLICT DO UPDATE SET x = x + change``: atomic on both
+databases, so two confirmations at once both count (no read-then-write). The rows are
+touched in (campaign, day) order, so two transactions never wait for each other in turns.
+A plain SQL UPDATE of a pledge's status or amount would bypass both: there is none in the
+code, and the test suite checks after every test that the rows equal the pledges
+(``mismatches``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from crowdfund.db import dialect_insert, str_enum, utc_day
+from crowdfund.extensions import db
+from crowdfund.pledges.models import COUNTED_STATUSES, Pledge, PledgeStatus
+
+
+class CampaignDayTotal(db.Model):
+    """A campaign's pledges made on one UTC day that are now in one status (late or on
+    time): how many, their amount, what was refunded of them and from how many."""
+
+    __tablename__ = "campaign_day_totals"
+
+    campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    status: Mapped[PledgeStatus] = mapped_column(str_enum(PledgeStatus), primary_key=True)
+    late: Mapped[bool] = mapped_column(primary_key=True)
+    pledges: Mapped[int] = mapped_column(default=0)
+    pledged_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    refunded_pledges: Mapped[int] = mapped_column(default=0)
+    refunded_minor: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
+Key = tuple[int, date, PledgeStatus, bool]
+#: The columns a pledge's bucket and its part in it come from.
+NAMES = ("campaign_id", "created_at", "status", "late", "amount_minor", "refunded_minor")
+#: What a bucket adds up, in the order of ``_part``.
+SUMS = ("pledges", "pledged_minor", "refunded_pledges", "refunded_minor")
+
+
+def _day(stamp: datetime) -> date:
+    if stamp.tzinfo is not None:
+        stamp = stamp.astimezone(UTC)
+    return stamp.date()
+
+
+def _part(campaign_id, created_at, status, late, amount, refunded):
+    """A pledge's bucket and what it adds to it; None for a row not yet whole."""
+    if None in (campaign_id, created_at, status, amount):
+        return None
+    refunded = refunded or 0
+    return ((campaign_id, _day(created_at), status, bool(late)),
+            (1, amount, int(refunded > 0), refunded))
+
+
+def _before(state, name: str):
+    """The value ``name`` had before this flush (status and amounts keep
+    ``active_history``, so the old value is loaded before it is replaced)."""
+    history = state.attrs[name].history
+    return history.deleted[0] if history.deleted else getattr(state.obj(), name)
+
+
+def _add(changes: dict, part, sign: int) -> None:
+    if part is not None:
+        change = changes.setdefault(part[0], [0, 0, 0, 0])
+        for i, value in enumerate(part[1]):
+            change[i] += sign * value
+
+
+def _after_flush(session: Session, _context) -> None:
+    changes: dict[Key, list[int]] = {}
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if not isinstance(obj, Pledge):
+            continue
+        state = sa.inspect(obj)
+        if obj in session.dirty and not any(state.attrs[n].history.has_changes()
+                                            for n in NAMES):
+            continue
+        if obj not in session.new:
+            _add(changes, _part(*(_before(state, n) for n in NAMES)), -1)
+        if obj not in session.deleted:
+            _add(changes, _part(*(getattr(obj, n) for n in NAMES)), 1)
+    _apply(session, changes)
+
+
+sa.event.listen(Session, "after_flush", _after_flush)
+
+
+def moved_many(ids: list[int], from_status, to_status) -> None:
+    """``pledge_states.apply_many``'s hook: ``ids`` went from ``from_status`` to
+    ``to_status`` by one UPDATE; their buckets follow, added up by the database."""
+    if not ids or from_status == to_status:
+        return
+    day = utc_day(Pledge.created_at)
+    changes: dict[Key, list[int]] = {}
+    for start in range(0, len(ids), 5000):
+        for campaign_id, on, late, *sums in db.session.execute(
+                sa.select(Pledge.campaign_id, day, Pledge.late, sa.func.count(),
+                          sa.func.sum(Pledge.amount_minor),
+                          sa.func.count().filter(Pledge.refunded_minor > 0),
+                          sa.func.sum(Pledge.refunded_minor))
+                .where(Pledge.id.in_(ids[start:start + 5000]))
+                .group_by(Pledge.campaign_id, day, Pledge.late)):
+            sums = tuple(int(v or 0) for v in sums)
+            _add(changes, ((campaign_id, _as_date(on), from_status, bool(late)), sums), -1)
+            _add(changes, ((campaign_id, _as_date(on), to_status, bool(late)), sums), 1)
+    _apply(db.session, changes)
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _apply(session: Session, changes: dict[Key, list[int]]) -> None:
+    table = CampaignDayTotal.__table__
+    for (campaign_id, day, status, late), sums in sorted(
+            changes.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2].value, kv[0][3])):
+        if not any(sums):
+            continue
+        insert = dialect_insert(session, table).values(
+            campaign_id=campaign_id, day=day, status=status, late=late,
+            **dict(zip(SUMS, sums, strict=True)))
+        session.connection().execute(insert.on_conflict_do_update(
+            index_elements=["campaign_id", "day", "status", "late"],
+            set_={name: table.c[name] + insert.excluded[name] for name in SUMS}))
+
+
+# -- reading ----------------------------------------------------------------------------
+
+
+def summed(campaign_ids: Iterable[int] | sa.Select,
+           statuses: Iterable[PledgeStatus] = COUNTED_STATUSES) -> sa.Select:
+    """Per campaign: ``campaign_id``, ``pledged_minor`` and ``backers`` (how many pledges:
+    while a campaign runs each backer has one counted) of its pledges in ``statuses``,
+    from the day rows (one per day of its life and status)."""
+    return (sa.select(CampaignDayTotal.campaign_id.label("campaign_id"),
+                      sa.func.sum(CampaignDayTotal.pledged_minor).label("pledged_minor"),
+                      sa.func.sum(CampaignDayTotal.pledges).label("backers"))
+            .where(CampaignDayTotal.campaign_id.in_(campaign_ids),
+                   CampaignDayTotal.status.in_(list(statuses)))
+            .group_by(CampaignDayTotal.campaign_id))
+
+
+def per_day(campaign_id: int, *, count: bool = False) -> dict[date, int]:
+    """The campaign's counted pledges per UTC day: their amount, or how many."""
+    column = CampaignDayTotal.pledges if count else CampaignDayTotal.pledged_minor
+    return {_as_date(d): int(v) for d, v in db.session.execute(
+        sa.select(CampaignDayTotal.day, sa.func.sum(column))
+        .where(CampaignDayTotal.campaign_id == campaign_id,
+               CampaignDayTotal.status.in_(list(COUNTED_STATUSES)))
+        .group_by(CampaignDayTotal.day)) if v}
+
+
+def sums_of(campaign_id: int, *, statuses: Iterable[PledgeStatus] | None = None,
+            late: bool | None = None) -> dict[str, int]:
+    """``SUMS`` (pledges, pledged_minor, refunded_pledges, refunded_minor) over the
+    campaign's pledges in ``statuses`` (all when None), late or on time (both: None)."""
+    stmt = sa.select(*(sa.func.coalesce(sa.func.sum(CampaignDayTotal.__table__.c[name]), 0)
+                       for name in SUMS)).where(CampaignDayTotal.campaign_id == campaign_id)
+    if statuses is not None:
+        stmt = stmt.where(CampaignDayTotal.status.in_(list(statuses)))
+    if late is not None:
+        stmt = stmt.where(CampaignDayTotal.late.is_(late))
+    return dict(zip(SUMS, (int(v) for v in db.session.execute(stmt).one()), strict=True))
+
+
+# -- rebuilding and checking ------------------------------------------------------------
+
+
+def _from_pledges(campaign_ids: list[int] | None = None) -> sa.Select:
+    day = utc_day(Pledge.created_at)
+    stmt = (sa.select(Pledge.campaign_id, day.label("day"), Pledge.status, Pledge.late,
+                      sa.func.count().label("pledges"),
+                      sa.func.sum(Pledge.amount_minor).label("pledged_minor"),
+                      sa.func.count().filter(Pledge.refunded_minor > 0)
+                      .label("refunded_pledges"),
+                      sa.func.sum(Pledge.refunded_minor).label("refunded_minor"))
+            .group_by(Pledge.campaign_id, day, Pledge.status, Pledge.late))
+    if campaign_ids is not None:
+        stmt = stmt.where(Pledge.campaign_id.in_(campaign_ids))
+    return stmt
+
+
+def rebuild(campaign_ids: Iterable[int] | None = None) -> None:
+    """Write the day rows again from the pledges (all campaigns, or these): for data
+    written around the ORM (bulk loads, benchmarks). Not for a running site: a pledge
+    changed meanwhile could be counted twice."""
+    ids = None if campaign_ids is None else list(campaign_ids)
+    delete = sa.delete(CampaignDayTotal)
+    if ids is not None:
+        delete = delete.where(CampaignDayTotal.campaign_id.in_(ids))
+    db.session.execute(delete)
+    db.session.execute(sa.insert(CampaignDayTotal).from_select(
+        ["campaign_id", "day", "status", "late", *SUMS], _from_pledges(ids)))
+
+
+def mismatches(campaign_ids: Iterable[int] | None = None) -> list[tuple]:
+    """``(bucket, kept, counted from the pledges)`` wherever the day rows differ from the
+    pledges: empty when every change was followed."""
+    ids = None if campaign_ids is None else list(campaign_ids)
+    expected = {(cid, _as_date(d), status, bool(late)): tuple(int(v or 0) for v in sums)
+                for cid, d, status, late, *sums in db.session.execute(_from_pledges(ids))}
+    kept_stmt = sa.select(CampaignDayTotal.campaign_id, CampaignDayTotal.day,
+                          CampaignDayTotal.status, CampaignDayTotal.late,
+                          *(CampaignDayTotal.__table__.c[name] for name in SUMS))
+    if ids is not None:
+        kept_stmt = kept_stmt.where(CampaignDayTotal.campaign_id.in_(ids))
+    kept = {(cid, _as_date(d), status, bool(late)): tuple(int(v) for v in sums)
+            for cid, d, status, late, *sums in db.session.execute(kept_stmt) if any(sums)}
+    return [(key, kept.get(key), expected.get(key))
+            for key in sorted(set(kept) | set(expected), key=str)
+            if kept.get(key) != expected.get(key)]
