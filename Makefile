@@ -34,11 +34,13 @@ lint: install
 	$(BIN)/ruff check crowdfund tests bench
 
 ## bench: every benchmark, as ratios against baselines measured in the same run
-##        (sizes: PLEDGES=2000 CLOSE_SIZES="10000 100000" CLIENTS=100 RACE=500 MESSAGES=5000;
+##        (sizes: PLEDGES=2000 LARGE=185000 CLOSE_SIZES="10000 100000" CLIENTS=100 RACE=500 MESSAGES=5000;
 ##         BENCH_DATABASE_URL=postgresql://... to run them on PostgreSQL, and the
 ##         scale-out benchmark: 1, 2, 3 Celery workers against the global budget)
 bench: install
 	$(BIN)/python bench/pages.py --pledges $${PLEDGES:-2000} $${BENCH_DATABASE_URL:+--database-url $$BENCH_DATABASE_URL} 2>/dev/null
+	$(BIN)/python bench/sizes.py --large $${LARGE:-185000} $${BENCH_DATABASE_URL:+--database-url $$BENCH_DATABASE_URL} 2>/dev/null
+	$(BIN)/python bench/spike.py $${BENCH_DATABASE_URL:+--database-url $$BENCH_DATABASE_URL} 2>/dev/null
 	$(BIN)/python bench/pledge.py --clients $${CLIENTS:-100} --race $${RACE:-500} $${BENCH_DATABASE_URL:+--database-url $$BENCH_DATABASE_URL} 2>/dev/null
 	$(BIN)/python bench/close.py $$(for n in $${CLOSE_SIZES:-10000 100000}; do printf -- "--pledges %s " $$n; done) $${BENCH_DATABASE_URL:+--database-url $$BENCH_DATABASE_URL} 2>/dev/null
 	$(BIN)/python bench/settle.py --pledges $${PLEDGES:-2000}

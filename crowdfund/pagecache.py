@@ -7,6 +7,13 @@ no query, no template. Invalidation is by age: a new pledge, update or comment s
 to anonymous visitors within those seconds, in every process alike (nothing to
 broadcast between web servers).
 
+**No stampede**: a page past its seconds is kept ``PAGE_CACHE_STALE_SECONDS`` (30) more.
+The first request that finds it so claims it (``SET NX`` in Redis, a lock in a process)
+and renders it again; every other request meanwhile is served the previous copy, so a
+busy page is rendered once per ``PAGE_CACHE_SECONDS``, not once by every worker that
+missed at the same instant (that made the tail of launch day). A page nobody asked for
+in those 30 s is gone and rendered afresh.
+
 Only what is the same for every anonymous visitor is ever stored or served:
 
 - served only to a GET from a visitor who is not signed in (no remember cookie, no user
@@ -58,8 +65,39 @@ def public_page(view: Callable) -> Callable:
 log = logging.getLogger(__name__)
 
 
+#: A kept page past its ``PAGE_CACHE_SECONDS`` is still served this long while one
+#: request renders it again; who renders it holds a claim this long at most.
+STALE_SECONDS = 30.0
+CLAIM_SECONDS = 2.0
+
+
 class PageStore(Store):
-    """URL -> (body, content type), each for ``seconds`` (see ``Store``)."""
+    """URL -> (body, content type, fresh until), each kept ``seconds`` + ``stale`` (see
+    ``Store``); ``claim`` says which one request renders a stale page again."""
+
+    def __init__(self, entries: int, clock: Callable[[], float] = time.monotonic, *,
+                 stale: float = STALE_SECONDS) -> None:
+        super().__init__(entries, clock)
+        self.stale = stale
+        self._claims: dict[str, float] = {}
+
+    def put(self, key, value, seconds: float) -> None:  # type: ignore[override]
+        body, content_type = value[:2]
+        super().put(key, (body, content_type, self.clock() + seconds), seconds + self.stale)
+
+    def now(self) -> float:
+        return self.clock()
+
+    def claim(self, key: str) -> bool:
+        """True for the first asker in CLAIM_SECONDS: that request renders the page."""
+        now = self.clock()
+        with self._lock:
+            if self._claims.get(key, 0.0) > now:
+                return False
+            if len(self._claims) >= self.entries:
+                self._claims = {k: t for k, t in self._claims.items() if t > now}
+            self._claims[key] = now + CLAIM_SECONDS
+            return True
 
 
 class RedisPageStore:
@@ -70,7 +108,8 @@ class RedisPageStore:
 
     def __init__(self, url: str, fallback: PageStore, *, prefix: str = "crowdfund:page:",
                  max_bytes: int = 1_000_000, timeout: float = 0.05, pause: float = 5.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 wall: Callable[[], float] = time.time) -> None:
         self.client = redis.Redis.from_url(
             url, socket_timeout=timeout, socket_connect_timeout=timeout, retry=None,
             retry_on_timeout=False, health_check_interval=0)
@@ -79,6 +118,8 @@ class RedisPageStore:
         self.max_bytes = max_bytes
         self.pause = pause
         self.clock = clock
+        self.wall = wall  # freshness: every process's clock, unlike ``clock``
+        self.stale = fallback.stale
         self._down_until = 0.0
         self._logged_at: float | None = None
         self._lock = threading.Lock()
@@ -108,21 +149,38 @@ class RedisPageStore:
             return self.fallback.get(key, default)
         if found is None:
             return default
-        content_type, _, body = found.partition(b"\n")
-        return body, content_type.decode()
+        fresh_until, _, rest = found.partition(b"\n")
+        content_type, _, body = rest.partition(b"\n")
+        return body, content_type.decode(), float(fresh_until)
 
     def put(self, key: str, value: tuple[bytes, str], seconds: float) -> None:
-        body, content_type = value
+        body, content_type = value[:2]
         if len(body) > self.max_bytes:
             return
         self.fallback.put(key, value, seconds)
         if not self._up():
             return
+        fresh_until = f"{self.wall() + seconds:.3f}".encode()
         try:
-            self.client.set(self._name(key), content_type.encode() + b"\n" + body,
-                            px=max(1, int(seconds * 1000)))
+            self.client.set(self._name(key),
+                            fresh_until + b"\n" + content_type.encode() + b"\n" + body,
+                            px=max(1, int((seconds + self.stale) * 1000)))
         except (redis.RedisError, OSError) as error:
             self._failed(error)
+
+    def now(self) -> float:
+        return self.wall() if self._up() else self.fallback.now()
+
+    def claim(self, key: str) -> bool:
+        """True for the first asker of every process in CLAIM_SECONDS (``SET NX``)."""
+        if not self._up():
+            return self.fallback.claim(key)
+        try:
+            return bool(self.client.set(self._name(key) + ":renders", b"1", nx=True,
+                                        px=int(CLAIM_SECONDS * 1000)))
+        except (redis.RedisError, OSError) as error:
+            self._failed(error)
+            return self.fallback.claim(key)
 
     def clear(self) -> None:
         """Forget every kept page (this prefix's keys; a benchmark's cold start)."""
@@ -168,9 +226,12 @@ def serve() -> Response | None:
     """before_request: the kept page, when there is one for this visitor and URL."""
     if not _anonymous_get():
         return None
-    found = _store().get(_key())
+    store, key = _store(), _key()
+    found = store.get(key)
     if found is None:
         return None
+    if found[2] <= store.now() and store.claim(key):
+        return None  # past its seconds: this request renders it, the others get this copy
     g.page_cache_hit = True
     response = Response(found[0], status=200, content_type=found[1])
     response.vary.update(("Cookie", "Accept-Language"))
@@ -189,7 +250,8 @@ def keep(response: Response) -> Response:
 
 def init_app(app: Flask) -> None:
     """Register before any other request hook, so that a kept page costs nothing else."""
-    store = PageStore(app.config["PAGE_CACHE_ENTRIES"])
+    store = PageStore(app.config["PAGE_CACHE_ENTRIES"],
+                      stale=app.config["PAGE_CACHE_STALE_SECONDS"])
     if url := redis_url_for(app.config):
         app.extensions["page_cache"] = RedisPageStore(
             url, store, prefix=app.config["PAGE_CACHE_REDIS_PREFIX"],

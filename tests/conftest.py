@@ -24,9 +24,9 @@ from flask_migrate import upgrade
 
 from crowdfund import create_app
 from crowdfund.campaigns.states import CampaignStatus
+from crowdfund.community import counts
 from crowdfund.config import normalise_database_url
 from crowdfund.extensions import db
-from crowdfund.community import counts
 from crowdfund.pledges import summary
 from tests.factories import (
     AuthActions,

@@ -48,3 +48,26 @@ def test_outbox_bench():
     out = bench("bench/outbox.py", "--messages", "40", "--senders", "1", "--senders", "2")
     rows = [line.split() for line in out.splitlines() if line.strip()[:1].isdigit()]
     assert [(row[0], row[-2], row[-1]) for row in rows] == [("1", "0", "0"), ("2", "0", "0")]
+
+
+def test_sizes_bench_prints_a_factor_per_reader():
+    out = bench("bench/sizes.py", "--small", "20", "--large", "300", "--rounds", "1",
+                "--requests", "2")
+    assert "campaign page uncached, 20 vs 300 pledges" in out
+    rows = {line[:18].strip(): line[18:].split() for line in out.splitlines()
+            if line.startswith(("anonymous", "signed-in backer"))}
+    assert set(rows) == {"anonymous", "signed-in backer"}
+    for small, large, factor in rows.values():  # figures, not blanks: ms, ms, large / small
+        assert float(factor) == pytest.approx(float(large) / float(small), abs=0.02)
+
+
+def test_spike_bench_prints_p99s_replaced_workers_and_their_ratio():
+    out = bench("bench/spike.py", "--seconds", "1", "--rounds", "1", "--pledges", "20",
+                "--connections", "4", "--max-requests", "5")
+    rows = {line[:34].strip(): line[34:].split() for line in out.splitlines()
+            if line.startswith(("bare page", "campaign page"))}
+    assert set(rows) == {"bare page (1 SELECT + template)", "campaign page, anonymous"}
+    for rate, p50, p99, non_200, replaced in rows.values():
+        assert float(rate) > 0 and float(p99) >= float(p50) > 0
+        assert non_200 == "0" and int(replaced) >= 1  # workers were replaced in the run
+    assert "p99 ours / bare: " in out

@@ -67,6 +67,11 @@ class Comment(db.Model):
         sa.Index("ix_comments_campaign_created", "campaign_id", "created_at"),
         sa.Index("ix_comments_author_created", "author_id", "created_at"),
         sa.Index("ix_comments_update_created", "update_id", "created_at"),
+        # The campaign's threads newest first (its page, the comments page, the API),
+        # read from the top of this index however many comments and replies it has.
+        sa.Index("ix_comments_campaign_threads", "campaign_id", "created_at", "id",
+                 sqlite_where=sa.text("update_id IS NULL AND parent_id IS NULL"),
+                 postgresql_where=sa.text("update_id IS NULL AND parent_id IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -117,6 +117,9 @@ class BaseConfig(MoneySettings, BackgroundSettings, FulfilmentSettings, ApiSetti
     #: process (crowdfund/pagecache.py); 0 turns it off. At most PAGE_CACHE_ENTRIES URLs.
     PAGE_CACHE_SECONDS = 5
     PAGE_CACHE_ENTRIES = 500
+    #: A kept page past PAGE_CACHE_SECONDS is served this long more while one request
+    #: renders it again (no stampede of every worker rendering it at once).
+    PAGE_CACHE_STALE_SECONDS = 30.0
     #: Where every worker and web server shares the kept pages: this Redis, else a
     #: redis:// CELERY_BROKER_URL; neither: per process. Keys start with the prefix; a page
     #: over PAGE_CACHE_MAX_BYTES is not kept.
@@ -200,6 +203,7 @@ class BaseConfig(MoneySettings, BackgroundSettings, FulfilmentSettings, ApiSetti
                            ("PROCESS_HEARTBEAT_SECONDS", float),
                            ("PROCESS_STALE_SECONDS", float), ("JOB_WAIT_ALERT_SECONDS", int),
                            ("SETTLE_BATCH", int), ("PAGE_CACHE_SECONDS", float),
+                           ("PAGE_CACHE_STALE_SECONDS", float),
                            ("PAGE_CACHE_MAX_BYTES", int),
                            ("SMTP_PORT", int), ("PLATFORM_FEE_BPS", int),
                            ("OUTBOX_SENDERS", int), ("OUTBOX_LEASE_SECONDS", int),

@@ -97,6 +97,9 @@ class Pledge(TimestampMixin, db.Model):
         sa.CheckConstraint("refunded_minor >= 0 AND refunded_minor <= amount_minor",
                            name="refunded_within_amount"),
         sa.Index("ix_pledges_campaign_status", "campaign_id", "status"),
+        # A person's pledges (their account), and which of a few people back a campaign
+        # (badges next to comments): found by the person, not by reading the campaign's.
+        sa.Index("ix_pledges_backer_campaign_status", "backer_id", "campaign_id", "status"),
         # One open pledge per backer and campaign: changing a pledge edits that row.
         sa.Index(
             "uq_pledges_one_open_per_backer", "campaign_id", "backer_id", unique=True,
@@ -114,7 +117,7 @@ class Pledge(TimestampMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaigns.id"))
-    backer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    backer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     tier_id: Mapped[int | None] = mapped_column(sa.ForeignKey("reward_tiers.id"), index=True)
     # ``active_history``: the value before a change is loaded, so that the campaign's day
     # totals (``pledges.summary``) move by the exact difference.

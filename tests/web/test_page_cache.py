@@ -193,3 +193,27 @@ def test_signed_in_readers_share_the_threads_each_with_their_own_token_and_butto
     response = bob.post(f"/comments/{comment.id}/report",
                         data={"reason": "spam", "csrf_token": bob_tokens.pop()})
     assert response.status_code == 302
+
+
+def test_a_page_past_its_seconds_is_rendered_by_one_request_while_others_get_the_old_copy(
+        app, client, session, clock, live):
+    """No stampede: of the requests that find the page past its 5 s, the first renders it
+    again and the others meanwhile are served the previous copy; a page nobody asked for
+    in PAGE_CACHE_STALE_SECONDS more is gone and rendered afresh."""
+    store = app.extensions["page_cache"]
+    page = f"/campaigns/{live.slug}"
+    client.get(page)
+    make_pledge(live, amount_minor=123_400)
+    session.commit()
+    clock.now += 5
+    key = next(iter(store._items))
+    assert store.claim(key)  # another request (worker) is rendering it right now
+    with count_queries(app) as queries:
+        old = client.get(page).get_data(as_text=True)
+    assert "$1,234" not in old and queries == []  # served the previous copy, no rendering
+    clock.now += 2  # that request never finished (it failed): its claim lapses
+    assert "$1,234" in client.get(page).get_data(as_text=True)  # this one renders it
+    make_pledge(live, amount_minor=200_000)
+    session.commit()
+    clock.now += 5 + store.stale  # nobody asked for 35 s: gone, not served stale
+    assert "$3,234" in client.get(page).get_data(as_text=True)

@@ -167,3 +167,24 @@ def test_clearing_forgets_the_shared_pages(servers, session, live):
     with count_queries(first) as queries:
         first.test_client().get(page)
     assert queries  # rendered again
+
+
+def test_one_server_renders_a_stale_page_while_the_other_serves_the_old_copy(
+        servers, session, live):
+    """The claim to render a page past its seconds is one Redis key (SET NX) for every
+    server: while one holds it, the others serve the previous copy without rendering."""
+    first, second = servers
+    for server in servers:
+        server.config["PAGE_CACHE_SECONDS"] = 0.3
+    page = f"/campaigns/{live.slug}"
+    first.test_client().get(page)
+    make_pledge(live, amount_minor=123_400)
+    session.commit()
+    time.sleep(0.4)
+    store = first.extensions["page_cache"]
+    key = next(iter(store.fallback._items))
+    assert store.claim(key)  # the first server is rendering it
+    assert not second.extensions["page_cache"].claim(key)  # one claim for all
+    with count_queries(second) as queries:
+        old = second.test_client().get(page).get_data(as_text=True)
+    assert "$1,234" not in old and queries == []

@@ -3,6 +3,8 @@ to everyone else (a sign-in prompt, or a "for backers" notice) and never its tit
 comments; its comments are the update's own (posted, replied to, reported, moderated, paged
 by keyset), never among the campaign's."""
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -217,3 +219,49 @@ def test_the_service_makes_a_question_under_an_update_a_comment(world, session):
     with pytest.raises(DomainError, match="not this campaign's"):
         comments.post_comment(make_campaign(status=CampaignStatus.LIVE, tiers=0),
                               world["stranger"], "Wrong place", update=world["public"])
+
+
+def _post_updates(session, campaign, count: int, first: int = 3) -> None:
+    session.add_all([CampaignUpdate(campaign_id=campaign.id, number=n, title=f"Week {n}",
+                                    body_md=f"Progress of week {n}.", visibility="public",
+                                    author_id=campaign.founder_id)
+                     for n in range(first, first + count)])
+    session.commit()
+
+
+def test_the_campaign_page_shows_the_newest_updates_and_links_to_all(client, world, session,
+                                                                      app):
+    campaign = world["campaign"]
+    page = client.get(f"/campaigns/{campaign.slug}").get_data(as_text=True)
+    assert "Updates (2)" in page and "All 2 updates" not in page  # both shown: no link
+    _post_updates(session, campaign, 10)  # updates 3 to 12
+    page = client.get(f"/campaigns/{campaign.slug}").get_data(as_text=True)
+    shown = app.config["UPDATES_ON_CAMPAIGN_PAGE"]
+    assert "Updates (12)" in page and "All 12 updates" in page
+    assert page.count('class="update"') == shown
+    assert "Week 12" in page and "Week 9" not in page  # the newest ones only
+
+
+def test_the_updates_page_lists_every_update_a_page_at_a_time(client, auth, world, session,
+                                                               app, monkeypatch):
+    campaign = world["campaign"]
+    monkeypatch.setitem(app.config, "UPDATES_PER_PAGE", 4)
+    _post_updates(session, campaign, 8)  # 10 updates in all
+    url = f"/campaigns/{campaign.slug}/updates"
+    numbers, next_url = [], url
+    while next_url:
+        response = client.get(next_url)
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        numbers += [int(n) for n in re.findall(r'id="update-(\d+)"', page)]
+        found = re.search(r'href="([^"]+)" rel="next"', page)
+        next_url = found.group(1).replace("&amp;", "&") if found else None
+    assert numbers == list(range(10, 0, -1))  # newest first, each once
+    # The backers-only update (number 2) shows only its number and date to a stranger.
+    first_page = _get(client, auth, f"{url}?before=3", world["stranger"]).get_data(as_text=True)
+    assert "Update #2" in first_page and SECRET not in first_page
+    as_backer = _get(client, auth, f"{url}?before=3", world["backer"]).get_data(as_text=True)
+    assert SECRET in as_backer
+    nonsense = client.get(f"{url}?before=nonsense")  # read as no cursor: the first page
+    assert nonsense.status_code == 200 and 'id="update-10"' in nonsense.get_data(as_text=True)
+    assert client.get("/campaigns/no-such-campaign/updates").status_code == 404
