@@ -73,6 +73,7 @@ def seed(app, n: int, funded: bool) -> int:
     from crowdfund.campaigns.models import RewardTier
     from crowdfund.db import utcnow
     from crowdfund.extensions import db
+    from crowdfund.pledges import summary
     from crowdfund.pledges.models import Pledge, PledgeStatus
 
     now = utcnow()
@@ -98,6 +99,8 @@ def seed(app, n: int, funded: bool) -> int:
                  "card_brand": "visa", "card_last4": "4242", "created_at": now,
                  "updated_at": now} for k, user_id in enumerate(ids, start)])
             db.session.commit()
+        summary.rebuild([campaign.id])  # the kept day totals, as the ORM would have kept them
+        db.session.commit()
         return campaign.id
 
 

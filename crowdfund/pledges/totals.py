@@ -12,7 +12,7 @@ from crowdfund.campaigns.models import Campaign, RewardTier
 from crowdfund.extensions import db
 from crowdfund.money import Money
 from crowdfund.pledges.models import COUNTED_STATUSES, Pledge
-from crowdfund.pledges.summary import summed
+from crowdfund.pledges.summary import summed, totals_by_campaign
 
 
 @dataclass(frozen=True)
@@ -36,9 +36,7 @@ def totals_for(campaigns: list[Campaign]) -> dict[int, Totals]:
     """Live totals of several campaigns in one query, from the day totals kept as pledges
     change (a few rows per campaign, however many pledges); campaigns without pledges
     read 0. For pages: rules add up the pledges themselves (``counted_totals_of``)."""
-    ids = [c.id for c in campaigns]
-    found = {row.campaign_id: (int(row.pledged_minor), int(row.backers))
-             for row in db.session.execute(summed(ids))} if ids else {}
+    found = totals_by_campaign([c.id for c in campaigns])
     return {
         c.id: Totals(Money(found.get(c.id, (0, 0))[0], c.currency), found.get(c.id, (0, 0))[1])
         for c in campaigns

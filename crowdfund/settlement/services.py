@@ -37,7 +37,7 @@ from crowdfund.payments.gateway import (
     PaymentError,
     PaymentIntentInfo,
 )
-from crowdfund.pledges.models import Pledge, PledgeStatus
+from crowdfund.pledges.models import Pledge, PledgeAddOn, PledgeStatus
 from crowdfund.pledges.services import OPEN_STATUSES, release_abandoned
 from crowdfund.pledges.states import pledge_states
 from crowdfund.pledges.terms import reflection_ends
@@ -254,7 +254,9 @@ def record_outcomes(results: dict[int, PaymentIntentInfo | PaymentError],
         .order_by(ChargeAttempt.id)
         .options(joinedload(ChargeAttempt.pledge).options(
             joinedload(Pledge.backer).lazyload(User.verification),
-            joinedload(Pledge.tier).lazyload(RewardTier.shipping_rates)))).all()
+            joinedload(Pledge.tier).lazyload(RewardTier.shipping_rates),
+            # the receipt lists the add-ons: one query for the batch, not one a pledge
+            selectinload(Pledge.add_ons).joinedload(PledgeAddOn.add_on)))).all()
     outcomes: dict[int, str] = {}
 
     def one(attempt: ChargeAttempt) -> bool:

@@ -40,7 +40,7 @@ def upgrade():
         "pledged_minor, refunded_pledges, refunded_minor) "
         f"SELECT campaign_id, {day}, status, late, count(*), sum(amount_minor), "
         "sum(CASE WHEN refunded_minor > 0 THEN 1 ELSE 0 END), sum(refunded_minor) "
-        f"FROM pledges GROUP BY campaign_id, {day}, status, late")
+        f"FROM pledges WHERE status <> 'pending' GROUP BY campaign_id, {day}, status, late")
 
 
     op.create_table('campaign_counts',

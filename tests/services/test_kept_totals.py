@@ -9,6 +9,8 @@ the ORM is caught, and that changes made at once all count (PostgreSQL: side by 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
@@ -54,13 +56,14 @@ def test_every_change_of_a_pledge_moves_the_kept_totals(app, session, gw, settle
     first = back_pledge(campaign, gw, amount="100")
     second = back_pledge(campaign, gw, amount="60")
     make_pledge(campaign, status=PledgeStatus.PENDING, amount_minor=9_900)  # not counted
+    session.commit()  # the kept rows are written as the transaction commits
     assert _same(campaign) == (16_000, 2)
 
     pledges.change_pledge(first, first.backer, None, usd("150"), None)  # amount changed
-    session.flush()
+    session.commit()
     assert _same(campaign) == (21_000, 2)
     pledges.cancel_pledge(second, second.backer)
-    session.flush()
+    session.commit()
     assert _same(campaign) == (15_000, 1)
     back(campaign, gw, amount="70")
     session.commit()
@@ -89,7 +92,7 @@ def test_a_failed_campaign_releases_its_pledges_in_bulk_and_the_totals_follow(ap
         make_pledge(campaign, amount_minor=2_000)
     session.commit()
     assert _same(campaign) == (10_000, 5)
-    close_at_deadline(campaign, now=campaign.deadline.replace(year=campaign.deadline.year + 1))
+    close_at_deadline(campaign, now=campaign.deadline + timedelta(days=1))
     session.commit()
     assert campaign.status is CampaignStatus.FAILED
     assert totals_of(campaign).pledged == Money(10_000, "USD")  # frozen at the deadline
@@ -97,6 +100,28 @@ def test_a_failed_campaign_releases_its_pledges_in_bulk_and_the_totals_follow(ap
     released = summary.sums_of(campaign.id, statuses=[PledgeStatus.RELEASED])
     assert (released["pledges"], released["pledged_minor"]) == (5, 10_000)
     assert totals_for([campaign])[campaign.id].backers == 0  # nothing counted any more
+
+
+def test_a_savepoint_rolled_back_takes_its_changes_with_it(app, session):
+    """One failed item of a loop (its savepoint rolled back) moves nothing; the items
+    around it, in released savepoints, move the rows when the transaction commits."""
+    campaign = make_campaign(status=CampaignStatus.LIVE)
+    kept, lost, also = (make_pledge(campaign, status=PledgeStatus.PENDING, amount_minor=a)
+                        for a in (1_000, 2_000, 4_000))
+    session.commit()
+    with session.begin_nested():
+        kept.status = PledgeStatus.ACTIVE
+    with pytest.raises(RuntimeError), session.begin_nested():
+        lost.status = PledgeStatus.ACTIVE
+        session.flush()
+        raise RuntimeError("this item failed")
+    with session.begin_nested(), session.begin_nested():  # released twice over
+        also.status = PledgeStatus.ACTIVE
+    # The transaction reads its own changes; the rows are written as it commits.
+    assert totals_for([campaign])[campaign.id] == counted_totals_of(campaign)
+    assert session.scalar(sa.select(sa.func.count()).select_from(summary.CampaignDayTotal)) == 0
+    session.commit()
+    assert _same(campaign) == (5_000, 2)
 
 
 def test_a_change_made_around_the_orm_is_caught_and_a_rebuild_mends_it(app, session):
