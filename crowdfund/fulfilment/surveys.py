@@ -44,25 +44,47 @@ class SurveyRefused(DomainError):
 def open_survey(pledge: Pledge, now: datetime | None = None) -> None:
     """A collected reward pledge gets its survey (once, however often this is called).
     Its address is erased FULFILMENT_ADDRESS_MAX_RETENTION after the deadline at the latest
-    (sooner once the tier is delivered)."""
+    (sooner once the tier is delivered). Settlement collects pledges by the hundred in one
+    transaction: what it needs of their tier is read once per tier and transaction, and
+    the survey is written on the transaction's connection (no flush of the session)."""
     campaign = pledge.campaign
     if campaign.kind is not CampaignKind.REWARD or pledge.tier is None:
         return
     now = now or utcnow()
     tier = pledge.tier
-    tiers.ensure_row(tier)
-    delivered = db.session.scalar(sa.select(FulfilmentTier.delivered_at).where(
-        FulfilmentTier.tier_id == tier.id))
+    delivered = _delivered_at(tier)
     config = current_app.config
     erase_after = (campaign.deadline or now) + config["FULFILMENT_ADDRESS_MAX_RETENTION"]
     if delivered is not None:
         erase_after = min(erase_after, delivered + config["FULFILMENT_ADDRESS_RETENTION"])
     ships = bool(tier.ships and pledge.destination)
-    db.session.execute(dialect_insert(db.session, Survey).values(
+    db.session.connection().execute(dialect_insert(db.session, Survey).values(
         pledge_id=pledge.id, campaign_id=campaign.id, tier_id=tier.id,
         backer_id=pledge.backer_id, needs_address=ships,
         country=pledge.destination if ships else None, erase_after=erase_after,
         created_at=now, updated_at=now).on_conflict_do_nothing(index_elements=["pledge_id"]))
+
+
+_TIERS = "surveys: tiers read in this transaction"
+
+
+def _delivered_at(tier) -> datetime | None:
+    """The tier's row made (``tiers.ensure_row``) and when it was delivered: once per
+    tier in a transaction (forgotten when it ends: ``_forget``)."""
+    known = db.session.info.setdefault(_TIERS, {})
+    if tier.id not in known:
+        tiers.ensure_row(tier)
+        known[tier.id] = db.session.scalar(sa.select(FulfilmentTier.delivered_at).where(
+            FulfilmentTier.tier_id == tier.id))
+    return known[tier.id]
+
+
+def _forget(session, transaction) -> None:
+    if transaction._parent is None:
+        session.info.pop(_TIERS, None)
+
+
+sa.event.listen(sa.orm.Session, "after_transaction_end", _forget)
 
 
 def survey_of(pledge: Pledge) -> Survey | None:
