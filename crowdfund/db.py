@@ -123,6 +123,29 @@ def _utc_day_postgresql(element, compiler, **kw):
     return f"date(timezone('UTC', {compiler.process(element.clauses, **kw)}))"
 
 
+def flushed_rows(session, cls: type, names: tuple[str, ...]) -> Iterator[tuple]:
+    """For an ``after_flush`` hook: ``(before, after)`` for each ``cls`` row the flush
+    wrote whose ``names`` changed, each a tuple of those attributes' values (``before``
+    None for a new row, ``after`` None for a deleted one). The old values come from the
+    attributes' history: columns whose change is kept must have ``active_history``."""
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if not isinstance(obj, cls):
+            continue
+        state = sa.inspect(obj)
+        if obj in session.dirty and not any(state.attrs[n].history.has_changes()
+                                            for n in names):
+            continue
+        before = None if obj in session.new else tuple(
+            _before_flush(state, n) for n in names)
+        after = None if obj in session.deleted else tuple(getattr(obj, n) for n in names)
+        yield before, after
+
+
+def _before_flush(state, name: str):
+    history = state.attrs[name].history
+    return history.deleted[0] if history.deleted else getattr(state.obj(), name)
+
+
 @contextmanager
 def collecting(session, name: str) -> Iterator[dict | None]:
     """A dict kept in ``session.info[name]`` while the block runs, for rows that a loop

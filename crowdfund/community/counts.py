@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from crowdfund.community.models import Comment, CommentStatus, Follow
-from crowdfund.db import dialect_insert
+from crowdfund.db import dialect_insert, flushed_rows
 from crowdfund.extensions import db
 
 #: What a row counts, in the order of ``_comment_part``.
@@ -53,24 +53,13 @@ def _after_flush(session: Session, _context) -> None:
                 change[i] += sign * value
 
     names = ("campaign_id", "update_id", "parent_id", "status")
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if not isinstance(obj, Comment):
-            continue
-        state = sa.inspect(obj)
-        if obj in session.dirty and not any(state.attrs[n].history.has_changes()
-                                            for n in names):
-            continue
-        if obj not in session.new:
-            add(_comment_part(*(_before(state, n) for n in names)), -1)
-        if obj not in session.deleted:
-            add(_comment_part(*(getattr(obj, n) for n in names)), 1)
+    for before, after in flushed_rows(session, Comment, names):
+        if before is not None:
+            add(_comment_part(*before), -1)
+        if after is not None:
+            add(_comment_part(*after), 1)
     for campaign_id, change in sorted(changes.items()):
         _move(session, campaign_id, change)
-
-
-def _before(state, name: str):
-    history = state.attrs[name].history
-    return history.deleted[0] if history.deleted else getattr(state.obj(), name)
 
 
 sa.event.listen(Session, "after_flush", _after_flush)

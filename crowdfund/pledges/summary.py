@@ -30,7 +30,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from crowdfund.db import str_enum, utc_day
+from crowdfund.db import flushed_rows, str_enum, utc_day
 from crowdfund.extensions import db
 from crowdfund.pledges.models import COUNTED_STATUSES, Pledge, PledgeStatus
 
@@ -76,13 +76,6 @@ def _part(campaign_id, created_at, status, late, amount, refunded):
             (1, amount, int(refunded > 0), refunded))
 
 
-def _before(state, name: str):
-    """The value ``name`` had before this flush (status and amounts keep
-    ``active_history``, so the old value is loaded before it is replaced)."""
-    history = state.attrs[name].history
-    return history.deleted[0] if history.deleted else getattr(state.obj(), name)
-
-
 def _add(changes: dict, part, sign: int) -> None:
     if part is not None:
         change = changes.setdefault(part[0], [0, 0, 0, 0])
@@ -92,17 +85,11 @@ def _add(changes: dict, part, sign: int) -> None:
 
 def _after_flush(session: Session, _context) -> None:
     changes: dict[Key, list[int]] = {}
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if not isinstance(obj, Pledge):
-            continue
-        state = sa.inspect(obj)
-        if obj in session.dirty and not any(state.attrs[n].history.has_changes()
-                                            for n in NAMES):
-            continue
-        if obj not in session.new:
-            _add(changes, _part(*(_before(state, n) for n in NAMES)), -1)
-        if obj not in session.deleted:
-            _add(changes, _part(*(getattr(obj, n) for n in NAMES)), 1)
+    for before, after in flushed_rows(session, Pledge, NAMES):
+        if before is not None:
+            _add(changes, _part(*before), -1)
+        if after is not None:
+            _add(changes, _part(*after), 1)
     _keep(session, changes)
 
 
