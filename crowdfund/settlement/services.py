@@ -255,8 +255,7 @@ def record_outcomes(results: dict[int, PaymentIntentInfo | PaymentError],
         .options(joinedload(ChargeAttempt.pledge).options(
             joinedload(Pledge.backer).lazyload(User.verification),
             joinedload(Pledge.tier).lazyload(RewardTier.shipping_rates),
-            # the receipt lists the add-ons: one query for the batch, not one a pledge
-            selectinload(Pledge.add_ons).joinedload(PledgeAddOn.add_on)))).all()
+            selectinload(Pledge.add_ons).joinedload(PledgeAddOn.add_on)))).all()  # receipts
     outcomes: dict[int, str] = {}
 
     def one(attempt: ChargeAttempt) -> bool:

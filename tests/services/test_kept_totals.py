@@ -111,7 +111,7 @@ def test_a_savepoint_rolled_back_takes_its_changes_with_it(app, session):
     session.commit()
     with session.begin_nested():
         kept.status = PledgeStatus.ACTIVE
-    with pytest.raises(RuntimeError), session.begin_nested():
+    with pytest.raises(RuntimeError, match="this item failed"), session.begin_nested():
         lost.status = PledgeStatus.ACTIVE
         session.flush()
         raise RuntimeError("this item failed")
