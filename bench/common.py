@@ -20,6 +20,24 @@ def fresh_schema(app) -> None:
         upgrade()
 
 
+def bench_app(database_url: str | None, **config):
+    """``(app, url, folder)``: our app on ``database_url`` (SQLite in a new temporary
+    folder when None), its schema made fresh by the migrations; ``config`` on top of the
+    benchmarks' own (testing, CSRF off, uploads in the folder)."""
+    import tempfile
+
+    from crowdfund import create_app
+    from crowdfund.config import normalise_database_url
+
+    folder = tempfile.mkdtemp(prefix="crowdfund-bench-")
+    url = normalise_database_url(database_url) if database_url else \
+        f"sqlite:///{folder}/bench.sqlite3"
+    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": url,
+                      "WTF_CSRF_ENABLED": False, "UPLOAD_FOLDER": folder, **config})
+    fresh_schema(app)
+    return app, url, folder
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

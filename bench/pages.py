@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -34,7 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import fresh_schema  # noqa: E402 - after the path is set
+from bench.common import bench_app  # noqa: E402 - after the path is set
 
 STORY = """## What we are making
 
@@ -153,16 +152,7 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
 
-    from crowdfund import create_app
-    from crowdfund.config import normalise_database_url
-
-    folder = tempfile.mkdtemp(prefix="crowdfund-bench-")
-    url = normalise_database_url(args.database_url) if args.database_url else \
-        f"sqlite:///{folder}/bench.sqlite3"
-    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": url,
-                      "WTF_CSRF_ENABLED": False, "UPLOAD_FOLDER": folder,
-                      "PAGE_CACHE_SECONDS": 5})  # as in production
-    fresh_schema(app)
+    app, url, _folder = bench_app(args.database_url, PAGE_CACHE_SECONDS=5)  # as in production
     world = seed(app, args.pledges)
     anonymous = app.test_client()
     backer, founder = sign_in(app, world["backer"]), sign_in(app, world["founder"])

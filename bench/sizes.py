@@ -21,7 +21,6 @@ import argparse
 import gc
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -29,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import fresh_schema  # noqa: E402 - after the path is set
+from bench.common import bench_app  # noqa: E402 - after the path is set
 from bench.pages import STORY, sign_in  # noqa: E402
 
 CHUNK = 5000
@@ -129,16 +128,8 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
 
-    from crowdfund import create_app
-    from crowdfund.config import normalise_database_url
-
-    folder = tempfile.mkdtemp(prefix="crowdfund-bench-")
-    url = normalise_database_url(args.database_url) if args.database_url else \
-        f"sqlite:///{folder}/bench.sqlite3"
-    app = create_app({"ENV_NAME": "testing", "SQLALCHEMY_DATABASE_URI": url,
-                      "WTF_CSRF_ENABLED": False, "UPLOAD_FOLDER": folder,
-                      "PAGE_CACHE_SECONDS": 0})  # every request renders: a cache miss
-    fresh_schema(app)
+    # every request renders: what a cache miss costs
+    app, url, _folder = bench_app(args.database_url, PAGE_CACHE_SECONDS=0)
     started = time.perf_counter()
     slugs = seed(app, {"small": args.small, "large": args.large})
     seeded = time.perf_counter() - started
