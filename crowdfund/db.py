@@ -141,6 +141,14 @@ def flushed_rows(session, cls: type, names: tuple[str, ...]) -> Iterator[tuple]:
         yield before, after
 
 
+def add_sums(changes: dict, key, values, sign: int = 1) -> None:
+    """``changes[key]`` (a list of sums, started at zeros) plus ``sign`` x ``values``, one
+    by one: what hooks that keep totals gather before writing them."""
+    held = changes.setdefault(key, [0] * len(values))
+    for i, value in enumerate(values):
+        held[i] += sign * value
+
+
 def _before_flush(state, name: str):
     history = state.attrs[name].history
     return history.deleted[0] if history.deleted else getattr(state.obj(), name)

@@ -143,12 +143,6 @@ def _counted(campaign: Campaign):
                                    Pledge.status.in_(COUNTED_STATUSES))
 
 
-def _per_day(campaign: Campaign, *, count: bool = False) -> dict[date, int]:
-    """The counted pledges' amount (or number) per UTC day: the day totals kept as
-    pledges change (``pledges.summary``), a row a day however many pledges."""
-    return per_day(campaign.id, count=count)
-
-
 def _daily(values: dict[date, int], first: date, last: date, currency: str | None,
            goal: int | None) -> DailyChart:
     n = (last - first).days + 1
@@ -188,7 +182,7 @@ def _span(campaign: Campaign, stamps: list[date]) -> tuple[date, date] | None:
 
 def funding_chart(campaign: Campaign) -> DailyChart | None:
     """Pledged per day (by the day each pledge was made) and the running total vs the goal."""
-    values = _per_day(campaign)
+    values = per_day(campaign.id)  # kept as pledges change (pledges.summary)
     span = _span(campaign, list(values))
     if span is None:
         return None
@@ -197,7 +191,7 @@ def funding_chart(campaign: Campaign) -> DailyChart | None:
 
 def pledges_per_day(campaign: Campaign) -> DailyChart | None:
     """For the founder: how many pledges were made each day."""
-    values = _per_day(campaign, count=True)
+    values = per_day(campaign.id, count=True)
     span = _span(campaign, list(values))
     if span is None:
         return None

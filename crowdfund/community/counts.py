@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from crowdfund.community.models import Comment, CommentStatus, Follow
-from crowdfund.db import dialect_insert, flushed_rows
+from crowdfund.db import add_sums, dialect_insert, flushed_rows
 from crowdfund.extensions import db
 
 #: What a row counts, in the order of ``_comment_part``.
@@ -45,19 +45,11 @@ def _comment_part(campaign_id, update_id, parent_id, status) -> tuple | None:
 
 def _after_flush(session: Session, _context) -> None:
     changes: dict[int, list[int]] = {}
-
-    def add(part, sign: int) -> None:
-        if part is not None:
-            change = changes.setdefault(part[0], [0, 0, 0, 0])
-            for i, value in enumerate(part[1]):
-                change[i] += sign * value
-
     names = ("campaign_id", "update_id", "parent_id", "status")
     for before, after in flushed_rows(session, Comment, names):
-        if before is not None:
-            add(_comment_part(*before), -1)
-        if after is not None:
-            add(_comment_part(*after), 1)
+        for values, sign in ((before, -1), (after, 1)):
+            if values is not None and (part := _comment_part(*values)) is not None:
+                add_sums(changes, *part, sign)
     for campaign_id, change in sorted(changes.items()):
         _move(session, campaign_id, change)
 

@@ -4,6 +4,8 @@ reports too, their follows go."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import sqlalchemy as sa
 
 from crowdfund.auth import privacy
@@ -55,5 +57,5 @@ def erase(user: User) -> None:
     gone = db.session.execute(sa.delete(Follow).where(sa.or_(
         Follow.user_id == user.id, Follow.founder_id == user.id))
         .returning(Follow.campaign_id)).scalars().all()
-    for campaign_id in {c for c in gone if c is not None}:
-        followers_moved(campaign_id, -gone.count(campaign_id))
+    for campaign_id, count in Counter(c for c in gone if c is not None).items():
+        followers_moved(campaign_id, -count)

@@ -30,7 +30,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from crowdfund.db import flushed_rows, str_enum, utc_day
+from crowdfund.db import add_sums, flushed_rows, str_enum, utc_day
 from crowdfund.extensions import db
 from crowdfund.pledges.models import COUNTED_STATUSES, Pledge, PledgeStatus
 
@@ -76,21 +76,20 @@ def _part(campaign_id, created_at, status, late, amount, refunded):
             (1, amount, int(refunded > 0), refunded))
 
 
-def _add(changes: dict, part, sign: int) -> None:
-    if part is not None:
-        change = changes.setdefault(part[0], [0, 0, 0, 0])
-        for i, value in enumerate(part[1]):
-            change[i] += sign * value
-
-
 def _after_flush(session: Session, _context) -> None:
     changes: dict[Key, list[int]] = {}
     for before, after in flushed_rows(session, Pledge, NAMES):
-        if before is not None:
-            _add(changes, _part(*before), -1)
-        if after is not None:
-            _add(changes, _part(*after), 1)
+        for values, sign in ((before, -1), (after, 1)):
+            if values is not None and (part := _part(*values)) is not None:
+                add_sums(changes, *part, sign)
     _keep(session, changes)
+
+
+def _sum_columns() -> tuple:
+    """``SUMS`` as aggregates over the pledges, in their order."""
+    return (sa.func.count(), sa.func.sum(Pledge.amount_minor),
+            sa.func.count().filter(Pledge.refunded_minor > 0),
+            sa.func.sum(Pledge.refunded_minor))
 
 
 def moved_many(ids: list[int], from_status, to_status) -> None:
@@ -102,16 +101,14 @@ def moved_many(ids: list[int], from_status, to_status) -> None:
     changes: dict[Key, list[int]] = {}
     for start in range(0, len(ids), 5000):
         for campaign_id, on, late, *sums in db.session.execute(
-                sa.select(Pledge.campaign_id, day, Pledge.late, sa.func.count(),
-                          sa.func.sum(Pledge.amount_minor),
-                          sa.func.count().filter(Pledge.refunded_minor > 0),
-                          sa.func.sum(Pledge.refunded_minor))
+                sa.select(Pledge.campaign_id, day, Pledge.late, *_sum_columns())
                 .where(Pledge.id.in_(ids[start:start + 5000]))
                 .group_by(Pledge.campaign_id, day, Pledge.late)):
             sums = tuple(int(v or 0) for v in sums)
             for status, sign in ((from_status, -1), (to_status, 1)):
                 if status in KEPT_STATUSES:
-                    _add(changes, ((campaign_id, _as_date(on), status, bool(late)), sums), sign)
+                    add_sums(changes, (campaign_id, _as_date(on), status, bool(late)), sums,
+                             sign)
     _keep(db.session(), changes)
 
 
@@ -167,9 +164,7 @@ def _ended(session: Session, transaction) -> None:
 def _keep_under(session: Session, transaction, changes: dict[Key, list[int]]) -> None:
     pending = session.info.setdefault(PENDING, {}).setdefault(transaction, {})
     for key, sums in changes.items():
-        held = pending.setdefault(key, [0, 0, 0, 0])
-        for i, value in enumerate(sums):
-            held[i] += value
+        add_sums(pending, key, sums)
 
 
 def _before_commit(session: Session) -> None:
@@ -249,20 +244,32 @@ def per_day(campaign_id: int, *, count: bool = False) -> dict[date, int]:
     return {day: value for day, value in days.items() if value}
 
 
+def buckets_of(campaign_id: int) -> dict[tuple[PledgeStatus, bool], list[int]]:
+    """The campaign's ``SUMS`` by status and lateness (all its days together), with this
+    session's own changes: one read for everything a page shows of it."""
+    found: dict[tuple[PledgeStatus, bool], list[int]] = {}
+    for status, late, *sums in db.session.execute(
+            sa.select(CampaignDayTotal.status, CampaignDayTotal.late,
+                      *(sa.func.sum(CampaignDayTotal.__table__.c[name]) for name in SUMS))
+            .where(CampaignDayTotal.campaign_id == campaign_id)
+            .group_by(CampaignDayTotal.status, CampaignDayTotal.late)):
+        add_sums(found, (status, bool(late)), [int(v or 0) for v in sums])
+    for (cid, _day, status, late), sums in own_changes().items():
+        if cid == campaign_id:
+            add_sums(found, (status, late), sums)
+    return found
+
+
 def sums_of(campaign_id: int, *, statuses: Iterable[PledgeStatus] | None = None,
-            late: bool | None = None) -> dict[str, int]:
+            late: bool | None = None, buckets: dict | None = None) -> dict[str, int]:
     """``SUMS`` (pledges, pledged_minor, refunded_pledges, refunded_minor) over the
-    campaign's pledges in ``statuses`` (all when None), late or on time (both: None)."""
-    stmt = sa.select(*(sa.func.coalesce(sa.func.sum(CampaignDayTotal.__table__.c[name]), 0)
-                       for name in SUMS)).where(CampaignDayTotal.campaign_id == campaign_id)
-    if statuses is not None:
-        stmt = stmt.where(CampaignDayTotal.status.in_(list(statuses)))
-    if late is not None:
-        stmt = stmt.where(CampaignDayTotal.late.is_(late))
-    found = [int(v) for v in db.session.execute(stmt).one()]
-    for (cid, _day, status, is_late), sums in own_changes().items():
-        if cid == campaign_id and (statuses is None or status in statuses) \
-                and (late is None or is_late == late):
+    campaign's pledges in ``statuses`` (all when None), late or on time (both: None);
+    from ``buckets`` (``buckets_of``) when the caller read them already."""
+    chosen = None if statuses is None else frozenset(statuses)
+    found = [0, 0, 0, 0]
+    for (status, is_late), sums in (buckets_of(campaign_id) if buckets is None
+                                    else buckets).items():
+        if (chosen is None or status in chosen) and (late is None or is_late == late):
             found = [a + b for a, b in zip(found, sums, strict=True)]
     return dict(zip(SUMS, found, strict=True))
 
@@ -273,9 +280,7 @@ def own_changes(session: Session | None = None) -> dict[Key, list[int]]:
     everything: dict[Key, list[int]] = {}
     for changes in (session or db.session()).info.get(PENDING, {}).values():
         for key, sums in changes.items():
-            held = everything.setdefault(key, [0, 0, 0, 0])
-            for i, value in enumerate(sums):
-                held[i] += value
+            add_sums(everything, key, sums)
     return everything
 
 
@@ -285,11 +290,7 @@ def own_changes(session: Session | None = None) -> dict[Key, list[int]]:
 def _from_pledges(campaign_ids: list[int] | None = None) -> sa.Select:
     day = utc_day(Pledge.created_at)
     stmt = (sa.select(Pledge.campaign_id, day.label("day"), Pledge.status, Pledge.late,
-                      sa.func.count().label("pledges"),
-                      sa.func.sum(Pledge.amount_minor).label("pledged_minor"),
-                      sa.func.count().filter(Pledge.refunded_minor > 0)
-                      .label("refunded_pledges"),
-                      sa.func.sum(Pledge.refunded_minor).label("refunded_minor"))
+                      *_sum_columns())
             .where(Pledge.status != PledgeStatus.PENDING)
             .group_by(Pledge.campaign_id, day, Pledge.status, Pledge.late))
     if campaign_ids is not None:

@@ -13,7 +13,7 @@ from crowdfund.extensions import db
 from crowdfund.money import Money
 from crowdfund.pledges.late import LateTotals, late_totals
 from crowdfund.pledges.models import NEEDS_PAYMENT_STATUSES, PledgeStatus
-from crowdfund.pledges.summary import sums_of
+from crowdfund.pledges.summary import buckets_of, sums_of
 from crowdfund.pledges.totals import totals_of
 from crowdfund.settlement.models import ChargeAttempt, ChargeStatus, Payout, PayoutStatus
 
@@ -22,24 +22,24 @@ from crowdfund.settlement.models import ChargeAttempt, ChargeStatus, Payout, Pay
 CHARGED_STATUSES = (PledgeStatus.COLLECTED, PledgeStatus.REFUNDED, PledgeStatus.DISPUTED)
 
 
-def collected_of(campaign: Campaign, *, late: bool | None = None) -> Money:
+def collected_of(campaign: Campaign, *, late: bool | None = None,
+                 buckets: dict | None = None) -> Money:
     """What was really charged: the amounts of the pledges charged (``CHARGED_STATUSES``),
     from the kept day totals (``pledges.summary``: a few rows, however many pledges);
     ``late=False``: of the pledges made by the deadline only (the public page counts late
     pledges apart: ``pledges.late.late_totals``). Equal to the sum of the succeeded charge
-    attempts (``charged_of``): the test suite checks it after every test."""
-    return Money(sums_of(campaign.id, statuses=CHARGED_STATUSES, late=late)["pledged_minor"],
-                 campaign.currency)
+    attempts (``charged_of``): the test suite checks it after every test. ``buckets``:
+    the campaign's ``summary.buckets_of``, when the caller read them already."""
+    charged = sums_of(campaign.id, statuses=CHARGED_STATUSES, late=late, buckets=buckets)
+    return Money(charged["pledged_minor"], campaign.currency)
 
 
-def charged_of(campaign_ids: list[int] | None = None) -> dict[int, int]:
-    """``{campaign: minor units}`` of its succeeded charge attempts, from the attempts."""
-    stmt = (sa.select(ChargeAttempt.campaign_id, sa.func.sum(ChargeAttempt.amount_minor))
-            .where(ChargeAttempt.status == ChargeStatus.SUCCEEDED)
-            .group_by(ChargeAttempt.campaign_id))
-    if campaign_ids is not None:
-        stmt = stmt.where(ChargeAttempt.campaign_id.in_(campaign_ids))
-    return {cid: int(amount) for cid, amount in db.session.execute(stmt)}
+def charged_of() -> dict[int, int]:
+    """``{campaign: minor units}`` of the succeeded charge attempts, from the attempts."""
+    return {cid: int(amount) for cid, amount in db.session.execute(
+        sa.select(ChargeAttempt.campaign_id, sa.func.sum(ChargeAttempt.amount_minor))
+        .where(ChargeAttempt.status == ChargeStatus.SUCCEEDED)
+        .group_by(ChargeAttempt.campaign_id))}
 
 
 @dataclass(frozen=True)
@@ -72,19 +72,22 @@ def outcome_of(campaign: Campaign) -> Outcome | None:
             CampaignStatus.FUNDED, CampaignStatus.COLLECTING, CampaignStatus.SETTLED):
         return None
 
+    # The day totals kept as pledges change (pledges.summary), read once: a few rows.
+    buckets = buckets_of(campaign.id)
+
     def sum_count(**where) -> tuple[Money, int]:
-        # The day totals kept as pledges change (pledges.summary): a few rows a campaign.
-        sums = sums_of(campaign.id, **where)
+        sums = sums_of(campaign.id, buckets=buckets, **where)
         return Money(sums["pledged_minor"], campaign.currency), sums["pledges"]
 
-    on_time = sums_of(campaign.id, late=False)
+    on_time = sums_of(campaign.id, late=False, buckets=buckets)
     refunded, refunded_count = on_time["refunded_minor"], on_time["refunded_pledges"]
     collecting, collecting_count = sum_count(statuses=NEEDS_PAYMENT_STATUSES)
     dropped, dropped_count = sum_count(statuses=[PledgeStatus.DROPPED])
     payout = db.session.scalar(sa.select(Payout).where(
         Payout.campaign_id == campaign.id, Payout.status == PayoutStatus.PAID))
     frozen = totals_of(campaign)
-    return Outcome(frozen.pledged, frozen.backers, collected_of(campaign, late=False),
+    return Outcome(frozen.pledged, frozen.backers,
+                   collected_of(campaign, late=False, buckets=buckets),
                    collecting,
                    collecting_count, dropped, dropped_count,
                    Money(int(refunded), campaign.currency), int(refunded_count), payout,
